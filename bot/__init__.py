@@ -1,0 +1,1 @@
+"""copbot's platform-neutral core: every rule lives here, no platform library is imported."""

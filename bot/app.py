@@ -1,0 +1,14 @@
+"""The catalog of everything copbot can do: each capability registers itself here."""
+
+from __future__ import annotations
+
+from bot import guide, privacy, profiles
+from bot.catalog import Catalog
+
+
+def build_catalog() -> Catalog:
+    catalog = Catalog()
+    profiles.register(catalog)
+    privacy.register(catalog)
+    guide.register(catalog)
+    return catalog

@@ -1,0 +1,196 @@
+"""The command catalog: every command declared once, every adapter derives its surface from it.
+
+A `Command` names its path (``"profile set"``), typed `Option`s with their limits, who may
+run it, and the handler. Adapters read the catalog to build Discord command groups, the
+Slack ``/cop`` grammar and console lines, so a new command needs no adapter change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from bot.messages import Reply
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from bot.members import Member
+
+Handler = Callable[["Context"], Awaitable[Reply]]
+AutocompleteSource = Callable[["Context", str], Awaitable[list["Choice"]]]
+Exporter = Callable[["Context", "Member"], Awaitable[object]]
+Eraser = Callable[["Context", "Member"], Awaitable[None]]
+
+_WORD = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+MAX_OPTIONS = 25  # Discord's limit per command; Slack has none, so Discord's binds.
+MAX_CHOICES = 25  # Discord's limit on static choices and autocomplete results.
+
+
+class OptionType(StrEnum):
+    TEXT = "text"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    MEMBER = "member"
+    CHANNEL = "channel"
+    TAGS = "tags"
+    LANGUAGES = "languages"
+    TIMEZONE = "timezone"
+
+
+class Access(StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """A typed command option; its limits are checked in the core for every platform."""
+
+    name: str
+    description: str
+    type: OptionType = OptionType.TEXT
+    required: bool = False
+    max_length: int = 200
+    min_value: int | None = None
+    max_value: int | None = None
+    max_items: int = 20
+    choices: tuple[str, ...] = ()
+    autocomplete: str | None = None
+    multiline: bool = False
+
+    def __post_init__(self) -> None:
+        if not _WORD.match(self.name):
+            raise ValueError(f"option name {self.name!r} must be a lowercase word")
+        if not 1 <= len(self.description) <= 100:
+            raise ValueError(f"option {self.name!r} needs a description of 1-100 characters")
+        if len(self.choices) > MAX_CHOICES:
+            raise ValueError(f"option {self.name!r} has more than {MAX_CHOICES} choices")
+
+
+@dataclass(frozen=True)
+class Command:
+    path: str
+    description: str
+    handler: Handler
+    options: tuple[Option, ...] = ()
+    access: Access = Access.MEMBER
+
+    def __post_init__(self) -> None:
+        words = self.path.split(" ")
+        if not 1 <= len(words) <= 3 or not all(_WORD.match(w) for w in words):
+            raise ValueError(f"command path {self.path!r} must be 1-3 lowercase words")
+        if not 1 <= len(self.description) <= 100:
+            raise ValueError(f"command {self.path!r} needs a description of 1-100 characters")
+        if len(self.options) > MAX_OPTIONS:
+            raise ValueError(f"command {self.path!r} has more than {MAX_OPTIONS} options")
+        names = [o.name for o in self.options]
+        if len(set(names)) != len(names):
+            raise ValueError(f"command {self.path!r} repeats an option name")
+        required = [o.required for o in self.options]
+        if required != sorted(required, reverse=True):
+            raise ValueError(f"command {self.path!r}: required options must come first")
+
+    def option(self, name: str) -> Option:
+        return next(o for o in self.options if o.name == name)
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """What one capability holds about a member: exported and erased on request."""
+
+    name: str
+    export: Exporter
+    erase: Eraser | None = None
+
+
+class Catalog:
+    """What each capability plugs in: commands, button/form handlers, autocomplete
+    sources and the personal data it keeps."""
+
+    def __init__(self) -> None:
+        self._commands: dict[str, Command] = {}
+        self._actions: dict[str, Handler] = {}
+        self._sources: dict[str, AutocompleteSource] = {}
+        self.personal_data: list[PersonalData] = []
+
+    def add(self, command: Command) -> None:
+        if command.path in self._commands:
+            raise ValueError(f"command {command.path!r} is declared twice")
+        clash = [p for p in self._commands
+                 if p in _prefixes(command.path) or command.path in _prefixes(p)]
+        if clash:
+            # Discord cannot have a command and a group of the same name.
+            raise ValueError(f"command {command.path!r} clashes with {clash[0]!r}")
+        for option in command.options:
+            if option.autocomplete and option.autocomplete not in self._sources:
+                raise ValueError(f"unknown autocomplete source {option.autocomplete!r}")
+        self._commands[command.path] = command
+
+    def command(
+        self,
+        path: str,
+        description: str,
+        *options: Option,
+        access: Access = Access.MEMBER,
+    ) -> Callable[[Handler], Handler]:
+        """Decorator form of `add`."""
+
+        def register(handler: Handler) -> Handler:
+            self.add(Command(path, description, handler, options, access))
+            return handler
+
+        return register
+
+    def action(self, action_id: str) -> Callable[[Handler], Handler]:
+        """Register the handler for buttons and forms whose `action_id` is this one."""
+
+        def register(handler: Handler) -> Handler:
+            if action_id in self._actions:
+                raise ValueError(f"action {action_id!r} is declared twice")
+            self._actions[action_id] = handler
+            return handler
+
+        return register
+
+    def source(self, name: str) -> Callable[[AutocompleteSource], AutocompleteSource]:
+        def register(source: AutocompleteSource) -> AutocompleteSource:
+            self._sources[name] = source
+            return source
+
+        return register
+
+    def keeps_personal_data(self, name: str, export: Exporter, erase: Eraser | None = None) -> None:
+        """Join `/privacy export` and `/privacy erase`: every capability that stores
+        something about a member must."""
+        if any(p.name == name for p in self.personal_data):
+            raise ValueError(f"personal data {name!r} is declared twice")
+        self.personal_data.append(PersonalData(name, export, erase))
+
+    def get(self, path: str) -> Command | None:
+        return self._commands.get(path)
+
+    def action_handler(self, action_id: str) -> Handler | None:
+        return self._actions.get(action_id)
+
+    def autocomplete_source(self, name: str) -> AutocompleteSource | None:
+        return self._sources.get(name)
+
+    def __iter__(self) -> Iterator[Command]:
+        return iter(sorted(self._commands.values(), key=lambda c: c.path))
+
+    def __len__(self) -> int:
+        return len(self._commands)
+
+
+def _prefixes(path: str) -> set[str]:
+    words = path.split(" ")
+    return {" ".join(words[:i]) for i in range(1, len(words))}

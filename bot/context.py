@@ -1,0 +1,45 @@
+"""What a handler gets: who acted, where, the typed options, the unit of work and the ports."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from bot.members import Member
+from bot.messages import Action, Actor
+from bot.ports import Chat, UnitOfWork
+
+
+@dataclass
+class Context:
+    actor: Actor
+    channel_id: str
+    uow: UnitOfWork
+    chat: Chat
+    now: datetime
+    options: Mapping[str, Any] = field(default_factory=dict)
+    action: Action | None = None
+    _member: Member | None = field(default=None, repr=False)
+
+    async def member(self) -> Member:
+        """The actor's member record, created on first contact (timezone prefilled from
+        the platform where it knows one) and renamed when their display name changed."""
+        if self._member is None:
+            members = self.uow.members
+            found = await members.by_user(self.actor.user_id)
+            if found is None:
+                info = await self.chat.member_info(self.actor.community, self.actor.user_id)
+                found = await members.add(
+                    self.actor.user_id,
+                    self.actor.display_name,
+                    info.timezone if info else None,
+                    self.now,
+                )
+            elif found.display_name != self.actor.display_name:
+                found = await members.save(
+                    replace(found, display_name=self.actor.display_name), self.now
+                )
+            self._member = found
+        return self._member

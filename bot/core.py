@@ -1,0 +1,133 @@
+"""The core's one entry point for every adapter: commands, actions and autocomplete.
+
+Each call is one unit of work: it commits when the handler returns and rolls back when
+it raises. A `UserError` becomes a friendly ephemeral reply; anything else is logged and
+the member is told nothing changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from bot.catalog import MAX_CHOICES, Access, Catalog, Choice, Command
+from bot.context import Context
+from bot.errors import UserError
+from bot.messages import EMPTY, Action, Actor, Invocation, Reply
+from bot.options import parse_options
+from bot.ports import Chat, Clock, Store
+
+log = logging.getLogger(__name__)
+
+FAILED = (
+    "Something went wrong on my side and nothing was changed. "
+    "Please try again in a moment; if it keeps happening, tell a moderator."
+)
+
+
+class Core:
+    def __init__(self, *, catalog: Catalog, store: Store, chat: Chat, clock: Clock) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.chat = chat
+        self.clock = clock
+
+    def commands_for(self, actor: Actor) -> list[Command]:
+        return [c for c in self.catalog if may_run(actor, c)]
+
+    async def invoke(self, invocation: Invocation) -> Reply:
+        return await self._guarded(invocation.actor, invocation.path, self._invoke, invocation)
+
+    async def act(self, action: Action) -> Reply:
+        return await self._guarded(action.actor, action.action_id, self._act, action)
+
+    async def autocomplete(
+        self,
+        actor: Actor,
+        path: str,
+        option_name: str,
+        partial: str,
+        options: Mapping[str, Any] = EMPTY,
+    ) -> list[Choice]:
+        """Suggestions for a partly typed option; never raises (an empty list instead)."""
+        command = self.catalog.get(path)
+        if command is None or not may_run(actor, command):
+            return []
+        option = next((o for o in command.options if o.name == option_name), None)
+        source = self.catalog.autocomplete_source(option.autocomplete) if option else None
+        if source is None:
+            return []
+        try:
+            async with self.store.unit_of_work(actor.community) as uow:
+                context = Context(actor, "", uow, self.chat, self.clock.now(), options)
+                choices = await source(context, partial[:100])
+        except Exception:
+            log.exception("autocomplete %s.%s failed", path, option_name)
+            return []
+        return choices[:MAX_CHOICES]
+
+    async def _invoke(self, invocation: Invocation) -> Reply:
+        command = self._find(invocation.path)
+        if not may_run(invocation.actor, command):
+            raise UserError(f"`/{command.path}` is for moderators only.")
+        options = parse_options(command, invocation.options)
+        return await self._run(
+            command.handler, invocation.actor, invocation.channel_id, options=options
+        )
+
+    async def _act(self, action: Action) -> Reply:
+        handler = self.catalog.action_handler(action.action_id)
+        if handler is None:
+            raise UserError("That button or form isn't one I know; it may be from an old version.")
+        return await self._run(
+            handler, action.actor, action.channel_id, options=action.form_values, action=action
+        )
+
+    async def _run(
+        self,
+        handler: Callable[[Context], Awaitable[Reply]],
+        actor: Actor,
+        channel_id: str,
+        *,
+        options: Mapping[str, Any],
+        action: Action | None = None,
+    ) -> Reply:
+        async with self.store.unit_of_work(actor.community) as uow:
+            context = Context(actor, channel_id, uow, self.chat, self.clock.now(), options, action)
+            reply = await handler(context)
+            await uow.commit()
+        return reply
+
+    async def _guarded(
+        self,
+        actor: Actor,
+        what: str,
+        call: Callable[[Any], Awaitable[Reply]],
+        request: Invocation | Action,
+    ) -> Reply:
+        try:
+            return await call(request)
+        except UserError as error:
+            return Reply(error.message, ephemeral=True)
+        except Exception:
+            log.exception("%s by %s in %s failed", what, actor.user_id, actor.community)
+            return Reply(FAILED, ephemeral=True)
+
+    def _find(self, path: str) -> Command:
+        command = self.catalog.get(" ".join(path.split()))
+        if command is not None:
+            return command
+        paths = [c.path for c in self.catalog]
+        groups = sorted({p.split(" ")[0] for p in paths if " " in p})
+        if path.strip() in groups:
+            inside = ", ".join(f"`/{p}`" for p in paths if p.startswith(path.strip() + " "))
+            raise UserError(f"`/{path.strip()}` needs a subcommand: {inside}.")
+        close = difflib.get_close_matches(path, paths, n=1, cutoff=0.6)
+        hint = f" Did you mean `/{close[0]}`?" if close else ""
+        raise UserError(f"I don't know `/{path[:60]}`.{hint} `/help` lists what you can run.")
+
+
+def may_run(actor: Actor, command: Command) -> bool:
+    return command.access is Access.MEMBER or actor.is_moderator

@@ -1,0 +1,27 @@
+"""A member of one community and their profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Member:
+    """`id` is copbot's own; `user_id` is the platform's, unique within the community."""
+
+    id: int
+    user_id: str
+    display_name: str
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    timezone: str | None = None
+    bio: str = ""
+    skills: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    @property
+    def has_profile(self) -> bool:
+        return bool(self.timezone or self.bio or self.skills or self.interests or self.languages)

@@ -1,0 +1,139 @@
+"""Neutral messages between the adapters and the core.
+
+Adapters turn platform events into `Invocation`s and `Action`s and render `Reply`s back;
+the core never sees a platform object. Every id is a string, every time an aware UTC
+datetime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class CommunityKey:
+    """A Discord guild, a Slack workspace or the local console community."""
+
+    platform: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted, as the platform describes them."""
+
+    community: CommunityKey
+    user_id: str
+    display_name: str
+    is_moderator: bool = False
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A slash command: `path` like ``"profile set"``, options as the platform gave them."""
+
+    actor: Actor
+    channel_id: str
+    path: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a message the bot sent lives, so it can be found, edited or threaded later."""
+
+    platform: str
+    channel_id: str
+    message_id: str
+    thread_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button press or a form submit; `action_id` and `value` come back as the core set them."""
+
+    actor: Actor
+    channel_id: str
+    action_id: str
+    value: str = ""
+    form_values: Mapping[str, str] = field(default_factory=dict)
+    message: MessageRef | None = None
+
+
+class ButtonStyle(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    DANGER = "danger"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action_id: str
+    value: str = ""
+    style: ButtonStyle = ButtonStyle.SECONDARY
+
+
+@dataclass(frozen=True)
+class CardField:
+    name: str
+    value: str
+    inline: bool = True
+
+
+@dataclass(frozen=True)
+class Card:
+    """A titled block (Discord embed, Slack section) that degrades to plain text."""
+
+    title: str
+    body: str = ""
+    fields: tuple[CardField, ...] = ()
+    link: str | None = None
+    footer: str | None = None
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    default: str = ""
+    required: bool = False
+    multiline: bool = False
+    max_length: int | None = None
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """Input to collect (Discord modal, Slack modal); submitting it arrives as an `Action`."""
+
+    title: str
+    action_id: str
+    submit_label: str
+    fields: tuple[FormField, ...]
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    media_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the core answers; `ephemeral` replies are seen only by the actor."""
+
+    text: str = ""
+    cards: tuple[Card, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    form: Form | None = None
+    attachments: tuple[Attachment, ...] = ()
+    ephemeral: bool = False

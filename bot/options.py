@@ -1,0 +1,108 @@
+"""Option values, checked once in the core whatever platform they came from."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.catalog import Command, Option, OptionType
+from bot.errors import UserError
+from bot.tags import LANGUAGE_ALIASES, parse_tags
+from bot.timezones import canonical_timezone
+
+# C0/C1 controls, zero-width and bidirectional overrides: never meaningful in a command.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+_TRUE = {"true", "yes", "on", "1", "y"}
+_FALSE = {"false", "no", "off", "0", "n"}
+_ID = re.compile(r"^[\w.:@-]{1,64}$")
+
+
+def parse_options(command: Command, raw: Mapping[str, Any]) -> dict[str, Any]:
+    return parse_fields(command.path, command.options, raw)
+
+
+def parse_fields(path: str, options: Sequence[Option], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed values for the options given; absent optional options are left out, blank
+    ones clear the value."""
+    names = {o.name for o in options}
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        known = ", ".join(f"`{n}`" for n in sorted(names)) or "none"
+        raise UserError(f"`/{path}` has no option `{unknown[0]}`. Its options: {known}.")
+    values: dict[str, Any] = {}
+    for option in options:
+        value = raw.get(option.name)
+        if value is None or (option.required and str(value).strip() == ""):
+            if option.required:
+                raise UserError(
+                    f"`/{path}` needs `{option.name}`: {option.description}"
+                )
+            continue
+        try:
+            values[option.name] = parse_value(option, value)
+        except UserError as error:
+            raise UserError(f"`{option.name}`: {error.message}") from None
+    return values
+
+
+def parse_value(option: Option, value: Any) -> Any:
+    if option.type is OptionType.INTEGER:
+        return _integer(option, value)
+    if option.type is OptionType.BOOLEAN:
+        return _boolean(value)
+    text = _text(option, value)
+    match option.type:
+        case OptionType.TAGS:
+            return parse_tags(text, max_items=option.max_items)
+        case OptionType.LANGUAGES:
+            return parse_tags(text, max_items=option.max_items, aliases=LANGUAGE_ALIASES)
+        case OptionType.TIMEZONE:
+            return canonical_timezone(text) if text else None
+        case OptionType.MEMBER | OptionType.CHANNEL:
+            if not _ID.match(text):
+                raise UserError(f"`{text[:40]}` doesn't look like a {option.type.value}.")
+            return text
+    if option.choices:
+        return _choice(option, text)
+    return text
+
+
+def _text(option: Option, value: Any) -> str:
+    text = str(value)
+    if _CONTROL.search(text.replace("\t", " ")) or ("\n" in text and not option.multiline):
+        raise UserError("control characters and line breaks aren't allowed here.")
+    text = text.strip()
+    if len(text) > option.max_length:
+        raise UserError(f"that's {len(text)} characters; at most {option.max_length} fit.")
+    return text
+
+
+def _integer(option: Option, value: Any) -> int:
+    if isinstance(value, bool):
+        raise UserError("expected a whole number.")
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise UserError(f"`{str(value)[:20]}` isn't a whole number.") from None
+    if option.min_value is not None and number < option.min_value:
+        raise UserError(f"must be at least {option.min_value}.")
+    if option.max_value is not None and number > option.max_value:
+        raise UserError(f"must be at most {option.max_value}.")
+    return number
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().casefold()
+    if word in _TRUE | _FALSE:
+        return word in _TRUE
+    raise UserError("answer yes or no.")
+
+
+def _choice(option: Option, text: str) -> str:
+    for choice in option.choices:
+        if choice.casefold() == text.casefold():
+            return choice
+    raise UserError(f"choose one of {', '.join(f'`{c}`' for c in option.choices)}.")

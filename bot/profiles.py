@@ -1,0 +1,140 @@
+"""Profiles: what members can teach and want to learn, their timezone, languages and bio."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bot.catalog import Catalog, Choice, Option, OptionType
+from bot.context import Context
+from bot.errors import UserError
+from bot.members import Member
+from bot.messages import Button, Card, CardField, Form, FormField, Reply
+from bot.options import parse_fields
+from bot.timezones import local_time, search_timezones
+
+MAX_BIO = 280
+TAG_LIST_LENGTH = 400
+
+PROFILE_OPTIONS = (
+    Option("skills", "Topics you can teach, comma-separated", OptionType.TAGS,
+           autocomplete="tags", max_length=TAG_LIST_LENGTH),
+    Option("interests", "Topics you want to learn, comma-separated", OptionType.TAGS,
+           autocomplete="tags", max_length=TAG_LIST_LENGTH),
+    Option("timezone", "Your IANA timezone, e.g. Europe/Berlin", OptionType.TIMEZONE,
+           autocomplete="timezones", max_length=64),
+    Option("languages", "Languages you speak, comma-separated", OptionType.LANGUAGES,
+           max_items=10, max_length=200),
+    Option("bio", "A line or two about you", max_length=MAX_BIO, multiline=True),
+)
+
+
+def register(catalog: Catalog) -> None:
+    @catalog.source("tags")
+    async def tags(context: Context, partial: str) -> list[Choice]:
+        """Tags already used in this community, most used first; the last item of a
+        comma-separated list is the one being typed."""
+        done, _, typing = partial.rpartition(",")
+        found = await context.uow.members.tags_in_use(typing.strip().casefold(), 25)
+        head = f"{done}, " if done else ""
+        return [Choice(f"{head}{tag} ({count})"[:100], f"{head}{tag}"[:100]) for tag, count in found]
+
+    @catalog.source("timezones")
+    async def timezones(context: Context, partial: str) -> list[Choice]:
+        return [Choice(name, name) for name in search_timezones(partial, 25)]
+
+    @catalog.command("profile set", "Set what you teach, want to learn, your timezone and more",
+                     *PROFILE_OPTIONS)
+    async def set_profile(context: Context) -> Reply:
+        if not context.options:
+            raise UserError(
+                "Tell me what to change, e.g. `/profile set skills:python timezone:Europe/Berlin`, "
+                "or use `/profile edit` for a form."
+            )
+        member = await context.member()
+        saved = await context.uow.members.save(replace(member, **context.options), context.now)
+        return Reply("Your profile is saved.", cards=(profile_card(saved, context),), ephemeral=True)
+
+    @catalog.command("profile edit", "Edit your whole profile in a form")
+    async def edit_profile(context: Context) -> Reply:
+        member = await context.member()
+        return Reply(form=Form(
+            title="Your profile",
+            action_id="profile.save",
+            submit_label="Save profile",
+            value=str(member.version),
+            fields=(
+                FormField("skills", "Topics you can teach", ", ".join(member.skills),
+                          max_length=TAG_LIST_LENGTH, placeholder="python, sql"),
+                FormField("interests", "Topics you want to learn", ", ".join(member.interests),
+                          max_length=TAG_LIST_LENGTH, placeholder="rust, public speaking"),
+                FormField("timezone", "Timezone", member.timezone or "", max_length=64,
+                          placeholder="Europe/Berlin"),
+                FormField("languages", "Languages", ", ".join(member.languages),
+                          max_length=200, placeholder="english, german"),
+                FormField("bio", "About you", member.bio, multiline=True, max_length=MAX_BIO),
+            ),
+        ), ephemeral=True)
+
+    @catalog.action("profile.save")
+    async def save_profile_form(context: Context) -> Reply:
+        """A submitted profile form; the form carries the version it was opened at, so a
+        second form opened before the first was saved can't silently overwrite it."""
+        assert context.action is not None
+        changes = parse_fields("profile edit", PROFILE_OPTIONS, context.options)
+        member = await context.member()
+        if context.action.value != str(member.version):
+            raise UserError(
+                "Your profile changed after you opened this form, so I saved nothing. "
+                "Open `/profile edit` again to see the latest."
+            )
+        saved = await context.uow.members.save(replace(member, **changes), context.now)
+        return Reply("Your profile is saved.", cards=(profile_card(saved, context),), ephemeral=True)
+
+    @catalog.command("profile show", "Show your profile or another member's",
+                     Option("member", "Whose profile (you if left out)", OptionType.MEMBER))
+    async def show_profile(context: Context) -> Reply:
+        user_id = context.options.get("member")
+        if user_id is None or user_id == context.actor.user_id:
+            member = await context.member()
+            if not member.has_profile:
+                return Reply("Your profile is empty. Fill it in with `/profile set` or "
+                             "`/profile edit`.", buttons=(Button("Edit profile", "profile.edit"),),
+                             ephemeral=True)
+        else:
+            found = await context.uow.members.by_user(user_id)
+            if found is None or not found.has_profile:
+                raise UserError("That member hasn't set up a profile yet.")
+            member = found
+        return Reply(cards=(profile_card(member, context),), ephemeral=True)
+
+    @catalog.action("profile.edit")
+    async def open_profile_form(context: Context) -> Reply:
+        return await edit_profile(context)
+
+    async def export_profile(context: Context, member: Member) -> dict[str, Any]:
+        return {
+            "user_id": member.user_id,
+            "display_name": member.display_name,
+            "timezone": member.timezone,
+            "skills": list(member.skills),
+            "interests": list(member.interests),
+            "languages": list(member.languages),
+            "bio": member.bio,
+            "created_at": member.created_at.isoformat(),
+            "updated_at": member.updated_at.isoformat(),
+        }
+
+    catalog.keeps_personal_data("profile", export_profile)
+
+
+def profile_card(member: Member, context: Context) -> Card:
+    fields = [
+        CardField("Teaches", ", ".join(member.skills) or "—"),
+        CardField("Learning", ", ".join(member.interests) or "—"),
+        CardField("Languages", ", ".join(member.languages) or "—"),
+    ]
+    if member.timezone:
+        now = local_time(context.now, member.timezone)
+        fields.append(CardField("Timezone", f"{member.timezone} (now {now:%a %H:%M})"))
+    return Card(title=member.display_name, body=member.bio, fields=tuple(fields))

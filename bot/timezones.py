@@ -1,0 +1,42 @@
+"""IANA timezones: validated by name, with a suggestion for near misses."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
+from bot.errors import UserError
+
+
+@cache
+def _names() -> dict[str, str]:
+    """Every IANA name, by its case-folded form (`europe/berlin` -> `Europe/Berlin`)."""
+    names = {n for n in available_timezones() if "/" in n or n == "UTC"}
+    return {n.casefold(): n for n in sorted(names)}
+
+
+def canonical_timezone(raw: str) -> str:
+    name = raw.strip().replace(" ", "_")
+    found = _names().get(name.casefold())
+    if found:
+        return found
+    close = difflib.get_close_matches(name.casefold(), _names(), n=1, cutoff=0.6)
+    hint = f" Did you mean `{_names()[close[0]]}`?" if close else ""
+    raise UserError(
+        f"`{raw.strip()[:60]}` isn't a timezone I know.{hint} "
+        "Use an IANA name such as `Europe/Berlin` or `America/New_York`."
+    )
+
+
+def search_timezones(partial: str, limit: int) -> list[str]:
+    """Names containing `partial` (case-insensitive), those starting with it first."""
+    needle = partial.strip().replace(" ", "_").casefold()
+    hits = [(not key.startswith(needle) and "/" + needle not in key, name)
+            for key, name in _names().items() if needle in key]
+    return [name for _, name in sorted(hits)[:limit]]
+
+
+def local_time(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))

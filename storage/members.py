@@ -1,0 +1,129 @@
+"""Members and their profile tags, always within one community."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.errors import StaleWrite
+from bot.members import Member
+from storage.schema import insert_new, member_tags, members
+
+ERASED_NAME = "Former member"
+_TAG_KINDS = {"skill": "skills", "interest": "interests", "language": "languages"}
+
+
+class SqlMemberRepository:
+    def __init__(self, connection: AsyncConnection, community_id: int) -> None:
+        self._db = connection
+        self._community_id = community_id
+
+    async def by_user(self, user_id: str) -> Member | None:
+        query = (
+            select(members, member_tags.c.kind, member_tags.c.tag)
+            .outerjoin(
+                member_tags,
+                and_(member_tags.c.community_id == members.c.community_id,
+                     member_tags.c.member_id == members.c.id),
+            )
+            .where(members.c.community_id == self._community_id, members.c.user_id == user_id)
+            .order_by(member_tags.c.kind, member_tags.c.position)
+        )
+        rows = (await self._db.execute(query)).all()
+        return _member(rows) if rows else None
+
+    async def add(
+        self, user_id: str, display_name: str, timezone: str | None, now: datetime
+    ) -> Member:
+        values = {
+            "community_id": self._community_id, "user_id": user_id,
+            "display_name": display_name, "timezone": timezone,
+            "created_at": now, "updated_at": now,
+        }
+        statement = insert_new(self._db, members, ["community_id", "user_id"]).values(values)
+        added = await self._db.execute(statement.returning(members.c.id))
+        member_id = added.scalar_one_or_none()
+        if member_id is None:  # their first two commands raced; the other one added them
+            found = await self.by_user(user_id)
+            assert found is not None
+            return found
+        return Member(member_id, user_id, display_name, now, now, timezone=timezone)
+
+    async def save(self, member: Member, now: datetime) -> Member:
+        changed = await self._db.execute(
+            update(members)
+            .where(
+                members.c.community_id == self._community_id,
+                members.c.id == member.id,
+                members.c.version == member.version,
+            )
+            .values(
+                display_name=member.display_name, timezone=member.timezone, bio=member.bio,
+                version=members.c.version + 1, updated_at=now,
+            )
+        )
+        if changed.rowcount != 1:
+            raise StaleWrite()
+        await self._replace_tags(member)
+        return replace(member, version=member.version + 1, updated_at=now)
+
+    async def erase(self, member: Member, now: datetime) -> None:
+        await self._db.execute(
+            update(members)
+            .where(members.c.community_id == self._community_id, members.c.id == member.id)
+            .values(
+                user_id=f"erased:{member.id}", display_name=ERASED_NAME, timezone=None, bio="",
+                version=members.c.version + 1, updated_at=now, erased_at=now,
+            )
+        )
+        await self._replace_tags(replace(member, skills=(), interests=(), languages=()))
+
+    async def tags_in_use(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        users = func.count(member_tags.c.member_id.distinct())
+        query = (
+            select(member_tags.c.tag, users)
+            .where(
+                member_tags.c.community_id == self._community_id,
+                member_tags.c.kind.in_(("skill", "interest")),
+                member_tags.c.tag.startswith(prefix, autoescape=True),
+            )
+            .group_by(member_tags.c.tag)
+            .order_by(users.desc(), member_tags.c.tag)
+            .limit(limit)
+        )
+        return [(tag, count) for tag, count in (await self._db.execute(query)).all()]
+
+    async def _replace_tags(self, member: Member) -> None:
+        await self._db.execute(
+            delete(member_tags).where(
+                member_tags.c.community_id == self._community_id,
+                member_tags.c.member_id == member.id,
+            )
+        )
+        rows = [
+            {"community_id": self._community_id, "member_id": member.id,
+             "kind": kind, "tag": tag, "position": position}
+            for kind, attribute in _TAG_KINDS.items()
+            for position, tag in enumerate(getattr(member, attribute))
+        ]
+        if rows:
+            await self._db.execute(insert(member_tags), rows)
+
+
+def _member(rows: list[Row[Any]]) -> Member:
+    first = rows[0]
+    tags: dict[str, list[str]] = {attribute: [] for attribute in _TAG_KINDS.values()}
+    for row in rows:
+        if row.kind is not None:
+            tags[_TAG_KINDS[row.kind]].append(row.tag)
+    return Member(
+        id=first.id, user_id=first.user_id, display_name=first.display_name,
+        created_at=first.created_at, updated_at=first.updated_at, version=first.version,
+        timezone=first.timezone, bio=first.bio,
+        skills=tuple(tags["skills"]), interests=tuple(tags["interests"]),
+        languages=tuple(tags["languages"]),
+    )

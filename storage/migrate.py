@@ -1,0 +1,39 @@
+"""Alembic migrations, run at start-up and by `copbot migrate`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_LOCK_KEY = 0x636F70626F74  # "copbot": one migrator at a time on a shared PostgreSQL
+
+
+def _config(connection: Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def migrate(engine: AsyncEngine) -> tuple[str | None, str]:
+    """Upgrade to the newest revision; returns (revision before, revision after)."""
+    async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        return await connection.run_sync(_upgrade)
+
+
+def _upgrade(connection: Connection) -> tuple[str | None, str]:
+    before = MigrationContext.configure(connection).get_current_revision()
+    config = _config(connection)
+    command.upgrade(config, "head")
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return before, head

@@ -1,0 +1,71 @@
+"""The `Store`: one unit of work per command, scoped to one community."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from bot.messages import CommunityKey
+from bot.ports import Clock
+from storage.engine import create_engine
+from storage.members import SqlMemberRepository
+from storage.migrate import migrate
+from storage.schema import communities, insert_new
+
+
+class SqlUnitOfWork:
+    def __init__(self, connection: AsyncConnection, community: CommunityKey, community_id: int):
+        self.community = community
+        self.members = SqlMemberRepository(connection, community_id)
+        self._connection = connection
+
+    async def commit(self) -> None:
+        await self._connection.commit()
+
+
+class SqlStore:
+    def __init__(self, engine: AsyncEngine, *, clock: Clock) -> None:
+        self.engine = engine
+        self._clock = clock
+        self._community_ids: dict[CommunityKey, int] = {}
+
+    @asynccontextmanager
+    async def unit_of_work(self, community: CommunityKey) -> AsyncIterator[SqlUnitOfWork]:
+        community_id = await self._community_id(community)
+        async with self.engine.connect() as connection:
+            yield SqlUnitOfWork(connection, community, community_id)
+            # Leaving the block without commit() rolls the transaction back.
+
+    async def _community_id(self, community: CommunityKey) -> int:
+        """Known communities come from memory; a new one is added in its own transaction,
+        so a command that fails later cannot roll back a key that is already cached."""
+        known = self._community_ids.get(community)
+        if known is not None:
+            return known
+        match = (communities.c.platform == community.platform) & (
+            communities.c.external_id == community.id
+        )
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                insert_new(connection, communities, ["platform", "external_id"]).values(
+                    platform=community.platform,
+                    external_id=community.id,
+                    created_at=self._clock.now(),
+                )
+            )
+            found = (await connection.execute(select(communities.c.id).where(match))).scalar_one()
+        self._community_ids[community] = found
+        return found
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+async def open_store(url: str, *, clock: Clock) -> SqlStore:
+    """Connect and bring the schema up to date (migrations run at every start)."""
+    engine = create_engine(url)
+    await migrate(engine)
+    return SqlStore(engine, clock=clock)
