@@ -1,0 +1,170 @@
+"""Console lines in, core calls out.
+
+    alice: /profile set skills:"python, sql" timezone:Europe/Berlin
+    alice@#random: /help                 (in another channel)
+    alice: [Erase my data]               (press a button alice can see)
+    alice: [Save profile] bio:"Hello"    (submit a form, changing some fields)
+    /help                                (the default console member)
+    @advance 2d                          (move the clock on)
+    @now 2026-01-05T09:00Z               (fix the clock, for reproducible scripts)
+    # a comment
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from adapters.console.chat import PLATFORM, ConsoleChat, ConsoleClock, Shown
+from bot.catalog import OptionType
+from bot.commandline import split_command_line
+from bot.core import Core
+from bot.errors import UserError
+from bot.messages import Action, Actor, CommunityKey, Invocation, Reply
+
+_LINE = re.compile(r"^(?:(?P<user>[\w.-]{1,32})(?:@#(?P<channel>[\w-]{1,32}))?:\s*)?(?P<rest>.*)$")
+_PRESS = re.compile(r"^\[(?P<label>[^\]]+)\]\s*(?P<values>.*)$")
+_DURATION = re.compile(r"(\d+)\s*([wdhms])")
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+@dataclass(frozen=True)
+class ConsoleCommunity:
+    name: str
+    channel: str
+    user: str
+    moderators: frozenset[str]
+
+
+class ConsoleSession:
+    def __init__(
+        self, *, core: Core, chat: ConsoleChat, clock: ConsoleClock, community: ConsoleCommunity
+    ) -> None:
+        self.core = core
+        self.chat = chat
+        self.clock = clock
+        self.community = community
+        self.key = CommunityKey(PLATFORM, community.name)
+
+    async def handle(self, line: str) -> None:
+        """One line of input; mistakes in the line itself are reported, never raised."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return
+        try:
+            if line.startswith("@"):
+                self._clock_line(line)
+                return
+            match = _LINE.match(line)
+            if match is None or not match["rest"]:
+                raise UserError("Write `name: /command ...`, `name: [Button]` or `@advance 1d`.")
+        except UserError as error:
+            self.chat.note(error.message)
+            return
+        user = match["user"] or self.community.user
+        channel = match["channel"] or self.community.channel
+        try:
+            await self._act_as(user, channel, match["rest"].strip())
+        except UserError as error:  # a mistake in the command line: as the core would reply
+            self._show(Reply(error.message, ephemeral=True), user, channel)
+
+    def _clock_line(self, line: str) -> None:
+        word, _, argument = line.partition(" ")
+        if word == "@advance":
+            self.clock.advance(parse_duration(argument))
+        elif word == "@now":
+            try:
+                moment = datetime.fromisoformat(argument.strip().replace("Z", "+00:00"))
+            except ValueError:
+                raise UserError("`@now` takes an ISO time such as 2026-01-05T09:00Z.") from None
+            if moment.tzinfo is None:
+                raise UserError("`@now` needs a timezone, e.g. 2026-01-05T09:00Z.")
+            self.clock.fix(moment)
+        else:
+            raise UserError(f"Unknown console directive `{word}`; there are @advance and @now.")
+        self.chat.note(f"it is now {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
+
+    async def _act_as(self, user: str, channel: str, rest: str) -> None:
+        actor = Actor(self.key, user, user, is_moderator=user in self.community.moderators)
+        press = _PRESS.match(rest)
+        if press:
+            shown = self._find_button(user, press["label"])
+            reply = await self.core.act(_action(actor, channel, shown, press["label"], press["values"]))
+        elif rest.startswith("/"):
+            path, options = split_command_line(self.core.catalog, rest)
+            reply = await self.core.invoke(Invocation(actor, channel, path, self._ids(path, options)))
+        else:
+            raise UserError("Commands start with `/` (try `/help`); buttons are pressed as `[Label]`.")
+        self._show(reply, user, channel)
+
+    def _ids(self, path: str, options: dict[str, str]) -> dict[str, str]:
+        """Console mentions (`@bob`, `#random`) are plain ids to the core."""
+        command = self.core.catalog.get(path)
+        if command is None:
+            return options
+        marks = {OptionType.MEMBER: "@", OptionType.CHANNEL: "#"}
+        for option in command.options:
+            mark = marks.get(option.type)
+            if mark and option.name in options:
+                options[option.name] = options[option.name].removeprefix(mark)
+        return options
+
+    def _find_button(self, user: str, label: str) -> Shown:
+        wanted = label.strip().casefold()
+        for shown in reversed(self.chat.shown):
+            labels = [b.label for b in shown.reply.buttons]
+            if shown.reply.form:
+                labels.append(shown.reply.form.submit_label)
+            if shown.visible_to(user) and wanted in (x.casefold() for x in labels):
+                return shown
+        raise UserError(f"{user} can't see a button labelled [{label.strip()}].")
+
+    def _show(self, reply: Reply, user: str, channel: str) -> None:
+        if reply.ephemeral:
+            self.chat.show(f"only {user}", channel, reply, user)
+        else:
+            self.chat.show(f"#{channel}", channel, reply, None)
+
+
+def _action(actor: Actor, channel: str, shown: Shown, label: str, values: str) -> Action:
+    wanted = label.strip().casefold()
+    form = shown.reply.form
+    if form is not None and form.submit_label.casefold() == wanted:
+        given = _form_values(values)
+        unknown = sorted(set(given) - {f.name for f in form.fields})
+        if unknown:
+            raise UserError(f"The form “{form.title}” has no field `{unknown[0]}`.")
+        fields = {f.name: given.get(f.name, f.default) for f in form.fields}
+        return Action(actor, channel, form.action_id, form.value, fields, shown.ref)
+    if values.strip():
+        raise UserError(f"[{label.strip()}] is a button; it takes no values.")
+    button = next(b for b in shown.reply.buttons if b.label.casefold() == wanted)
+    return Action(actor, channel, button.action_id, button.value, message=shown.ref)
+
+
+def _form_values(text: str) -> dict[str, str]:
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        raise UserError("A quote in those values isn't closed.") from None
+    values = {}
+    for word in words:
+        name, colon, value = word.partition(":")
+        if not colon:
+            raise UserError(f"Give form values as `field:value`, not `{word[:40]}`.")
+        values[name] = value
+    return values
+
+
+def parse_duration(text: str) -> timedelta:
+    """`2d`, `1h30m`, `1w`: the console's way to move time on."""
+    compact = text.replace(" ", "")
+    parts = _DURATION.findall(compact)
+    if not compact or "".join(n + u for n, u in parts) != compact:
+        raise UserError("`@advance` takes a duration such as 2d, 3h, 90m or 1w2d.")
+    try:
+        return sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
+    except OverflowError:
+        raise UserError("That's further than the clock can go.") from None

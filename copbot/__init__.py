@@ -1,0 +1,1 @@
+"""The copbot process: configuration, the composition root and the command line."""

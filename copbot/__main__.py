@@ -1,0 +1,5 @@
+import sys
+
+from copbot.cli import main
+
+sys.exit(main())

@@ -1,0 +1,170 @@
+"""`copbot`: run the bot, the console, migrations and config checks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.logging import RichHandler
+
+from adapters.console.chat import ConsoleChat, ConsoleClock
+from adapters.console.session import ConsoleCommunity, ConsoleSession
+from bot.catalog import Catalog
+from copbot.bootstrap import open_core
+from copbot.config import ConfigError, Settings, load_settings
+from storage.engine import create_engine
+from storage.migrate import migrate
+
+log = logging.getLogger(__name__)
+ADAPTERS_NOT_BUILT = {"discord", "slack"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    err = Console(stderr=True)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as error:
+        err.print(f"[bold red]config error[/]\n{error}", highlight=False)
+        return 2
+    if args.database:
+        settings = settings.model_copy(
+            update={"database": settings.database.model_copy(update={"url": args.database})}
+        )
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False)],
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    command: Callable[[argparse.Namespace, Settings], int] = args.run
+    return command(args, settings)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="copbot", description=__doc__)
+    parser.add_argument("--config", type=Path, help="config file (default: ./config.toml)")
+    parser.add_argument("--database", help="database URL, overriding the config")
+    parser.set_defaults(run=_run)
+    commands = parser.add_subparsers(title="commands")
+    commands.add_parser("run", help="run every configured adapter (the default)").set_defaults(
+        run=_run
+    )
+    console = commands.add_parser("console", help="chat with copbot in this terminal")
+    console.add_argument("--script", type=Path, help="run the lines of FILE, print every output")
+    console.set_defaults(run=_console)
+    commands.add_parser("check-config", help="validate the config and say what's wrong").set_defaults(
+        run=_check_config
+    )
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    return parser
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    missing = ADAPTERS_NOT_BUILT.intersection(settings.platforms())
+    if missing:
+        log.error(
+            "%s is configured, but this build of copbot has no adapter for it yet; "
+            "unset its token to use the console.",
+            " and ".join(sorted(missing)),
+        )
+        return 2
+    return _console(args, settings)
+
+
+def _console(args: argparse.Namespace, settings: Settings) -> int:
+    if args.script is not None:
+        try:
+            lines = args.script.read_text(encoding="utf-8").splitlines()
+        except OSError as error:
+            log.error("can't read the script: %s", error)
+            return 2
+        asyncio.run(run_script(lines, settings, print, echo=True))
+        return 0
+    asyncio.run(_repl(settings))
+    return 0
+
+
+async def run_script(
+    lines: list[str],
+    settings: Settings,
+    write: Callable[[str], None],
+    *,
+    echo: bool,
+    catalog: Catalog | None = None,
+) -> None:
+    """Feed `lines` to a console session; with `echo` each input line is printed as `> line`."""
+    chat = ConsoleChat(write)
+    clock = ConsoleClock()
+    async with open_core(settings.database.url, chat=chat, clock=clock, catalog=catalog) as core:
+        session = ConsoleSession(core=core, chat=chat, clock=clock, community=_community(settings))
+        for line in lines:
+            if echo and line.strip():
+                write(f"> {line.strip()}")
+            await session.handle(line)
+
+
+async def _repl(settings: Settings) -> None:
+    out = Console(highlight=False, markup=False)
+    chat = ConsoleChat(out.print)
+    clock = ConsoleClock()
+    community = _community(settings)
+    async with open_core(settings.database.url, chat=chat, clock=clock) as core:
+        session = ConsoleSession(core=core, chat=chat, clock=clock, community=community)
+        out.print(
+            f"copbot console: community “{community.name}”, database {settings.database.url}\n"
+            f"You are {community.user} in #{community.channel}. Try /help, act as someone else "
+            "with `alice: /profile show`, press buttons with `[Label]`. Ctrl-D quits."
+        )
+        while True:
+            try:
+                line = await asyncio.to_thread(input, f"{community.user}> ")
+            except (EOFError, KeyboardInterrupt):
+                out.print()
+                return
+            await session.handle(line)
+
+
+def _check_config(args: argparse.Namespace, settings: Settings) -> int:
+    where = args.config or "defaults (no config.toml here)"
+    adapters = settings.platforms() + (["console"] if settings.runs_console() else [])
+    Console().print(
+        f"[green]config OK[/] ({where}): database {settings.database.url}; "
+        f"adapters: {', '.join(adapters)}",
+        highlight=False,
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    async def upgrade() -> tuple[str | None, str]:
+        engine = create_engine(settings.database.url)
+        try:
+            return await migrate(engine)
+        finally:
+            await engine.dispose()
+
+    before, after = asyncio.run(upgrade())
+    state = "already up to date" if before == after else f"upgraded from {before or 'empty'}"
+    Console().print(f"database at revision {after}: {state}", highlight=False)
+    return 0
+
+
+def _community(settings: Settings) -> ConsoleCommunity:
+    console = settings.console
+    return ConsoleCommunity(
+        name=console.community,
+        channel=console.channel,
+        user=console.user,
+        moderators=frozenset(console.moderators),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""`config.toml` (documented in `config.example.toml`), with secrets from the environment."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_PATH = Path("config.toml")
+
+# Environment variables that override a key of the file (secrets stay out of it).
+ENVIRONMENT = {
+    "COPBOT_DATABASE_URL": ("database", "url"),
+    "DISCORD_TOKEN": ("discord", "token"),
+    "SLACK_BOT_TOKEN": ("slack", "bot_token"),
+    "SLACK_APP_TOKEN": ("slack", "app_token"),
+    "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+}
+
+
+class ConfigError(Exception):
+    """The config can't be used; the message names the file, the key and the problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///copbot.db"
+
+    @field_validator("url")
+    @classmethod
+    def _known_engine(cls, url: str) -> str:
+        try:
+            backend = make_url(url).get_backend_name()
+        except ArgumentError:
+            raise ValueError("not a database URL, e.g. sqlite:///copbot.db") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError("use sqlite:///FILE or postgresql://USER@HOST/DATABASE")
+        return url
+
+
+class ConsoleSettings(_Section):
+    enabled: bool | None = Field(
+        default=None, description="run the console; by default only when no platform is set"
+    )
+    community: str = Field(default="local", min_length=1, max_length=64)
+    channel: str = Field(default="general", pattern=r"^[a-z0-9_-]{1,32}$")
+    user: str = Field(default="mod", pattern=r"^[\w.-]{1,32}$")
+    moderators: tuple[str, ...] = ("mod",)
+
+
+class DiscordSettings(_Section):
+    token: SecretStr | None = None
+    moderator_role: str | None = None
+
+
+class SlackSettings(_Section):
+    bot_token: SecretStr | None = None
+    app_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    mode: Literal["socket", "http"] = "socket"
+
+    @field_validator("bot_token")
+    @classmethod
+    def _bot_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and not token.get_secret_value().startswith("xoxb-"):
+            raise ValueError("a bot token starts with xoxb-")
+        return token
+
+    @field_validator("app_token")
+    @classmethod
+    def _app_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and not token.get_secret_value().startswith("xapp-"):
+            raise ValueError("an app-level token starts with xapp-")
+        return token
+
+
+class Settings(_Section):
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    database: DatabaseSettings = DatabaseSettings()
+    console: ConsoleSettings = ConsoleSettings()
+    discord: DiscordSettings = DiscordSettings()
+    slack: SlackSettings = SlackSettings()
+
+    def platforms(self) -> list[str]:
+        """Platforms with credentials configured."""
+        found = []
+        if self.discord.token is not None:
+            found.append("discord")
+        if self.slack.bot_token is not None:
+            found.append("slack")
+        return found
+
+    def runs_console(self) -> bool:
+        if self.console.enabled is None:
+            return not self.platforms()
+        return self.console.enabled
+
+
+def load_settings(
+    path: Path | None = None, environ: Mapping[str, str] = os.environ
+) -> Settings:
+    """Read `path` (or ./config.toml if it exists, else defaults) and the environment."""
+    source = path or DEFAULT_PATH
+    raw: dict[str, Any] = {}
+    if path is not None or DEFAULT_PATH.exists():
+        try:
+            raw = tomllib.loads(source.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{source}: no such file") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    for variable, (section, key) in ENVIRONMENT.items():
+        if environ.get(variable):
+            table = raw.setdefault(section, {})
+            if isinstance(table, dict):
+                table[key] = environ[variable]
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError("\n".join(_describe(source, e) for e in error.errors())) from None
+    _check_combinations(source, settings)
+    return settings
+
+
+def _describe(source: Path, error: Any) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    env = next((f" (from ${v})" for v, loc in ENVIRONMENT.items() if ".".join(loc) == key), "")
+    problem = {
+        "extra_forbidden": "unknown key; see config.example.toml for the keys there are",
+        "model_type": "must be a table, e.g. [section]",
+    }.get(error["type"], error["msg"].removeprefix("Value error, "))
+    return f"{source}: {key}{env}: {problem}"
+
+
+def _check_combinations(source: Path, settings: Settings) -> None:
+    slack = settings.slack
+    if slack.bot_token is None:
+        return
+    if slack.mode == "socket" and slack.app_token is None:
+        raise ConfigError(
+            f"{source}: slack.app_token: Socket Mode needs an app-level token "
+            "(set $SLACK_APP_TOKEN), or use slack.mode = \"http\""
+        )
+    if slack.mode == "http" and slack.signing_secret is None:
+        raise ConfigError(
+            f"{source}: slack.signing_secret: HTTP mode needs the signing secret "
+            "(set $SLACK_SIGNING_SECRET)"
+        )

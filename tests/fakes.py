@@ -1,0 +1,94 @@
+"""Test doubles that record what happened instead of mocking, and a chat-like helper."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.commandline import split_command_line
+from bot.core import Core
+from bot.messages import Action, Actor, CommunityKey, Invocation, MessageRef, Reply
+from bot.ports import MemberInfo
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
+HOME = CommunityKey("test", "home")
+
+
+class ManualClock:
+    """Moves only when told to."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self._now = start
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+@dataclass
+class Sent:
+    community: CommunityKey
+    to: str  # "#channel" or "@user"
+    reply: Reply
+
+
+@dataclass
+class FakeChat:
+    """Records every message the core sends on its own; knows what `users` says."""
+
+    users: dict[str, MemberInfo] = field(default_factory=dict)
+    sent: list[Sent] = field(default_factory=list)
+
+    async def post(self, community: CommunityKey, channel_id: str, reply: Reply) -> MessageRef:
+        self.sent.append(Sent(community, f"#{channel_id}", reply))
+        return MessageRef("test", channel_id, str(len(self.sent)))
+
+    async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef:
+        self.sent.append(Sent(community, f"@{user_id}", reply))
+        return MessageRef("test", f"dm-{user_id}", str(len(self.sent)))
+
+    async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
+        return self.users.get(user_id)
+
+    def last_json(self, to: str) -> Any:
+        """The JSON attachment of the latest message sent to `to`."""
+        message = next(s for s in reversed(self.sent) if s.to == to)
+        return json.loads(message.reply.attachments[0].content)
+
+
+@dataclass
+class Talk:
+    """Drive the core like a chat: `await talk("alice", "/profile set skills:python")`."""
+
+    core: Core
+    community: CommunityKey = HOME
+    moderators: frozenset[str] = frozenset({"mod"})
+    channel: str = "general"
+    last: dict[str, Reply] = field(default_factory=dict)
+
+    def actor(self, user: str) -> Actor:
+        return Actor(self.community, user, user.title(), is_moderator=user in self.moderators)
+
+    async def __call__(self, user: str, line: str) -> Reply:
+        path, options = split_command_line(self.core.catalog, line)
+        reply = await self.core.invoke(Invocation(self.actor(user), self.channel, path, options))
+        self.last[user] = reply
+        return reply
+
+    async def press(self, user: str, label: str, *, on: Reply | None = None, **form: str) -> Reply:
+        """Press a button (or submit a form) on `on`, by default `user`'s last reply."""
+        message = on or self.last[user]
+        if message.form is not None and message.form.submit_label == label:
+            values = {f.name: form.get(f.name, f.default) for f in message.form.fields}
+            action = Action(self.actor(user), self.channel, message.form.action_id,
+                            message.form.value, values)
+        else:
+            button = next(b for b in message.buttons if b.label == label)
+            action = Action(self.actor(user), self.channel, button.action_id, button.value)
+        reply = await self.core.act(action)
+        self.last[user] = reply
+        return reply
