@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.catalog import MAX_CHOICES, Access, Catalog, Choice, Command
+from bot.commandline import split_command_line
 from bot.context import Context
 from bot.errors import UserError
 from bot.messages import EMPTY, Action, Actor, Invocation, Reply
@@ -39,6 +40,15 @@ class Core:
 
     async def invoke(self, invocation: Invocation) -> Reply:
         return await self._guarded(invocation.actor, invocation.path, self._invoke, invocation)
+
+    async def invoke_text(self, actor: Actor, channel_id: str, line: str) -> Reply:
+        """A typed command line (the console, Slack's `/cop ...`), read against the catalog."""
+
+        async def parse_and_invoke(text: str) -> Reply:
+            path, options = split_command_line(self.catalog, text)
+            return await self._invoke(Invocation(actor, channel_id, path, options))
+
+        return await self._guarded(actor, line[:40], parse_and_invoke, line)
 
     async def act(self, action: Action) -> Reply:
         return await self._guarded(action.actor, action.action_id, self._act, action)
@@ -105,7 +115,7 @@ class Core:
         actor: Actor,
         what: str,
         call: Callable[[Any], Awaitable[Reply]],
-        request: Invocation | Action,
+        request: Invocation | Action | str,
     ) -> Reply:
         try:
             return await call(request)

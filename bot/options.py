@@ -15,7 +15,7 @@ from bot.timezones import canonical_timezone
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
-_ID = re.compile(r"^[\w.:@-]{1,64}$")
+_ID = re.compile(r"^[\w.-]{1,64}$")
 
 
 def parse_options(command: Command, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,9 +60,10 @@ def parse_value(option: Option, value: Any) -> Any:
         case OptionType.TIMEZONE:
             return canonical_timezone(text) if text else None
         case OptionType.MEMBER | OptionType.CHANNEL:
-            if not _ID.match(text):
+            ident = text.removeprefix("@" if option.type is OptionType.MEMBER else "#")
+            if not _ID.match(ident):
                 raise UserError(f"`{text[:40]}` doesn't look like a {option.type.value}.")
-            return text
+            return ident
     if option.choices:
         return _choice(option, text)
     return text

@@ -67,12 +67,12 @@ def normalise_tag(raw: str, aliases: dict[str, str] = ALIASES) -> str:
     tag = unicodedata.normalize("NFKC", raw).strip().lstrip("#").strip().casefold()
     tag = re.sub(r"[\s_]+", "-", tag)
     if not tag:
-        raise UserError("A tag can't be empty.")
+        raise UserError("a tag can't be empty.")
     if len(tag) > MAX_TAG_LENGTH:
-        raise UserError(f"The tag `{tag[:20]}…` is too long (at most {MAX_TAG_LENGTH} characters).")
+        raise UserError(f"the tag `{tag[:20]}…` is too long (at most {MAX_TAG_LENGTH} characters).")
     if not _ALLOWED.match(tag):
         raise UserError(
-            f"The tag `{tag}` has characters tags can't hold; use letters, digits and + # . & / -."
+            f"the tag `{tag}` has characters tags can't hold; use letters, digits and + # . & / -."
         )
     return aliases.get(tag, tag)
 
@@ -88,5 +88,5 @@ def parse_tags(
             if tag not in tags:
                 tags.append(tag)
     if len(tags) > max_items:
-        raise UserError(f"That's {len(tags)} tags; at most {max_items} fit here.")
+        raise UserError(f"that's {len(tags)} tags; at most {max_items} fit here.")
     return tuple(tags)

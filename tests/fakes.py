@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.commandline import split_command_line
 from bot.core import Core
-from bot.messages import Action, Actor, CommunityKey, Invocation, MessageRef, Reply
+from bot.messages import Action, Actor, CommunityKey, MessageRef, Reply
 from bot.ports import MemberInfo
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
@@ -68,14 +67,15 @@ class Talk:
     community: CommunityKey = HOME
     moderators: frozenset[str] = frozenset({"mod"})
     channel: str = "general"
+    names: dict[str, str] = field(default_factory=dict)
     last: dict[str, Reply] = field(default_factory=dict)
 
     def actor(self, user: str) -> Actor:
-        return Actor(self.community, user, user.title(), is_moderator=user in self.moderators)
+        name = self.names.get(user, user.title())
+        return Actor(self.community, user, name, is_moderator=user in self.moderators)
 
     async def __call__(self, user: str, line: str) -> Reply:
-        path, options = split_command_line(self.core.catalog, line)
-        reply = await self.core.invoke(Invocation(self.actor(user), self.channel, path, options))
+        reply = await self.core.invoke_text(self.actor(user), self.channel, line)
         self.last[user] = reply
         return reply
 

@@ -18,11 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from adapters.console.chat import PLATFORM, ConsoleChat, ConsoleClock, Shown
-from bot.catalog import OptionType
-from bot.commandline import split_command_line
 from bot.core import Core
 from bot.errors import UserError
-from bot.messages import Action, Actor, CommunityKey, Invocation, Reply
+from bot.messages import Action, Actor, CommunityKey, Reply
 
 _LINE = re.compile(r"^(?:(?P<user>[\w.-]{1,32})(?:@#(?P<channel>[\w-]{1,32}))?:\s*)?(?P<rest>.*)$")
 _PRESS = re.compile(r"^\[(?P<label>[^\]]+)\]\s*(?P<values>.*)$")
@@ -67,7 +65,7 @@ class ConsoleSession:
         channel = match["channel"] or self.community.channel
         try:
             await self._act_as(user, channel, match["rest"].strip())
-        except UserError as error:  # a mistake in the command line: as the core would reply
+        except UserError as error:  # a button that isn't there: as the core would reply
             self._show(Reply(error.message, ephemeral=True), user, channel)
 
     def _clock_line(self, line: str) -> None:
@@ -93,23 +91,10 @@ class ConsoleSession:
             shown = self._find_button(user, press["label"])
             reply = await self.core.act(_action(actor, channel, shown, press["label"], press["values"]))
         elif rest.startswith("/"):
-            path, options = split_command_line(self.core.catalog, rest)
-            reply = await self.core.invoke(Invocation(actor, channel, path, self._ids(path, options)))
+            reply = await self.core.invoke_text(actor, channel, rest)
         else:
             raise UserError("Commands start with `/` (try `/help`); buttons are pressed as `[Label]`.")
         self._show(reply, user, channel)
-
-    def _ids(self, path: str, options: dict[str, str]) -> dict[str, str]:
-        """Console mentions (`@bob`, `#random`) are plain ids to the core."""
-        command = self.core.catalog.get(path)
-        if command is None:
-            return options
-        marks = {OptionType.MEMBER: "@", OptionType.CHANNEL: "#"}
-        for option in command.options:
-            mark = marks.get(option.type)
-            if mark and option.name in options:
-                options[option.name] = options[option.name].removeprefix(mark)
-        return options
 
     def _find_button(self, user: str, label: str) -> Shown:
         wanted = label.strip().casefold()

@@ -1,0 +1,194 @@
+"""The dispatcher: errors, permissions, units of work, community isolation."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import pytest
+
+from bot.app import build_catalog
+from bot.catalog import Access, Option, OptionType
+from bot.context import Context
+from bot.core import FAILED, Core
+from bot.errors import UserError
+from bot.messages import Action, CommunityKey, Invocation, Reply
+from tests.fakes import FakeChat, ManualClock, Talk
+
+
+async def test_unknown_command_suggests_the_closest(talk: Talk) -> None:
+    reply = await talk("alice", "/profle show")
+    assert reply.ephemeral
+    assert reply.text.startswith("I don't know `/profle show`. Did you mean `/profile show`?")
+
+
+async def test_a_group_alone_lists_its_subcommands(talk: Talk) -> None:
+    reply = await talk("alice", "/privacy")
+    assert reply.ephemeral
+    assert reply.text == "`/privacy` needs a subcommand: `/privacy erase`, `/privacy export`."
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("/profile show member:bob colour:red", "`/profile show` has no option `colour`"),
+        ("/profile show bob carol", "got more values than it has options"),
+        ('/profile set bio:"unclosed', "A quote in that command isn't closed."),
+        ("/profile set skills:python skills:go", "The option `skills` is given twice."),
+        ("/profile set bio:" + "x" * 281, "`bio`: that's 281 characters; at most 280 fit."),
+        ("/profile set skills:" + ",".join(f"t{i}" for i in range(21)), "at most 20 fit"),
+        ("/profile set skills:" + "a" * 41, "too long"),
+        ("/profile set skills:<script>", "characters tags can't hold"),
+        ("/profile show member:@@", "doesn't look like a member"),
+    ],
+)
+async def test_bad_input_is_explained_and_changes_nothing(
+    talk: Talk, line: str, message: str
+) -> None:
+    await talk("alice", "/profile set skills:python bio:before")
+    reply = await talk("alice", line)
+    assert reply.ephemeral and message in reply.text
+    shown = await talk("alice", "/profile show")
+    assert shown.cards[0].body == "before"
+    assert shown.cards[0].fields[0].value == "python"
+
+
+@pytest.mark.parametrize("text", ["bad\x00byte", "bell\x07", "bidi\u202etrick", "zero\u200bwidth"])
+async def test_control_characters_are_refused(core: Core, talk: Talk, text: str) -> None:
+    invocation = Invocation(talk.actor("alice"), "general", "profile set", {"bio": text})
+    reply = await core.invoke(invocation)
+    assert reply.ephemeral and "control characters" in reply.text
+
+
+async def test_line_breaks_only_where_the_option_allows_them(core: Core, talk: Talk) -> None:
+    actor = talk.actor("alice")
+    ok = await core.invoke(Invocation(actor, "general", "profile set", {"bio": "one\ntwo"}))
+    assert ok.text == "Your profile is saved."
+    refused = await core.invoke(Invocation(actor, "general", "profile set", {"skills": "a\nb"}))
+    assert "line breaks" in refused.text
+
+
+async def test_moderator_commands_are_checked_in_the_core(
+    sqlite_url: str, chat: FakeChat, clock: ManualClock
+) -> None:
+    catalog = build_catalog()
+
+    @catalog.command("settings wipe", "Wipe the settings", access=Access.MODERATOR)
+    async def wipe(context: Context) -> Reply:
+        return Reply("wiped")
+
+    from copbot.bootstrap import open_core
+
+    async with open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog) as core:
+        talk = Talk(core)
+        refused = await talk("alice", "/settings wipe")
+        assert refused.ephemeral and refused.text == "`/settings wipe` is for moderators only."
+        assert (await talk("mod", "/settings wipe")).text == "wiped"
+        assert "/settings wipe" not in (await talk("alice", "/help")).text
+        assert "/settings wipe" in (await talk("mod", "/help")).text
+
+
+async def _core_with(sqlite_url: str, chat: FakeChat, clock: ManualClock, handler):  # type: ignore[no-untyped-def]
+    catalog = build_catalog()
+    catalog.command("test write", "Write, then fail", Option("bio", "bio"))(handler)
+    from copbot.bootstrap import open_core
+
+    return open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog)
+
+
+async def test_a_failing_command_rolls_back_everything_it_wrote(
+    sqlite_url: str, chat: FakeChat, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def write_then_crash(context: Context) -> Reply:
+        member = await context.member()
+        await context.uow.members.save(replace(member, bio="half-written"), context.now)
+        raise RuntimeError("disk on fire")
+
+    async with await _core_with(sqlite_url, chat, clock, write_then_crash) as core:
+        talk = Talk(core)
+        await talk("alice", "/profile set bio:before")
+        with caplog.at_level(logging.ERROR):
+            reply = await talk("alice", "/test write")
+        assert reply.ephemeral and reply.text == FAILED
+        assert "disk on fire" in caplog.text
+        assert (await talk("alice", "/profile show")).cards[0].body == "before"
+
+
+async def test_a_user_error_after_a_write_rolls_it_back(
+    sqlite_url: str, chat: FakeChat, clock: ManualClock
+) -> None:
+    async def write_then_refuse(context: Context) -> Reply:
+        member = await context.member()
+        await context.uow.members.save(replace(member, bio="half-written"), context.now)
+        raise UserError("Not like that.")
+
+    async with await _core_with(sqlite_url, chat, clock, write_then_refuse) as core:
+        talk = Talk(core)
+        await talk("alice", "/profile set bio:before")
+        assert (await talk("alice", "/test write")).text == "Not like that."
+        assert (await talk("alice", "/profile show")).cards[0].body == "before"
+
+
+async def test_unknown_or_forged_actions_are_refused(core: Core, talk: Talk) -> None:
+    reply = await core.act(Action(talk.actor("alice"), "general", "admin.delete-everything"))
+    assert reply.ephemeral and "isn't one I know" in reply.text
+
+
+async def test_communities_never_see_each_other(core: Core) -> None:
+    here, there = Talk(core), Talk(core, community=CommunityKey("test", "elsewhere"))
+    await here("alice", "/profile set skills:python bio:here")
+    await there("alice", "/profile set skills:cobol bio:there")
+    assert (await here("bob", "/profile show member:alice")).cards[0].body == "here"
+    assert (await there("bob", "/profile show member:alice")).cards[0].body == "there"
+    tags = await core.autocomplete(there.actor("bob"), "profile set", "skills", "")
+    assert [c.value for c in tags] == ["cobol"]
+
+
+async def test_same_ids_on_two_platforms_are_two_communities(core: Core) -> None:
+    discord, slack = Talk(core, CommunityKey("discord", "1")), Talk(core, CommunityKey("slack", "1"))
+    await discord("alice", "/profile set bio:discord")
+    assert "hasn't set up" in (await slack("bob", "/profile show member:alice")).text
+
+
+async def test_help_lists_commands_and_explains_one(talk: Talk) -> None:
+    listing = await talk("alice", "/help")
+    assert listing.ephemeral
+    for path in ("help", "profile set", "profile show", "profile edit", "privacy export",
+                 "privacy erase"):
+        assert f"`/{path}`" in listing.text
+    detail = await talk("alice", "/help command:profile")
+    assert [c.title for c in detail.cards] == ["/profile edit", "/profile set", "/profile show"]
+    set_card = detail.cards[1]
+    assert [f.name for f in set_card.fields] == [
+        "skills (optional)", "interests (optional)", "timezone (optional)",
+        "languages (optional)", "bio (optional)",
+    ]
+    assert "no command" in (await talk("alice", "/help command:nope")).text
+
+
+async def test_integer_and_boolean_options(
+    sqlite_url: str, chat: FakeChat, clock: ManualClock
+) -> None:
+    catalog = build_catalog()
+
+    @catalog.command(
+        "mentor capacity", "Set capacity",
+        Option("count", "How many", OptionType.INTEGER, required=True, min_value=0, max_value=10),
+        Option("paused", "Paused?", OptionType.BOOLEAN),
+        Option("size", "Size", choices=("small", "large")),
+    )
+    async def capacity(context: Context) -> Reply:
+        return Reply(repr(dict(context.options)))
+
+    from copbot.bootstrap import open_core
+
+    async with open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog) as core:
+        talk = Talk(core)
+        assert (await talk("a", "/mentor capacity 3 yes LARGE")).text == (
+            "{'count': 3, 'paused': True, 'size': 'large'}"
+        )
+        assert "needs `count`" in (await talk("a", "/mentor capacity")).text
+        assert "at most 10" in (await talk("a", "/mentor capacity 11")).text
+        assert "isn't a whole number" in (await talk("a", "/mentor capacity lots")).text
+        assert "yes or no" in (await talk("a", "/mentor capacity 1 maybe")).text
+        assert "choose one of `small`, `large`" in (await talk("a", "/mentor capacity 1 no x")).text
