@@ -41,6 +41,11 @@ async def _fresh_postgres() -> str:
 
 
 @pytest.fixture
+async def postgres_url() -> str:
+    return await _fresh_postgres()
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'copbot.db'}"
 

@@ -1,0 +1,171 @@
+"""The storage contract: the same behaviour on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, func, select
+
+from bot.errors import StaleWrite
+from bot.messages import CommunityKey
+from storage import SqlStore, open_store
+from storage.engine import create_engine
+from storage.migrate import migrate
+from storage.schema import members, metadata
+from tests.fakes import HOME, START, ManualClock
+
+ELSEWHERE = CommunityKey("test", "elsewhere")
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    opened = await open_store(database_url, clock=ManualClock())
+    yield opened
+    await opened.close()
+
+
+def _differences(connection: Connection) -> list[object]:
+    return compare_metadata(MigrationContext.configure(connection), metadata)
+
+
+async def test_migrations_build_the_declared_schema_from_empty(database_url: str) -> None:
+    engine = create_engine(database_url)
+    try:
+        before, after = await migrate(engine)
+        assert (before, after) == (None, "0001")
+        assert await migrate(engine) == ("0001", "0001")
+        async with engine.connect() as connection:
+            assert await connection.run_sync(_differences) == []
+    finally:
+        await engine.dispose()
+
+
+async def test_a_member_round_trips_with_ordered_tags_and_utc_times(store: SqlStore) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        added = await uow.members.add("alice", "Alice", "Europe/Berlin", START)
+        await uow.members.save(
+            replace(added, skills=("sql", "python"), interests=("rust",), languages=("german",),
+                    bio="hi"),
+            START + timedelta(hours=1),
+        )
+        await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        found = await uow.members.by_user("alice")
+    assert found is not None
+    assert (found.skills, found.interests, found.languages) == (("sql", "python"), ("rust",),
+                                                               ("german",))
+    assert found.version == 2 and found.bio == "hi" and found.timezone == "Europe/Berlin"
+    assert found.created_at == START and found.created_at.tzinfo == UTC
+    assert found.updated_at == START + timedelta(hours=1)
+
+
+async def test_leaving_without_commit_keeps_nothing(store: SqlStore) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        await uow.members.add("alice", "Alice", None, START)
+    async with store.unit_of_work(HOME) as uow:
+        assert await uow.members.by_user("alice") is None
+
+
+async def test_a_stale_version_is_refused_and_changes_nothing(store: SqlStore) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        added = await uow.members.add("alice", "Alice", None, START)
+        await uow.members.save(replace(added, bio="first"), START)
+        with pytest.raises(StaleWrite):
+            await uow.members.save(replace(added, bio="second", skills=("go",)), START)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        found = await uow.members.by_user("alice")
+    assert found is not None and found.bio == "first" and found.skills == ()
+
+
+async def test_adding_someone_twice_returns_the_first(store: SqlStore) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        first = await uow.members.add("alice", "Alice", None, START)
+        again = await uow.members.add("alice", "Alice again", None, START)
+        await uow.commit()
+    assert again.id == first.id and again.display_name == "Alice"
+
+
+async def test_erase_anonymises_and_frees_the_platform_id(store: SqlStore) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        added = await uow.members.add("alice", "Alice", "Asia/Tokyo", START)
+        saved = await uow.members.save(replace(added, skills=("python",), bio="me"), START)
+        await uow.members.erase(saved, START)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        assert await uow.members.by_user("alice") is None
+        former = await uow.members.by_user(f"erased:{added.id}")
+        assert former is not None
+        assert (former.display_name, former.timezone, former.bio, former.skills) == (
+            "Former member", None, "", ())
+        assert (await uow.members.add("alice", "Alice", None, START)).id != added.id
+
+
+async def test_tags_in_use_counts_members_by_prefix_within_one_community(store: SqlStore) -> None:
+    for community, user, skills, interests in [
+        (HOME, "a", ("python", "postgresql"), ("python",)),
+        (HOME, "b", ("python",), ()),
+        (HOME, "c", ("p%x",), ()),
+        (ELSEWHERE, "d", ("python", "perl"), ()),
+    ]:
+        async with store.unit_of_work(community) as uow:
+            added = await uow.members.add(user, user, None, START)
+            await uow.members.save(replace(added, skills=skills, interests=interests), START)
+            await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        assert await uow.members.tags_in_use("p", 10) == [("python", 2), ("p%x", 1),
+                                                          ("postgresql", 1)]
+        assert await uow.members.tags_in_use("p%", 10) == [("p%x", 1)]
+        assert await uow.members.tags_in_use("", 1) == [("python", 2)]
+    async with store.unit_of_work(ELSEWHERE) as uow:
+        assert await uow.members.tags_in_use("p", 10) == [("perl", 1), ("python", 1)]
+        assert await uow.members.by_user("a") is None
+
+
+async def test_a_community_survives_the_rollback_of_its_first_command(store: SqlStore) -> None:
+    new = CommunityKey("test", "brand-new")
+    async with store.unit_of_work(new) as uow:
+        await uow.members.add("alice", "Alice", None, START)
+    async with store.unit_of_work(new) as uow:
+        added = await uow.members.add("alice", "Alice", None, START)
+        await uow.commit()
+    async with store.engine.connect() as connection:
+        community = await connection.scalar(
+            select(members.c.community_id).where(members.c.id == added.id))
+    assert community is not None
+
+
+@pytest.mark.postgres
+async def test_two_processes_saving_one_profile_keep_exactly_one_write(postgres_url: str) -> None:
+    """Two stores (as two processes would have) on one PostgreSQL: the second writer
+    waits for the first, then finds the version moved on and writes nothing."""
+    first = await open_store(postgres_url, clock=ManualClock())
+    second = await open_store(postgres_url, clock=ManualClock())
+    try:
+        async with first.unit_of_work(HOME) as uow:
+            await uow.members.add("alice", "Alice", None, START)
+            await uow.commit()
+        async with first.unit_of_work(HOME) as a, second.unit_of_work(HOME) as b:
+            seen_by_a, seen_by_b = await a.members.by_user("alice"), await b.members.by_user("alice")
+            assert seen_by_a is not None and seen_by_b is not None
+            await a.members.save(replace(seen_by_a, bio="from a"), START)
+            racing = asyncio.create_task(b.members.save(replace(seen_by_b, bio="from b"), START))
+            await asyncio.sleep(0.2)
+            assert not racing.done(), "b must wait for a's row lock"
+            await a.commit()
+            with pytest.raises(StaleWrite):
+                await racing
+        async with second.unit_of_work(HOME) as uow:
+            found = await uow.members.by_user("alice")
+        assert found is not None and found.bio == "from a" and found.version == 2
+        async with first.engine.connect() as connection:
+            assert await connection.scalar(select(func.count()).select_from(members)) == 1
+    finally:
+        await first.close()
+        await second.close()
