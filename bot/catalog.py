@@ -125,8 +125,11 @@ class Catalog:
     def add(self, command: Command) -> None:
         if command.path in self._commands:
             raise ValueError(f"command {command.path!r} is declared twice")
-        clash = [p for p in self._commands
-                 if p in _prefixes(command.path) or command.path in _prefixes(p)]
+        clash = [
+            p
+            for p in self._commands
+            if p in _prefixes(command.path) or command.path in _prefixes(p)
+        ]
         if clash:
             # Discord cannot have a command and a group of the same name.
             raise ValueError(f"command {command.path!r} clashes with {clash[0]!r}")

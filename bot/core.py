@@ -66,7 +66,9 @@ class Core:
         if command is None or not may_run(actor, command):
             return []
         option = next((o for o in command.options if o.name == option_name), None)
-        source = self.catalog.autocomplete_source(option.autocomplete) if option else None
+        if option is None or option.autocomplete is None:
+            return []
+        source = self.catalog.autocomplete_source(option.autocomplete)
         if source is None:
             return []
         try:
@@ -120,10 +122,10 @@ class Core:
         try:
             return await call(request)
         except UserError as error:
-            return Reply(error.message, ephemeral=True)
+            return Reply(error.message, ephemeral=True, error=True)
         except Exception:
             log.exception("%s by %s in %s failed", what, actor.user_id, actor.community)
-            return Reply(FAILED, ephemeral=True)
+            return Reply(FAILED, ephemeral=True, error=True)
 
     def _find(self, path: str) -> Command:
         command = self.catalog.get(" ".join(path.split()))

@@ -26,7 +26,8 @@ def register(catalog: Catalog) -> None:
         if not wanted:
             lines = [f"`/{c.path}` {c.description}" for c in commands]
             return Reply(
-                "Here's what you can run:\n" + "\n".join(lines)
+                "Here's what you can run:\n"
+                + "\n".join(lines)
                 + "\nAsk `/help command:<name>` for a command's options.",
                 ephemeral=True,
             )

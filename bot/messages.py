@@ -129,7 +129,8 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Reply:
-    """What the core answers; `ephemeral` replies are seen only by the actor."""
+    """What the core answers; `ephemeral` replies are seen only by the actor, and `error`
+    marks a refusal (from a `UserError`) that changed nothing."""
 
     text: str = ""
     cards: tuple[Card, ...] = ()
@@ -137,3 +138,4 @@ class Reply:
     form: Form | None = None
     attachments: tuple[Attachment, ...] = ()
     ephemeral: bool = False
+    error: bool = False

@@ -35,9 +35,7 @@ def parse_fields(path: str, options: Sequence[Option], raw: Mapping[str, Any]) -
         value = raw.get(option.name)
         if value is None or (option.required and str(value).strip() == ""):
             if option.required:
-                raise UserError(
-                    f"`/{path}` needs `{option.name}`: {option.description}"
-                )
+                raise UserError(f"`/{path}` needs `{option.name}`: {option.description}")
             continue
         try:
             values[option.name] = parse_value(option, value)

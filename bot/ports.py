@@ -61,8 +61,11 @@ class MemberRepository(Protocol):
 class UnitOfWork(Protocol):
     """One command's reads and writes: committed together or not at all."""
 
-    community: CommunityKey
-    members: MemberRepository
+    @property
+    def community(self) -> CommunityKey: ...
+
+    @property
+    def members(self) -> MemberRepository: ...
 
     async def commit(self) -> None: ...
 

@@ -21,8 +21,10 @@ def register(catalog: Catalog) -> None:
         member = await context.member()
         data: dict[str, object] = {
             "exported_at": context.now.isoformat(),
-            "community": {"platform": context.actor.community.platform,
-                          "id": context.actor.community.id},
+            "community": {
+                "platform": context.actor.community.platform,
+                "id": context.actor.community.id,
+            },
         }
         for part in catalog.personal_data:
             data[part.name] = await part.export(context, member)

@@ -17,14 +17,34 @@ MAX_BIO = 280
 TAG_LIST_LENGTH = 400
 
 PROFILE_OPTIONS = (
-    Option("skills", "Topics you can teach, comma-separated", OptionType.TAGS,
-           autocomplete="tags", max_length=TAG_LIST_LENGTH),
-    Option("interests", "Topics you want to learn, comma-separated", OptionType.TAGS,
-           autocomplete="tags", max_length=TAG_LIST_LENGTH),
-    Option("timezone", "Your IANA timezone, e.g. Europe/Berlin", OptionType.TIMEZONE,
-           autocomplete="timezones", max_length=64),
-    Option("languages", "Languages you speak, comma-separated", OptionType.LANGUAGES,
-           max_items=10, max_length=200),
+    Option(
+        "skills",
+        "Topics you can teach, comma-separated",
+        OptionType.TAGS,
+        autocomplete="tags",
+        max_length=TAG_LIST_LENGTH,
+    ),
+    Option(
+        "interests",
+        "Topics you want to learn, comma-separated",
+        OptionType.TAGS,
+        autocomplete="tags",
+        max_length=TAG_LIST_LENGTH,
+    ),
+    Option(
+        "timezone",
+        "Your IANA timezone, e.g. Europe/Berlin",
+        OptionType.TIMEZONE,
+        autocomplete="timezones",
+        max_length=64,
+    ),
+    Option(
+        "languages",
+        "Languages you speak, comma-separated",
+        OptionType.LANGUAGES,
+        max_items=10,
+        max_length=200,
+    ),
     Option("bio", "A line or two about you", max_length=MAX_BIO, multiline=True),
 )
 
@@ -37,14 +57,17 @@ def register(catalog: Catalog) -> None:
         done, _, typing = partial.rpartition(",")
         found = await context.uow.members.tags_in_use(typing.strip().casefold(), 25)
         head = f"{done}, " if done else ""
-        return [Choice(f"{head}{tag} ({count})"[:100], f"{head}{tag}"[:100]) for tag, count in found]
+        return [
+            Choice(f"{head}{tag} ({count})"[:100], f"{head}{tag}"[:100]) for tag, count in found
+        ]
 
     @catalog.source("timezones")
     async def timezones(context: Context, partial: str) -> list[Choice]:
         return [Choice(name, name) for name in search_timezones(partial, 25)]
 
-    @catalog.command("profile set", "Set what you teach, want to learn, your timezone and more",
-                     *PROFILE_OPTIONS)
+    @catalog.command(
+        "profile set", "Set what you teach, want to learn, your timezone and more", *PROFILE_OPTIONS
+    )
     async def set_profile(context: Context) -> Reply:
         if not context.options:
             raise UserError(
@@ -53,28 +76,53 @@ def register(catalog: Catalog) -> None:
             )
         member = await context.member()
         saved = await context.uow.members.save(replace(member, **context.options), context.now)
-        return Reply("Your profile is saved.", cards=(profile_card(saved, context),), ephemeral=True)
+        return Reply(
+            "Your profile is saved.", cards=(profile_card(saved, context),), ephemeral=True
+        )
 
     @catalog.command("profile edit", "Edit your whole profile in a form")
     async def edit_profile(context: Context) -> Reply:
         member = await context.member()
-        return Reply(form=Form(
-            title="Your profile",
-            action_id="profile.save",
-            submit_label="Save profile",
-            value=str(member.version),
-            fields=(
-                FormField("skills", "Topics you can teach", ", ".join(member.skills),
-                          max_length=TAG_LIST_LENGTH, placeholder="python, sql"),
-                FormField("interests", "Topics you want to learn", ", ".join(member.interests),
-                          max_length=TAG_LIST_LENGTH, placeholder="rust, public speaking"),
-                FormField("timezone", "Timezone", member.timezone or "", max_length=64,
-                          placeholder="Europe/Berlin"),
-                FormField("languages", "Languages", ", ".join(member.languages),
-                          max_length=200, placeholder="english, german"),
-                FormField("bio", "About you", member.bio, multiline=True, max_length=MAX_BIO),
+        return Reply(
+            form=Form(
+                title="Your profile",
+                action_id="profile.save",
+                submit_label="Save profile",
+                value=str(member.version),
+                fields=(
+                    FormField(
+                        "skills",
+                        "Topics you can teach",
+                        ", ".join(member.skills),
+                        max_length=TAG_LIST_LENGTH,
+                        placeholder="python, sql",
+                    ),
+                    FormField(
+                        "interests",
+                        "Topics you want to learn",
+                        ", ".join(member.interests),
+                        max_length=TAG_LIST_LENGTH,
+                        placeholder="rust, public speaking",
+                    ),
+                    FormField(
+                        "timezone",
+                        "Timezone",
+                        member.timezone or "",
+                        max_length=64,
+                        placeholder="Europe/Berlin",
+                    ),
+                    FormField(
+                        "languages",
+                        "Languages",
+                        ", ".join(member.languages),
+                        max_length=200,
+                        placeholder="english, german",
+                    ),
+                    FormField("bio", "About you", member.bio, multiline=True, max_length=MAX_BIO),
+                ),
             ),
-        ), ephemeral=True)
+            ephemeral=True,
+        )
 
     @catalog.action("profile.save")
     async def save_profile_form(context: Context) -> Reply:
@@ -89,18 +137,25 @@ def register(catalog: Catalog) -> None:
                 "Open `/profile edit` again to see the latest."
             )
         saved = await context.uow.members.save(replace(member, **changes), context.now)
-        return Reply("Your profile is saved.", cards=(profile_card(saved, context),), ephemeral=True)
+        return Reply(
+            "Your profile is saved.", cards=(profile_card(saved, context),), ephemeral=True
+        )
 
-    @catalog.command("profile show", "Show your profile or another member's",
-                     Option("member", "Whose profile (you if left out)", OptionType.MEMBER))
+    @catalog.command(
+        "profile show",
+        "Show your profile or another member's",
+        Option("member", "Whose profile (you if left out)", OptionType.MEMBER),
+    )
     async def show_profile(context: Context) -> Reply:
         user_id = context.options.get("member")
         if user_id is None or user_id == context.actor.user_id:
             member = await context.member()
             if not member.has_profile:
-                return Reply("Your profile is empty. Fill it in with `/profile set` or "
-                             "`/profile edit`.", buttons=(Button("Edit profile", "profile.edit"),),
-                             ephemeral=True)
+                return Reply(
+                    "Your profile is empty. Fill it in with `/profile set` or `/profile edit`.",
+                    buttons=(Button("Edit profile", "profile.edit"),),
+                    ephemeral=True,
+                )
         else:
             found = await context.uow.members.by_user(user_id)
             if found is None or not found.has_profile:

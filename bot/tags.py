@@ -77,9 +77,7 @@ def normalise_tag(raw: str, aliases: dict[str, str] = ALIASES) -> str:
     return aliases.get(tag, tag)
 
 
-def parse_tags(
-    raw: str, *, max_items: int, aliases: dict[str, str] = ALIASES
-) -> tuple[str, ...]:
+def parse_tags(raw: str, *, max_items: int, aliases: dict[str, str] = ALIASES) -> tuple[str, ...]:
     """Split a comma-separated list into distinct normalised tags, in the order given."""
     tags: list[str] = []
     for part in _SEPARATORS.split(raw):

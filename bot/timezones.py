@@ -33,8 +33,11 @@ def canonical_timezone(raw: str) -> str:
 def search_timezones(partial: str, limit: int) -> list[str]:
     """Names containing `partial` (case-insensitive), those starting with it first."""
     needle = partial.strip().replace(" ", "_").casefold()
-    hits = [(not key.startswith(needle) and "/" + needle not in key, name)
-            for key, name in _names().items() if needle in key]
+    hits = [
+        (not key.startswith(needle) and "/" + needle not in key, name)
+        for key, name in _names().items()
+        if needle in key
+    ]
     return [name for _, name in sorted(hits)[:limit]]
 
 

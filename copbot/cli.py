@@ -20,7 +20,6 @@ from copbot.config import ConfigError, Settings, load_settings
 from storage.engine import create_engine
 from storage.migrate import migrate
 
-log = logging.getLogger(__name__)
 ADAPTERS_NOT_BUILT = {"discord", "slack"}
 
 
@@ -59,9 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     console = commands.add_parser("console", help="chat with copbot in this terminal")
     console.add_argument("--script", type=Path, help="run the lines of FILE, print every output")
     console.set_defaults(run=_console)
-    commands.add_parser("check-config", help="validate the config and say what's wrong").set_defaults(
-        run=_check_config
-    )
+    commands.add_parser(
+        "check-config", help="validate the config and say what's wrong"
+    ).set_defaults(run=_check_config)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
     return parser
 
@@ -69,10 +68,10 @@ def _parser() -> argparse.ArgumentParser:
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     missing = ADAPTERS_NOT_BUILT.intersection(settings.platforms())
     if missing:
-        log.error(
-            "%s is configured, but this build of copbot has no adapter for it yet; "
-            "unset its token to use the console.",
-            " and ".join(sorted(missing)),
+        Console(stderr=True).print(
+            f"{' and '.join(sorted(missing))} is configured, but this build of copbot has no "
+            "adapter for it yet; unset its token to use the console.",
+            highlight=False,
         )
         return 2
     return _console(args, settings)
@@ -83,7 +82,7 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
         try:
             lines = args.script.read_text(encoding="utf-8").splitlines()
         except OSError as error:
-            log.error("can't read the script: %s", error)
+            Console(stderr=True).print(f"can't read the script: {error}", highlight=False)
             return 2
         asyncio.run(run_script(lines, settings, print, echo=True))
         return 0

@@ -105,9 +105,7 @@ class Settings(_Section):
         return self.console.enabled
 
 
-def load_settings(
-    path: Path | None = None, environ: Mapping[str, str] = os.environ
-) -> Settings:
+def load_settings(path: Path | None = None, environ: Mapping[str, str] = os.environ) -> Settings:
     """Read `path` (or ./config.toml if it exists, else defaults) and the environment."""
     source = path or DEFAULT_PATH
     raw: dict[str, Any] = {}
@@ -118,22 +116,25 @@ def load_settings(
             raise ConfigError(f"{source}: no such file") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ConfigError(f"{source}: not valid TOML: {error}") from None
+    from_environment = {}
     for variable, (section, key) in ENVIRONMENT.items():
         if environ.get(variable):
             table = raw.setdefault(section, {})
             if isinstance(table, dict):
                 table[key] = environ[variable]
+                from_environment[f"{section}.{key}"] = variable
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError("\n".join(_describe(source, e) for e in error.errors())) from None
+        problems = (_describe(source, e, from_environment) for e in error.errors())
+        raise ConfigError("\n".join(problems)) from None
     _check_combinations(source, settings)
     return settings
 
 
-def _describe(source: Path, error: Any) -> str:
+def _describe(source: Path, error: Any, from_environment: dict[str, str]) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    env = next((f" (from ${v})" for v, loc in ENVIRONMENT.items() if ".".join(loc) == key), "")
+    env = f" (from ${from_environment[key]})" if key in from_environment else ""
     problem = {
         "extra_forbidden": "unknown key; see config.example.toml for the keys there are",
         "model_type": "must be a table, e.g. [section]",
@@ -148,7 +149,7 @@ def _check_combinations(source: Path, settings: Settings) -> None:
     if slack.mode == "socket" and slack.app_token is None:
         raise ConfigError(
             f"{source}: slack.app_token: Socket Mode needs an app-level token "
-            "(set $SLACK_APP_TOKEN), or use slack.mode = \"http\""
+            '(set $SLACK_APP_TOKEN), or use slack.mode = "http"'
         )
     if slack.mode == "http" and slack.signing_secret is None:
         raise ConfigError(

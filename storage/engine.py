@@ -39,9 +39,7 @@ def _sqlite(url: str) -> AsyncEngine:
     sleeps; `BEGIN IMMEDIATE` makes another process wait for the busy timeout rather than
     fail on a stale read snapshot. More than one process belongs on PostgreSQL.
     """
-    engine = create_async_engine(
-        url, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0
-    )
+    engine = create_async_engine(url, poolclass=AsyncAdaptedQueuePool, pool_size=1, max_overflow=0)
 
     @event.listens_for(engine.sync_engine, "connect")
     def configure(dbapi_connection: Any, _record: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -27,8 +28,10 @@ class SqlMemberRepository:
             select(members, member_tags.c.kind, member_tags.c.tag)
             .outerjoin(
                 member_tags,
-                and_(member_tags.c.community_id == members.c.community_id,
-                     member_tags.c.member_id == members.c.id),
+                and_(
+                    member_tags.c.community_id == members.c.community_id,
+                    member_tags.c.member_id == members.c.id,
+                ),
             )
             .where(members.c.community_id == self._community_id, members.c.user_id == user_id)
             .order_by(member_tags.c.kind, member_tags.c.position)
@@ -40,9 +43,12 @@ class SqlMemberRepository:
         self, user_id: str, display_name: str, timezone: str | None, now: datetime
     ) -> Member:
         values = {
-            "community_id": self._community_id, "user_id": user_id,
-            "display_name": display_name, "timezone": timezone,
-            "created_at": now, "updated_at": now,
+            "community_id": self._community_id,
+            "user_id": user_id,
+            "display_name": display_name,
+            "timezone": timezone,
+            "created_at": now,
+            "updated_at": now,
         }
         statement = insert_new(self._db, members, ["community_id", "user_id"]).values(values)
         added = await self._db.execute(statement.returning(members.c.id))
@@ -62,8 +68,11 @@ class SqlMemberRepository:
                 members.c.version == member.version,
             )
             .values(
-                display_name=member.display_name, timezone=member.timezone, bio=member.bio,
-                version=members.c.version + 1, updated_at=now,
+                display_name=member.display_name,
+                timezone=member.timezone,
+                bio=member.bio,
+                version=members.c.version + 1,
+                updated_at=now,
             )
         )
         if changed.rowcount != 1:
@@ -76,8 +85,13 @@ class SqlMemberRepository:
             update(members)
             .where(members.c.community_id == self._community_id, members.c.id == member.id)
             .values(
-                user_id=f"erased:{member.id}", display_name=ERASED_NAME, timezone=None, bio="",
-                version=members.c.version + 1, updated_at=now, erased_at=now,
+                user_id=f"erased:{member.id}",
+                display_name=ERASED_NAME,
+                timezone=None,
+                bio="",
+                version=members.c.version + 1,
+                updated_at=now,
+                erased_at=now,
             )
         )
         await self._replace_tags(replace(member, skills=(), interests=(), languages=()))
@@ -105,8 +119,13 @@ class SqlMemberRepository:
             )
         )
         rows = [
-            {"community_id": self._community_id, "member_id": member.id,
-             "kind": kind, "tag": tag, "position": position}
+            {
+                "community_id": self._community_id,
+                "member_id": member.id,
+                "kind": kind,
+                "tag": tag,
+                "position": position,
+            }
             for kind, attribute in _TAG_KINDS.items()
             for position, tag in enumerate(getattr(member, attribute))
         ]
@@ -114,16 +133,22 @@ class SqlMemberRepository:
             await self._db.execute(insert(member_tags), rows)
 
 
-def _member(rows: list[Row[Any]]) -> Member:
+def _member(rows: Sequence[Row[Any]]) -> Member:
     first = rows[0]
     tags: dict[str, list[str]] = {attribute: [] for attribute in _TAG_KINDS.values()}
     for row in rows:
         if row.kind is not None:
             tags[_TAG_KINDS[row.kind]].append(row.tag)
     return Member(
-        id=first.id, user_id=first.user_id, display_name=first.display_name,
-        created_at=first.created_at, updated_at=first.updated_at, version=first.version,
-        timezone=first.timezone, bio=first.bio,
-        skills=tuple(tags["skills"]), interests=tuple(tags["interests"]),
+        id=first.id,
+        user_id=first.user_id,
+        display_name=first.display_name,
+        created_at=first.created_at,
+        updated_at=first.updated_at,
+        version=first.version,
+        timezone=first.timezone,
+        bio=first.bio,
+        skills=tuple(tags["skills"]),
+        interests=tuple(tags["interests"]),
         languages=tuple(tags["languages"]),
     )

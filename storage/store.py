@@ -56,7 +56,9 @@ class SqlStore:
                     created_at=self._clock.now(),
                 )
             )
-            found = (await connection.execute(select(communities.c.id).where(match))).scalar_one()
+            found: int = (
+                await connection.execute(select(communities.c.id).where(match))
+            ).scalar_one()
         self._community_ids[community] = found
         return found
 

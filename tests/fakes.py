@@ -84,8 +84,9 @@ class Talk:
         message = on or self.last[user]
         if message.form is not None and message.form.submit_label == label:
             values = {f.name: form.get(f.name, f.default) for f in message.form.fields}
-            action = Action(self.actor(user), self.channel, message.form.action_id,
-                            message.form.value, values)
+            action = Action(
+                self.actor(user), self.channel, message.form.action_id, message.form.value, values
+            )
         else:
             button = next(b for b in message.buttons if b.label == label)
             action = Action(self.actor(user), self.channel, button.action_id, button.value)

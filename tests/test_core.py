@@ -145,7 +145,10 @@ async def test_communities_never_see_each_other(core: Core) -> None:
 
 
 async def test_same_ids_on_two_platforms_are_two_communities(core: Core) -> None:
-    discord, slack = Talk(core, CommunityKey("discord", "1")), Talk(core, CommunityKey("slack", "1"))
+    discord, slack = (
+        Talk(core, CommunityKey("discord", "1")),
+        Talk(core, CommunityKey("slack", "1")),
+    )
     await discord("alice", "/profile set bio:discord")
     assert "hasn't set up" in (await slack("bob", "/profile show member:alice")).text
 
@@ -153,15 +156,24 @@ async def test_same_ids_on_two_platforms_are_two_communities(core: Core) -> None
 async def test_help_lists_commands_and_explains_one(talk: Talk) -> None:
     listing = await talk("alice", "/help")
     assert listing.ephemeral
-    for path in ("help", "profile set", "profile show", "profile edit", "privacy export",
-                 "privacy erase"):
+    for path in (
+        "help",
+        "profile set",
+        "profile show",
+        "profile edit",
+        "privacy export",
+        "privacy erase",
+    ):
         assert f"`/{path}`" in listing.text
     detail = await talk("alice", "/help command:profile")
     assert [c.title for c in detail.cards] == ["/profile edit", "/profile set", "/profile show"]
     set_card = detail.cards[1]
     assert [f.name for f in set_card.fields] == [
-        "skills (optional)", "interests (optional)", "timezone (optional)",
-        "languages (optional)", "bio (optional)",
+        "skills (optional)",
+        "interests (optional)",
+        "timezone (optional)",
+        "languages (optional)",
+        "bio (optional)",
     ]
     assert "no command" in (await talk("alice", "/help command:nope")).text
 
@@ -172,7 +184,8 @@ async def test_integer_and_boolean_options(
     catalog = build_catalog()
 
     @catalog.command(
-        "mentor capacity", "Set capacity",
+        "mentor capacity",
+        "Set capacity",
         Option("count", "How many", OptionType.INTEGER, required=True, min_value=0, max_value=10),
         Option("paused", "Paused?", OptionType.BOOLEAN),
         Option("size", "Size", choices=("small", "large")),

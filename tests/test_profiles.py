@@ -11,9 +11,12 @@ def fields(reply) -> dict[str, str]:
 
 
 async def test_set_then_show_normalises_tags_and_timezone(talk: Talk) -> None:
-    saved = await talk("alice", '/profile set skills:"Py, #SQL,  machine learning" '
-                                "interests:JS languages:en,de timezone:europe/berlin "
-                                'bio:"Data engineer"')
+    saved = await talk(
+        "alice",
+        '/profile set skills:"Py, #SQL,  machine learning" '
+        "interests:JS languages:en,de timezone:europe/berlin "
+        'bio:"Data engineer"',
+    )
     assert saved.ephemeral and saved.text == "Your profile is saved."
 
     shown = await talk("bob", "/profile show member:alice")

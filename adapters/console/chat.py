@@ -34,7 +34,9 @@ class ConsoleChat:
         self._ids = itertools.count(1)
         self.shown: deque[Shown] = deque(maxlen=_REMEMBERED)
 
-    def show(self, destination: str, channel_id: str, reply: Reply, audience: str | None) -> MessageRef:
+    def show(
+        self, destination: str, channel_id: str, reply: Reply, audience: str | None
+    ) -> MessageRef:
         ref = MessageRef(PLATFORM, channel_id, str(next(self._ids)))
         self.shown.append(Shown(ref, reply, audience))
         for line in render(reply):

@@ -1,13 +1,13 @@
 """Console lines in, core calls out.
 
-    alice: /profile set skills:"python, sql" timezone:Europe/Berlin
-    alice@#random: /help                 (in another channel)
-    alice: [Erase my data]               (press a button alice can see)
-    alice: [Save profile] bio:"Hello"    (submit a form, changing some fields)
-    /help                                (the default console member)
-    @advance 2d                          (move the clock on)
-    @now 2026-01-05T09:00Z               (fix the clock, for reproducible scripts)
-    # a comment
+alice: /profile set skills:"python, sql" timezone:Europe/Berlin
+alice@#random: /help                 (in another channel)
+alice: [Erase my data]               (press a button alice can see)
+alice: [Save profile] bio:"Hello"    (submit a form, changing some fields)
+/help                                (the default console member)
+@advance 2d                          (move the clock on)
+@now 2026-01-05T09:00Z               (fix the clock, for reproducible scripts)
+# a comment
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class ConsoleSession:
         try:
             await self._act_as(user, channel, match["rest"].strip())
         except UserError as error:  # a button that isn't there: as the core would reply
-            self._show(Reply(error.message, ephemeral=True), user, channel)
+            self._show(Reply(error.message, ephemeral=True, error=True), user, channel)
 
     def _clock_line(self, line: str) -> None:
         word, _, argument = line.partition(" ")
@@ -89,11 +89,15 @@ class ConsoleSession:
         press = _PRESS.match(rest)
         if press:
             shown = self._find_button(user, press["label"])
-            reply = await self.core.act(_action(actor, channel, shown, press["label"], press["values"]))
+            reply = await self.core.act(
+                _action(actor, channel, shown, press["label"], press["values"])
+            )
         elif rest.startswith("/"):
             reply = await self.core.invoke_text(actor, channel, rest)
         else:
-            raise UserError("Commands start with `/` (try `/help`); buttons are pressed as `[Label]`.")
+            raise UserError(
+                "Commands start with `/` (try `/help`); buttons are pressed as `[Label]`."
+            )
         self._show(reply, user, channel)
 
     def _find_button(self, user: str, label: str) -> Shown:

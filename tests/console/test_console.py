@@ -28,8 +28,9 @@ def settings_for(database_url: str) -> Settings:
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
 async def test_golden_script(script: Path, sqlite_url: str) -> None:
     output: list[str] = []
-    await run_script(script.read_text().splitlines(), settings_for(sqlite_url), output.append,
-                     echo=True)
+    await run_script(
+        script.read_text().splitlines(), settings_for(sqlite_url), output.append, echo=True
+    )
     expected = script.with_suffix(".out")
     actual = "\n".join(output) + "\n"
     if os.environ.get("UPDATE_GOLDEN"):
@@ -41,16 +42,19 @@ async def test_a_new_catalog_command_works_in_the_console_unchanged(sqlite_url: 
     catalog = build_catalog()
 
     @catalog.command(
-        "kudos give", "Thank someone",
+        "kudos give",
+        "Thank someone",
         Option("member", "Who to thank", OptionType.MEMBER, required=True),
         Option("reason", "What for", required=True),
     )
     async def give_kudos(context: Context) -> Reply:
-        return Reply(f"{context.actor.display_name} thanks {context.options['member']} for "
-                     f"{context.options['reason']}!")
+        return Reply(
+            f"{context.actor.display_name} thanks {context.options['member']} for "
+            f"{context.options['reason']}!"
+        )
 
     output: list[str] = []
-    lines = ["alice@#team: /kudos give @bob \"the review\"", "bob: /help"]
+    lines = ['alice@#team: /kudos give @bob "the review"', "bob: /help"]
     await run_script(lines, settings_for(sqlite_url), output.append, echo=False, catalog=catalog)
     assert output[0] == "[#team] alice thanks bob for the review!"
     assert "[only bob] `/kudos give` Thank someone" in output
@@ -61,8 +65,9 @@ def test_script_command_line_prints_everything(
 ) -> None:
     script = tmp_path / "s.txt"
     script.write_text("@now 2026-01-05T09:00Z\nalice: /profile set skills:py\n")
-    code = main(["--database", f"sqlite:///{tmp_path / 'db.sqlite'}", "console", "--script",
-                 str(script)])
+    code = main(
+        ["--database", f"sqlite:///{tmp_path / 'db.sqlite'}", "console", "--script", str(script)]
+    )
     assert code == 0
     out = capsys.readouterr().out.splitlines()
     assert out[:3] == [

@@ -50,16 +50,24 @@ async def test_a_member_round_trips_with_ordered_tags_and_utc_times(store: SqlSt
     async with store.unit_of_work(HOME) as uow:
         added = await uow.members.add("alice", "Alice", "Europe/Berlin", START)
         await uow.members.save(
-            replace(added, skills=("sql", "python"), interests=("rust",), languages=("german",),
-                    bio="hi"),
+            replace(
+                added,
+                skills=("sql", "python"),
+                interests=("rust",),
+                languages=("german",),
+                bio="hi",
+            ),
             START + timedelta(hours=1),
         )
         await uow.commit()
     async with store.unit_of_work(HOME) as uow:
         found = await uow.members.by_user("alice")
     assert found is not None
-    assert (found.skills, found.interests, found.languages) == (("sql", "python"), ("rust",),
-                                                               ("german",))
+    assert (found.skills, found.interests, found.languages) == (
+        ("sql", "python"),
+        ("rust",),
+        ("german",),
+    )
     assert found.version == 2 and found.bio == "hi" and found.timezone == "Europe/Berlin"
     assert found.created_at == START and found.created_at.tzinfo == UTC
     assert found.updated_at == START + timedelta(hours=1)
@@ -103,7 +111,11 @@ async def test_erase_anonymises_and_frees_the_platform_id(store: SqlStore) -> No
         former = await uow.members.by_user(f"erased:{added.id}")
         assert former is not None
         assert (former.display_name, former.timezone, former.bio, former.skills) == (
-            "Former member", None, "", ())
+            "Former member",
+            None,
+            "",
+            (),
+        )
         assert (await uow.members.add("alice", "Alice", None, START)).id != added.id
 
 
@@ -119,8 +131,11 @@ async def test_tags_in_use_counts_members_by_prefix_within_one_community(store: 
             await uow.members.save(replace(added, skills=skills, interests=interests), START)
             await uow.commit()
     async with store.unit_of_work(HOME) as uow:
-        assert await uow.members.tags_in_use("p", 10) == [("python", 2), ("p%x", 1),
-                                                          ("postgresql", 1)]
+        assert await uow.members.tags_in_use("p", 10) == [
+            ("python", 2),
+            ("p%x", 1),
+            ("postgresql", 1),
+        ]
         assert await uow.members.tags_in_use("p%", 10) == [("p%x", 1)]
         assert await uow.members.tags_in_use("", 1) == [("python", 2)]
     async with store.unit_of_work(ELSEWHERE) as uow:
@@ -137,7 +152,8 @@ async def test_a_community_survives_the_rollback_of_its_first_command(store: Sql
         await uow.commit()
     async with store.engine.connect() as connection:
         community = await connection.scalar(
-            select(members.c.community_id).where(members.c.id == added.id))
+            select(members.c.community_id).where(members.c.id == added.id)
+        )
     assert community is not None
 
 
@@ -152,7 +168,10 @@ async def test_two_processes_saving_one_profile_keep_exactly_one_write(postgres_
             await uow.members.add("alice", "Alice", None, START)
             await uow.commit()
         async with first.unit_of_work(HOME) as a, second.unit_of_work(HOME) as b:
-            seen_by_a, seen_by_b = await a.members.by_user("alice"), await b.members.by_user("alice")
+            seen_by_a, seen_by_b = (
+                await a.members.by_user("alice"),
+                await b.members.by_user("alice"),
+            )
             assert seen_by_a is not None and seen_by_b is not None
             await a.members.save(replace(seen_by_a, bio="from a"), START)
             racing = asyncio.create_task(b.members.save(replace(seen_by_b, bio="from b"), START))

@@ -1,0 +1,108 @@
+"""Config loading, validation and the CLI's config-facing commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from copbot.cli import main
+from copbot.config import ConfigError, load_settings
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return path
+
+
+def test_no_file_means_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(None, environ={})
+    assert settings.database.url == "sqlite:///copbot.db"
+    assert settings.runs_console() and settings.platforms() == []
+    assert settings.console.user == "mod" and settings.console.moderators == ("mod",)
+
+
+def test_the_example_config_is_valid() -> None:
+    example = Path(__file__).parents[1] / "config.example.toml"
+    assert load_settings(example, environ={}).slack.mode == "socket"
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, '[database]\nurl = "sqlite:///a.db"\n')
+    settings = load_settings(
+        path,
+        environ={
+            "COPBOT_DATABASE_URL": "postgresql://postgres@127.0.0.1/test",
+            "DISCORD_TOKEN": "abc",
+        },
+    )
+    assert settings.database.url == "postgresql://postgres@127.0.0.1/test"
+    assert settings.discord.token is not None and settings.discord.token.get_secret_value() == "abc"
+    assert settings.platforms() == ["discord"] and not settings.runs_console()
+    assert "abc" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "environ", "message"),
+    [
+        ('[databse]\nurl = "x"\n', {}, "config.toml: databse: unknown key"),
+        ('[database]\nurl = "mysql://x/y"\n', {}, "database.url: use sqlite:///FILE or postgresql"),
+        ('[database]\nurl = "nonsense"\n', {}, "database.url: not a database URL"),
+        (
+            '[slack]\nmode = "carrier-pigeon"\n',
+            {},
+            "slack.mode: Input should be 'socket' or 'http'",
+        ),
+        ("[console]\nchannel = 'Has Spaces'\n", {}, "console.channel: String should match"),
+        ("log_level = 'LOUD'\n", {}, "log_level: Input should be"),
+        ("database = 3\n", {}, "database: must be a table"),
+        ("[slack\n", {}, "config.toml: not valid TOML"),
+        ("", {"SLACK_BOT_TOKEN": "nope"}, "slack.bot_token (from $SLACK_BOT_TOKEN): a bot token"),
+        (
+            "",
+            {"SLACK_BOT_TOKEN": "xoxb-1"},
+            "slack.app_token: Socket Mode needs an app-level token",
+        ),
+        ("[slack]\nmode = 'http'\n", {"SLACK_BOT_TOKEN": "xoxb-1"}, "slack.signing_secret"),
+    ],
+)
+def test_mistakes_name_the_key_and_the_problem(
+    tmp_path: Path, text: str, environ: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(write(tmp_path, text), environ=environ)
+    assert message in str(raised.value)
+
+
+def test_a_missing_file_named_explicitly_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_settings(tmp_path / "absent.toml", environ={})
+
+
+def test_check_config_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = write(tmp_path, '[console]\ncommunity = "team"\n')
+    assert main(["--config", str(good), "check-config"]) == 0
+    assert "config OK" in capsys.readouterr().out
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[console]\nmoderators = 'everyone'\n")
+    assert main(["--config", str(bad), "check-config"]) == 2
+    assert "console.moderators" in capsys.readouterr().err
+
+
+def test_migrate_reports_what_it_did(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = ["--database", f"sqlite:///{tmp_path / 'copbot.db'}"]
+    assert main([*database, "migrate"]) == 0
+    assert "database at revision 0001: upgraded from empty" in capsys.readouterr().out
+    assert main([*database, "migrate"]) == 0
+    assert "already up to date" in capsys.readouterr().out
+
+
+def test_run_refuses_a_platform_this_build_cannot_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "abc")
+    assert main(["run"]) == 2
+    assert "discord is configured" in capsys.readouterr().err

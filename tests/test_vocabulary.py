@@ -1,0 +1,124 @@
+"""Tags, timezones, command lines and catalog declarations."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import build_catalog
+from bot.catalog import Catalog, Command, Option
+from bot.commandline import split_command_line
+from bot.context import Context
+from bot.errors import UserError
+from bot.messages import Reply
+from bot.tags import normalise_tag, parse_tags
+from bot.timezones import canonical_timezone, search_timezones
+
+
+@pytest.mark.parametrize(
+    ("raw", "tag"),
+    [
+        ("Python", "python"),
+        ("  #Py ", "python"),
+        ("Machine   Learning", "machine-learning"),
+        ("JS", "javascript"),
+        ("C++", "c++"),
+        ("k8s", "kubernetes"),
+        ("ＰＹＴＨＯＮ", "python"),
+        ("node.js", "node.js"),
+        ("UX_Design", "ux-design"),
+    ],
+)
+def test_tags_have_one_spelling(raw: str, tag: str) -> None:
+    assert normalise_tag(raw) == tag
+
+
+def test_tag_lists_dedupe_after_aliases_and_keep_order() -> None:
+    assert parse_tags("sql, Py; python\nJS,, ", max_items=5) == ("sql", "python", "javascript")
+
+
+@pytest.mark.parametrize("raw", ["", "#", "a" * 41, "drop;table", "<b>", "emoji🙂"])
+def test_bad_tags_are_refused(raw: str) -> None:
+    with pytest.raises(UserError):
+        normalise_tag(raw)
+
+
+def test_timezones_are_canonical_iana_names() -> None:
+    assert canonical_timezone("europe/berlin") == "Europe/Berlin"
+    assert canonical_timezone(" America/New York ") == "America/New_York"
+    assert canonical_timezone("utc") == "UTC"
+    with pytest.raises(UserError, match="Did you mean `Europe/London`"):
+        canonical_timezone("Europe/Londn")
+    with pytest.raises(UserError, match="isn't a timezone"):
+        canonical_timezone("CEST")
+
+
+def test_timezone_search_puts_prefix_matches_first() -> None:
+    found = search_timezones("new", 3)
+    assert found[0] == "America/New_York" and all("new" in n.casefold() for n in found)
+    assert "Europe/London" in search_timezones("lon", 5)
+    assert len(search_timezones("", 25)) == 25
+
+
+@pytest.mark.parametrize(
+    ("line", "path", "options"),
+    [
+        ("/help", "help", {}),
+        ("/profile show @bob", "profile show", {"member": "@bob"}),
+        (
+            "/profile set skills:\"python, sql\" bio:'a b'",
+            "profile set",
+            {"skills": "python, sql", "bio": "a b"},
+        ),
+        (
+            "/profile set py Europe/Berlin",
+            "profile set",
+            {"skills": "py", "interests": "Europe/Berlin"},
+        ),
+        (
+            "/profile set Europe/Berlin skills:go",
+            "profile set",
+            {"skills": "go", "interests": "Europe/Berlin"},
+        ),
+        ("  /PROFILE Show  ", "profile show", {}),
+        ("/nothing here", "nothing here", {}),
+    ],
+)
+def test_command_lines(line: str, path: str, options: dict[str, str]) -> None:
+    assert split_command_line(build_catalog(), line) == (path, options)
+
+
+def test_a_bare_url_is_a_value_not_an_option() -> None:
+    catalog = build_catalog()
+
+    async def noop(context: Context) -> Reply:
+        return Reply()
+
+    catalog.add(Command("link add", "Add a link", noop, (Option("url", "The link"),)))
+    assert split_command_line(catalog, "/link add https://example.org/a:b") == (
+        "link add",
+        {"url": "https://example.org/a:b"},
+    )
+
+
+def test_catalog_declarations_are_checked() -> None:
+    async def noop(context: Context) -> Reply:
+        return Reply()
+
+    catalog = Catalog()
+    catalog.add(Command("mentor request", "Ask for a mentor", noop))
+    with pytest.raises(ValueError, match="declared twice"):
+        catalog.add(Command("mentor request", "Again", noop))
+    with pytest.raises(ValueError, match="clashes"):
+        catalog.add(Command("mentor", "A command where a group is", noop))
+    with pytest.raises(ValueError, match="lowercase words"):
+        Command("Mentor Request", "Bad path", noop)
+    with pytest.raises(ValueError, match="required options must come first"):
+        Command("a b", "Order", noop, (Option("x", "x"), Option("y", "y", required=True)))
+    with pytest.raises(ValueError, match="repeats an option"):
+        Command("a b", "Twice", noop, (Option("x", "x"), Option("x", "x")))
+    with pytest.raises(ValueError, match="more than 25 options"):
+        Command("a b", "Many", noop, tuple(Option(f"o{i}", "o") for i in range(26)))
+    with pytest.raises(ValueError, match="unknown autocomplete source"):
+        catalog.add(Command("a b", "Src", noop, (Option("x", "x", autocomplete="missing"),)))
+    with pytest.raises(ValueError, match="description of 1-100"):
+        Option("x", "")
