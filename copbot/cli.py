@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="copbot", description=__doc__)
     parser.add_argument("--config", type=Path, help="config file (default: ./config.toml)")
     parser.add_argument("--database", help="database URL, overriding the config")
-    parser.set_defaults(run=_run)
+    parser.set_defaults(run=_run, script=None)
     commands = parser.add_subparsers(title="commands")
     commands.add_parser("run", help="run every configured adapter (the default)").set_defaults(
         run=_run

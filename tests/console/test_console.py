@@ -6,6 +6,7 @@ Regenerate after an intended change with `UPDATE_GOLDEN=1 ./dev test tests/conso
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -76,3 +77,19 @@ def test_script_command_line_prints_everything(
         "> alice: /profile set skills:py",
     ]
     assert "[only alice] │ Teaches: python" in out
+
+
+def test_run_without_tokens_opens_the_console(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO("/profile set skills:js\nbob: /profile show @mod\n")
+    )
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "copbot console" in out and "You are mod in #general" in out
+    assert "[only bob] │ Teaches: javascript" in out
+    assert (tmp_path / "copbot.db").exists()
