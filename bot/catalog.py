@@ -18,9 +18,12 @@ from bot.messages import Reply
 if TYPE_CHECKING:
     from bot.context import Context
     from bot.members import Member
+    from bot.resources import ChatMessage
 
 Handler = Callable[["Context"], Awaitable[Reply]]
 AutocompleteSource = Callable[["Context", str], Awaitable[list["Choice"]]]
+MessageHandler = Callable[["Context", "ChatMessage"], Awaitable[Reply]]
+ReactionHandler = Callable[["Context", str, "ChatMessage"], Awaitable[Reply | None]]
 Exporter = Callable[["Context", "Member"], Awaitable[object]]
 Eraser = Callable[["Context", "Member"], Awaitable[None]]
 
@@ -120,6 +123,8 @@ class Catalog:
         self._commands: dict[str, Command] = {}
         self._actions: dict[str, Handler] = {}
         self._sources: dict[str, AutocompleteSource] = {}
+        self.message_actions: dict[str, MessageHandler] = {}
+        self.reaction_handlers: list[ReactionHandler] = []
         self.personal_data: list[PersonalData] = []
 
     def add(self, command: Command) -> None:
@@ -163,6 +168,23 @@ class Catalog:
             return handler
 
         return register
+
+    def message_action(self, name: str) -> Callable[[MessageHandler], MessageHandler]:
+        """An action on a chat message: a Discord message context menu, a Slack message
+        shortcut. Discord allows 32 characters for its name."""
+
+        def register(handler: MessageHandler) -> MessageHandler:
+            if not 1 <= len(name) <= 32 or name in self.message_actions:
+                raise ValueError(f"message action {name!r} is too long or declared twice")
+            self.message_actions[name] = handler
+            return handler
+
+        return register
+
+    def reaction(self, handler: ReactionHandler) -> ReactionHandler:
+        """Called for every emoji reaction; returns a reply when it did something."""
+        self.reaction_handlers.append(handler)
+        return handler
 
     def source(self, name: str) -> Callable[[AutocompleteSource], AutocompleteSource]:
         def register(source: AutocompleteSource) -> AutocompleteSource:

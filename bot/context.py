@@ -10,6 +10,7 @@ from typing import Any
 from bot.members import Member
 from bot.messages import Action, Actor
 from bot.ports import Chat, UnitOfWork
+from bot.resources import ChatMessage
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Context:
     now: datetime
     options: Mapping[str, Any] = field(default_factory=dict)
     action: Action | None = None
+    message: ChatMessage | None = None
     _member: Member | None = field(default=None, repr=False)
 
     async def member(self) -> Member:

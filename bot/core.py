@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.catalog import MAX_CHOICES, Access, Catalog, Choice, Command
 from bot.commandline import split_command_line
@@ -19,8 +19,10 @@ from bot.errors import UserError
 from bot.messages import EMPTY, Action, Actor, Invocation, Reply
 from bot.options import parse_options
 from bot.ports import Chat, Clock, Store
+from bot.resources import ChatMessage
 
 log = logging.getLogger(__name__)
+T = TypeVar("T", Reply, Reply | None)
 
 FAILED = (
     "Something went wrong on my side and nothing was changed. "
@@ -39,19 +41,47 @@ class Core:
         return [c for c in self.catalog if may_run(actor, c)]
 
     async def invoke(self, invocation: Invocation) -> Reply:
-        return await self._guarded(invocation.actor, invocation.path, self._invoke, invocation)
+        return await self._guarded(invocation.actor, invocation.path, self._invoke(invocation))
 
     async def invoke_text(self, actor: Actor, channel_id: str, line: str) -> Reply:
         """A typed command line (the console, Slack's `/cop ...`), read against the catalog."""
 
-        async def parse_and_invoke(text: str) -> Reply:
-            path, options = split_command_line(self.catalog, text)
+        async def parse_and_invoke() -> Reply:
+            path, options = split_command_line(self.catalog, line)
             return await self._invoke(Invocation(actor, channel_id, path, options))
 
-        return await self._guarded(actor, line[:40], parse_and_invoke, line)
+        return await self._guarded(actor, line[:40], parse_and_invoke())
 
     async def act(self, action: Action) -> Reply:
-        return await self._guarded(action.actor, action.action_id, self._act, action)
+        return await self._guarded(action.actor, action.action_id, self._act(action))
+
+    async def message_action(
+        self, actor: Actor, channel_id: str, name: str, message: ChatMessage
+    ) -> Reply:
+        """A message context menu or shortcut (`Catalog.message_action`)."""
+        handler = self.catalog.message_actions.get(name)
+        if handler is None:
+            return Reply(f"There's no message action called “{name[:40]}”.", ephemeral=True,
+                         error=True)
+        run = self._run(
+            lambda context: handler(context, message), actor, channel_id, message=message
+        )
+        return await self._guarded(actor, name, run)
+
+    async def react(
+        self, actor: Actor, channel_id: str, emoji: str, message: ChatMessage
+    ) -> Reply | None:
+        """An emoji reaction; None when no capability acted on it."""
+
+        async def first_reply(context: Context) -> Reply | None:
+            for handler in self.catalog.reaction_handlers:
+                reply = await handler(context, emoji, message)
+                if reply is not None:
+                    return reply
+            return None
+
+        run = self._run(first_reply, actor, channel_id, message=message)
+        return await self._guarded(actor, f"reaction {emoji}", run)
 
     async def autocomplete(
         self,
@@ -99,28 +129,25 @@ class Core:
 
     async def _run(
         self,
-        handler: Callable[[Context], Awaitable[Reply]],
+        handler: Callable[[Context], Awaitable[T]],
         actor: Actor,
         channel_id: str,
         *,
-        options: Mapping[str, Any],
+        options: Mapping[str, Any] = EMPTY,
         action: Action | None = None,
-    ) -> Reply:
+        message: ChatMessage | None = None,
+    ) -> T:
         async with self.store.unit_of_work(actor.community) as uow:
-            context = Context(actor, channel_id, uow, self.chat, self.clock.now(), options, action)
+            context = Context(
+                actor, channel_id, uow, self.chat, self.clock.now(), options, action, message
+            )
             reply = await handler(context)
             await uow.commit()
         return reply
 
-    async def _guarded(
-        self,
-        actor: Actor,
-        what: str,
-        call: Callable[[Any], Awaitable[Reply]],
-        request: Invocation | Action | str,
-    ) -> Reply:
+    async def _guarded(self, actor: Actor, what: str, work: Awaitable[T]) -> T | Reply:
         try:
-            return await call(request)
+            return await work
         except UserError as error:
             return Reply(error.message, ephemeral=True, error=True)
         except Exception:

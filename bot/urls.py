@@ -1,0 +1,57 @@
+"""Links: only plain http(s), stored in one canonical form so the library never holds a
+link twice."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from bot.errors import UserError
+
+MAX_URL_LENGTH = 2000
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_TRACKING = re.compile(
+    r"^(utm_.*|fbclid|gclid|dclid|gbraid|wbraid|msclkid|yclid|mc_cid|mc_eid|igshid|"
+    r"_hsenc|_hsmi|mkt_tok|ref_src|si)$",
+    re.IGNORECASE,
+)
+_UNSAFE = re.compile(r"[\s\x00-\x1f\x7f<>\"\\^`{|}]")
+
+
+def normalise_url(raw: str) -> str:
+    """Lowercase scheme and host, no default port, no fragment, no tracking parameters,
+    sorted query, no trailing slash except the root."""
+    url = raw.strip()
+    if not url:
+        raise UserError("Give a link, such as https://example.org/guide.")
+    if len(url) > MAX_URL_LENGTH:
+        raise UserError(f"That link is {len(url)} characters; at most {MAX_URL_LENGTH} fit.")
+    if _UNSAFE.search(url):
+        raise UserError("That link has spaces or characters links can't hold.")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise UserError("That doesn't look like a link.") from None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS:
+        raise UserError("Only http:// and https:// links can be saved.")
+    if parts.username is not None or parts.password is not None:
+        raise UserError("Links with a user name or password in them can't be saved.")
+    host = (parts.hostname or "").rstrip(".")
+    if not host or "." not in host and host != "localhost":
+        raise UserError("That link has no host name.")
+    try:
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise UserError("That link's host name isn't valid.") from None
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = parts.path or "/"
+    if path != "/":
+        path = path.rstrip("/") or "/"
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not _TRACKING.match(key)
+    )
+    return urlunsplit((scheme, netloc, path, urlencode(query), ""))
