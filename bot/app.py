@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot import guide, privacy, profiles
+from bot import guide, library, privacy, profiles
 from bot.catalog import Catalog
 
 
 def build_catalog() -> Catalog:
     catalog = Catalog()
     profiles.register(catalog)
+    library.register(catalog)
     privacy.register(catalog)
     guide.register(catalog)
     return catalog

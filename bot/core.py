@@ -61,8 +61,9 @@ class Core:
         """A message context menu or shortcut (`Catalog.message_action`)."""
         handler = self.catalog.message_actions.get(name)
         if handler is None:
-            return Reply(f"There's no message action called “{name[:40]}”.", ephemeral=True,
-                         error=True)
+            return Reply(
+                f"There's no message action called “{name[:40]}”.", ephemeral=True, error=True
+            )
         run = self._run(
             lambda context: handler(context, message), actor, channel_id, message=message
         )

@@ -72,12 +72,19 @@ class ButtonStyle(StrEnum):
     DANGER = "danger"
 
 
+MAX_BUTTON_STATE = 100  # Discord's custom_id; it carries `action_id:value` across restarts
+
+
 @dataclass(frozen=True)
 class Button:
     label: str
     action_id: str
     value: str = ""
     style: ButtonStyle = ButtonStyle.SECONDARY
+
+    def __post_init__(self) -> None:
+        if len(self.action_id) + 1 + len(self.value) > MAX_BUTTON_STATE:
+            raise ValueError(f"button {self.label!r} carries more than {MAX_BUTTON_STATE} chars")
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def normalise_url(raw: str) -> str:
     if parts.username is not None or parts.password is not None:
         raise UserError("Links with a user name or password in them can't be saved.")
     host = (parts.hostname or "").rstrip(".")
-    if not host or "." not in host and host != "localhost":
+    if not host or ("." not in host and host != "localhost"):
         raise UserError("That link has no host name.")
     try:
         host = host.encode("idna").decode("ascii").lower()

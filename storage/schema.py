@@ -102,6 +102,100 @@ member_tags = Table(
     Index("ix_member_tags_topic", "community_id", "kind", "tag"),
 )
 
+resources = Table(
+    "resources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("saved_by", Integer),  # NULL once the saver erased their data
+    Column("author", Integer),  # who wrote the chat message it was saved from
+    Column("votes", Integer, nullable=False, server_default="0"),
+    # The words of title, tags and note as bot.search splits them: what the engines index.
+    Column("search_title", Text, nullable=False),
+    Column("search_tags", Text, nullable=False),
+    Column("search_note", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("community_id", "url"),
+    UniqueConstraint("community_id", "id", name="uq_resources_community_id_id"),
+    ForeignKeyConstraint(
+        ["community_id", "saved_by"],
+        ["members.community_id", "members.id"],
+        name="fk_resources_saved_by",
+    ),
+    ForeignKeyConstraint(
+        ["community_id", "author"],
+        ["members.community_id", "members.id"],
+        name="fk_resources_author",
+    ),
+    Index("ix_resources_top", "community_id", "votes", "id"),
+)
+
+_resource = (["community_id", "resource_id"], ["resources.community_id", "resources.id"])
+
+resource_tags = Table(
+    "resource_tags",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("resource_id", Integer, primary_key=True),
+    Column("tag", String(40), primary_key=True),
+    Column("position", Integer, nullable=False),
+    ForeignKeyConstraint(*_resource, ondelete="CASCADE", name="fk_resource_tags_resource"),
+    Index("ix_resource_tags_tag", "community_id", "tag"),
+)
+
+resource_votes = Table(
+    "resource_votes",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("resource_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(*_resource, ondelete="CASCADE", name="fk_resource_votes_resource"),
+    ForeignKeyConstraint(
+        ["community_id", "member_id"],
+        ["members.community_id", "members.id"],
+        name="fk_resource_votes_member",
+    ),
+    Index("ix_resource_votes_member", "community_id", "member_id"),
+)
+
+resource_mirrors = Table(
+    "resource_mirrors",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("channel_id", String(64), primary_key=True),
+    Column("message_id", String(64), primary_key=True),
+    Column("resource_id", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(*_resource, ondelete="CASCADE", name="fk_resource_mirrors_resource"),
+)
+
+community_settings = Table(
+    "community_settings",
+    metadata,
+    Column("community_id", Integer, ForeignKey("communities.id"), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),  # JSON
+)
+
+
+# The full-text index is engine-specific and lives outside this metadata: an FTS5 table
+# on SQLite, a generated tsvector column with a GIN index on PostgreSQL (migration 0002).
+def declared_here(name: str | None, type_: str, parent_names: object) -> bool:
+    """For schema comparison (Alembic's `include_name`): leave out the search index."""
+    match type_:
+        case "table":
+            return not (name or "").startswith("resource_search")  # FTS5 and its shadows
+        case "column":
+            return name != "search"
+        case "index":
+            return name != "ix_resources_search"
+    return True
+
 
 def insert_new(
     connection: AsyncConnection, table: Table, unique: list[str]

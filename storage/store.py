@@ -13,6 +13,7 @@ from bot.ports import Clock
 from storage.engine import create_engine
 from storage.members import SqlMemberRepository
 from storage.migrate import migrate
+from storage.resources import SqlResourceRepository, SqlSettingsRepository
 from storage.schema import communities, insert_new
 
 
@@ -20,6 +21,8 @@ class SqlUnitOfWork:
     def __init__(self, connection: AsyncConnection, community: CommunityKey, community_id: int):
         self.community = community
         self.members = SqlMemberRepository(connection, community_id)
+        self.resources = SqlResourceRepository(connection, community_id, community.platform)
+        self.settings = SqlSettingsRepository(connection, community_id)
         self._connection = connection
 
     async def commit(self) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core import Core
 from bot.messages import Action, Actor, CommunityKey, MessageRef, Reply
-from bot.ports import MemberInfo
+from bot.ports import MemberInfo, NotPinnable, PinLimitReached
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 HOME = CommunityKey("test", "home")
@@ -41,6 +41,9 @@ class FakeChat:
 
     users: dict[str, MemberInfo] = field(default_factory=dict)
     sent: list[Sent] = field(default_factory=list)
+    pins: dict[str, list[str]] = field(default_factory=dict)
+    pin_limit: int = 250
+    unpinnable: set[str] = field(default_factory=set)
 
     async def post(self, community: CommunityKey, channel_id: str, reply: Reply) -> MessageRef:
         self.sent.append(Sent(community, f"#{channel_id}", reply))
@@ -52,6 +55,20 @@ class FakeChat:
 
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
         return self.users.get(user_id)
+
+    async def pin(self, message: MessageRef) -> None:
+        pinned = self.pins.setdefault(message.channel_id, [])
+        if message.channel_id in self.unpinnable:
+            raise NotPinnable(message.channel_id)
+        if len(pinned) >= self.pin_limit:
+            raise PinLimitReached(message.channel_id)
+        pinned.append(message.message_id)
+
+    async def unpin(self, message: MessageRef) -> None:
+        pinned = self.pins.get(message.channel_id, [])
+        if message.message_id not in pinned:
+            raise NotPinnable(message.message_id)
+        pinned.remove(message.message_id)
 
     def last_json(self, to: str) -> Any:
         """The JSON attachment of the latest message sent to `to`."""

@@ -10,10 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import render
 from bot.messages import CommunityKey, MessageRef, Reply
-from bot.ports import MemberInfo
+from bot.ports import MemberInfo, NotPinnable, PinLimitReached
+from bot.resources import ChatMessage
 
 PLATFORM = "console"
 _REMEMBERED = 500
+PIN_LIMIT = 250  # as on Discord
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,20 @@ class Shown:
 
 
 class ConsoleChat:
-    def __init__(self, write: Callable[[str], None]) -> None:
+    def __init__(self, write: Callable[[str], None], *, pin_limit: int = PIN_LIMIT) -> None:
         self._write = write
         self._ids = itertools.count(1)
         self.shown: deque[Shown] = deque(maxlen=_REMEMBERED)
+        self.said: dict[str, ChatMessage] = {}
+        self.pins: dict[str, list[str]] = {}
+        self._pin_limit = pin_limit
+
+    def say(self, community: CommunityKey, user: str, channel_id: str, text: str) -> None:
+        """A member's own chat message, numbered so others can act on it."""
+        ref = MessageRef(PLATFORM, channel_id, str(next(self._ids)))
+        link = f"https://console.copbot.invalid/{community.id}/{channel_id}/{ref.message_id}"
+        self.said[ref.message_id] = ChatMessage(ref, link, user, user, text)
+        self._write(f"[#{channel_id}] {user} (message {ref.message_id}): {text}")
 
     def show(
         self, destination: str, channel_id: str, reply: Reply, audience: str | None
@@ -55,6 +67,22 @@ class ConsoleChat:
 
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
         return MemberInfo(display_name=user_id)
+
+    async def pin(self, message: MessageRef) -> None:
+        pinned = self.pins.setdefault(message.channel_id, [])
+        if not any(s.ref == message for s in self.shown) and message.message_id not in self.said:
+            raise NotPinnable(message.message_id)
+        if len(pinned) >= self._pin_limit:
+            raise PinLimitReached(message.channel_id)
+        pinned.append(message.message_id)
+        self._write(f"[#{message.channel_id}] 📌 pinned message {message.message_id}")
+
+    async def unpin(self, message: MessageRef) -> None:
+        pinned = self.pins.get(message.channel_id, [])
+        if message.message_id not in pinned:
+            raise NotPinnable(message.message_id)
+        pinned.remove(message.message_id)
+        self._write(f"[#{message.channel_id}] unpinned message {message.message_id}")
 
 
 class ConsoleClock:

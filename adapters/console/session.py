@@ -4,6 +4,9 @@ alice: /profile set skills:"python, sql" timezone:Europe/Berlin
 alice@#random: /help                 (in another channel)
 alice: [Erase my data]               (press a button alice can see)
 alice: [Save profile] bio:"Hello"    (submit a form, changing some fields)
+alice: see https://example.org       (say something: a numbered chat message)
+bob: {Save to library} 3             (a message action on message 3)
+bob: +📌 3                           (react to message 3)
 /help                                (the default console member)
 @advance 2d                          (move the clock on)
 @now 2026-01-05T09:00Z               (fix the clock, for reproducible scripts)
@@ -21,9 +24,12 @@ from adapters.console.chat import PLATFORM, ConsoleChat, ConsoleClock, Shown
 from bot.core import Core
 from bot.errors import UserError
 from bot.messages import Action, Actor, CommunityKey, Reply
+from bot.resources import ChatMessage
 
 _LINE = re.compile(r"^(?:(?P<user>[\w.-]{1,32})(?:@#(?P<channel>[\w-]{1,32}))?:\s*)?(?P<rest>.*)$")
 _PRESS = re.compile(r"^\[(?P<label>[^\]]+)\]\s*(?P<values>.*)$")
+_MESSAGE_ACTION = re.compile(r"^\{(?P<name>[^}]+)\}\s*(?P<id>\d+)$")
+_REACTION = re.compile(r"^\+(?P<emoji>\S+)\s+(?P<id>\d+)$")
 _DURATION = re.compile(r"(\d+)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
 
@@ -94,11 +100,26 @@ class ConsoleSession:
             )
         elif rest.startswith("/"):
             reply = await self.core.invoke_text(actor, channel, rest)
+        elif on_message := _MESSAGE_ACTION.match(rest):
+            message = self._message(on_message["id"])
+            reply = await self.core.message_action(actor, channel, on_message["name"], message)
+        elif reaction := _REACTION.match(rest):
+            message = self._message(reaction["id"])
+            self.chat.note(f"{user} reacted {reaction['emoji']} to message {reaction['id']}")
+            reacted = await self.core.react(actor, channel, reaction["emoji"], message)
+            if reacted is None:
+                return
+            reply = reacted
         else:
-            raise UserError(
-                "Commands start with `/` (try `/help`); buttons are pressed as `[Label]`."
-            )
+            self.chat.say(self.key, user, channel, rest)
+            return
         self._show(reply, user, channel)
+
+    def _message(self, message_id: str) -> ChatMessage:
+        found = self.chat.said.get(message_id)
+        if found is None:
+            raise UserError(f"There's no chat message {message_id} to act on.")
+        return found
 
     def _find_button(self, user: str, label: str) -> Shown:
         wanted = label.strip().casefold()

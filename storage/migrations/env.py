@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from storage.schema import metadata
+from storage.schema import declared_here, metadata
 
 connection = context.config.attributes["connection"]
 context.configure(
@@ -10,6 +10,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_name=declared_here,
 )
 with context.begin_transaction():
     context.run_migrations()
