@@ -4,7 +4,7 @@ Ranking is copbot's own and portable: every query word must match (as a prefix) 
 title, tags or note; resources with every word in the title come first, then in the tags,
 then in the note; ties go to votes, then to the newest. SQLite answers the word matches
 from an FTS5 table, PostgreSQL from a weighted tsvector with a GIN index; both index the
-words `bot.search` produced, so both match and order alike.
+words `bot.search` produced, so both match and order alike (see `ranked_search`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.messages import MessageRef
 from bot.resources import Mirror, NewResource, Resource
 from bot.search import search_text
+from bot.search import words as search_words
 from storage.schema import (
     community_settings,
     insert_new,
@@ -56,6 +57,7 @@ _ROWS = select(
     )
 )
 _WEIGHTS = (("title", "A", 4), ("tags", "B", 2), ("note", "C", 1))
+CANDIDATES = 500  # newest matches per field that a search ranks
 
 
 class SqlResourceRepository:
@@ -140,45 +142,7 @@ class SqlResourceRepository:
     async def search(
         self, words: list[str], tag: str | None, limit: int, offset: int
     ) -> list[Resource]:
-        order = "r.votes DESC, r.id DESC"
-        tag_filter = (
-            "AND EXISTS (SELECT 1 FROM resource_tags t WHERE t.community_id = r.community_id "
-            "AND t.resource_id = r.id AND t.tag = :tag)"
-            if tag
-            else ""
-        )
-        params: dict[str, Any] = {
-            "cid": self._community_id,
-            "tag": tag,
-            "limit": limit,
-            "offset": offset,
-        }
-        if self._sqlite:
-            scope = f"scope : c{self._community_id} AND "
-            params["any"] = scope + _fts_terms(words, "{title tags note}")
-            score = " + ".join(
-                f"CASE WHEN r.id IN (SELECT rowid FROM resource_search WHERE resource_search "
-                f"MATCH :{field}) THEN {points} ELSE 0 END"
-                for field, _, points in _WEIGHTS
-            )
-            params |= {field: scope + _fts_terms(words, field) for field, _, _ in _WEIGHTS}
-            query = (
-                "SELECT r.id FROM resource_search JOIN resources r ON r.id = resource_search.rowid "
-                f"WHERE resource_search MATCH :any AND r.community_id = :cid {tag_filter} "
-                f"ORDER BY ({score}) DESC, {order} LIMIT :limit OFFSET :offset"
-            )
-        else:
-            params["any"] = _ts_terms(words, "")
-            score = " + ".join(
-                f"(r.search @@ to_tsquery('simple', :{field}))::int * {points}"
-                for field, _, points in _WEIGHTS
-            )
-            params |= {field: _ts_terms(words, weight) for field, weight, _ in _WEIGHTS}
-            query = (
-                "SELECT r.id FROM resources r WHERE r.community_id = :cid "
-                f"AND r.search @@ to_tsquery('simple', :any) {tag_filter} "
-                f"ORDER BY ({score}) DESC, {order} LIMIT :limit OFFSET :offset"
-            )
+        query, params = ranked_search(self._sqlite, self._community_id, words, tag, limit, offset)
         ids = (await self._db.execute(text(query), params)).scalars().all()
         return await self._load(list(ids))
 
@@ -394,6 +358,60 @@ class SqlSettingsRepository:
                 value=json.dumps(value),
             )
         )
+
+
+def ranked_search(
+    sqlite: bool, community_id: int, words: list[str], tag: str | None, limit: int, offset: int
+) -> tuple[str, dict[str, Any]]:
+    """The ranked ids query (SQL with :named parameters) for one engine.
+
+    Candidates are the newest `CANDIDATES` matches of the title, of the tags, of the note and
+    of all three, which each engine's index finds without reading every match; they are then
+    scored by the same LIKE tests on the indexed words on both engines. Broad queries (a
+    word in half the library) thus rank among recent matches, and stay fast.
+    """
+    params: dict[str, Any] = {"cid": community_id, "limit": limit, "offset": offset}
+    tagged, fts_tag, ts_tag = "", "", ""
+    if tag:
+        # The index narrows to the tag's words; EXISTS then insists on the exact tag.
+        params["tag"] = tag
+        tagged = (
+            " AND EXISTS (SELECT 1 FROM resource_tags t WHERE t.community_id = :cid "
+            "AND t.resource_id = {id} AND t.tag = :tag)"
+        )
+        fts_tag = ' AND tags : ("' + " ".join(search_words(tag)) + '")'
+        ts_tag = " & (" + " <-> ".join(f"{w}:B" for w in search_words(tag)) + ")"
+    candidates = []
+    for field, weight, _ in (*_WEIGHTS, ("all", "", 0)):
+        if sqlite:
+            columns = "{title tags note}" if field == "all" else field
+            params[field] = f"scope : c{community_id} AND " + _fts_terms(words, columns) + fts_tag
+            candidates.append(
+                f"SELECT * FROM (SELECT rowid AS id FROM resource_search WHERE resource_search "
+                f"MATCH :{field}{tagged.format(id='resource_search.rowid')} "
+                f"ORDER BY rowid DESC LIMIT {CANDIDATES})"
+            )
+        else:
+            params[field] = _ts_terms(words, weight) + ts_tag
+            candidates.append(
+                f"(SELECT id FROM resources WHERE community_id = :cid AND search @@ "
+                f"to_tsquery('simple', :{field}){tagged.format(id='resources.id')} "
+                f"ORDER BY id DESC LIMIT {CANDIDATES})"
+            )
+    score = []
+    for field, _, points in _WEIGHTS:
+        tests = []
+        for n, word in enumerate(words):
+            params[f"{field}{n}"] = f"% {word}%" if len(word) > 1 else f"% {word} %"
+            tests.append(f"(' ' || r.search_{field} || ' ') LIKE :{field}{n}")
+        score.append(f"CASE WHEN {' AND '.join(tests)} THEN {points} ELSE 0 END")
+    query = (
+        f"WITH c AS ({' UNION '.join(candidates)}) "
+        "SELECT r.id FROM c JOIN resources r ON r.id = c.id "
+        f"ORDER BY ({' + '.join(score)}) DESC, r.votes DESC, r.id DESC "
+        "LIMIT :limit OFFSET :offset"
+    )
+    return query, params
 
 
 def _search_columns(title: str, tags: Sequence[str], note: str) -> dict[str, str]:

@@ -40,6 +40,9 @@ QUERIES = [
     ("python", "etl"),
     ("retro", None),
     ("nothing here", None),
+    ("streams", "node.js"),
+    ("streams", "node"),
+    ("python", "py"),
 ]
 
 
@@ -83,3 +86,5 @@ async def test_both_engines_find_and_order_the_same(sqlite_url: str, postgres_ur
     assert by_query[("ecrire", None)] == [3]
     assert by_query[("c", None)] == [5]
     assert by_query[("nothing here", None)] == []
+    assert by_query[("streams", "node.js")] == [4]
+    assert by_query[("streams", "node")] == []  # a tag filter is exact
