@@ -157,12 +157,12 @@ async def load(store: SqlStore, library: list[tuple[str, str, tuple[str, ...], s
     async with store.unit_of_work(COMMUNITY) as uow:
         await uow.members.add("curator", "Curator", None, now)
         await uow.commit()
-    async with store.engine.begin() as db:
+    async with store.database.transaction() as db:
         cid = await db.scalar(
             select(communities.c.id).where(communities.c.external_id == COMMUNITY.id)
         )
         saver = await db.scalar(select(members.c.id).where(members.c.community_id == cid))
-        sqlite = db.dialect.name == "sqlite"
+        sqlite = db.dialect == "sqlite"
         for start in range(0, len(library), 5000):
             chunk = list(enumerate(library[start : start + 5000], start + 1))
             await db.execute(
@@ -205,6 +205,7 @@ async def load(store: SqlStore, library: list[tuple[str, str, tuple[str, ...], s
         if not sqlite:
             await db.execute(text("ANALYZE resources"))
             await db.execute(text("ANALYZE resource_tags"))
+        await db.commit()
         assert cid is not None
         return int(cid)
 

@@ -17,7 +17,7 @@ from adapters.console.session import ConsoleCommunity, ConsoleSession
 from bot.catalog import Catalog
 from copbot.bootstrap import open_core
 from copbot.config import ConfigError, Settings, load_settings
-from storage.engine import create_engine
+from storage.database import open_database
 from storage.migrate import migrate
 
 ADAPTERS_NOT_BUILT = {"discord", "slack"}
@@ -143,11 +143,11 @@ def _check_config(args: argparse.Namespace, settings: Settings) -> int:
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     async def upgrade() -> tuple[str | None, str]:
-        engine = create_engine(settings.database.url)
+        database = open_database(settings.database.url)
         try:
-            return await migrate(engine)
+            return await migrate(database)
         finally:
-            await engine.dispose()
+            await database.dispose()
 
     before, after = asyncio.run(upgrade())
     state = "already up to date" if before == after else f"upgraded from {before or 'empty'}"

@@ -7,37 +7,38 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, update
 
 from bot.errors import StaleWrite
 from bot.members import Member
+from storage.database import Db
 from storage.schema import insert_new, member_tags, members
 
 ERASED_NAME = "Former member"
 _TAG_KINDS = {"skill": "skills", "interest": "interests", "language": "languages"}
+# The hottest query, built once: every command reads its member.
+_BY_USER = (
+    select(members, member_tags.c.kind, member_tags.c.tag)
+    .outerjoin(
+        member_tags,
+        and_(
+            member_tags.c.community_id == members.c.community_id,
+            member_tags.c.member_id == members.c.id,
+        ),
+    )
+    .where(members.c.community_id == bindparam("cid"), members.c.user_id == bindparam("user_id"))
+    .order_by(member_tags.c.kind, member_tags.c.position)
+)
 
 
 class SqlMemberRepository:
-    def __init__(self, connection: AsyncConnection, community_id: int) -> None:
-        self._db = connection
+    def __init__(self, db: Db, community_id: int) -> None:
+        self._db = db
         self._community_id = community_id
 
     async def by_user(self, user_id: str) -> Member | None:
-        query = (
-            select(members, member_tags.c.kind, member_tags.c.tag)
-            .outerjoin(
-                member_tags,
-                and_(
-                    member_tags.c.community_id == members.c.community_id,
-                    member_tags.c.member_id == members.c.id,
-                ),
-            )
-            .where(members.c.community_id == self._community_id, members.c.user_id == user_id)
-            .order_by(member_tags.c.kind, member_tags.c.position)
-        )
-        rows = (await self._db.execute(query)).all()
-        return _member(rows) if rows else None
+        found = await self._db.execute(_BY_USER, {"cid": self._community_id, "user_id": user_id})
+        return _member(found.all()) if found.rows else None
 
     async def add(
         self, user_id: str, display_name: str, timezone: str | None, now: datetime
@@ -50,9 +51,11 @@ class SqlMemberRepository:
             "created_at": now,
             "updated_at": now,
         }
-        statement = insert_new(self._db, members, ["community_id", "user_id"]).values(values)
+        statement = insert_new(self._db.dialect, members, ["community_id", "user_id"]).values(
+            values
+        )
         added = await self._db.execute(statement.returning(members.c.id))
-        member_id = added.scalar_one_or_none()
+        member_id = added.scalar()
         if member_id is None:  # their first two commands raced; the other one added them
             found = await self.by_user(user_id)
             assert found is not None

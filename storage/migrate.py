@@ -9,7 +9,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.database import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _LOCK_KEY = 0x636F70626F74  # "copbot": one migrator at a time on a shared PostgreSQL
@@ -22,15 +23,14 @@ def _config(connection: Connection) -> Config:
     return config
 
 
-async def migrate(engine: AsyncEngine) -> tuple[str | None, str]:
+async def migrate(database: Database) -> tuple[str | None, str]:
     """Upgrade to the newest revision; returns (revision before, revision after)."""
-    async with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-        return await connection.run_sync(_upgrade)
+    return await database.run_sync(_upgrade)
 
 
 def _upgrade(connection: Connection) -> tuple[str | None, str]:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     before = MigrationContext.configure(connection).get_current_revision()
     config = _config(connection)
     command.upgrade(config, "head")

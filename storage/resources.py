@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.messages import MessageRef
 from bot.resources import Mirror, NewResource, Resource
 from bot.search import search_text
 from bot.search import words as search_words
+from storage.database import Db
 from storage.schema import (
     community_settings,
     insert_new,
@@ -61,11 +61,11 @@ CANDIDATES = 500  # newest matches per field that a search ranks
 
 
 class SqlResourceRepository:
-    def __init__(self, connection: AsyncConnection, community_id: int, platform: str) -> None:
-        self._db = connection
+    def __init__(self, db: Db, community_id: int, platform: str) -> None:
+        self._db = db
         self._community_id = community_id
         self._platform = platform
-        self._sqlite = connection.dialect.name == "sqlite"
+        self._sqlite = db.dialect == "sqlite"
 
     async def get(self, resource_id: int) -> Resource | None:
         found = await self._load([resource_id])
@@ -122,7 +122,7 @@ class SqlResourceRepository:
     async def vote(self, resource_id: int, member_id: int, now: datetime) -> bool:
         added = await self._db.execute(
             insert_new(
-                self._db, resource_votes, ["community_id", "resource_id", "member_id"]
+                self._db.dialect, resource_votes, ["community_id", "resource_id", "member_id"]
             ).values(
                 community_id=self._community_id,
                 resource_id=resource_id,
@@ -143,7 +143,7 @@ class SqlResourceRepository:
         self, words: list[str], tag: str | None, limit: int, offset: int
     ) -> list[Resource]:
         query, params = ranked_search(self._sqlite, self._community_id, words, tag, limit, offset)
-        ids = (await self._db.execute(text(query), params)).scalars().all()
+        ids = (await self._db.execute(text(query), params)).scalars()
         return await self._load(list(ids))
 
     async def browse(self, tag: str | None, top: bool, limit: int, offset: int) -> list[Resource]:
@@ -154,7 +154,7 @@ class SqlResourceRepository:
             (resources.c.votes.desc(), resources.c.id.desc()) if top else (resources.c.id.desc(),)
         )
         ids = await self._db.execute(query.order_by(*order).limit(limit).offset(offset))
-        return await self._load(list(ids.scalars().all()))
+        return await self._load(list(ids.scalars()))
 
     async def tag_counts(self, limit: int) -> list[tuple[str, int]]:
         count = func.count()
@@ -171,7 +171,7 @@ class SqlResourceRepository:
         ids = await self._db.execute(
             select(resources.c.id).where(self._mine()).order_by(resources.c.id)
         )
-        return await self._load(list(ids.scalars().all()))
+        return await self._load(list(ids.scalars()))
 
     async def saved_by(self, member_id: int) -> list[Resource]:
         ids = await self._db.execute(
@@ -179,7 +179,7 @@ class SqlResourceRepository:
             .where(self._mine(), resources.c.saved_by == member_id)
             .order_by(resources.c.id)
         )
-        return await self._load(list(ids.scalars().all()))
+        return await self._load(list(ids.scalars()))
 
     async def voted_by(self, member_id: int) -> list[int]:
         rows = await self._db.execute(
@@ -190,7 +190,7 @@ class SqlResourceRepository:
             )
             .order_by(resource_votes.c.resource_id)
         )
-        return list(rows.scalars().all())
+        return list(rows.scalars())
 
     async def forget(self, member_id: int) -> None:
         for resource_id in await self.voted_by(member_id):
@@ -207,10 +207,8 @@ class SqlResourceRepository:
         )
         theirs = and_(self._mine(), resources.c.saved_by == member_id)
         unloved = (
-            (await self._db.execute(select(resources.c.id).where(theirs, resources.c.votes == 0)))
-            .scalars()
-            .all()
-        )
+            await self._db.execute(select(resources.c.id).where(theirs, resources.c.votes == 0))
+        ).scalars()
         await self._db.execute(delete(resources).where(resources.c.id.in_(unloved)))
         await self._unindex(list(unloved))
         await self._db.execute(update(resources).where(theirs).values(saved_by=None))
@@ -272,14 +270,15 @@ class SqlResourceRepository:
             return []
         rows = (await self._db.execute(_ROWS.where(self._mine(), resources.c.id.in_(ids)))).all()
         tags: dict[int, list[str]] = {}
-        for resource_id, tag in await self._db.execute(
+        tag_rows = await self._db.execute(
             select(resource_tags.c.resource_id, resource_tags.c.tag)
             .where(
                 resource_tags.c.community_id == self._community_id,
                 resource_tags.c.resource_id.in_(ids),
             )
             .order_by(resource_tags.c.resource_id, resource_tags.c.position)
-        ):
+        )
+        for resource_id, tag in tag_rows.all():
             tags.setdefault(resource_id, []).append(tag)
         by_id = {row.id: _resource(row, tags.get(row.id, [])) for row in rows}
         return [by_id[i] for i in ids if i in by_id]
@@ -333,8 +332,8 @@ class SqlResourceRepository:
 
 
 class SqlSettingsRepository:
-    def __init__(self, connection: AsyncConnection, community_id: int) -> None:
-        self._db = connection
+    def __init__(self, db: Db, community_id: int) -> None:
+        self._db = db
         self._community_id = community_id
 
     async def get(self, key: str) -> object | None:

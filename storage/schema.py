@@ -24,7 +24,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(
@@ -197,10 +196,8 @@ def declared_here(name: str | None, type_: str, parent_names: object) -> bool:
     return True
 
 
-def insert_new(
-    connection: AsyncConnection, table: Table, unique: list[str]
-) -> postgresql.Insert | sqlite.Insert:
+def insert_new(dialect: str, table: Table, unique: list[str]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that does nothing when a row with the same `unique` columns exists."""
-    if connection.dialect.name == "postgresql":
+    if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=unique)
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=unique)

@@ -6,11 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.messages import CommunityKey
 from bot.ports import Clock
-from storage.engine import create_engine
+from storage.database import Database, Db, open_database
 from storage.members import SqlMemberRepository
 from storage.migrate import migrate
 from storage.resources import SqlResourceRepository, SqlSettingsRepository
@@ -18,28 +17,28 @@ from storage.schema import communities, insert_new
 
 
 class SqlUnitOfWork:
-    def __init__(self, connection: AsyncConnection, community: CommunityKey, community_id: int):
+    def __init__(self, db: Db, community: CommunityKey, community_id: int):
         self.community = community
-        self.members = SqlMemberRepository(connection, community_id)
-        self.resources = SqlResourceRepository(connection, community_id, community.platform)
-        self.settings = SqlSettingsRepository(connection, community_id)
-        self._connection = connection
+        self.members = SqlMemberRepository(db, community_id)
+        self.resources = SqlResourceRepository(db, community_id, community.platform)
+        self.settings = SqlSettingsRepository(db, community_id)
+        self._db = db
 
     async def commit(self) -> None:
-        await self._connection.commit()
+        await self._db.commit()
 
 
 class SqlStore:
-    def __init__(self, engine: AsyncEngine, *, clock: Clock) -> None:
-        self.engine = engine
+    def __init__(self, database: Database, *, clock: Clock) -> None:
+        self.database = database
         self._clock = clock
         self._community_ids: dict[CommunityKey, int] = {}
 
     @asynccontextmanager
     async def unit_of_work(self, community: CommunityKey) -> AsyncIterator[SqlUnitOfWork]:
         community_id = await self._community_id(community)
-        async with self.engine.connect() as connection:
-            yield SqlUnitOfWork(connection, community, community_id)
+        async with self.database.transaction() as db:
+            yield SqlUnitOfWork(db, community, community_id)
             # Leaving the block without commit() rolls the transaction back.
 
     async def _community_id(self, community: CommunityKey) -> int:
@@ -51,26 +50,25 @@ class SqlStore:
         match = (communities.c.platform == community.platform) & (
             communities.c.external_id == community.id
         )
-        async with self.engine.begin() as connection:
-            await connection.execute(
-                insert_new(connection, communities, ["platform", "external_id"]).values(
+        async with self.database.transaction() as db:
+            await db.execute(
+                insert_new(db.dialect, communities, ["platform", "external_id"]).values(
                     platform=community.platform,
                     external_id=community.id,
                     created_at=self._clock.now(),
                 )
             )
-            found: int = (
-                await connection.execute(select(communities.c.id).where(match))
-            ).scalar_one()
+            found: int = await db.scalar(select(communities.c.id).where(match))
+            await db.commit()
         self._community_ids[community] = found
         return found
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        await self.database.dispose()
 
 
 async def open_store(url: str, *, clock: Clock) -> SqlStore:
     """Connect and bring the schema up to date (migrations run at every start)."""
-    engine = create_engine(url)
-    await migrate(engine)
-    return SqlStore(engine, clock=clock)
+    database = open_database(url)
+    await migrate(database)
+    return SqlStore(database, clock=clock)

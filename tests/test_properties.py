@@ -17,7 +17,7 @@ from bot.core import FAILED, Core
 from bot.messages import Action, Invocation, Reply
 from copbot.bootstrap import open_core
 from storage import SqlStore
-from storage.schema import member_tags, members
+from storage.schema import metadata
 from tests.fakes import FakeChat, ManualClock, Talk
 
 PATHS = [c.path for c in build_catalog()]
@@ -40,10 +40,11 @@ PROPERTY_SETTINGS = settings(
 
 
 async def snapshot(store: SqlStore) -> Any:
-    async with store.engine.connect() as connection:
-        people = (await connection.execute(select(members).order_by(members.c.id))).all()
-        tags = (await connection.execute(select(member_tags).order_by(*member_tags.c))).all()
-        return people, tags
+    async with store.database.transaction() as db:
+        return [
+            (await db.execute(select(table).order_by(*table.primary_key))).all()
+            for table in metadata.sorted_tables
+        ]
 
 
 def check(reply: Reply, before: Any, after: Any) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 from bot.errors import StaleWrite
 from bot.messages import CommunityKey
 from storage import SqlStore, open_store
-from storage.engine import create_engine
+from storage.database import open_database
 from storage.migrate import migrate
 from storage.schema import declared_here, members, metadata
 from tests.fakes import HOME, START, ManualClock
@@ -36,15 +36,14 @@ def _differences(connection: Connection) -> list[object]:
 
 
 async def test_migrations_build_the_declared_schema_from_empty(database_url: str) -> None:
-    engine = create_engine(database_url)
+    database = open_database(database_url)
     try:
-        before, after = await migrate(engine)
+        before, after = await migrate(database)
         assert (before, after) == (None, "0002")
-        assert await migrate(engine) == ("0002", "0002")
-        async with engine.connect() as connection:
-            assert await connection.run_sync(_differences) == []
+        assert await migrate(database) == ("0002", "0002")
+        assert await database.run_sync(_differences) == []
     finally:
-        await engine.dispose()
+        await database.dispose()
 
 
 async def test_a_member_round_trips_with_ordered_tags_and_utc_times(store: SqlStore) -> None:
@@ -151,10 +150,8 @@ async def test_a_community_survives_the_rollback_of_its_first_command(store: Sql
     async with store.unit_of_work(new) as uow:
         added = await uow.members.add("alice", "Alice", None, START)
         await uow.commit()
-    async with store.engine.connect() as connection:
-        community = await connection.scalar(
-            select(members.c.community_id).where(members.c.id == added.id)
-        )
+    async with store.database.transaction() as db:
+        community = await db.scalar(select(members.c.community_id).where(members.c.id == added.id))
     assert community is not None
 
 
@@ -184,8 +181,8 @@ async def test_two_processes_saving_one_profile_keep_exactly_one_write(postgres_
         async with second.unit_of_work(HOME) as uow:
             found = await uow.members.by_user("alice")
         assert found is not None and found.bio == "from a" and found.version == 2
-        async with first.engine.connect() as connection:
-            assert await connection.scalar(select(func.count()).select_from(members)) == 1
+        async with first.database.transaction() as db:
+            assert await db.scalar(select(func.count()).select_from(members)) == 1
     finally:
         await first.close()
         await second.close()

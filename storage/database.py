@@ -1,0 +1,238 @@
+"""The two databases copbot runs on, behind one small async interface.
+
+PostgreSQL goes through SQLAlchemy's asyncio engine (asyncpg, pooled). SQLite runs
+SQLAlchemy's synchronous sqlite3 driver on one dedicated thread, so every statement is one
+hop to that thread and back; SQLAlchemy's aiosqlite adapter takes four (cursor, execute,
+fetch, close), which made a profile command three times slower (see bench/commands.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import sqlalchemy
+from sqlalchemy import Connection, Executable, Select, TextClause, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+T = TypeVar("T")
+Parameters = dict[str, Any] | Sequence[dict[str, Any]] | None
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A statement's rows, already read, and how many rows it changed."""
+
+    rows: Sequence[Any]  # Row objects: tuples with named columns
+    rowcount: int
+
+    def all(self) -> Sequence[Any]:
+        return self.rows
+
+    def scalars(self) -> list[Any]:
+        return [row[0] for row in self.rows]
+
+    def scalar(self) -> Any:
+        return self.rows[0][0] if self.rows else None
+
+
+class Db(Protocol):
+    """One transaction's connection."""
+
+    dialect: str
+
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched: ...
+
+    async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any: ...
+
+    async def commit(self) -> None: ...
+
+
+class Database(Protocol):
+    dialect: str
+
+    def transaction(self) -> AbstractAsyncContextManager[Db]:
+        """Rolls back on leaving unless committed."""
+        ...
+
+    async def run_sync(self, work: Callable[[Connection], T]) -> T:
+        """`work` on a synchronous connection in one committed transaction (migrations)."""
+        ...
+
+    async def dispose(self) -> None: ...
+
+
+def open_database(url: str) -> Database:
+    """`sqlite:///path` or `postgresql://...`; the driver is chosen here."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            raise ValueError("copbot needs a SQLite file, not an in-memory database")
+        return SqliteDatabase(parsed.set(drivername="sqlite+pysqlite").render_as_string(False))
+    if backend == "postgresql":
+        return PostgresDatabase(parsed.set(drivername="postgresql+asyncpg").render_as_string(False))
+    raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+
+
+def _fetched(result: sqlalchemy.CursorResult[Any]) -> Fetched:
+    return Fetched(result.all() if result.returns_rows else [], result.rowcount)
+
+
+class SqliteDatabase:
+    """One connection on one thread, in WAL mode.
+
+    Units of work take turns on an asyncio lock (waiting without blocking the event loop)
+    rather than in SQLite's busy handler, which sleeps. A unit of work reads in autocommit
+    and opens its write transaction (`BEGIN IMMEDIATE`, so another process waits for the
+    busy timeout instead of failing on a stale snapshot) with its first write: nothing else
+    in this process can write in between, since it holds the lock throughout, and a read-only
+    command costs one hop. More than one process belongs on PostgreSQL.
+    """
+
+    dialect = "sqlite"
+
+    def __init__(self, url: str) -> None:
+        self._engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.StaticPool)
+        event.listen(self._engine, "connect", _configure_sqlite)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copbot-sqlite")
+        self._lock = asyncio.Lock()
+        self._connection: Connection | None = None
+
+    async def call(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` on the database thread: one hop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._on_thread, work)
+
+    def _on_thread(self, work: Callable[[Connection], T]) -> T:
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        return work(self._connection)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Db]:
+        async with self._lock:
+            db = _ThreadDb(self)
+            try:
+                yield db
+            finally:
+                if db.writing:
+                    await self.call(lambda c: c.rollback())
+
+    async def run_sync(self, work: Callable[[Connection], T]) -> T:
+        def committed(connection: Connection) -> T:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                done = work(connection)
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
+            return done
+
+        async with self._lock:
+            return await self.call(committed)
+
+    async def dispose(self) -> None:
+        async with self._lock:
+            await self.call(lambda c: c.close())
+            self._connection = None
+            self._engine.dispose()
+            self._thread.shutdown(wait=True)
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver never BEGINs by itself; we do
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _reads_only(statement: Executable) -> bool:
+    if isinstance(statement, Select):
+        return True
+    return isinstance(statement, TextClause) and statement.text.lstrip()[:6].upper() in (
+        "SELECT",
+        "WITH C",
+    )
+
+
+class _ThreadDb:
+    dialect = "sqlite"
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._database = database
+        self.writing = False
+
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        if self.writing:
+            return await self._database.call(lambda c: _fetched(c.execute(statement, parameters)))
+        if _reads_only(statement):
+            return await self._database.call(lambda c: _autocommitted(c, statement, parameters))
+        self.writing = True
+        return await self._database.call(lambda c: _first_write(c, statement, parameters))
+
+    async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def commit(self) -> None:
+        if self.writing:
+            await self._database.call(lambda c: c.commit())
+            self.writing = False
+
+
+def _autocommitted(
+    connection: Connection, statement: Executable, parameters: Parameters
+) -> Fetched:
+    fetched = _fetched(connection.execute(statement, parameters))
+    connection.commit()  # ends SQLAlchemy's bookkeeping; SQLite had no transaction open
+    return fetched
+
+
+def _first_write(connection: Connection, statement: Executable, parameters: Parameters) -> Fetched:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return _fetched(connection.execute(statement, parameters))
+
+
+class PostgresDatabase:
+    dialect = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_async_engine(url, pool_size=10, max_overflow=5, pool_pre_ping=True)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Db]:
+        async with self._engine.connect() as connection:
+            yield _AsyncDb(connection)
+
+    async def run_sync(self, work: Callable[[Connection], T]) -> T:
+        async with self._engine.begin() as connection:
+            return await connection.run_sync(work)
+
+    async def dispose(self) -> None:
+        await self._engine.dispose()
+
+
+class _AsyncDb:
+    dialect = "postgresql"
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        return _fetched(await self._connection.execute(statement, parameters))
+
+    async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def commit(self) -> None:
+        await self._connection.commit()
