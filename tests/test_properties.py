@@ -22,7 +22,18 @@ from tests.fakes import FakeChat, ManualClock, Talk
 
 PATHS = [c.path for c in build_catalog()]
 OPTION_NAMES = [*sorted({o.name for c in build_catalog() for o in c.options}), "colour"]
-ACTION_IDS = ["profile.save", "profile.edit", "privacy.erase", "privacy.cancel", "nope"]
+ACTION_IDS = [
+    "profile.save",
+    "profile.edit",
+    "privacy.erase",
+    "privacy.cancel",
+    "nope",
+    "lib.upvote",
+    "lib.search",
+    "lib.list",
+    "lib.remove",
+    "lib.keep",
+]
 
 values = st.one_of(
     st.text(max_size=60),
@@ -64,6 +75,7 @@ class Harness:
         self.talk = Talk(self.core)
         self.run(self.talk("alice", "/profile set skills:python timezone:Europe/Berlin"))
         self.run(self.talk("bob", "/profile set interests:python bio:hello"))
+        self.run(self.talk("bob", "/resource add https://example.org Example python"))
 
     async def _open(self, tmp: Path) -> Core:
         self._context = open_core(f"sqlite:///{tmp / 'p.db'}", chat=FakeChat(), clock=ManualClock())
