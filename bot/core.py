@@ -1,4 +1,5 @@
-"""The core's one entry point for every adapter: commands, actions and autocomplete.
+"""The core's one entry point for every adapter: commands, buttons and forms, message
+actions, reactions and autocomplete.
 
 Each call is one unit of work: it commits when the handler returns and rolls back when
 it raises. A `UserError` becomes a friendly ephemeral reply; anything else is logged and
@@ -36,9 +37,6 @@ class Core:
         self.store = store
         self.chat = chat
         self.clock = clock
-
-    def commands_for(self, actor: Actor) -> list[Command]:
-        return [c for c in self.catalog if may_run(actor, c)]
 
     async def invoke(self, invocation: Invocation) -> Reply:
         return await self._guarded(invocation.actor, invocation.path, self._invoke(invocation))

@@ -240,6 +240,11 @@ async def test_saving_a_chat_message_and_the_pin_emoji(core: Core, talk: Talk) -
     await talk("mod", "/resource pin-emoji no")
     assert await core.react(erin, "general", "🔖", message("Other", "fay")) is None
 
+    await talk("dave", "/privacy erase")
+    await talk.press("dave", "Erase my data")
+    kept = (await talk("erin", "/resource show 1")).cards[0]
+    assert ("Written by", "Former member") in [(f.name, f.value) for f in kept.fields]
+
 
 async def test_privacy_export_and_erase_cover_the_library(talk: Talk, chat: FakeChat) -> None:
     loved = await add(talk, "alice", "https://loved.org", "Loved")
