@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import guide, library, privacy, profiles
+from bot import guide, library, privacy, profiles, prompts
 from bot.catalog import Catalog
 
 
@@ -10,6 +10,7 @@ def build_catalog() -> Catalog:
     catalog = Catalog()
     profiles.register(catalog)
     library.register(catalog)
+    prompts.register(catalog)
     privacy.register(catalog)
     guide.register(catalog)
     return catalog

@@ -18,12 +18,14 @@ from bot.messages import Reply
 if TYPE_CHECKING:
     from bot.context import Context
     from bot.members import Member
+    from bot.messages import MessageRef
     from bot.resources import ChatMessage
 
 Handler = Callable[["Context"], Awaitable[Reply]]
 AutocompleteSource = Callable[["Context", str], Awaitable[list["Choice"]]]
 MessageHandler = Callable[["Context", "ChatMessage"], Awaitable[Reply]]
 ReactionHandler = Callable[["Context", str, "ChatMessage"], Awaitable[Reply | None]]
+ThreadReplyHandler = Callable[["Context", "MessageRef"], Awaitable[None]]
 Exporter = Callable[["Context", "Member"], Awaitable[object]]
 Eraser = Callable[["Context", "Member"], Awaitable[None]]
 
@@ -125,6 +127,7 @@ class Catalog:
         self._sources: dict[str, AutocompleteSource] = {}
         self.message_actions: dict[str, MessageHandler] = {}
         self.reaction_handlers: list[ReactionHandler] = []
+        self.thread_reply_handlers: list[ThreadReplyHandler] = []
         self.personal_data: list[PersonalData] = []
 
     def add(self, command: Command) -> None:
@@ -184,6 +187,12 @@ class Catalog:
     def reaction(self, handler: ReactionHandler) -> ReactionHandler:
         """Called for every emoji reaction; returns a reply when it did something."""
         self.reaction_handlers.append(handler)
+        return handler
+
+    def reply_in_thread(self, handler: ThreadReplyHandler) -> ThreadReplyHandler:
+        """Called when a member posts in a thread (the message's author and place only:
+        copbot never needs message content)."""
+        self.thread_reply_handlers.append(handler)
         return handler
 
     def source(self, name: str) -> Callable[[AutocompleteSource], AutocompleteSource]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from bot.members import Member
 from bot.messages import Action, Actor
-from bot.ports import Chat, UnitOfWork
+from bot.ports import Chat, Clock, Store, UnitOfWork
 from bot.resources import ChatMessage
 
 
@@ -19,11 +19,19 @@ class Context:
     channel_id: str
     uow: UnitOfWork
     chat: Chat
+    store: Store
+    clock: Clock
     now: datetime
     options: Mapping[str, Any] = field(default_factory=dict)
     action: Action | None = None
     message: ChatMessage | None = None
+    after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     _member: Member | None = field(default=None, repr=False)
+
+    def later(self, work: Callable[[], Awaitable[object]]) -> None:
+        """Run `work` once this command's unit of work has committed (work that needs units
+        of work of its own, such as posting a prompt now)."""
+        self.after_commit.append(work)
 
     async def member(self) -> Member:
         """The actor's member record, created on first contact (timezone prefilled from

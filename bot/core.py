@@ -17,7 +17,7 @@ from bot.catalog import MAX_CHOICES, Access, Catalog, Choice, Command
 from bot.commandline import split_command_line
 from bot.context import Context
 from bot.errors import UserError
-from bot.messages import EMPTY, Action, Actor, Invocation, Reply
+from bot.messages import EMPTY, Action, Actor, Invocation, MessageRef, Reply
 from bot.options import parse_options
 from bot.ports import Chat, Clock, Store
 from bot.resources import ChatMessage
@@ -82,6 +82,20 @@ class Core:
         run = self._run(first_reply, actor, channel_id, message=message)
         return await self._guarded(actor, f"reaction {emoji}", run)
 
+    async def member_posted(self, actor: Actor, message: MessageRef) -> None:
+        """A member posted a message in a thread; nothing is said back."""
+        if message.thread_id is None or not self.catalog.thread_reply_handlers:
+            return
+
+        async def notify(context: Context) -> None:
+            for handler in self.catalog.thread_reply_handlers:
+                await handler(context, message)
+
+        try:
+            await self._run(notify, actor, message.channel_id)
+        except Exception:  # nobody to tell: a thread reply gets no answer
+            log.exception("counting a thread reply by %s failed", actor.user_id)
+
     async def autocomplete(
         self,
         actor: Actor,
@@ -102,7 +116,9 @@ class Core:
             return []
         try:
             async with self.store.unit_of_work(actor.community) as uow:
-                context = Context(actor, "", uow, self.chat, self.clock.now(), options)
+                context = Context(
+                    actor, "", uow, self.chat, self.store, self.clock, self.clock.now(), options
+                )
                 choices = await source(context, partial[:100])
         except Exception:
             log.exception("autocomplete %s.%s failed", path, option_name)
@@ -138,10 +154,21 @@ class Core:
     ) -> T:
         async with self.store.unit_of_work(actor.community) as uow:
             context = Context(
-                actor, channel_id, uow, self.chat, self.clock.now(), options, action, message
+                actor,
+                channel_id,
+                uow,
+                self.chat,
+                self.store,
+                self.clock,
+                self.clock.now(),
+                options,
+                action,
+                message,
             )
             reply = await handler(context)
             await uow.commit()
+        for work in context.after_commit:
+            await work()
         return reply
 
     async def _guarded(self, actor: Actor, what: str, work: Awaitable[T]) -> T | Reply:

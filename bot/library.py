@@ -245,6 +245,10 @@ def register(catalog: Catalog) -> None:
         access=Access.MODERATOR,
     )
     async def pin_top(context: Context) -> Reply:
+        if not await context.chat.channel_exists(
+            context.actor.community, context.options["channel"]
+        ):
+            raise UserError(f"I can't see a channel <#{context.options['channel']}>.")
         return await mirror_top(
             context, context.options["channel"], context.options.get("count", 5)
         )

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.members import Member
 from bot.messages import CommunityKey, MessageRef, Reply
+from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
 from bot.resources import Mirror, NewResource, Resource
 
 
@@ -26,10 +27,35 @@ class MemberInfo:
     timezone: str | None = None
 
 
+@dataclass(frozen=True)
+class ChatLimits:
+    """How fast a platform lets copbot post: its global rate, and the gap it wants between
+    two posts in one channel (Discord: 50 requests/s; Slack: about 1 post/s a channel)."""
+
+    requests_per_second: float | None = None
+    channel_interval: float = 0.0
+
+
 class Chat(Protocol):
     """What the core sends on its own, outside the reply to whoever acted."""
 
-    async def post(self, community: CommunityKey, channel_id: str, reply: Reply) -> MessageRef: ...
+    limits: ChatLimits
+
+    async def post(
+        self, community: CommunityKey, channel_id: str, reply: Reply, *, key: str | None = None
+    ) -> MessageRef:
+        """Post in a channel. With a `key`, posting the same key again must not make a second
+        message where the platform allows it (Discord's message nonce). Raises
+        `ChannelUnavailable` when the channel is gone or copbot may not post there."""
+        ...
+
+    async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
+        """Whether copbot can see this channel (to refuse a schedule for one it can't)."""
+        ...
+
+    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
+        """A thread under `message` (the existing one if it has a thread already)."""
+        ...
 
     async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef: ...
 
@@ -40,6 +66,10 @@ class Chat(Protocol):
         ...
 
     async def unpin(self, message: MessageRef) -> None: ...
+
+
+class ChannelUnavailable(Exception):
+    """The channel is gone or copbot may not post there: retrying would only be refused."""
 
 
 class PinLimitReached(Exception):
@@ -130,6 +160,103 @@ class ResourceRepository(Protocol):
     async def remove_mirror(self, ref: MessageRef) -> None: ...
 
 
+class PromptRepository(Protocol):
+    """Weekly prompts of the unit of work's community only."""
+
+    async def add(
+        self, text: str, status: PromptStatus, author: int | None, now: datetime
+    ) -> Prompt: ...
+
+    async def get(self, prompt_id: int) -> Prompt | None: ...
+
+    async def listed(self, status: PromptStatus) -> list[Prompt]:
+        """Queued prompts in queue order; others newest first."""
+        ...
+
+    async def edit(self, prompt_id: int, text: str, now: datetime) -> None: ...
+
+    async def set_status(self, prompt_id: int, status: PromptStatus, now: datetime) -> None:
+        """Queuing puts it at the end of the queue."""
+        ...
+
+    async def move(self, prompt_id: int, position: int) -> None:
+        """Put a queued prompt at `position` (1 = next), shifting the others."""
+        ...
+
+    async def remove(self, prompt_id: int) -> None: ...
+
+    async def add_schedule(
+        self,
+        channel_id: str,
+        weekday: int,
+        hour: int,
+        minute: int,
+        timezone: str,
+        now: datetime,
+    ) -> Schedule: ...
+
+    async def schedule(self, schedule_id: int) -> Schedule | None: ...
+
+    async def schedules(self) -> list[Schedule]: ...
+
+    async def save_schedule(self, schedule: Schedule) -> None:
+        """Write `paused`, `skip_due` and `last_due`."""
+        ...
+
+    async def claim(
+        self,
+        schedule_id: int,
+        due: datetime,
+        outcome: Outcome,
+        claim: str,
+        now: datetime,
+        text: str,
+        prompt_id: int | None,
+        bank_index: int | None,
+    ) -> Occurrence | None:
+        """Record the occurrence (schedule, due); None when it exists already, whoever made
+        it: the one guard against posting twice, across processes too."""
+        ...
+
+    async def take_over(self, occurrence: Occurrence, claim: str, now: datetime) -> bool:
+        """Claim a stalled occurrence from a process that stopped; False if another won."""
+        ...
+
+    async def stalled(self, claimed_before: datetime) -> list[Occurrence]: ...
+
+    async def record(
+        self, occurrence_id: int, outcome: Outcome, message: MessageRef | None, now: datetime
+    ) -> None: ...
+
+    async def occurrence(self, occurrence_id: int) -> Occurrence | None: ...
+
+    async def last_posted(self, schedule_id: int, before: datetime) -> Occurrence | None: ...
+
+    async def mark_recapped(self, occurrence_id: int) -> None: ...
+
+    async def by_thread(self, channel_id: str, thread_id: str) -> Occurrence | None: ...
+
+    async def count_answer(self, occurrence_id: int, member_id: int) -> None: ...
+
+    async def answers(self, occurrence_id: int) -> tuple[int, int]:
+        """(answers, distinct members)"""
+        ...
+
+    async def bank_used_since(self, since: datetime) -> set[int]: ...
+
+    async def stats(self) -> list[PromptStats]: ...
+
+    async def authored(self, member_id: int) -> list[Prompt]: ...
+
+    async def answers_by(self, member_id: int) -> list[tuple[int, int]]:
+        """(occurrence id, answers) of one member."""
+        ...
+
+    async def forget(self, member_id: int) -> None:
+        """Erase a member: their answer counts go; prompts they wrote stay, unsigned."""
+        ...
+
+
 class SettingsRepository(Protocol):
     """Per-community settings, JSON values by key."""
 
@@ -153,12 +280,19 @@ class UnitOfWork(Protocol):
     @property
     def settings(self) -> SettingsRepository: ...
 
+    @property
+    def prompts(self) -> PromptRepository: ...
+
     async def commit(self) -> None: ...
 
 
 class Store(Protocol):
     def unit_of_work(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:
         """Rolls back on leaving unless `commit` was called."""
+        ...
+
+    async def communities_with_schedules(self) -> list[CommunityKey]:
+        """Where the scheduler has work to look at (the one cross-community read)."""
         ...
 
     async def close(self) -> None: ...

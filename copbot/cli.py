@@ -15,6 +15,7 @@ from rich.logging import RichHandler
 from adapters.console.chat import ConsoleChat, ConsoleClock
 from adapters.console.session import ConsoleCommunity, ConsoleSession
 from bot.catalog import Catalog
+from bot.timer import PromptTimer
 from copbot.bootstrap import open_core
 from copbot.config import ConfigError, Settings, load_settings
 from storage.database import open_database
@@ -116,18 +117,23 @@ async def _repl(settings: Settings) -> None:
     community = _community(settings)
     async with open_core(settings.database.url, chat=chat, clock=clock) as core:
         session = ConsoleSession(core=core, chat=chat, clock=clock, community=community)
+        timer = PromptTimer(session.runner)
+        await timer.start()
         out.print(
             f"copbot console: community “{community.name}”, database {settings.database.url}\n"
             f"You are {community.user} in #{community.channel}. Try /help, act as someone else "
             "with `alice: /profile show`, press buttons with `[Label]`. Ctrl-D quits."
         )
-        while True:
-            try:
-                line = await asyncio.to_thread(input, f"{community.user}> ")
-            except (EOFError, KeyboardInterrupt):
-                out.print()
-                return
-            await session.handle(line)
+        try:
+            while True:
+                try:
+                    line = await asyncio.to_thread(input, f"{community.user}> ")
+                except (EOFError, KeyboardInterrupt):
+                    out.print()
+                    return
+                await session.handle(line)
+        finally:
+            timer.shutdown()
 
 
 def _check_config(args: argparse.Namespace, settings: Settings) -> int:

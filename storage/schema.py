@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -179,6 +180,93 @@ community_settings = Table(
     Column("community_id", Integer, ForeignKey("communities.id"), primary_key=True),
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),  # JSON
+)
+
+
+prompts = Table(
+    "prompts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # queued, suggested, posted, rejected
+    Column("position", Integer),  # queue order, for queued prompts
+    Column("author", Integer),  # who suggested it; NULL once they erased their data
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(
+        ["community_id", "author"],
+        ["members.community_id", "members.id"],
+        name="fk_prompts_author",
+    ),
+    Index("ix_prompts_queue", "community_id", "status", "position"),
+)
+
+prompt_schedules = Table(
+    "prompt_schedules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("weekday", Integer, nullable=False),  # 0 = Monday
+    Column("hour", Integer, nullable=False),
+    Column("minute", Integer, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("skip_due", UtcDateTime),
+    Column("last_due", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("community_id", "id", name="uq_prompt_schedules_community_id_id"),
+)
+
+prompt_occurrences = Table(
+    "prompt_occurrences",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, nullable=False),
+    Column("schedule_id", Integer, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("outcome", String(12), nullable=False),  # claimed, posted, skipped, missed, failed
+    Column("text", Text, nullable=False),
+    Column("prompt_id", Integer),
+    Column("bank_index", Integer),
+    Column("claim", String(32), nullable=False),
+    Column("claimed_at", UtcDateTime, nullable=False),
+    Column("posted_at", UtcDateTime),
+    Column("channel_id", String(64)),
+    Column("message_id", String(64)),
+    Column("thread_id", String(64)),
+    Column("recapped", Boolean, nullable=False),
+    # The exactly-once guard: one row per schedule and due time, whichever process claims it.
+    UniqueConstraint("schedule_id", "due_at", name="uq_prompt_occurrences_due"),
+    ForeignKeyConstraint(
+        ["community_id", "schedule_id"],
+        ["prompt_schedules.community_id", "prompt_schedules.id"],
+        ondelete="CASCADE",
+        name="fk_prompt_occurrences_schedule",
+    ),
+    Index("ix_prompt_occurrences_thread", "community_id", "channel_id", "thread_id"),
+    Index("ix_prompt_occurrences_claims", "community_id", "outcome", "claimed_at"),
+)
+
+prompt_answers = Table(
+    "prompt_answers",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("occurrence_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    Column("answers", Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["occurrence_id"],
+        ["prompt_occurrences.id"],
+        ondelete="CASCADE",
+        name="fk_prompt_answers_occurrence",
+    ),
+    ForeignKeyConstraint(
+        ["community_id", "member_id"],
+        ["members.community_id", "members.id"],
+        name="fk_prompt_answers_member",
+    ),
 )
 
 

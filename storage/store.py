@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from bot.messages import CommunityKey
 from bot.ports import Clock
 from storage.database import Database, Db, open_database
 from storage.members import SqlMemberRepository
 from storage.migrate import migrate
+from storage.prompts import SqlPromptRepository
 from storage.resources import SqlResourceRepository, SqlSettingsRepository
-from storage.schema import communities, insert_new
+from storage.schema import communities, insert_new, prompt_schedules
 
 
 class SqlUnitOfWork:
@@ -22,6 +23,7 @@ class SqlUnitOfWork:
         self.members = SqlMemberRepository(db, community_id)
         self.resources = SqlResourceRepository(db, community_id, community.platform)
         self.settings = SqlSettingsRepository(db, community_id)
+        self.prompts = SqlPromptRepository(db, community_id, community.platform)
         self._db = db
 
     async def commit(self) -> None:
@@ -62,6 +64,20 @@ class SqlStore:
             await db.commit()
         self._community_ids[community] = found
         return found
+
+    async def communities_with_schedules(self) -> list[CommunityKey]:
+        async with self.database.transaction() as db:
+            rows = await db.execute(
+                select(communities.c.platform, communities.c.external_id)
+                .where(
+                    exists().where(
+                        prompt_schedules.c.community_id == communities.c.id,
+                        prompt_schedules.c.paused.is_(False),
+                    )
+                )
+                .order_by(communities.c.id)
+            )
+        return [CommunityKey(platform, external) for platform, external in rows.all()]
 
     async def close(self) -> None:
         await self.database.dispose()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.core import Core
 from bot.messages import Action, Actor, CommunityKey, MessageRef, Reply
-from bot.ports import MemberInfo, NotPinnable, PinLimitReached
+from bot.ports import ChannelUnavailable, ChatLimits, MemberInfo, NotPinnable, PinLimitReached
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 HOME = CommunityKey("test", "home")
@@ -44,10 +44,34 @@ class FakeChat:
     pins: dict[str, list[str]] = field(default_factory=dict)
     pin_limit: int = 250
     unpinnable: set[str] = field(default_factory=set)
+    unavailable: set[str] = field(default_factory=set)  # posting there is refused
+    missing: set[str] = field(default_factory=set)  # channels copbot can't see
+    keyed: dict[str, MessageRef] = field(default_factory=dict)
+    threads: dict[str, str] = field(default_factory=dict)
+    limits: ChatLimits = field(default_factory=ChatLimits)
 
-    async def post(self, community: CommunityKey, channel_id: str, reply: Reply) -> MessageRef:
+    async def post(
+        self, community: CommunityKey, channel_id: str, reply: Reply, *, key: str | None = None
+    ) -> MessageRef:
+        if channel_id in self.unavailable:
+            raise ChannelUnavailable(channel_id)
+        if key is not None and key in self.keyed:
+            return self.keyed[key]  # a platform idempotency key (Discord's nonce)
         self.sent.append(Sent(community, f"#{channel_id}", reply))
-        return MessageRef("test", channel_id, str(len(self.sent)))
+        ref = MessageRef("test", channel_id, str(len(self.sent)))
+        if key is not None:
+            self.keyed[key] = ref
+        return ref
+
+    async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
+        return channel_id not in self.missing
+
+    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
+        self.threads.setdefault(message.message_id, name)
+        return replace(message, thread_id=f"t{message.message_id}")
+
+    def posted_to(self, channel: str) -> list[Reply]:
+        return [s.reply for s in self.sent if s.to == f"#{channel}"]
 
     async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef:
         self.sent.append(Sent(community, f"@{user_id}", reply))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import itertools
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import render
 from bot.messages import CommunityKey, MessageRef, Reply
-from bot.ports import MemberInfo, NotPinnable, PinLimitReached
+from bot.ports import ChatLimits, MemberInfo, NotPinnable, PinLimitReached
 from bot.resources import ChatMessage
 
 PLATFORM = "console"
@@ -38,13 +38,21 @@ class ConsoleChat:
         self.said: dict[str, ChatMessage] = {}
         self.pins: dict[str, list[str]] = {}
         self._pin_limit = pin_limit
+        self._keyed: dict[str, MessageRef] = {}
+        self._threads: set[str | None] = set()
 
-    def say(self, community: CommunityKey, user: str, channel_id: str, text: str) -> None:
+    limits = ChatLimits()  # a terminal takes posts as fast as they come
+
+    def say(
+        self, community: CommunityKey, user: str, channel_id: str, thread: str | None, text: str
+    ) -> MessageRef:
         """A member's own chat message, numbered so others can act on it."""
-        ref = MessageRef(PLATFORM, channel_id, str(next(self._ids)))
+        ref = MessageRef(PLATFORM, channel_id, str(next(self._ids)), thread)
         link = f"https://console.copbot.invalid/{community.id}/{channel_id}/{ref.message_id}"
         self.said[ref.message_id] = ChatMessage(ref, link, user, user, text)
-        self._write(f"[#{channel_id}] {user} (message {ref.message_id}): {text}")
+        where = f"#{channel_id}/{thread}" if thread else f"#{channel_id}"
+        self._write(f"[{where}] {user} (message {ref.message_id}): {text}")
+        return ref
 
     def show(
         self, destination: str, channel_id: str, reply: Reply, audience: str | None
@@ -59,8 +67,25 @@ class ConsoleChat:
         """The console's own remarks (clock moves, script mistakes)."""
         self._write(f"[console] {text}")
 
-    async def post(self, community: CommunityKey, channel_id: str, reply: Reply) -> MessageRef:
-        return self.show(f"#{channel_id}", channel_id, reply, None)
+    async def post(
+        self, community: CommunityKey, channel_id: str, reply: Reply, *, key: str | None = None
+    ) -> MessageRef:
+        if key is not None and key in self._keyed:
+            return self._keyed[key]  # as Discord does with a message nonce
+        ref = self.show(f"#{channel_id}", channel_id, reply, None)
+        if key is not None:
+            self._keyed[key] = ref
+        return ref
+
+    async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
+        return True  # naming a channel in the console makes it
+
+    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
+        thread = replace(message, thread_id=f"t{message.message_id}")
+        if thread.thread_id not in self._threads:
+            self._threads.add(thread.thread_id)
+            self._write(f"[#{message.channel_id}] 🧵 thread {thread.thread_id}: {name}")
+        return thread
 
     async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef:
         return self.show(f"dm {user_id}", f"dm-{user_id}", reply, user_id)

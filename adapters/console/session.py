@@ -5,6 +5,7 @@ alice@#random: /help                 (in another channel)
 alice: [Erase my data]               (press a button alice can see)
 alice: [Save profile] bio:"Hello"    (submit a form, changing some fields)
 alice: see https://example.org       (say something: a numbered chat message)
+alice@#general/t7: my answer         (in the thread t7 of #general)
 bob: {Save to library} 3             (a message action on message 3)
 bob: +📌 3                           (react to message 3)
 /help                                (the default console member)
@@ -24,9 +25,13 @@ from adapters.console.chat import PLATFORM, ConsoleChat, ConsoleClock, Shown
 from bot.core import Core
 from bot.errors import UserError
 from bot.messages import Action, Actor, CommunityKey, Reply
+from bot.prompts import PromptRunner
 from bot.resources import ChatMessage
 
-_LINE = re.compile(r"^(?:(?P<user>[\w.-]{1,32})(?:@#(?P<channel>[\w-]{1,32}))?:\s*)?(?P<rest>.*)$")
+_LINE = re.compile(
+    r"^(?:(?P<user>[\w.-]{1,32})(?:@#(?P<channel>[\w-]{1,32})(?:/(?P<thread>[\w-]{1,32}))?)?:\s*)?"
+    r"(?P<rest>.*)$"
+)
 _PRESS = re.compile(r"^\[(?P<label>[^\]]+)\]\s*(?P<values>.*)$")
 _MESSAGE_ACTION = re.compile(r"^\{(?P<name>[^}]+)\}\s*(?P<id>\d+)$")
 _REACTION = re.compile(r"^\+(?P<emoji>\S+)\s+(?P<id>\d+)$")
@@ -47,6 +52,7 @@ class ConsoleSession:
         self, *, core: Core, chat: ConsoleChat, clock: ConsoleClock, community: ConsoleCommunity
     ) -> None:
         self.core = core
+        self.runner = PromptRunner(store=core.store, chat=chat, clock=clock)
         self.chat = chat
         self.clock = clock
         self.community = community
@@ -59,7 +65,7 @@ class ConsoleSession:
             return
         try:
             if line.startswith("@"):
-                self._clock_line(line)
+                await self._clock_line(line)
                 return
             match = _LINE.match(line)
             if match is None or not match["rest"]:
@@ -70,11 +76,11 @@ class ConsoleSession:
         user = match["user"] or self.community.user
         channel = match["channel"] or self.community.channel
         try:
-            await self._act_as(user, channel, match["rest"].strip())
+            await self._act_as(user, channel, match["thread"], match["rest"].strip())
         except UserError as error:  # a button that isn't there: as the core would reply
             self._show(Reply(error.message, ephemeral=True, error=True), user, channel)
 
-    def _clock_line(self, line: str) -> None:
+    async def _clock_line(self, line: str) -> None:
         word, _, argument = line.partition(" ")
         if word == "@advance":
             self.clock.advance(parse_duration(argument))
@@ -89,8 +95,9 @@ class ConsoleSession:
         else:
             raise UserError(f"Unknown console directive `{word}`; there are @advance and @now.")
         self.chat.note(f"it is now {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
+        await self.runner.run_due(grace=None)  # the console was "running" all along
 
-    async def _act_as(self, user: str, channel: str, rest: str) -> None:
+    async def _act_as(self, user: str, channel: str, thread: str | None, rest: str) -> None:
         actor = Actor(self.key, user, user, is_moderator=user in self.community.moderators)
         press = _PRESS.match(rest)
         if press:
@@ -111,7 +118,8 @@ class ConsoleSession:
                 return
             reply = reacted
         else:
-            self.chat.say(self.key, user, channel, rest)
+            said = self.chat.say(self.key, user, channel, thread, rest)
+            await self.core.member_posted(actor, said)
             return
         self._show(reply, user, channel)
 

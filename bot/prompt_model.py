@@ -1,0 +1,117 @@
+"""Weekly prompts' records: the queue, schedules and what was posted when."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.messages import MessageRef
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class PromptStatus(StrEnum):
+    QUEUED = "queued"
+    SUGGESTED = "suggested"
+    POSTED = "posted"
+    REJECTED = "rejected"
+
+
+class Outcome(StrEnum):
+    CLAIMED = "claimed"  # a process took it and is posting
+    POSTED = "posted"
+    SKIPPED = "skipped"  # a moderator asked to skip it
+    MISSED = "missed"  # copbot was down past the grace window
+    FAILED = "failed"  # the channel refused: the schedule was paused
+
+
+@dataclass(frozen=True)
+class Prompt:
+    id: int
+    text: str
+    status: PromptStatus
+    position: int
+    author_name: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Schedule:
+    id: int
+    channel_id: str
+    weekday: int  # 0 = Monday
+    hour: int
+    minute: int
+    timezone: str
+    paused: bool
+    skip_due: datetime | None  # the one occurrence a moderator skipped
+    last_due: datetime  # every occurrence up to here was handled
+
+    def trigger(self) -> CronTrigger:
+        return CronTrigger(
+            day_of_week=self.weekday,
+            hour=self.hour,
+            minute=self.minute,
+            timezone=ZoneInfo(self.timezone),
+        )
+
+    def due_times(self, until: datetime) -> Iterator[datetime]:
+        """Due times (UTC) after `last_due` up to `until`. When clocks fall back, a wall-clock
+        time that happens twice is due only the first time."""
+        trigger, zone, previous = self.trigger(), ZoneInfo(self.timezone), self.last_due
+        while True:
+            # Cron times have whole seconds; APScheduler rounds a finer start back down.
+            due = trigger.get_next_fire_time(None, previous + timedelta(seconds=1))
+            if due is not None and due <= previous:
+                # Inside the hour clocks fall back, APScheduler maps the start to the first
+                # pass of that hour and answers an earlier time: step past the fold.
+                previous += timedelta(hours=1)
+                continue
+            if due is None or due > until:
+                return
+            wall = due.astimezone(zone).replace(tzinfo=None)
+            if wall != previous.astimezone(zone).replace(tzinfo=None):
+                yield due.astimezone(UTC)
+            previous = due
+
+    def next_due(self, now: datetime) -> datetime | None:
+        ahead = replace(self, last_due=max(now, self.last_due))
+        return next(ahead.due_times(now + timedelta(days=8)), None)
+
+    def local(self, moment: datetime) -> str:
+        return f"{moment.astimezone(ZoneInfo(self.timezone)):%a %d %b %H:%M} {self.timezone}"
+
+    def describe(self) -> str:
+        return (
+            f"{WEEKDAYS[self.weekday].title()}s at {self.hour:02}:{self.minute:02} "
+            f"{self.timezone} in <#{self.channel_id}>"
+        )
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    id: int
+    schedule_id: int
+    due_at: datetime
+    outcome: Outcome
+    text: str
+    prompt_id: int | None
+    bank_index: int | None
+    claim: str
+    claimed_at: datetime
+    message: MessageRef | None
+    recapped: bool
+
+
+@dataclass(frozen=True)
+class PromptStats:
+    month: str  # YYYY-MM
+    text: str
+    postings: int
+    answers: int
+    members: int

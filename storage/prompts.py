@@ -1,0 +1,413 @@
+"""Weekly prompts, always within one community; the occurrence row is the exactly-once record."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.messages import MessageRef
+from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
+from storage.database import Db
+from storage.schema import (
+    insert_new,
+    members,
+    prompt_answers,
+    prompt_occurrences,
+    prompt_schedules,
+    prompts,
+)
+
+_PROMPTS = select(prompts, members.c.display_name.label("author_name")).select_from(
+    prompts.outerjoin(
+        members,
+        and_(members.c.community_id == prompts.c.community_id, members.c.id == prompts.c.author),
+    )
+)
+
+
+class SqlPromptRepository:
+    def __init__(self, db: Db, community_id: int, platform: str) -> None:
+        self._db = db
+        self._community_id = community_id
+        self._platform = platform
+
+    async def add(
+        self, text: str, status: PromptStatus, author: int | None, now: datetime
+    ) -> Prompt:
+        position = await self._end_of_queue() if status is PromptStatus.QUEUED else None
+        prompt_id = await self._db.scalar(
+            insert(prompts)
+            .values(
+                community_id=self._community_id,
+                text=text,
+                status=status.value,
+                position=position,
+                author=author,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(prompts.c.id)
+        )
+        found = await self.get(prompt_id)
+        assert found is not None
+        return found
+
+    async def get(self, prompt_id: int) -> Prompt | None:
+        rows = await self._db.execute(_PROMPTS.where(self._mine(), prompts.c.id == prompt_id))
+        return _prompt(rows.rows[0]) if rows.rows else None
+
+    async def listed(self, status: PromptStatus) -> list[Prompt]:
+        order = (
+            (prompts.c.position, prompts.c.id)
+            if status is PromptStatus.QUEUED
+            else (prompts.c.id.desc(),)
+        )
+        rows = await self._db.execute(
+            _PROMPTS.where(self._mine(), prompts.c.status == status.value).order_by(*order)
+        )
+        return [_prompt(row) for row in rows.all()]
+
+    async def edit(self, prompt_id: int, text: str, now: datetime) -> None:
+        await self._db.execute(
+            update(prompts)
+            .where(self._mine(), prompts.c.id == prompt_id)
+            .values(text=text, updated_at=now)
+        )
+
+    async def set_status(self, prompt_id: int, status: PromptStatus, now: datetime) -> None:
+        position = await self._end_of_queue() if status is PromptStatus.QUEUED else None
+        await self._db.execute(
+            update(prompts)
+            .where(self._mine(), prompts.c.id == prompt_id)
+            .values(status=status.value, position=position, updated_at=now)
+        )
+
+    async def move(self, prompt_id: int, position: int) -> None:
+        queue = [p.id for p in await self.listed(PromptStatus.QUEUED) if p.id != prompt_id]
+        queue.insert(position - 1, prompt_id)
+        for n, each in enumerate(queue, 1):
+            await self._db.execute(
+                update(prompts).where(self._mine(), prompts.c.id == each).values(position=n)
+            )
+
+    async def remove(self, prompt_id: int) -> None:
+        await self._db.execute(delete(prompts).where(self._mine(), prompts.c.id == prompt_id))
+
+    async def add_schedule(
+        self, channel_id: str, weekday: int, hour: int, minute: int, timezone: str, now: datetime
+    ) -> Schedule:
+        schedule_id = await self._db.scalar(
+            insert(prompt_schedules)
+            .values(
+                community_id=self._community_id,
+                channel_id=channel_id,
+                weekday=weekday,
+                hour=hour,
+                minute=minute,
+                timezone=timezone,
+                paused=False,
+                last_due=now,
+                created_at=now,
+            )
+            .returning(prompt_schedules.c.id)
+        )
+        found = await self.schedule(schedule_id)
+        assert found is not None
+        return found
+
+    async def schedule(self, schedule_id: int) -> Schedule | None:
+        rows = await self._db.execute(
+            select(prompt_schedules).where(
+                prompt_schedules.c.community_id == self._community_id,
+                prompt_schedules.c.id == schedule_id,
+            )
+        )
+        return _schedule(rows.rows[0]) if rows.rows else None
+
+    async def schedules(self) -> list[Schedule]:
+        rows = await self._db.execute(
+            select(prompt_schedules)
+            .where(prompt_schedules.c.community_id == self._community_id)
+            .order_by(prompt_schedules.c.id)
+        )
+        return [_schedule(row) for row in rows.all()]
+
+    async def save_schedule(self, schedule: Schedule) -> None:
+        await self._db.execute(
+            update(prompt_schedules)
+            .where(
+                prompt_schedules.c.community_id == self._community_id,
+                prompt_schedules.c.id == schedule.id,
+            )
+            .values(paused=schedule.paused, skip_due=schedule.skip_due, last_due=schedule.last_due)
+        )
+
+    async def claim(
+        self,
+        schedule_id: int,
+        due: datetime,
+        outcome: Outcome,
+        claim: str,
+        now: datetime,
+        text: str,
+        prompt_id: int | None,
+        bank_index: int | None,
+    ) -> Occurrence | None:
+        occurrence_id = await self._db.scalar(
+            insert_new(self._db.dialect, prompt_occurrences, ["schedule_id", "due_at"])
+            .values(
+                community_id=self._community_id,
+                schedule_id=schedule_id,
+                due_at=due,
+                outcome=outcome.value,
+                text=text,
+                prompt_id=prompt_id,
+                bank_index=bank_index,
+                claim=claim,
+                claimed_at=now,
+                recapped=False,
+            )
+            .returning(prompt_occurrences.c.id)
+        )
+        return None if occurrence_id is None else await self.occurrence(occurrence_id)
+
+    async def take_over(self, occurrence: Occurrence, claim: str, now: datetime) -> bool:
+        taken = await self._db.execute(
+            update(prompt_occurrences)
+            .where(
+                self._occurrences(),
+                prompt_occurrences.c.id == occurrence.id,
+                prompt_occurrences.c.outcome == Outcome.CLAIMED.value,
+                prompt_occurrences.c.claim == occurrence.claim,
+                prompt_occurrences.c.claimed_at == occurrence.claimed_at,
+            )
+            .values(claim=claim, claimed_at=now)
+        )
+        return taken.rowcount == 1
+
+    async def stalled(self, claimed_before: datetime) -> list[Occurrence]:
+        return await self._occurrence_list(
+            prompt_occurrences.c.outcome == Outcome.CLAIMED.value,
+            prompt_occurrences.c.claimed_at < claimed_before,
+        )
+
+    async def record(
+        self, occurrence_id: int, outcome: Outcome, message: MessageRef | None, now: datetime
+    ) -> None:
+        where = (
+            {
+                "channel_id": message.channel_id,
+                "message_id": message.message_id,
+                "thread_id": message.thread_id,
+            }
+            if message
+            else {}
+        )
+        await self._db.execute(
+            update(prompt_occurrences)
+            .where(
+                self._occurrences(),
+                prompt_occurrences.c.id == occurrence_id,
+            )
+            .values(outcome=outcome.value, posted_at=now, **where)
+        )
+
+    async def occurrence(self, occurrence_id: int) -> Occurrence | None:
+        found = await self._occurrence_list(prompt_occurrences.c.id == occurrence_id)
+        return found[0] if found else None
+
+    async def last_posted(self, schedule_id: int, before: datetime) -> Occurrence | None:
+        found = await self._occurrence_list(
+            prompt_occurrences.c.schedule_id == schedule_id,
+            prompt_occurrences.c.outcome == Outcome.POSTED.value,
+            prompt_occurrences.c.due_at < before,
+            newest_first=True,
+            limit=1,
+        )
+        return found[0] if found else None
+
+    async def mark_recapped(self, occurrence_id: int) -> None:
+        await self._db.execute(
+            update(prompt_occurrences)
+            .where(self._occurrences(), prompt_occurrences.c.id == occurrence_id)
+            .values(recapped=True)
+        )
+
+    async def by_thread(self, channel_id: str, thread_id: str) -> Occurrence | None:
+        found = await self._occurrence_list(
+            prompt_occurrences.c.channel_id == channel_id,
+            prompt_occurrences.c.thread_id == thread_id,
+            limit=1,
+        )
+        return found[0] if found else None
+
+    async def count_answer(self, occurrence_id: int, member_id: int) -> None:
+        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
+        statement = dialect.insert(prompt_answers).values(
+            community_id=self._community_id,
+            occurrence_id=occurrence_id,
+            member_id=member_id,
+            answers=1,
+        )
+        await self._db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["community_id", "occurrence_id", "member_id"],
+                set_={"answers": prompt_answers.c.answers + 1},
+            )
+        )
+
+    async def answers(self, occurrence_id: int) -> tuple[int, int]:
+        rows = await self._db.execute(
+            select(func.coalesce(func.sum(prompt_answers.c.answers), 0), func.count()).where(
+                prompt_answers.c.community_id == self._community_id,
+                prompt_answers.c.occurrence_id == occurrence_id,
+            )
+        )
+        total, people = rows.rows[0]
+        return int(total), int(people)
+
+    async def bank_used_since(self, since: datetime) -> set[int]:
+        rows = await self._db.execute(
+            select(prompt_occurrences.c.bank_index).where(
+                self._occurrences(),
+                prompt_occurrences.c.bank_index.is_not(None),
+                prompt_occurrences.c.outcome.in_([Outcome.CLAIMED.value, Outcome.POSTED.value]),
+                prompt_occurrences.c.claimed_at >= since,
+            )
+        )
+        return set(rows.scalars())
+
+    async def stats(self) -> list[PromptStats]:
+        answered = (
+            select(
+                prompt_answers.c.occurrence_id,
+                func.sum(prompt_answers.c.answers).label("answers"),
+                func.count().label("members"),
+            )
+            .where(prompt_answers.c.community_id == self._community_id)
+            .group_by(prompt_answers.c.occurrence_id)
+            .subquery()
+        )
+        rows = await self._db.execute(
+            select(
+                prompt_occurrences.c.due_at,
+                prompt_occurrences.c.text,
+                answered.c.answers,
+                answered.c.members,
+            )
+            .select_from(
+                prompt_occurrences.outerjoin(
+                    answered, answered.c.occurrence_id == prompt_occurrences.c.id
+                )
+            )
+            .where(self._occurrences(), prompt_occurrences.c.outcome == Outcome.POSTED.value)
+        )
+        totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+        for due, text, answers, people in rows.all():
+            bucket = totals[(f"{due:%Y-%m}", text)]
+            bucket[0] += 1
+            bucket[1] += answers or 0
+            bucket[2] += people or 0
+        return [
+            PromptStats(month, text, *counts)
+            for (month, text), counts in sorted(totals.items(), reverse=True)
+        ]
+
+    async def authored(self, member_id: int) -> list[Prompt]:
+        rows = await self._db.execute(
+            _PROMPTS.where(self._mine(), prompts.c.author == member_id).order_by(prompts.c.id)
+        )
+        return [_prompt(row) for row in rows.all()]
+
+    async def answers_by(self, member_id: int) -> list[tuple[int, int]]:
+        rows = await self._db.execute(
+            select(prompt_answers.c.occurrence_id, prompt_answers.c.answers)
+            .where(
+                prompt_answers.c.community_id == self._community_id,
+                prompt_answers.c.member_id == member_id,
+            )
+            .order_by(prompt_answers.c.occurrence_id)
+        )
+        return [(occurrence, answers) for occurrence, answers in rows.all()]
+
+    async def forget(self, member_id: int) -> None:
+        await self._db.execute(
+            delete(prompt_answers).where(
+                prompt_answers.c.community_id == self._community_id,
+                prompt_answers.c.member_id == member_id,
+            )
+        )
+        await self._db.execute(
+            update(prompts).where(self._mine(), prompts.c.author == member_id).values(author=None)
+        )
+
+    def _mine(self) -> Any:
+        return prompts.c.community_id == self._community_id
+
+    def _occurrences(self) -> Any:
+        return prompt_occurrences.c.community_id == self._community_id
+
+    async def _end_of_queue(self) -> int:
+        last = await self._db.scalar(
+            select(func.max(prompts.c.position)).where(
+                self._mine(), prompts.c.status == PromptStatus.QUEUED.value
+            )
+        )
+        return (last or 0) + 1
+
+    async def _occurrence_list(
+        self, *conditions: Any, newest_first: bool = False, limit: int | None = None
+    ) -> list[Occurrence]:
+        order = prompt_occurrences.c.due_at.desc() if newest_first else prompt_occurrences.c.id
+        query = select(prompt_occurrences).where(self._occurrences(), *conditions).order_by(order)
+        rows = await self._db.execute(query.limit(limit) if limit else query)
+        return [self._occurrence(row) for row in rows.all()]
+
+    def _occurrence(self, row: Any) -> Occurrence:
+        message = (
+            MessageRef(self._platform, row.channel_id, row.message_id, row.thread_id)
+            if (row.message_id)
+            else None
+        )
+        return Occurrence(
+            id=row.id,
+            schedule_id=row.schedule_id,
+            due_at=row.due_at,
+            outcome=Outcome(row.outcome),
+            text=row.text,
+            prompt_id=row.prompt_id,
+            bank_index=row.bank_index,
+            claim=row.claim,
+            claimed_at=row.claimed_at,
+            message=message,
+            recapped=row.recapped,
+        )
+
+
+def _prompt(row: Any) -> Prompt:
+    return Prompt(
+        id=row.id,
+        text=row.text,
+        status=PromptStatus(row.status),
+        position=row.position or 0,
+        author_name=row.author_name,
+        created_at=row.created_at,
+    )
+
+
+def _schedule(row: Any) -> Schedule:
+    return Schedule(
+        id=row.id,
+        channel_id=row.channel_id,
+        weekday=row.weekday,
+        hour=row.hour,
+        minute=row.minute,
+        timezone=row.timezone,
+        paused=row.paused,
+        skip_due=row.skip_due,
+        last_due=row.last_due,
+    )

@@ -1,0 +1,366 @@
+"""Weekly prompts: queue, schedules, exactly-once delivery, DST, recaps, permissions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.core import Core
+from bot.messages import MessageRef
+from bot.ports import ChatLimits
+from bot.prompts import LEASE, Pacer, PromptRunner
+from bot.starter_prompts import STARTER_PROMPTS
+from tests.fakes import FakeChat, ManualClock, Talk
+
+WINTER_MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def prompts_in(chat: FakeChat, channel: str = "weekly") -> list[str]:
+    return [
+        r.cards[0].body
+        for r in chat.posted_to(channel)
+        if r.cards and r.cards[0].title == "This week's prompt"
+    ]
+
+
+async def setup(
+    talk: Talk, *lines: str, schedule: str = "weekly monday 09:00 Europe/Berlin"
+) -> None:
+    await talk("mod", "/prompt moderators #mods")
+    for line in lines:
+        await talk("mod", f'/prompt add "{line}"')
+    reply = await talk("mod", f"/prompt schedule {schedule}")
+    assert reply.text.startswith("Schedule #1"), reply.text
+
+
+def runner(core: Core, chat: FakeChat, clock: ManualClock, claim: str = "one") -> PromptRunner:
+    return PromptRunner(store=core.store, chat=chat, clock=clock, claim=claim)
+
+
+async def test_dst_moves_the_utc_time_and_posts_once_a_week(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = datetime(2026, 3, 16, 0, 0, tzinfo=UTC)  # the Monday before summer time
+    await setup(talk, "first", "second", "third")
+    run = runner(core, chat, clock)
+    posted_at = []
+    for _ in range(24 * 21):  # three weeks, hour by hour, with a run every hour
+        clock.advance(timedelta(hours=1))
+        if await run.run_due():
+            posted_at.append(clock.now())
+    assert posted_at == [
+        datetime(2026, 3, 16, 8, tzinfo=UTC),  # 09:00 CET
+        datetime(2026, 3, 23, 8, tzinfo=UTC),
+        datetime(2026, 3, 30, 7, tzinfo=UTC),
+    ]  # 09:00 CEST
+    assert prompts_in(chat) == ["first", "second", "third"]
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [  # 02:30 on the Sunday clocks go forward (it doesn't exist) and back (it happens twice)
+        (datetime(2026, 3, 28, tzinfo=UTC), datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+        (datetime(2026, 10, 24, tzinfo=UTC), datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+    ],
+)
+async def test_a_time_the_transition_skips_or_repeats_posts_once(
+    core: Core,
+    talk: Talk,
+    chat: FakeChat,
+    clock: ManualClock,
+    start: datetime,
+    expected: datetime,
+) -> None:
+    clock._now = start
+    await setup(talk, "only one", "spare", schedule="weekly sunday 02:30 Europe/Berlin")
+    run = runner(core, chat, clock)
+    posted_at = []
+    for _ in range(6 * 24 * 2):  # two days, every ten minutes
+        clock.advance(timedelta(minutes=10))
+        if await run.run_due():
+            posted_at.append(clock.now())
+    assert len(posted_at) == 1 and expected <= posted_at[0] < expected + timedelta(minutes=10)
+    assert prompts_in(chat) == ["only one"]
+
+
+async def test_two_runners_on_one_store_post_each_occurrence_once(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "hello")
+    clock._now = WINTER_MONDAY
+    first, second = runner(core, chat, clock, "a"), runner(core, chat, clock, "b")
+    assert await first.run_due() + await second.run_due() + await first.run_due() == 1
+    assert prompts_in(chat) == ["hello"]
+
+
+class Crash(Exception):
+    """The process dying at this point."""
+
+
+class CrashingChat(FakeChat):
+    def __init__(self, at: str) -> None:
+        super().__init__()
+        self.at = at
+
+    async def post(self, community, channel_id, reply, *, key=None):  # type: ignore[no-untyped-def]
+        if self.at == "post" and key and key.startswith("prompt"):
+            self.at = ""
+            raise Crash
+        return await super().post(community, channel_id, reply, key=key)
+
+    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
+        if self.at == "thread":
+            self.at = ""
+            raise Crash
+        return await super().start_thread(message, name)
+
+
+@pytest.mark.parametrize("crash_at", ["post", "thread"])
+async def test_a_crash_between_steps_neither_loses_nor_doubles(
+    core: Core, talk: Talk, clock: ManualClock, crash_at: str
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "survives")
+    clock._now = WINTER_MONDAY
+    chat = CrashingChat(crash_at)
+    with pytest.raises(Crash):
+        await runner(core, chat, clock, "dies").run_due()
+    restarted = runner(core, chat, clock, "restarted")
+    assert await restarted.run_due() == 0  # its claim is fresh: the first may still be posting
+    clock.advance(LEASE + timedelta(seconds=1))
+    assert await restarted.run_due() == 1
+    assert await restarted.run_due() == 0
+    assert prompts_in(chat) == ["survives"]
+    assert len(chat.threads) == 1
+
+
+@pytest.mark.parametrize(
+    ("down_for", "posted"), [(timedelta(hours=5), True), (timedelta(hours=7), False)]
+)
+async def test_missed_occurrences_post_late_within_the_grace_window(
+    core: Core,
+    talk: Talk,
+    chat: FakeChat,
+    clock: ManualClock,
+    down_for: timedelta,
+    posted: bool,
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "late or never", "next week")
+    clock._now = WINTER_MONDAY + down_for
+    await runner(core, chat, clock).run_due()
+    assert prompts_in(chat) == (["late or never"] if posted else [])
+    clock._now = WINTER_MONDAY + timedelta(days=7)
+    await runner(core, chat, clock).run_due()
+    assert prompts_in(chat)[-1] == ("next week" if posted else "late or never")
+
+
+async def test_answers_are_counted_and_recapped_before_the_next_prompt(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "What did you learn?", "What will you try?")
+    clock._now = WINTER_MONDAY
+    await runner(core, chat, clock).run_due()
+    thread = MessageRef("test", "weekly", "1", "t1")
+    for user in ("alice", "bob", "alice"):
+        await core.member_posted(talk.actor(user), thread)
+    await core.member_posted(talk.actor("carol"), MessageRef("test", "weekly", "9", "t9"))
+    clock._now = WINTER_MONDAY + timedelta(days=7)
+    await runner(core, chat, clock).run_due()
+    recap = next(r for r in chat.posted_to("weekly") if r.cards[0].title == "Last time's prompt")
+    assert recap.cards[0].body == "What did you learn?"
+    assert [(f.name, f.value) for f in recap.cards[0].fields] == [
+        ("Answers", "3"),
+        ("Members", "2"),
+    ]
+    titles = [r.cards[0].title for r in chat.posted_to("weekly")]
+    assert titles == ["This week's prompt", "Last time's prompt", "This week's prompt"]
+    stats = await talk("alice", "/prompt stats")
+    assert "2026-01 · What did you learn?: 1 posted, 3 answers, 2 members" in stats.text
+
+
+async def test_an_empty_queue_falls_back_on_starter_prompts_never_repeated_in_a_year(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk)
+    run = runner(core, chat, clock)
+    for week in range(len(STARTER_PROMPTS) + 1):
+        clock._now = WINTER_MONDAY + timedelta(days=7 * week)
+        await run.run_due()
+    posted = prompts_in(chat)
+    assert len(STARTER_PROMPTS) >= 52
+    assert len(set(posted[:52])) == 52  # a year of weeks, no repeat
+    warnings = [r.text for r in chat.posted_to("mods")]
+    assert warnings and "queue holds 0 prompts" in warnings[0]
+
+
+async def test_a_refused_channel_pauses_the_schedule_and_tells_moderators(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "never posted")
+    chat.unavailable.add("weekly")
+    clock._now = WINTER_MONDAY
+    assert await runner(core, chat, clock).run_due() == 0
+    assert "schedule #1 is paused" in chat.posted_to("mods")[-1].text
+    assert "paused" in (await talk("mod", "/prompt schedules")).text
+    clock._now += timedelta(days=7)
+    sent = len(chat.sent)
+    assert await runner(core, chat, clock).run_due() == 0 and len(chat.sent) == sent
+    assert (await talk("mod", "/prompt list")).text.endswith("never posted")
+
+
+async def test_skip_pause_resume_and_post_now(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "one", "two", "three")
+    assert "will skip Mon 05 Jan 09:00 Europe/Berlin" in (await talk("mod", "/prompt skip 1")).text
+    clock._now = WINTER_MONDAY
+    run = runner(core, chat, clock)
+    assert await run.run_due() == 0
+    await talk("mod", "/prompt pause 1")
+    clock._now += timedelta(days=7)
+    assert await run.run_due() == 0
+    await talk("mod", "/prompt resume 1")
+    assert await run.run_due() == 0  # what fell while paused is not posted late
+    assert (await talk("mod", "/prompt post-now 1")).text == "Posting in <#weekly> now."
+    clock._now += timedelta(days=7)
+    await run.run_due()
+    assert prompts_in(chat) == ["one", "two"]
+
+
+async def test_suggestions_are_approved_or_rejected_by_moderators(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await talk("mod", "/prompt moderators #mods")
+    thanks = await talk("alice", '/prompt suggest "What tool changed how you work?"')
+    assert thanks.ephemeral and "moderators will look" in thanks.text
+    notice = chat.posted_to("mods")[-1]
+    assert notice.text == "Alice suggests a prompt:"
+    forged = await talk.press("alice", "Approve", on=notice)
+    assert forged.error and "Only moderators" in forged.text
+    approved = await talk.press("mod", "Approve", on=notice)
+    assert approved.text == "Approved #1: it joins the queue, credited to Alice."
+    assert "decided" in (await talk.press("mod", "Reject", on=notice)).text
+    assert "What tool changed" in (await talk("mod", "/prompt list")).text
+
+
+async def test_near_duplicates_are_flagged(talk: Talk) -> None:
+    await talk("mod", '/prompt add "What did you learn this week?"')
+    again = await talk("mod", '/prompt add "What did you learn this week ?"')
+    assert "Heads up: it looks like #1, which is queued." in again.text
+    fresh = await talk("mod", '/prompt add "Share a tool you love."')
+    assert "Heads up" not in fresh.text
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("/prompt add text:' '", "needs `text`"),
+        ("/prompt add " + "x" * 1001, "at most 1000 fit"),
+        ("/prompt schedule weekly monday 25:00 Europe/Berlin", "isn't a time"),
+        ("/prompt schedule weekly monday 9am Europe/Berlin", "isn't a time"),
+        ("/prompt schedule weekly funday 09:00 Europe/Berlin", "choose one of"),
+        ("/prompt schedule weekly monday 09:00 Europe/Berln", "Did you mean"),
+        ("/prompt schedule ghost monday 09:00 UTC", "can't see a channel"),
+        ("/prompt edit 99 text:x", "no prompt #99"),
+        ("/prompt pause 99", "no schedule #99"),
+    ],
+)
+async def test_bad_input_changes_nothing(
+    talk: Talk, chat: FakeChat, line: str, message: str
+) -> None:
+    chat.missing.add("ghost")
+    reply = await talk("mod", line)
+    assert reply.error and message in reply.text
+    assert "No schedules yet" in (await talk("mod", "/prompt schedules")).text
+    assert "queue is empty" in (await talk("mod", "/prompt list")).text
+
+
+async def test_only_moderators_change_prompts(talk: Talk) -> None:
+    for line in (
+        "/prompt add hi",
+        "/prompt list",
+        "/prompt schedule weekly monday 09:00 UTC",
+        "/prompt preview",
+        "/prompt pause 1",
+    ):
+        reply = await talk("alice", line)
+        assert reply.error and "moderators only" in reply.text
+
+
+async def test_a_posted_prompt_cannot_be_edited_and_schedules_stay_in_their_community(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    from bot.messages import CommunityKey
+
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "posted soon")
+    clock._now = WINTER_MONDAY
+    await runner(core, chat, clock).run_due()
+    assert "only queued prompts can change" in (await talk("mod", "/prompt edit 1 x")).text
+    other = Talk(core, community=CommunityKey("test", "elsewhere"))
+    assert "no schedule #1" in (await other("mod", "/prompt skip 1")).text
+    assert "no prompt #1" in (await other("mod", "/prompt remove 1")).text
+
+
+async def test_queue_order_move_remove_and_preview(talk: Talk, clock: ManualClock) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "a", "b", "c")
+    await talk("mod", "/prompt move 3 1")
+    asked = await talk("mod", "/prompt remove 2")
+    await talk.press("mod", "Remove prompt", on=asked)
+    assert (await talk("mod", "/prompt list")).text == (
+        "Queued prompts, next first:\n1. #3 c\n2. #1 a"
+    )
+    await talk("mod", "/profile set timezone:America/New_York")
+    preview = await talk("mod", "/prompt preview")
+    assert preview.cards[0].title == "Mon 05 Jan 03:00 your time (America/New_York)"
+    assert preview.cards[0].body == "c"
+
+
+async def test_privacy_covers_suggestions_and_answers(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk)
+    await talk("alice", '/prompt suggest "Mine"')
+    await talk.press("mod", "Approve", on=chat.posted_to("mods")[-1])
+    clock._now = WINTER_MONDAY
+    await runner(core, chat, clock).run_due()
+    await core.member_posted(talk.actor("alice"), MessageRef("test", "weekly", "2", "t2"))
+    await talk("alice", "/privacy export")
+    exported = chat.last_json("@alice")["prompts"]
+    assert exported["suggested"] == ["Mine"] and exported["answers"][0]["answers"] == 1
+    await talk("alice", "/privacy erase")
+    await talk.press("alice", "Erase my data")
+    stats = (await talk("mod", "/prompt stats")).text
+    assert "1 posted, 0 answers, 0 members" in stats
+
+
+async def test_the_pacer_spaces_posts_to_the_platforms_limits() -> None:
+    slept: list[float] = []
+    now = [0.0]
+
+    async def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 3))
+        now[0] += seconds
+
+    pacer = Pacer(ChatLimits(requests_per_second=50, channel_interval=1.0), sleep, lambda: now[0])
+    for channel in ("a", "b", "a", "c"):
+        await pacer.wait(channel)
+    assert slept == [0.02, 0.98, 0.02]  # 50/s overall; one second between posts in `a`
+
+
+async def test_moderators_are_told_about_suggestions_only_where_configured(
+    talk: Talk, chat: FakeChat
+) -> None:
+    reply = await talk("alice", '/prompt suggest "Quiet one"')
+    assert reply.text.startswith("Thanks!") and chat.sent == []
+    assert "Quiet one" in (await talk("mod", "/prompt suggestions")).cards[0].body
+    assert (await talk("bob", "/prompt suggestions")).error
