@@ -169,6 +169,11 @@ class PromptRepository(Protocol):
 
     async def get(self, prompt_id: int) -> Prompt | None: ...
 
+    async def hold_queue(self) -> None:
+        """Make other processes wait for this unit of work before they pick a prompt (so two
+        schedulers never pick the same one)."""
+        ...
+
     async def listed(self, status: PromptStatus) -> list[Prompt]:
         """Queued prompts in queue order; others newest first."""
         ...

@@ -519,6 +519,7 @@ async def _next_prompt(
     """The queue's first prompt (marked posted), else a starter prompt unused for a year."""
     if not take:
         return "", None, None
+    await uow.prompts.hold_queue()
     queue = await uow.prompts.listed(PromptStatus.QUEUED)
     if queue:
         await uow.prompts.set_status(queue[0].id, PromptStatus.POSTED, now)

@@ -13,6 +13,7 @@ from bot.messages import MessageRef
 from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
 from storage.database import Db
 from storage.schema import (
+    communities,
     insert_new,
     members,
     prompt_answers,
@@ -59,6 +60,15 @@ class SqlPromptRepository:
     async def get(self, prompt_id: int) -> Prompt | None:
         rows = await self._db.execute(_PROMPTS.where(self._mine(), prompts.c.id == prompt_id))
         return _prompt(rows.rows[0]) if rows.rows else None
+
+    async def hold_queue(self) -> None:
+        # SQLite needs nothing: one process, whose units of work already take turns.
+        if self._db.dialect == "postgresql":
+            await self._db.execute(
+                select(communities.c.id)
+                .where(communities.c.id == self._community_id)
+                .with_for_update()
+            )
 
     async def listed(self, status: PromptStatus) -> list[Prompt]:
         order = (

@@ -1,0 +1,111 @@
+"""Exactly-once prompt delivery with two processes on one PostgreSQL database, and the
+APScheduler timer's wiring."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.prompts import PromptRunner
+from bot.timer import PromptTimer
+from copbot.bootstrap import open_core
+from tests.fakes import FakeChat, ManualClock, Talk
+
+MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.postgres
+async def test_two_processes_post_each_occurrence_exactly_once(postgres_url: str) -> None:
+    """Two cores (as two processes have: own pools, own claims) run their schedulers at the
+    same moments over ten schedules and four weeks: every occurrence is posted once, and no
+    prompt is picked twice."""
+    chat, clock = FakeChat(), ManualClock(MONDAY - timedelta(days=1))
+    async with (
+        open_core(postgres_url, chat=chat, clock=clock) as first,
+        open_core(postgres_url, chat=chat, clock=clock) as second,
+    ):
+        talk = Talk(first)
+        for n in range(4):
+            await talk("mod", f"/prompt add 'Queued prompt {n}'")
+        for n in range(10):
+            await talk("mod", f"/prompt schedule c{n} monday 09:00 Europe/Berlin")
+        runners = [
+            PromptRunner(store=core.store, chat=chat, clock=clock, claim=name)
+            for core, name in ((first, "one"), (second, "two"))
+        ]
+        for week in range(4):
+            clock._now = MONDAY + timedelta(days=7 * week)
+            posted = await asyncio.gather(*(r.run_due() for r in runners))
+            assert sum(posted) == 10, posted
+    prompts = [
+        s for s in chat.sent if s.reply.cards and s.reply.cards[0].title == "This week's prompt"
+    ]
+    assert sorted(s.to for s in prompts) == sorted([f"#c{n}" for n in range(10)] * 4)
+    assert len({s.reply.cards[0].body for s in prompts}) == 40
+
+
+async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) -> None:
+    chat, clock = FakeChat(), ManualClock(MONDAY - timedelta(days=1))
+    async with open_core(sqlite_url, chat=chat, clock=clock) as core:
+        talk = Talk(core)
+        await talk("mod", "/prompt add hello")
+        await talk("mod", "/prompt schedule weekly monday 09:00 Europe/Berlin")
+        await talk("mod", "/prompt schedule paused friday 17:30 UTC")
+        await talk("mod", "/prompt pause 2")
+        timer = PromptTimer(PromptRunner(store=core.store, chat=chat, clock=clock))
+        await timer.start()
+        try:
+            jobs = {job.id: job for job in timer.scheduler.get_jobs()}
+            assert set(jobs) == {"test:home:1", "resync"}
+            trigger = jobs["test:home:1"].trigger
+            assert str(trigger.timezone) == "Europe/Berlin"
+            assert trigger.fields[4].expressions[0].first == 0  # day_of_week: Monday
+            clock._now = MONDAY
+            await jobs["test:home:1"].func()
+            assert [s.reply.cards[0].body for s in chat.sent] == ["hello"]
+            await talk("mod", "/prompt resume 2")
+            await timer.sync()
+            assert {job.id for job in timer.scheduler.get_jobs()} == {
+                "test:home:1",
+                "test:home:2",
+                "resync",
+            }
+        finally:
+            timer.shutdown()
+
+
+@pytest.mark.postgres
+async def test_two_processes_never_pick_the_same_prompt(postgres_url: str) -> None:
+    """Ten schedules due at once, delivered concurrently by two processes: each takes its own
+    prompt from the shared queue (the queue is held while one picks)."""
+    chat, clock = FakeChat(), ManualClock(MONDAY - timedelta(days=1))
+    async with (
+        open_core(postgres_url, chat=chat, clock=clock) as first,
+        open_core(postgres_url, chat=chat, clock=clock) as second,
+    ):
+        talk = Talk(first)
+        for n in range(10):
+            await talk("mod", f"/prompt add 'Queued prompt {n}'")
+            await talk("mod", f"/prompt schedule c{n} monday 09:00 UTC")
+        async with first.store.unit_of_work(talk.community) as uow:
+            schedules = await uow.prompts.schedules()
+        runners = [
+            PromptRunner(store=core.store, chat=chat, clock=clock, claim=name)
+            for core, name in ((first, "one"), (second, "two"))
+        ]
+        clock._now = MONDAY
+        posted = await asyncio.gather(
+            *(
+                runners[n % 2].deliver(talk.community, schedule, MONDAY, now=MONDAY)
+                for n, schedule in enumerate(schedules)
+            )
+        )
+    assert sum(posted) == 10
+    bodies = [
+        s.reply.cards[0].body
+        for s in chat.sent
+        if s.reply.cards and s.reply.cards[0].title == "This week's prompt"
+    ]
+    assert sorted(bodies) == sorted(f"Queued prompt {n}" for n in range(10))
