@@ -37,6 +37,7 @@ BANK_REPEAT = timedelta(days=365)
 GRACE = timedelta(hours=6)
 LEASE = timedelta(minutes=2)  # a claim older than this, never recorded, is taken over
 MODERATOR_CHANNEL = "prompts.moderator_channel"
+LOW_QUEUE_WARNED = "prompts.low_queue_warned_at"
 PROCESS = uuid.uuid4().hex[:12]  # whose claim is whose, across processes
 
 _ID = Option(
@@ -475,8 +476,9 @@ class PromptRunner:
             if previous is not None and recap is not None:
                 await uow.prompts.mark_recapped(previous.id)
             queued = len(await uow.prompts.listed(PromptStatus.QUEUED))
+            warn = queued < LOW_QUEUE and await _warn_once_a_day(uow, self.clock.now())
             await uow.commit()
-        if queued < LOW_QUEUE:
+        if warn:
             async with self.store.unit_of_work(community) as uow:
                 await _tell_moderators(
                     uow,
@@ -556,6 +558,15 @@ def _prompt_reply(occurrence: Occurrence) -> Reply:
             ),
         )
     )
+
+
+async def _warn_once_a_day(uow: UnitOfWork, now: datetime) -> bool:
+    """Whether to warn about the queue now: at most daily, however many schedules post."""
+    last = await uow.settings.get(LOW_QUEUE_WARNED)
+    if isinstance(last, str) and now - datetime.fromisoformat(last) < timedelta(days=1):
+        return False
+    await uow.settings.put(LOW_QUEUE_WARNED, now.isoformat())
+    return True
 
 
 async def _tell_moderators(uow: UnitOfWork, chat: Chat, reply: Reply) -> None:

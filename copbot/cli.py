@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -117,7 +118,7 @@ async def _repl(settings: Settings) -> None:
     community = _community(settings)
     async with open_core(settings.database.url, chat=chat, clock=clock) as core:
         session = ConsoleSession(core=core, chat=chat, clock=clock, community=community)
-        timer = PromptTimer(session.runner)
+        timer = PromptTimer(session.runner, grace=timedelta(hours=settings.prompts.grace_hours))
         await timer.start()
         out.print(
             f"copbot console: community “{community.name}”, database {settings.database.url}\n"

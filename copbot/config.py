@@ -83,12 +83,19 @@ class SlackSettings(_Section):
         return token
 
 
+class PromptSettings(_Section):
+    grace_hours: float = Field(
+        default=6, ge=0, le=168, description="post occurrences missed while down this late"
+    )
+
+
 class Settings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     database: DatabaseSettings = DatabaseSettings()
     console: ConsoleSettings = ConsoleSettings()
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
+    prompts: PromptSettings = PromptSettings()
 
     def platforms(self) -> list[str]:
         """Platforms with credentials configured."""
