@@ -432,10 +432,11 @@ class PromptRunner:
                 await uow.prompts.save_schedule(
                     replace(fresh, skip_due=skip_due, last_due=max(fresh.last_due, due))
                 )
+                recap = await _recap_before(uow, occurrence)
             await uow.commit()
         if occurrence is None or outcome is not Outcome.CLAIMED:
             return 0
-        return await self._post(community, fresh, occurrence)
+        return await self._post(community, fresh, occurrence, recap)
 
     async def _resume(self, community: CommunityKey, occurrence: Occurrence, now: datetime) -> int:
         async with self.store.unit_of_work(community) as uow:
@@ -443,23 +444,25 @@ class PromptRunner:
             taken = schedule is not None and await uow.prompts.take_over(
                 occurrence, self.claim, now
             )
+            recap = await _recap_before(uow, occurrence) if taken else None
             await uow.commit()
         if not taken or schedule is None:
             return 0
         log.info("finishing occurrence %s of schedule %s", occurrence.id, schedule.id)
-        return await self._post(community, schedule, occurrence)
+        return await self._post(community, schedule, occurrence, recap)
 
     async def _post(
-        self, community: CommunityKey, schedule: Schedule, occurrence: Occurrence
+        self,
+        community: CommunityKey,
+        schedule: Schedule,
+        occurrence: Occurrence,
+        recap: tuple[Occurrence, Reply] | None,
     ) -> int:
         channel = schedule.channel_id
         try:
-            async with self.store.unit_of_work(community) as uow:
-                previous = await uow.prompts.last_posted(schedule.id, occurrence.due_at)
-                recap = await _recap(uow, previous) if previous and not previous.recapped else None
-            if recap is not None and previous is not None:
+            if recap is not None:
                 await self.pacer.wait(channel)
-                await self.chat.post(community, channel, recap, key=f"recap-{previous.id}")
+                await self.chat.post(community, channel, recap[1], key=f"recap-{recap[0].id}")
             await self.pacer.wait(channel)
             message = await self.chat.post(
                 community, channel, _prompt_reply(occurrence), key=f"prompt-{occurrence.id}"
@@ -473,9 +476,9 @@ class PromptRunner:
             return 0
         async with self.store.unit_of_work(community) as uow:
             await uow.prompts.record(occurrence.id, Outcome.POSTED, thread, self.clock.now())
-            if previous is not None and recap is not None:
-                await uow.prompts.mark_recapped(previous.id)
-            queued = len(await uow.prompts.listed(PromptStatus.QUEUED))
+            if recap is not None:
+                await uow.prompts.mark_recapped(recap[0].id)
+            queued = await uow.prompts.queued_count()
             warn = queued < LOW_QUEUE and await _warn_once_a_day(uow, self.clock.now())
             await uow.commit()
         if warn:
@@ -530,6 +533,14 @@ async def _next_prompt(
     fresh = [n for n in range(len(STARTER_PROMPTS)) if n not in used]
     index = fresh[0] if fresh else 0
     return STARTER_PROMPTS[index][1], None, index
+
+
+async def _recap_before(uow: UnitOfWork, occurrence: Occurrence) -> tuple[Occurrence, Reply] | None:
+    """The recap of the schedule's previous posting, unless it had one already."""
+    previous = await uow.prompts.last_posted(occurrence.schedule_id, occurrence.due_at)
+    if previous is None or previous.recapped:
+        return None
+    return previous, await _recap(uow, previous)
 
 
 async def _recap(uow: UnitOfWork, previous: Occurrence) -> Reply:

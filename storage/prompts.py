@@ -70,6 +70,16 @@ class SqlPromptRepository:
                 .with_for_update()
             )
 
+    async def queued_count(self) -> int:
+        return int(
+            await self._db.scalar(
+                select(func.count()).where(
+                    self._mine(), prompts.c.status == PromptStatus.QUEUED.value
+                )
+            )
+            or 0
+        )
+
     async def listed(self, status: PromptStatus) -> list[Prompt]:
         order = (
             (prompts.c.position, prompts.c.id)
@@ -183,7 +193,21 @@ class SqlPromptRepository:
             )
             .returning(prompt_occurrences.c.id)
         )
-        return None if occurrence_id is None else await self.occurrence(occurrence_id)
+        if occurrence_id is None:
+            return None
+        return Occurrence(
+            occurrence_id,
+            schedule_id,
+            due,
+            outcome,
+            text,
+            prompt_id,
+            bank_index,
+            claim,
+            now,
+            None,
+            recapped=False,
+        )
 
     async def take_over(self, occurrence: Occurrence, claim: str, now: datetime) -> bool:
         taken = await self._db.execute(

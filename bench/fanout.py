@@ -1,0 +1,184 @@
+"""Prompt fan-out: 10,000 schedules due in the same minute, then the same with a SIGKILL.
+
+Phase 1 posts everything through a recording `Chat` that never waits, so what is timed is
+copbot's own work per occurrence (claim, post, record), compared with the time Discord's
+global rate limit (50 requests/s) would take for the same requests. Phase 2 runs the same
+fan-out in a subprocess, kills it (a real SIGKILL) half-way, restarts it, and counts
+duplicates and losses from the append-only log of what reached the "platform". The fake
+platform dedupes by the occurrence's key, as Discord does with a message nonce.
+Run: `.venv/bin/python -m bench.fanout [--schedules N]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.messages import CommunityKey, MessageRef, Reply
+from bot.ports import ChatLimits, MemberInfo
+from bot.prompts import LEASE, PromptRunner
+from copbot.bootstrap import open_core
+from tests.fakes import ManualClock
+
+DUE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
+PER_COMMUNITY = 10
+DISCORD_RATE = 50  # requests per second, global
+
+
+class LoggedChat:
+    """The platform: every post a line in an append-only file, deduped by key."""
+
+    limits = ChatLimits()
+
+    def __init__(self, log: Path) -> None:
+        self._seen = (
+            {line.split("\t")[0] for line in log.read_text().splitlines()}
+            if (log.exists())
+            else set()
+        )
+        self._fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        self.requests = 0
+
+    async def post(
+        self, community: CommunityKey, channel_id: str, reply: Reply, *, key: str | None = None
+    ) -> MessageRef:
+        self.requests += 1
+        if key is not None and key not in self._seen:
+            self._seen.add(key)
+            os.write(self._fd, f"{key}\t{community.id}/{channel_id}\n".encode())
+        return MessageRef("bench", channel_id, key or "x")
+
+    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
+        self.requests += 1
+        return MessageRef("bench", message.channel_id, message.message_id, "t")
+
+    async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef:
+        return MessageRef("bench", user_id, "dm")
+
+    async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
+        return None
+
+    async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
+        return True
+
+    async def pin(self, message: MessageRef) -> None:
+        return None
+
+    async def unpin(self, message: MessageRef) -> None:
+        return None
+
+
+async def create(database: Path, schedules: int) -> None:
+    async with open_core(
+        f"sqlite:///{database}",
+        chat=LoggedChat(database.with_suffix(".setup")),
+        clock=ManualClock(DUE - timedelta(days=1)),
+    ) as core:
+        for c in range(0, schedules, PER_COMMUNITY):
+            community = CommunityKey("bench", f"community-{c // PER_COMMUNITY}")
+            async with core.store.unit_of_work(community) as uow:
+                for n in range(c, min(c + PER_COMMUNITY, schedules)):
+                    await uow.prompts.add_schedule(
+                        f"channel-{n}", 0, 9, 0, "UTC", DUE - timedelta(days=1)
+                    )
+                await uow.commit()
+
+
+async def work(database: Path, log: Path, now: datetime) -> dict[str, float]:
+    chat = LoggedChat(log)
+    async with open_core(f"sqlite:///{database}", chat=chat, clock=ManualClock(now)) as core:
+        runner = PromptRunner(store=core.store, chat=chat, clock=core.clock)
+        began = time.perf_counter()
+        posted = await runner.run_due()
+        seconds = time.perf_counter() - began
+    return {"posted": posted, "seconds": seconds, "requests": chat.requests}
+
+
+def worker(database: Path, log: Path, now: datetime) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.fanout",
+            "--worker",
+            str(database),
+            str(log),
+            now.isoformat(),
+        ],
+        stdout=subprocess.PIPE,
+    )
+
+
+def tally(log: Path) -> tuple[int, int]:
+    keys = [line.split("\t")[0] for line in log.read_text().splitlines()]
+    return len(set(keys)), len(keys) - len(set(keys))
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--schedules", type=int, default=10_000)
+    parser.add_argument("--worker", nargs=3, metavar=("DATABASE", "LOG", "NOW"))
+    args = parser.parse_args()
+    if args.worker:
+        database, log, now = args.worker
+        print(json.dumps(await work(Path(database), Path(log), datetime.fromisoformat(now))))
+        return
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        first, second = Path(tmp) / "straight.db", Path(tmp) / "killed.db"
+        with console.status("creating schedules"):
+            await create(first, args.schedules)
+            await create(second, args.schedules)
+        straight = await work(first, Path(tmp) / "straight.log", DUE + timedelta(seconds=30))
+        log = Path(tmp) / "killed.log"
+        victim = worker(second, log, DUE + timedelta(seconds=30))
+        # Another process writes the log: polling it is the only way to watch.
+        while not log.exists() or tally(log)[0] < args.schedules // 2:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+        at_kill, _ = tally(log)
+        restarted = worker(second, log, DUE + LEASE + timedelta(seconds=31))
+        resumed = json.loads(restarted.communicate()[0])
+        posted, duplicates = tally(log)
+
+    per_occurrence = straight["seconds"] / straight["posted"] * 1000
+    platform_minimum = straight["requests"] / DISCORD_RATE
+    overhead = straight["seconds"] / platform_minimum
+    table = Table(title=f"Prompt fan-out: {args.schedules:,} schedules due in one minute")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_row("copbot's time per occurrence (claim, post, record)", f"{per_occurrence:.2f} ms")
+    table.add_row(
+        "posts per second (copbot alone)", f"{straight['posted'] / straight['seconds']:,.0f}"
+    )
+    table.add_row("platform requests", f"{straight['requests']:,.0f}")
+    table.add_row("Discord's minimum at 50 requests/s", f"{platform_minimum:,.1f} s")
+    table.add_row("copbot's own time / that minimum", f"{overhead:.1%}")
+    table.add_row("killed after (posted)", f"{at_kill:,}")
+    table.add_row("posted by the restarted process", f"{resumed['posted']:,.0f}")
+    table.add_row("posted in all, after the kill", f"{posted:,} of {args.schedules:,}")
+    table.add_row("duplicates", str(duplicates))
+    table.add_row("losses", str(args.schedules - posted))
+    console.print(table)
+    ok = duplicates == 0 and posted == args.schedules and overhead < 0.10
+    console.print(
+        f"{'PASS' if ok else 'FAIL'}: targets are 0 duplicates, 0 losses and copbot "
+        "under 10% of the platform minimum."
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
