@@ -33,6 +33,10 @@ ACTION_IDS = [
     "lib.list",
     "lib.remove",
     "lib.keep",
+    "prompt.approve",
+    "prompt.reject",
+    "prompt.remove",
+    "prompt.keep",
 ]
 
 values = st.one_of(
@@ -106,7 +110,11 @@ def harness(tmp_path: Path) -> Iterator[Harness]:
 
 def test_any_options_to_any_command(harness: Harness) -> None:
     @PROPERTY_SETTINGS
-    @given(path=st.sampled_from(PATHS), options=option_sets, user=st.sampled_from(["alice", "eve"]))
+    @given(
+        path=st.sampled_from(PATHS),
+        options=option_sets,
+        user=st.sampled_from(["alice", "eve", "mod"]),
+    )
     def invoke(path: str, options: dict[str, Any], user: str) -> None:
         actor = harness.talk.actor(user)
         harness.checked(harness.core.invoke(Invocation(actor, "general", path, options)))
@@ -136,7 +144,7 @@ def test_any_button_or_form(harness: Harness) -> None:
         action_id=st.sampled_from(ACTION_IDS),
         value=st.text(max_size=20),
         form=option_sets.map(lambda d: {k: str(v) for k, v in d.items()}),
-        user=st.sampled_from(["alice", "bob", "eve"]),
+        user=st.sampled_from(["alice", "bob", "eve", "mod"]),
     )
     def press(action_id: str, value: str, form: dict[str, str], user: str) -> None:
         if action_id == "privacy.erase":  # a real erase is a legitimate change: forge the id
