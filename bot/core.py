@@ -168,7 +168,10 @@ class Core:
             reply = await handler(context)
             await uow.commit()
         for work in context.after_commit:
-            await work()
+            try:
+                await work()
+            except Exception:  # the command itself is done; its follow-up has its own rules
+                log.exception("work after %s by %s failed", handler, actor.user_id)
         return reply
 
     async def _guarded(self, actor: Actor, what: str, work: Awaitable[T]) -> T | Reply:
