@@ -67,7 +67,7 @@ def register(catalog: Catalog) -> None:
         text = _text(context.options["text"])
         warning = await _similar(context.uow, text)
         prompt = await context.uow.prompts.add(text, PromptStatus.QUEUED, None, context.now)
-        queued = len(await context.uow.prompts.listed(PromptStatus.QUEUED))
+        queued = await context.uow.prompts.queued_count()
         return Reply(f"Queued #{prompt.id} at position {queued}.{warning}", ephemeral=True)
 
     @catalog.command("prompt list", "The prompt queue, next first", access=MOD)
@@ -105,7 +105,7 @@ def register(catalog: Catalog) -> None:
     )
     async def move(context: Context) -> Reply:
         prompt = await _queued(context, context.options["id"])
-        size = len(await context.uow.prompts.listed(PromptStatus.QUEUED))
+        size = await context.uow.prompts.queued_count()
         position = min(context.options["position"], size)
         await context.uow.prompts.move(prompt.id, position)
         return Reply(f"#{prompt.id} is now at position {position} of {size}.", ephemeral=True)
@@ -175,8 +175,6 @@ def register(catalog: Catalog) -> None:
     async def schedule(context: Context) -> Reply:
         hour, minute = _clock_time(context.options["time"])
         await _visible(context, context.options["channel"])
-        if context.options["timezone"] is None:
-            raise UserError("A schedule needs a timezone, such as `Europe/Berlin`.")
         created = await context.uow.prompts.add_schedule(
             context.options["channel"],
             WEEKDAYS.index(context.options["day"]),
