@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.core import FAILED, Core
 from bot.errors import UserError
 from bot.messages import Action, CommunityKey, Invocation, Reply
+from copbot.bootstrap import open_core
 from tests.fakes import FakeChat, ManualClock, Talk
 
 
@@ -77,8 +78,6 @@ async def test_moderator_commands_are_checked_in_the_core(
     async def wipe(context: Context) -> Reply:
         return Reply("wiped")
 
-    from copbot.bootstrap import open_core
-
     async with open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog) as core:
         talk = Talk(core)
         refused = await talk("alice", "/settings wipe")
@@ -88,44 +87,32 @@ async def test_moderator_commands_are_checked_in_the_core(
         assert "/settings wipe" in (await talk("mod", "/help")).text
 
 
-async def _core_with(sqlite_url: str, chat: FakeChat, clock: ManualClock, handler):  # type: ignore[no-untyped-def]
-    catalog = build_catalog()
-    catalog.command("test write", "Write, then fail", Option("bio", "bio"))(handler)
-    from copbot.bootstrap import open_core
-
-    return open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog)
-
-
-async def test_a_failing_command_rolls_back_everything_it_wrote(
-    sqlite_url: str, chat: FakeChat, clock: ManualClock, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("failure", "answer"),
+    [(RuntimeError("disk on fire"), FAILED), (UserError("Not like that."), "Not like that.")],
+)
+async def test_a_command_that_fails_after_writing_changes_nothing(
+    sqlite_url: str,
+    chat: FakeChat,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+    failure: Exception,
+    answer: str,
 ) -> None:
-    async def write_then_crash(context: Context) -> Reply:
+    async def write_then_fail(context: Context) -> Reply:
         member = await context.member()
         await context.uow.members.save(replace(member, bio="half-written"), context.now)
-        raise RuntimeError("disk on fire")
+        raise failure
 
-    async with await _core_with(sqlite_url, chat, clock, write_then_crash) as core:
+    catalog = build_catalog()
+    catalog.command("test write", "Write, then fail")(write_then_fail)
+    async with open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog) as core:
         talk = Talk(core)
         await talk("alice", "/profile set bio:before")
         with caplog.at_level(logging.ERROR):
             reply = await talk("alice", "/test write")
-        assert reply.ephemeral and reply.text == FAILED
-        assert "disk on fire" in caplog.text
-        assert (await talk("alice", "/profile show")).cards[0].body == "before"
-
-
-async def test_a_user_error_after_a_write_rolls_it_back(
-    sqlite_url: str, chat: FakeChat, clock: ManualClock
-) -> None:
-    async def write_then_refuse(context: Context) -> Reply:
-        member = await context.member()
-        await context.uow.members.save(replace(member, bio="half-written"), context.now)
-        raise UserError("Not like that.")
-
-    async with await _core_with(sqlite_url, chat, clock, write_then_refuse) as core:
-        talk = Talk(core)
-        await talk("alice", "/profile set bio:before")
-        assert (await talk("alice", "/test write")).text == "Not like that."
+        assert reply.ephemeral and reply.error and reply.text == answer
+        assert ("disk on fire" in caplog.text) == isinstance(failure, RuntimeError)
         assert (await talk("alice", "/profile show")).cards[0].body == "before"
 
 
@@ -192,8 +179,6 @@ async def test_integer_and_boolean_options(
     )
     async def capacity(context: Context) -> Reply:
         return Reply(repr(dict(context.options)))
-
-    from copbot.bootstrap import open_core
 
     async with open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog) as core:
         talk = Talk(core)
