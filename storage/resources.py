@@ -404,9 +404,15 @@ def ranked_search(
             params[f"{field}{n}"] = f"% {word}%" if len(word) > 1 else f"% {word} %"
             tests.append(f"(' ' || r.search_{field} || ' ') LIKE :{field}{n}")
         score.append(f"CASE WHEN {' AND '.join(tests)} THEN {points} ELSE 0 END")
+    # PostgreSQL's planner would hash-join the few candidates against a scan of the whole
+    # table; as an id array they are fetched by primary key.
+    scored = (
+        "c JOIN resources r ON r.id = c.id"
+        if sqlite
+        else ("resources r WHERE r.id = ANY(ARRAY(SELECT id FROM c))")
+    )
     query = (
-        f"WITH c AS ({' UNION '.join(candidates)}) "
-        "SELECT r.id FROM c JOIN resources r ON r.id = c.id "
+        f"WITH c AS ({' UNION '.join(candidates)}) SELECT r.id FROM {scored} "
         f"ORDER BY ({' + '.join(score)}) DESC, r.votes DESC, r.id DESC "
         "LIMIT :limit OFFSET :offset"
     )
