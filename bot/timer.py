@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.prompts import GRACE, PromptRunner
 
 log = logging.getLogger(__name__)
-RESYNC = timedelta(minutes=5)  # picks up schedules another process created or changed
+RESYNC = timedelta(minutes=5)  # schedules made by a command or another process join this soon
 
 
 class PromptTimer:
@@ -35,9 +35,14 @@ class PromptTimer:
         await self.fire()
         await self.sync()
         self.scheduler.add_job(
-            self.sync, IntervalTrigger(seconds=RESYNC.total_seconds()), id="resync"
+            self.resync, IntervalTrigger(seconds=RESYNC.total_seconds()), id="resync"
         )
         self.scheduler.start()
+
+    async def resync(self) -> None:
+        """Pick up schedules made or changed elsewhere, and post anything their jobs missed."""
+        await self.sync()
+        await self.fire()
 
     async def sync(self) -> None:
         wanted = {}

@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(message)s",
         handlers=[RichHandler(console=err, show_path=False)],
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     command: Callable[[argparse.Namespace, Settings], int] = args.run
     return command(args, settings)
 

@@ -66,7 +66,7 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
             await jobs["test:home:1"].func()
             assert [s.reply.cards[0].body for s in chat.sent] == ["hello"]
             await talk("mod", "/prompt resume 2")
-            await timer.sync()
+            await timer.resync()
             assert {job.id for job in timer.scheduler.get_jobs()} == {
                 "test:home:1",
                 "test:home:2",
