@@ -7,8 +7,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from bot.errors import UserError
 from bot.members import Member
 from bot.messages import Action, Actor
+from bot.options import whole_number
 from bot.ports import Chat, Clock, Store, UnitOfWork
 from bot.resources import ChatMessage
 
@@ -27,6 +29,13 @@ class Context:
     message: ChatMessage | None = None
     after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     _member: Member | None = field(default=None, repr=False)
+
+    def action_number(self) -> int:
+        """The id a button carries; a stale or forged value is the member's error, not a crash."""
+        number = whole_number(self.action.value) if self.action else None
+        if number is None:
+            raise UserError("That button has expired; run the command again.")
+        return number
 
     def later(self, work: Callable[[], Awaitable[object]]) -> None:
         """Run `work` once this command's unit of work has committed (work that needs units

@@ -25,6 +25,7 @@ from bot.messages import (
     MessageRef,
     Reply,
 )
+from bot.options import whole_number
 from bot.ports import NotPinnable, PinLimitReached
 from bot.resources import ChatMessage, NewResource, Resource
 from bot.search import query_words
@@ -80,8 +81,8 @@ def register(catalog: Catalog) -> None:
 
     @catalog.source("resources")
     async def resource_choices(context: Context, partial: str) -> list[Choice]:
-        if partial.strip().isdigit():
-            found = await context.uow.resources.get(int(partial))
+        if (number := whole_number(partial.strip())) is not None:
+            found = await context.uow.resources.get(number)
             hits = [found] if found else []
         else:
             try:
@@ -157,7 +158,7 @@ def register(catalog: Catalog) -> None:
 
     @catalog.action("lib.upvote")
     async def upvote(context: Context) -> Reply:
-        resource = await _get(context, _number(context))
+        resource = await _get(context, context.action_number())
         member = await context.member()
         if not await context.uow.resources.vote(resource.id, member.id, context.now):
             return Reply(f"You've already upvoted #{resource.id}.", ephemeral=True)
@@ -202,7 +203,7 @@ def register(catalog: Catalog) -> None:
 
     @catalog.action("lib.remove")
     async def remove(context: Context) -> Reply:
-        resource = await _owned(context, _number(context))
+        resource = await _owned(context, context.action_number())
         for mirror in await context.uow.resources.mirrors_of(resource.id):
             await _unpin_quietly(context, mirror.ref)
         await context.uow.resources.remove(resource.id)
@@ -462,16 +463,10 @@ def _page_state(context: Context) -> tuple[int, str | None, str]:
     assert context.action is not None
     offset, _, tail = context.action.value.partition("|")
     tag, _, rest = tail.partition("|")
-    if not offset.isdigit() or not rest:
+    start = whole_number(offset)
+    if start is None or not rest:
         raise UserError("That button has expired; run the command again.")
-    return int(offset), tag or None, rest
-
-
-def _number(context: Context) -> int:
-    assert context.action is not None
-    if not context.action.value.isdigit():
-        raise UserError("That button has expired; run the command again.")
-    return int(context.action.value)
+    return start, tag or None, rest
 
 
 def _one(tags: tuple[str, ...] | None) -> str | None:

@@ -18,6 +18,19 @@ _FALSE = {"false", "no", "off", "0", "n"}
 _ID = re.compile(r"^[\w.-]{1,64}$")
 
 
+_DIGITS = re.compile(r"^[0-9]{1,10}$")
+MAX_ID = 2**31 - 1  # what both engines' integer columns hold
+
+
+def whole_number(text: str, largest: int = MAX_ID) -> int | None:
+    """ASCII digits within range, or None: `str.isdigit` also accepts `²`, which int() refuses,
+    and a huge id would overflow the database's integer column."""
+    if not _DIGITS.match(text):
+        return None
+    number = int(text)
+    return number if number <= largest else None
+
+
 def parse_options(command: Command, raw: Mapping[str, Any]) -> dict[str, Any]:
     return parse_fields(command.path, command.options, raw)
 

@@ -23,6 +23,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.members import Member
 from bot.messages import Button, ButtonStyle, Card, CardField, CommunityKey, MessageRef, Reply
+from bot.options import whole_number
 from bot.ports import ChannelUnavailable, Chat, ChatLimits, Clock, Store, UnitOfWork
 from bot.prompt_model import WEEKDAYS, Occurrence, Outcome, Prompt, PromptStatus, Schedule
 from bot.starter_prompts import STARTER_PROMPTS
@@ -125,7 +126,7 @@ def register(catalog: Catalog) -> None:
     @catalog.action("prompt.remove")
     async def remove(context: Context) -> Reply:
         _moderator(context)
-        prompt = await _queued(context, _number(context))
+        prompt = await _queued(context, context.action_number())
         await context.uow.prompts.remove(prompt.id)
         return Reply(f"Removed #{prompt.id}.", ephemeral=True)
 
@@ -618,16 +619,10 @@ def _short(text: str, length: int = 80) -> str:
 
 def _clock_time(raw: str) -> tuple[int, int]:
     hour, colon, minute = raw.strip().partition(":")
-    if not (
-        colon
-        and hour.isdigit()
-        and minute.isdigit()
-        and len(minute) == 2
-        and int(hour) < 24
-        and int(minute) < 60
-    ):
+    hours, minutes = whole_number(hour, 23), whole_number(minute, 59)
+    if not colon or len(minute) != 2 or hours is None or minutes is None:
         raise UserError(f"`{raw[:10]}` isn't a time: use 24-hour HH:MM, such as 09:00.")
-    return int(hour), int(minute)
+    return hours, minutes
 
 
 async def _visible(context: Context, channel_id: str) -> None:
@@ -642,13 +637,6 @@ def _moderator(context: Context) -> None:
         raise UserError("Only moderators can do that.")
 
 
-def _number(context: Context) -> int:
-    assert context.action is not None
-    if not context.action.value.isdigit():
-        raise UserError("That button has expired; run the command again.")
-    return int(context.action.value)
-
-
 async def _queued(context: Context, prompt_id: int) -> Prompt:
     prompt = await context.uow.prompts.get(prompt_id)
     if prompt is None:
@@ -661,7 +649,7 @@ async def _queued(context: Context, prompt_id: int) -> Prompt:
 
 
 async def _suggested(context: Context) -> Prompt:
-    prompt = await context.uow.prompts.get(_number(context))
+    prompt = await context.uow.prompts.get(context.action_number())
     if prompt is None or prompt.status is not PromptStatus.SUGGESTED:
         raise UserError("That suggestion was already decided.")
     return prompt

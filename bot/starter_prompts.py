@@ -73,7 +73,10 @@ STARTER_PROMPTS: Final[tuple[tuple[str, str], ...]] = (
         "Is something in your setup or process annoying you every day? "
         "Describe it; someone may have solved it.",
     ),
-    ("lessons learned", "What is one thing you stopped doing that made your work better?"),
+    (
+        "lessons learned",
+        "Which habit did you drop, and how did your work improve once it was gone?",
+    ),
     ("reflection", "When did you last feel proud of your work? What made that moment stand out?"),
     (
         "sharing practice",
@@ -109,7 +112,8 @@ STARTER_PROMPTS: Final[tuple[tuple[str, str], ...]] = (
     ("reflection", "How do you recognise that you have learned something well enough to teach it?"),
     (
         "sharing practice",
-        "How do you hand over work so that the next person can pick it up without you?",
+        "When you pass work on to someone else, what do you leave behind so they "
+        "can carry on alone?",
     ),
     ("asking for help", "Which problem would you love a second pair of eyes on this week?"),
     (
@@ -132,7 +136,7 @@ STARTER_PROMPTS: Final[tuple[tuple[str, str], ...]] = (
         "Pick a moment from the past month when you were curious. Where did that "
         "curiosity take you?",
     ),
-    ("sharing practice", "What does your checklist look like before you call something done?"),
+    ("sharing practice", "Before you call something done, which checks do you always run through?"),
     (
         "asking for help",
         "Is there a part of your craft that still feels like magic to you? "
@@ -143,7 +147,7 @@ STARTER_PROMPTS: Final[tuple[tuple[str, str], ...]] = (
     (
         "sharing practice",
         "Share how you onboard yourself into something unfamiliar: a new "
-        "codebase, team, tool or topic.",
+        "team, tool, method or topic.",
     ),
     (
         "asking for help",
@@ -159,5 +163,25 @@ STARTER_PROMPTS: Final[tuple[tuple[str, str], ...]] = (
     (
         "lessons learned",
         "Looking at this year so far, what would you do differently if you started again tomorrow?",
+    ),
+    (
+        "reflection",
+        "Remember a task that once felt hard and now feels routine. "
+        "What helped you get from one to the other?",
+    ),
+    (
+        "sharing practice",
+        "Tell us about a small experiment you tried in your work lately, "
+        "even one that went nowhere, and what you noticed.",
+    ),
+    (
+        "asking for help",
+        "Is there a term, acronym or idea in our field that everyone seems to know "
+        "except you? Ask about it here.",
+    ),
+    (
+        "lessons learned",
+        "Has a rule or process you once found pointless turned out to matter? "
+        "Tell us what changed your mind.",
     ),
 )

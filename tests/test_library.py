@@ -109,6 +109,9 @@ async def test_only_the_saver_or_a_moderator_edits_or_removes(talk: Talk) -> Non
 
     forged = await talk.core.act(Action(talk.actor("bob"), "general", "lib.remove", "1"))
     assert forged.error and await count(talk) == 1
+    for stale in ("²", "99999999999", "-1", ""):
+        pressed = await talk.core.act(Action(talk.actor("alice"), "general", "lib.upvote", stale))
+        assert pressed.error and "expired" in pressed.text
     asked = await talk("alice", "/resource remove 1")
     assert "can't be undone" in asked.text
     assert (await talk.press("alice", "Remove", on=asked)).text == "Removed #1 “Better”."

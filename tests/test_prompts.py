@@ -265,6 +265,7 @@ async def test_near_duplicates_are_flagged(talk: Talk) -> None:
         ("/prompt add " + "x" * 1001, "at most 1000 fit"),
         ("/prompt schedule weekly monday 25:00 Europe/Berlin", "isn't a time"),
         ("/prompt schedule weekly monday 9am Europe/Berlin", "isn't a time"),
+        ("/prompt schedule weekly monday ²:00 Europe/Berlin", "isn't a time"),
         ("/prompt schedule weekly funday 09:00 Europe/Berlin", "choose one of"),
         ("/prompt schedule weekly monday 09:00 Europe/Berln", "Did you mean"),
         ("/prompt schedule ghost monday 09:00 UTC", "can't see a channel"),
