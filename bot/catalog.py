@@ -221,9 +221,6 @@ class Catalog:
     def __iter__(self) -> Iterator[Command]:
         return iter(sorted(self._commands.values(), key=lambda c: c.path))
 
-    def __len__(self) -> int:
-        return len(self._commands)
-
 
 def _prefixes(path: str) -> set[str]:
     words = path.split(" ")

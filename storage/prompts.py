@@ -250,10 +250,6 @@ class SqlPromptRepository:
             .values(outcome=outcome.value, posted_at=now, **where)
         )
 
-    async def occurrence(self, occurrence_id: int) -> Occurrence | None:
-        found = await self._occurrence_list(prompt_occurrences.c.id == occurrence_id)
-        return found[0] if found else None
-
     async def last_posted(self, schedule_id: int, before: datetime) -> Occurrence | None:
         found = await self._occurrence_list(
             prompt_occurrences.c.schedule_id == schedule_id,
