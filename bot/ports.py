@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,11 +43,27 @@ class Chat(Protocol):
     limits: ChatLimits
 
     async def post(
-        self, community: CommunityKey, channel_id: str, reply: Reply, *, key: str | None = None
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        reply: Reply,
+        *,
+        thread_id: str | None = None,
+        key: str | None = None,
     ) -> MessageRef:
-        """Post in a channel. With a `key`, posting the same key again must not make a second
-        message where the platform allows it (Discord's message nonce). Raises
-        `ChannelUnavailable` when the channel is gone or copbot may not post there."""
+        """Post in a channel, or in one of its threads. With a `key`, posting the same key
+        again must not make a second message where the platform allows it (Discord's message
+        nonce). Raises `ChannelUnavailable` when the channel is gone or copbot may not post
+        there."""
+        ...
+
+    async def open_private_space(
+        self, community: CommunityKey, channel_id: str, user_ids: Sequence[str], name: str
+    ) -> MessageRef:
+        """A place only `user_ids` and copbot see, for mentoring; post there with the returned
+        ref's channel and thread. Discord: a private thread under `channel_id` with the members
+        added (Discord quarantines bots that open many DMs). Slack: a DM or group DM
+        (`conversations.open`; `channel_id` unused). Raises `ChannelUnavailable` when refused."""
         ...
 
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -48,17 +49,25 @@ class FakeChat:
     missing: set[str] = field(default_factory=set)  # channels copbot can't see
     keyed: dict[str, MessageRef] = field(default_factory=dict)
     threads: dict[str, str] = field(default_factory=dict)
+    spaces: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # name, members
     limits: ChatLimits = field(default_factory=ChatLimits)
 
     async def post(
-        self, community: CommunityKey, channel_id: str, reply: Reply, *, key: str | None = None
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        reply: Reply,
+        *,
+        thread_id: str | None = None,
+        key: str | None = None,
     ) -> MessageRef:
         if channel_id in self.unavailable:
             raise ChannelUnavailable(channel_id)
         if key is not None and key in self.keyed:
             return self.keyed[key]  # a platform idempotency key (Discord's nonce)
-        self.sent.append(Sent(community, f"#{channel_id}", reply))
-        ref = MessageRef("test", channel_id, str(len(self.sent)))
+        where = f"#{channel_id}/{thread_id}" if thread_id else f"#{channel_id}"
+        self.sent.append(Sent(community, where, reply))
+        ref = MessageRef("test", channel_id, str(len(self.sent)), thread_id)
         if key is not None:
             self.keyed[key] = ref
         return ref
@@ -69,6 +78,14 @@ class FakeChat:
     async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
         self.threads.setdefault(message.message_id, name)
         return replace(message, thread_id=f"t{message.message_id}")
+
+    async def open_private_space(
+        self, community: CommunityKey, channel_id: str, user_ids: Sequence[str], name: str
+    ) -> MessageRef:
+        if channel_id in self.unavailable:
+            raise ChannelUnavailable(channel_id)
+        self.spaces.append((name, tuple(user_ids)))
+        return MessageRef("test", channel_id, "", f"p{len(self.spaces)}")
 
     def posted_to(self, channel: str) -> list[Reply]:
         return [s.reply for s in self.sent if s.to == f"#{channel}"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -20,14 +20,14 @@ PIN_LIMIT = 250  # as on Discord
 
 @dataclass(frozen=True)
 class Shown:
-    """A message on screen; `audience` is the one user who sees it, None for a channel."""
+    """A message on screen; `audience` is who sees it, None for everyone in the channel."""
 
     ref: MessageRef
     reply: Reply
-    audience: str | None
+    audience: frozenset[str] | None
 
     def visible_to(self, user: str) -> bool:
-        return self.audience is None or self.audience == user
+        return self.audience is None or user in self.audience
 
 
 class ConsoleChat:
@@ -40,6 +40,7 @@ class ConsoleChat:
         self._pin_limit = pin_limit
         self._keyed: dict[str, MessageRef] = {}
         self._threads: set[str | None] = set()
+        self._spaces: dict[str, frozenset[str]] = {}
 
     limits = ChatLimits()  # a terminal takes posts as fast as they come
 
@@ -55,7 +56,7 @@ class ConsoleChat:
         return ref
 
     def show(
-        self, destination: str, channel_id: str, reply: Reply, audience: str | None
+        self, destination: str, channel_id: str, reply: Reply, audience: frozenset[str] | None
     ) -> MessageRef:
         ref = MessageRef(PLATFORM, channel_id, str(next(self._ids)))
         self.shown.append(Shown(ref, reply, audience))
@@ -68,11 +69,19 @@ class ConsoleChat:
         self._write(f"[console] {text}")
 
     async def post(
-        self, community: CommunityKey, channel_id: str, reply: Reply, *, key: str | None = None
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        reply: Reply,
+        *,
+        thread_id: str | None = None,
+        key: str | None = None,
     ) -> MessageRef:
         if key is not None and key in self._keyed:
             return self._keyed[key]  # as Discord does with a message nonce
-        ref = self.show(f"#{channel_id}", channel_id, reply, None)
+        where = f"#{channel_id}/{thread_id}" if thread_id else f"#{channel_id}"
+        audience = self._spaces.get(thread_id) if thread_id else None
+        ref = replace(self.show(where, channel_id, reply, audience), thread_id=thread_id)
         if key is not None:
             self._keyed[key] = ref
         return ref
@@ -87,8 +96,17 @@ class ConsoleChat:
             self._write(f"[#{message.channel_id}] 🧵 thread {thread.thread_id}: {name}")
         return thread
 
+    async def open_private_space(
+        self, community: CommunityKey, channel_id: str, user_ids: Sequence[str], name: str
+    ) -> MessageRef:
+        space = f"p{next(self._ids)}"
+        self._spaces[space] = frozenset(user_ids)
+        who = ", ".join(user_ids)
+        self._write(f"[#{channel_id}] 🔒 private thread {space} for {who}: {name}")
+        return MessageRef(PLATFORM, channel_id, "", space)
+
     async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef:
-        return self.show(f"dm {user_id}", f"dm-{user_id}", reply, user_id)
+        return self.show(f"dm {user_id}", f"dm-{user_id}", reply, frozenset({user_id}))
 
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
         return MemberInfo(display_name=user_id)

@@ -141,7 +141,7 @@ class ConsoleSession:
 
     def _show(self, reply: Reply, user: str, channel: str) -> None:
         if reply.ephemeral:
-            self.chat.show(f"only {user}", channel, reply, user)
+            self.chat.show(f"only {user}", channel, reply, frozenset({user}))
         else:
             self.chat.show(f"#{channel}", channel, reply, None)
 
