@@ -9,6 +9,15 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.members import Member
+from bot.mentoring_model import (
+    Feedback,
+    Match,
+    MatchingRound,
+    Mentor,
+    MentorRequest,
+    RequestStatus,
+    RoundPair,
+)
 from bot.messages import CommunityKey, MessageRef, Reply
 from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
 from bot.resources import Mirror, NewResource, Resource
@@ -114,6 +123,8 @@ class MemberRepository(Protocol):
     async def erase(self, member: Member, now: datetime) -> None:
         """Drop everything personal, keep the row so others' records still point somewhere."""
         ...
+
+    async def by_ids(self, member_ids: Sequence[int]) -> dict[int, Member]: ...
 
     async def tags_in_use(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         """Skills and interests starting with `prefix`, with how many members use each."""
@@ -287,6 +298,144 @@ class SettingsRepository(Protocol):
     async def put(self, key: str, value: object) -> None: ...
 
 
+class MentoringRepository(Protocol):
+    """Mentors, requests, matches and rounds of the unit of work's community only."""
+
+    async def mentor(self, member_id: int) -> Mentor | None: ...
+
+    async def save_mentor(
+        self,
+        member_id: int,
+        capacity: int,
+        topics: Sequence[str],
+        paused: bool,
+        paused_until: datetime | None,
+        now: datetime,
+    ) -> None: ...
+
+    async def hold_mentor(self, member_id: int) -> None:
+        """Make other processes wait for this unit of work before they change this mentor's
+        matches (so two accepts can't both take the last place)."""
+        ...
+
+    async def mentors(self, topic: str | None, since: datetime) -> list[Mentor]:
+        """Mentors offering `topic` (every mentor when None), with `recent` counting
+        matches started since `since`."""
+        ...
+
+    async def avoid(self, member_id: int, other_id: int, keep: bool) -> None:
+        """Add (`keep`) or remove `other_id` on `member_id`'s don't-match list."""
+        ...
+
+    async def avoided_by(self, member_id: int) -> list[int]: ...
+
+    async def never_with(self, member_id: int) -> set[int]:
+        """Members on either side of a don't-match list with `member_id`."""
+        ...
+
+    async def add_request(
+        self, mentee_id: int, topic: str, note: str, channel_id: str, now: datetime
+    ) -> MentorRequest: ...
+
+    async def request(self, request_id: int) -> MentorRequest | None: ...
+
+    async def requests(
+        self,
+        statuses: Sequence[RequestStatus],
+        *,
+        mentee_id: int | None = None,
+        mentor_id: int | None = None,
+        topics: Sequence[str] | None = None,
+    ) -> list[MentorRequest]:
+        """Oldest first."""
+        ...
+
+    async def ask(self, request_id: int, mentor_id: int, now: datetime, deadline: datetime) -> None:
+        """Hand the request to `mentor_id` (not yet notified)."""
+        ...
+
+    async def wait(self, request_id: int, now: datetime) -> None:
+        """Put the request on the waitlist."""
+        ...
+
+    async def mark_notified(self, request_id: int, mentor_id: int) -> None: ...
+
+    async def answer(
+        self, request_id: int, mentor_id: int, status: RequestStatus, now: datetime
+    ) -> bool:
+        """Move a request `mentor_id` is being asked to `status`; False when it isn't theirs
+        to answer any more (answered, moved on, timed out): the race guard."""
+        ...
+
+    async def cancel_open(self, mentee_id: int, now: datetime) -> list[MentorRequest]:
+        """Cancel the mentee's open requests; returns them as they were."""
+        ...
+
+    async def expired(self, now: datetime) -> list[MentorRequest]:
+        """Requests whose mentor's time to answer is up."""
+        ...
+
+    async def unnotified(self, asked_before: datetime) -> list[MentorRequest]: ...
+
+    async def count_left_out(self, request_ids: Sequence[int], left_out: bool) -> None:
+        """After a round: one more for those left out, back to zero for those placed."""
+        ...
+
+    async def add_pass(
+        self, mentee_id: int, mentor_id: int, topic: str, reason: str, now: datetime
+    ) -> None:
+        """A mentor declined (or didn't answer) this mentee on this topic: never again."""
+        ...
+
+    async def passed(self, mentee_id: int, topic: str) -> set[int]: ...
+
+    async def add_match(self, request: MentorRequest, mentor_id: int, now: datetime) -> Match: ...
+
+    async def match(self, match_id: int) -> Match | None: ...
+
+    async def matches(self, member_id: int, *, active: bool) -> list[Match]:
+        """Matches `member_id` is in, on either side, newest first."""
+        ...
+
+    async def partners_since(self, mentee_id: int, since: datetime) -> set[int]:
+        """Mentors matched with this mentee since `since` (no repeat pairs)."""
+        ...
+
+    async def end_match(self, match_id: int, now: datetime) -> bool:
+        """False when it had ended already."""
+        ...
+
+    async def set_space(self, match_id: int, space: MessageRef) -> None: ...
+
+    async def add_feedback(self, feedback: Feedback) -> bool:
+        """False when this member already gave feedback on this match."""
+        ...
+
+    async def feedback_by(self, member_id: int) -> list[Feedback]: ...
+
+    async def stats(self) -> tuple[int, int, float | None]:
+        """(matches made, matches met, average rating)."""
+        ...
+
+    async def add_round(
+        self, pairs: Sequence[RoundPair], left_out: Sequence[int], now: datetime
+    ) -> MatchingRound:
+        """A new preview; an older preview is discarded."""
+        ...
+
+    async def preview(self) -> MatchingRound | None: ...
+
+    async def save_round(
+        self, round_id: int, status: str, pairs: Sequence[RoundPair], now: datetime
+    ) -> None: ...
+
+    async def forget(self, member_id: int, now: datetime) -> None:
+        """Erase a member: their offer, lists, passes, open requests and feedback go; ended
+        matches stay (the other side's history) pointing at the anonymised member; requests
+        they were asked go back to the waitlist."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One command's reads and writes: committed together or not at all."""
 
@@ -305,6 +454,9 @@ class UnitOfWork(Protocol):
     @property
     def prompts(self) -> PromptRepository: ...
 
+    @property
+    def mentoring(self) -> MentoringRepository: ...
+
     async def commit(self) -> None: ...
 
 
@@ -315,6 +467,10 @@ class Store(Protocol):
 
     async def communities_with_schedules(self) -> list[CommunityKey]:
         """Where the scheduler has work to look at (the one cross-community read)."""
+        ...
+
+    async def communities_asking_mentors(self) -> list[CommunityKey]:
+        """Where a mentor is being asked: the timer's work for answer deadlines."""
         ...
 
     async def close(self) -> None: ...

@@ -29,6 +29,18 @@ _BY_USER = (
     .where(members.c.community_id == bindparam("cid"), members.c.user_id == bindparam("user_id"))
     .order_by(member_tags.c.kind, member_tags.c.position)
 )
+_BY_ID = (
+    select(members, member_tags.c.kind, member_tags.c.tag)
+    .outerjoin(
+        member_tags,
+        and_(
+            member_tags.c.community_id == members.c.community_id,
+            member_tags.c.member_id == members.c.id,
+        ),
+    )
+    .where(members.c.community_id == bindparam("cid"))
+    .order_by(members.c.id, member_tags.c.kind, member_tags.c.position)
+)
 
 
 class SqlMemberRepository:
@@ -98,6 +110,18 @@ class SqlMemberRepository:
             )
         )
         await self._replace_tags(replace(member, skills=(), interests=(), languages=()))
+
+    async def by_ids(self, member_ids: Sequence[int]) -> dict[int, Member]:
+        found: dict[int, Member] = {}
+        wanted = sorted(set(member_ids))
+        for start in range(0, len(wanted), 500):
+            query = _BY_ID.where(members.c.id.in_(wanted[start : start + 500]))
+            rows = (await self._db.execute(query, {"cid": self._community_id})).all()
+            by_member: dict[int, list[Row[Any]]] = {}
+            for row in rows:
+                by_member.setdefault(row.id, []).append(row)
+            found.update((member_id, _member(rs)) for member_id, rs in by_member.items())
+        return found
 
     async def tags_in_use(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         users = func.count(member_tags.c.member_id.distinct())

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, insert, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.messages import MessageRef
 from bot.resources import Mirror, NewResource, Resource
@@ -346,15 +347,14 @@ class SqlSettingsRepository:
         return None if value is None else json.loads(value)
 
     async def put(self, key: str, value: object) -> None:
-        where = and_(
-            community_settings.c.community_id == self._community_id, community_settings.c.key == key
+        """An upsert: two processes writing one key at once both succeed, the last wins."""
+        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
+        statement = dialect.insert(community_settings).values(
+            community_id=self._community_id, key=key, value=json.dumps(value)
         )
-        await self._db.execute(delete(community_settings).where(where))
         await self._db.execute(
-            insert(community_settings).values(
-                community_id=self._community_id,
-                key=key,
-                value=json.dumps(value),
+            statement.on_conflict_do_update(
+                index_elements=["community_id", "key"], set_={"value": statement.excluded.value}
             )
         )
 

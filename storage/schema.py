@@ -270,6 +270,139 @@ prompt_answers = Table(
 )
 
 
+_member = (["community_id", "member_id"], ["members.community_id", "members.id"])
+
+mentors = Table(
+    "mentors",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    Column("capacity", Integer, nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("paused_until", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(*_member, name="fk_mentors_member"),
+)
+
+mentor_topics = Table(
+    "mentor_topics",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    Column("topic", String(40), primary_key=True),
+    Column("position", Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["community_id", "member_id"],
+        ["mentors.community_id", "mentors.member_id"],
+        ondelete="CASCADE",
+        name="fk_mentor_topics_mentor",
+    ),
+    Index("ix_mentor_topics_topic", "community_id", "topic"),
+)
+
+mentor_avoid = Table(
+    "mentor_avoid",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    Column("other_id", Integer, primary_key=True),
+    ForeignKeyConstraint(*_member, name="fk_mentor_avoid_member"),
+    ForeignKeyConstraint(
+        ["community_id", "other_id"],
+        ["members.community_id", "members.id"],
+        name="fk_mentor_avoid_other",
+    ),
+    Index("ix_mentor_avoid_other", "community_id", "other_id"),
+)
+
+mentor_requests = Table(
+    "mentor_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("mentee_id", Integer, nullable=False),
+    Column("topic", String(40), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("status", String(12), nullable=False),  # asking, waiting, matched, cancelled
+    Column("mentor_id", Integer),  # who is being asked, or who accepted
+    Column("asked_at", UtcDateTime),
+    Column("deadline", UtcDateTime),
+    Column("notified", Boolean, nullable=False),
+    Column("left_out", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("community_id", "id", name="uq_mentor_requests_community_id_id"),
+    ForeignKeyConstraint(
+        ["community_id", "mentee_id"],
+        ["members.community_id", "members.id"],
+        name="fk_mentor_requests_mentee",
+    ),
+    Index("ix_mentor_requests_mentee", "community_id", "mentee_id", "status"),
+    Index("ix_mentor_requests_mentor", "community_id", "mentor_id", "status"),
+    Index("ix_mentor_requests_deadline", "status", "deadline"),
+)
+
+mentor_passes = Table(
+    "mentor_passes",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("mentee_id", Integer, primary_key=True),
+    Column("topic", String(40), primary_key=True),
+    Column("mentor_id", Integer, primary_key=True),
+    Column("reason", String(12), nullable=False),  # declined, timeout
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+matches = Table(
+    "matches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("request_id", Integer, nullable=False),
+    Column("mentor_id", Integer, nullable=False),
+    Column("mentee_id", Integer, nullable=False),
+    Column("topic", String(40), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("channel_id", String(64)),
+    Column("thread_id", String(64)),
+    UniqueConstraint("request_id", name="uq_matches_request_id"),  # one match per request
+    ForeignKeyConstraint(
+        ["community_id", "request_id"],
+        ["mentor_requests.community_id", "mentor_requests.id"],
+        name="fk_matches_request",
+    ),
+    Index("ix_matches_mentor", "community_id", "mentor_id", "ended_at"),
+    Index("ix_matches_mentee", "community_id", "mentee_id", "ended_at"),
+)
+
+match_feedback = Table(
+    "match_feedback",
+    metadata,
+    Column("community_id", Integer, nullable=False),
+    Column("match_id", Integer, ForeignKey("matches.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    Column("met", Boolean, nullable=False),
+    Column("rating", Integer),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+matching_rounds = Table(
+    "matching_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("status", String(12), nullable=False),  # preview, published, discarded
+    Column("pairs", Text, nullable=False),  # JSON: [[request, mentor, fit], ...]
+    Column("left_out", Text, nullable=False),  # JSON: [request, ...]
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_matching_rounds_status", "community_id", "status"),
+)
+
+
 # The full-text index is engine-specific and lives outside this metadata: an FTS5 table
 # on SQLite, a generated tsvector column with a GIN index on PostgreSQL (migration 0002).
 def declared_here(name: str | None, type_: str, parent_names: object) -> bool:

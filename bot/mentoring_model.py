@@ -1,0 +1,92 @@
+"""Mentoring's records: mentors' offers, requests, matches and planned rounds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class RequestStatus(StrEnum):
+    ASKING = "asking"  # a mentor has it and may accept or decline
+    WAITING = "waiting"  # nobody fitting is free: on the waitlist
+    MATCHED = "matched"
+    CANCELLED = "cancelled"
+
+
+OPEN = (RequestStatus.ASKING, RequestStatus.WAITING)
+
+
+@dataclass(frozen=True)
+class Mentor:
+    member_id: int
+    capacity: int
+    topics: tuple[str, ...]
+    paused: bool
+    paused_until: datetime | None  # None with `paused`: until they resume
+    active: int  # matches not ended
+    recent: int  # matches started in the last 90 days
+
+    def available(self, now: datetime) -> bool:
+        return not self.paused or (self.paused_until is not None and self.paused_until <= now)
+
+    @property
+    def spare(self) -> int:
+        return max(0, self.capacity - self.active)
+
+
+@dataclass(frozen=True)
+class MentorRequest:
+    id: int
+    mentee_id: int
+    topic: str
+    note: str
+    channel_id: str
+    status: RequestStatus
+    mentor_id: int | None
+    asked_at: datetime | None
+    deadline: datetime | None
+    notified: bool  # the asked mentor has been sent the request
+    left_out: int  # rounds that left it unassigned since it was last asked
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Match:
+    id: int
+    request_id: int
+    mentor_id: int
+    mentee_id: int
+    topic: str
+    started_at: datetime
+    ended_at: datetime | None
+    channel_id: str | None  # the private space, once opened
+    thread_id: str | None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    match_id: int
+    member_id: int
+    met: bool
+    rating: int | None
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RoundPair:
+    request_id: int
+    mentor_id: int
+    fit: float
+
+
+@dataclass(frozen=True)
+class MatchingRound:
+    """A proposal moderators can edit before publishing; `status` preview, published or
+    discarded."""
+
+    id: int
+    status: str
+    pairs: tuple[RoundPair, ...]
+    left_out: tuple[int, ...]
+    created_at: datetime
