@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import guide, library, privacy, profiles, prompts
+from bot import guide, library, mentoring, privacy, profiles, prompts
 from bot.catalog import Catalog
 
 
@@ -11,6 +11,7 @@ def build_catalog() -> Catalog:
     profiles.register(catalog)
     library.register(catalog)
     prompts.register(catalog)
+    mentoring.register(catalog)
     privacy.register(catalog)
     guide.register(catalog)
     return catalog

@@ -174,7 +174,7 @@ def candidate_graph(
                 top = set(ranked_ids[:per_request].tolist())
                 for s in group:
                     never = seekers[s].excluded | {seekers[s].person.member_id}
-                    keep = slice(per_request)
+                    keep: slice | NDArray[np.int64] = slice(per_request)
                     if not never.isdisjoint(top):
                         keep = np.flatnonzero(~np.isin(ranked_ids, list(never)))[:per_request]
                     rows.append(np.full(len(ranked[keep]), s, dtype=np.int64))

@@ -367,6 +367,10 @@ class MentoringRepository(Protocol):
         to answer any more (answered, moved on, timed out): the race guard."""
         ...
 
+    async def cancel(self, request_id: int, now: datetime) -> bool:
+        """Withdraw an open request; False when it isn't open any more."""
+        ...
+
     async def cancel_open(self, mentee_id: int, now: datetime) -> list[MentorRequest]:
         """Cancel the mentee's open requests; returns them as they were."""
         ...

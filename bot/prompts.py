@@ -23,6 +23,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.members import Member
 from bot.messages import Button, ButtonStyle, Card, CardField, CommunityKey, MessageRef, Reply
+from bot.moderators import MODERATOR_CHANNEL, tell_moderators
 from bot.options import whole_number
 from bot.ports import ChannelUnavailable, Chat, ChatLimits, Clock, Store, UnitOfWork
 from bot.prompt_model import WEEKDAYS, Occurrence, Outcome, Prompt, PromptStatus, Schedule
@@ -37,7 +38,6 @@ SIMILAR = 0.85  # difflib ratio above which two prompts are near-duplicates
 BANK_REPEAT = timedelta(days=365)
 GRACE = timedelta(hours=6)
 LEASE = timedelta(minutes=2)  # a claim older than this, never recorded, is taken over
-MODERATOR_CHANNEL = "prompts.moderator_channel"
 LOW_QUEUE_WARNED = "prompts.low_queue_warned_at"
 PROCESS = uuid.uuid4().hex[:12]  # whose claim is whose, across processes
 
@@ -254,7 +254,7 @@ def register(catalog: Catalog) -> None:
         text = _text(context.options["text"])
         member = await context.member()
         prompt = await context.uow.prompts.add(text, PromptStatus.SUGGESTED, member.id, context.now)
-        await _tell_moderators(
+        await tell_moderators(
             context.uow,
             context.chat,
             Reply(
@@ -482,7 +482,7 @@ class PromptRunner:
             await uow.commit()
         if warn:
             async with self.store.unit_of_work(community) as uow:
-                await _tell_moderators(
+                await tell_moderators(
                     uow,
                     self.chat,
                     Reply(
@@ -506,7 +506,7 @@ class PromptRunner:
             fresh = await uow.prompts.schedule(schedule.id) or schedule
             await uow.prompts.save_schedule(replace(fresh, paused=True))
             await uow.commit()
-            await _tell_moderators(
+            await tell_moderators(
                 uow,
                 self.chat,
                 Reply(
@@ -577,17 +577,6 @@ async def _warn_once_a_day(uow: UnitOfWork, now: datetime) -> bool:
         return False
     await uow.settings.put(LOW_QUEUE_WARNED, now.isoformat())
     return True
-
-
-async def _tell_moderators(uow: UnitOfWork, chat: Chat, reply: Reply) -> None:
-    channel = await uow.settings.get(MODERATOR_CHANNEL)
-    if not isinstance(channel, str):
-        log.warning("no moderators' channel in %s: %s", uow.community, reply.text)
-        return
-    try:
-        await chat.post(uow.community, channel, reply)
-    except ChannelUnavailable:
-        log.warning("the moderators' channel %s of %s is unavailable", channel, uow.community)
 
 
 async def _similar(uow: UnitOfWork, text: str, ignore: int | None = None) -> str:

@@ -1,5 +1,6 @@
 """APScheduler as copbot's alarm clock: a cron job per prompt schedule, in the schedule's
-timezone, each running the idempotent `PromptRunner`.
+timezone, each running the idempotent `PromptRunner`, and a job every minute for the
+`MentorRunner` (answer deadlines, asks a crash left unsent).
 
 Its job store is in memory and never shared: two processes on one job store run most jobs
 twice. Exactly-once comes from the occurrence claim in the database instead, so every
@@ -15,15 +16,21 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.mentoring import MentorRunner
 from bot.prompts import GRACE, PromptRunner
 
 log = logging.getLogger(__name__)
 RESYNC = timedelta(minutes=5)  # schedules made by a command or another process join this soon
+MENTORING = timedelta(minutes=1)  # answer deadlines are kept to the minute
+_OWN_JOBS = ("resync", "mentoring")
 
 
-class PromptTimer:
-    def __init__(self, runner: PromptRunner, *, grace: timedelta = GRACE) -> None:
+class Timer:
+    def __init__(
+        self, runner: PromptRunner, mentoring: MentorRunner, *, grace: timedelta = GRACE
+    ) -> None:
         self.runner = runner
+        self.mentoring = mentoring
         self.grace = grace
         self.scheduler = AsyncIOScheduler(
             jobstores={"default": MemoryJobStore()},
@@ -34,8 +41,14 @@ class PromptTimer:
         """Catch up on what fell due while copbot was down, then wake at each due time."""
         await self.fire()
         await self.sync()
+        await self.mentoring.run_due()
         self.scheduler.add_job(
             self.resync, IntervalTrigger(seconds=RESYNC.total_seconds()), id="resync"
+        )
+        self.scheduler.add_job(
+            self.mentoring.run_due,
+            IntervalTrigger(seconds=MENTORING.total_seconds()),
+            id="mentoring",
         )
         self.scheduler.start()
 
@@ -52,7 +65,7 @@ class PromptTimer:
                     if not schedule.paused:
                         wanted[f"{community.platform}:{community.id}:{schedule.id}"] = schedule
         for job in self.scheduler.get_jobs():
-            if job.id != "resync" and job.id not in wanted:
+            if job.id not in _OWN_JOBS and job.id not in wanted:
                 job.remove()
         for job_id, schedule in wanted.items():
             self.scheduler.add_job(self.fire, schedule.trigger(), id=job_id, replace_existing=True)

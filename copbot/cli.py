@@ -16,7 +16,7 @@ from rich.logging import RichHandler
 from adapters.console.chat import ConsoleChat, ConsoleClock
 from adapters.console.session import ConsoleCommunity, ConsoleSession
 from bot.catalog import Catalog
-from bot.timer import PromptTimer
+from bot.timer import Timer
 from copbot.bootstrap import open_core
 from copbot.config import ConfigError, Settings, load_settings
 from storage.database import open_database
@@ -119,7 +119,9 @@ async def _repl(settings: Settings) -> None:
     community = _community(settings)
     async with open_core(settings.database.url, chat=chat, clock=clock) as core:
         session = ConsoleSession(core=core, chat=chat, clock=clock, community=community)
-        timer = PromptTimer(session.runner, grace=timedelta(hours=settings.prompts.grace_hours))
+        timer = Timer(
+            session.runner, session.mentoring, grace=timedelta(hours=settings.prompts.grace_hours)
+        )
         await timer.start()
         out.print(
             f"copbot console: community “{community.name}”, database {settings.database.url}\n"

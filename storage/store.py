@@ -7,14 +7,16 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import exists, select
 
+from bot.mentoring_model import RequestStatus
 from bot.messages import CommunityKey
 from bot.ports import Clock
 from storage.database import Database, Db, open_database
 from storage.members import SqlMemberRepository
+from storage.mentoring import SqlMentoringRepository
 from storage.migrate import migrate
 from storage.prompts import SqlPromptRepository
 from storage.resources import SqlResourceRepository, SqlSettingsRepository
-from storage.schema import communities, insert_new, prompt_schedules
+from storage.schema import communities, insert_new, mentor_requests, prompt_schedules
 
 
 class SqlUnitOfWork:
@@ -24,6 +26,7 @@ class SqlUnitOfWork:
         self.resources = SqlResourceRepository(db, community_id, community.platform)
         self.settings = SqlSettingsRepository(db, community_id)
         self.prompts = SqlPromptRepository(db, community_id, community.platform)
+        self.mentoring = SqlMentoringRepository(db, community_id)
         self._db = db
 
     async def commit(self) -> None:
@@ -73,6 +76,20 @@ class SqlStore:
                     exists().where(
                         prompt_schedules.c.community_id == communities.c.id,
                         prompt_schedules.c.paused.is_(False),
+                    )
+                )
+                .order_by(communities.c.id)
+            )
+        return [CommunityKey(platform, external) for platform, external in rows.all()]
+
+    async def communities_asking_mentors(self) -> list[CommunityKey]:
+        async with self.database.transaction() as db:
+            rows = await db.execute(
+                select(communities.c.platform, communities.c.external_id)
+                .where(
+                    exists().where(
+                        mentor_requests.c.community_id == communities.c.id,
+                        mentor_requests.c.status == RequestStatus.ASKING.value,
                     )
                 )
                 .order_by(communities.c.id)

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from adapters.console.chat import PLATFORM, ConsoleChat, ConsoleClock, Shown
 from bot.core import Core
 from bot.errors import UserError
+from bot.mentoring import MentorRunner
 from bot.messages import Action, Actor, CommunityKey, Reply
 from bot.prompts import PromptRunner
 from bot.resources import ChatMessage
@@ -53,6 +54,7 @@ class ConsoleSession:
     ) -> None:
         self.core = core
         self.runner = PromptRunner(store=core.store, chat=chat, clock=clock)
+        self.mentoring = MentorRunner(store=core.store, chat=chat, clock=clock)
         self.chat = chat
         self.clock = clock
         self.community = community
@@ -96,6 +98,7 @@ class ConsoleSession:
             raise UserError(f"Unknown console directive `{word}`; there are @advance and @now.")
         self.chat.note(f"it is now {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
         await self.runner.run_due(grace=None)  # the console was "running" all along
+        await self.mentoring.run_due()
 
     async def _act_as(self, user: str, channel: str, thread: str | None, rest: str) -> None:
         actor = Actor(self.key, user, user, is_moderator=user in self.community.moderators)

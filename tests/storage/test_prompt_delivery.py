@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.mentoring import MentorRunner
 from bot.prompts import PromptRunner
-from bot.timer import PromptTimer
+from bot.timer import Timer
 from copbot.bootstrap import open_core
 from tests.fakes import FakeChat, ManualClock, Talk
 
@@ -54,7 +55,10 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
         await talk("mod", "/prompt schedule weekly monday 09:00 Europe/Berlin")
         await talk("mod", "/prompt schedule paused friday 17:30 UTC")
         await talk("mod", "/prompt pause 2")
-        timer = PromptTimer(PromptRunner(store=core.store, chat=chat, clock=clock))
+        timer = Timer(
+            PromptRunner(store=core.store, chat=chat, clock=clock),
+            MentorRunner(store=core.store, chat=chat, clock=clock),
+        )
         await timer.start()
         try:
             jobs = {job.id: job for job in timer.scheduler.get_jobs()}

@@ -1,0 +1,630 @@
+"""Mentoring, always within one community: the request row's status and mentor are the
+state machine, and conditional updates on them are the guard against racing answers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+
+from bot.mentoring_model import (
+    OPEN,
+    Feedback,
+    Match,
+    MatchingRound,
+    Mentor,
+    MentorRequest,
+    RequestStatus,
+    RoundPair,
+)
+from bot.messages import MessageRef
+from storage.database import Db
+from storage.schema import (
+    insert_new,
+    match_feedback,
+    matches,
+    matching_rounds,
+    mentor_avoid,
+    mentor_passes,
+    mentor_requests,
+    mentor_topics,
+    mentors,
+)
+
+
+class SqlMentoringRepository:
+    def __init__(self, db: Db, community_id: int) -> None:
+        self._db = db
+        self._community_id = community_id
+
+    # Mentors
+
+    async def mentor(self, member_id: int) -> Mentor | None:
+        found = await self._mentors(mentors.c.member_id == member_id, since=None)
+        return found[0] if found else None
+
+    async def save_mentor(
+        self,
+        member_id: int,
+        capacity: int,
+        topics: Sequence[str],
+        paused: bool,
+        paused_until: datetime | None,
+        now: datetime,
+    ) -> None:
+        values = {"capacity": capacity, "paused": paused, "paused_until": paused_until}
+        changed = await self._db.execute(
+            update(mentors)
+            .where(mentors.c.community_id == self._community_id, mentors.c.member_id == member_id)
+            .values(updated_at=now, **values)
+        )
+        if not changed.rowcount:
+            await self._db.execute(
+                insert(mentors).values(
+                    community_id=self._community_id,
+                    member_id=member_id,
+                    created_at=now,
+                    updated_at=now,
+                    **values,
+                )
+            )
+        await self._db.execute(
+            delete(mentor_topics).where(
+                mentor_topics.c.community_id == self._community_id,
+                mentor_topics.c.member_id == member_id,
+            )
+        )
+        if topics:
+            await self._db.execute(
+                insert(mentor_topics),
+                [
+                    {
+                        "community_id": self._community_id,
+                        "member_id": member_id,
+                        "topic": topic,
+                        "position": n,
+                    }
+                    for n, topic in enumerate(topics)
+                ],
+            )
+
+    async def hold_mentor(self, member_id: int) -> None:
+        # SQLite needs nothing: one process, whose units of work already take turns.
+        if self._db.dialect == "postgresql":
+            await self._db.execute(
+                select(mentors.c.member_id)
+                .where(
+                    mentors.c.community_id == self._community_id,
+                    mentors.c.member_id == member_id,
+                )
+                .with_for_update()
+            )
+
+    async def mentors(self, topic: str | None, since: datetime) -> list[Mentor]:
+        if topic is None:
+            return await self._mentors(None, since)
+        offering = select(mentor_topics.c.member_id).where(
+            mentor_topics.c.community_id == self._community_id, mentor_topics.c.topic == topic
+        )
+        return await self._mentors(mentors.c.member_id.in_(offering), since)
+
+    async def _mentors(self, condition: Any, since: datetime | None) -> list[Mentor]:
+        """Mentors with their topics, active matches and (from `since`) recent ones."""
+        where = [mentors.c.community_id == self._community_id]
+        if condition is not None:
+            where.append(condition)
+        rows = (await self._db.execute(select(mentors).where(*where))).all()
+        if not rows:
+            return []
+        ids = [row.member_id for row in rows]
+        topics: dict[int, list[str]] = {}
+        active: dict[int, int] = {}
+        recent: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for member_id, topic in (
+                await self._db.execute(
+                    select(mentor_topics.c.member_id, mentor_topics.c.topic)
+                    .where(
+                        mentor_topics.c.community_id == self._community_id,
+                        mentor_topics.c.member_id.in_(chunk),
+                    )
+                    .order_by(mentor_topics.c.member_id, mentor_topics.c.position)
+                )
+            ).all():
+                topics.setdefault(member_id, []).append(topic)
+            mine = and_(
+                matches.c.community_id == self._community_id, matches.c.mentor_id.in_(chunk)
+            )
+            for member_id, count in (
+                await self._db.execute(
+                    select(matches.c.mentor_id, func.count())
+                    .where(mine, matches.c.ended_at.is_(None))
+                    .group_by(matches.c.mentor_id)
+                )
+            ).all():
+                active[member_id] = count
+            if since is not None:
+                for member_id, count in (
+                    await self._db.execute(
+                        select(matches.c.mentor_id, func.count())
+                        .where(mine, matches.c.started_at >= since)
+                        .group_by(matches.c.mentor_id)
+                    )
+                ).all():
+                    recent[member_id] = count
+        return [
+            Mentor(
+                member_id=row.member_id,
+                capacity=row.capacity,
+                topics=tuple(topics.get(row.member_id, ())),
+                paused=row.paused,
+                paused_until=row.paused_until,
+                active=active.get(row.member_id, 0),
+                recent=recent.get(row.member_id, 0),
+            )
+            for row in rows
+        ]
+
+    # Don't-match lists
+
+    async def avoid(self, member_id: int, other_id: int, keep: bool) -> None:
+        if keep:
+            await self._db.execute(
+                insert_new(
+                    self._db.dialect, mentor_avoid, ["community_id", "member_id", "other_id"]
+                ).values(community_id=self._community_id, member_id=member_id, other_id=other_id)
+            )
+        else:
+            await self._db.execute(
+                delete(mentor_avoid).where(
+                    mentor_avoid.c.community_id == self._community_id,
+                    mentor_avoid.c.member_id == member_id,
+                    mentor_avoid.c.other_id == other_id,
+                )
+            )
+
+    async def avoided_by(self, member_id: int) -> list[int]:
+        rows = await self._db.execute(
+            select(mentor_avoid.c.other_id).where(
+                mentor_avoid.c.community_id == self._community_id,
+                mentor_avoid.c.member_id == member_id,
+            )
+        )
+        return [other for (other,) in rows.all()]
+
+    async def never_with(self, member_id: int) -> set[int]:
+        rows = await self._db.execute(
+            select(mentor_avoid.c.member_id, mentor_avoid.c.other_id).where(
+                mentor_avoid.c.community_id == self._community_id,
+                or_(mentor_avoid.c.member_id == member_id, mentor_avoid.c.other_id == member_id),
+            )
+        )
+        return {a if b == member_id else b for a, b in rows.all()}
+
+    # Requests
+
+    async def add_request(
+        self, mentee_id: int, topic: str, note: str, channel_id: str, now: datetime
+    ) -> MentorRequest:
+        request_id = await self._db.scalar(
+            insert(mentor_requests)
+            .values(
+                community_id=self._community_id,
+                mentee_id=mentee_id,
+                topic=topic,
+                note=note,
+                channel_id=channel_id,
+                status=RequestStatus.WAITING.value,
+                notified=False,
+                left_out=0,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(mentor_requests.c.id)
+        )
+        found = await self.request(request_id)
+        assert found is not None
+        return found
+
+    async def request(self, request_id: int) -> MentorRequest | None:
+        rows = await self._db.execute(
+            select(mentor_requests).where(self._my_requests(), mentor_requests.c.id == request_id)
+        )
+        return _request(rows.rows[0]) if rows.rows else None
+
+    async def requests(
+        self,
+        statuses: Sequence[RequestStatus],
+        *,
+        mentee_id: int | None = None,
+        mentor_id: int | None = None,
+        topics: Sequence[str] | None = None,
+    ) -> list[MentorRequest]:
+        where = [self._my_requests(), mentor_requests.c.status.in_([s.value for s in statuses])]
+        if mentee_id is not None:
+            where.append(mentor_requests.c.mentee_id == mentee_id)
+        if mentor_id is not None:
+            where.append(mentor_requests.c.mentor_id == mentor_id)
+        if topics is not None:
+            where.append(mentor_requests.c.topic.in_(list(topics)))
+        rows = await self._db.execute(
+            select(mentor_requests).where(*where).order_by(mentor_requests.c.id)
+        )
+        return [_request(row) for row in rows.all()]
+
+    async def ask(self, request_id: int, mentor_id: int, now: datetime, deadline: datetime) -> None:
+        await self._set_request(
+            request_id,
+            status=RequestStatus.ASKING.value,
+            mentor_id=mentor_id,
+            asked_at=now,
+            deadline=deadline,
+            notified=False,
+            updated_at=now,
+        )
+
+    async def wait(self, request_id: int, now: datetime) -> None:
+        await self._set_request(
+            request_id,
+            status=RequestStatus.WAITING.value,
+            mentor_id=None,
+            asked_at=None,
+            deadline=None,
+            updated_at=now,
+        )
+
+    async def mark_notified(self, request_id: int, mentor_id: int) -> None:
+        await self._db.execute(
+            update(mentor_requests)
+            .where(
+                self._my_requests(),
+                mentor_requests.c.id == request_id,
+                mentor_requests.c.mentor_id == mentor_id,
+            )
+            .values(notified=True)
+        )
+
+    async def answer(
+        self, request_id: int, mentor_id: int, status: RequestStatus, now: datetime
+    ) -> bool:
+        changed = await self._db.execute(
+            update(mentor_requests)
+            .where(
+                self._my_requests(),
+                mentor_requests.c.id == request_id,
+                mentor_requests.c.status == RequestStatus.ASKING.value,
+                mentor_requests.c.mentor_id == mentor_id,
+            )
+            .values(status=status.value, deadline=None, updated_at=now)
+        )
+        return bool(changed.rowcount)
+
+    async def cancel(self, request_id: int, now: datetime) -> bool:
+        changed = await self._db.execute(
+            update(mentor_requests)
+            .where(
+                self._my_requests(),
+                mentor_requests.c.id == request_id,
+                mentor_requests.c.status.in_([s.value for s in OPEN]),
+            )
+            .values(status=RequestStatus.CANCELLED.value, deadline=None, updated_at=now)
+        )
+        return bool(changed.rowcount)
+
+    async def cancel_open(self, mentee_id: int, now: datetime) -> list[MentorRequest]:
+        cancelled = await self.requests(OPEN, mentee_id=mentee_id)
+        if cancelled:
+            await self._db.execute(
+                update(mentor_requests)
+                .where(mentor_requests.c.id.in_([r.id for r in cancelled]))
+                .values(status=RequestStatus.CANCELLED.value, deadline=None, updated_at=now)
+            )
+        return cancelled
+
+    async def expired(self, now: datetime) -> list[MentorRequest]:
+        rows = await self._db.execute(
+            select(mentor_requests)
+            .where(
+                self._my_requests(),
+                mentor_requests.c.status == RequestStatus.ASKING.value,
+                mentor_requests.c.deadline <= now,
+            )
+            .order_by(mentor_requests.c.deadline)
+        )
+        return [_request(row) for row in rows.all()]
+
+    async def unnotified(self, asked_before: datetime) -> list[MentorRequest]:
+        rows = await self._db.execute(
+            select(mentor_requests)
+            .where(
+                self._my_requests(),
+                mentor_requests.c.status == RequestStatus.ASKING.value,
+                mentor_requests.c.notified.is_(False),
+                mentor_requests.c.asked_at <= asked_before,
+            )
+            .order_by(mentor_requests.c.id)
+        )
+        return [_request(row) for row in rows.all()]
+
+    async def count_left_out(self, request_ids: Sequence[int], left_out: bool) -> None:
+        ids = list(request_ids)
+        for start in range(0, len(ids), 500):
+            chosen = and_(self._my_requests(), mentor_requests.c.id.in_(ids[start : start + 500]))
+            value = mentor_requests.c.left_out + 1 if left_out else 0
+            await self._db.execute(update(mentor_requests).where(chosen).values(left_out=value))
+
+    async def add_pass(
+        self, mentee_id: int, mentor_id: int, topic: str, reason: str, now: datetime
+    ) -> None:
+        await self._db.execute(
+            insert_new(
+                self._db.dialect,
+                mentor_passes,
+                ["community_id", "mentee_id", "topic", "mentor_id"],
+            ).values(
+                community_id=self._community_id,
+                mentee_id=mentee_id,
+                topic=topic,
+                mentor_id=mentor_id,
+                reason=reason,
+                created_at=now,
+            )
+        )
+
+    async def passed(self, mentee_id: int, topic: str) -> set[int]:
+        rows = await self._db.execute(
+            select(mentor_passes.c.mentor_id).where(
+                mentor_passes.c.community_id == self._community_id,
+                mentor_passes.c.mentee_id == mentee_id,
+                mentor_passes.c.topic == topic,
+            )
+        )
+        return {mentor for (mentor,) in rows.all()}
+
+    # Matches
+
+    async def add_match(self, request: MentorRequest, mentor_id: int, now: datetime) -> Match:
+        match_id = await self._db.scalar(
+            insert(matches)
+            .values(
+                community_id=self._community_id,
+                request_id=request.id,
+                mentor_id=mentor_id,
+                mentee_id=request.mentee_id,
+                topic=request.topic,
+                started_at=now,
+            )
+            .returning(matches.c.id)
+        )
+        found = await self.match(match_id)
+        assert found is not None
+        return found
+
+    async def match(self, match_id: int) -> Match | None:
+        rows = await self._db.execute(
+            select(matches).where(
+                matches.c.community_id == self._community_id, matches.c.id == match_id
+            )
+        )
+        return _match(rows.rows[0]) if rows.rows else None
+
+    async def matches(self, member_id: int, *, active: bool) -> list[Match]:
+        where = [
+            matches.c.community_id == self._community_id,
+            or_(matches.c.mentor_id == member_id, matches.c.mentee_id == member_id),
+        ]
+        if active:
+            where.append(matches.c.ended_at.is_(None))
+        rows = await self._db.execute(select(matches).where(*where).order_by(matches.c.id.desc()))
+        return [_match(row) for row in rows.all()]
+
+    async def partners_since(self, mentee_id: int, since: datetime) -> set[int]:
+        rows = await self._db.execute(
+            select(matches.c.mentor_id).where(
+                matches.c.community_id == self._community_id,
+                matches.c.mentee_id == mentee_id,
+                or_(matches.c.ended_at.is_(None), matches.c.ended_at >= since),
+            )
+        )
+        return {mentor for (mentor,) in rows.all()}
+
+    async def end_match(self, match_id: int, now: datetime) -> bool:
+        changed = await self._db.execute(
+            update(matches)
+            .where(
+                matches.c.community_id == self._community_id,
+                matches.c.id == match_id,
+                matches.c.ended_at.is_(None),
+            )
+            .values(ended_at=now)
+        )
+        return bool(changed.rowcount)
+
+    async def set_space(self, match_id: int, space: MessageRef) -> None:
+        await self._db.execute(
+            update(matches)
+            .where(matches.c.community_id == self._community_id, matches.c.id == match_id)
+            .values(channel_id=space.channel_id, thread_id=space.thread_id)
+        )
+
+    async def add_feedback(self, feedback: Feedback) -> bool:
+        added = await self._db.execute(
+            insert_new(self._db.dialect, match_feedback, ["match_id", "member_id"]).values(
+                community_id=self._community_id,
+                match_id=feedback.match_id,
+                member_id=feedback.member_id,
+                met=feedback.met,
+                rating=feedback.rating,
+                created_at=feedback.at,
+            )
+        )
+        return bool(added.rowcount)
+
+    async def feedback_by(self, member_id: int) -> list[Feedback]:
+        rows = await self._db.execute(
+            select(match_feedback).where(
+                match_feedback.c.community_id == self._community_id,
+                match_feedback.c.member_id == member_id,
+            )
+        )
+        return [
+            Feedback(row.match_id, row.member_id, row.met, row.rating, row.created_at)
+            for row in rows.all()
+        ]
+
+    async def stats(self) -> tuple[int, int, float | None]:
+        made = await self._db.scalar(
+            select(func.count()).where(matches.c.community_id == self._community_id)
+        )
+        mine = match_feedback.c.community_id == self._community_id
+        met = await self._db.scalar(
+            select(func.count(match_feedback.c.match_id.distinct())).where(
+                mine, match_feedback.c.met.is_(True)
+            )
+        )
+        rating = await self._db.scalar(select(func.avg(match_feedback.c.rating)).where(mine))
+        return int(made or 0), int(met or 0), None if rating is None else float(rating)
+
+    # Rounds
+
+    async def add_round(
+        self, pairs: Sequence[RoundPair], left_out: Sequence[int], now: datetime
+    ) -> MatchingRound:
+        await self._db.execute(
+            update(matching_rounds)
+            .where(
+                matching_rounds.c.community_id == self._community_id,
+                matching_rounds.c.status == "preview",
+            )
+            .values(status="discarded", updated_at=now)
+        )
+        round_id = await self._db.scalar(
+            insert(matching_rounds)
+            .values(
+                community_id=self._community_id,
+                status="preview",
+                pairs=_pairs_json(pairs),
+                left_out=json.dumps(list(left_out)),
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(matching_rounds.c.id)
+        )
+        return MatchingRound(round_id, "preview", tuple(pairs), tuple(left_out), now)
+
+    async def preview(self) -> MatchingRound | None:
+        rows = await self._db.execute(
+            select(matching_rounds)
+            .where(
+                matching_rounds.c.community_id == self._community_id,
+                matching_rounds.c.status == "preview",
+            )
+            .order_by(matching_rounds.c.id.desc())
+            .limit(1)
+        )
+        if not rows.rows:
+            return None
+        row = rows.rows[0]
+        pairs = tuple(RoundPair(r, m, f) for r, m, f in json.loads(row.pairs))
+        return MatchingRound(
+            row.id, row.status, pairs, tuple(json.loads(row.left_out)), row.created_at
+        )
+
+    async def save_round(
+        self, round_id: int, status: str, pairs: Sequence[RoundPair], now: datetime
+    ) -> None:
+        await self._db.execute(
+            update(matching_rounds)
+            .where(
+                matching_rounds.c.community_id == self._community_id,
+                matching_rounds.c.id == round_id,
+            )
+            .values(status=status, pairs=_pairs_json(pairs), updated_at=now)
+        )
+
+    # Privacy
+
+    async def forget(self, member_id: int, now: datetime) -> None:
+        mine = self._community_id
+        for request in await self.requests([RequestStatus.ASKING], mentor_id=member_id):
+            await self.wait(request.id, now)
+        await self._db.execute(
+            delete(mentor_requests).where(
+                mentor_requests.c.community_id == mine,
+                mentor_requests.c.mentee_id == member_id,
+                mentor_requests.c.status != RequestStatus.MATCHED.value,
+                ~mentor_requests.c.id.in_(select(matches.c.request_id)),
+            )
+        )
+        await self._db.execute(
+            delete(mentor_avoid).where(
+                mentor_avoid.c.community_id == mine,
+                or_(mentor_avoid.c.member_id == member_id, mentor_avoid.c.other_id == member_id),
+            )
+        )
+        await self._db.execute(
+            delete(mentor_passes).where(
+                mentor_passes.c.community_id == mine,
+                or_(
+                    mentor_passes.c.mentee_id == member_id,
+                    mentor_passes.c.mentor_id == member_id,
+                ),
+            )
+        )
+        await self._db.execute(
+            delete(match_feedback).where(
+                match_feedback.c.community_id == mine, match_feedback.c.member_id == member_id
+            )
+        )
+        await self._db.execute(
+            delete(mentors).where(mentors.c.community_id == mine, mentors.c.member_id == member_id)
+        )
+
+    def _my_requests(self) -> Any:
+        return mentor_requests.c.community_id == self._community_id
+
+    async def _set_request(self, request_id: int, **values: Any) -> None:
+        await self._db.execute(
+            update(mentor_requests)
+            .where(self._my_requests(), mentor_requests.c.id == request_id)
+            .values(**values)
+        )
+
+
+def _request(row: Row[Any]) -> MentorRequest:
+    return MentorRequest(
+        id=row.id,
+        mentee_id=row.mentee_id,
+        topic=row.topic,
+        note=row.note,
+        channel_id=row.channel_id,
+        status=RequestStatus(row.status),
+        mentor_id=row.mentor_id,
+        asked_at=row.asked_at,
+        deadline=row.deadline,
+        notified=row.notified,
+        left_out=row.left_out,
+        created_at=row.created_at,
+    )
+
+
+def _match(row: Row[Any]) -> Match:
+    return Match(
+        id=row.id,
+        request_id=row.request_id,
+        mentor_id=row.mentor_id,
+        mentee_id=row.mentee_id,
+        topic=row.topic,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        channel_id=row.channel_id,
+        thread_id=row.thread_id,
+    )
+
+
+def _pairs_json(pairs: Sequence[RoundPair]) -> str:
+    return json.dumps([[p.request_id, p.mentor_id, p.fit] for p in pairs])
