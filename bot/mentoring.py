@@ -318,9 +318,9 @@ def register(catalog: Catalog) -> None:
     @catalog.action("mentor.accept")
     async def accept(context: Context) -> Reply:
         member = await context.member()
-        request = await _asked(context, member)
         mentoring = context.uow.mentoring
-        await mentoring.hold_mentor(member.id)
+        await mentoring.hold_mentor(member.id)  # then read: another accept may just have won
+        request = await _asked(context, member)
         mentor = await mentoring.mentor(member.id)
         if mentor is None or mentor.spare < 1:
             raise UserError(

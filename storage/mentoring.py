@@ -100,7 +100,7 @@ class SqlMentoringRepository:
                     mentors.c.community_id == self._community_id,
                     mentors.c.member_id == member_id,
                 )
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
 
     async def mentors(self, topic: str | None, since: datetime) -> list[Mentor]:

@@ -63,11 +63,13 @@ class SqlPromptRepository:
 
     async def hold_queue(self) -> None:
         # SQLite needs nothing: one process, whose units of work already take turns.
+        # FOR NO KEY UPDATE: other units of work's foreign-key checks on this community
+        # (KEY SHARE) don't wait for it, so it can't close a deadlock with them.
         if self._db.dialect == "postgresql":
             await self._db.execute(
                 select(communities.c.id)
                 .where(communities.c.id == self._community_id)
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
 
     async def queued_count(self) -> int:

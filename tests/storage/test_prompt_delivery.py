@@ -62,7 +62,8 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
         await timer.start()
         try:
             jobs = {job.id: job for job in timer.scheduler.get_jobs()}
-            assert set(jobs) == {"test:home:1", "resync"}
+            assert set(jobs) == {"test:home:1", "resync", "mentoring"}
+            assert jobs["mentoring"].trigger.interval.total_seconds() == 60
             trigger = jobs["test:home:1"].trigger
             assert str(trigger.timezone) == "Europe/Berlin"
             assert trigger.fields[4].expressions[0].first == 0  # day_of_week: Monday
@@ -75,6 +76,7 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
                 "test:home:1",
                 "test:home:2",
                 "resync",
+                "mentoring",
             }
         finally:
             timer.shutdown()

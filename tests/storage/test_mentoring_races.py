@@ -1,0 +1,62 @@
+"""Mentoring answers racing across two processes on one PostgreSQL database."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.messages import Action
+from copbot.bootstrap import open_core
+from tests.fakes import FakeChat, ManualClock, Talk
+from tests.test_mentoring import ask_to, community
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_two_processes_accepting_one_request_make_one_match(postgres_url: str) -> None:
+    chat, clock = FakeChat(), ManualClock()
+    async with (
+        open_core(postgres_url, chat=chat, clock=clock) as first,
+        open_core(postgres_url, chat=chat, clock=clock) as second,
+    ):
+        talk = Talk(first)
+        actions = []
+        for n in range(5):  # five mentors asked once each; every ask accepted twice at once
+            await talk(f"x{n}", f"/mentor offer topics:topic{n} capacity:1")
+            await talk(f"m{n}", f"/mentor request topic:topic{n}")
+            [ask] = ask_to(chat, f"x{n}")
+            action = Action(talk.actor(f"x{n}"), "general", "mentor.accept", ask.buttons[0].value)
+            actions.append(action)
+        replies = await asyncio.gather(*(core.act(a) for a in actions for core in (first, second)))
+        stats = (await talk("mod", "/mentor stats")).text
+    wins = [r for r in replies if not r.error]
+    assert len(wins) == 5  # one accept of each request won
+    assert all("isn't waiting for your answer" in r.text for r in replies if r.error)
+    assert stats.startswith("5 matches made")
+
+
+async def test_a_mentor_accepting_in_two_processes_stays_within_capacity(
+    postgres_url: str,
+) -> None:
+    chat, clock = FakeChat(), ManualClock()
+    async with (
+        open_core(postgres_url, chat=chat, clock=clock) as first,
+        open_core(postgres_url, chat=chat, clock=clock) as second,
+    ):
+        talk = Talk(first)
+        await community(talk)  # bob's capacity is 1
+        for who in ("alice", "erin", "gina"):
+            await talk(who, "/mentor request topic:python mentor:@bob")
+        asks = ask_to(chat, "bob")
+        assert len(asks) == 3
+        actions = [
+            Action(talk.actor("bob"), "general", "mentor.accept", a.buttons[0].value) for a in asks
+        ]
+        replies = await asyncio.gather(
+            *(core.act(a) for a, core in zip(actions, (first, second, first), strict=True))
+        )
+        matches = (await talk("bob", "/mentor matches")).text
+    assert sorted(r.error for r in replies) == [False, True, True]
+    assert all("at your capacity" in r.text for r in replies if r.error)
+    assert matches.count("mentoring") == 1

@@ -1,0 +1,299 @@
+"""Mentoring through the core: who may answer, races, timeouts, restarts, bad input,
+the waitlist, rounds and privacy."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.core import Core
+from bot.mentoring import MentorRunner
+from bot.messages import Action, Reply
+from tests.fakes import FakeChat, ManualClock, Talk
+
+
+async def community(talk: Talk) -> None:
+    """bob (Berlin) fits alice (Paris) best, then dave (London), then carol (New York)."""
+    await talk("mod", "/prompt moderators #mods")
+    await talk("bob", "/profile set timezone:Europe/Berlin languages:english skills:python")
+    await talk("dave", "/profile set timezone:Europe/London languages:english")
+    await talk("carol", "/profile set timezone:America/New_York languages:english")
+    await talk("alice", "/profile set timezone:Europe/Paris languages:english interests:python")
+    for who, capacity in (("bob", 1), ("dave", 1), ("carol", 2)):
+        reply = await talk(who, f"/mentor offer topics:python capacity:{capacity}")
+        assert not reply.error, reply.text
+
+
+def ask_to(chat: FakeChat, user: str) -> list[Reply]:
+    """Requests sent into `user`'s private mentoring space."""
+    spaces = {f"p{n}" for n, (_, who) in enumerate(chat.spaces, 1) if who == (user,)}
+    return [s.reply for s in chat.sent if s.to.split("/")[-1] in spaces and s.reply.buttons]
+
+
+async def press(talk: Talk, user: str, on: Reply, label: str) -> Reply:
+    return await talk.press(user, label, on=on)
+
+
+async def test_the_best_mentor_is_asked_and_the_member_told_why(talk: Talk, chat: FakeChat) -> None:
+    await community(talk)
+    reply = await talk("alice", '/mentor request topic:Python note:"my first package"')
+    assert reply.ephemeral and not reply.error
+    assert "I asked Bob (python, 8 h overlap, speaks english, one place left)" in reply.text
+    [ask] = ask_to(chat, "bob")
+    assert "Alice would like you as their mentor on python" in ask.text
+    assert [b.label for b in ask.buttons] == ["Accept", "Decline", "Decline and pause me"]
+    assert "timezone" not in reply.text.casefold()  # no one's private settings
+
+
+async def test_only_the_asked_mentor_can_answer(talk: Talk, chat: FakeChat) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    [ask] = ask_to(chat, "bob")
+    for intruder in ("carol", "alice", "mallory"):
+        for label in ("Accept", "Decline"):
+            refused = await press(talk, intruder, ask, label)
+            assert refused.error and "only the mentor being asked" in refused.text
+    assert "#1 Alice on python" in (await talk("bob", "/mentor inbox")).text
+
+
+async def test_forged_or_stale_buttons_change_nothing(
+    core: Core, talk: Talk, chat: FakeChat
+) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    for value in ("abc", "²", "999", "-1", ""):
+        reply = await core.act(Action(talk.actor("bob"), "general", "mentor.accept", value))
+        assert reply.error, value
+    [ask] = ask_to(chat, "bob")
+    assert not (await press(talk, "bob", ask, "Accept")).error
+    stale = await press(talk, "bob", ask, "Decline")
+    assert stale.error and "isn't waiting for your answer" in stale.text
+    assert "Mentoring: Alice & Bob (python)" in [name for name, _ in chat.spaces]
+
+
+async def test_decline_moves_on_and_accept_matches_with_a_private_space(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    await press(talk, "bob", ask_to(chat, "bob")[0], "Decline")
+    [ask] = ask_to(chat, "dave")
+    accepted = await press(talk, "dave", ask, "Accept")
+    assert "You're matched with Alice on python" in accepted.text
+    assert ("Mentoring: Alice & Dave (python)", ("dave", "alice")) in chat.spaces
+    welcome = chat.sent[-1]
+    assert welcome.to.startswith("#general/p") and "Dave is mentoring Alice" in welcome.reply.text
+    told = [s.reply.text for s in chat.sent if "couldn't take it" in s.reply.text]
+    assert told and "so I asked Dave" in told[0]
+    assert "#1 python: mentored by Dave" in (await talk("alice", "/mentor matches")).text
+    # A mentor who declined is never asked again for this member and topic.
+    await talk("alice", "/mentor end match:1")
+    await talk.press("alice", "End match")
+    again = await talk("alice", "/mentor request topic:python")
+    assert "I asked Carol" in again.text  # not bob (declined), not dave (recent partner)
+
+
+async def test_decline_and_pause(talk: Talk, chat: FakeChat) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    reply = await press(talk, "bob", ask_to(chat, "bob")[0], "Decline and pause me")
+    assert "You're paused now" in reply.text
+    assert "python: 3 mentors, 2 with room" in (await talk("mod", "/mentor topics")).text
+
+
+async def test_no_answer_in_time_passes_the_request_on_and_survives_a_restart(
+    sqlite_url: str, chat: FakeChat, clock: ManualClock
+) -> None:
+    from copbot.bootstrap import open_core
+
+    async with open_core(sqlite_url, chat=chat, clock=clock) as core:
+        talk = Talk(core)
+        await community(talk)
+        await talk("alice", "/mentor request topic:python")
+    clock.advance(timedelta(hours=47))
+    async with open_core(sqlite_url, chat=chat, clock=clock) as core:
+        runner = MentorRunner(store=core.store, chat=chat, clock=clock)
+        assert await runner.run_due() == 0
+        clock.advance(timedelta(hours=1))
+        assert await runner.run_due() == 1
+        assert await runner.run_due() == 0  # once
+        assert len(ask_to(chat, "dave")) == 1
+        answered = await Talk(core).press("bob", "Accept", on=ask_to(chat, "bob")[0])
+        assert answered.error  # too late: it moved on
+
+
+async def test_an_ask_lost_in_a_crash_is_sent_again(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await community(talk)
+    chat.unavailable.add("general")  # the ask can't go out: as if copbot died before it did
+    reply = await talk("alice", "/mentor request topic:python")
+    assert not reply.error and "I asked Bob" in reply.text
+    assert ask_to(chat, "bob") == []
+    chat.unavailable.clear()
+    runner = MentorRunner(store=core.store, chat=chat, clock=clock)
+    await runner.run_due()
+    assert ask_to(chat, "bob") == []  # not yet: it may still be on its way
+    clock.advance(timedelta(minutes=2))
+    await runner.run_due()
+    await runner.run_due()
+    assert len(ask_to(chat, "bob")) == 1
+
+
+async def test_two_accepts_of_one_request_end_with_one_match(
+    core: Core, talk: Talk, chat: FakeChat
+) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    [ask] = ask_to(chat, "bob")
+    action = Action(talk.actor("bob"), "general", "mentor.accept", ask.buttons[0].value)
+    replies = await asyncio.gather(core.act(action), core.act(action))
+    assert sorted(r.error for r in replies) == [False, True]
+    assert "isn't waiting for your answer" in next(r for r in replies if r.error).text
+    assert (await talk("mod", "/mentor stats")).text.startswith("1 match made")
+
+
+async def test_a_mentor_cannot_accept_past_capacity(core: Core, talk: Talk, chat: FakeChat) -> None:
+    await community(talk)
+    await talk("erin", "/profile set timezone:Europe/Berlin languages:english")
+    await talk("alice", "/mentor request topic:python mentor:@bob")
+    await talk("erin", "/mentor request topic:python mentor:@bob")
+    asks = ask_to(chat, "bob")
+    assert len(asks) == 2
+    actions = [
+        Action(talk.actor("bob"), "general", "mentor.accept", ask.buttons[0].value) for ask in asks
+    ]
+    replies = await asyncio.gather(*(core.act(a) for a in actions))
+    assert sorted(r.error for r in replies) == [False, True]
+    assert "at your capacity" in next(r for r in replies if r.error).text
+    assert len([r for r in replies if "matched" in r.text]) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/mentor request topic:knitting", "Nobody here mentors or lists “knitting”"),
+        ("/mentor request topic:python mentor:@alice", "can't be your own mentor"),
+        ("/mentor request topic:python mentor:@frank", "doesn't mentor here"),
+        ("/mentor request topic:#!", "characters tags can't hold"),
+        ("/mentor end match:7", "You have no match #7"),
+        ("/mentor pause", "not a mentor yet"),
+        ("/mentor offer capacity:0", "at least 1"),
+        ("/mentor avoid member:@alice", "can't be matched with yourself"),
+        ("/mentor round preview", "for moderators only"),
+    ],
+)
+async def test_bad_input_is_refused_and_changes_nothing(
+    talk: Talk, chat: FakeChat, line: str, expected: str
+) -> None:
+    await community(talk)
+    await talk("frank", "/profile show")
+    before = len(chat.sent)
+    reply = await talk("alice", line)
+    assert reply.error and reply.ephemeral and expected in reply.text, reply.text
+    assert len(chat.sent) == before
+    assert "0 matches made" in (await talk("mod", "/mentor stats")).text
+    assert "no open request" in (await talk("alice", "/mentor requests")).text
+
+
+async def test_a_second_request_on_the_same_topic_and_an_ended_match(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    again = await talk("alice", "/mentor request topic:py")
+    assert again.error and "already have a request on python" in again.text
+    await press(talk, "bob", ask_to(chat, "bob")[0], "Accept")
+    await talk("bob", "/mentor end match:1")
+    ended = await talk.press("bob", "End match")
+    assert ended.form is not None
+    twice = await talk("alice", "/mentor end match:1")
+    assert twice.error and "has ended already" in twice.text
+
+
+async def test_feedback_once_per_side_with_a_valid_answer(talk: Talk, chat: FakeChat) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    await press(talk, "bob", ask_to(chat, "bob")[0], "Accept")
+    await talk("alice", "/mentor end match:1")
+    form = await talk.press("alice", "End match")
+    bad = await talk.press("alice", "Send feedback", on=form, met="maybe")
+    assert bad.error
+    worse = await talk.press("alice", "Send feedback", on=form, met="yes", rating="9")
+    assert worse.error and "1 to 5" in worse.text
+    assert not (await talk.press("alice", "Send feedback", on=form, met="yes", rating="4")).error
+    again = await talk.press("alice", "Send feedback", on=form, met="no")
+    assert again.error and "already" in again.text
+    [invite] = [s.reply for s in chat.sent if s.reply.buttons and "has ended" in s.reply.text]
+    bob_form = await talk.press("bob", "Give feedback", on=invite)
+    await talk.press("bob", "Send feedback", on=bob_form, met="yes", rating="5")
+    stats = (await talk("mod", "/mentor stats")).text
+    assert stats.startswith("1 match made, 1 met, rated 4.5/5")
+
+
+async def test_dont_match_lists_work_both_ways_and_stay_private(talk: Talk, chat: FakeChat) -> None:
+    await community(talk)
+    await talk("alice", "/profile show")
+    reply = await talk("bob", "/mentor avoid member:@alice")
+    assert "Nobody else is told" in reply.text
+    asked = await talk("alice", "/mentor request topic:python")
+    assert "I asked Dave" in asked.text
+    assert "Bob" not in asked.text
+    assert "Alice" in (await talk("bob", "/mentor avoid")).text
+    assert "empty" in (await talk("alice", "/mentor avoid")).text
+
+
+async def test_waitlist_tells_moderators_and_asks_when_a_mentor_gets_room(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await community(talk)
+    for who in ("bob", "dave", "carol"):
+        await talk(who, "/mentor pause")
+    reply = await talk("alice", "/mentor request topic:python")
+    assert "on the waitlist" in reply.text
+    [notice] = chat.posted_to("mods")
+    assert "Alice is waiting for a mentor on python" in notice.text
+    await talk("dave", "/mentor resume")
+    [ask] = ask_to(chat, "dave")
+    assert "Alice would like you" in ask.text
+
+
+async def test_a_round_assigns_open_requests_and_moderators_can_edit_it(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await community(talk)
+    for who in ("bob", "dave", "carol"):
+        await talk(who, "/mentor pause")
+    for who in ("alice", "erin", "gina"):
+        await talk(who, "/mentor request topic:python")
+    for who in ("bob", "dave"):
+        await talk(who, "/mentor resume")  # each asked for the oldest waiting request
+    preview = await talk("mod", "/mentor round preview")
+    assert "Proposed round: 2 pair(s)" in preview.text and "1 request(s) left out" in preview.text
+    dropped = await talk("mod", "/mentor round drop pair:2")
+    assert "Proposed round: 1 pair(s)" in dropped.text
+    bad = await talk("mod", "/mentor round swap pair:1 with:1")
+    assert bad.error
+    published = await talk("mod", "/mentor round publish")
+    assert published.text.startswith("Published: 1 mentor asked")
+    again = await talk("mod", "/mentor round publish")
+    assert again.error and "no proposed round" in again.text
+
+
+async def test_privacy_export_and_erase_cover_mentoring(talk: Talk, chat: FakeChat) -> None:
+    await community(talk)
+    await talk("alice", "/mentor avoid member:@carol")
+    await talk("alice", "/mentor request topic:python")
+    await press(talk, "bob", ask_to(chat, "bob")[0], "Accept")
+    await talk("bob", "/privacy export")
+    exported = chat.last_json("@bob")["mentoring"]
+    assert exported["mentor"]["topics"] == ["python"]
+    assert exported["matches"][0]["role"] == "mentor"
+    await talk("alice", "/privacy export")
+    assert chat.last_json("@alice")["mentoring"]["dont_match_with"] == ["Carol"]
+    await talk("bob", "/privacy erase")
+    await talk.press("bob", "Erase my data")
+    assert "python: 2 mentors" in (await talk("mod", "/mentor topics")).text
+    assert "mentored by Former member" in (await talk("alice", "/mentor matches")).text
