@@ -218,10 +218,17 @@ def _assign_in_worker(
     weights: NDArray[np.float64],
     capacities: Sequence[int],
 ) -> NDArray[np.int64]:
+    return start_worker().submit(assign, rows, cols, weights, list(capacities)).result()
+
+
+def start_worker() -> ProcessPoolExecutor:
+    """The solver's process, started early by the composition root: starting a process
+    from a large one pauses it (and its event loop) while the memory map is copied."""
     global _worker
     if _worker is None:
         _worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    return _worker.submit(assign, rows, cols, weights, list(capacities)).result()
+        _worker.submit(int).result()  # the process exists now, not at the first round
+    return _worker
 
 
 def stop_worker() -> None:
