@@ -33,6 +33,7 @@ COMMAND = "/cop"
 REMEMBERED_EVENTS = 10_000  # event ids kept to drop Slack's retries of them
 _SHORTCUT = re.compile(r"^msg:")
 _SLUG = re.compile(r"[^a-z0-9]+")
+_ESCAPED = re.compile(r"<[#@]([A-Z0-9]+)(?:\|[^>]*)?>")  # `/cop` with should_escape: ids
 # Reactions arrive by Slack name; the core may name an emoji by its character instead.
 _CHARACTERS = {"pushpin": "📌", "bookmark": "🔖", "star": "⭐", "books": "📚"}
 
@@ -109,7 +110,7 @@ class SlackBot:
         await ack()
         actor = await self._actor(context)
         to = Audience(body["channel_id"], body.get("response_url"), body.get("trigger_id"))
-        line = body.get("text", "").strip() or "help"
+        line = _ESCAPED.sub(r"\1", body.get("text", "")).strip() or "help"
         command, given = self._incomplete(actor, line)
         if command is not None and to.trigger_id:
             state = render.ModalState(command.path, to.channel_id, to.response_url)

@@ -93,7 +93,17 @@ class Interaction:
             got = self.fake.responses.get(key, [])
             return got if len(got) >= number else None
 
-        return (await self.fake.wait_for(answered))[number - 1]
+        found: list[dict[str, Any]] = await self.fake.wait_for(answered)
+        return found[number - 1]
+
+    async def answer_or_modal(self) -> dict[str, Any]:
+        def either() -> dict[str, Any] | None:
+            answers = self.fake.responses.get(self.response_key or "")
+            modals = [v for v in self.fake.views if v["trigger_id"] == self.trigger_id]
+            return next(iter(answers or modals), None)
+
+        found: dict[str, Any] = await self.fake.wait_for(either)
+        return found
 
     async def modal(self) -> dict[str, Any]:
         opened = await self.fake.wait_for(

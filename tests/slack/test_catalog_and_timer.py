@@ -1,0 +1,66 @@
+"""A command added to the core appears on Slack with no adapter edit; `copbot run` on Slack
+starts the prompt timer, which catches up on what fell due while copbot was down."""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
+
+from adapters.slack import slack_running
+from bot.app import build_catalog
+from bot.catalog import Option, OptionType
+from bot.context import Context
+from bot.core import Core
+from bot.messages import Reply
+from bot.ports import Chat
+from copbot.bootstrap import open_core
+from tests.fakes import ManualClock
+from tests.slack.conftest import ALICE, MOD, options
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.workspace import Http, Workspace, text_of
+
+
+async def test_a_new_catalog_command_works_on_slack_unchanged(
+    fake: FakeSlack, sqlite_url: str, clock: ManualClock
+) -> None:
+    catalog = build_catalog()
+
+    @catalog.command(
+        "kudos give",
+        "Thank someone",
+        Option("member", "Who to thank", OptionType.MEMBER, required=True),
+        Option("reason", "What for", required=True),
+    )
+    async def give(context: Context) -> Reply:
+        return Reply(f"{context.actor.display_name} thanks <@{context.options['member']}>!")
+
+    def open_with_kudos(chat: Chat) -> AbstractAsyncContextManager[Core]:
+        return open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog)
+
+    async with slack_running(options(fake, "http"), open_with_kudos) as running:
+        workspace = Workspace(fake, Http(f"http://127.0.0.1:{running.port}/slack/events"))
+        sent = await workspace.command(ALICE, 'kudos give <@U0MOD|mo> "the review"')
+        reply = await sent.reply()
+        assert reply["response_type"] == "in_channel"
+        assert text_of(reply) == f"Alice thanks <@{MOD}>!"
+        asked = await (await workspace.command(ALICE, "kudos give")).modal()
+        member = asked["blocks"][0]
+        assert (member["block_id"], member["element"]["type"]) == ("member", "users_select")
+
+
+async def test_the_timer_runs_and_posts_what_fell_due_while_down(
+    fake: FakeSlack, sqlite_url: str, clock: ManualClock
+) -> None:
+    async with slack_running(
+        options(fake, "http"), lambda chat: open_core(sqlite_url, chat=chat, clock=clock)
+    ) as running:
+        workspace = Workspace(fake, Http(f"http://127.0.0.1:{running.port}/slack/events"))
+        assert running.timer.scheduler.running
+        await (await workspace.command(MOD, "prompt schedule C0GENERAL monday 09:30 UTC")).reply()
+    assert fake.in_channel("C0GENERAL") == []
+    clock.advance(timedelta(hours=1))  # copbot was down at 09:30
+    async with slack_running(
+        options(fake, "http"), lambda chat: open_core(sqlite_url, chat=chat, clock=clock)
+    ):
+        posted = fake.in_channel("C0GENERAL")
+        assert len(posted) == 1 and "This week's prompt" in text_of(posted[0].args)
