@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,7 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     messages: list[Posted] = field(default_factory=list)
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    answered_at: dict[str, float] = field(default_factory=dict)  # first answer, perf_counter
     views: list[dict[str, Any]] = field(default_factory=list)  # views.open
     homes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # views.publish
     pins: dict[str, list[str]] = field(default_factory=dict)
@@ -327,6 +329,7 @@ class FakeSlack:
         if problems:
             self.violations += problems
             return web.Response(status=400, text="invalid_blocks")
+        self.answered_at.setdefault(request.match_info["key"], time.perf_counter())
         self.responses.setdefault(request.match_info["key"], []).append(body)
         await self._notify()
         return web.Response(text="ok")

@@ -31,6 +31,7 @@ class Transport(Protocol):
 class Http:
     url: str
     secret: str = SECRET
+    session: aiohttp.ClientSession | None = None  # a new one a request when None
 
     async def send(
         self,
@@ -57,11 +58,17 @@ class Http:
         }
         if retry:
             headers |= {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-        async with (
-            aiohttp.ClientSession() as session,
-            session.post(self.url, data=body.encode(), headers=headers) as answer,
-        ):
-            return answer.status, await answer.text()
+        if self.session is not None:
+            return await _post(self.session, self.url, body, headers)
+        async with aiohttp.ClientSession() as session:
+            return await _post(session, self.url, body, headers)
+
+
+async def _post(
+    session: aiohttp.ClientSession, url: str, body: str, headers: dict[str, str]
+) -> tuple[int, str]:
+    async with session.post(url, data=body.encode(), headers=headers) as answer:
+        return answer.status, await answer.text()
 
 
 @dataclass
