@@ -167,7 +167,7 @@ class SlackChat:
             _raise_unavailable(error, channel_id)
             raise
         if reply.attachments:
-            await self._upload(sent["channel"], reply.attachments, sent["ts"])
+            await self._upload(sent["channel"], reply.attachments, thread_id)
         return MessageRef(PLATFORM, sent["channel"], sent["ts"], thread_id)
 
     async def _keyed(self, channel_id: str, key: str) -> MessageRef | None:
@@ -198,11 +198,13 @@ class SlackChat:
         return MessageRef(PLATFORM, opened["channel"]["id"], "")
 
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
+        """copbot must be a member: it reads thread replies and pins there."""
         try:
             found = await self.client.conversations_info(channel=channel_id)
         except SlackApiError:
             return False
-        return not found["channel"].get("is_archived", False)
+        channel = found["channel"]
+        return bool(channel.get("is_member")) and not channel.get("is_archived")
 
     async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
         """On Slack a thread is the replies to a message: nothing to create."""
@@ -299,7 +301,7 @@ class SlackChat:
         return str(found["permalink"])
 
     async def _upload(
-        self, channel_id: str, attachments: Sequence[Attachment], thread_ts: str
+        self, channel_id: str, attachments: Sequence[Attachment], thread_ts: str | None
     ) -> None:
         await self.client.files_upload_v2(
             channel=channel_id,

@@ -92,7 +92,10 @@ class SlackBot:
         return None
 
     async def _actor(self, context: AsyncBoltContext) -> Actor:
-        team = context.team_id or context.enterprise_id or ""
+        # The workspace copbot is installed in, also for people from elsewhere in a shared
+        # channel; an org-wide install has none and goes by the payload's team.
+        installed = context.authorize_result.team_id if context.authorize_result else None
+        team = installed or context.team_id or context.enterprise_id or ""
         person = await self.chat.people.get(context.user_id or "")
         return Actor(
             CommunityKey(PLATFORM, team),

@@ -48,6 +48,7 @@ class FakeSlack:
     groups: dict[str, list[str]] = field(default_factory=dict)
     channels: set[str] = field(default_factory=lambda: {"C0GENERAL", "C0MODS", "C0RANDOM"})
     archived: set[str] = field(default_factory=set)
+    outside: set[str] = field(default_factory=set)  # channels copbot isn't a member of
     pin_limit: int = 100
     calls: list[Call] = field(default_factory=list)
     messages: list[Posted] = field(default_factory=list)
@@ -240,7 +241,14 @@ class FakeSlack:
         channel = args["channel"]
         if channel not in self.channels:
             return {"ok": False, "error": "channel_not_found"}
-        return {"ok": True, "channel": {"id": channel, "is_archived": channel in self.archived}}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "is_archived": channel in self.archived,
+                "is_member": channel not in self.outside,
+            },
+        }
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         view = _json(args["view"])

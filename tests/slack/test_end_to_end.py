@@ -116,6 +116,15 @@ async def test_channel_and_member_mentions_arrive_as_ids(workspace: Workspace) -
     assert "*Bob*" in text_of(shown)
 
 
+async def test_a_schedule_needs_copbot_in_its_channel(
+    workspace: Workspace, fake: FakeSlack
+) -> None:
+    fake.outside.add("C0RANDOM")
+    refused = await run(workspace, MOD, "prompt schedule <#C0RANDOM|random> monday 10:00 UTC")
+    assert "I can't see a channel <#C0RANDOM>" in text_of(refused)
+    assert "No schedules yet" in text_of(await run(workspace, MOD, "prompt schedules"))
+
+
 async def test_a_prompt_posts_with_its_thread_and_counts_answers_once(
     workspace: Workspace, fake: FakeSlack, clock: ManualClock
 ) -> None:
