@@ -1,10 +1,15 @@
-"""A command added to the core appears on Slack with no adapter edit; `copbot run` on Slack
-starts the prompt timer, which catches up on what fell due while copbot was down."""
+"""A command added to the core appears on Slack with no adapter edit; slow work is
+answered after the ack; running on Slack starts the prompt timer, which catches up on what
+fell due while copbot was down; `copbot slack manifest`."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+
+import pytest
 
 from adapters.slack import slack_running
 from bot.app import build_catalog
@@ -14,6 +19,7 @@ from bot.core import Core
 from bot.messages import Reply
 from bot.ports import Chat
 from copbot.bootstrap import open_core
+from copbot.cli import main
 from tests.fakes import ManualClock
 from tests.slack.conftest import ALICE, MOD, options
 from tests.slack.fake_slack import FakeSlack
@@ -64,3 +70,37 @@ async def test_the_timer_runs_and_posts_what_fell_due_while_down(
     ):
         posted = fake.in_channel("C0GENERAL")
         assert len(posted) == 1 and "This week's prompt" in text_of(posted[0].args)
+
+
+async def test_the_ack_comes_before_slow_work_finishes(
+    fake: FakeSlack, sqlite_url: str, clock: ManualClock
+) -> None:
+    catalog = build_catalog()
+    release = asyncio.Event()
+
+    @catalog.command("slow work", "Takes as long as the test says")
+    async def slow(context: Context) -> Reply:
+        await release.wait()
+        return Reply("Done at last.", ephemeral=True)
+
+    def open_with_slow(chat: Chat) -> AbstractAsyncContextManager[Core]:
+        return open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog)
+
+    async with slack_running(options(fake, "http"), open_with_slow) as running:
+        workspace = Workspace(fake, Http(f"http://127.0.0.1:{running.port}/slack/events"))
+        sent = await workspace.command(ALICE, "slow work")
+        assert (sent.status, sent.body) == (200, "")  # acknowledged while the work waits
+        assert fake.responses == {}
+        release.set()
+        assert text_of(await sent.reply()) == "Done at last."
+
+
+def test_copbot_slack_manifest_prints_the_manifest(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["slack", "manifest"]) == 0
+    socket = json.loads(capsys.readouterr().out)
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert main(["slack", "manifest", "--url", "https://cop.example.org"]) == 0
+    http = json.loads(capsys.readouterr().out)
+    assert http["settings"]["interactivity"]["request_url"] == (
+        "https://cop.example.org/slack/events"
+    )

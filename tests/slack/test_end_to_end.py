@@ -93,6 +93,17 @@ async def test_a_button_routes_back_to_the_core(workspace: Workspace) -> None:
     assert "already upvoted" in text_of(await again.reply())
 
 
+async def test_long_lists_page_in_place(workspace: Workspace) -> None:
+    for n in range(1, 8):
+        await run(workspace, ALICE, f'resource add https://example.org/{n} "Item {n}"')
+    first = await run(workspace, ALICE, "resource list sort:new")
+    assert "#7 Item 7" in text_of(first) and "#2 Item 2" not in text_of(first)
+    pressed = await workspace.press(ALICE, "Next", first["blocks"])
+    second = await pressed.reply()
+    assert second["replace_original"] is True
+    assert "#2 Item 2" in text_of(second) and "#7 Item 7" not in text_of(second)
+
+
 async def test_a_core_form_opens_as_a_modal_and_saves(workspace: Workspace) -> None:
     sent = await workspace.command(ALICE, "profile edit")
     modal = await sent.modal()
@@ -106,6 +117,8 @@ async def test_a_core_form_opens_as_a_modal_and_saves(workspace: Workspace) -> N
 async def test_moderators_are_admins_or_configured_groups(workspace: Workspace) -> None:
     refused = await run(workspace, ALICE, 'prompt add "What did you learn?"')
     assert "for moderators only" in text_of(refused)
+    no_form = await run(workspace, ALICE, "prompt add")  # no modal for what they can't run
+    assert "for moderators only" in text_of(no_form)
     assert "Queued #1" in text_of(await run(workspace, MOD, 'prompt add "What did you learn?"'))
     assert "Queued #2" in text_of(await run(workspace, CAROL, 'prompt add "What surprised you?"'))
 
