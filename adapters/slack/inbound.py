@@ -9,6 +9,7 @@ options opens a modal generated from their types instead. Buttons carry the core
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import OrderedDict
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/cop"
 REMEMBERED_EVENTS = 10_000  # event ids kept to drop Slack's retries of them
+FORM_ACK_BUDGET = 2.0  # seconds of Slack's 3 spent waiting to show a refusal in the form
 _SHORTCUT = re.compile(r"^msg:")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _ESCAPED = re.compile(r"<[#@]([A-Z0-9]+)(?:\|[^>]*)?>")  # `/cop` with should_escape: ids
@@ -137,22 +139,43 @@ class SlackBot:
     async def _on_command_modal(
         self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
-        await ack()
         actor = await self._actor(context)
         state = render.ModalState.decode(body["view"]["private_metadata"])
         given = {k: v for k, v in render.submitted(body["view"]).items() if v is not None}
-        reply = await self.core.invoke(Invocation(actor, state.channel_id, state.target, given))
-        to = Audience(state.channel_id, state.response_url, body.get("trigger_id"))
-        await self._answer(actor, reply, to)
+        work = self.core.invoke(Invocation(actor, state.channel_id, state.target, given))
+        await self._submitted(ack, body, actor, state, work)
 
     async def _on_form(self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        await ack()
         actor = await self._actor(context)
         state = render.ModalState.decode(body["view"]["private_metadata"])
         values = {k: v or "" for k, v in render.submitted(body["view"]).items()}
-        action = Action(actor, state.channel_id, state.target, state.value, values)
+        work = self.core.act(Action(actor, state.channel_id, state.target, state.value, values))
+        await self._submitted(ack, body, actor, state, work)
+
+    async def _submitted(
+        self,
+        ack: Ack,
+        body: dict[str, Any],
+        actor: Actor,
+        state: render.ModalState,
+        work: Awaitable[Reply],
+    ) -> None:
+        """A refused submission keeps the modal open with the reason under the field it
+        names, when the core answers within `FORM_ACK_BUDGET`; otherwise the modal closes
+        and the answer follows."""
+        answer = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({answer}, timeout=FORM_ACK_BUDGET)
+        errors = (
+            render.form_errors(body["view"], answer.result().text)
+            if answer in done and answer.result().error
+            else {}
+        )
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
         to = Audience(state.channel_id, state.response_url, body.get("trigger_id"))
-        await self._answer(actor, await self.core.act(action), to)
+        await self._answer(actor, await answer, to)
 
     async def _on_button(
         self,

@@ -34,12 +34,14 @@ PLACEHOLDER = 150
 OPTION_TEXT = 75
 OPTION_VALUE = 150
 OPTIONS_PER_SELECT = 100
+ERROR_TEXT = 2000
 
 BUTTON_ACTION = re.compile(r"^cop:\d+$")
 COMMAND_MODAL = "cop.command"  # a command's missing options
 FORM_MODAL = "cop.form"  # a core `Form`
 INPUT = "value"  # every input element's action id; its block id names the option or field
 YES, NO = "yes", "no"
+_NAMED = re.compile(r"^`([a-z][a-z0-9-]*)`")
 
 # Slack reads <...> as links and mentions (<!channel> pings everyone): user text can't
 # make them; the core's own channel and user mentions stay.
@@ -295,6 +297,15 @@ def _choice(label: str, value: str) -> Block:
 def choices(found: Iterable[tuple[str, str]]) -> list[Block]:
     """Options for an external select (autocomplete), as (label, value) pairs."""
     return [_choice(label, value) for label, value in found][:OPTIONS_PER_SELECT]
+
+
+def form_errors(view: Mapping[str, Any], message: str) -> dict[str, str]:
+    """A refusal under the input it names (the core's messages begin with "`name`: ..."),
+    else under the first input."""
+    inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+    named = _NAMED.match(message)
+    where = named.group(1) if named and named.group(1) in inputs else next(iter(inputs), None)
+    return {where: clip(message, ERROR_TEXT)} if where else {}
 
 
 def submitted(view: Mapping[str, Any]) -> dict[str, str | None]:

@@ -114,6 +114,20 @@ async def test_a_core_form_opens_as_a_modal_and_saves(workspace: Workspace) -> N
     assert "Likes gardens" in shown and "*Teaches*\ngo" in shown
 
 
+async def test_a_refused_form_stays_open_with_the_reason_under_its_field(
+    workspace: Workspace, fake: FakeSlack
+) -> None:
+    sent = await workspace.command(ALICE, "profile edit")
+    modal = await sent.modal()
+    refused = await workspace.submit(ALICE, modal, timezone="Mars/Olympus", bio="Changed")
+    answer = json.loads(refused.body)
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == ["timezone"]
+    assert "Mars/Olympus" in answer["errors"]["timezone"]
+    assert fake.responses == {}  # no answer beside the form's own
+    assert "Changed" not in text_of(await run(workspace, ALICE, "profile show"))
+
+
 async def test_moderators_are_admins_or_configured_groups(workspace: Workspace) -> None:
     refused = await run(workspace, ALICE, 'prompt add "What did you learn?"')
     assert "for moderators only" in text_of(refused)

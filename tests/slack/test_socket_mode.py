@@ -41,3 +41,10 @@ async def test_events_are_acked_and_a_retried_envelope_is_handled_once(
     await socket_workspace.event(opened, event_id="Ev0HOME2")
     homes = await fake.wait_for(lambda: len(fake.homes[ALICE]) >= 2 and fake.homes[ALICE])
     assert len(homes) == 2  # the first and the new event; the retry did nothing
+
+
+async def test_a_refused_form_answers_in_the_ack_payload(socket_workspace: Workspace) -> None:
+    modal = await (await socket_workspace.command(ALICE, "profile edit")).modal()
+    refused = await socket_workspace.submit(ALICE, modal, timezone="Nowhere/Land")
+    answer = json.loads(refused.body)
+    assert answer["response_action"] == "errors" and "timezone" in answer["errors"]
