@@ -16,7 +16,8 @@ whole run (--no-round turns it off). To measure the real round, replace the body
 `matching_rounds` with a call to it.
 
 Run from the repository root: `.venv/bin/python -m bench.slack_e2e [--commands 2000]
-[--members 200] [--rate 50] [--database URL] [--no-round]`. Exits 1 when a target is missed.
+[--members 200] [--rate 50] [--database URL] [--no-round] [--switch-interval S]`. Exits 1
+when a target is missed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import logging
 import multiprocessing
 import random
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -56,9 +58,16 @@ CHANNEL = "C0GENERAL"
 
 
 def serve_copbot(
-    api_url: str, database_url: str, ports: Any, stop: ProcessEvent, with_round: bool
+    api_url: str,
+    database_url: str,
+    ports: Any,
+    stop: ProcessEvent,
+    with_round: bool,
+    switch_interval: float | None,
 ) -> None:
     logging.basicConfig(level=logging.WARNING)
+    if switch_interval is not None:
+        sys.setswitchinterval(switch_interval)
     asyncio.run(_serve(api_url, database_url, ports, stop, with_round))
 
 
@@ -168,6 +177,12 @@ async def main() -> int:
     parser.add_argument("--rate", type=float, default=50.0, help="commands a second")
     parser.add_argument("--database", help="default: a new SQLite file")
     parser.add_argument("--no-round", action="store_true", help="no matching round alongside")
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        help="copbot's sys.setswitchinterval (default 0.005 s): how long the event loop may "
+        "wait for the GIL while the round's thread holds it",
+    )
     args = parser.parse_args()
     console = Console()
     rng = random.Random(1)
@@ -184,7 +199,14 @@ async def main() -> int:
         ports, stop = spawn.Queue(), spawn.Event()
         copbot = spawn.Process(
             target=serve_copbot,
-            args=(fake.api_url, database, ports, stop, not args.no_round),
+            args=(
+                fake.api_url,
+                database,
+                ports,
+                stop,
+                not args.no_round,
+                args.switch_interval,
+            ),
         )
         copbot.start()
         try:
@@ -214,6 +236,8 @@ def report(console: Console, args: argparse.Namespace, sent: list[Sent], fake: F
     replies = [(fake.answered_at[s.key] - s.at) * 1000 for s in sent if s.key in fake.answered_at]
     failed = sum(s.status != 200 for s in sent)
     round_note = "a stand-in matching round alongside" if not args.no_round else "no round"
+    if args.switch_interval is not None:
+        round_note += f", switch interval {args.switch_interval:g} s"
     table = Table(
         title=f"{len(sent)} signed /cop commands, {args.members} members, "
         f"{args.rate:g}/s, {round_note}"

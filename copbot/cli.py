@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -87,7 +88,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     if "slack" in settings.platforms():
-        asyncio.run(_slack(settings))
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server stops
+            asyncio.run(_slack(settings))
         return 0
     return _console(args, settings)
 

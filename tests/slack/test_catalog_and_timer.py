@@ -8,10 +8,11 @@ import asyncio
 import json
 from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
-from adapters.slack import slack_running
+from adapters.slack import SlackOptions, slack_running
 from bot.app import build_catalog
 from bot.catalog import Option, OptionType
 from bot.context import Context
@@ -104,3 +105,23 @@ def test_copbot_slack_manifest_prints_the_manifest(capsys: pytest.CaptureFixture
     assert http["settings"]["interactivity"]["request_url"] == (
         "https://cop.example.org/slack/events"
     )
+
+
+def test_copbot_run_starts_slack_when_its_tokens_are_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[SlackOptions] = []
+
+    async def record(options: SlackOptions, open_core: object) -> None:
+        started.append(options)
+
+    monkeypatch.setattr("copbot.cli.run_slack", record)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text('[slack]\nmoderators = ["S0MENTORS"]\n')
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert main(["run"]) == 0
+    assert [(o.mode, o.bot_token, o.app_token, o.moderators) for o in started] == [
+        ("socket", "xoxb-1", "xapp-1", ("S0MENTORS",))
+    ]
