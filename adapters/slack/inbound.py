@@ -25,6 +25,7 @@ from bot.catalog import Command
 from bot.commandline import split_command_line
 from bot.core import Core, may_run
 from bot.errors import UserError
+from bot.library import DEFAULT_PIN_EMOJI
 from bot.messages import Action, Actor, CommunityKey, Invocation, MessageRef, Reply
 from bot.resources import ChatMessage
 
@@ -36,8 +37,9 @@ FORM_ACK_BUDGET = 2.0  # seconds of Slack's 3 spent waiting to show a refusal in
 _SHORTCUT = re.compile(r"^msg:")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _ESCAPED = re.compile(r"<[#@]([A-Z0-9]+)(?:\|[^>]*)?>")  # `/cop` with should_escape: ids
-# Reactions arrive by Slack name; the core may name an emoji by its character instead.
-_CHARACTERS = {"pushpin": "📌", "bookmark": "🔖", "star": "⭐", "books": "📚"}
+# Reactions arrive by Slack name (`:pushpin:`, as `/cop` text names emoji too); the core's
+# default pin emoji is a character.
+_CHARACTERS = {"pushpin": DEFAULT_PIN_EMOJI}
 
 Ack = Callable[..., Awaitable[None]]
 

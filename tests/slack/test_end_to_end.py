@@ -243,6 +243,7 @@ async def test_the_pin_emoji_saves_a_message_when_enabled(
         "event_ts": "1700000100.000000",
     }
     await workspace.event(reaction)
+    await fake.wait_for(lambda: fake.called("chat.getPermalink"))  # read, and let be
     enabled = await run(workspace, MOD, "resource pin-emoji enabled:yes")
     assert "Reacting with 📌" in text_of(enabled)
     assert fake.in_channel(GENERAL)[-1].ts == ts  # the first reaction saved nothing
@@ -250,6 +251,13 @@ async def test_the_pin_emoji_saves_a_message_when_enabled(
     saved = await fake.wait_for(lambda: fake.in_channel(GENERAL)[-1].ts != ts and fake.messages)
     assert "Alice saved #1" in text_of(saved[-1].args)
     assert "Keep this one" in text_of(saved[-1].args)
+    await run(workspace, MOD, "resource pin-emoji yes :bookmark:")  # as Slack sends 🔖
+    other = fake.say(GENERAL, BOB, "And this one")
+    await workspace.event(
+        reaction | {"reaction": "bookmark", "item": {**reaction["item"], "ts": other}}
+    )
+    again = await fake.wait_for(lambda: "#2" in text_of(fake.messages[-1].args) and fake.messages)
+    assert "And this one" in text_of(again[-1].args)
 
 
 async def test_forged_or_stale_requests_get_401_and_change_nothing(
