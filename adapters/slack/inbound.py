@@ -224,9 +224,8 @@ class SlackBot:
         name = self._shortcuts.get(body.get("callback_id", ""), body.get("callback_id", ""))
         channel = body["channel"]["id"]
         said = body["message"]
-        message = await self._chat_message(
-            channel, said["ts"], said.get("user", ""), said.get("text", "")
-        )
+        author = said.get("user") or said.get("bot_id", "")
+        message = await self._chat_message(channel, said["ts"], author, said.get("text", ""))
         reply = await self.core.message_action(actor, channel, name, message)
         await self._answer(actor, reply, Audience(channel, body.get("response_url")))
 
