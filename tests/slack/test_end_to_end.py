@@ -234,7 +234,7 @@ async def test_the_pin_emoji_saves_a_message_when_enabled(
     workspace: Workspace, fake: FakeSlack
 ) -> None:
     ts = fake.say(GENERAL, BOB, "Keep this one")
-    reaction = {
+    reaction: dict[str, Any] = {
         "type": "reaction_added",
         "user": ALICE,
         "reaction": "pushpin",
