@@ -47,6 +47,12 @@ async def test_every_command_answers_or_asks_for_its_options(
             assert await sent.answer_or_modal(), command.path
 
 
+async def test_help_names_commands_as_slack_runs_them(workspace: Workspace) -> None:
+    shown = text_of(await run(workspace, ALICE, ""))  # a bare /cop is /cop help
+    assert "`/cop profile set` Set what you teach" in shown
+    assert "`/cop prompt add`" not in shown  # moderators' commands, for moderators
+
+
 async def test_a_command_replies_ephemerally_and_prefills_the_timezone(
     workspace: Workspace,
 ) -> None:
