@@ -26,6 +26,7 @@ AutocompleteSource = Callable[["Context", str], Awaitable[list["Choice"]]]
 MessageHandler = Callable[["Context", "ChatMessage"], Awaitable[Reply]]
 ReactionHandler = Callable[["Context", str, "ChatMessage"], Awaitable[Reply | None]]
 ThreadReplyHandler = Callable[["Context", "MessageRef"], Awaitable[None]]
+HomeSection = Callable[["Context"], Awaitable[Reply | None]]
 Exporter = Callable[["Context", "Member"], Awaitable[object]]
 Eraser = Callable[["Context", "Member"], Awaitable[None]]
 
@@ -128,6 +129,7 @@ class Catalog:
         self.message_actions: dict[str, MessageHandler] = {}
         self.reaction_handlers: list[ReactionHandler] = []
         self.thread_reply_handlers: list[ThreadReplyHandler] = []
+        self.home_sections: list[HomeSection] = []
         self.personal_data: list[PersonalData] = []
 
     def add(self, command: Command) -> None:
@@ -194,6 +196,12 @@ class Catalog:
         copbot never needs message content)."""
         self.thread_reply_handlers.append(handler)
         return handler
+
+    def home_section(self, section: HomeSection) -> HomeSection:
+        """What a member sees of this capability at a glance (Slack's App Home), in the
+        order capabilities register; None shows nothing."""
+        self.home_sections.append(section)
+        return section
 
     def source(self, name: str) -> Callable[[AutocompleteSource], AutocompleteSource]:
         def register(source: AutocompleteSource) -> AutocompleteSource:

@@ -23,7 +23,7 @@ from bot.ports import Chat, Clock, Store
 from bot.resources import ChatMessage
 
 log = logging.getLogger(__name__)
-T = TypeVar("T", Reply, Reply | None)
+T = TypeVar("T", Reply, Reply | None, list[Reply])
 
 FAILED = (
     "Something went wrong on my side and nothing was changed. "
@@ -95,6 +95,19 @@ class Core:
             await self._run(notify, actor, message.channel_id)
         except Exception:  # nobody to tell: a thread reply gets no answer
             log.exception("counting a thread reply by %s failed", actor.user_id)
+
+    async def home(self, actor: Actor) -> list[Reply]:
+        """Each capability's home section for this member (`Catalog.home_section`)."""
+
+        async def sections(context: Context) -> list[Reply]:
+            shown = [await section(context) for section in self.catalog.home_sections]
+            return [reply for reply in shown if reply is not None]
+
+        try:
+            return await self._run(sections, actor, "")
+        except Exception:  # a home that can't be read says so instead of failing the tab
+            log.exception("the home of %s in %s failed", actor.user_id, actor.community)
+            return [Reply(FAILED, error=True)]
 
     async def autocomplete(
         self,

@@ -271,6 +271,14 @@ def register(catalog: Catalog) -> None:
         await context.uow.settings.put(PIN_EMOJI_SETTING, emoji)
         return Reply(f"Reacting with {emoji} now saves a message to the library.", ephemeral=True)
 
+    @catalog.home_section
+    async def newest(context: Context) -> Reply | None:
+        found = await context.uow.resources.browse(None, top=False, limit=PAGE, offset=0)
+        if not found:
+            return None
+        cards = tuple(Card(title=f"#{r.id} {r.title}", link=r.url) for r in found)
+        return Reply("Newest in the library:", cards=cards)
+
     async def export_personal(context: Context, member: Member) -> dict[str, object]:
         saved = await context.uow.resources.saved_by(member.id)
         return {

@@ -35,6 +35,8 @@ from bot.mentoring_model import (
 from bot.messages import (
     Button,
     ButtonStyle,
+    Card,
+    CardField,
     CommunityKey,
     Form,
     FormField,
@@ -482,6 +484,50 @@ def register(catalog: Catalog) -> None:
             f"{len(waiting)} request{'s' if len(waiting) != 1 else ''} on the waitlist.",
             ephemeral=True,
         )
+
+    @catalog.home_section
+    async def at_a_glance(context: Context) -> Reply | None:
+        """Active matches, one's open requests, and requests waiting for one's answer."""
+        member = await context.member()
+        mentoring = context.uow.mentoring
+        active = await mentoring.matches(member.id, active=True)
+        mine = await mentoring.requests(OPEN, mentee_id=member.id)
+        asking = await mentoring.requests([RequestStatus.ASKING], mentor_id=member.id)
+        if not (active or mine or asking):
+            return None
+        people = await context.uow.members.by_ids(
+            [m.mentee_id if m.mentor_id == member.id else m.mentor_id for m in active]
+            + [r.mentee_id for r in asking]
+        )
+        fields = (
+            [
+                CardField(
+                    f"Match #{m.id}: {m.topic}",
+                    f"mentoring {_name(people, m.mentee_id)}"
+                    if m.mentor_id == member.id
+                    else f"mentored by {_name(people, m.mentor_id)}",
+                )
+                for m in active[:8]
+            ]
+            + [
+                CardField(
+                    f"Your request #{r.id}: {r.topic}",
+                    "a mentor is deciding"
+                    if r.status is RequestStatus.ASKING
+                    else "on the waitlist",
+                )
+                for r in mine[:8]
+            ]
+            + [
+                CardField(
+                    f"Asked of you: #{r.id} {r.topic}",
+                    f"{_name(people, r.mentee_id)}, answer by {_when(r.deadline, member)}",
+                )
+                for r in asking[:8]
+            ]
+        )
+        buttons = _answer_buttons(asking[0].id) if asking else ()
+        return Reply(cards=(Card("Mentoring", fields=tuple(fields)),), buttons=buttons)
 
     _register_rounds(catalog)
 

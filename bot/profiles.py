@@ -167,6 +167,14 @@ def register(catalog: Catalog) -> None:
     async def open_profile_form(context: Context) -> Reply:
         return await edit_profile(context)
 
+    @catalog.home_section
+    async def own_profile(context: Context) -> Reply:
+        member = await context.member()
+        edit = (Button("Edit profile", "profile.edit"),)
+        if not member.has_profile:
+            return Reply("Your profile is empty: fill it in to be matched.", buttons=edit)
+        return Reply(cards=(profile_card(member, context),), buttons=edit)
+
     async def export_profile(context: Context, member: Member) -> dict[str, Any]:
         return {
             "user_id": member.user_id,

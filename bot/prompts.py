@@ -318,6 +318,27 @@ def register(catalog: Catalog) -> None:
         ]
         return Reply("Prompt participation:\n" + "\n".join(lines), ephemeral=True)
 
+    @catalog.home_section
+    async def current_prompt(context: Context) -> Reply | None:
+        posted = [
+            found
+            for schedule in await context.uow.prompts.schedules()
+            if (found := await context.uow.prompts.last_posted(schedule.id, context.now))
+        ]
+        if not posted:
+            return None
+        latest = max(posted, key=lambda o: o.due_at)
+        where = f"<#{latest.message.channel_id}>" if latest.message else "its channel"
+        return Reply(
+            cards=(
+                Card(
+                    title="This week's prompt",
+                    body=latest.text,
+                    footer=f"Posted {latest.due_at:%d %b}: answer in its thread in {where}.",
+                ),
+            )
+        )
+
     @catalog.reply_in_thread
     async def count_answer(context: Context, thread: MessageRef) -> None:
         if thread.thread_id is None:

@@ -9,7 +9,6 @@ process may run its own timer.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
 
@@ -17,7 +16,6 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.matching import start_worker, stop_worker
 from bot.mentoring import MentorRunner
 from bot.prompts import GRACE, PromptRunner
 
@@ -41,7 +39,6 @@ class Timer:
 
     async def start(self) -> None:
         """Catch up on what fell due while copbot was down, then wake at each due time."""
-        await asyncio.to_thread(start_worker)  # matching rounds' solver, while we're small
         await self.fire()
         await self.sync()
         await self.mentoring.run_due()
@@ -81,4 +78,3 @@ class Timer:
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        stop_worker()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,14 +17,19 @@ from rich.logging import RichHandler
 
 from adapters.console.chat import ConsoleChat, ConsoleClock
 from adapters.console.session import ConsoleCommunity, ConsoleSession
+from adapters.slack import SlackOptions, run_slack
+from adapters.slack.manifest import manifest
+from adapters.slack.run import UtcClock
+from bot.app import build_catalog
 from bot.catalog import Catalog
+from bot.matching import start_worker, stop_worker
 from bot.timer import Timer
 from copbot.bootstrap import open_core
 from copbot.config import ConfigError, Settings, load_settings
 from storage.database import open_database
 from storage.migrate import migrate
 
-ADAPTERS_NOT_BUILT = {"discord", "slack"}
+ADAPTERS_NOT_BUILT = {"discord"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +72,10 @@ def _parser() -> argparse.ArgumentParser:
         "check-config", help="validate the config and say what's wrong"
     ).set_defaults(run=_check_config)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    slack = commands.add_parser("slack", help="Slack set-up").add_subparsers(title="slack")
+    printer = slack.add_parser("manifest", help="print the Slack app manifest to paste")
+    printer.add_argument("--url", help="HTTP mode: the public https URL Slack reaches copbot at")
+    printer.set_defaults(run=_slack_manifest)
     return parser
 
 
@@ -77,7 +88,47 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             highlight=False,
         )
         return 2
+    if "slack" in settings.platforms():
+        with _solver_process(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops it
+            asyncio.run(_slack(settings))
+        return 0
     return _console(args, settings)
+
+
+@contextlib.contextmanager
+def _solver_process() -> Iterator[None]:
+    """Matching rounds' solver process, started while copbot is small: starting it later
+    from a large process would pause the event loop while the memory map is copied."""
+    start_worker()
+    try:
+        yield
+    finally:
+        stop_worker()
+
+
+async def _slack(settings: Settings) -> None:
+    slack = settings.slack
+    assert slack.bot_token is not None
+    options = SlackOptions(
+        bot_token=slack.bot_token.get_secret_value(),
+        mode=slack.mode,
+        app_token=slack.app_token.get_secret_value() if slack.app_token else None,
+        signing_secret=slack.signing_secret.get_secret_value() if slack.signing_secret else "",
+        host=slack.host,
+        port=slack.port,
+        moderators=slack.moderators,
+        grace=timedelta(hours=settings.prompts.grace_hours),
+    )
+    clock = UtcClock()
+    await run_slack(options, lambda chat: open_core(settings.database.url, chat=chat, clock=clock))
+
+
+def _slack_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    http = args.url is not None or settings.slack.mode == "http"
+    url = args.url or ("https://copbot.example.org" if http else None)
+    found = manifest(build_catalog(), socket_mode=not http, public_url=url)
+    print(json.dumps(found, indent=2, ensure_ascii=False))  # the output is the manifest
+    return 0
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
@@ -89,7 +140,8 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         asyncio.run(run_script(lines, settings, print, echo=True))
         return 0
-    asyncio.run(_repl(settings))
+    with _solver_process():
+        asyncio.run(_repl(settings))
     return 0
 
 

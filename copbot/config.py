@@ -67,6 +67,11 @@ class SlackSettings(_Section):
     app_token: SecretStr | None = None
     signing_secret: SecretStr | None = None
     mode: Literal["socket", "http"] = "socket"
+    host: str = "0.0.0.0"  # HTTP mode: where to listen for Slack
+    port: int = Field(default=3000, ge=1, le=65535)
+    moderators: tuple[str, ...] = Field(
+        default=(), description="user ids (U...) and user-group ids (S...), besides admins"
+    )
 
     @field_validator("bot_token")
     @classmethod

@@ -297,3 +297,27 @@ async def test_privacy_export_and_erase_cover_mentoring(talk: Talk, chat: FakeCh
     await talk.press("bob", "Erase my data")
     assert "python: 2 mentors" in (await talk("mod", "/mentor topics")).text
     assert "mentored by Former member" in (await talk("alice", "/mentor matches")).text
+
+
+async def test_home_shows_matches_requests_and_asks(core: Core, talk: Talk, chat: FakeChat) -> None:
+    await community(talk)
+    assert not any(
+        r.cards and r.cards[0].title == "Mentoring" for r in await core.home(talk.actor("alice"))
+    )
+    await talk("alice", "/mentor request topic:python")
+    [alice_home] = [
+        r
+        for r in await core.home(talk.actor("alice"))
+        if r.cards and r.cards[0].title == "Mentoring"
+    ]
+    assert alice_home.cards[0].fields[0].value == "a mentor is deciding"
+    [bob_home] = [
+        r for r in await core.home(talk.actor("bob")) if r.cards and r.cards[0].title == "Mentoring"
+    ]
+    assert bob_home.cards[0].fields[0].name == "Asked of you: #1 python"
+    accepted = await talk.press("bob", "Accept", on=bob_home)
+    assert "matched" in accepted.text
+    [bob_home] = [
+        r for r in await core.home(talk.actor("bob")) if r.cards and r.cards[0].title == "Mentoring"
+    ]
+    assert bob_home.cards[0].fields[0].value == "mentoring Alice" and not bob_home.buttons

@@ -1,0 +1,275 @@
+"""Slack in: bolt listeners that acknowledge first, then turn the payload into a core call
+and send its reply back. Every command, button, form and message action comes from the
+catalog; nothing here knows one command from another.
+
+`/cop <line>` is read by the core's command-line grammar; a command missing required
+options opens a modal generated from their types instead. Buttons carry the core's
+`action_id:value`; modals carry a `render.ModalState`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
+
+from adapters.slack import render
+from adapters.slack.chat import PLATFORM, Audience, SlackChat
+from bot.catalog import Command
+from bot.commandline import split_command_line
+from bot.core import Core, may_run
+from bot.errors import UserError
+from bot.library import DEFAULT_PIN_EMOJI
+from bot.messages import Action, Actor, CommunityKey, Invocation, MessageRef, Reply
+from bot.resources import ChatMessage
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/cop"
+REMEMBERED_EVENTS = 10_000  # event ids kept to drop Slack's retries of them
+FORM_ACK_BUDGET = 2.0  # seconds of Slack's 3 spent waiting to show a refusal in the form
+_SHORTCUT = re.compile(r"^msg:")
+_SLUG = re.compile(r"[^a-z0-9]+")
+_ESCAPED = re.compile(r"<[#@]([A-Z0-9]+)(?:\|[^>]*)?>")  # `/cop` with should_escape: ids
+# Reactions arrive by Slack name (`:pushpin:`, as `/cop` text names emoji too); the core's
+# default pin emoji is a character.
+_CHARACTERS = {"pushpin": DEFAULT_PIN_EMOJI}
+
+Ack = Callable[..., Awaitable[None]]
+
+
+def shortcut_id(name: str) -> str:
+    """The callback id of a catalog message action's message shortcut."""
+    return "msg:" + _SLUG.sub("-", name.casefold()).strip("-")
+
+
+class SlackBot:
+    """The bolt app and its listeners for one core."""
+
+    def __init__(
+        self, *, core: Core, chat: SlackChat, signing_secret: str, socket_mode: bool
+    ) -> None:
+        self.core = core
+        self.chat = chat
+        self._seen_events: OrderedDict[str, None] = OrderedDict()
+        self._home_viewers: set[tuple[str, str]] = set()
+        self._shortcuts = {shortcut_id(n): n for n in core.catalog.message_actions}
+        self.app = AsyncApp(
+            client=chat.client,
+            signing_secret=signing_secret,
+            request_verification_enabled=not socket_mode,
+            name="copbot",
+        )
+        app = self.app
+        app.middleware(self._drop_retried_events)
+        app.command(COMMAND)(self._on_command)
+        app.action(render.BUTTON_ACTION)(self._on_button)
+        app.view(render.COMMAND_MODAL)(self._on_command_modal)
+        app.view(render.FORM_MODAL)(self._on_form)
+        app.options(render.INPUT)(self._on_autocomplete)
+        app.shortcut(_SHORTCUT)(self._on_message_shortcut)
+        app.event("app_home_opened")(self._on_home_opened)
+        app.event("reaction_added")(self._on_reaction)
+        app.event("message")(self._on_message)
+
+    async def _drop_retried_events(
+        self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse | None:
+        """Slack resends an event it thinks was missed (X-Slack-Retry-Num); handle each
+        event id once. Runs after bolt has checked the signature, so a forged retry can't
+        hide a real event."""
+        event_id = body.get("event_id")
+        if body.get("type") == "event_callback" and isinstance(event_id, str):
+            if event_id in self._seen_events:
+                log.info("dropping a retry of event %s", event_id)
+                return BoltResponse(status=200, body="")
+            self._seen_events[event_id] = None
+            if len(self._seen_events) > REMEMBERED_EVENTS:
+                self._seen_events.popitem(last=False)
+        await next()
+        return None
+
+    async def _actor(self, context: AsyncBoltContext) -> Actor:
+        # The workspace copbot is installed in, also for people from elsewhere in a shared
+        # channel; an org-wide install has none and goes by the payload's team.
+        installed = context.authorize_result.team_id if context.authorize_result else None
+        team = installed or context.team_id or context.enterprise_id or ""
+        person = await self.chat.people.get(context.user_id or "")
+        return Actor(
+            CommunityKey(PLATFORM, team),
+            person.user_id,
+            person.display_name,
+            is_moderator=await self.chat.people.moderates(person),
+        )
+
+    async def _answer(self, actor: Actor, reply: Reply, to: Audience) -> None:
+        await self.chat.reply_to(actor, reply, to)
+        if not reply.error and (actor.community.id, actor.user_id) in self._home_viewers:
+            await self.publish_home(actor)
+
+    async def _on_command(self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        actor = await self._actor(context)
+        to = Audience(body["channel_id"], body.get("response_url"), body.get("trigger_id"))
+        line = _ESCAPED.sub(r"\1", body.get("text", "")).strip() or "help"
+        command, given = self._incomplete(actor, line)
+        if command is not None and to.trigger_id:
+            state = render.ModalState(command.path, to.channel_id, to.response_url)
+            await self.chat.open_modal(to.trigger_id, render.command_modal(command, given, state))
+            return
+        await self._answer(actor, await self.core.invoke_text(actor, to.channel_id, line), to)
+
+    def _incomplete(self, actor: Actor, line: str) -> tuple[Command | None, dict[str, str]]:
+        """The command, if the line names one this member may run but leaves out some of its
+        required options; a line the grammar can't read goes to the core to be explained."""
+        try:
+            path, given = split_command_line(self.core.catalog, line)
+        except UserError:
+            return None, {}
+        command = self.core.catalog.get(path)
+        if command is None or not may_run(actor, command) or set(given) - _names(command):
+            return None, {}
+        missing = [o for o in command.options if o.required and not given.get(o.name)]
+        return (command if missing else None), given
+
+    async def _on_command_modal(
+        self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        actor = await self._actor(context)
+        state = render.ModalState.decode(body["view"]["private_metadata"])
+        given = {k: v for k, v in render.submitted(body["view"]).items() if v is not None}
+        work = self.core.invoke(Invocation(actor, state.channel_id, state.target, given))
+        await self._submitted(ack, body, actor, state, work)
+
+    async def _on_form(self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        actor = await self._actor(context)
+        state = render.ModalState.decode(body["view"]["private_metadata"])
+        values = {k: v or "" for k, v in render.submitted(body["view"]).items()}
+        work = self.core.act(Action(actor, state.channel_id, state.target, state.value, values))
+        await self._submitted(ack, body, actor, state, work)
+
+    async def _submitted(
+        self,
+        ack: Ack,
+        body: dict[str, Any],
+        actor: Actor,
+        state: render.ModalState,
+        work: Awaitable[Reply],
+    ) -> None:
+        """A refused submission keeps the modal open with the reason under the field it
+        names, when the core answers within `FORM_ACK_BUDGET`; otherwise the modal closes
+        and the answer follows."""
+        answer = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait({answer}, timeout=FORM_ACK_BUDGET)
+        errors = (
+            render.form_errors(body["view"], answer.result().text)
+            if answer in done and answer.result().error
+            else {}
+        )
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        to = Audience(state.channel_id, state.response_url, body.get("trigger_id"))
+        await self._answer(actor, await answer, to)
+
+    async def _on_button(
+        self,
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: AsyncBoltContext,
+    ) -> None:
+        await ack()
+        actor = await self._actor(context)
+        action_id, value = render.button_target(action.get("value", ""))
+        container = body.get("container", {})
+        channel = (body.get("channel") or {}).get("id", "")
+        message = (
+            MessageRef(PLATFORM, channel, container["message_ts"])
+            if container.get("message_ts")
+            else None
+        )
+        reply = await self.core.act(Action(actor, channel, action_id, value, message=message))
+        to = Audience(
+            channel,
+            body.get("response_url"),
+            body.get("trigger_id"),
+            replace_original=bool(container.get("is_ephemeral")),
+        )
+        await self._answer(actor, reply, to)
+
+    async def _on_autocomplete(
+        self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        """Suggestions for an external select in a command modal."""
+        state = render.ModalState.decode(body["view"]["private_metadata"])
+        actor = await self._actor(context)
+        found = await self.core.autocomplete(
+            actor, state.target, body.get("block_id", ""), body.get("value", "")
+        )
+        await ack(options=render.choices((c.name, c.value) for c in found))
+
+    async def _on_message_shortcut(
+        self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext
+    ) -> None:
+        await ack()
+        actor = await self._actor(context)
+        name = self._shortcuts.get(body.get("callback_id", ""), body.get("callback_id", ""))
+        channel = body["channel"]["id"]
+        said = body["message"]
+        author = said.get("user") or said.get("bot_id", "")
+        message = await self._chat_message(channel, said["ts"], author, said.get("text", ""))
+        reply = await self.core.message_action(actor, channel, name, message)
+        await self._answer(actor, reply, Audience(channel, body.get("response_url")))
+
+    async def _chat_message(self, channel: str, ts: str, author: str, text: str) -> ChatMessage:
+        link = await self.chat.permalink(channel, ts)
+        name = (await self.chat.people.get(author)).display_name if author else "someone"
+        return ChatMessage(MessageRef(PLATFORM, channel, ts), link, author, name, text)
+
+    async def _on_home_opened(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        if event.get("tab") != "home":
+            return
+        actor = await self._actor(context)
+        self._home_viewers.add((actor.community.id, actor.user_id))
+        await self.publish_home(actor)
+
+    async def publish_home(self, actor: Actor) -> None:
+        await self.chat.publish_home(actor.user_id, await self.core.home(actor))
+
+    async def _on_reaction(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        item = event.get("item", {})
+        if item.get("type") != "message":
+            return
+        actor = await self._actor(context)
+        channel, ts = item["channel"], item["ts"]
+        text = await self.chat.message_text(channel, ts)
+        message = await self._chat_message(channel, ts, event.get("item_user", ""), text)
+        name = event.get("reaction", "")
+        reply = await self.core.react(actor, channel, f":{name}:", message)
+        if reply is None and name in _CHARACTERS:
+            reply = await self.core.react(actor, channel, _CHARACTERS[name], message)
+        if reply is not None:
+            await self._answer(actor, reply, Audience(channel))
+
+    async def _on_message(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Counts replies in threads (prompt answers): who and where, never the text."""
+        thread, ts = event.get("thread_ts"), event.get("ts")
+        if event.get("subtype") not in (None, "thread_broadcast") or event.get("bot_id"):
+            return
+        if thread is None or thread == ts or not ts:
+            return
+        actor = await self._actor(context)
+        where = MessageRef(PLATFORM, event["channel"], ts, thread)
+        await self.core.member_posted(actor, where)
+
+
+def _names(command: Command) -> set[str]:
+    return {o.name for o in command.options}

@@ -1,0 +1,111 @@
+"""Running copbot on Slack: the Web API client, the core, the bolt app and the timer,
+connected by Socket Mode (the default: no public URL) or served over HTTP (several
+processes behind a load balancer, one PostgreSQL database)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from aiohttp import ClientSession, web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+from adapters.slack.chat import SLACK_API, People, SlackChat, web_client
+from adapters.slack.inbound import SlackBot
+from bot.core import Core
+from bot.mentoring import MentorRunner
+from bot.ports import Chat
+from bot.prompts import GRACE, PromptRunner
+from bot.timer import Timer
+
+EVENTS_PATH = "/slack/events"
+
+
+@dataclass(frozen=True)
+class SlackOptions:
+    bot_token: str
+    mode: Literal["socket", "http"] = "socket"
+    app_token: str | None = None
+    signing_secret: str = ""
+    host: str = "0.0.0.0"  # HTTP mode serves Slack, from outside
+    port: int = 3000
+    moderators: tuple[str, ...] = ()
+    api_url: str = SLACK_API
+    grace: timedelta = GRACE
+
+
+class UtcClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Running:
+    bot: SlackBot
+    core: Core
+    timer: Timer
+    port: int | None  # the HTTP port bound (HTTP mode)
+
+
+OpenCore = Callable[[Chat], AbstractAsyncContextManager[Core]]
+
+
+@asynccontextmanager
+async def slack_running(options: SlackOptions, open_core: OpenCore) -> AsyncIterator[Running]:
+    """Everything connected and the timer started; all of it closed again on leaving."""
+    async with ClientSession() as session:
+        client = web_client(options.bot_token, session, options.api_url)
+        chat = SlackChat(client, People(client, moderators=options.moderators), session)
+        async with open_core(chat) as core:
+            bot = SlackBot(
+                core=core,
+                chat=chat,
+                signing_secret=options.signing_secret,
+                socket_mode=options.mode == "socket",
+            )
+            timer = Timer(
+                PromptRunner(store=core.store, chat=chat, clock=core.clock),
+                MentorRunner(store=core.store, chat=chat, clock=core.clock),
+                grace=options.grace,
+            )
+            await timer.start()
+            try:
+                if options.mode == "http":
+                    async with _serve_http(bot, options.host, options.port) as port:
+                        yield Running(bot, core, timer, port)
+                else:
+                    async with _socket_mode(bot, options.app_token or ""):
+                        yield Running(bot, core, timer, None)
+            finally:
+                timer.shutdown()
+
+
+async def run_slack(options: SlackOptions, open_core: OpenCore) -> None:
+    """Serve until cancelled (Ctrl-C)."""
+    async with slack_running(options, open_core):
+        await asyncio.Event().wait()
+
+
+@asynccontextmanager
+async def _serve_http(bot: SlackBot, host: str, port: int) -> AsyncIterator[int]:
+    runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH, port=port))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        yield runner.addresses[0][1]
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def _socket_mode(bot: SlackBot, app_token: str) -> AsyncIterator[None]:
+    handler = AsyncSocketModeHandler(bot.app, app_token)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]

@@ -1,0 +1,430 @@
+"""A loopback Slack on 127.0.0.1: the Web API (every call checked against the OpenAPI spec
+and Block Kit's limits), response URLs, file uploads and Socket Mode's websocket.
+
+It records instead of mocking: `calls`, `messages`, `responses`, `views`, `homes`, `pins`,
+`acks`; tests wait on them with `wait_for`. Anything the real Slack would refuse ends in
+`violations`, which the fixtures require to be empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+from tests.slack.spec import violations
+
+TEAM = "T0TEAM"
+BOT_USER = "U0BOT"
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+
+
+@dataclass
+class Posted:
+    channel: str
+    ts: str
+    args: dict[str, Any]
+    thread_ts: str | None = None
+    ephemeral_for: str | None = None
+
+
+@dataclass
+class FakeSlack:
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    channels: set[str] = field(default_factory=lambda: {"C0GENERAL", "C0MODS", "C0RANDOM"})
+    archived: set[str] = field(default_factory=set)
+    outside: set[str] = field(default_factory=set)  # channels copbot isn't a member of
+    pin_limit: int = 100
+    calls: list[Call] = field(default_factory=list)
+    messages: list[Posted] = field(default_factory=list)
+    responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    answered_at: dict[str, float] = field(default_factory=dict)  # first answer, perf_counter
+    views: list[dict[str, Any]] = field(default_factory=list)  # views.open
+    homes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # views.publish
+    pins: dict[str, list[str]] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    acks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    ratelimited: dict[str, int] = field(default_factory=dict)  # method: answers left to 429
+
+    def __post_init__(self) -> None:
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    # ---- running ----
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=10 * 2**20)
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_post("/upload/{file}", self._upload)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+
+    async def stop(self) -> None:
+        for socket in self._sockets:
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self) -> str:
+        return f"{self.base}/respond/{next(self._ids)}"
+
+    async def wait_for(self, condition: Callable[[], Any]) -> Any:
+        """The first truthy value of `condition`, re-checked whenever something arrives
+        (ten seconds at most: a test that waits longer has failed)."""
+        async with asyncio.timeout(10), self._changed:
+            while not (found := condition()):
+                await self._changed.wait()
+            return found
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ---- lookups for tests ----
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [c.args for c in self.calls if c.method == method]
+
+    def in_channel(self, channel: str) -> list[Posted]:
+        return [m for m in self.messages if m.channel == channel and m.ephemeral_for is None]
+
+    def add_user(
+        self, user_id: str, name: str, *, tz: str = "Europe/Berlin", admin: bool = False
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM,
+            "name": name.casefold(),
+            "tz": tz,
+            "is_admin": admin,
+            "is_owner": False,
+            "profile": {"display_name": name, "real_name": f"{name} Example"},
+        }
+
+    def say(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> str:
+        """A member's own message in a channel (or a thread): its ts."""
+        ts = self._next_ts()
+        self.messages.append(Posted(channel, ts, {"user": user, "text": text}, thread_ts))
+        return ts
+
+    # ---- the Web API ----
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await _arguments(request)
+        self.calls.append(Call(method, args))
+        authorization = request.headers.get("Authorization")
+        self.violations += violations(method, request.method, args, authorization)
+        if self.ratelimited.get(method, 0) > 0:
+            self.ratelimited[method] -= 1
+            await self._notify()
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
+            )
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            self.violations.append(f"{method}: the fake doesn't know it")
+            body: dict[str, Any] = {"ok": False, "error": "unknown_method"}
+        else:
+            body = handler(args)
+        await self._notify()
+        return web.json_response(body)
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake.slack.com/",
+            "team": "Fake",
+            "user": "copbot",
+            "team_id": TEAM,
+            "user_id": BOT_USER,
+            "bot_id": "B0BOT",
+        }
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": f"ws{self.base.removeprefix('http')}/socket"}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(args.get("user", ""))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = self.groups.get(args["usergroup"])
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": group}
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args["channel"]
+        if channel.startswith("U"):
+            channel = "D" + channel
+        if not self._can_post(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        if problem := self._check_blocks(args.get("blocks"), MESSAGE_BLOCKS):
+            return problem
+        ts = self._next_ts()
+        self.messages.append(Posted(channel, ts, args, args.get("thread_ts")))
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"ts": ts, "text": ""}}
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not self._can_post(args["channel"]):
+            return {"ok": False, "error": "channel_not_found"}
+        if problem := self._check_blocks(args.get("blocks"), MESSAGE_BLOCKS):
+            return problem
+        ts = self._next_ts()
+        self.messages.append(Posted(args["channel"], ts, args, ephemeral_for=args["user"]))
+        return {"ok": True, "message_ts": ts}
+
+    def _chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        ts = args["message_ts"].replace(".", "")
+        link = f"https://fake.slack.com/archives/{args['channel']}/p{ts}"
+        return {"ok": True, "channel": args["channel"], "permalink": link}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args["channel"]
+        if not self._can_post(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        found = [m for m in reversed(self.in_channel(channel)) if m.thread_ts is None]
+        if "latest" in args:
+            found = [m for m in found if float(m.ts) <= float(args["latest"])]
+        found = found[: int(args.get("limit", 100))]
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        return {"ok": True, "messages": [_message(m, with_metadata) for m in found]}
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = [
+            m
+            for m in self.in_channel(args["channel"])
+            if args["ts"] in (m.ts, m.thread_ts) and float(m.ts) <= float(args.get("latest", 1e12))
+        ]
+        return {"ok": True, "messages": [_message(m, False) for m in found]}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = sorted(args["users"].split(","))
+        unknown = [u for u in users if u not in self.users]
+        if unknown:
+            return {"ok": False, "error": "user_not_found"}
+        channel = "D" + users[0] if len(users) == 1 else "G" + "".join(users)
+        self.channels.add(channel)
+        return {"ok": True, "channel": {"id": channel}}
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = args["channel"]
+        if channel not in self.channels:
+            return {"ok": False, "error": "channel_not_found"}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "is_archived": channel in self.archived,
+                "is_member": channel not in self.outside,
+            },
+        }
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = _json(args["view"])
+        if problem := self._check_view(view):
+            return problem
+        self.views.append({"trigger_id": args["trigger_id"], **view})
+        return {"ok": True, "view": {"id": f"V{len(self.views)}", **view}}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = _json(args["view"])
+        if problem := self._check_view(view):
+            return problem
+        self.homes.setdefault(args["user_id"], []).append(view)
+        return {"ok": True, "view": {"id": "VHOME", **view}}
+
+    def _pins_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        pinned = self.pins.get(args["channel"], [])
+        items = [{"type": "message", "message": {"ts": ts}} for ts in pinned]
+        return {"ok": True, "items": items}
+
+    def _pins_add(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = args["channel"], args.get("timestamp", "")
+        if channel not in self.channels or channel in self.archived:
+            return {"ok": False, "error": "channel_not_found"}
+        if not any(m.channel == channel and m.ts == ts for m in self.messages):
+            return {"ok": False, "error": "message_not_found"}
+        pinned = self.pins.setdefault(channel, [])
+        if ts in pinned:
+            return {"ok": False, "error": "already_pinned"}
+        pinned.append(ts)
+        return {"ok": True}
+
+    def _pins_remove(self, args: dict[str, Any]) -> dict[str, Any]:
+        pinned = self.pins.get(args["channel"], [])
+        if args.get("timestamp") not in pinned:
+            return {"ok": False, "error": "no_pin"}
+        pinned.remove(args["timestamp"])
+        return {"ok": True}
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ids)}"
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = _json(args["files"])
+        missing = [f["id"] for f in files if f["id"] not in self.uploads]
+        if missing:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+
+    def _can_post(self, channel: str) -> bool:
+        return channel in self.channels and channel not in self.archived
+
+    def _next_ts(self) -> str:
+        return f"1700000000.{next(self._ts):06d}"
+
+    # ---- Block Kit's limits, as Slack checks them ----
+
+    def _check_blocks(self, raw: Any, limit: int) -> dict[str, Any] | None:
+        if raw is None:
+            return None
+        problems = block_problems(_json(raw), limit)
+        if problems:
+            self.violations += problems
+            return {"ok": False, "error": "invalid_blocks"}
+        return None
+
+    def _check_view(self, view: dict[str, Any]) -> dict[str, Any] | None:
+        problems = block_problems(view.get("blocks", []), VIEW_BLOCKS)
+        if view["type"] == "modal":
+            for key in ("title", "submit", "close"):
+                if len(view.get(key, {}).get("text", "")) > 24:
+                    problems.append(f"modal {key} longer than 24")
+            if len(view.get("private_metadata", "")) > 3000:
+                problems.append("private_metadata longer than 3000")
+        if problems:
+            self.violations += problems
+            return {"ok": False, "error": "invalid_arguments"}
+        return None
+
+    # ---- response URLs, uploads ----
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        problems = block_problems(body.get("blocks", []), MESSAGE_BLOCKS)
+        if problems:
+            self.violations += problems
+            return web.Response(status=400, text="invalid_blocks")
+        self.answered_at.setdefault(request.match_info["key"], time.perf_counter())
+        self.responses.setdefault(request.match_info["key"], []).append(body)
+        await self._notify()
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        self.uploads[request.match_info["file"]] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    # ---- Socket Mode ----
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        await self._notify()
+        async for message in socket:
+            if message.type is WSMsgType.TEXT:
+                answer = json.loads(message.data)
+                self.acks[answer["envelope_id"]] = answer.get("payload") or {}
+                await self._notify()
+        return socket
+
+    async def push(self, kind: str, payload: dict[str, Any], *, retry: int = 0) -> str:
+        """Send an envelope over the open Socket Mode connection; its id comes back in the ack."""
+        await self.wait_for(lambda: self._sockets)
+        envelope_id = f"E{next(self._ids)}"
+        await self._sockets[-1].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "payload": payload,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": retry,
+                "retry_reason": "timeout" if retry else "",
+            }
+        )
+        return envelope_id
+
+
+def block_problems(blocks: list[dict[str, Any]], limit: int) -> list[str]:
+    problems = [f"{len(blocks)} blocks, more than {limit}"] if len(blocks) > limit else []
+    for block in blocks:
+        texts = [block.get("text") or {}, *block.get("fields", [])]
+        for n, text in enumerate(texts):
+            limit_here = 3000 if n == 0 else 2000
+            if len(text.get("text", "")) > limit_here:
+                problems.append(f"{block['type']} text longer than {limit_here}")
+        if len(block.get("fields", [])) > 10:
+            problems.append("more than 10 fields")
+        elements = block.get("elements", [])
+        ids = [e.get("action_id") for e in elements if "action_id" in e]
+        if len(ids) != len(set(ids)):
+            problems.append("action ids repeat within a block")
+        for element in elements:
+            if element.get("type") == "button":
+                if len(element["text"]["text"]) > 75:
+                    problems.append("button text longer than 75")
+                if len(element.get("value", "")) > 2000:
+                    problems.append("button value longer than 2000")
+        if block.get("type") == "input" and len(block["label"]["text"]) > 2000:
+            problems.append("input label longer than 2000")
+    return problems
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    args: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        args.update(await request.json())
+    elif request.can_read_body:
+        args.update(parse_qsl((await request.read()).decode(), keep_blank_values=True))
+    return args
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _message(posted: Posted, with_metadata: bool) -> dict[str, Any]:
+    message = {"type": "message", "ts": posted.ts, "text": posted.args.get("text", "")}
+    if "user" in posted.args:
+        message["user"] = posted.args["user"]
+    else:
+        message["bot_id"] = "B0BOT"
+    if with_metadata and posted.args.get("metadata"):
+        message["metadata"] = _json(posted.args["metadata"])
+    if posted.thread_ts:
+        message["thread_ts"] = posted.thread_ts
+    return message

@@ -1,0 +1,127 @@
+"""A command added to the core appears on Slack with no adapter edit; slow work is
+answered after the ack; running on Slack starts the prompt timer, which catches up on what
+fell due while copbot was down; `copbot slack manifest`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from contextlib import AbstractAsyncContextManager
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from adapters.slack import SlackOptions, slack_running
+from bot.app import build_catalog
+from bot.catalog import Option, OptionType
+from bot.context import Context
+from bot.core import Core
+from bot.messages import Reply
+from bot.ports import Chat
+from copbot.bootstrap import open_core
+from copbot.cli import main
+from tests.fakes import ManualClock
+from tests.slack.conftest import ALICE, MOD, options
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.workspace import Http, Workspace, text_of
+
+
+async def test_a_new_catalog_command_works_on_slack_unchanged(
+    fake: FakeSlack, sqlite_url: str, clock: ManualClock
+) -> None:
+    catalog = build_catalog()
+
+    @catalog.command(
+        "kudos give",
+        "Thank someone",
+        Option("member", "Who to thank", OptionType.MEMBER, required=True),
+        Option("reason", "What for", required=True),
+    )
+    async def give(context: Context) -> Reply:
+        return Reply(f"{context.actor.display_name} thanks <@{context.options['member']}>!")
+
+    def open_with_kudos(chat: Chat) -> AbstractAsyncContextManager[Core]:
+        return open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog)
+
+    async with slack_running(options(fake, "http"), open_with_kudos) as running:
+        workspace = Workspace(fake, Http(f"http://127.0.0.1:{running.port}/slack/events"))
+        sent = await workspace.command(ALICE, 'kudos give <@U0MOD|mo> "the review"')
+        reply = await sent.reply()
+        assert reply["response_type"] == "in_channel"
+        assert text_of(reply) == f"Alice thanks <@{MOD}>!"
+        asked = await (await workspace.command(ALICE, "kudos give")).modal()
+        member = asked["blocks"][0]
+        assert (member["block_id"], member["element"]["type"]) == ("member", "users_select")
+
+
+async def test_the_timer_runs_and_posts_what_fell_due_while_down(
+    fake: FakeSlack, sqlite_url: str, clock: ManualClock
+) -> None:
+    async with slack_running(
+        options(fake, "http"), lambda chat: open_core(sqlite_url, chat=chat, clock=clock)
+    ) as running:
+        workspace = Workspace(fake, Http(f"http://127.0.0.1:{running.port}/slack/events"))
+        assert running.timer.scheduler.running
+        await (await workspace.command(MOD, "prompt schedule C0GENERAL monday 09:30 UTC")).reply()
+    assert fake.in_channel("C0GENERAL") == []
+    clock.advance(timedelta(hours=1))  # copbot was down at 09:30
+    async with slack_running(
+        options(fake, "http"), lambda chat: open_core(sqlite_url, chat=chat, clock=clock)
+    ):
+        posted = fake.in_channel("C0GENERAL")
+        assert len(posted) == 1 and "This week's prompt" in text_of(posted[0].args)
+
+
+async def test_the_ack_comes_before_slow_work_finishes(
+    fake: FakeSlack, sqlite_url: str, clock: ManualClock
+) -> None:
+    catalog = build_catalog()
+    release = asyncio.Event()
+
+    @catalog.command("slow work", "Takes as long as the test says")
+    async def slow(context: Context) -> Reply:
+        await release.wait()
+        return Reply("Done at last.", ephemeral=True)
+
+    def open_with_slow(chat: Chat) -> AbstractAsyncContextManager[Core]:
+        return open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog)
+
+    async with slack_running(options(fake, "http"), open_with_slow) as running:
+        workspace = Workspace(fake, Http(f"http://127.0.0.1:{running.port}/slack/events"))
+        sent = await workspace.command(ALICE, "slow work")
+        assert (sent.status, sent.body) == (200, "")  # acknowledged while the work waits
+        assert fake.responses == {}
+        release.set()
+        assert text_of(await sent.reply()) == "Done at last."
+
+
+def test_copbot_slack_manifest_prints_the_manifest(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["slack", "manifest"]) == 0
+    socket = json.loads(capsys.readouterr().out)
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert main(["slack", "manifest", "--url", "https://cop.example.org"]) == 0
+    http = json.loads(capsys.readouterr().out)
+    assert http["settings"]["interactivity"]["request_url"] == (
+        "https://cop.example.org/slack/events"
+    )
+
+
+def test_copbot_run_starts_slack_when_its_tokens_are_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[SlackOptions] = []
+
+    async def record(options: SlackOptions, open_core: object) -> None:
+        started.append(options)
+
+    monkeypatch.setattr("copbot.cli.run_slack", record)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text('[slack]\nmoderators = ["S0MENTORS"]\n')
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    assert main(["run"]) == 0
+    assert [(o.mode, o.bot_token, o.app_token, o.moderators) for o in started] == [
+        ("socket", "xoxb-1", "xapp-1", ("S0MENTORS",))
+    ]

@@ -1,0 +1,348 @@
+"""copbot's Slack adapter end to end in HTTP mode: signed requests from a loopback Slack into
+the real bolt app, the real slack_sdk client calling the loopback Web API back. Every call
+is checked against the Web API spec (the `fake` fixture fails a test on any violation)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+from adapters.slack.inbound import shortcut_id
+from adapters.slack.run import Running
+from bot.messages import CommunityKey, Reply
+from tests.fakes import ManualClock
+from tests.slack.conftest import ALICE, BOB, CAROL, MOD
+from tests.slack.fake_slack import TEAM, FakeSlack
+from tests.slack.workspace import Http, Workspace, text_of
+
+GENERAL = "C0GENERAL"
+
+
+async def run(workspace: Workspace, user: str, line: str) -> dict[str, Any]:
+    sent = await workspace.command(user, line)
+    assert sent.status == 200 and sent.body == ""
+    return await sent.reply()
+
+
+async def test_every_command_answers_or_asks_for_its_options(
+    workspace: Workspace, slack: Running, fake: FakeSlack
+) -> None:
+    """Every command of every group in the catalog, with nothing typed after it: a reply,
+    or a modal asking for exactly its required options."""
+    catalog = slack.core.catalog
+    groups = {c.path.split(" ")[0] for c in catalog}
+    assert {"profile", "resource", "prompt", "privacy", "help"} <= groups
+    for command in catalog:
+        sent = await workspace.command(MOD, command.path)
+        assert sent.status == 200
+        required = [o.name for o in command.options if o.required]
+        if required:
+            modal = await sent.modal()
+            inputs = {b["block_id"]: b for b in modal["blocks"]}
+            assert list(inputs) == [o.name for o in command.options], command.path
+            assert [n for n, b in inputs.items() if not b["optional"]] == required
+        else:
+            assert await sent.answer_or_modal(), command.path
+
+
+async def test_help_names_commands_as_slack_runs_them(workspace: Workspace) -> None:
+    shown = text_of(await run(workspace, ALICE, ""))  # a bare /cop is /cop help
+    assert "`/cop profile set` Set what you teach" in shown
+    assert "`/cop prompt add`" not in shown  # moderators' commands, for moderators
+
+
+async def test_a_command_replies_ephemerally_and_prefills_the_timezone(
+    workspace: Workspace,
+) -> None:
+    reply = await run(workspace, ALICE, "profile set skills:python,sql")
+    assert reply["response_type"] == "ephemeral"
+    shown = text_of(reply)
+    assert "*Teaches*\npython, sql" in shown
+    assert "Europe/Berlin" in shown  # from users.info `tz`
+    assert "*Alice*" in shown  # the display name from users.info
+
+
+async def test_bad_input_is_refused_kindly_and_changes_nothing(workspace: Workspace) -> None:
+    await run(workspace, ALICE, "profile set bio:Hello")
+    refused = await run(workspace, ALICE, "profile set timezone:Mars/Olympus bio:Changed")
+    assert refused["response_type"] == "ephemeral"
+    assert "timezone" in text_of(refused)
+    assert "Hello" in text_of(await run(workspace, ALICE, "profile show"))
+
+
+async def test_missing_options_open_a_modal_whose_submission_runs_the_command(
+    workspace: Workspace,
+) -> None:
+    sent = await workspace.command(ALICE, "resource add url:https://example.org/guide")
+    modal = await sent.modal()
+    url = next(b for b in modal["blocks"] if b["block_id"] == "url")
+    assert url["element"]["initial_value"] == "https://example.org/guide"
+    submitted = await workspace.submit(ALICE, modal, title="A good guide", tags="python")
+    assert submitted.status == 200
+    saved = await sent.reply()  # the answer goes to the slash command's response_url
+    assert saved["response_type"] == "in_channel"
+    assert "Alice saved #1 to the library." in text_of(saved)
+    assert "*<https://example.org/guide|#1 A good guide>*" in text_of(saved)
+
+
+async def test_a_button_routes_back_to_the_core(workspace: Workspace) -> None:
+    await run(workspace, ALICE, 'resource add https://example.org/a "Article A"')
+    shown = await run(workspace, BOB, "resource show 1")
+    pressed = await workspace.press(BOB, "Upvote", shown["blocks"])
+    assert pressed.status == 200
+    reply = await pressed.reply()
+    assert "Upvoted #1" in text_of(reply)
+    assert reply["replace_original"] is True  # an ephemeral answer replaces the question
+    again = await workspace.press(BOB, "Upvote", shown["blocks"])
+    assert "already upvoted" in text_of(await again.reply())
+
+
+async def test_long_lists_page_in_place(workspace: Workspace) -> None:
+    for n in range(1, 8):
+        await run(workspace, ALICE, f'resource add https://example.org/{n} "Item {n}"')
+    first = await run(workspace, ALICE, "resource list sort:new")
+    assert "#7 Item 7" in text_of(first) and "#2 Item 2" not in text_of(first)
+    pressed = await workspace.press(ALICE, "Next", first["blocks"])
+    second = await pressed.reply()
+    assert second["replace_original"] is True
+    assert "#2 Item 2" in text_of(second) and "#7 Item 7" not in text_of(second)
+
+
+async def test_a_core_form_opens_as_a_modal_and_saves(workspace: Workspace) -> None:
+    sent = await workspace.command(ALICE, "profile edit")
+    modal = await sent.modal()
+    assert modal["callback_id"] == "cop.form" and modal["submit"]["text"] == "Save profile"
+    await workspace.submit(ALICE, modal, bio="Likes gardens", skills="go")
+    assert "Your profile is saved." in text_of(await sent.reply())
+    shown = text_of(await run(workspace, ALICE, "profile show"))
+    assert "Likes gardens" in shown and "*Teaches*\ngo" in shown
+
+
+async def test_a_refused_form_stays_open_with_the_reason_under_its_field(
+    workspace: Workspace, fake: FakeSlack
+) -> None:
+    sent = await workspace.command(ALICE, "profile edit")
+    modal = await sent.modal()
+    refused = await workspace.submit(ALICE, modal, timezone="Mars/Olympus", bio="Changed")
+    answer = json.loads(refused.body)
+    assert answer["response_action"] == "errors"
+    assert list(answer["errors"]) == ["timezone"]
+    assert "Mars/Olympus" in answer["errors"]["timezone"]
+    assert fake.responses == {}  # no answer beside the form's own
+    assert "Changed" not in text_of(await run(workspace, ALICE, "profile show"))
+
+
+async def test_moderators_are_admins_or_configured_groups(workspace: Workspace) -> None:
+    refused = await run(workspace, ALICE, 'prompt add "What did you learn?"')
+    assert "for moderators only" in text_of(refused)
+    no_form = await run(workspace, ALICE, "prompt add")  # no modal for what they can't run
+    assert "for moderators only" in text_of(no_form)
+    assert "Queued #1" in text_of(await run(workspace, MOD, 'prompt add "What did you learn?"'))
+    assert "Queued #2" in text_of(await run(workspace, CAROL, 'prompt add "What surprised you?"'))
+
+
+async def test_channel_and_member_mentions_arrive_as_ids(workspace: Workspace) -> None:
+    await run(workspace, BOB, "profile set skills:rust")
+    shown = await run(workspace, ALICE, "profile show <@U0BOB|bob>")
+    assert "*Bob*" in text_of(shown)
+
+
+async def test_a_schedule_needs_copbot_in_its_channel(
+    workspace: Workspace, fake: FakeSlack
+) -> None:
+    fake.outside.add("C0RANDOM")
+    refused = await run(workspace, MOD, "prompt schedule <#C0RANDOM|random> monday 10:00 UTC")
+    assert "I can't see a channel <#C0RANDOM>" in text_of(refused)
+    assert "No schedules yet" in text_of(await run(workspace, MOD, "prompt schedules"))
+
+
+async def test_a_prompt_posts_with_its_thread_and_counts_answers_once(
+    workspace: Workspace, fake: FakeSlack, clock: ManualClock
+) -> None:
+    await run(workspace, MOD, "prompt schedule <#C0GENERAL|general> monday 10:00 UTC")
+    await run(workspace, MOD, 'prompt add "What did you learn this week?"')
+    posting = await run(workspace, MOD, "prompt post-now schedule:1")
+    assert "Posting in <#C0GENERAL>" in text_of(posting)
+    prompt = (await fake.wait_for(lambda: fake.in_channel(GENERAL)))[0]
+    assert "What did you learn this week?" in text_of(prompt.args)
+    answer = fake.say(GENERAL, ALICE, "Pattern matching!", thread_ts=prompt.ts)
+    event = {
+        "type": "message",
+        "channel": GENERAL,
+        "user": ALICE,
+        "text": "Pattern matching!",
+        "ts": answer,
+        "thread_ts": prompt.ts,
+        "channel_type": "channel",
+    }
+    status, _ = await workspace.event(event, event_id="Ev0ANSWER")
+    assert status == 200
+    await _stats_when(workspace, "1 answers")
+    retried, _ = await workspace.event(event, event_id="Ev0ANSWER", retry=1)
+    assert retried == 200
+    other = fake.say(GENERAL, BOB, "Tests", thread_ts=prompt.ts)
+    await workspace.event(event | {"user": BOB, "ts": other}, event_id="Ev0OTHER")
+    stats = await _stats_when(workspace, "2 members")
+    assert "2 answers, 2 members" in stats  # the retried event was not counted again
+
+
+async def _stats_when(workspace: Workspace, wanted: str) -> str:
+    """Events are handled after their ack: ask until the count shows (or time runs out)."""
+    deadline = time.monotonic() + 5
+    while True:
+        shown = text_of(await run(workspace, MOD, "prompt stats"))
+        if wanted in shown or time.monotonic() > deadline:
+            assert wanted in shown
+            return shown
+
+
+async def test_app_home_shows_profile_prompt_and_resources_and_refreshes(
+    workspace: Workspace, fake: FakeSlack, clock: ManualClock
+) -> None:
+    await run(workspace, ALICE, "profile set skills:python")
+    await run(workspace, BOB, 'resource add https://example.org/b "Bob\'s pick"')
+    await run(workspace, MOD, "prompt schedule C0GENERAL monday 10:00 UTC")
+    await run(workspace, MOD, 'prompt add "Share a tool you love"')
+    await run(workspace, MOD, "prompt post-now schedule:1")
+    await fake.wait_for(lambda: fake.in_channel(GENERAL))
+    clock.advance(timedelta(minutes=1))  # the posting is now in the past
+    await workspace.event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
+    home = (await fake.wait_for(lambda: fake.homes.get(ALICE)))[-1]
+    shown = text_of(home)
+    assert home["type"] == "home"
+    assert "*Teaches*\npython" in shown
+    assert "Share a tool you love" in shown
+    assert "<https://example.org/b|#1 Bob's pick>" in shown
+    await run(workspace, ALICE, "profile set skills:go")
+    refreshed = await fake.wait_for(lambda: len(fake.homes[ALICE]) > 1 and fake.homes[ALICE])
+    assert "*Teaches*\ngo" in text_of(refreshed[-1])
+    pressed = await workspace.press(ALICE, "Edit profile", home["blocks"], home=True)
+    assert (await pressed.modal())["callback_id"] == "cop.form"
+
+
+async def test_the_message_shortcut_saves_to_the_library(
+    workspace: Workspace, fake: FakeSlack
+) -> None:
+    ts = fake.say(GENERAL, BOB, "Great read: https://example.org/talk")
+    sent = await workspace.shortcut(
+        ALICE, shortcut_id("Save to library"), GENERAL, ts, BOB, "Great read"
+    )
+    assert sent.status == 200
+    saved = text_of(await sent.reply())
+    assert "Alice saved #1" in saved
+    assert f"https://fake.slack.com/archives/{GENERAL}/p{ts.replace('.', '')}" in saved
+    assert "*Written by*\nBob" in saved
+
+
+async def test_the_pin_emoji_saves_a_message_when_enabled(
+    workspace: Workspace, fake: FakeSlack
+) -> None:
+    ts = fake.say(GENERAL, BOB, "Keep this one")
+    reaction: dict[str, Any] = {
+        "type": "reaction_added",
+        "user": ALICE,
+        "reaction": "pushpin",
+        "item_user": BOB,
+        "item": {"type": "message", "channel": GENERAL, "ts": ts},
+        "event_ts": "1700000100.000000",
+    }
+    await workspace.event(reaction)
+    await fake.wait_for(lambda: fake.called("chat.getPermalink"))  # read, and let be
+    enabled = await run(workspace, MOD, "resource pin-emoji enabled:yes")
+    assert "Reacting with 📌" in text_of(enabled)
+    assert fake.in_channel(GENERAL)[-1].ts == ts  # the first reaction saved nothing
+    await workspace.event(reaction)
+    saved = await fake.wait_for(lambda: fake.in_channel(GENERAL)[-1].ts != ts and fake.messages)
+    assert "Alice saved #1" in text_of(saved[-1].args)
+    assert "Keep this one" in text_of(saved[-1].args)
+    await run(workspace, MOD, "resource pin-emoji yes :bookmark:")  # as Slack sends 🔖
+    other = fake.say(GENERAL, BOB, "And this one")
+    await workspace.event(
+        reaction | {"reaction": "bookmark", "item": {**reaction["item"], "ts": other}}
+    )
+    again = await fake.wait_for(lambda: "#2" in text_of(fake.messages[-1].args) and fake.messages)
+    assert "And this one" in text_of(again[-1].args)
+
+
+async def test_forged_or_stale_requests_get_401_and_change_nothing(
+    workspace: Workspace, fake: FakeSlack, slack: Running
+) -> None:
+    http = workspace.transport
+    assert isinstance(http, Http)
+    payload = workspace.command_payload(ALICE, "profile set bio:forged", GENERAL)
+    forged = await http.send("command", payload, secret="not-the-secret")
+    stale = await http.send("command", payload, timestamp=int(time.time()) - 600)
+    event = workspace.event_payload({"type": "app_home_opened", "user": ALICE, "tab": "home"})
+    forged_event = await http.send("event", event, secret="not-the-secret")
+    assert [forged[0], stale[0], forged_event[0]] == [401, 401, 401]
+    assert fake.calls == [] and fake.responses == {}
+    shown = await run(workspace, ALICE, "profile show")
+    assert "forged" not in text_of(shown)
+
+
+async def test_a_ratelimited_post_is_retried_once_and_posted_once(
+    workspace: Workspace, fake: FakeSlack
+) -> None:
+    await run(workspace, MOD, "prompt schedule C0GENERAL monday 10:00 UTC")
+    fake.ratelimited["chat.postMessage"] = 1
+    await run(workspace, MOD, "prompt post-now schedule:1")
+    posted = await fake.wait_for(lambda: fake.in_channel(GENERAL))
+    attempts = [c for c in fake.calls if c.method == "chat.postMessage"]
+    assert len(attempts) == 2 and len(posted) == 1
+
+
+async def test_match_group_dm_and_keyed_posts_through_the_chat_port(
+    slack: Running, fake: FakeSlack
+) -> None:
+    chat = slack.bot.chat
+    assert slack.core.chat is chat  # the port the core holds
+    team = CommunityKey("slack", TEAM)
+    space = await chat.open_private_space(team, "", [ALICE, BOB], "Alice and Bob")
+    ref = await chat.post(team, space.channel_id, Reply("You're matched!"))
+    assert fake.called("conversations.open")[-1]["users"] == f"{ALICE},{BOB}"
+    assert [m.channel for m in fake.messages] == [space.channel_id] == [ref.channel_id]
+    first = await chat.post(team, GENERAL, Reply("Weekly prompt"), key="prompt-7")
+    again = await chat.post(team, GENERAL, Reply("Weekly prompt"), key="prompt-7")
+    assert first.message_id == again.message_id and len(fake.in_channel(GENERAL)) == 1
+    thread = await chat.start_thread(first, "Answers")
+    await chat.post(team, GENERAL, Reply("In the thread"), thread_id=thread.thread_id)
+    assert fake.messages[-1].thread_ts == first.message_id
+    info = await chat.member_info(team, BOB)
+    assert info is not None and info.timezone == "America/New_York"
+
+
+async def test_pins_respect_the_channel_limit(
+    workspace: Workspace, fake: FakeSlack, slack: Running
+) -> None:
+    await run(workspace, ALICE, 'resource add https://example.org/a "Article A"')
+    fake.pins[GENERAL] = [f"1600000000.{n:06d}" for n in range(100)]
+    full = await run(workspace, MOD, "resource pin-top C0GENERAL 1")
+    assert "pins are full of others' pins" in text_of(full)
+    fake.pins[GENERAL] = []
+    pinned = await run(workspace, MOD, "resource pin-top C0GENERAL 1")
+    assert "Pinned #1." in text_of(pinned) and len(fake.pins[GENERAL]) == 1
+    fake.archived.add(GENERAL)
+    missing = await run(workspace, MOD, "resource pin-top C0GENERAL 1")
+    assert "can't see a channel" in text_of(missing)
+
+
+async def test_an_export_arrives_as_a_file_in_a_dm(workspace: Workspace, fake: FakeSlack) -> None:
+    await run(workspace, ALICE, "profile set skills:python")
+    said = await run(workspace, ALICE, "privacy export")
+    assert "direct message" in text_of(said)
+    dm = await fake.wait_for(lambda: fake.in_channel("D" + ALICE))
+    assert "Here is everything" in text_of(dm[0].args)
+    await fake.wait_for(lambda: fake.called("files.completeUploadExternal"))
+    exported = json.loads(next(iter(fake.uploads.values())))
+    assert exported["profile"]["skills"] == ["python"]
+
+
+async def test_autocomplete_fills_an_external_select(workspace: Workspace) -> None:
+    sent = await workspace.command(MOD, "prompt schedule C0GENERAL monday 10:00")
+    modal = await sent.modal()
+    zone = next(b for b in modal["blocks"] if b["block_id"] == "timezone")
+    assert zone["element"]["type"] == "external_select"
+    offered = await workspace.suggest(MOD, modal, "timezone", "Europe/Ber")
+    assert "Europe/Berlin" in [option["value"] for option in offered]

@@ -1,0 +1,49 @@
+"""The checks the end-to-end tests rely on can fail; the manifest follows the catalog."""
+
+from __future__ import annotations
+
+from adapters.slack.manifest import manifest
+from bot.app import build_catalog
+from bot.context import Context
+from bot.messages import Reply
+from bot.resources import ChatMessage
+from tests.slack.spec import violations
+
+
+def test_the_spec_check_catches_what_slack_would_refuse() -> None:
+    assert violations("chat.postMessage", "POST", {"channel": "C1", "text": "hi"}, "Bearer x") == []
+    assert violations("chat.postMessage", "POST", {"chanel": "C1"}, "Bearer x") == [
+        "chat.postMessage: chanel is not a parameter",
+        "chat.postMessage: required channel is missing",
+    ]
+    assert violations("chat.postMessage", "POST", {"channel": "C1"}, None) == [
+        "chat.postMessage: no token"
+    ]
+    assert violations("conversations.history", "GET", {"channel": "C", "limit": "x"}, "B") == [
+        "conversations.history: limit='x' is not a integer"
+    ]
+    assert violations("chat.fly", "POST", {}, "B") == ["chat.fly: not in the spec"]
+    assert violations("apps.connections.open", "POST", {}, "B") == []  # listed as newer
+
+
+def test_the_manifest_carries_the_command_the_shortcuts_and_the_mode() -> None:
+    catalog = build_catalog()
+
+    @catalog.message_action("Ask a mentor")
+    async def ask(context: Context, message: ChatMessage) -> Reply:
+        return Reply("ok")
+
+    socket = manifest(catalog, socket_mode=True)
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert "request_url" not in socket["settings"]["interactivity"]
+    assert socket["features"]["slash_commands"][0]["command"] == "/cop"
+    assert [s["callback_id"] for s in socket["features"]["shortcuts"]] == [
+        "msg:ask-a-mentor",
+        "msg:save-to-library",
+    ]
+    http = manifest(catalog, socket_mode=False, public_url="https://cop.example.org/")
+    assert http["settings"]["socket_mode_enabled"] is False
+    assert http["settings"]["event_subscriptions"]["request_url"] == (
+        "https://cop.example.org/slack/events"
+    )
+    assert http["features"]["slash_commands"][0]["url"] == "https://cop.example.org/slack/events"
