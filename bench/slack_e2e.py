@@ -10,10 +10,8 @@ response_url. Printed: p50, p99 and worst time from request to ack (the HTTP res
 to the reply (the response_url POST arriving). Targets: every ack under 300 ms (a tenth of
 Slack's 3 s), p99 reply under 500 ms. Not part of the test suite.
 
-The matching round: until mentoring's round is on main, `cpu_round` stands in for it, a
-CPU-bound assignment run in a worker thread of copbot's process, back to back for the
-whole run (--no-round turns it off). To measure the real round, replace the body of
-`matching_rounds` with a call to it.
+The matching round: copbot's own (bot.matching), back to back for the whole run over a
+synthetic community of 10,000 requests and 2,000 mentors (--no-round turns it off).
 
 Run from the repository root: `.venv/bin/python -m bench.slack_e2e [--commands 2000]
 [--members 200] [--rate 50] [--database URL] [--no-round] [--switch-interval S]`. Exits 1
@@ -42,7 +40,8 @@ from rich.table import Table
 
 from adapters.slack import SlackOptions, slack_running
 from adapters.slack.run import UtcClock
-from bot.core import Core
+from bench.matching import community
+from bot.matching import plan_round_off_loop, start_worker, stop_worker
 from copbot.bootstrap import open_core
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.workspace import SECRET, Http, Workspace
@@ -68,7 +67,11 @@ def serve_copbot(
     logging.basicConfig(level=logging.WARNING)
     if switch_interval is not None:
         sys.setswitchinterval(switch_interval)
-    asyncio.run(_serve(api_url, database_url, ports, stop, with_round))
+    start_worker()  # as `copbot run` does
+    try:
+        asyncio.run(_serve(api_url, database_url, ports, stop, with_round))
+    finally:
+        stop_worker()
 
 
 async def _serve(
@@ -85,31 +88,19 @@ async def _serve(
     clock = UtcClock()
     opened = slack_running(options, lambda chat: open_core(database_url, chat=chat, clock=clock))
     async with opened as running:
-        rounds = asyncio.create_task(matching_rounds(running.core)) if with_round else None
+        rounds = asyncio.create_task(matching_rounds()) if with_round else None
         ports.put(running.port)
         await asyncio.to_thread(stop.wait)
         if rounds is not None:
             rounds.cancel()
 
 
-async def matching_rounds(core: Core) -> None:
-    """Back-to-back matching rounds while the bench runs: where the real round goes."""
-    rng = random.Random(7)
+async def matching_rounds() -> None:
+    """Back-to-back matching rounds as copbot runs them (scoring in a thread, the solver in
+    its process) over a synthetic 10,000 requests and 2,000 mentors, while the bench runs."""
+    seekers, offers = await asyncio.to_thread(community, 10_000, 2_000)
     while True:
-        await asyncio.to_thread(cpu_round, rng.randrange(2**32))
-
-
-def cpu_round(seed: int, size: int = 120) -> int:
-    """A stand-in round: a greedy assignment over a random cost matrix in pure Python, so it
-    holds the GIL the way the real one's Python code will."""
-    rng = random.Random(seed)
-    cost = [[rng.random() for _ in range(size)] for _ in range(size)]
-    free, total = set(range(size)), 0.0
-    for row in cost:
-        best = min(free, key=row.__getitem__)
-        free.remove(best)
-        total += row[best]
-    return round(total)
+        await plan_round_off_loop(seekers, offers)
 
 
 # ---- Slack's side ----

@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,12 +32,13 @@ ROOM = 10.0
 SPREAD = 10.0
 LEFT_OUT = 5.0  # per round a request was left out of, up to three
 CANDIDATES = 20  # per request in a round
-_BLOCK = 2_000_000  # pair scores computed at once: bounds a round's memory
+_BLOCK = 250_000  # pair scores computed at once: bounds memory and each call's GIL hold
 _SCALE = 1000  # fits are kept to three decimals so the flow's integer costs are exact
 _worker: ProcessPoolExecutor | None = None
 
 Solver = Callable[
-    [NDArray[np.int64], NDArray[np.int64], NDArray[np.float64], Sequence[int]], NDArray[np.int64]
+    [NDArray[np.integer[Any]], NDArray[np.integer[Any]], NDArray[np.float64], Sequence[int]],
+    NDArray[np.int64],
 ]
 
 
@@ -213,12 +215,14 @@ async def plan_round_off_loop(seekers: Sequence[Seeker], mentors: Sequence[Mento
 
 
 def _assign_in_worker(
-    rows: NDArray[np.int64],
-    cols: NDArray[np.int64],
+    rows: NDArray[np.integer[Any]],
+    cols: NDArray[np.integer[Any]],
     weights: NDArray[np.float64],
     capacities: Sequence[int],
 ) -> NDArray[np.int64]:
-    return start_worker().submit(assign, rows, cols, weights, list(capacities)).result()
+    # Half-width indexes: the arguments are pickled with the GIL held, so smaller is smoother.
+    narrow = rows.astype(np.int32), cols.astype(np.int32)
+    return start_worker().submit(assign, *narrow, weights, list(capacities)).result()
 
 
 def start_worker() -> ProcessPoolExecutor:
@@ -240,14 +244,15 @@ def stop_worker() -> None:
 
 
 def assign(
-    rows: NDArray[np.int64],
-    cols: NDArray[np.int64],
+    rows: NDArray[np.integer[Any]],
+    cols: NDArray[np.integer[Any]],
     weights: NDArray[np.float64],
     capacities: Sequence[int],
 ) -> NDArray[np.int64]:
     """Indexes of the chosen edges: each row at most once, each column at most its
     capacity, greatest total weight. Min-cost flow from a source through rows and columns
     to a sink, with a free bypass so that leaving a row out costs nothing."""
+    rows, cols = rows.astype(np.int64), cols.astype(np.int64)
     if not len(rows):
         return np.zeros(0, dtype=np.int64)
     n_rows = int(rows.max()) + 1
