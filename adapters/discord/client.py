@@ -65,12 +65,21 @@ def intents() -> discord.Intents:
 
 
 class CopbotClient(discord.AutoShardedClient):
-    def __init__(self, options: DiscordOptions | None = None) -> None:
+    def __init__(
+        self, options: DiscordOptions | None = None, *, guild_ready_timeout: float = 2.0
+    ) -> None:
+        """`guild_ready_timeout`: how long discord.py waits for more guilds before it is ready
+        (a loopback Discord sends them all at once)."""
         self.options = options or DiscordOptions()
         shards: dict[str, Any] = {"shard_count": self.options.shard_count}
         if self.options.shard_ids:
             shards["shard_ids"] = list(self.options.shard_ids)
-        super().__init__(intents=intents(), chunk_guilds_at_startup=False, **shards)
+        super().__init__(
+            intents=intents(),
+            chunk_guilds_at_startup=False,
+            guild_ready_timeout=guild_ready_timeout,
+            **shards,
+        )
         self.chat = DiscordChat(self)
         self.tree: app_commands.CommandTree[CopbotClient] = app_commands.CommandTree(self)
         self.tree.on_error = self._command_failed  # type: ignore[method-assign]

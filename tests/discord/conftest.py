@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import discord
 import pytest
 import yarl
 
 from adapters.discord import CopbotClient, DiscordOptions
-from bot.core import Core
+from bot.catalog import Catalog
 from copbot.bootstrap import open_core
 from tests.discord.fake_discord import TOKEN, FakeDiscord, FakeGuild, FakeUser
 from tests.fakes import ManualClock
@@ -32,23 +34,27 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     assert server.violations == []
 
 
-@pytest.fixture
-async def discord_core(
-    sqlite_url: str, clock: ManualClock
-) -> AsyncIterator[tuple[CopbotClient, Core]]:
-    client = CopbotClient(DiscordOptions(moderator_role="Mentors team"))
-    async with open_core(sqlite_url, chat=client.chat, clock=clock) as core:
-        yield client, core
-
-
-async def connect(client: CopbotClient, core: Core) -> asyncio.Task[None]:
-    task = asyncio.create_task(client.serve(core, TOKEN))
-    ready = asyncio.create_task(client.wait_until_ready())
-    done, _ = await asyncio.wait({task, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-    if task in done:
-        task.result()  # raises what stopped it
-    assert ready in done, "copbot did not become ready"
-    return task
+@asynccontextmanager
+async def running(
+    database_url: str, clock: ManualClock, *, catalog: Catalog | None = None, **options: Any
+) -> AsyncIterator[CopbotClient]:
+    """A copbot process connected to the fake until the block ends (another one after that
+    is a restart)."""
+    client = CopbotClient(
+        DiscordOptions(moderator_role="Mentors team", **options), guild_ready_timeout=0.05
+    )
+    async with open_core(database_url, chat=client.chat, clock=clock, catalog=catalog) as core:
+        task = asyncio.create_task(client.serve(core, TOKEN))
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            ready.cancel()
+            task.result()  # raises what stopped it
+        try:
+            yield client
+        finally:
+            await client.close()
+            await task
 
 
 @dataclass
@@ -59,7 +65,7 @@ class World:
     bob: FakeUser
     mod: FakeUser
     carol: FakeUser  # moderates through the configured role, not Manage Server
-    stranger: FakeUser  # a member of the other guild
+    stranger: FakeUser  # a member of the other guild only
 
     def channel(self, name: str, guild: FakeGuild | None = None) -> int:
         return next(i for i, c in (guild or self.home).channels.items() if c["name"] == name)
@@ -84,11 +90,8 @@ def world(fake: FakeDiscord) -> World:
 
 @pytest.fixture
 async def bot(
-    fake: FakeDiscord, world: World, discord_core: tuple[CopbotClient, Core]
+    fake: FakeDiscord, world: World, sqlite_url: str, clock: ManualClock
 ) -> AsyncIterator[CopbotClient]:
-    """copbot connected to the fake (after the test has set up its guilds)."""
-    client, core = discord_core
-    task = await connect(client, core)
-    yield client
-    await client.close()
-    await task
+    """copbot connected to the fake, which knows the world's guilds by then."""
+    async with running(sqlite_url, clock) as client:
+        yield client

@@ -177,7 +177,10 @@ class FakeDiscord:
         self._tokens: dict[str, int] = {}  # interaction token -> id
         self._nonces: dict[tuple[int, str], int] = {}
         self.dm_channels: dict[int, int] = {}  # channel -> user
-        self._originals: dict[str, int] = {}  # interaction token -> its response message
+        self._originals: dict[str, int] = {}
+        self._channels: dict[
+            str, int
+        ] = {}  # interaction token -> its channel  # interaction token -> its response message
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -255,11 +258,17 @@ class FakeDiscord:
     def channel(self, guild: FakeGuild, name: str) -> int:
         return next(i for i, c in guild.channels.items() if c["name"] == name)
 
-    def deny_bot(self, guild: FakeGuild, channel_id: int, permission: int) -> None:
+    async def deny_bot(self, guild: FakeGuild, channel_id: int, permission: int) -> None:
         """Take a permission from copbot in one channel (an overwrite on its role)."""
-        guild.channels[channel_id]["permission_overwrites"] = [
+        channel = guild.channels[channel_id]
+        channel["permission_overwrites"] = [
             {"id": str(guild.bot_role), "type": 0, "allow": "0", "deny": str(permission)}
         ]
+        await self.dispatch(guild.id, "CHANNEL_UPDATE", channel)
+
+    def forget(self, interaction_id: int) -> None:
+        """Discord no longer knows this interaction (it expired): answers get 10062."""
+        self._tokens = {t: i for t, i in self._tokens.items() if i != interaction_id}
 
     async def remove_guild(self, guild: FakeGuild) -> None:
         """copbot was kicked: the guild goes from the gateway and REST refuses its channels."""
@@ -369,8 +378,9 @@ class FakeDiscord:
 
     async def dispatch(self, guild_id: int, event: str, data: dict[str, Any]) -> None:
         """Send an event to the session serving `guild_id`'s shard; while it is disconnected
-        the event waits in the session and goes out on RESUME."""
-        for session in self.sessions.values():
+        the event waits in the session and goes out on RESUME. The newest session wins (an
+        older one belonged to a process that stopped)."""
+        for session in reversed(self.sessions.values()):
             if self._shard_of(guild_id, session.shard[1]) != session.shard[0]:
                 continue
             live = next((c for c in self.connections if c.session is session), None)
@@ -395,6 +405,7 @@ class FakeDiscord:
         interaction_id = snowflake()
         token = f"token-{interaction_id}"
         self._tokens[token] = interaction_id
+        self._channels[token] = channel_id
         permissions = ALL if user.moderator else str(1 << 10 | 1 << 11 | 1 << 16)
         return {
             "id": str(interaction_id),
@@ -626,12 +637,14 @@ class FakeDiscord:
                         "X-RateLimit-Reset-After": str(retry_after),
                         "X-RateLimit-Bucket": "fake-bucket",
                         "X-RateLimit-Scope": "user",
+                        "Via": "1.1 google",  # discord.py takes a 429 without it for a ban
                     },
                 )
         for method, pattern, handler in self._routes():
             match = re.fullmatch(pattern, path)
             if method == request.method and match:
-                response = await handler(body, *match.groups())
+                extra = [dict(request.query)] if handler == self._callback else []
+                response = await handler(body, *match.groups(), *extra)
                 await self._changed_now()
                 return response
         return _error(404, 0, f"the fake has no route for {request.method} {path}")
@@ -709,7 +722,9 @@ class FakeDiscord:
     async def _get_commands(self, body: Any, application: str) -> web.Response:
         return _json(self.commands)
 
-    async def _callback(self, body: Any, interaction_id: str, token: str) -> web.Response:
+    async def _callback(
+        self, body: Any, interaction_id: str, token: str, request_query: dict[str, str]
+    ) -> web.Response:
         known = self._tokens.get(token)
         if known != int(interaction_id):
             return _error(404, 10062, "Unknown interaction")
@@ -719,8 +734,21 @@ class FakeDiscord:
         self.answered_at.setdefault(known, time.perf_counter())
         data = body.get("data") or {}
         responses.append({"kind": "callback", "type": body["type"], "data": data})
-        if body["type"] == 4:
-            self._message(0, data, original_of=token)
+        callback: dict[str, Any] = {
+            "interaction": {
+                "id": interaction_id,
+                "type": 2,
+                "response_message_loading": body["type"] == 5,
+                "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+            },
+            "resource": {"type": body["type"]},
+        }
+        if body["type"] in (4, 5):
+            message = self._message(self._channels[token], data, original_of=token)
+            callback["interaction"]["response_message_id"] = message["id"]
+            callback["resource"]["message"] = message
+        if request_query.get("with_response") in ("1", "true", "True"):
+            return _json(callback)
         return web.Response(status=204)
 
     async def _edit_original(self, body: Any, application: str, token: str) -> web.Response:
@@ -728,7 +756,7 @@ class FakeDiscord:
         if known is None:
             return _error(404, 10015, "Unknown Webhook")
         self.responses[known].append({"kind": "edit", "data": body})
-        return _json(self._message(0, body, original_of=token))
+        return _json(self._message(self._channels[token], body, original_of=token))
 
     async def _delete_original(self, body: Any, application: str, token: str) -> web.Response:
         known = self._tokens.get(token)
@@ -742,7 +770,7 @@ class FakeDiscord:
         if known is None:
             return _error(404, 10015, "Unknown Webhook")
         self.responses[known].append({"kind": "followup", "data": body})
-        return _json(self._message(0, body))
+        return _json(self._message(self._channels[token], body))
 
     def _channel_data(self, channel_id: int) -> tuple[FakeGuild, dict[str, Any]] | None:
         for guild in self.guilds.values():
@@ -935,6 +963,11 @@ class FakeDiscord:
         if original_of is not None:
             self._originals[original_of] = message_id
         return message
+
+    def response_message(self, interaction_id: int) -> dict[str, Any]:
+        """The message an interaction's response made (to press its buttons later)."""
+        token = next(t for t, i in self._tokens.items() if i == interaction_id)
+        return self.messages[self._originals[token]]
 
     def posted_in(self, channel_id: int) -> list[dict[str, Any]]:
         return [m for m in self.messages.values() if m["channel_id"] == str(channel_id)]
