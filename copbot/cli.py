@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -15,14 +15,17 @@ from rich.logging import RichHandler
 
 from adapters.console.chat import ConsoleChat, ConsoleClock
 from adapters.console.session import ConsoleCommunity, ConsoleSession
+from adapters.discord import CopbotClient, DiscordOptions
+from adapters.discord.invite import PERMISSIONS, application_id_of, invite_url
 from bot.catalog import Catalog
+from bot.prompts import PromptRunner
 from bot.timer import PromptTimer
 from copbot.bootstrap import open_core
 from copbot.config import ConfigError, Settings, load_settings
 from storage.database import open_database
 from storage.migrate import migrate
 
-ADAPTERS_NOT_BUILT = {"discord", "slack"}
+ADAPTERS_NOT_BUILT = {"slack"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +68,23 @@ def _parser() -> argparse.ArgumentParser:
         "check-config", help="validate the config and say what's wrong"
     ).set_defaults(run=_check_config)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    discord_parser = commands.add_parser("discord", help="Discord set-up")
+    discord_parser.set_defaults(run=_usage(discord_parser))
+    discord_commands = discord_parser.add_subparsers(title="commands")
+    invite = discord_commands.add_parser(
+        "invite-url", help="print the URL that adds copbot to a server, with its permissions"
+    )
+    invite.add_argument("--application-id", type=int, help="default: read from DISCORD_TOKEN")
+    invite.set_defaults(run=_invite_url)
     return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, Settings], int]:
+    def usage(args: argparse.Namespace, settings: Settings) -> int:
+        parser.print_help()
+        return 2
+
+    return usage
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -77,7 +96,51 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             highlight=False,
         )
         return 2
+    if "discord" in settings.platforms():
+        asyncio.run(serve_discord(settings))
+        return 0
     return _console(args, settings)
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+async def serve_discord(settings: Settings) -> None:
+    """copbot on Discord until stopped: every guild of this process's shards, one timer."""
+    discord = settings.discord
+    assert discord.token is not None
+    client = CopbotClient(
+        DiscordOptions(
+            moderator_role=discord.moderator_role,
+            shard_count=discord.shard_count,
+            shard_ids=discord.shard_ids,
+        )
+    )
+    clock = SystemClock()
+    async with open_core(settings.database.url, chat=client.chat, clock=clock) as core:
+        runner = PromptRunner(store=core.store, chat=client.chat, clock=clock)
+        timer = PromptTimer(runner, grace=timedelta(hours=settings.prompts.grace_hours))
+        await client.serve(core, discord.token.get_secret_value(), timer=timer)
+
+
+def _invite_url(args: argparse.Namespace, settings: Settings) -> int:
+    out = Console(highlight=False)
+    application_id = args.application_id
+    if application_id is None and settings.discord.token is not None:
+        application_id = application_id_of(settings.discord.token.get_secret_value())
+    if application_id is None:
+        Console(stderr=True).print(
+            "give --application-id (the Developer Portal shows it) or set DISCORD_TOKEN",
+            highlight=False,
+        )
+        return 2
+    out.print(invite_url(application_id), soft_wrap=True)
+    out.print("\nPermissions it asks for:")
+    for permission, why in PERMISSIONS.items():
+        out.print(f"  {permission.replace('_', ' ').title()}: {why}")
+    return 0
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:

@@ -103,6 +103,7 @@ def test_run_refuses_a_platform_this_build_cannot_serve(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DISCORD_TOKEN", "abc")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-abc")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-abc")
     assert main(["run"]) == 2
-    assert "discord is configured" in capsys.readouterr().err
+    assert "slack is configured" in capsys.readouterr().err

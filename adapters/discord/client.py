@@ -127,9 +127,12 @@ class CopbotClient(discord.AutoShardedClient):
                 log.info("commands unchanged since the last sync")
                 return False
         await self.tree.sync()
-        async with self.core.store.unit_of_work(key) as uow:
-            await uow.settings.put(SYNCED, fingerprint)
-            await uow.commit()
+        try:
+            async with self.core.store.unit_of_work(key) as uow:
+                await uow.settings.put(SYNCED, fingerprint)
+                await uow.commit()
+        except Exception:  # another shard's process synced and recorded it at the same moment
+            log.warning("could not record the commands' hash", exc_info=True)
         log.info("synced %d commands", len(payload))
         return True
 

@@ -12,7 +12,7 @@ import pytest
 
 from adapters.discord import CopbotClient
 from bot.app import build_catalog
-from bot.catalog import Command, Option, OptionType
+from bot.catalog import Access, Command, Option, OptionType
 from bot.context import Context
 from bot.core import FAILED
 from bot.messages import CommunityKey, Reply
@@ -376,6 +376,10 @@ async def test_commands_sync_only_when_the_catalog_changed(
     )
     async def give(context: Context) -> Reply:
         return Reply(f"Thanks, <@{context.options['member']}>!")
+
+    @catalog.command("audit show", "The moderators' log", access=Access.MODERATOR)
+    async def audit(context: Context) -> Reply:
+        return Reply("log", ephemeral=True)
 
     async with running(sqlite_url, clock, catalog=catalog):
         assert syncs() == 2
