@@ -40,11 +40,12 @@ BOT_PERMISSIONS = (
     | PIN
 )
 
-_ids = itertools.count(1_200_000_000_000_000_000)
+_ids = itertools.count(1 << 40)
 
 
 def snowflake() -> int:
-    return next(_ids)
+    """Unique ids whose shard, (id >> 22) % shard_count, alternates as real ones spread."""
+    return next(_ids) << 22
 
 
 def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
@@ -177,10 +178,9 @@ class FakeDiscord:
         self._tokens: dict[str, int] = {}  # interaction token -> id
         self._nonces: dict[tuple[int, str], int] = {}
         self.dm_channels: dict[int, int] = {}  # channel -> user
-        self._originals: dict[str, int] = {}
-        self._channels: dict[
-            str, int
-        ] = {}  # interaction token -> its channel  # interaction token -> its response message
+        self._originals: dict[str, int] = {}  # interaction token -> its response message
+        self._channels: dict[str, int] = {}  # interaction token -> its channel
+        self._followups: set[int] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -770,7 +770,9 @@ class FakeDiscord:
         if known is None:
             return _error(404, 10015, "Unknown Webhook")
         self.responses[known].append({"kind": "followup", "data": body})
-        return _json(self._message(self._channels[token], body))
+        message = self._message(self._channels[token], body)
+        self._followups.add(int(message["id"]))
+        return _json(message)
 
     def _channel_data(self, channel_id: int) -> tuple[FakeGuild, dict[str, Any]] | None:
         for guild in self.guilds.values():
@@ -970,7 +972,13 @@ class FakeDiscord:
         return self.messages[self._originals[token]]
 
     def posted_in(self, channel_id: int) -> list[dict[str, Any]]:
-        return [m for m in self.messages.values() if m["channel_id"] == str(channel_id)]
+        """Messages in a channel, leaving out interaction responses."""
+        responses = set(self._originals.values()) | self._followups
+        return [
+            m
+            for i, m in self.messages.items()
+            if m["channel_id"] == str(channel_id) and i not in responses
+        ]
 
 
 def _role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:

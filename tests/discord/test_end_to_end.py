@@ -386,3 +386,35 @@ async def test_commands_sync_only_when_the_catalog_changed(
         reply = await run(fake, world, world.alice, "kudos give", member=world.bob.id)
         assert reply["content"] == f"Thanks, <@{world.bob.id}>!"
         assert not reply.get("flags", 0) & EPHEMERAL
+
+
+async def test_the_pin_emoji_saves_the_message_it_is_on(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    await run(fake, world, world.mod, "resource pin-emoji", enabled=True)
+    said = fake.member_message(world.home, world.bob, world.channel("general"), "a good link")
+    await fake.reaction(world.home, world.alice, said, "📌")
+    await fake.wait_for(lambda: len(fake.posted_in(world.channel("general"))) == 2)
+    listed = text(await run(fake, world, world.alice, "resource list"))
+    assert "Message from Bob" in listed  # copbot reads no message content
+    await fake.reaction(world.home, world.alice, said, "👍")  # not the pin emoji: no answer
+    listed_again = text(await run(fake, world, world.alice, "resource list"))
+    assert listed_again == listed
+    assert len(fake.posted_in(world.channel("general"))) == 2
+
+
+async def test_two_processes_split_the_shards_on_one_database(
+    fake: FakeDiscord, world: World, sqlite_url: str, clock: ManualClock
+) -> None:
+    shard_of = {g.id: (g.id >> 22) % 2 for g in (world.home, world.other)}
+    assert set(shard_of.values()) == {0, 1}
+    async with (
+        running(sqlite_url, clock, shard_count=2, shard_ids=(0,)) as first,
+        running(sqlite_url, clock, shard_count=2, shard_ids=(1,)) as second,
+    ):
+        assert {g.id for g in first.guilds} == {g for g, s in shard_of.items() if s == 0}
+        assert {g.id for g in second.guilds} == {g for g, s in shard_of.items() if s == 1}
+        for guild, user in ((world.home, world.alice), (world.other, world.stranger)):
+            sent = await fake.slash(guild, user, world.channel("general", guild), "help")
+            assert "/resource add" in text(await final(fake, sent))
+    assert fake.identified == 2
