@@ -9,7 +9,9 @@ guild reactions are enough.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +21,17 @@ from discord import app_commands
 
 from adapters.discord.chat import PLATFORM, DiscordChat
 from adapters.discord.commands import build_commands, commands_hash, options_given
-from adapters.discord.render import ActionButton, FormModal, cut, form_values, render
+from adapters.discord.render import (
+    ActionButton,
+    FormModal,
+    OpenForm,
+    cut,
+    form_values,
+    open_form_view,
+    render,
+)
 from bot.core import FAILED, Core
-from bot.messages import Action, Actor, CommunityKey, Invocation, MessageRef, Reply
+from bot.messages import Action, Actor, CommunityKey, Form, Invocation, MessageRef, Reply
 from bot.resources import ChatMessage
 from bot.timer import PromptTimer
 
@@ -38,12 +48,12 @@ STALE = Reply(
     ephemeral=True,
     error=True,
 )
-FORM_TOO_LATE = Reply(
-    "That took me a moment, so Discord won't let me open the form now. "
-    "Please run the command again.",
+FORM_EXPIRED = Reply(
+    "That form has expired (copbot restarted since). Please run the command again.",
     ephemeral=True,
     error=True,
 )
+FORMS_KEPT = 1000  # forms waiting for their "Open the form" press, newest kept
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,8 @@ class CopbotClient(discord.AutoShardedClient):
         self.tree.on_error = self._command_failed  # type: ignore[method-assign]
         self._core: Core | None = None
         self._timer: PromptTimer | None = None
+        self._forms: OrderedDict[int, Form] = OrderedDict()
+        self._form_keys = itertools.count(1)
 
     @property
     def core(self) -> Core:
@@ -106,7 +118,7 @@ class CopbotClient(discord.AutoShardedClient):
             on_message=self.message_action,
         ):
             self.tree.add_command(command)
-        self.add_dynamic_items(ActionButton)
+        self.add_dynamic_items(ActionButton, OpenForm)
         await self.sync_commands()
         if self._timer is not None:
             await self._timer.start()
@@ -260,7 +272,11 @@ class CopbotClient(discord.AutoShardedClient):
                     )
                 return
             if reply.form is not None:
-                reply = FORM_TOO_LATE
+                await interaction.edit_original_response(
+                    content=f"“{cut(reply.form.title, 100)}” is ready.",
+                    view=open_form_view(self._keep(reply.form)),
+                )
+                return
             message = render(reply)
             if reply.ephemeral:  # the deferred response is ephemeral: it becomes the reply
                 await interaction.edit_original_response(**message.edit_kwargs())
@@ -271,6 +287,18 @@ class CopbotClient(discord.AutoShardedClient):
             log.warning(
                 "could not answer interaction %s: %s %s", interaction.id, error.status, error.text
             )
+
+    def _keep(self, form: Form) -> int:
+        key = next(self._form_keys)
+        self._forms[key] = form
+        while len(self._forms) > FORMS_KEPT:
+            self._forms.popitem(last=False)
+        return key
+
+    async def open_form(self, interaction: discord.Interaction[Any], key: int) -> None:
+        """A press on `OpenForm`: the form the deferred command made, now as a modal."""
+        form = self._forms.pop(key, None)
+        await self._respond(interaction, FORM_EXPIRED if form is None else Reply(form=form))
 
     async def _command_failed(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError

@@ -165,7 +165,7 @@ def view(buttons: Sequence[Button]) -> discord.ui.View | None:
     refuses a message with two)."""
     if not buttons:
         return None
-    made = discord.ui.View(timeout=None)
+    made = _unstored(discord.ui.View(timeout=None))
     seen: set[str] = set()
     for button in buttons:
         custom_id = f"{button.action_id}:{button.value}"
@@ -184,6 +184,50 @@ def view(buttons: Sequence[Button]) -> discord.ui.View | None:
     return made
 
 
+def _unstored(made: discord.ui.View) -> discord.ui.View:
+    """A view discord.py will not keep per message: its buttons are routed by custom id
+    (`add_dynamic_items`), and a kept view per reply would only grow the process."""
+    made.stop()
+    return made
+
+
+class OpenForm(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"form~(?P<key>\d{1,20})"
+):
+    """A button that opens a form copbot could not open at once: Discord allows a modal only
+    as the first answer to an interaction, and a slow command has deferred by then."""
+
+    def __init__(self, key: int, label: str = "Open the form") -> None:
+        super().__init__(
+            discord.ui.Button(
+                custom_id=f"form~{key}",
+                label=cut(label, BUTTON_LABEL),
+                style=discord.ButtonStyle.primary,
+            )
+        )
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[discord.Client],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> OpenForm:
+        return cls(int(match["key"]))
+
+    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
+        client: CopbotClient = interaction.client  # type: ignore[assignment]
+        await client.open_form(interaction, self.key)
+
+
+def open_form_view(key: int) -> discord.ui.View:
+    made = discord.ui.View(timeout=None)
+    made.add_item(OpenForm(key))
+    return _unstored(made)
+
+
 class FormModal(discord.ui.Modal):
     """A `Form` as a modal. Its custom id is the core's `action_id:value`; submits are routed
     by `CopbotClient`, not here, so a modal opened before a restart still reaches the core."""
@@ -194,6 +238,7 @@ class FormModal(discord.ui.Modal):
             custom_id=f"{form.action_id}:{form.value}",
             timeout=None,
         )
+        self.stop()  # not kept by discord.py either: `CopbotClient` routes every submit
         for form_field in form.fields[:5]:  # Discord's limit on inputs in a modal
             limit = min(form_field.max_length or INPUT_VALUE, INPUT_VALUE)
             self.add_item(

@@ -15,7 +15,7 @@ from bot.app import build_catalog
 from bot.catalog import Access, Command, Option, OptionType
 from bot.context import Context
 from bot.core import FAILED
-from bot.messages import CommunityKey, Reply
+from bot.messages import CommunityKey, Form, FormField, Reply
 from bot.ports import ChannelUnavailable, PinLimitReached
 from tests.discord.conftest import World, running
 from tests.discord.fake_discord import BOT_ID, PINS, SEND_MESSAGES, FakeDiscord, FakeUser
@@ -418,3 +418,40 @@ async def test_two_processes_split_the_shards_on_one_database(
             sent = await fake.slash(guild, user, world.channel("general", guild), "help")
             assert "/resource add" in text(await final(fake, sent))
     assert fake.identified == 2
+
+
+async def test_a_form_from_a_slow_command_opens_from_a_button(
+    fake: FakeDiscord, world: World, sqlite_url: str, clock: ManualClock
+) -> None:
+    """Discord allows a modal only as the first answer, which a deferred command has spent."""
+    catalog = build_catalog()
+    release = asyncio.Event()
+
+    async def slow_form(context: Context) -> Reply:
+        await release.wait()
+        note = FormField("note", "A note", required=True)
+        return Reply(form=Form("A note", "note.save", "Save", (note,)), ephemeral=True)
+
+    async def save_note(context: Context) -> Reply:
+        return Reply(f"Noted: {context.options['note']}", ephemeral=True)
+
+    catalog.add(Command("note write", "Write a note", slow_form))
+    catalog.action("note.save")(save_note)
+    async with running(sqlite_url, clock, catalog=catalog):
+        general = world.channel("general")
+        sent = await fake.slash(world.home, world.alice, general, "note write")
+        await fake.answer(sent)
+        release.set()
+        ready = await final(fake, sent)
+        assert buttons(ready) == ["Open the form"]
+        pressed = await fake.press(
+            world.home, world.alice, fake.response_message(sent), "Open the form"
+        )
+        [opened] = await fake.answer(pressed)
+        assert opened["type"] == MODAL
+        submitted = await fake.submit(world.home, world.alice, general, opened["data"], note="hi")
+        assert text(await final(fake, submitted)) == "Noted: hi"
+        again = await fake.press(
+            world.home, world.alice, fake.response_message(sent), "Open the form"
+        )
+        assert "expired" in text(await final(fake, again))
