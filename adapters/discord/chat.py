@@ -172,17 +172,19 @@ class DiscordChat:
         needed: Sequence[str],
         error: discord.HTTPException,
     ) -> str:
-        """Why Discord refused, naming the permissions copbot lacks there when it knows them."""
+        """Why Discord refused, naming the permission copbot lacks there when it knows it."""
         channel = self.client.get_channel(int(channel_id))
         guild = getattr(channel, "guild", None)
         if guild is None and community is not None:
             guild = self.client.get_guild(int(community.id))
         if isinstance(channel, discord.abc.GuildChannel) and guild is not None:
             granted = channel.permissions_for(guild.me)
-            missing = [p for p in needed if not getattr(granted, p)]
-            if missing:
-                names = ", ".join(p.replace("_", " ").title() for p in missing)
-                return f"copbot lacks {names} in <#{channel_id}>"
+            # The first one: Discord takes the later ones away with it (no Send Messages, no
+            # Embed Links), so it is the one to grant.
+            missing = next((p for p in needed if not getattr(granted, p)), None)
+            if missing is not None:
+                name = missing.replace("_", " ").title()
+                return f"copbot lacks {name} in <#{channel_id}>"
         log.info("Discord refused in channel %s: %s %s", channel_id, error.status, error.text)
         return f"<#{channel_id}> is gone or closed to copbot ({error.text or error.status})"
 

@@ -173,7 +173,8 @@ class FakeDiscord:
         self.limited: dict[tuple[str, str], float] = {}  # (method, path regex) -> retry_after
         self.heartbeat_gaps: list[float] = []
         self.sent_at: dict[int, float] = {}  # interaction id -> when it was dispatched
-        self.answered_at: dict[int, float] = {}
+        self.answered_at: dict[int, float] = {}  # its callback (perhaps a deferral) arrived
+        self.finished_at: dict[int, float] = {}  # the member saw copbot's answer
         self._changed = asyncio.Condition()
         self._tokens: dict[str, int] = {}  # interaction token -> id
         self._nonces: dict[tuple[int, str], int] = {}
@@ -732,6 +733,8 @@ class FakeDiscord:
         if any(r["kind"] == "callback" for r in responses):
             return _error(400, 40060, "Interaction has already been acknowledged.")
         self.answered_at.setdefault(known, time.perf_counter())
+        if body["type"] != 5:
+            self.finished_at.setdefault(known, time.perf_counter())
         data = body.get("data") or {}
         responses.append({"kind": "callback", "type": body["type"], "data": data})
         callback: dict[str, Any] = {
@@ -756,6 +759,7 @@ class FakeDiscord:
         if known is None:
             return _error(404, 10015, "Unknown Webhook")
         self.responses[known].append({"kind": "edit", "data": body})
+        self.finished_at.setdefault(known, time.perf_counter())
         return _json(self._message(self._channels[token], body, original_of=token))
 
     async def _delete_original(self, body: Any, application: str, token: str) -> web.Response:
@@ -770,6 +774,7 @@ class FakeDiscord:
         if known is None:
             return _error(404, 10015, "Unknown Webhook")
         self.responses[known].append({"kind": "followup", "data": body})
+        self.finished_at.setdefault(known, time.perf_counter())
         message = self._message(self._channels[token], body)
         self._followups.add(int(message["id"]))
         return _json(message)

@@ -455,3 +455,17 @@ async def test_a_form_from_a_slow_command_opens_from_a_button(
             world.home, world.alice, fake.response_message(sent), "Open the form"
         )
         assert "expired" in text(await final(fake, again))
+
+
+async def test_a_command_that_cannot_post_names_the_missing_permission(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    mods = world.channel("mods")
+    updated = asyncio.ensure_future(bot.wait_for("guild_channel_update"))
+    await fake.deny_bot(world.home, mods, SEND_MESSAGES)
+    await updated
+    await run(fake, world, world.alice, "resource add", url="https://example.org/a", title="A")
+    reply = await run(fake, world, world.mod, "resource pin-top", channel=mods)
+    assert reply["flags"] & EPHEMERAL
+    assert f"copbot lacks Send Messages in <#{mods}>" in text(reply)
+    assert fake.posted_in(mods) == []
