@@ -346,16 +346,36 @@ async def test_a_slow_command_is_deferred_then_finished(
 
     async def slow(context: Context) -> Reply:
         await release.wait()
-        return Reply("finally", ephemeral=True)
+        return Reply("finally", ephemeral=context.options.get("private", True))
 
-    catalog.add(Command("slow thing", "Takes its time", slow))
+    catalog.add(
+        Command(
+            "slow thing",
+            "Takes its time",
+            slow,
+            (Option("private", "Only for you?", OptionType.BOOLEAN),),
+        )
+    )
     async with running(sqlite_url, clock, catalog=catalog):
-        sent = await fake.slash(world.home, world.alice, world.channel("general"), "slow thing")
+        general = world.channel("general")
+        sent = await fake.slash(world.home, world.alice, general, "slow thing")
         [deferred] = await fake.answer(sent)
         assert deferred["type"] == DEFERRED and deferred["data"]["flags"] & EPHEMERAL
         release.set()
         reply = await final(fake, sent)
         assert reply["deferred"] and reply["content"] == "finally"
+        assert reply["flags"] & EPHEMERAL  # the deferred response became the answer
+        public = await fake.slash(world.home, world.alice, general, "slow thing", private=False)
+        # Already released: answered at once, not deferred.
+        assert [r["type"] for r in await fake.answer(public)] == [MESSAGE]
+        release.clear()
+        later = await fake.slash(world.home, world.alice, general, "slow thing", private=False)
+        await fake.answer(later)
+        release.set()
+        await fake.answer(later, count=3)
+        kinds = [r["kind"] for r in fake.responses[later]]
+        assert kinds == ["callback", "delete", "followup"]  # the public answer is a new message
+        assert not fake.responses[later][2]["data"].get("flags", 0) & EPHEMERAL
 
 
 async def test_commands_sync_only_when_the_catalog_changed(
