@@ -71,7 +71,8 @@ class DiscordChat:
             fetched = await self.client.fetch_channel(int(channel_id))
         except (discord.Forbidden, discord.NotFound):
             return False
-        return str(getattr(fetched, "guild_id", "")) == community.id
+        guild_of = getattr(fetched, "guild", None)
+        return guild_of is not None and str(guild_of.id) == community.id
 
     async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
         try:

@@ -437,6 +437,11 @@ async def test_two_processes_split_the_shards_on_one_database(
         for guild, user in ((world.home, world.alice), (world.other, world.stranger)):
             sent = await fake.slash(guild, user, world.channel("general", guild), "help")
             assert "/resource add" in text(await final(fake, sent))
+        # Either process may post for any guild, so it can tell whose channel is whose.
+        uncached = world.home if shard_of[world.home.id] == 1 else world.other
+        community = CommunityKey("discord", str(uncached.id))
+        assert await first.chat.channel_exists(community, str(world.channel("general", uncached)))
+        assert not await first.chat.channel_exists(community, str(world.channel("prompts")))
     assert fake.identified == 2
 
 
