@@ -491,6 +491,15 @@ class FakeDiscord:
             data["resolved"] = resolved
         return data
 
+    async def unknown_command(
+        self, guild: FakeGuild, user: FakeUser, channel_id: int, name: str
+    ) -> int:
+        """A command Discord still shows though copbot no longer has it (a stale client)."""
+        data = {"id": str(snowflake()), "name": name, "type": 1, "options": []}
+        return await self._send_interaction(
+            guild, self._interaction(guild, user, channel_id, 2, data)
+        )
+
     async def slash(
         self, guild: FakeGuild, user: FakeUser, channel_id: int, path: str, **options: Any
     ) -> int:

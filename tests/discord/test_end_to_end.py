@@ -6,6 +6,7 @@ requests break Discord's OpenAPI spec."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from bot.context import Context
 from bot.core import FAILED
 from bot.messages import CommunityKey, Form, FormField, Reply
 from bot.ports import ChannelUnavailable, PinLimitReached
+from bot.prompt_model import PromptStatus
+from bot.prompts import PromptRunner
 from tests.discord.conftest import World, running
 from tests.discord.fake_discord import BOT_ID, PINS, SEND_MESSAGES, FakeDiscord, FakeUser
 from tests.fakes import ManualClock
@@ -296,8 +299,8 @@ async def test_a_missing_permission_is_named(
         await bot.chat.post(community, str(mods), Reply("hello"))
 
 
-async def test_a_guild_that_removed_copbot_is_skipped(
-    fake: FakeDiscord, world: World, bot: CopbotClient
+async def test_a_guild_that_removed_copbot_is_skipped_and_its_prompt_kept(
+    fake: FakeDiscord, world: World, bot: CopbotClient, clock: ManualClock
 ) -> None:
     prompts = world.channel("prompts")
     await run(fake, world, world.mod, "prompt add", text="Anything new?")
@@ -312,9 +315,18 @@ async def test_a_guild_that_removed_copbot_is_skipped(
         timezone="UTC",
     )
     await fake.remove_guild(world.home)
+    community = CommunityKey("discord", str(world.home.id))
     with pytest.raises(ChannelUnavailable):
-        await bot.chat.post(CommunityKey("discord", str(world.home.id)), str(prompts), Reply("x"))
+        await bot.chat.post(community, str(prompts), Reply("x"))
+    clock.advance(timedelta(hours=1, minutes=5))  # the schedule falls due
+    runner = PromptRunner(store=bot.core.store, chat=bot.chat, clock=clock)
+    assert await runner.run_due() == 0
     assert fake.posted_in(prompts) == []
+    async with bot.core.store.unit_of_work(community) as uow:
+        schedule = await uow.prompts.schedule(1)
+        assert schedule is not None and schedule.paused  # not retried against a refusal
+        [kept] = await uow.prompts.listed(PromptStatus.QUEUED)  # goes out first once back
+        assert kept.text == "Anything new?"
 
 
 async def test_a_stale_interaction_is_skipped_and_copbot_carries_on(
@@ -494,3 +506,11 @@ async def test_a_command_that_cannot_post_names_the_missing_permission(
     assert reply["flags"] & EPHEMERAL
     assert f"copbot lacks Send Messages in <#{mods}>" in text(reply)
     assert fake.posted_in(mods) == []
+
+
+async def test_a_command_copbot_no_longer_has_gets_a_friendly_answer(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    sent = await fake.unknown_command(world.home, world.alice, world.channel("general"), "gone")
+    reply = await final(fake, sent)
+    assert reply["flags"] & EPHEMERAL and "don't know that command any more" in text(reply)
