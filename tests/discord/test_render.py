@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from typing import Any
+
 import discord
 
 from adapters.discord.render import (
@@ -10,7 +15,16 @@ from adapters.discord.render import (
     form_values,
     render,
 )
-from bot.messages import Attachment, Button, Card, CardField, Form, FormField, Reply
+from bot.messages import (
+    Attachment,
+    Button,
+    ButtonStyle,
+    Card,
+    CardField,
+    Form,
+    FormField,
+    Reply,
+)
 
 
 def total(embeds: list[discord.Embed]) -> int:
@@ -113,3 +127,76 @@ def test_attachments_become_files() -> None:
         Reply("here", attachments=(Attachment("data.json", b"{}", "application/json"),))
     )
     assert [f.filename for f in message.files] == ["data.json"]
+
+
+GOLDEN = Path(__file__).parent / "golden" / "render.json"
+
+
+def payload(reply: Reply) -> dict[str, Any]:
+    if reply.form is not None:
+        return {"modal": FormModal(reply.form).to_dict()}
+    message = render(reply)
+    return {
+        "content": message.content,
+        "embeds": [e.to_dict() for e in message.embeds],
+        "components": message.view.to_components() if message.view else [],
+        "files": [f.filename for f in message.files],
+    }
+
+
+def test_rendering_is_pinned_by_a_golden_file() -> None:
+    """What Discord receives for typical replies; regenerate after an intended change with
+    `UPDATE_GOLDEN=1 ./dev test tests/discord/test_render.py` and review the diff."""
+    resource = Card(
+        "#7 Fluent Python",
+        "The book on idiomatic Python.",
+        (
+            CardField("Tags", "python, books"),
+            CardField("Votes", "3"),
+            CardField("Saved by", "Alice"),
+        ),
+        "https://example.org/fluent",
+        "saved 2026-01-05",
+    )
+    replies = {
+        "resource": Reply(
+            cards=(resource,),
+            buttons=(Button("Upvote", "lib.upvote", "7", ButtonStyle.PRIMARY),),
+            ephemeral=True,
+        ),
+        "page": Reply(
+            "The library, newest first (page 2):",
+            buttons=(
+                Button("Previous", "lib.list", "0||new"),
+                Button("Next", "lib.list", "10||new"),
+            ),
+        ),
+        "confirm": Reply(
+            "This erases everything.",
+            buttons=(
+                Button("Erase my data", "privacy.erase", "4", ButtonStyle.DANGER),
+                Button("Cancel", "privacy.cancel"),
+            ),
+        ),
+        "form": Reply(
+            form=Form(
+                "Your profile",
+                "profile.save",
+                "Save profile",
+                (
+                    FormField(
+                        "skills", "Topics you can teach", "python", placeholder="python, sql"
+                    ),
+                    FormField("bio", "About you", multiline=True, max_length=500),
+                ),
+                value="2",
+            )
+        ),
+        "export": Reply("Here it is.", attachments=(Attachment("library.md", b"# Library\n"),)),
+    }
+    actual = (
+        json.dumps({k: payload(r) for k, r in replies.items()}, indent=2, sort_keys=True) + "\n"
+    )
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(actual)
+    assert actual == GOLDEN.read_text()
