@@ -54,6 +54,8 @@ class DiscordChat:
         thread_id: str | None = None,
         key: str | None = None,
     ) -> MessageRef:
+        if not (thread_id or channel_id).isdigit():
+            raise ChannelUnavailable(f"“{channel_id[:40]}” is not a Discord channel")
         target = self._messageable(community, thread_id or channel_id)
         extra: dict[str, Any] = {"nonce": nonce(key)} if key else {}  # discord.py enforces it
         try:
@@ -63,6 +65,8 @@ class DiscordChat:
         return MessageRef(PLATFORM, channel_id, str(sent.id), thread_id)
 
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
+        if not channel_id.isdigit():
+            return False
         guild = self.client.get_guild(int(community.id))
         channel = guild.get_channel_or_thread(int(channel_id)) if guild else None
         if guild is not None and channel is not None:

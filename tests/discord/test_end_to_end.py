@@ -514,3 +514,12 @@ async def test_a_command_copbot_no_longer_has_gets_a_friendly_answer(
     sent = await fake.unknown_command(world.home, world.alice, world.channel("general"), "gone")
     reply = await final(fake, sent)
     assert reply["flags"] & EPHEMERAL and "don't know that command any more" in text(reply)
+
+
+async def test_a_channel_that_is_no_discord_id_is_refused_not_a_crash(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    community = CommunityKey("discord", str(world.home.id))
+    assert not await bot.chat.channel_exists(community, "general")
+    with pytest.raises(ChannelUnavailable, match="not a Discord channel"):
+        await bot.chat.post(community, "general", Reply("x"))
