@@ -81,6 +81,7 @@ class CopbotClient(discord.AutoShardedClient):
         """`guild_ready_timeout`: how long discord.py waits for more guilds before it is ready
         (a loopback Discord sends them all at once)."""
         self.options = options or DiscordOptions()
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # copbot has no voice
         shards: dict[str, Any] = {"shard_count": self.options.shard_count}
         if self.options.shard_ids:
             shards["shard_ids"] = list(self.options.shard_ids)

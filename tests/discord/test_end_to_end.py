@@ -523,3 +523,12 @@ async def test_a_channel_that_is_no_discord_id_is_refused_not_a_crash(
     assert not await bot.chat.channel_exists(community, "general")
     with pytest.raises(ChannelUnavailable, match="not a Discord channel"):
         await bot.chat.post(community, "general", Reply("x"))
+
+
+async def test_the_gateway_is_zlib_compressed_and_heartbeats_are_acknowledged(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    [connection] = fake.connections
+    assert connection.compress is not None  # discord.py asked for zlib-stream
+    await fake.wait_for(lambda: connection.heartbeats)
+    assert bot.latency < 1.0  # measured from our HEARTBEAT_ACK
