@@ -104,6 +104,9 @@ async def test_every_catalog_command_is_registered_and_answered(
         reply = await run(fake, world, world.mod, command.path, **options)
         assert FAILED not in text(reply), command.path
         assert reply["type"] in (MESSAGE, MODAL), command.path
+        if command.access is Access.MODERATOR:
+            refused = await run(fake, world, world.alice, command.path, **options)
+            assert "moderators only" in text(refused), command.path
 
 
 async def test_moderators_have_manage_server_or_the_configured_role(
