@@ -6,11 +6,8 @@ strings, but Discord accepts integers and discord.py sends some.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,33 +19,30 @@ SPEC = Path(__file__).parents[2].parent / "shared" / "specs" / "discord-openapi.
 _URN = "urn:discord-openapi"
 
 
-@dataclass(frozen=True)
-class Operation:
-    template: str
-    method: str
-    pointer: str  # JSON pointer of the operation in the spec
-    body: dict[str, Any] | None  # content type -> schema pointer
-
-
 def _escape(part: str) -> str:
     return part.replace("~", "~0").replace("/", "~1")
 
 
 class DiscordSpec:
     def __init__(self, path: Path = SPEC) -> None:
-        raw = json.loads(path.read_text())
-        spec = copy.deepcopy(raw)
-        spec["components"]["schemas"]["SnowflakeType"] = {
-            "anyOf": [
-                raw["components"]["schemas"]["SnowflakeType"],
-                {"type": "integer", "minimum": 0},
-            ]
+        spec = json.loads(path.read_text())
+        schemas = spec["components"]["schemas"]
+        schemas["SnowflakeType"] = {
+            "anyOf": [schemas["SnowflakeType"], {"type": "integer", "minimum": 0}]
         }
         self.spec = spec
         self.registry = Registry().with_resource(_URN, Resource(spec, DRAFT202012))
+        self._validators: dict[str, Draft202012Validator] = {}
         self._paths: list[tuple[re.Pattern[str], str]] = [
             (re.compile("^" + re.sub(r"\{[^}]+\}", r"[^/]+", p) + "$"), p) for p in spec["paths"]
         ]
+
+    def _validator(self, pointer: str) -> Draft202012Validator:
+        if pointer not in self._validators:
+            self._validators[pointer] = Draft202012Validator(
+                {"$ref": _URN + pointer}, registry=self.registry
+            )
+        return self._validators[pointer]
 
     def operation(self, method: str, path: str) -> tuple[str, dict[str, Any]] | None:
         """The spec's path template and operation for a concrete request, or None."""
@@ -101,16 +95,7 @@ class DiscordSpec:
                 "schema",
             ]
         )
-        for error in _validator(self, pointer).iter_errors(body):
+        for error in self._validator(pointer).iter_errors(body):
             where = "/".join(str(p) for p in error.absolute_path) or "(body)"
             problems.append(f"{method} {template}: {where}: {error.message[:300]}")
         return problems
-
-
-@cache
-def _validator_cached(spec_id: int, pointer: str, spec: DiscordSpec) -> Draft202012Validator:
-    return Draft202012Validator({"$ref": _URN + pointer}, registry=spec.registry)
-
-
-def _validator(spec: DiscordSpec, pointer: str) -> Draft202012Validator:
-    return _validator_cached(id(spec), pointer, spec)
