@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,12 +154,10 @@ class CopbotClient(discord.AutoShardedClient):
     async def invoked(
         self, interaction: discord.Interaction[Any], path: str, options: dict[str, Any]
     ) -> None:
-        actor = self.actor(interaction)
-        if actor is None:
-            await self._answer(interaction, _ready(GUILDS_ONLY))
-            return
-        invocation = Invocation(actor, str(interaction.channel_id), path, options)
-        await self._answer(interaction, self.core.invoke(invocation))
+        channel = str(interaction.channel_id)
+        await self._answer(
+            interaction, lambda actor: self.core.invoke(Invocation(actor, channel, path, options))
+        )
 
     async def suggest(
         self, interaction: discord.Interaction[Any], path: str, option: str, partial: str
@@ -177,10 +175,6 @@ class CopbotClient(discord.AutoShardedClient):
     async def message_action(
         self, interaction: discord.Interaction[Any], name: str, message: discord.Message
     ) -> None:
-        actor = self.actor(interaction)
-        if actor is None:
-            await self._answer(interaction, _ready(GUILDS_ONLY))
-            return
         chat_message = ChatMessage(
             _ref(message),
             message.jump_url,
@@ -190,7 +184,8 @@ class CopbotClient(discord.AutoShardedClient):
         )
         channel = str(interaction.channel_id)
         await self._answer(
-            interaction, self.core.message_action(actor, channel, name, chat_message)
+            interaction,
+            lambda actor: self.core.message_action(actor, channel, name, chat_message),
         )
 
     async def pressed(
@@ -214,13 +209,12 @@ class CopbotClient(discord.AutoShardedClient):
         value: str,
         values: dict[str, str],
     ) -> None:
-        actor = self.actor(interaction)
-        if actor is None:
-            await self._answer(interaction, _ready(GUILDS_ONLY))
-            return
         message = _ref(interaction.message) if interaction.message else None
-        action = Action(actor, str(interaction.channel_id), action_id, value, values, message)
-        await self._answer(interaction, self.core.act(action))
+        channel = str(interaction.channel_id)
+        await self._answer(
+            interaction,
+            lambda actor: self.core.act(Action(actor, channel, action_id, value, values, message)),
+        )
 
     def actor(self, interaction: discord.Interaction[Any]) -> Actor | None:
         """Who acted, or None outside a guild (copbot's communities are guilds)."""
@@ -244,9 +238,15 @@ class CopbotClient(discord.AutoShardedClient):
 
     # Replies out
 
-    async def _answer(self, interaction: discord.Interaction[Any], work: Awaitable[Reply]) -> None:
-        """Answer with the core's reply, deferring first if the core takes a while."""
-        task = asyncio.ensure_future(work)
+    async def _answer(
+        self, interaction: discord.Interaction[Any], work: Callable[[Actor], Awaitable[Reply]]
+    ) -> None:
+        """Answer with the core's reply to `work`, deferring first if the core takes a while."""
+        actor = self.actor(interaction)
+        if actor is None:
+            await self._respond(interaction, GUILDS_ONLY)
+            return
+        task = asyncio.ensure_future(work(actor))
         try:
             reply = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)
         except TimeoutError:
@@ -371,7 +371,3 @@ def _ref(message: discord.Message | discord.InteractionMessage) -> MessageRef:
     if isinstance(channel, discord.Thread):
         return MessageRef(PLATFORM, str(channel.parent_id), str(message.id), str(channel.id))
     return MessageRef(PLATFORM, str(channel.id), str(message.id))
-
-
-async def _ready(reply: Reply) -> Reply:
-    return reply
