@@ -298,7 +298,7 @@ class CopbotClient(discord.AutoShardedClient):
 
     async def open_form(self, interaction: discord.Interaction[Any], key: int) -> None:
         """A press on `OpenForm`: the form the deferred command made, now as a modal."""
-        form = self._forms.pop(key, None)
+        form = self._forms.get(key)  # kept: a member may close the modal and press again
         await self._respond(interaction, FORM_EXPIRED if form is None else Reply(form=form))
 
     async def _command_failed(
