@@ -653,8 +653,10 @@ class FakeDiscord:
         for method, pattern, handler in self._routes():
             match = re.fullmatch(pattern, path)
             if method == request.method and match:
-                extra = [dict(request.query)] if handler == self._callback else []
-                response = await handler(body, *match.groups(), *extra)
+                arguments = [body, *match.groups()]
+                if handler == self._callback:  # the one answer that depends on the query
+                    arguments.append(dict(request.query))
+                response = await handler(*arguments)
                 await self._changed_now()
                 return response
         return _error(404, 0, f"the fake has no route for {request.method} {path}")
