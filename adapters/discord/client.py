@@ -30,6 +30,7 @@ from adapters.discord.render import (
     open_form_view,
     render,
 )
+from bot.catalog import Choice
 from bot.core import FAILED, Core
 from bot.messages import Action, Actor, CommunityKey, Form, Invocation, MessageRef, Reply
 from bot.resources import ChatMessage
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 
 DEFER_AFTER = 0.3  # seconds: answer at once if the core is this fast, else defer
 SYNCED = "discord.commands_hash"  # the catalog last synced to Discord, kept in the store
-CHOICE = 100  # Discord's longest autocomplete choice name and value
 
 GUILDS_ONLY = Reply("copbot works inside a server, not in direct messages.", ephemeral=True)
 STALE = Reply(
@@ -161,16 +161,13 @@ class CopbotClient(discord.AutoShardedClient):
 
     async def suggest(
         self, interaction: discord.Interaction[Any], path: str, option: str, partial: str
-    ) -> list[app_commands.Choice[str]]:
+    ) -> list[Choice]:
         actor = self.actor(interaction)
         if actor is None:
             return []
-        choices = await self.core.autocomplete(
+        return await self.core.autocomplete(
             actor, path, option, partial, options_given(interaction)
         )
-        return [
-            app_commands.Choice(name=cut(c.name, CHOICE), value=c.value[:CHOICE]) for c in choices
-        ]
 
     async def message_action(
         self, interaction: discord.Interaction[Any], name: str, message: discord.Message

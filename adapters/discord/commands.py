@@ -19,16 +19,16 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.catalog import Access, Catalog, Command, Option, OptionType
+from adapters.discord.render import cut
+from bot.catalog import Access, Catalog, Choice, Command, Option, OptionType
 
 # What the adapter does with a command: (interaction, catalog path, raw option values).
 Invoke = Callable[[discord.Interaction[Any], str, dict[str, Any]], Awaitable[None]]
-Suggest = Callable[
-    [discord.Interaction[Any], str, str, str], Awaitable[list[app_commands.Choice[str]]]
-]
+Suggest = Callable[[discord.Interaction[Any], str, str, str], Awaitable[list[Choice]]]
 OnMessage = Callable[[discord.Interaction[Any], str, discord.Message], Awaitable[None]]
 
 MODERATOR_PERMISSIONS = discord.Permissions(manage_guild=True)
+CHOICE = 100  # Discord's longest autocomplete choice name and value
 
 
 def build_commands(
@@ -135,11 +135,23 @@ def _command(
 
 def _completer(
     path: str, option: Option, suggest: Suggest
-) -> Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
+) -> Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[Any]]]]:
+    """The core's suggestions as Discord choices: 100 characters at most, and whole numbers
+    for an integer option (Discord refuses string values there)."""
+
     async def complete(
         interaction: discord.Interaction[Any], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await suggest(interaction, path, option.name, current)
+    ) -> list[app_commands.Choice[Any]]:
+        choices = await suggest(interaction, path, option.name, str(current))
+        if option.type is OptionType.INTEGER:
+            return [
+                app_commands.Choice(name=cut(c.name, CHOICE), value=int(c.value))
+                for c in choices
+                if c.value.isascii() and c.value.isdigit()
+            ]
+        return [
+            app_commands.Choice(name=cut(c.name, CHOICE), value=c.value[:CHOICE]) for c in choices
+        ]
 
     return complete
 

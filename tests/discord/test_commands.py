@@ -9,7 +9,7 @@ from discord import app_commands
 
 from adapters.discord.commands import build_commands
 from bot.app import build_catalog
-from bot.catalog import Access, Catalog, Option, OptionType
+from bot.catalog import Access, Catalog, Choice, Option, OptionType
 from bot.context import Context
 from bot.messages import Reply
 
@@ -18,7 +18,7 @@ async def nothing(*args: Any) -> None:
     return None
 
 
-async def no_choices(*args: Any) -> list[app_commands.Choice[str]]:
+async def no_choices(*args: Any) -> list[Choice]:
     return []
 
 

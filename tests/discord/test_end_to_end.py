@@ -181,6 +181,18 @@ async def test_autocomplete_offers_timezones(
     ]
 
 
+async def test_autocomplete_of_a_resource_id_offers_whole_numbers(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    await run(fake, world, world.alice, "resource add", url="https://example.org/a", title="Alpha")
+    sent = await fake.autocomplete(
+        world.home, world.alice, world.channel("general"), "resource show", "id", id=""
+    )
+    [response] = await fake.answer(sent)
+    [choice] = response["data"]["choices"]
+    assert choice["value"] == 1 and "Alpha" in choice["name"]
+
+
 async def test_the_context_menu_saves_a_message_to_the_library(
     fake: FakeDiscord, world: World, bot: CopbotClient
 ) -> None:
