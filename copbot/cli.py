@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import Callable
@@ -96,8 +97,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             highlight=False,
         )
         return 2
-    if "discord" in settings.platforms():
-        asyncio.run(serve_discord(settings))
+    token = settings.discord.token
+    if token is not None:
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: asyncio.run closed everything
+            asyncio.run(serve_discord(settings, token.get_secret_value()))
         return 0
     return _console(args, settings)
 
@@ -107,22 +110,21 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-async def serve_discord(settings: Settings) -> None:
+async def serve_discord(settings: Settings, token: str) -> None:
     """copbot on Discord until stopped: every guild of this process's shards, one timer."""
-    discord = settings.discord
-    assert discord.token is not None
+    config = settings.discord
     client = CopbotClient(
         DiscordOptions(
-            moderator_role=discord.moderator_role,
-            shard_count=discord.shard_count,
-            shard_ids=discord.shard_ids,
+            moderator_role=config.moderator_role,
+            shard_count=config.shard_count,
+            shard_ids=config.shard_ids,
         )
     )
     clock = SystemClock()
     async with open_core(settings.database.url, chat=client.chat, clock=clock) as core:
         runner = PromptRunner(store=core.store, chat=client.chat, clock=clock)
         timer = PromptTimer(runner, grace=timedelta(hours=settings.prompts.grace_hours))
-        await client.serve(core, discord.token.get_secret_value(), timer=timer)
+        await client.serve(core, token, timer=timer)
 
 
 def _invite_url(args: argparse.Namespace, settings: Settings) -> int:

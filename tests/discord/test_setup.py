@@ -64,7 +64,9 @@ async def test_copbot_run_serves_discord_when_its_token_is_set(
     path = tmp_path / "config.toml"
     path.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "copbot.db"}"\n')
     settings = load_settings(path, environ={"DISCORD_TOKEN": TOKEN})
-    serving = asyncio.create_task(serve_discord(settings))
+    assert settings.discord.token is not None
+    token = settings.discord.token.get_secret_value()
+    serving = asyncio.create_task(serve_discord(settings, token))
     await fake.wait_for(lambda: fake.commands and fake.connections and fake.identified)
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
     [answer] = await fake.answer(sent)
