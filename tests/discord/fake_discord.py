@@ -398,6 +398,15 @@ class FakeDiscord:
         for connection in list(self.connections):
             await connection.ws.close(code=4000, message=b"Unknown error")
 
+    async def ask_to_reconnect(self) -> None:
+        """Op 7 RECONNECT, as Discord sends before it moves a session: resume elsewhere."""
+        for connection in list(self.connections):
+            await self._send(connection, {"op": 7, "d": None})
+
+    def forget_sessions(self) -> None:
+        """Discord lost the sessions: a RESUME gets op 9 and the client must IDENTIFY again."""
+        self.sessions.clear()
+
     # Interactions
 
     def _interaction(

@@ -264,6 +264,27 @@ async def test_a_reconnect_resumes_and_loses_nothing(
     assert len(fake.responses[sent]) == 1
 
 
+async def test_a_reconnect_request_resumes_the_session(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    await fake.ask_to_reconnect()
+    await fake.wait_for(lambda: fake.resumed == 1)
+    sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
+    assert "/resource add" in text(await final(fake, sent))
+    assert fake.identified == 1
+
+
+async def test_a_refused_resume_identifies_again(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    fake.forget_sessions()
+    await fake.drop_connections()
+    await fake.wait_for(lambda: fake.identified == 2 and fake.connections)
+    sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
+    assert "/resource add" in text(await final(fake, sent))
+    assert fake.resumed == 0
+
+
 async def test_a_429_is_waited_out_and_nothing_is_lost_or_doubled(
     fake: FakeDiscord, world: World, bot: CopbotClient
 ) -> None:
