@@ -39,10 +39,9 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.slack import SlackOptions, slack_running
-from adapters.slack.run import UtcClock
 from bench.matching import community
 from bot.matching import plan_round_off_loop, start_worker, stop_worker
-from copbot.bootstrap import open_core
+from copbot.bootstrap import SystemClock, open_core
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.workspace import SECRET, Http, Workspace
 
@@ -85,7 +84,7 @@ async def _serve(
         port=0,
         api_url=api_url,
     )
-    clock = UtcClock()
+    clock = SystemClock()
     opened = slack_running(options, lambda chat: open_core(database_url, chat=chat, clock=clock))
     async with opened as running:
         rounds = asyncio.create_task(matching_rounds()) if with_round else None

@@ -19,7 +19,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.messages import EMPTY, Action, Actor, Invocation, MessageRef, Reply
 from bot.options import parse_options
-from bot.ports import Chat, Clock, Store
+from bot.ports import ChannelUnavailable, Chat, Clock, Store
 from bot.resources import ChatMessage
 
 log = logging.getLogger(__name__)
@@ -192,6 +192,8 @@ class Core:
             return await work
         except UserError as error:
             return Reply(error.message, ephemeral=True, error=True)
+        except ChannelUnavailable as error:  # e.g. a missing permission, which the adapter names
+            return Reply(f"I couldn't post there: {error}.", ephemeral=True, error=True)
         except Exception:
             log.exception("%s by %s in %s failed", what, actor.user_id, actor.community)
             return Reply(FAILED, ephemeral=True, error=True)

@@ -95,7 +95,8 @@ class Chat(Protocol):
 
 
 class ChannelUnavailable(Exception):
-    """The channel is gone or copbot may not post there: retrying would only be refused."""
+    """The channel is gone or copbot may not post there: retrying would only be refused. Its
+    message says why in words a member can act on (such as the permission copbot lacks)."""
 
 
 class PinLimitReached(Exception):

@@ -7,12 +7,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from bot.app import build_catalog
 from bot.catalog import Catalog
 from bot.core import Core
 from bot.ports import Chat, Clock
 from storage import open_store
+
+
+class SystemClock:
+    """The real time, aware and in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
 
 
 @asynccontextmanager

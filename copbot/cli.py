@@ -8,7 +8,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,19 +17,20 @@ from rich.logging import RichHandler
 
 from adapters.console.chat import ConsoleChat, ConsoleClock
 from adapters.console.session import ConsoleCommunity, ConsoleSession
+from adapters.discord import CopbotClient, DiscordOptions
+from adapters.discord.invite import PERMISSIONS, application_id_of, invite_url
 from adapters.slack import SlackOptions, run_slack
 from adapters.slack.manifest import manifest
-from adapters.slack.run import UtcClock
 from bot.app import build_catalog
 from bot.catalog import Catalog
 from bot.matching import start_worker, stop_worker
+from bot.mentoring import MentorRunner
+from bot.prompts import PromptRunner
 from bot.timer import Timer
-from copbot.bootstrap import open_core
+from copbot.bootstrap import SystemClock, open_core
 from copbot.config import ConfigError, Settings, load_settings
 from storage.database import open_database
 from storage.migrate import migrate
-
-ADAPTERS_NOT_BUILT = {"discord"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,21 +77,34 @@ def _parser() -> argparse.ArgumentParser:
     printer = slack.add_parser("manifest", help="print the Slack app manifest to paste")
     printer.add_argument("--url", help="HTTP mode: the public https URL Slack reaches copbot at")
     printer.set_defaults(run=_slack_manifest)
+    discord_parser = commands.add_parser("discord", help="Discord set-up")
+    discord_parser.set_defaults(run=_usage(discord_parser))
+    discord_commands = discord_parser.add_subparsers(title="commands")
+    invite = discord_commands.add_parser(
+        "invite-url", help="print the URL that adds copbot to a server, with its permissions"
+    )
+    invite.add_argument("--application-id", type=int, help="default: read from DISCORD_TOKEN")
+    invite.set_defaults(run=_invite_url)
     return parser
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> int:
-    missing = ADAPTERS_NOT_BUILT.intersection(settings.platforms())
-    if missing:
-        Console(stderr=True).print(
-            f"{' and '.join(sorted(missing))} is configured, but this build of copbot has no "
-            "adapter for it yet; unset its token to use the console.",
-            highlight=False,
-        )
+def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, Settings], int]:
+    def usage(args: argparse.Namespace, settings: Settings) -> int:
+        parser.print_help()
         return 2
+
+    return usage
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    servers: list[Awaitable[None]] = []
+    if settings.discord.token is not None:
+        servers.append(serve_discord(settings, settings.discord.token.get_secret_value()))
     if "slack" in settings.platforms():
+        servers.append(_slack(settings))
+    if servers:
         with _solver_process(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops it
-            asyncio.run(_slack(settings))
+            asyncio.run(_serve(servers))
         return 0
     return _console(args, settings)
 
@@ -119,7 +133,7 @@ async def _slack(settings: Settings) -> None:
         moderators=slack.moderators,
         grace=timedelta(hours=settings.prompts.grace_hours),
     )
-    clock = UtcClock()
+    clock = SystemClock()
     await run_slack(options, lambda chat: open_core(settings.database.url, chat=chat, clock=clock))
 
 
@@ -128,6 +142,49 @@ def _slack_manifest(args: argparse.Namespace, settings: Settings) -> int:
     url = args.url or ("https://copbot.example.org" if http else None)
     found = manifest(build_catalog(), socket_mode=not http, public_url=url)
     print(json.dumps(found, indent=2, ensure_ascii=False))  # the output is the manifest
+    return 0
+
+
+async def _serve(servers: list[Awaitable[None]]) -> None:
+    """Every configured platform from one process, until stopped."""
+    await asyncio.gather(*servers)
+
+
+async def serve_discord(settings: Settings, token: str) -> None:
+    """copbot on Discord until stopped: every guild of this process's shards, one timer."""
+    config = settings.discord
+    client = CopbotClient(
+        DiscordOptions(
+            moderator_role=config.moderator_role,
+            shard_count=config.shard_count,
+            shard_ids=config.shard_ids,
+        )
+    )
+    clock = SystemClock()
+    async with open_core(settings.database.url, chat=client.chat, clock=clock) as core:
+        timer = Timer(
+            PromptRunner(store=core.store, chat=client.chat, clock=clock),
+            MentorRunner(store=core.store, chat=client.chat, clock=clock),
+            grace=timedelta(hours=settings.prompts.grace_hours),
+        )
+        await client.serve(core, token, timer=timer)
+
+
+def _invite_url(args: argparse.Namespace, settings: Settings) -> int:
+    out = Console(highlight=False)
+    application_id = args.application_id
+    if application_id is None and settings.discord.token is not None:
+        application_id = application_id_of(settings.discord.token.get_secret_value())
+    if application_id is None:
+        Console(stderr=True).print(
+            "give --application-id (the Developer Portal shows it) or set DISCORD_TOKEN",
+            highlight=False,
+        )
+        return 2
+    out.print(invite_url(application_id), soft_wrap=True)
+    out.print("\nPermissions it asks for:")
+    for permission, why in PERMISSIONS.items():
+        out.print(f"  {permission.replace('_', ' ').title()}: {why}")
     return 0
 
 

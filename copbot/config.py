@@ -8,7 +8,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -60,6 +68,20 @@ class ConsoleSettings(_Section):
 class DiscordSettings(_Section):
     token: SecretStr | None = None
     moderator_role: str | None = None
+    shard_count: int | None = Field(default=None, ge=1, description="None: Discord's advice")
+    shard_ids: tuple[int, ...] | None = Field(
+        default=None, min_length=1, description="the shards this process runs; None: all"
+    )
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> DiscordSettings:
+        if self.shard_ids is None:
+            return self
+        if self.shard_count is None:
+            raise ValueError("shard_ids needs shard_count (the total over all processes)")
+        if any(not 0 <= i < self.shard_count for i in self.shard_ids):
+            raise ValueError(f"shard_ids must lie in 0..{self.shard_count - 1}")
+        return self
 
 
 class SlackSettings(_Section):

@@ -97,12 +97,3 @@ def test_migrate_reports_what_it_did(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "database at revision 0004: upgraded from empty" in capsys.readouterr().out
     assert main([*database, "migrate"]) == 0
     assert "already up to date" in capsys.readouterr().out
-
-
-def test_run_refuses_a_platform_this_build_cannot_serve(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DISCORD_TOKEN", "abc")
-    assert main(["run"]) == 2
-    assert "discord is configured" in capsys.readouterr().err

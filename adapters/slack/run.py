@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Literal
 
 from aiohttp import ClientSession, web
@@ -36,11 +36,6 @@ class SlackOptions:
     moderators: tuple[str, ...] = ()
     api_url: str = SLACK_API
     grace: timedelta = GRACE
-
-
-class UtcClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
