@@ -18,6 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import shared_memory
 from typing import Any
 
 import numpy as np
@@ -220,9 +221,40 @@ def _assign_in_worker(
     weights: NDArray[np.float64],
     capacities: Sequence[int],
 ) -> NDArray[np.int64]:
-    # Half-width indexes: the arguments are pickled with the GIL held, so smaller is smoother.
-    narrow = rows.astype(np.int32), cols.astype(np.int32)
-    return start_worker().submit(assign, *narrow, weights, list(capacities)).result()
+    # The graph goes through shared memory: pickling tens of megabytes would hold the GIL
+    # (and so the event loop) in one piece; numpy copies into the buffer without it.
+    graph = (rows.astype(np.int32), cols.astype(np.int32), weights)
+    size = sum(a.nbytes for a in graph)
+    memory = shared_memory.SharedMemory(create=True, size=max(1, size))
+    try:
+        layout = []
+        offset = 0
+        for array in graph:
+            view = np.ndarray(array.shape, array.dtype, buffer=memory.buf, offset=offset)
+            view[:] = array
+            layout.append((array.dtype.str, len(array), offset))
+            offset += array.nbytes
+        del view
+        solved = start_worker().submit(_assign_shared, memory.name, layout, list(capacities))
+        return solved.result()
+    finally:
+        memory.close()
+        memory.unlink()
+
+
+def _assign_shared(
+    name: str, layout: list[tuple[str, int, int]], capacities: list[int]
+) -> NDArray[np.int64]:
+    """`assign` in the worker, on the graph `_assign_in_worker` put in shared memory."""
+    memory = shared_memory.SharedMemory(name=name)
+    try:
+        rows, cols, weights = (
+            np.ndarray((n,), np.dtype(dtype), buffer=memory.buf, offset=offset).copy()
+            for dtype, n, offset in layout
+        )
+        return assign(rows, cols, weights, capacities)
+    finally:
+        memory.close()
 
 
 def start_worker() -> ProcessPoolExecutor:

@@ -1,4 +1,4 @@
-"""Every REST request checked against Discord's own OpenAPI description (shared/specs).
+"""Every REST request checked against Discord's own OpenAPI description (tests/specs).
 
 The one adjustment is the known mismatch SOURCES.md names: the spec types snowflakes as
 strings, but Discord accepts integers and discord.py sends some.
@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SPEC = Path(__file__).parents[2].parent / "shared" / "specs" / "discord-openapi.json"
+SPEC = Path(__file__).parents[1] / "specs" / "discord-openapi.json"  # SOURCES.md there
 _URN = "urn:discord-openapi"
 
 
