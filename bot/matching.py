@@ -175,14 +175,22 @@ def candidate_graph(
             for group, ranked, ranked_scores in zip(chunk, best, best_scores, strict=True):
                 ranked_ids = member_ids[ranked]
                 top = set(ranked_ids[:per_request].tolist())
+                plain = []  # most seekers: nobody they exclude is among the class's best
                 for s in group:
                     never = seekers[s].excluded | {seekers[s].person.member_id}
-                    keep: slice | NDArray[np.int64] = slice(per_request)
-                    if not never.isdisjoint(top):
-                        keep = np.flatnonzero(~np.isin(ranked_ids, list(never)))[:per_request]
-                    rows.append(np.full(len(ranked[keep]), s, dtype=np.int64))
+                    if never.isdisjoint(top):
+                        plain.append(s)
+                        continue
+                    keep = np.flatnonzero(~np.isin(ranked_ids, list(never)))[:per_request]
+                    rows.append(np.full(len(keep), s, dtype=np.int64))
                     cols.append(ranked[keep])
                     fits.append(ranked_scores[keep])
+                # One block for all of them: a few large arrays, not one per seeker, keep
+                # the final concatenation short (it holds the GIL).
+                width = min(per_request, len(ranked))
+                rows.append(np.repeat(np.asarray(plain, dtype=np.int64), width))
+                cols.append(np.tile(ranked[:width], len(plain)))
+                fits.append(np.tile(ranked_scores[:width], len(plain)))
     if not rows:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(fits)
