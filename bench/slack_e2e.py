@@ -225,7 +225,11 @@ def report(console: Console, args: argparse.Namespace, sent: list[Sent], fake: F
     acks = [(s.acked - s.at) * 1000 for s in sent]
     replies = [(fake.answered_at[s.key] - s.at) * 1000 for s in sent if s.key in fake.answered_at]
     failed = sum(s.status != 200 for s in sent)
-    round_note = "a stand-in matching round alongside" if not args.no_round else "no round"
+    round_note = (
+        "matching rounds (10,000 x 2,000) back to back alongside"
+        if not args.no_round
+        else "no round"
+    )
     if args.switch_interval is not None:
         round_note += f", switch interval {args.switch_interval:g} s"
     table = Table(
