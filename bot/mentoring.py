@@ -83,14 +83,9 @@ def register(catalog: Catalog) -> None:
     async def topics(context: Context, partial: str) -> list[Choice]:
         """Topics mentors offer (with how many), then other tags members use."""
         typed = partial.strip().casefold()
-        offered: dict[str, int] = {}
-        for mentor in await context.uow.mentoring.mentors(None, context.now):
-            for topic in mentor.topics:
-                if topic.startswith(typed):
-                    offered[topic] = offered.get(topic, 0) + 1
+        offered = dict(await context.uow.mentoring.topics_offered(typed, 25))
         choices = [
-            Choice(f"{t} ({n} mentor{'s' if n != 1 else ''})", t)
-            for t, n in sorted(offered.items(), key=lambda kv: (-kv[1], kv[0]))
+            Choice(f"{t} ({n} mentor{'s' if n != 1 else ''})", t) for t, n in offered.items()
         ]
         for tag, _ in await context.uow.members.tags_in_use(typed, 25):
             if tag not in offered:
@@ -229,7 +224,7 @@ def register(catalog: Catalog) -> None:
                     "it, paused or full). Leave `mentor:` out and I'll find someone."
                 )
             fits = chosen
-        return await _ask_first(context, made, member, fits)
+        return await _ask_first(context, made, fits)
 
     @catalog.command("mentor requests", "Your open mentoring requests")
     async def my_requests(context: Context) -> Reply:
@@ -660,30 +655,33 @@ async def candidates(uow: UnitOfWork, request: MentorRequest, now: datetime) -> 
     """Mentors who may be asked for this request, best first; never the mentee, a paused
     or full mentor, anyone on either side's don't-match list, a mentor who passed on this
     mentee and topic, nor a recent partner."""
+    mentors = [
+        m for m in await uow.mentoring.mentors(request.topic, now - RECENT) if m.available(now)
+    ]
+    people = await uow.members.by_ids([request.mentee_id, *(m.member_id for m in mentors)])
+    seeker = await _seeker(uow, request, people[request.mentee_id], now)
+    return rank(seeker, [_offer(m, people[m.member_id], now) for m in mentors])
+
+
+async def _seeker(uow: UnitOfWork, request: MentorRequest, mentee: Member, now: datetime) -> Seeker:
+    """The request as matching sees it, with every mentor it must never go to: either
+    side's don't-match list, those who passed on this mentee and topic, recent partners."""
     mentoring = uow.mentoring
-    mentors = [m for m in await mentoring.mentors(request.topic, now - RECENT) if m.available(now)]
     repeat = timedelta(days=await _setting(uow, REPEAT_SETTING, REPEAT_DAYS))
     excluded = (
         await mentoring.never_with(request.mentee_id)
         | await mentoring.passed(request.mentee_id, request.topic)
         | await mentoring.partners_since(request.mentee_id, now - repeat)
     )
-    people = await uow.members.by_ids([request.mentee_id, *(m.member_id for m in mentors)])
-    seeker = Seeker(
-        request.id,
-        _person(people[request.mentee_id], now),
-        request.topic,
-        request.left_out,
-        frozenset(excluded),
+    return Seeker(
+        request.id, _person(mentee, now), request.topic, request.left_out, frozenset(excluded)
     )
-    return rank(seeker, [_offer(m, people[m.member_id], now) for m in mentors])
 
 
-async def _ask_first(
-    context: Context, request: MentorRequest, mentee: Member, fits: list[Fit]
-) -> Reply:
+async def _ask_first(context: Context, request: MentorRequest, fits: list[Fit]) -> Reply:
     if not fits:
-        await _to_waitlist(context.uow, context.chat, request, mentee, context.now)
+        await context.uow.mentoring.wait(request.id, context.now)
+        context.later(_announce_waitlist(context, request))
         return Reply(
             f"No mentor for {request.topic} has room right now, so you're on the waitlist. "
             "I'll ask the first fitting mentor who gets room, and the moderators know.",
@@ -711,33 +709,40 @@ async def _ask(uow: UnitOfWork, request: MentorRequest, fit: Fit, now: datetime)
     )
 
 
-async def _to_waitlist(
-    uow: UnitOfWork, chat: Chat, request: MentorRequest, mentee: Member, now: datetime
+async def announce_waitlist(
+    store: Store, chat: Chat, community: CommunityKey, request: MentorRequest
 ) -> None:
-    await uow.mentoring.wait(request.id, now)
-    await tell_moderators(
-        uow,
-        chat,
-        Reply(
-            f"Mentoring waitlist: {mentee.display_name} is waiting for a mentor on "
-            f"{request.topic} (request #{request.id}). More mentors for it would help."
-        ),
-    )
+    """Tell the moderators, once the request is on the waitlist (committed)."""
+    async with store.unit_of_work(community) as uow:
+        mentee = (await uow.members.by_ids([request.mentee_id]))[request.mentee_id]
+        await tell_moderators(
+            uow,
+            chat,
+            Reply(
+                f"Mentoring waitlist: {mentee.display_name} is waiting for a mentor on "
+                f"{request.topic} (request #{request.id}). More mentors for it would help."
+            ),
+        )
+
+
+def _announce_waitlist(context: Context, request: MentorRequest) -> Callable[[], Awaitable[None]]:
+    store, chat, community = context.store, context.chat, context.actor.community
+    return lambda: announce_waitlist(store, chat, community, request)
 
 
 async def pass_on(
-    uow: UnitOfWork, chat: Chat, request: MentorRequest, reason: str, now: datetime
-) -> tuple[MentorRequest, Fit | None]:
-    """The asked mentor declined or let the time run out: ask the next, or wait."""
+    uow: UnitOfWork, request: MentorRequest, reason: str, now: datetime
+) -> Fit | None:
+    """The asked mentor declined or let the time run out: ask the next (returned), or put
+    the request on the waitlist (None)."""
     assert request.mentor_id is not None
     await uow.mentoring.add_pass(request.mentee_id, request.mentor_id, request.topic, reason, now)
     fits = await candidates(uow, request, now)
     if fits:
         await _ask(uow, request, fits[0], now)
-        return request, fits[0]
-    mentee = (await uow.members.by_ids([request.mentee_id]))[request.mentee_id]
-    await _to_waitlist(uow, chat, request, mentee, now)
-    return request, None
+        return fits[0]
+    await uow.mentoring.wait(request.id, now)
+    return None
 
 
 async def _decline(context: Context, *, pause: bool) -> Reply:
@@ -753,10 +758,9 @@ async def _decline(context: Context, *, pause: bool) -> Reply:
             await context.uow.mentoring.save_mentor(
                 member.id, mentor.capacity, mentor.topics, True, None, context.now
             )
-    _, fit = await pass_on(context.uow, context.chat, request, "declined", context.now)
+    fit = await pass_on(context.uow, request, "declined", context.now)
     context.later(_tell_mentee_moved_on(context, request, fit))
-    if fit is not None:
-        context.later(_deliver(context, request.id))
+    context.later(_deliver(context, request.id) if fit else _announce_waitlist(context, request))
     paused = " You're paused now; `/mentor resume` when you're ready." if pause else ""
     return Reply(f"Declined; I'll find someone else.{paused}", ephemeral=True)
 
@@ -793,16 +797,7 @@ async def plan(uow: UnitOfWork, now: datetime) -> tuple[tuple[RoundPair, ...], t
     people = await uow.members.by_ids(
         [r.mentee_id for r in requests] + [m.member_id for m in mentors]
     )
-    repeat = timedelta(days=await _setting(uow, REPEAT_SETTING, REPEAT_DAYS))
-    seekers = []
-    for r in requests:
-        excluded = (
-            await mentoring.never_with(r.mentee_id)
-            | await mentoring.passed(r.mentee_id, r.topic)
-            | await mentoring.partners_since(r.mentee_id, now - repeat)
-        )
-        person = _person(people[r.mentee_id], now)
-        seekers.append(Seeker(r.id, person, r.topic, r.left_out, frozenset(excluded)))
+    seekers = [await _seeker(uow, r, people[r.mentee_id], now) for r in requests]
     offers = [_offer(m, people[m.member_id], now) for m in mentors]
     result = await plan_round_off_loop(seekers, offers)
     pairs = tuple(RoundPair(p.request_id, p.mentor_id, p.fit) for p in result.pairs)
@@ -976,9 +971,9 @@ async def offer_waitlist(
 
 @dataclass
 class MentorRunner:
-    """The timer's mentoring work: pass on requests whose answer time is up, send asks
-    that a crash left unsent. Idempotent: every step is a
-    conditional update, so two processes running it at once do each thing once."""
+    """The timer's mentoring work: pass on requests whose answer time is up, and send asks
+    that a crash left unsent. Every step is a conditional update, so two processes running
+    it at once do each thing once."""
 
     store: Store
     chat: Chat
@@ -1005,7 +1000,7 @@ class MentorRunner:
                 )
                 if not answered:
                     continue  # answered meanwhile, or another process took it
-                _, fit = await pass_on(uow, self.chat, request, "timeout", now)
+                fit = await pass_on(uow, request, "timeout", now)
                 await uow.commit()
             moved += 1
             await self._after(community, request, fit)
@@ -1018,6 +1013,8 @@ class MentorRunner:
             await tell_mentee_moved_on(self.store, self.chat, community, request, fit)
             if fit is not None:
                 await deliver_ask(self.store, self.chat, community, request.id)
+            else:
+                await announce_waitlist(self.store, self.chat, community, request)
         except ChannelUnavailable:
             log.warning("couldn't tell about request %s in %s", request.id, community)
 
@@ -1059,9 +1056,12 @@ async def _setting(uow: UnitOfWork, key: str, default: int) -> int:
 
 
 async def _topic_known(context: Context, topic: str) -> bool:
-    if await context.uow.mentoring.mentors(topic, context.now):
-        return True
-    return any(tag == topic for tag, _ in await context.uow.members.tags_in_use(topic, 5))
+    """Offered by a mentor, or at least in someone's profile (it may find a mentor later)."""
+    in_use = [
+        *await context.uow.mentoring.topics_offered(topic, 5),
+        *await context.uow.members.tags_in_use(topic, 5),
+    ]
+    return any(tag == topic for tag, _ in in_use)
 
 
 async def _wanted_mentor(context: Context, member: Member) -> Member | None:

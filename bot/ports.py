@@ -324,6 +324,10 @@ class MentoringRepository(Protocol):
         matches started since `since`."""
         ...
 
+    async def topics_offered(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """Topics starting with `prefix` that mentors offer, with how many, most first."""
+        ...
+
     async def avoid(self, member_id: int, other_id: int, keep: bool) -> None:
         """Add (`keep`) or remove `other_id` on `member_id`'s don't-match list."""
         ...

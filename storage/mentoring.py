@@ -169,6 +169,20 @@ class SqlMentoringRepository:
             for row in rows
         ]
 
+    async def topics_offered(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        mentors_offering = func.count()
+        query = (
+            select(mentor_topics.c.topic, mentors_offering)
+            .where(
+                mentor_topics.c.community_id == self._community_id,
+                mentor_topics.c.topic.startswith(prefix, autoescape=True),
+            )
+            .group_by(mentor_topics.c.topic)
+            .order_by(mentors_offering.desc(), mentor_topics.c.topic)
+            .limit(limit)
+        )
+        return [(topic, count) for topic, count in (await self._db.execute(query)).all()]
+
     # Don't-match lists
 
     async def avoid(self, member_id: int, other_id: int, keep: bool) -> None:
