@@ -102,12 +102,7 @@ class Pair:
 class Plan:
     pairs: tuple[Pair, ...]
     left_out: tuple[int, ...]  # request ids
-    candidates: int  # edges in the candidate graph
     seconds: tuple[float, float] = (0.0, 0.0)  # candidate generation, assignment
-
-    @property
-    def total(self) -> float:
-        return round(sum(p.fit for p in self.pairs), 3)
 
 
 def rank(seeker: Seeker, mentors: Sequence[MentorOffer]) -> list[Fit]:
@@ -213,7 +208,7 @@ def plan_round(
     placed = {p.request_id for p in pairs}
     left_out = tuple(s.request_id for s in seekers if s.request_id not in placed)
     timings = (scored - started, time.perf_counter() - scored)
-    return Plan(pairs, left_out, len(rows), timings)
+    return Plan(pairs, left_out, timings)
 
 
 async def plan_round_off_loop(seekers: Sequence[Seeker], mentors: Sequence[MentorOffer]) -> Plan:
