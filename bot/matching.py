@@ -25,6 +25,8 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
+from bot.mentoring_model import RoundPair
+
 WORKDAY_HOURS = 8.0  # overlap is measured between two 09:00-17:00 local working days
 TOPIC = 40.0  # every candidate offers the topic: the base of any fit
 OVERLAP = 25.0
@@ -92,15 +94,8 @@ class Fit:
 
 
 @dataclass(frozen=True)
-class Pair:
-    request_id: int
-    mentor_id: int
-    fit: float
-
-
-@dataclass(frozen=True)
 class Plan:
-    pairs: tuple[Pair, ...]
+    pairs: tuple[RoundPair, ...]
     left_out: tuple[int, ...]  # request ids
     seconds: tuple[float, float] = (0.0, 0.0)  # candidate generation, assignment
 
@@ -202,7 +197,7 @@ def plan_round(
     bonus = np.array([LEFT_OUT * min(s.left_out, 3) for s in seekers])
     chosen = (solve or assign)(rows, cols, fits + bonus[rows], [m.spare for m in mentors])
     pairs = tuple(
-        Pair(seekers[rows[e]].request_id, mentors[cols[e]].person.member_id, float(fits[e]))
+        RoundPair(seekers[rows[e]].request_id, mentors[cols[e]].person.member_id, float(fits[e]))
         for e in chosen
     )
     placed = {p.request_id for p in pairs}

@@ -800,8 +800,7 @@ async def plan(uow: UnitOfWork, now: datetime) -> tuple[tuple[RoundPair, ...], t
     seekers = [await _seeker(uow, r, people[r.mentee_id], now) for r in requests]
     offers = [_offer(m, people[m.member_id], now) for m in mentors]
     result = await plan_round_off_loop(seekers, offers)
-    pairs = tuple(RoundPair(p.request_id, p.mentor_id, p.fit) for p in result.pairs)
-    return pairs, result.left_out
+    return result.pairs, result.left_out
 
 
 async def _show_round(

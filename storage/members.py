@@ -16,30 +16,19 @@ from storage.schema import insert_new, member_tags, members
 
 ERASED_NAME = "Former member"
 _TAG_KINDS = {"skill": "skills", "interest": "interests", "language": "languages"}
-# The hottest query, built once: every command reads its member.
-_BY_USER = (
-    select(members, member_tags.c.kind, member_tags.c.tag)
-    .outerjoin(
-        member_tags,
-        and_(
-            member_tags.c.community_id == members.c.community_id,
-            member_tags.c.member_id == members.c.id,
-        ),
-    )
-    .where(members.c.community_id == bindparam("cid"), members.c.user_id == bindparam("user_id"))
-    .order_by(member_tags.c.kind, member_tags.c.position)
+_WITH_TAGS = select(members, member_tags.c.kind, member_tags.c.tag).outerjoin(
+    member_tags,
+    and_(
+        member_tags.c.community_id == members.c.community_id,
+        member_tags.c.member_id == members.c.id,
+    ),
 )
-_BY_ID = (
-    select(members, member_tags.c.kind, member_tags.c.tag)
-    .outerjoin(
-        member_tags,
-        and_(
-            member_tags.c.community_id == members.c.community_id,
-            member_tags.c.member_id == members.c.id,
-        ),
-    )
-    .where(members.c.community_id == bindparam("cid"))
-    .order_by(members.c.id, member_tags.c.kind, member_tags.c.position)
+# The hottest query, built once: every command reads its member.
+_BY_USER = _WITH_TAGS.where(
+    members.c.community_id == bindparam("cid"), members.c.user_id == bindparam("user_id")
+).order_by(member_tags.c.kind, member_tags.c.position)
+_BY_ID = _WITH_TAGS.where(members.c.community_id == bindparam("cid")).order_by(
+    members.c.id, member_tags.c.kind, member_tags.c.position
 )
 
 
