@@ -39,8 +39,8 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.discord import CopbotClient
-from bench.matching import community
-from bot.matching import plan_round_off_loop, start_worker, stop_worker
+from bench.matching import back_to_back, community
+from bot.matching import start_worker, stop_worker
 from copbot.bootstrap import SystemClock, open_core
 from tests.discord.fake_discord import TOKEN, FakeDiscord
 
@@ -117,17 +117,6 @@ async def _serve_fake(conn: Connection, members: int, validate: bool) -> None:
     await fake.stop()
 
 
-# The matching round stand-in
-
-
-async def matching_rounds() -> None:
-    """Back-to-back matching rounds as copbot runs them (scoring in a thread, the solver in
-    its process) over a synthetic 10,000 requests and 2,000 mentors, while the bench runs."""
-    seekers, offers = await asyncio.to_thread(community, 10_000, 2_000)
-    while True:
-        await plan_round_off_loop(seekers, offers)
-
-
 # copbot, in this process
 
 
@@ -140,6 +129,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     port = await asyncio.to_thread(parent.recv)
     discord.http.Route.BASE = f"http://127.0.0.1:{port}/api/v10"
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(f"ws://127.0.0.1:{port}/gateway")
+    load = community(10_000, 2_000)  # the round's input, ready before the traffic starts
     with tempfile.TemporaryDirectory() as folder:
         database = args.database or f"sqlite:///{Path(folder) / 'bench.db'}"
         client = CopbotClient(guild_ready_timeout=0.1)
@@ -147,7 +137,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         async with open_core(database, chat=client.chat, clock=clock) as core:
             serving = asyncio.create_task(client.serve(core, TOKEN))
             await asyncio.create_task(client.wait_until_ready())  # runs once serving has begun
-            rounds = None if args.no_round else asyncio.create_task(matching_rounds())
+            rounds = None if args.no_round else asyncio.create_task(back_to_back(*load))
             parent.send((args.commands, args.rate))
             results: dict[str, Any] = await asyncio.to_thread(parent.recv)
             if rounds is not None:

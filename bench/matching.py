@@ -96,6 +96,13 @@ def community(members: int, mentors: int, seed: int = 7) -> tuple[list[Seeker], 
     return seekers, offers
 
 
+async def back_to_back(seekers: Sequence[Seeker], offers: Sequence[MentorOffer]) -> None:
+    """copbot's round, again and again until cancelled: the load the end-to-end benchmarks
+    serve their traffic under."""
+    while True:
+        await plan_round_off_loop(seekers, offers)
+
+
 async def run_off_loop(
     seekers: Sequence[Seeker], offers: Sequence[MentorOffer]
 ) -> tuple[Plan, float]:

@@ -39,8 +39,8 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters.slack import SlackOptions, slack_running
-from bench.matching import community
-from bot.matching import plan_round_off_loop, start_worker, stop_worker
+from bench.matching import back_to_back, community
+from bot.matching import start_worker, stop_worker
 from copbot.bootstrap import SystemClock, open_core
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.workspace import SECRET, Http, Workspace
@@ -85,21 +85,14 @@ async def _serve(
         api_url=api_url,
     )
     clock = SystemClock()
+    load = community(10_000, 2_000)  # the round's input, ready before the traffic starts
     opened = slack_running(options, lambda chat: open_core(database_url, chat=chat, clock=clock))
     async with opened as running:
-        rounds = asyncio.create_task(matching_rounds()) if with_round else None
+        rounds = asyncio.create_task(back_to_back(*load)) if with_round else None
         ports.put(running.port)
         await asyncio.to_thread(stop.wait)
         if rounds is not None:
             rounds.cancel()
-
-
-async def matching_rounds() -> None:
-    """Back-to-back matching rounds as copbot runs them (scoring in a thread, the solver in
-    its process) over a synthetic 10,000 requests and 2,000 mentors, while the bench runs."""
-    seekers, offers = await asyncio.to_thread(community, 10_000, 2_000)
-    while True:
-        await plan_round_off_loop(seekers, offers)
 
 
 # ---- Slack's side ----
