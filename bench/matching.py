@@ -22,11 +22,13 @@ import resource
 import sys
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import scipy.sparse as sparse
 from rich.console import Console
+from sqlalchemy import Connection, Table
 from rich.table import Table
 from scipy.optimize import linprog
 
@@ -41,6 +43,7 @@ from bot.matching import (
     start_worker,
     stop_worker,
 )
+from storage import schema
 
 # (zone offset in hours, weight): where members of a large online community live.
 ZONES = [(-8, 14), (-7, 4), (-6, 8), (-5, 18), (-3, 5), (0, 9), (1, 17), (2, 6), (3, 3),
@@ -94,6 +97,97 @@ def community(members: int, mentors: int, seed: int = 7) -> tuple[list[Seeker], 
             )
         )
     return seekers, offers
+
+
+# A zone without daylight saving time for each offset, so the seeded offsets hold all year.
+ZONE_NAMES = {-8: "Pacific/Pitcairn", -7: "America/Phoenix", -6: "America/Regina",
+              -5: "America/Bogota", -3: "America/Argentina/Buenos_Aires", 0: "UTC",
+              1: "Africa/Lagos", 2: "Africa/Johannesburg", 3: "Europe/Istanbul",
+              5.5: "Asia/Kolkata", 7: "Asia/Bangkok", 8: "Asia/Singapore", 9: "Asia/Tokyo",
+              10: "Australia/Brisbane", 12: "Pacific/Fiji"}  # fmt: skip
+FIRST_ID = 1000  # seeded members and requests start here, clear of those copbot made
+
+
+def seed(
+    connection: Connection,
+    community_id: int,
+    seekers: Sequence[Seeker],
+    offers: Sequence[MentorOffer],
+    now: datetime,
+) -> None:
+    """The synthetic community as copbot's tables: members with their timezone and
+    languages, mentors with topics and room, every seeker an open (waitlisted) request,
+    exclusions as don't-match entries. For `Database.run_sync`."""
+    people = {o.person.member_id: o.person for o in offers}
+    people.update((s.person.member_id, s.person) for s in seekers)
+    stamps = {"community_id": community_id, "created_at": now, "updated_at": now}
+    connection.execute(
+        schema.members.insert(),
+        [
+            {
+                **stamps,
+                "id": FIRST_ID + p.member_id,
+                "user_id": f"seeded{p.member_id}",
+                "display_name": f"Seeded {p.member_id}",
+                "timezone": None if p.utc_offset is None else ZONE_NAMES[p.utc_offset],
+            }
+            for p in people.values()
+        ],
+    )
+    _insert(
+        connection,
+        schema.member_tags,
+        [
+            {"community_id": community_id, "member_id": FIRST_ID + p.member_id,
+             "kind": "language", "tag": language, "position": n}  # fmt: skip
+            for p in people.values()
+            for n, language in enumerate(sorted(p.languages))
+        ],
+    )
+    _insert(
+        connection,
+        schema.mentors,
+        [
+            {**stamps, "member_id": FIRST_ID + o.person.member_id, "capacity": o.spare,
+             "paused": False}  # fmt: skip
+            for o in offers
+        ],
+    )
+    _insert(
+        connection,
+        schema.mentor_topics,
+        [
+            {"community_id": community_id, "member_id": FIRST_ID + o.person.member_id,
+             "topic": topic, "position": n}  # fmt: skip
+            for o in offers
+            for n, topic in enumerate(sorted(o.topics))
+        ],
+    )
+    _insert(
+        connection,
+        schema.mentor_requests,
+        [
+            {**stamps, "id": FIRST_ID + s.request_id, "mentee_id": FIRST_ID + s.person.member_id,
+             "topic": s.topic, "note": "", "channel_id": "general", "status": "waiting",
+             "notified": True, "left_out": s.left_out}  # fmt: skip
+            for s in seekers
+        ],
+    )
+    _insert(
+        connection,
+        schema.mentor_avoid,
+        [
+            {"community_id": community_id, "member_id": FIRST_ID + s.person.member_id,
+             "other_id": FIRST_ID + mentor}  # fmt: skip
+            for s in seekers
+            for mentor in s.excluded
+        ],
+    )
+
+
+def _insert(connection: Connection, table: Table, rows: list[dict[str, object]]) -> None:
+    if rows:
+        connection.execute(table.insert(), rows)
 
 
 async def back_to_back(seekers: Sequence[Seeker], offers: Sequence[MentorOffer]) -> None:

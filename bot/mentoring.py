@@ -659,23 +659,24 @@ async def candidates(uow: UnitOfWork, request: MentorRequest, now: datetime) -> 
         m for m in await uow.mentoring.mentors(request.topic, now - RECENT) if m.available(now)
     ]
     people = await uow.members.by_ids([request.mentee_id, *(m.member_id for m in mentors)])
-    seeker = await _seeker(uow, request, people[request.mentee_id], now)
+    excluded = await _exclusions(uow, now, request.id)
+    seeker = _seeker(request, people[request.mentee_id], excluded, now)
     return rank(seeker, [_offer(m, people[m.member_id], now) for m in mentors])
 
 
-async def _seeker(uow: UnitOfWork, request: MentorRequest, mentee: Member, now: datetime) -> Seeker:
-    """The request as matching sees it, with every mentor it must never go to: either
-    side's don't-match list, those who passed on this mentee and topic, recent partners."""
-    mentoring = uow.mentoring
+async def _exclusions(
+    uow: UnitOfWork, now: datetime, request_id: int | None = None
+) -> dict[int, set[int]]:
     repeat = timedelta(days=await _setting(uow, REPEAT_SETTING, REPEAT_DAYS))
-    excluded = (
-        await mentoring.never_with(request.mentee_id)
-        | await mentoring.passed(request.mentee_id, request.topic)
-        | await mentoring.partners_since(request.mentee_id, now - repeat)
-    )
-    return Seeker(
-        request.id, _person(mentee, now), request.topic, request.left_out, frozenset(excluded)
-    )
+    return await uow.mentoring.exclusions(now - repeat, request_id)
+
+
+def _seeker(
+    request: MentorRequest, mentee: Member, excluded: dict[int, set[int]], now: datetime
+) -> Seeker:
+    """The request as matching sees it, with every mentor it must never go to."""
+    never = frozenset(excluded.get(request.id, ()))
+    return Seeker(request.id, _person(mentee, now), request.topic, request.left_out, never)
 
 
 async def _ask_first(context: Context, request: MentorRequest, fits: list[Fit]) -> Reply:
@@ -797,7 +798,8 @@ async def plan(uow: UnitOfWork, now: datetime) -> tuple[tuple[RoundPair, ...], t
     people = await uow.members.by_ids(
         [r.mentee_id for r in requests] + [m.member_id for m in mentors]
     )
-    seekers = [await _seeker(uow, r, people[r.mentee_id], now) for r in requests]
+    excluded = await _exclusions(uow, now)
+    seekers = [_seeker(r, people[r.mentee_id], excluded, now) for r in requests]
     offers = [_offer(m, people[m.member_id], now) for m in mentors]
     result = await plan_round_off_loop(seekers, offers)
     return result.pairs, result.left_out

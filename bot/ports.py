@@ -334,8 +334,12 @@ class MentoringRepository(Protocol):
 
     async def avoided_by(self, member_id: int) -> list[int]: ...
 
-    async def never_with(self, member_id: int) -> set[int]:
-        """Members on either side of a don't-match list with `member_id`."""
+    async def exclusions(
+        self, since: datetime, request_id: int | None = None
+    ) -> dict[int, set[int]]:
+        """Mentors each open request (or just `request_id`) must never go to, by request
+        id: either side's don't-match list, those who passed on its mentee and topic, and
+        its mentee's partners since `since` (no repeat pairs). Requests with none are absent."""
         ...
 
     async def add_request(
@@ -396,18 +400,12 @@ class MentoringRepository(Protocol):
         """A mentor declined (or didn't answer) this mentee on this topic: never again."""
         ...
 
-    async def passed(self, mentee_id: int, topic: str) -> set[int]: ...
-
     async def add_match(self, request: MentorRequest, mentor_id: int, now: datetime) -> Match: ...
 
     async def match(self, match_id: int) -> Match | None: ...
 
     async def matches(self, member_id: int, *, active: bool) -> list[Match]:
         """Matches `member_id` is in, on either side, newest first."""
-        ...
-
-    async def partners_since(self, mentee_id: int, since: datetime) -> set[int]:
-        """Mentors matched with this mentee since `since` (no repeat pairs)."""
         ...
 
     async def end_match(self, match_id: int, now: datetime) -> bool:

@@ -210,14 +210,50 @@ class SqlMentoringRepository:
         )
         return [other for (other,) in rows.all()]
 
-    async def never_with(self, member_id: int) -> set[int]:
-        rows = await self._db.execute(
-            select(mentor_avoid.c.member_id, mentor_avoid.c.other_id).where(
-                mentor_avoid.c.community_id == self._community_id,
-                or_(mentor_avoid.c.member_id == member_id, mentor_avoid.c.other_id == member_id),
-            )
-        )
-        return {a if b == member_id else b for a, b in rows.all()}
+    async def exclusions(
+        self, since: datetime, request_id: int | None = None
+    ) -> dict[int, set[int]]:
+        # Three joins from the requests, whatever their number: a round over every open
+        # request costs three queries, not three per request.
+        asked = select(mentor_requests.c.id, mentor_requests.c.mentee_id, mentor_requests.c.topic)
+        if request_id is None:
+            asked = asked.where(mentor_requests.c.status.in_([s.value for s in OPEN]))
+        else:
+            asked = asked.where(mentor_requests.c.id == request_id)
+        wanted = asked.where(self._my_requests()).subquery()
+        mine = self._community_id
+        avoid = mentor_avoid.c
+        queries = [
+            select(wanted.c.id, avoid.other_id).join(
+                mentor_avoid,
+                and_(avoid.community_id == mine, avoid.member_id == wanted.c.mentee_id),
+            ),
+            select(wanted.c.id, avoid.member_id).join(
+                mentor_avoid,
+                and_(avoid.community_id == mine, avoid.other_id == wanted.c.mentee_id),
+            ),
+            select(wanted.c.id, mentor_passes.c.mentor_id).join(
+                mentor_passes,
+                and_(
+                    mentor_passes.c.community_id == mine,
+                    mentor_passes.c.mentee_id == wanted.c.mentee_id,
+                    mentor_passes.c.topic == wanted.c.topic,
+                ),
+            ),
+            select(wanted.c.id, matches.c.mentor_id).join(
+                matches,
+                and_(
+                    matches.c.community_id == mine,
+                    matches.c.mentee_id == wanted.c.mentee_id,
+                    or_(matches.c.ended_at.is_(None), matches.c.ended_at >= since),
+                ),
+            ),
+        ]
+        excluded: dict[int, set[int]] = {}
+        for query in queries:
+            for request, mentor in (await self._db.execute(query)).all():
+                excluded.setdefault(request, set()).add(mentor)
+        return excluded
 
     # Requests
 
@@ -389,16 +425,6 @@ class SqlMentoringRepository:
             )
         )
 
-    async def passed(self, mentee_id: int, topic: str) -> set[int]:
-        rows = await self._db.execute(
-            select(mentor_passes.c.mentor_id).where(
-                mentor_passes.c.community_id == self._community_id,
-                mentor_passes.c.mentee_id == mentee_id,
-                mentor_passes.c.topic == topic,
-            )
-        )
-        return {mentor for (mentor,) in rows.all()}
-
     # Matches
 
     async def add_match(self, request: MentorRequest, mentor_id: int, now: datetime) -> Match:
@@ -435,16 +461,6 @@ class SqlMentoringRepository:
             where.append(matches.c.ended_at.is_(None))
         rows = await self._db.execute(select(matches).where(*where).order_by(matches.c.id.desc()))
         return [_match(row) for row in rows.all()]
-
-    async def partners_since(self, mentee_id: int, since: datetime) -> set[int]:
-        rows = await self._db.execute(
-            select(matches.c.mentor_id).where(
-                matches.c.community_id == self._community_id,
-                matches.c.mentee_id == mentee_id,
-                or_(matches.c.ended_at.is_(None), matches.c.ended_at >= since),
-            )
-        )
-        return {mentor for (mentor,) in rows.all()}
 
     async def end_match(self, match_id: int, now: datetime) -> bool:
         changed = await self._db.execute(
