@@ -15,7 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.catalog import Access, Catalog, Choice, Option, OptionType
 from bot.context import Context
@@ -47,7 +46,7 @@ from bot.moderators import tell_moderators
 from bot.options import whole_number
 from bot.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
 from bot.tags import normalise_tag
-from bot.timezones import local_time
+from bot.timezones import local_time, utc_offset_hours, zone
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +59,7 @@ CHANNEL = "mentoring.channel"
 ANSWER_SETTING = "mentoring.answer_hours"
 REPEAT_SETTING = "mentoring.repeat_days"
 INBOX = "mentoring.inbox."  # + member id: their private space with copbot
+ROUND_SHOWN = 40  # pairs listed in a round's preview
 
 _TOPIC = Option(
     "topic",
@@ -810,23 +810,25 @@ async def _show_round(
 ) -> Reply:
     if not pairs and not left_out:
         return Reply("No request is open: there's nothing to match.", ephemeral=True)
-    requests = {r.id: r for r in await context.uow.mentoring.requests(OPEN)}
+    shown = pairs[:ROUND_SHOWN]  # only these are read: a round may hold thousands
+    requests = [await context.uow.mentoring.request(p.request_id) for p in shown]
     people = await context.uow.members.by_ids(
-        [r.mentee_id for r in requests.values()] + [p.mentor_id for p in pairs]
+        [r.mentee_id for r in requests if r] + [p.mentor_id for p in shown]
     )
     lines = []
-    for n, pair in enumerate(pairs, 1):
-        request = requests.get(pair.request_id)
+    for n, (pair, request) in enumerate(zip(shown, requests, strict=True), 1):
         mentee = _name(people, request.mentee_id) if request else "(closed)"
         topic = request.topic if request else "?"
         lines.append(
             f"{n}. {mentee} ← {_name(people, pair.mentor_id)} on {topic} (fit {pair.fit:.0f})"
         )
-    shown = "\n".join(lines[:40]) + (f"\n… and {len(lines) - 40} more" if len(lines) > 40 else "")
+    if len(pairs) > len(shown):
+        lines.append(f"… and {len(pairs) - len(shown)} more")
     total = sum(p.fit for p in pairs)
+    listing = "\n".join(lines)
     return Reply(
         f"Proposed round: {len(pairs)} pair(s), total fit {total:.0f}; {len(left_out)} "
-        f"request(s) left out (favoured next time).\n{shown}\n"
+        f"request(s) left out (favoured next time).\n{listing}\n"
         "Edit with `/mentor round drop` or `/mentor round swap`; send with "
         "`/mentor round publish`.",
         ephemeral=True,
@@ -1167,8 +1169,8 @@ def _date(text: str | None, member: Member, now: datetime) -> datetime | None:
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"“{text[:20]}” isn't a date like 2026-12-31.") from None
-    zone = ZoneInfo(member.timezone or "UTC")
-    moment = datetime.combine(day, time(0), zone).astimezone(now.tzinfo)
+    midnight = datetime.combine(day, time(0), zone(member.timezone or "UTC"))
+    moment = midnight.astimezone(now.tzinfo)
     if moment <= now:
         raise UserError("That date has passed; pick a future one.")
     return moment
@@ -1187,10 +1189,7 @@ def _name(people: dict[int, Member], member_id: int) -> str:
 
 
 def _person(member: Member, now: datetime) -> Person:
-    offset = None
-    if member.timezone:
-        delta = now.astimezone(ZoneInfo(member.timezone)).utcoffset()
-        offset = delta.total_seconds() / 3600 if delta is not None else None
+    offset = utc_offset_hours(now, member.timezone) if member.timezone else None
     return Person(member.id, offset, frozenset(member.languages))
 
 

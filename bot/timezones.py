@@ -42,4 +42,17 @@ def search_timezones(partial: str, limit: int) -> list[str]:
 
 
 def local_time(moment: datetime, timezone: str) -> datetime:
-    return moment.astimezone(ZoneInfo(timezone))
+    return moment.astimezone(zone(timezone))
+
+
+def utc_offset_hours(moment: datetime, timezone: str) -> float:
+    """How far `timezone` is ahead of UTC at `moment`, daylight saving included."""
+    delta = local_time(moment, timezone).utcoffset()
+    return delta.total_seconds() / 3600 if delta is not None else 0.0
+
+
+@cache
+def zone(timezone: str) -> ZoneInfo:
+    """`ZoneInfo` keeps only eight zones strongly cached; a round over a community that
+    lives in more reloaded their files for every member."""
+    return ZoneInfo(timezone)
