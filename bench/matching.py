@@ -22,13 +22,13 @@ import resource
 import sys
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
 
 import numpy as np
 import scipy.sparse as sparse
+import sqlalchemy
 from rich.console import Console
-from sqlalchemy import Connection, Table
 from rich.table import Table
 from scipy.optimize import linprog
 
@@ -109,7 +109,7 @@ FIRST_ID = 1000  # seeded members and requests start here, clear of those copbot
 
 
 def seed(
-    connection: Connection,
+    connection: sqlalchemy.Connection,
     community_id: int,
     seekers: Sequence[Seeker],
     offers: Sequence[MentorOffer],
@@ -138,8 +138,13 @@ def seed(
         connection,
         schema.member_tags,
         [
-            {"community_id": community_id, "member_id": FIRST_ID + p.member_id,
-             "kind": "language", "tag": language, "position": n}  # fmt: skip
+            {
+                "community_id": community_id,
+                "member_id": FIRST_ID + p.member_id,
+                "kind": "language",
+                "tag": language,
+                "position": n,
+            }
             for p in people.values()
             for n, language in enumerate(sorted(p.languages))
         ],
@@ -148,8 +153,12 @@ def seed(
         connection,
         schema.mentors,
         [
-            {**stamps, "member_id": FIRST_ID + o.person.member_id, "capacity": o.spare,
-             "paused": False}  # fmt: skip
+            {
+                **stamps,
+                "member_id": FIRST_ID + o.person.member_id,
+                "capacity": o.spare,
+                "paused": False,
+            }
             for o in offers
         ],
     )
@@ -157,8 +166,12 @@ def seed(
         connection,
         schema.mentor_topics,
         [
-            {"community_id": community_id, "member_id": FIRST_ID + o.person.member_id,
-             "topic": topic, "position": n}  # fmt: skip
+            {
+                "community_id": community_id,
+                "member_id": FIRST_ID + o.person.member_id,
+                "topic": topic,
+                "position": n,
+            }
             for o in offers
             for n, topic in enumerate(sorted(o.topics))
         ],
@@ -167,9 +180,17 @@ def seed(
         connection,
         schema.mentor_requests,
         [
-            {**stamps, "id": FIRST_ID + s.request_id, "mentee_id": FIRST_ID + s.person.member_id,
-             "topic": s.topic, "note": "", "channel_id": "general", "status": "waiting",
-             "notified": True, "left_out": s.left_out}  # fmt: skip
+            {
+                **stamps,
+                "id": FIRST_ID + s.request_id,
+                "mentee_id": FIRST_ID + s.person.member_id,
+                "topic": s.topic,
+                "note": "",
+                "channel_id": "general",
+                "status": "waiting",
+                "notified": True,
+                "left_out": s.left_out,
+            }
             for s in seekers
         ],
     )
@@ -177,15 +198,20 @@ def seed(
         connection,
         schema.mentor_avoid,
         [
-            {"community_id": community_id, "member_id": FIRST_ID + s.person.member_id,
-             "other_id": FIRST_ID + mentor}  # fmt: skip
+            {
+                "community_id": community_id,
+                "member_id": FIRST_ID + s.person.member_id,
+                "other_id": FIRST_ID + mentor,
+            }
             for s in seekers
             for mentor in s.excluded
         ],
     )
 
 
-def _insert(connection: Connection, table: Table, rows: list[dict[str, object]]) -> None:
+def _insert(
+    connection: sqlalchemy.Connection, table: sqlalchemy.Table, rows: list[dict[str, object]]
+) -> None:
     if rows:
         connection.execute(table.insert(), rows)
 

@@ -11,6 +11,7 @@ the ask to a mentor is marked once sent and re-sent (with the same key) by the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -578,8 +579,14 @@ def _register_rounds(catalog: Catalog) -> None:
         "mentor round preview", "Propose mentors for every open request, optimally", access=MOD
     )
     async def preview(context: Context) -> Reply:
-        pairs, left_out = await plan(context.uow, context.now)
-        matching_round = await context.uow.mentoring.add_round(pairs, left_out, context.now)
+        # Read from a snapshot and solved before this command's unit of work starts, which
+        # then only stores the proposal: a large round holds up no other command meanwhile.
+        async with context.store.snapshot(context.actor.community) as snapshot:
+            seekers, offers = await round_input(snapshot, context.now)
+        plan = await plan_round_off_loop(seekers, offers)
+        matching_round = await context.uow.mentoring.add_round(
+            plan.pairs, plan.left_out, context.now
+        )
         return await _show_round(context, matching_round.pairs, matching_round.left_out)
 
     @catalog.command(
@@ -790,8 +797,9 @@ async def publish_round(
     return asked
 
 
-async def plan(uow: UnitOfWork, now: datetime) -> tuple[tuple[RoundPair, ...], tuple[int, ...]]:
-    """The optimal round over every open request (asking and waitlisted)."""
+async def round_input(uow: UnitOfWork, now: datetime) -> tuple[list[Seeker], list[MentorOffer]]:
+    """Every open request (asking and waitlisted) and every available mentor, as a round
+    plans with them."""
     mentoring = uow.mentoring
     requests = await mentoring.requests(OPEN)
     mentors = [m for m in await mentoring.mentors(None, now - RECENT) if m.available(now)]
@@ -799,10 +807,12 @@ async def plan(uow: UnitOfWork, now: datetime) -> tuple[tuple[RoundPair, ...], t
         [r.mentee_id for r in requests] + [m.member_id for m in mentors]
     )
     excluded = await _exclusions(uow, now)
-    seekers = [_seeker(r, people[r.mentee_id], excluded, now) for r in requests]
-    offers = [_offer(m, people[m.member_id], now) for m in mentors]
-    result = await plan_round_off_loop(seekers, offers)
-    return result.pairs, result.left_out
+
+    def convert() -> tuple[list[Seeker], list[MentorOffer]]:
+        seekers = [_seeker(r, people[r.mentee_id], excluded, now) for r in requests]
+        return seekers, [_offer(m, people[m.member_id], now) for m in mentors]
+
+    return await asyncio.to_thread(convert)  # thousands of objects: the loop runs meanwhile
 
 
 async def _show_round(

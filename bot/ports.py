@@ -472,6 +472,11 @@ class Store(Protocol):
         """Rolls back on leaving unless `commit` was called."""
         ...
 
+    def snapshot(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A consistent read-only view for long reads (a matching round's input), which
+        doesn't hold up units of work that write meanwhile."""
+        ...
+
     async def communities_with_schedules(self) -> list[CommunityKey]:
         """Where the scheduler has work to look at (the one cross-community read)."""
         ...

@@ -61,6 +61,10 @@ class Database(Protocol):
         """Rolls back on leaving unless committed."""
         ...
 
+    def snapshot(self) -> AbstractAsyncContextManager[Db]:
+        """A consistent, read-only view that writers don't wait for: for long reads."""
+        ...
+
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
         """`work` on a synchronous connection in one committed transaction (migrations)."""
         ...
@@ -86,44 +90,47 @@ def _fetched(result: sqlalchemy.CursorResult[Any]) -> Fetched:
 
 
 class SqliteDatabase:
-    """One connection on one thread, in WAL mode.
+    """One connection on one thread, in WAL mode, and a second one for snapshots.
 
     Units of work take turns on an asyncio lock (waiting without blocking the event loop)
-    rather than in SQLite's busy handler, which sleeps. A unit of work reads in autocommit
-    and opens its write transaction (`BEGIN IMMEDIATE`, so another process waits for the
-    busy timeout instead of failing on a stale snapshot) with its first write: nothing else
-    in this process can write in between, since it holds the lock throughout, and a read-only
-    command costs one hop. More than one process belongs on PostgreSQL.
+    rather than in SQLite's busy handler, which sleeps; a unit of work takes the lock with
+    its first statement, so one that plans first (a matching round) doesn't hold up the
+    others meanwhile. It reads in autocommit and opens its write transaction (`BEGIN
+    IMMEDIATE`, so another process waits for the busy timeout instead of failing on a
+    stale snapshot) with its first write: nothing else in this process can write in
+    between, since it holds the lock to the end, and a read-only command costs one hop.
+    Snapshots read in a transaction of their own on the second connection, which WAL lets
+    run beside the writer. More than one process belongs on PostgreSQL.
     """
 
     dialect = "sqlite"
 
     def __init__(self, url: str) -> None:
-        self._engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.StaticPool)
-        event.listen(self._engine, "connect", _configure_sqlite)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="copbot-sqlite")
+        self._writer = _Connection(url, "copbot-sqlite")
+        self._reader = _Connection(url, "copbot-sqlite-snapshot", read_only=True)
         self._lock = asyncio.Lock()
-        self._connection: Connection | None = None
+        self._reading = asyncio.Lock()
 
     async def call(self, work: Callable[[Connection], T]) -> T:
         """Run `work` on the database thread: one hop."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._on_thread, work)
-
-    def _on_thread(self, work: Callable[[Connection], T]) -> T:
-        if self._connection is None:
-            self._connection = self._engine.connect()
-        return work(self._connection)
+        return await self._writer.call(work)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
-        async with self._lock:
-            db = _ThreadDb(self)
+        db = _ThreadDb(self, self._lock)
+        try:
+            yield db
+        finally:
+            await db.close()
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Db]:
+        async with self._reading:
+            await self._reader.call(lambda c: c.exec_driver_sql("BEGIN"))
             try:
-                yield db
+                yield _SnapshotDb(self._reader)
             finally:
-                if db.writing:
-                    await self.call(lambda c: c.rollback())
+                await self._reader.call(lambda c: c.rollback())
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
         def committed(connection: Connection) -> T:
@@ -140,11 +147,37 @@ class SqliteDatabase:
             return await self.call(committed)
 
     async def dispose(self) -> None:
-        async with self._lock:
+        async with self._lock, self._reading:
+            await self._writer.close()
+            await self._reader.close()
+
+
+class _Connection:
+    """A SQLite connection that lives on a thread of its own, made on first use."""
+
+    def __init__(self, url: str, name: str, *, read_only: bool = False) -> None:
+        self._engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.StaticPool)
+        event.listen(self._engine, "connect", _configure_sqlite)
+        if read_only:
+            event.listen(self._engine, "connect", _read_only)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._connection: Connection | None = None
+
+    async def call(self, work: Callable[[Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._on_thread, work)
+
+    def _on_thread(self, work: Callable[[Connection], T]) -> T:
+        if self._connection is None:
+            self._connection = self._engine.connect()
+        return work(self._connection)
+
+    async def close(self) -> None:
+        if self._connection is not None:
             await self.call(lambda c: c.close())
             self._connection = None
-            self._engine.dispose()
-            self._thread.shutdown(wait=True)
+        self._engine.dispose()
+        self._thread.shutdown(wait=True)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -166,14 +199,23 @@ def _reads_only(statement: Executable) -> bool:
     )
 
 
+def _read_only(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA query_only = ON")
+
+
 class _ThreadDb:
     dialect = "sqlite"
 
-    def __init__(self, database: SqliteDatabase) -> None:
+    def __init__(self, database: SqliteDatabase, lock: asyncio.Lock) -> None:
         self._database = database
+        self._lock = lock
+        self._holding = False
         self.writing = False
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        if not self._holding:
+            await self._lock.acquire()
+            self._holding = True
         if self.writing:
             return await self._database.call(lambda c: _fetched(c.execute(statement, parameters)))
         if _reads_only(statement):
@@ -188,6 +230,31 @@ class _ThreadDb:
         if self.writing:
             await self._database.call(lambda c: c.commit())
             self.writing = False
+
+    async def close(self) -> None:
+        """Roll back what wasn't committed and let the next unit of work in."""
+        try:
+            if self.writing:
+                await self._database.call(lambda c: c.rollback())
+        finally:
+            if self._holding:
+                self._lock.release()
+
+
+class _SnapshotDb:
+    dialect = "sqlite"
+
+    def __init__(self, connection: _Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        return await self._connection.call(lambda c: _fetched(c.execute(statement, parameters)))
+
+    async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def commit(self) -> None:
+        raise RuntimeError("a snapshot is read-only")
 
 
 def _autocommitted(
@@ -212,6 +279,14 @@ class PostgresDatabase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
         async with self._engine.connect() as connection:
+            yield _AsyncDb(connection)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Db]:
+        async with self._engine.connect() as connection:
+            await connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
             yield _AsyncDb(connection)
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:

@@ -34,6 +34,9 @@ from storage.schema import (
     mentors,
 )
 
+_PAGE = 1000  # rows read at once where a read may be large
+_STATUSES = {s.value: s for s in RequestStatus}  # faster than RequestStatus(value) per row
+
 
 class SqlMentoringRepository:
     def __init__(self, db: Db, community_id: int) -> None:
@@ -301,10 +304,18 @@ class SqlMentoringRepository:
             where.append(mentor_requests.c.mentor_id == mentor_id)
         if topics is not None:
             where.append(mentor_requests.c.topic.in_(list(topics)))
-        rows = await self._db.execute(
-            select(mentor_requests).where(*where).order_by(mentor_requests.c.id)
-        )
-        return [_request(row) for row in rows.all()]
+        # In pages: a round reads every open request, and turning ten thousand rows into
+        # requests at once would hold the event loop for a tenth of a second.
+        found: list[MentorRequest] = []
+        query = select(mentor_requests).where(*where).order_by(mentor_requests.c.id)
+        while True:
+            after = found[-1].id if found else 0
+            page = (
+                await self._db.execute(query.where(mentor_requests.c.id > after).limit(_PAGE))
+            ).all()
+            found.extend(_request(row) for row in page)
+            if len(page) < _PAGE:
+                return found
 
     async def ask(self, request_id: int, mentor_id: int, now: datetime, deadline: datetime) -> None:
         await self._set_request(
@@ -632,7 +643,7 @@ def _request(row: Row[Any]) -> MentorRequest:
         topic=row.topic,
         note=row.note,
         channel_id=row.channel_id,
-        status=RequestStatus(row.status),
+        status=_STATUSES[row.status],
         mentor_id=row.mentor_id,
         asked_at=row.asked_at,
         deadline=row.deadline,

@@ -46,6 +46,12 @@ class SqlStore:
             yield SqlUnitOfWork(db, community, community_id)
             # Leaving the block without commit() rolls the transaction back.
 
+    @asynccontextmanager
+    async def snapshot(self, community: CommunityKey) -> AsyncIterator[SqlUnitOfWork]:
+        community_id = await self._community_id(community)
+        async with self.database.snapshot() as db:
+            yield SqlUnitOfWork(db, community, community_id)
+
     async def _community_id(self, community: CommunityKey) -> int:
         """Known communities come from memory; a new one is added in its own transaction,
         so a command that fails later cannot roll back a key that is already cached."""
