@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
+from bot import mentoring
 from bot.core import Core
+from bot.matching import Plan
 from bot.mentoring import MentorRunner
 from bot.messages import Action, Reply
 from tests.fakes import FakeChat, ManualClock, Talk
@@ -280,6 +283,34 @@ async def test_a_round_assigns_open_requests_and_moderators_can_edit_it(
     assert published.text.startswith("Published: 1 mentor asked")
     again = await talk("mod", "/mentor round publish")
     assert again.error and "no proposed round" in again.text
+
+
+async def test_other_commands_go_ahead_while_a_round_is_solved(
+    talk: Talk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large round takes a while; on SQLite every unit of work takes turns on one
+    lock, so the round must not hold it while it plans."""
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    solving, resume = asyncio.Event(), asyncio.Event()
+    solve = mentoring.plan_round_off_loop
+
+    async def slow_solve(*problem: Any) -> Plan:
+        solving.set()
+        await resume.wait()
+        return await solve(*problem)
+
+    monkeypatch.setattr(mentoring, "plan_round_off_loop", slow_solve)
+    preview = asyncio.create_task(talk("mod", "/mentor round preview"))
+    await solving.wait()
+    try:
+        meanwhile = await asyncio.wait_for(
+            talk("erin", "/profile set timezone:Europe/Rome"), timeout=5
+        )
+    finally:
+        resume.set()
+    assert not meanwhile.error
+    assert "Proposed round: 1 pair(s)" in (await preview).text
 
 
 async def test_privacy_export_and_erase_cover_mentoring(talk: Talk, chat: FakeChat) -> None:

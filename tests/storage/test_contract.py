@@ -11,8 +11,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, func, select
+from sqlalchemy.exc import DBAPIError
 
 from bot.errors import StaleWrite
+from bot.mentoring_model import RequestStatus
 from bot.messages import CommunityKey
 from storage import SqlStore, open_store
 from storage.database import open_database
@@ -153,6 +155,83 @@ async def test_a_community_survives_the_rollback_of_its_first_command(store: Sql
     async with store.database.transaction() as db:
         community = await db.scalar(select(members.c.community_id).where(members.c.id == added.id))
     assert community is not None
+
+
+async def test_a_unit_of_work_holds_up_nobody_before_its_first_statement(store: SqlStore) -> None:
+    """A round plans between opening its unit of work and its first write; meanwhile
+    other units of work must go ahead (on SQLite they take turns on one lock)."""
+    async with store.unit_of_work(HOME) as planning:
+
+        async def someone_else_writes() -> None:
+            async with store.unit_of_work(HOME) as uow:
+                await uow.members.add("bob", "Bob", None, START)
+                await uow.commit()
+
+        await asyncio.wait_for(someone_else_writes(), timeout=5)
+        assert await planning.members.by_user("bob") is not None
+
+
+async def test_a_snapshot_reads_one_moment_and_writers_go_ahead_meanwhile(
+    store: SqlStore,
+) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        await uow.members.add("alice", "Alice", None, START)
+        await uow.commit()
+    async with store.snapshot(HOME) as snapshot:
+        assert await snapshot.members.by_user("alice") is not None
+        async with store.unit_of_work(HOME) as uow:  # not held up by the snapshot
+            await asyncio.wait_for(uow.members.add("bob", "Bob", None, START), timeout=5)
+            await uow.commit()
+        assert await snapshot.members.by_user("bob") is None  # committed after it began
+    async with store.snapshot(HOME) as later:
+        assert await later.members.by_user("bob") is not None
+
+
+async def test_a_snapshot_refuses_to_write(store: SqlStore) -> None:
+    async with store.snapshot(HOME) as snapshot:
+        with pytest.raises(DBAPIError):
+            await snapshot.members.add("alice", "Alice", None, START)
+    async with store.unit_of_work(HOME) as uow:
+        assert await uow.members.by_user("alice") is None
+
+
+async def test_exclusions_of_every_open_request_come_in_one_read(store: SqlStore) -> None:
+    """Either side's don't-match list, passes on the same mentee and topic, partners since
+    the cut-off: per request, and nothing from another community."""
+    cut_off = START - timedelta(days=30)
+    async with store.unit_of_work(HOME) as uow:
+        ids = {}
+        for name in ("ann", "ben", "m1", "m2", "m3", "m4"):
+            ids[name] = (await uow.members.add(name, name, None, START)).id
+        mentoring = uow.mentoring
+        await mentoring.avoid(ids["ann"], ids["m1"], keep=True)  # ann's own list
+        await mentoring.avoid(ids["m2"], ids["ben"], keep=True)  # m2's list names ben
+        await mentoring.add_pass(ids["ann"], ids["m3"], "python", "declined", START)
+        await mentoring.add_pass(ids["ann"], ids["m4"], "rust", "declined", START)  # other topic
+        ann = await mentoring.add_request(ids["ann"], "python", "", "general", START)
+        ben = await mentoring.add_request(ids["ben"], "python", "", "general", START)
+        for topic, mentor, started in (
+            ("rust", "m2", cut_off - timedelta(days=9)),
+            ("go", "m4", START),
+        ):
+            done = await mentoring.add_request(ids["ann"], topic, "", "general", started)
+            await mentoring.ask(done.id, ids[mentor], started, started + timedelta(days=2))
+            assert await mentoring.answer(done.id, ids[mentor], RequestStatus.MATCHED, started)
+            await mentoring.add_match(done, ids[mentor], started)
+        ended = await mentoring.matches(ids["ann"], active=True)
+        await mentoring.end_match(ended[-1].id, cut_off - timedelta(days=1))  # m2's, long ago
+        await uow.commit()
+    async with store.unit_of_work(ELSEWHERE) as uow:
+        carol = await uow.members.add("carol", "Carol", None, START)
+        dave = await uow.members.add("dave", "Dave", None, START)
+        await uow.mentoring.avoid(carol.id, dave.id, keep=True)
+        await uow.mentoring.add_request(carol.id, "python", "", "general", START)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        every = await uow.mentoring.exclusions(cut_off)
+        one = await uow.mentoring.exclusions(cut_off, ben.id)
+    assert every == {ann.id: {ids["m1"], ids["m3"], ids["m4"]}, ben.id: {ids["m2"]}}
+    assert one == {ben.id: {ids["m2"]}}
 
 
 @pytest.mark.postgres
