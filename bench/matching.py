@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.table import Table
 from scipy.optimize import linprog
 
+from bot.core import Core
 from bot.matching import (
     LEFT_OUT,
     MentorOffer,
@@ -43,7 +44,8 @@ from bot.matching import (
     start_worker,
     stop_worker,
 )
-from storage import schema
+from bot.messages import Actor, CommunityKey, Invocation
+from storage import SqlStore, schema
 
 # (zone offset in hours, weight): where members of a large online community live.
 ZONES = [(-8, 14), (-7, 4), (-6, 8), (-5, 18), (-3, 5), (0, 9), (1, 17), (2, 6), (3, 3),
@@ -216,11 +218,39 @@ def _insert(
         connection.execute(table.insert(), rows)
 
 
-async def back_to_back(seekers: Sequence[Seeker], offers: Sequence[MentorOffer]) -> None:
-    """copbot's round, again and again until cancelled: the load the end-to-end benchmarks
-    serve their traffic under."""
+async def seed_store(
+    store: SqlStore,
+    where: CommunityKey,
+    seekers: Sequence[Seeker],
+    offers: Sequence[MentorOffer],
+    now: datetime,
+) -> None:
+    """`seed` into the community `where` of a running copbot's store."""
+    async with store.unit_of_work(where) as uow:  # the community's row exists from here
+        await uow.commit()
+
+    def work(connection: sqlalchemy.Connection) -> None:
+        found = sqlalchemy.select(schema.communities.c.id).where(
+            schema.communities.c.platform == where.platform,
+            schema.communities.c.external_id == where.id,
+        )
+        seed(connection, connection.execute(found).scalar_one(), seekers, offers, now)
+
+    await store.database.run_sync(work)
+
+
+async def rounds_back_to_back(core: Core, where: CommunityKey, took: list[float]) -> None:
+    """copbot's real round as a moderator runs it (`/mentor round preview`: read every open
+    request, plan, store the proposal), again and again until cancelled: the load the
+    end-to-end benchmarks serve their traffic under. Each round's seconds go to `took`."""
+    moderator = Actor(where, "bench-moderator", "Bench moderator", is_moderator=True)
+    preview = Invocation(moderator, "general", "mentor round preview")
     while True:
-        await plan_round_off_loop(seekers, offers)
+        began = time.perf_counter()
+        reply = await core.invoke(preview)
+        if reply.error or not reply.text.startswith("Proposed round"):
+            raise RuntimeError(f"the round failed: {reply.text}")
+        took.append(time.perf_counter() - began)
 
 
 async def run_off_loop(

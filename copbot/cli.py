@@ -8,7 +8,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,11 +23,10 @@ from adapters.slack import SlackOptions, run_slack
 from adapters.slack.manifest import manifest
 from bot.app import build_catalog
 from bot.catalog import Catalog
-from bot.matching import start_worker, stop_worker
 from bot.mentoring import MentorRunner
 from bot.prompts import PromptRunner
 from bot.timer import Timer
-from copbot.bootstrap import SystemClock, open_core
+from copbot.bootstrap import SystemClock, open_core, serving_process
 from copbot.config import ConfigError, Settings, load_settings
 from storage.database import open_database
 from storage.migrate import migrate
@@ -103,21 +102,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if "slack" in settings.platforms():
         servers.append(_slack(settings))
     if servers:
-        with _solver_process(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops it
+        with serving_process(), contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops it
             asyncio.run(_serve(servers))
         return 0
     return _console(args, settings)
-
-
-@contextlib.contextmanager
-def _solver_process() -> Iterator[None]:
-    """Matching rounds' solver process, started while copbot is small: starting it later
-    from a large process would pause the event loop while the memory map is copied."""
-    start_worker()
-    try:
-        yield
-    finally:
-        stop_worker()
 
 
 async def _slack(settings: Settings) -> None:
@@ -197,7 +185,7 @@ def _console(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         asyncio.run(run_script(lines, settings, print, echo=True))
         return 0
-    with _solver_process():
+    with serving_process():
         asyncio.run(_repl(settings))
     return 0
 
