@@ -43,7 +43,8 @@ from rich.table import Table
 
 from adapters.slack import SlackOptions, slack_running
 from adapters.slack.chat import PLATFORM
-from bench.matching import community, rounds_back_to_back, seed_store
+from bench.matching import community
+from bench.rounds import rounds_back_to_back, seed_store
 from bot.messages import CommunityKey
 from copbot.bootstrap import SystemClock, open_core, serving_process
 from storage import SqlStore
