@@ -270,7 +270,9 @@ class PromptRepository(Protocol):
 
     async def by_thread(self, channel_id: str, thread_id: str) -> Occurrence | None: ...
 
-    async def count_answer(self, occurrence_id: int, member_id: int) -> None: ...
+    async def count_answer(self, occurrence_id: int, member_id: int, message_id: str) -> None:
+        """One more answer by `member_id`, unless message `message_id` counted already."""
+        ...
 
     async def answers(self, occurrence_id: int) -> tuple[int, int]:
         """(answers, distinct members)"""

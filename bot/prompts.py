@@ -340,13 +340,13 @@ def register(catalog: Catalog) -> None:
         )
 
     @catalog.reply_in_thread
-    async def count_answer(context: Context, thread: MessageRef) -> None:
-        if thread.thread_id is None:
+    async def count_answer(context: Context, posted: MessageRef) -> None:
+        if posted.thread_id is None:
             return
-        occurrence = await context.uow.prompts.by_thread(thread.channel_id, thread.thread_id)
+        occurrence = await context.uow.prompts.by_thread(posted.channel_id, posted.thread_id)
         if occurrence is not None:
             member = await context.member()
-            await context.uow.prompts.count_answer(occurrence.id, member.id)
+            await context.uow.prompts.count_answer(occurrence.id, member.id, posted.message_id)
 
     async def export_personal(context: Context, member: Member) -> dict[str, object]:
         return {

@@ -16,6 +16,7 @@ from storage.schema import (
     communities,
     insert_new,
     members,
+    prompt_answer_messages,
     prompt_answers,
     prompt_occurrences,
     prompt_schedules,
@@ -277,7 +278,21 @@ class SqlPromptRepository:
         )
         return found[0] if found else None
 
-    async def count_answer(self, occurrence_id: int, member_id: int) -> None:
+    async def count_answer(self, occurrence_id: int, member_id: int, message_id: str) -> None:
+        first_time = await self._db.execute(
+            insert_new(
+                self._db.dialect,
+                prompt_answer_messages,
+                ["community_id", "occurrence_id", "message_id"],
+            ).values(
+                community_id=self._community_id,
+                occurrence_id=occurrence_id,
+                message_id=message_id,
+                member_id=member_id,
+            )
+        )
+        if not first_time.rowcount:
+            return
         dialect = postgresql if self._db.dialect == "postgresql" else sqlite
         statement = dialect.insert(prompt_answers).values(
             community_id=self._community_id,
@@ -367,12 +382,12 @@ class SqlPromptRepository:
         return [(occurrence, answers) for occurrence, answers in rows.all()]
 
     async def forget(self, member_id: int) -> None:
-        await self._db.execute(
-            delete(prompt_answers).where(
-                prompt_answers.c.community_id == self._community_id,
-                prompt_answers.c.member_id == member_id,
+        for table in (prompt_answers, prompt_answer_messages):
+            await self._db.execute(
+                delete(table).where(
+                    table.c.community_id == self._community_id, table.c.member_id == member_id
+                )
             )
-        )
         await self._db.execute(
             update(prompts).where(self._mine(), prompts.c.author == member_id).values(author=None)
         )

@@ -269,6 +269,28 @@ prompt_answers = Table(
     ),
 )
 
+# The messages counted in prompt_answers: a platform may deliver one twice (an event
+# retried to another process, a gateway replay), and each counts once.
+prompt_answer_messages = Table(
+    "prompt_answer_messages",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("occurrence_id", Integer, primary_key=True),
+    Column("message_id", String(64), primary_key=True),
+    Column("member_id", Integer, nullable=False),
+    ForeignKeyConstraint(
+        ["occurrence_id"],
+        ["prompt_occurrences.id"],
+        ondelete="CASCADE",
+        name="fk_prompt_answer_messages_occurrence",
+    ),
+    ForeignKeyConstraint(
+        ["community_id", "member_id"],
+        ["members.community_id", "members.id"],
+        name="fk_prompt_answer_messages_member",
+    ),
+)
+
 
 _member = (["community_id", "member_id"], ["members.community_id", "members.id"])
 

@@ -164,9 +164,10 @@ async def test_answers_are_counted_and_recapped_before_the_next_prompt(
     await setup(talk, "What did you learn?", "What will you try?")
     clock._now = WINTER_MONDAY
     await runner(core, chat, clock).run_due()
-    thread = MessageRef("test", "weekly", "1", "t1")
-    for user in ("alice", "bob", "alice"):
-        await core.member_posted(talk.actor(user), thread)
+    for n, user in enumerate(("alice", "bob", "alice")):
+        posted = MessageRef("test", "weekly", f"m{n}", "t1")
+        await core.member_posted(talk.actor(user), posted)
+        await core.member_posted(talk.actor(user), posted)  # delivered twice, counted once
     await core.member_posted(talk.actor("carol"), MessageRef("test", "weekly", "9", "t9"))
     clock._now = WINTER_MONDAY + timedelta(days=7)
     await runner(core, chat, clock).run_due()

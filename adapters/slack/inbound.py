@@ -82,8 +82,10 @@ class SlackBot:
         self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
     ) -> BoltResponse | None:
         """Slack resends an event it thinks was missed (X-Slack-Retry-Num); handle each
-        event id once. Runs after bolt has checked the signature, so a forged retry can't
-        hide a real event."""
+        event id once here, without a database round trip. A retry that reaches another
+        process changes nothing either: what events change is keyed by message (answers
+        by message id, saved messages by their link). Runs after bolt has checked
+        the signature, so a forged retry can't hide a real event."""
         event_id = body.get("event_id")
         if body.get("type") == "event_callback" and isinstance(event_id, str):
             if event_id in self._seen_events:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.mentoring import MentorRunner
+from bot.messages import MessageRef
 from bot.prompts import PromptRunner
 from bot.timer import Timer
 from copbot.bootstrap import open_core
@@ -45,6 +46,28 @@ async def test_two_processes_post_each_occurrence_exactly_once(postgres_url: str
     ]
     assert sorted(s.to for s in prompts) == sorted([f"#c{n}" for n in range(10)] * 4)
     assert len({s.reply.cards[0].body for s in prompts}) == 40
+
+
+@pytest.mark.postgres
+async def test_a_reply_delivered_to_two_processes_counts_once(postgres_url: str) -> None:
+    """Slack retries an event it thinks was missed, perhaps to another process behind the
+    load balancer: both see the same thread reply at once, and it counts as one answer."""
+    chat, clock = FakeChat(), ManualClock(MONDAY - timedelta(days=1))
+    async with (
+        open_core(postgres_url, chat=chat, clock=clock) as first,
+        open_core(postgres_url, chat=chat, clock=clock) as second,
+    ):
+        talk = Talk(first)
+        await talk("mod", "/prompt add 'What did you ship?'")
+        await talk("mod", "/prompt schedule weekly monday 09:00 UTC")
+        clock._now = MONDAY
+        assert await PromptRunner(store=first.store, chat=chat, clock=clock).run_due() == 1
+        [(message_id, _)] = chat.threads.items()
+        reply = MessageRef("test", "weekly", "reply-1", f"t{message_id}")
+        alice = talk.actor("alice")
+        await asyncio.gather(first.member_posted(alice, reply), second.member_posted(alice, reply))
+        stats = await talk("mod", "/prompt stats")
+    assert "1 posted, 1 answers, 1 members" in stats.text, stats.text
 
 
 async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) -> None:
