@@ -119,18 +119,19 @@ async def run_off_loop(
     return plan, worst
 
 
-def independent_optimum(rows, cols, weights, capacities) -> float:  # type: ignore[no-untyped-def]
-    """The same problem as an LP solved by HiGHS: max sum w*x, each request <= 1, each
-    mentor <= spare, 0 <= x <= 1."""
+def independent_optimum(rows, cols, weights, capacities, owners) -> float:  # type: ignore[no-untyped-def]
+    """The same problem as an LP solved by HiGHS: max sum w*x, each member's requests
+    together <= 1, each mentor <= spare, 0 <= x <= 1."""
     edges = len(rows)
-    by_request = sparse.csr_matrix((np.ones(edges), (rows, np.arange(edges))))
+    _, owner = np.unique(owners[rows], return_inverse=True)
+    by_member = sparse.csr_matrix((np.ones(edges), (owner, np.arange(edges))))
     by_mentor = sparse.csr_matrix(
         (np.ones(edges), (cols, np.arange(edges))), shape=(len(capacities), edges)
     )
-    bounds = np.concatenate([np.ones(by_request.shape[0]), capacities])
+    bounds = np.concatenate([np.ones(by_member.shape[0]), capacities])
     costs = -np.rint(weights * 1000)
     solved = linprog(
-        costs, A_ub=sparse.vstack([by_request, by_mentor]), b_ub=bounds, bounds=(0, 1),
+        costs, A_ub=sparse.vstack([by_member, by_mentor]), b_ub=bounds, bounds=(0, 1),
         method="highs",
     )  # fmt: skip
     if solved.status != 0:
@@ -138,14 +139,15 @@ def independent_optimum(rows, cols, weights, capacities) -> float:  # type: igno
     return float(-solved.fun / 1000)
 
 
-def greedy(rows, cols, weights, capacities) -> float:  # type: ignore[no-untyped-def]
+def greedy(rows, cols, weights, capacities, owners) -> float:  # type: ignore[no-untyped-def]
     """Best edge first while both ends have room."""
     room = capacities.copy()
-    placed = np.zeros(int(rows.max()) + 1, dtype=bool)
+    placed: set[int] = set()
     total = 0.0
     for e in np.argsort(-weights, kind="stable"):
-        if not placed[rows[e]] and room[cols[e]] > 0:
-            placed[rows[e]] = True
+        member = int(owners[rows[e]])
+        if member not in placed and room[cols[e]] > 0:
+            placed.add(member)
             room[cols[e]] -= 1
             total += weights[e]
     return total
@@ -166,9 +168,10 @@ def measure(size: tuple[int, int]) -> dict[str, float]:
     rows, cols, fits = candidate_graph(seekers, offers)
     weights = fits + np.array([LEFT_OUT * min(s.left_out, 3) for s in seekers])[rows]
     capacities = np.array([o.spare for o in offers])
+    owners = np.array([s.person.member_id for s in seekers])
     bonus = {s.request_id: LEFT_OUT * min(s.left_out, 3) for s in seekers}
     total = round(sum(p.fit + bonus[p.request_id] for p in plan.pairs), 3)
-    optimum = independent_optimum(rows, cols, weights, capacities)
+    optimum = independent_optimum(rows, cols, weights, capacities, owners)
     return {
         "members": members,
         "mentors": mentors,
@@ -182,7 +185,7 @@ def measure(size: tuple[int, int]) -> dict[str, float]:
         "assigned": len(plan.pairs),
         "total": total,
         "optimum": optimum,
-        "greedy_pct": 100 * greedy(rows, cols, weights, capacities) / optimum,
+        "greedy_pct": 100 * greedy(rows, cols, weights, capacities, owners) / optimum,
     }
 
 

@@ -40,7 +40,13 @@ _SCALE = 1000  # fits are kept to three decimals so the flow's integer costs are
 _worker: ProcessPoolExecutor | None = None
 
 Solver = Callable[
-    [NDArray[np.integer[Any]], NDArray[np.integer[Any]], NDArray[np.float64], Sequence[int]],
+    [
+        NDArray[np.integer[Any]],
+        NDArray[np.integer[Any]],
+        NDArray[np.float64],
+        Sequence[int],
+        NDArray[np.integer[Any]],
+    ],
     NDArray[np.int64],
 ]
 
@@ -190,12 +196,15 @@ def plan_round(
     seekers: Sequence[Seeker], mentors: Sequence[MentorOffer], solve: Solver | None = None
 ) -> Plan:
     """The assignment with the greatest total fit (plus a bonus for requests left out
-    before) under every mentor's spare capacity; requests may stay unassigned."""
+    before) under every mentor's spare capacity, at most one request per member (accepting
+    a match cancels the member's other requests); requests may stay unassigned."""
     started = time.perf_counter()
     rows, cols, fits = candidate_graph(seekers, mentors)
     scored = time.perf_counter()
     bonus = np.array([LEFT_OUT * min(s.left_out, 3) for s in seekers])
-    chosen = (solve or assign)(rows, cols, fits + bonus[rows], [m.spare for m in mentors])
+    owners = np.array([s.person.member_id for s in seekers], dtype=np.int64)
+    capacities = [m.spare for m in mentors]
+    chosen = (solve or assign)(rows, cols, fits + bonus[rows], capacities, owners)
     pairs = tuple(
         RoundPair(seekers[rows[e]].request_id, mentors[cols[e]].person.member_id, float(fits[e]))
         for e in chosen
@@ -218,10 +227,11 @@ def _assign_in_worker(
     cols: NDArray[np.integer[Any]],
     weights: NDArray[np.float64],
     capacities: Sequence[int],
+    owners: NDArray[np.integer[Any]],
 ) -> NDArray[np.int64]:
     # The graph goes through shared memory: pickling tens of megabytes would hold the GIL
     # (and so the event loop) in one piece; numpy copies into the buffer without it.
-    graph = (rows.astype(np.int32), cols.astype(np.int32), weights)
+    graph = (rows.astype(np.int32), cols.astype(np.int32), weights, owners.astype(np.int64))
     size = sum(a.nbytes for a in graph)
     memory = shared_memory.SharedMemory(create=True, size=max(1, size))
     try:
@@ -246,11 +256,11 @@ def _assign_shared(
     """`assign` in the worker, on the graph `_assign_in_worker` put in shared memory."""
     memory = shared_memory.SharedMemory(name=name)
     try:
-        rows, cols, weights = (
+        rows, cols, weights, owners = (
             np.ndarray((n,), np.dtype(dtype), buffer=memory.buf, offset=offset).copy()
             for dtype, n, offset in layout
         )
-        return assign(rows, cols, weights, capacities)
+        return assign(rows, cols, weights, capacities, owners)
     finally:
         memory.close()
 
@@ -278,20 +288,33 @@ def assign(
     cols: NDArray[np.integer[Any]],
     weights: NDArray[np.float64],
     capacities: Sequence[int],
+    owners: NDArray[np.integer[Any]],
 ) -> NDArray[np.int64]:
-    """Indexes of the chosen edges: each row at most once, each column at most its
-    capacity, greatest total weight. Min-cost flow from a source through rows and columns
-    to a sink, with a free bypass so that leaving a row out costs nothing."""
+    """Indexes of the chosen edges: at most one row of each owner (`owners[row]`), each
+    column at most its capacity, greatest total weight. Min-cost flow from a source
+    through owners, rows and columns to a sink, with a free bypass so that leaving a row
+    out costs nothing."""
     rows, cols = rows.astype(np.int64), cols.astype(np.int64)
     if not len(rows):
         return np.zeros(0, dtype=np.int64)
     n_rows = int(rows.max()) + 1
     n_cols = len(capacities)
-    source, sink = n_rows + n_cols, n_rows + n_cols + 1
+    _, owner_of_row = np.unique(np.asarray(owners)[:n_rows], return_inverse=True)
+    n_owners = int(owner_of_row.max()) + 1
+    first_owner = n_rows + n_cols
+    source, sink = first_owner + n_owners, first_owner + n_owners + 1
     flow = min_cost_flow.SimpleMinCostFlow()
-    ones = np.ones(n_rows, dtype=np.int64)
     flow.add_arcs_with_capacity_and_unit_cost(
-        np.full(n_rows, source), np.arange(n_rows), ones, np.zeros(n_rows, dtype=np.int64)
+        np.full(n_owners, source),
+        first_owner + np.arange(n_owners),
+        np.ones(n_owners, dtype=np.int64),
+        np.zeros(n_owners, dtype=np.int64),
+    )
+    flow.add_arcs_with_capacity_and_unit_cost(
+        first_owner + owner_of_row,
+        np.arange(n_rows),
+        np.ones(n_rows, dtype=np.int64),
+        np.zeros(n_rows, dtype=np.int64),
     )
     first_pair = flow.add_arcs_with_capacity_and_unit_cost(
         rows,
@@ -305,9 +328,9 @@ def assign(
         np.asarray(capacities, dtype=np.int64),
         np.zeros(n_cols, dtype=np.int64),
     )
-    flow.add_arc_with_capacity_and_unit_cost(source, sink, n_rows, 0)
-    flow.set_node_supply(source, n_rows)
-    flow.set_node_supply(sink, -n_rows)
+    flow.add_arc_with_capacity_and_unit_cost(source, sink, n_owners, 0)
+    flow.set_node_supply(source, n_owners)
+    flow.set_node_supply(sink, -n_owners)
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"the assignment solver stopped with status {status}")

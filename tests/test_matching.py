@@ -83,6 +83,17 @@ def test_left_out_requests_are_favoured() -> None:
     assert [p.request_id for p in plan_round([fresh, waited], mentors).pairs] == [2]
 
 
+def test_a_member_gets_at_most_one_request_matched_in_a_round() -> None:
+    """Accepting a match cancels the member's other requests: a round that matched two
+    would hold a mentor's place for nothing."""
+    mentors = [mentor(1, capacity=1, spare=1), mentor(2, topics="sql")]
+    twice = [seeker(1, 100), seeker(2, 100, topic="sql")]  # member 100, python and sql
+    plan = plan_round([*twice, seeker(3, 101, topic="sql")], mentors)
+    matched = {p.request_id for p in plan.pairs}
+    assert 3 in matched and len(matched & {1, 2}) == 1
+    assert len(plan.left_out) == 1
+
+
 @st.composite
 def communities(draw: st.DrawFn) -> tuple[list[Seeker], list[MentorOffer]]:
     offsets = st.sampled_from([None, -5.0, 0.0, 1.0, 5.5, 9.0])
@@ -105,7 +116,7 @@ def communities(draw: st.DrawFn) -> tuple[list[Seeker], list[MentorOffer]]:
     seekers = [
         seeker(
             r + 1,
-            100 + r,
+            100 + draw(st.integers(0, 3)),  # some members ask more than once
             offset=draw(offsets),
             topic=draw(st.sampled_from("ab")),
             languages=draw(languages),
@@ -118,7 +129,8 @@ def communities(draw: st.DrawFn) -> tuple[list[Seeker], list[MentorOffer]]:
 
 
 def brute_force(seekers: list[Seeker], mentors: list[MentorOffer]) -> float:
-    """Every way to give each request one of its candidates or nobody."""
+    """Every way to give each request one of its candidates or nobody, at most one
+    request per member."""
     rows, cols, fits = candidate_graph(seekers, mentors)
     bonus = [min(s.left_out, 3) * 5.0 for s in seekers]
     options: list[list[tuple[int, float]]] = [[(-1, 0.0)] for _ in seekers]
@@ -127,7 +139,10 @@ def brute_force(seekers: list[Seeker], mentors: list[MentorOffer]) -> float:
     best = 0.0
     for choice in itertools.product(*options):
         used = [c for c, _ in choice if c >= 0]
-        if all(used.count(c) <= mentors[c].spare for c in set(used)):
+        members = [s.person.member_id for s, (c, _) in zip(seekers, choice, strict=True) if c >= 0]
+        if len(set(members)) == len(members) and all(
+            used.count(c) <= mentors[c].spare for c in set(used)
+        ):
             best = max(best, sum(f for _, f in choice))
     return round(best, 3)
 
@@ -151,3 +166,5 @@ def test_a_round_reaches_the_brute_force_optimum(
         assert pair.mentor_id not in asked.excluded
         assert pair.mentor_id != asked.person.member_id
     assert len(plan.pairs) + len(plan.left_out) == len(seekers)
+    matched = [by_request[p.request_id].person.member_id for p in plan.pairs]
+    assert len(matched) == len(set(matched))
