@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import guide, library, mentoring, privacy, profiles, prompts
+from bot import audit, guide, library, mentoring, privacy, profiles, prompts
 from bot.catalog import Catalog
 
 
@@ -13,5 +13,6 @@ def build_catalog() -> Catalog:
     prompts.register(catalog)
     mentoring.register(catalog)
     privacy.register(catalog)
+    audit.register(catalog)
     guide.register(catalog)
     return catalog

@@ -124,7 +124,7 @@ class Catalog:
 
     def __init__(self) -> None:
         self._commands: dict[str, Command] = {}
-        self._actions: dict[str, Handler] = {}
+        self._actions: dict[str, tuple[Handler, Access]] = {}
         self._sources: dict[str, AutocompleteSource] = {}
         self.message_actions: dict[str, MessageHandler] = {}
         self.reaction_handlers: list[ReactionHandler] = []
@@ -163,13 +163,15 @@ class Catalog:
 
         return register
 
-    def action(self, action_id: str) -> Callable[[Handler], Handler]:
+    def action(
+        self, action_id: str, *, access: Access = Access.MEMBER
+    ) -> Callable[[Handler], Handler]:
         """Register the handler for buttons and forms whose `action_id` is this one."""
 
         def register(handler: Handler) -> Handler:
             if action_id in self._actions:
                 raise ValueError(f"action {action_id!r} is declared twice")
-            self._actions[action_id] = handler
+            self._actions[action_id] = (handler, access)
             return handler
 
         return register
@@ -220,7 +222,7 @@ class Catalog:
     def get(self, path: str) -> Command | None:
         return self._commands.get(path)
 
-    def action_handler(self, action_id: str) -> Handler | None:
+    def action_handler(self, action_id: str) -> tuple[Handler, Access] | None:
         return self._actions.get(action_id)
 
     def autocomplete_source(self, name: str) -> AutocompleteSource | None:

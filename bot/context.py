@@ -28,6 +28,7 @@ class Context:
     action: Action | None = None
     message: ChatMessage | None = None
     after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    audit_as: str | None = None  # the audit log's name for this, once a moderator's right is used
     _member: Member | None = field(default=None, repr=False)
 
     def action_number(self) -> int:
@@ -36,6 +37,11 @@ class Context:
         if number is None:
             raise UserError("That button has expired; run the command again.")
         return number
+
+    def using_moderator_rights(self, what: str) -> None:
+        """This command does what only a moderator may (such as removing someone else's
+        resource): the audit log records it as `what` once it commits."""
+        self.audit_as = what
 
     def later(self, work: Callable[[], Awaitable[object]]) -> None:
         """Run `work` once this command's unit of work has committed (work that needs units

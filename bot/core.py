@@ -25,6 +25,8 @@ from bot.resources import ChatMessage
 log = logging.getLogger(__name__)
 T = TypeVar("T", Reply, Reply | None, list[Reply])
 
+AUDIT_VALUE = 80  # characters of each option kept in the audit log
+AUDIT_DETAIL = 500
 FAILED = (
     "Something went wrong on my side and nothing was changed. "
     "Please try again in a moment; if it keeps happening, tell a moderator."
@@ -144,15 +146,27 @@ class Core:
             raise UserError(f"`/{command.path}` is for moderators only.")
         options = parse_options(command, invocation.options)
         return await self._run(
-            command.handler, invocation.actor, invocation.channel_id, options=options
+            command.handler,
+            invocation.actor,
+            invocation.channel_id,
+            options=options,
+            audit_as=f"/{command.path}" if command.access is Access.MODERATOR else None,
         )
 
     async def _act(self, action: Action) -> Reply:
-        handler = self.catalog.action_handler(action.action_id)
-        if handler is None:
+        found = self.catalog.action_handler(action.action_id)
+        if found is None:
             raise UserError("That button or form isn't one I know; it may be from an old version.")
+        handler, access = found
+        if access is Access.MODERATOR and not action.actor.is_moderator:
+            raise UserError("Only moderators can do that.")
         return await self._run(
-            handler, action.actor, action.channel_id, options=action.form_values, action=action
+            handler,
+            action.actor,
+            action.channel_id,
+            options=action.form_values,
+            action=action,
+            audit_as=action.action_id if access is Access.MODERATOR else None,
         )
 
     async def _run(
@@ -164,7 +178,11 @@ class Core:
         options: Mapping[str, Any] = EMPTY,
         action: Action | None = None,
         message: ChatMessage | None = None,
+        audit_as: str | None = None,
     ) -> T:
+        """`handler` in one unit of work; what a moderator changed with their rights (a
+        moderators' command or button, or `Context.using_moderator_rights`) goes into the
+        audit log in the same unit of work: recorded exactly when the change is."""
         async with self.store.unit_of_work(actor.community) as uow:
             context = Context(
                 actor,
@@ -177,8 +195,13 @@ class Core:
                 options,
                 action,
                 message,
+                audit_as=audit_as,
             )
             reply = await handler(context)
+            if context.audit_as and uow.changed:
+                member = await context.member()
+                detail = _detail(options, action)
+                await uow.audit.add(member.id, context.audit_as, detail, context.now)
             await uow.commit()
         for work in context.after_commit:
             try:
@@ -210,6 +233,13 @@ class Core:
         close = difflib.get_close_matches(path, paths, n=1, cutoff=0.6)
         hint = f" Did you mean `/{close[0]}`?" if close else ""
         raise UserError(f"I don't know `/{path[:60]}`.{hint} `/help` lists what you can run.")
+
+
+def _detail(options: Mapping[str, Any], action: Action | None) -> str:
+    """What the moderator gave the command or button, in short."""
+    given = [action.value] if action and action.value else []
+    given += [f"{name}={str(value)[:AUDIT_VALUE]}" for name, value in options.items()]
+    return ", ".join(given)[:AUDIT_DETAIL]
 
 
 def may_run(actor: Actor, command: Command) -> bool:

@@ -177,7 +177,7 @@ def register(catalog: Catalog) -> None:
         Option("note", "A new note", max_length=MAX_NOTE, multiline=True),
     )
     async def edit(context: Context) -> Reply:
-        resource = await _owned(context, context.options["id"])
+        resource = await _owned(context, context.options["id"], "/resource edit")
         changes = {k: context.options[k] for k in ("title", "note") if k in context.options}
         if "tags" in context.options:
             changes["tags"] = tuple(context.options["tags"])
@@ -203,7 +203,7 @@ def register(catalog: Catalog) -> None:
 
     @catalog.action("lib.remove")
     async def remove(context: Context) -> Reply:
-        resource = await _owned(context, context.action_number())
+        resource = await _owned(context, context.action_number(), "lib.remove")
         for mirror in await context.uow.resources.mirrors_of(resource.id):
             await _unpin_quietly(context, mirror.ref)
         await context.uow.resources.remove(resource.id)
@@ -488,14 +488,17 @@ async def _get(context: Context, resource_id: int) -> Resource:
     return found
 
 
-async def _owned(context: Context, resource_id: int) -> Resource:
-    """The resource, if the actor saved it or moderates."""
+async def _owned(context: Context, resource_id: int, audit_as: str | None = None) -> Resource:
+    """The resource, if the actor saved it or moderates: a change to someone else's is
+    recorded in the audit log as `audit_as`."""
     resource = await _get(context, resource_id)
-    if context.actor.is_moderator:
-        return resource
     member = await context.uow.members.by_user(context.actor.user_id)
-    if member is None or resource.saved_by != member.id:
+    if member is not None and resource.saved_by == member.id:
+        return resource
+    if not context.actor.is_moderator:
         raise UserError(f"Only whoever saved #{resource.id}, or a moderator, can change it.")
+    if audit_as:
+        context.using_moderator_rights(audit_as)
     return resource
 
 

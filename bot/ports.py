@@ -445,6 +445,25 @@ class MentoringRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    member_id: int  # the moderator
+    what: str  # a command's path or an action's id
+    detail: str
+    created_at: datetime
+
+
+class AuditRepository(Protocol):
+    """What moderators did with their rights, newest first."""
+
+    async def add(self, member_id: int, what: str, detail: str, now: datetime) -> None: ...
+
+    async def recent(
+        self, limit: int, offset: int = 0, member_id: int | None = None
+    ) -> list[AuditEntry]: ...
+
+
 class UnitOfWork(Protocol):
     """One command's reads and writes: committed together or not at all."""
 
@@ -465,6 +484,14 @@ class UnitOfWork(Protocol):
 
     @property
     def mentoring(self) -> MentoringRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was written (the audit log records changes, not reads)."""
+        ...
 
     async def commit(self) -> None: ...
 

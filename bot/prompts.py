@@ -123,9 +123,8 @@ def register(catalog: Catalog) -> None:
             ephemeral=True,
         )
 
-    @catalog.action("prompt.remove")
+    @catalog.action("prompt.remove", access=MOD)
     async def remove(context: Context) -> Reply:
-        _moderator(context)
         prompt = await _queued(context, context.action_number())
         await context.uow.prompts.remove(prompt.id)
         return Reply(f"Removed #{prompt.id}.", ephemeral=True)
@@ -290,18 +289,16 @@ def register(catalog: Catalog) -> None:
             ephemeral=True,
         )
 
-    @catalog.action("prompt.approve")
+    @catalog.action("prompt.approve", access=MOD)
     async def approve(context: Context) -> Reply:
-        _moderator(context)
         prompt = await _suggested(context)
         warning = await _similar(context.uow, prompt.text, ignore=prompt.id)
         await context.uow.prompts.set_status(prompt.id, PromptStatus.QUEUED, context.now)
         credit = f", credited to {prompt.author_name}" if prompt.author_name else ""
         return Reply(f"Approved #{prompt.id}: it joins the queue{credit}.{warning}", ephemeral=True)
 
-    @catalog.action("prompt.reject")
+    @catalog.action("prompt.reject", access=MOD)
     async def reject(context: Context) -> Reply:
-        _moderator(context)
         prompt = await _suggested(context)
         await context.uow.prompts.set_status(prompt.id, PromptStatus.REJECTED, context.now)
         return Reply(f"Rejected suggestion #{prompt.id}.", ephemeral=True)
@@ -640,11 +637,6 @@ async def _visible(context: Context, channel_id: str) -> None:
         raise UserError(
             f"I can't see a channel <#{channel_id}>: check the name, and that I was added to it."
         )
-
-
-def _moderator(context: Context) -> None:
-    if not context.actor.is_moderator:
-        raise UserError("Only moderators can do that.")
 
 
 async def _queued(context: Context, prompt_id: int) -> Prompt:

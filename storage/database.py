@@ -46,6 +46,7 @@ class Db(Protocol):
     """One transaction's connection."""
 
     dialect: str
+    changed: bool  # a statement other than a read has run
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched: ...
 
@@ -211,6 +212,7 @@ class _ThreadDb:
         self._lock = lock
         self._holding = False
         self.writing = False
+        self.changed = False
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
         if not self._holding:
@@ -220,7 +222,7 @@ class _ThreadDb:
             return await self._database.call(lambda c: _fetched(c.execute(statement, parameters)))
         if _reads_only(statement):
             return await self._database.call(lambda c: _autocommitted(c, statement, parameters))
-        self.writing = True
+        self.writing = self.changed = True
         return await self._database.call(lambda c: _first_write(c, statement, parameters))
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
@@ -243,6 +245,7 @@ class _ThreadDb:
 
 class _SnapshotDb:
     dialect = "sqlite"
+    changed = False
 
     def __init__(self, connection: _Connection) -> None:
         self._connection = connection
@@ -302,8 +305,10 @@ class _AsyncDb:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+        self.changed = False
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        self.changed |= not _reads_only(statement)
         return _fetched(await self._connection.execute(statement, parameters))
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:

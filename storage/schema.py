@@ -424,6 +424,23 @@ matching_rounds = Table(
     Index("ix_matching_rounds_status", "community_id", "status"),
 )
 
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("member_id", Integer, nullable=False),  # the moderator
+    Column("what", String(64), nullable=False),  # a command's path or an action's id
+    Column("detail", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(
+        ["community_id", "member_id"],
+        ["members.community_id", "members.id"],
+        name="fk_audit_log_member",
+    ),
+    Index("ix_audit_log_member", "community_id", "member_id"),
+)
+
 
 # The full-text index is engine-specific and lives outside this metadata: an FTS5 table
 # on SQLite, a generated tsvector column with a GIN index on PostgreSQL (migration 0002).

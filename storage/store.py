@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 from bot.mentoring_model import RequestStatus
 from bot.messages import CommunityKey
 from bot.ports import Clock
+from storage.audit import SqlAuditRepository
 from storage.database import Database, Db, open_database
 from storage.members import SqlMemberRepository
 from storage.mentoring import SqlMentoringRepository
@@ -27,7 +28,12 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(db, community_id)
         self.prompts = SqlPromptRepository(db, community_id, community.platform)
         self.mentoring = SqlMentoringRepository(db, community_id)
+        self.audit = SqlAuditRepository(db, community_id)
         self._db = db
+
+    @property
+    def changed(self) -> bool:
+        return self._db.changed
 
     async def commit(self) -> None:
         await self._db.commit()

@@ -61,9 +61,9 @@ def test_options_keep_types_limits_choices_and_autocomplete() -> None:
 def test_a_group_of_moderator_commands_only_is_hidden_from_members_by_default() -> None:
     catalog = build_catalog()
 
-    @catalog.command("audit show", "The audit log", access=Access.MODERATOR)
-    async def audit(context: Context) -> Reply:
-        return Reply("log")
+    @catalog.command("cleanup run", "Tidy up", access=Access.MODERATOR)
+    async def cleanup(context: Context) -> Reply:
+        return Reply("tidy")
 
     @catalog.command(
         "kudos give", "Thank someone", Option("who", "Whom", OptionType.MEMBER, required=True)
@@ -72,7 +72,8 @@ def test_a_group_of_moderator_commands_only_is_hidden_from_members_by_default() 
         return Reply("thanks")
 
     made = payloads(catalog)
-    assert made["audit"]["default_member_permissions"] == 1 << 5  # Manage Server
+    assert made["cleanup"]["default_member_permissions"] == 1 << 5  # Manage Server
+    assert made["audit"]["default_member_permissions"] == 1 << 5  # a moderators' command
     assert made["kudos"]["default_member_permissions"] is None
     assert made["prompt"]["default_member_permissions"] is None  # members may suggest
     assert all(p["contexts"] == [0] or p.get("dm_permission") is False for p in made.values())

@@ -445,9 +445,9 @@ async def test_commands_sync_only_when_the_catalog_changed(
     async def give(context: Context) -> Reply:
         return Reply(f"Thanks, <@{context.options['member']}>!")
 
-    @catalog.command("audit show", "The moderators' log", access=Access.MODERATOR)
-    async def audit(context: Context) -> Reply:
-        return Reply("log", ephemeral=True)
+    @catalog.command("cleanup run", "Tidy up", access=Access.MODERATOR)
+    async def cleanup(context: Context) -> Reply:
+        return Reply("tidy", ephemeral=True)
 
     async with running(sqlite_url, clock, catalog=catalog):
         assert syncs() == 2

@@ -41,8 +41,8 @@ async def test_migrations_build_the_declared_schema_from_empty(database_url: str
     database = open_database(database_url)
     try:
         before, after = await migrate(database)
-        assert (before, after) == (None, "0005")
-        assert await migrate(database) == ("0005", "0005")
+        assert (before, after) == (None, "0006")
+        assert await migrate(database) == ("0006", "0006")
         assert await database.run_sync(_differences) == []
     finally:
         await database.dispose()
@@ -193,6 +193,28 @@ async def test_a_snapshot_refuses_to_write(store: SqlStore) -> None:
             await snapshot.members.add("alice", "Alice", None, START)
     async with store.unit_of_work(HOME) as uow:
         assert await uow.members.by_user("alice") is None
+
+
+async def test_the_audit_log_is_per_community_newest_first_and_knows_what_changed(
+    store: SqlStore,
+) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        assert await uow.members.by_user("mod") is None and not uow.changed
+        mod = await uow.members.add("mod", "Mod", None, START)
+        assert uow.changed
+        for n in range(3):
+            await uow.audit.add(mod.id, "/prompt add", f"text={n}", START + timedelta(minutes=n))
+        await uow.commit()
+    async with store.unit_of_work(ELSEWHERE) as uow:
+        other = await uow.members.add("mod", "Mod", None, START)
+        await uow.audit.add(other.id, "/prompt add", "elsewhere", START)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        newest = await uow.audit.recent(2)
+        rest = await uow.audit.recent(2, offset=2, member_id=mod.id)
+    assert [e.detail for e in newest] == ["text=2", "text=1"]
+    assert [e.detail for e in rest] == ["text=0"]
+    assert newest[0].created_at == START + timedelta(minutes=2)
 
 
 async def test_exclusions_of_every_open_request_come_in_one_read(store: SqlStore) -> None:
