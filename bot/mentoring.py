@@ -711,10 +711,12 @@ async def _ask_first(context: Context, request: MentorRequest, fits: list[Fit]) 
 
 
 async def _ask(uow: UnitOfWork, request: MentorRequest, fit: Fit, now: datetime) -> None:
+    await _ask_each(uow, [(request.id, fit.mentor.person.member_id)], now)
+
+
+async def _ask_each(uow: UnitOfWork, asks: Sequence[tuple[int, int]], now: datetime) -> None:
     hours = await _setting(uow, ANSWER_SETTING, ANSWER_HOURS)
-    await uow.mentoring.ask(
-        request.id, fit.mentor.person.member_id, now, now + timedelta(hours=hours)
-    )
+    await uow.mentoring.ask(asks, now, now + timedelta(hours=hours))
 
 
 async def announce_waitlist(
@@ -777,21 +779,37 @@ async def publish_round(
     uow: UnitOfWork, pairs: Sequence[RoundPair], left_out: Sequence[int], now: datetime
 ) -> list[int]:
     """Ask each pair's mentor; pairs whose request closed or whose mentor can no longer
-    take it since the preview are skipped. Returns the request ids asked."""
-    asked = []
-    for pair in pairs:
-        found = await uow.mentoring.request(pair.request_id)
-        if found is None or found.status not in OPEN:
-            continue
-        if found.status is RequestStatus.ASKING and found.mentor_id == pair.mentor_id:
-            asked.append(found.id)  # already with this mentor: the clock keeps running
-            continue
-        fits = await candidates(uow, found, now)
-        fit = next((f for f in fits if f.mentor.person.member_id == pair.mentor_id), None)
-        if fit is None:
-            continue
-        await _ask(uow, found, fit, now)
-        asked.append(found.id)
+    take it since the preview are skipped. Returns the request ids asked.
+
+    Everything is read at once and the asks written in one statement: a round may hold
+    thousands of pairs, and this runs in the unit of work that every other command waits
+    for on SQLite."""
+    requests = {r.id: r for r in await uow.mentoring.requests(OPEN)}
+    mentors = {
+        m.member_id: m for m in await uow.mentoring.mentors(None, now - RECENT) if m.available(now)
+    }
+    wanted = [p for p in pairs if p.request_id in requests and p.mentor_id in mentors]
+    people = await uow.members.by_ids(
+        [requests[p.request_id].mentee_id for p in wanted] + [p.mentor_id for p in wanted]
+    )
+    excluded = await _exclusions(uow, now)
+
+    def recheck() -> tuple[list[int], list[tuple[int, int]]]:
+        kept, asks = [], []
+        for pair in wanted:
+            request = requests[pair.request_id]
+            if request.status is RequestStatus.ASKING and request.mentor_id == pair.mentor_id:
+                kept.append(request.id)  # already with this mentor: the clock keeps running
+                continue
+            seeker = _seeker(request, people[request.mentee_id], excluded, now)
+            mentor = mentors[pair.mentor_id]
+            if rank(seeker, [_offer(mentor, people[mentor.member_id], now)]):
+                asks.append((request.id, pair.mentor_id))
+        return kept, asks
+
+    kept, asks = await asyncio.to_thread(recheck)  # thousands of fits: the loop runs meanwhile
+    await _ask_each(uow, asks, now)
+    asked = kept + [request for request, _ in asks]
     await uow.mentoring.count_left_out(asked, left_out=False)
     await uow.mentoring.count_left_out(left_out, left_out=True)
     return asked

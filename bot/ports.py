@@ -361,8 +361,8 @@ class MentoringRepository(Protocol):
         """Oldest first."""
         ...
 
-    async def ask(self, request_id: int, mentor_id: int, now: datetime, deadline: datetime) -> None:
-        """Hand the request to `mentor_id` (not yet notified)."""
+    async def ask(self, asks: Sequence[tuple[int, int]], now: datetime, deadline: datetime) -> None:
+        """Hand each request (id, mentor id) to its mentor (not yet notified)."""
         ...
 
     async def wait(self, request_id: int, now: datetime) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
 
 from bot.mentoring_model import (
     OPEN,
@@ -317,15 +317,21 @@ class SqlMentoringRepository:
             if len(page) < _PAGE:
                 return found
 
-    async def ask(self, request_id: int, mentor_id: int, now: datetime, deadline: datetime) -> None:
-        await self._set_request(
-            request_id,
-            status=RequestStatus.ASKING.value,
-            mentor_id=mentor_id,
-            asked_at=now,
-            deadline=deadline,
-            notified=False,
-            updated_at=now,
+    async def ask(self, asks: Sequence[tuple[int, int]], now: datetime, deadline: datetime) -> None:
+        if not asks:
+            return
+        await self._db.execute(  # one statement for all: a round asks thousands at once
+            update(mentor_requests)
+            .where(self._my_requests(), mentor_requests.c.id == bindparam("request"))
+            .values(
+                status=RequestStatus.ASKING.value,
+                mentor_id=bindparam("mentor"),
+                asked_at=now,
+                deadline=deadline,
+                notified=False,
+                updated_at=now,
+            ),
+            [{"request": request, "mentor": mentor} for request, mentor in asks],
         )
 
     async def wait(self, request_id: int, now: datetime) -> None:

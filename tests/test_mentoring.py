@@ -12,7 +12,8 @@ import pytest
 from bot import mentoring
 from bot.core import Core
 from bot.matching import Plan
-from bot.mentoring import MentorRunner
+from bot.mentoring import MentorRunner, publish_round
+from bot.mentoring_model import OPEN, RoundPair
 from bot.messages import Action, Reply
 from tests.fakes import FakeChat, ManualClock, Talk
 
@@ -311,6 +312,32 @@ async def test_other_commands_go_ahead_while_a_round_is_solved(
         resume.set()
     assert not meanwhile.error
     assert "Proposed round: 1 pair(s)" in (await preview).text
+
+
+async def test_publishing_rechecks_every_pair_and_skips_what_changed(
+    core: Core, talk: Talk, clock: ManualClock
+) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")  # bob is asked
+    await talk("erin", "/mentor request topic:python")
+    await talk("erin", "/mentor avoid member:@carol")  # since a preview paired them
+    async with core.store.unit_of_work(talk.community) as uow:
+        people = {m.user_id: m.id for m in (await uow.members.by_ids(range(1, 50))).values()}
+        open_requests = {r.mentee_id: r.id for r in await uow.mentoring.requests(OPEN)}
+        alice, erin = open_requests[people["alice"]], open_requests[people["erin"]]
+        pairs = [
+            RoundPair(alice, people["carol"], 70.0),  # moves from bob to carol
+            RoundPair(erin, people["carol"], 70.0),  # erin no longer matches carol
+            RoundPair(9999, people["dave"], 70.0),  # a request that closed
+        ]
+        asked = await publish_round(uow, pairs, [erin], clock.now())
+        await uow.commit()
+    assert asked == [alice]
+    async with core.store.unit_of_work(talk.community) as uow:
+        moved = await uow.mentoring.request(alice)
+        skipped = await uow.mentoring.request(erin)
+    assert moved is not None and moved.mentor_id == people["carol"]
+    assert skipped is not None and skipped.mentor_id != people["carol"] and skipped.left_out == 1
 
 
 async def test_privacy_export_and_erase_cover_mentoring(talk: Talk, chat: FakeChat) -> None:

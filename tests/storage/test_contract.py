@@ -237,7 +237,7 @@ async def test_exclusions_of_every_open_request_come_in_one_read(store: SqlStore
             ("go", "m4", START),
         ):
             done = await mentoring.add_request(ids["ann"], topic, "", "general", started)
-            await mentoring.ask(done.id, ids[mentor], started, started + timedelta(days=2))
+            await mentoring.ask([(done.id, ids[mentor])], started, started + timedelta(days=2))
             assert await mentoring.answer(done.id, ids[mentor], RequestStatus.MATCHED, started)
             await mentoring.add_match(done, ids[mentor], started)
         ended = await mentoring.matches(ids["ann"], active=True)
