@@ -44,7 +44,7 @@ from adapters.discord import CopbotClient
 from adapters.discord.chat import PLATFORM
 from bench.matching import community
 from bench.rounds import rounds_back_to_back, seed_store
-from bot.messages import CommunityKey
+from bot.messages import Actor, CommunityKey
 from copbot.bootstrap import SystemClock, open_core, serving_process
 from storage import SqlStore
 from tests.discord.fake_discord import TOKEN, FakeDiscord
@@ -150,7 +150,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 store = cast(SqlStore, core.store)
                 await seed_store(store, guild, seekers, offers, clock.now())
                 del seekers, offers  # the bench's copy: the round reads the database
-                rounds = asyncio.create_task(rounds_back_to_back(core, guild, took))
+                moderator = Actor(guild, "4242", "Bench moderator", is_moderator=True)
+                rounds = asyncio.create_task(rounds_back_to_back(core, moderator, took))
             parent.send((args.commands, args.rate))
             results: dict[str, Any] = await asyncio.to_thread(parent.recv)
             if rounds is not None:

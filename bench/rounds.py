@@ -153,11 +153,10 @@ async def seed_store(
     await store.database.run_sync(work)
 
 
-async def rounds_back_to_back(core: Core, where: CommunityKey, took: list[float]) -> None:
+async def rounds_back_to_back(core: Core, moderator: Actor, took: list[float]) -> None:
     """copbot's real round as a moderator runs it (`/mentor round preview`: read every open
     request, plan, store the proposal), again and again until cancelled: the load the
     end-to-end benchmarks serve their traffic under. Each round's seconds go to `took`."""
-    moderator = Actor(where, "bench-moderator", "Bench moderator", is_moderator=True)
     preview = Invocation(moderator, "general", "mentor round preview")
     while True:
         began = time.perf_counter()

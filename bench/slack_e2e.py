@@ -45,7 +45,7 @@ from adapters.slack import SlackOptions, slack_running
 from adapters.slack.chat import PLATFORM
 from bench.matching import community
 from bench.rounds import rounds_back_to_back, seed_store
-from bot.messages import CommunityKey
+from bot.messages import Actor, CommunityKey
 from copbot.bootstrap import SystemClock, open_core, serving_process
 from storage import SqlStore
 from tests.slack.fake_slack import TEAM, FakeSlack
@@ -57,6 +57,7 @@ TOPICS = ("python", "sql", "rust", "go", "react", "testing", "security", "design
 ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Africa/Lagos")
 CHANNEL = "C0GENERAL"
 REQUESTS, MENTORS = 10_000, 2_000  # the matching round's size
+ADMIN = "U0000000"  # the first member, a workspace admin: the round's moderator
 
 
 # ---- copbot's process ----
@@ -99,7 +100,8 @@ async def _serve(
             store = cast(SqlStore, running.core.store)
             await seed_store(store, workspace, seekers, offers, clock.now())
             del seekers, offers  # the bench's copy: the round reads the database
-            rounds = asyncio.create_task(rounds_back_to_back(running.core, workspace, took))
+            moderator = Actor(workspace, ADMIN, "Bench moderator", is_moderator=True)
+            rounds = asyncio.create_task(rounds_back_to_back(running.core, moderator, took))
         ports.put(running.port)
         await asyncio.to_thread(stop.wait)
         if rounds is not None:
