@@ -31,6 +31,7 @@ from bot.mentoring_model import (
     MentorRequest,
     RequestStatus,
     RoundPair,
+    RoundSchedule,
 )
 from bot.messages import (
     Button,
@@ -44,8 +45,9 @@ from bot.messages import (
     Reply,
 )
 from bot.moderators import tell_moderators
-from bot.options import whole_number
+from bot.options import clock_time, whole_number
 from bot.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
+from bot.prompt_model import WEEKDAYS
 from bot.tags import normalise_tag
 from bot.timezones import local_time, utc_offset_hours, zone
 
@@ -61,6 +63,7 @@ ANSWER_SETTING = "mentoring.answer_hours"
 REPEAT_SETTING = "mentoring.repeat_days"
 INBOX = "mentoring.inbox."  # + member id: their private space with copbot
 ROUND_SHOWN = 40  # pairs listed in a round's preview
+ROUND_GRACE = timedelta(hours=6)  # a scheduled round later than this is skipped
 
 _TOPIC = Option(
     "topic",
@@ -654,6 +657,40 @@ def _register_rounds(catalog: Catalog) -> None:
         await context.uow.mentoring.save_round(current.id, "discarded", current.pairs, context.now)
         return Reply("The proposed round is discarded; nothing was sent.", ephemeral=True)
 
+    @catalog.command(
+        "mentor round schedule",
+        "Run and publish a round by itself every week",
+        Option("day", "Day of the week", required=True, choices=WEEKDAYS),
+        Option("time", "Local time, 24-hour HH:MM", required=True, max_length=5),
+        Option(
+            "timezone",
+            "The schedule's IANA timezone",
+            OptionType.TIMEZONE,
+            required=True,
+            autocomplete="timezones",
+            max_length=64,
+        ),
+        access=MOD,
+    )
+    async def schedule_rounds(context: Context) -> Reply:
+        hour, minute = clock_time(context.options["time"])
+        weekday = WEEKDAYS.index(context.options["day"])
+        schedule = RoundSchedule(weekday, hour, minute, context.options["timezone"], context.now)
+        await context.uow.mentoring.set_round_schedule(schedule)
+        return Reply(
+            f"Rounds now run by themselves {_weekly(schedule)}: each assigns every open "
+            "request optimally and asks the mentors at once, and the moderators' channel "
+            "hears how it went. `/mentor round unschedule` stops them.",
+            ephemeral=True,
+        )
+
+    @catalog.command("mentor round unschedule", "Stop rounds running by themselves", access=MOD)
+    async def unschedule_rounds(context: Context) -> Reply:
+        if await context.uow.mentoring.round_schedule() is None:
+            raise UserError("Rounds don't run by themselves here: there's nothing to stop.")
+        await context.uow.mentoring.set_round_schedule(None)
+        return Reply("Rounds no longer run by themselves.", ephemeral=True)
+
 
 # Candidates and asking
 
@@ -1002,9 +1039,9 @@ async def offer_waitlist(
 
 @dataclass
 class MentorRunner:
-    """The timer's mentoring work: pass on requests whose answer time is up, and send asks
-    that a crash left unsent. Every step is a conditional update, so two processes running
-    it at once do each thing once."""
+    """The timer's mentoring work: pass on requests whose answer time is up, send asks
+    that a crash left unsent, and run scheduled rounds. Every step is a conditional update,
+    so two processes running it at once do each thing once."""
 
     store: Store
     chat: Chat
@@ -1016,6 +1053,8 @@ class MentorRunner:
         for community in await self.store.communities_asking_mentors():
             moved += await self._expire(community)
             await self._resend(community)
+        for community in await self.store.communities_with_round_schedules():
+            await self._scheduled_round(community)
         return moved
 
     async def _expire(self, community: CommunityKey) -> int:
@@ -1057,6 +1096,44 @@ class MentorRunner:
                 await deliver_ask(self.store, self.chat, community, request.id)
             except ChannelUnavailable:
                 log.warning("couldn't send request %s in %s", request.id, community)
+
+    async def _scheduled_round(self, community: CommunityKey) -> None:
+        """The community's scheduled round if it is due: planned from a snapshot, then
+        published by whichever process claims it (a conditional update), once. One missed
+        by more than `ROUND_GRACE` (copbot was down) is skipped, not run late."""
+        now = self.clock.now()
+        async with self.store.unit_of_work(community) as uow:
+            schedule = await uow.mentoring.round_schedule()
+            due = schedule.due(now) if schedule else None
+            if due is not None and now - due > ROUND_GRACE:
+                if await uow.mentoring.claim_round(due):
+                    await uow.commit()
+                    log.warning("skipped the round due %s in %s: too late", due, community)
+                return
+        if due is None:
+            return
+        async with self.store.snapshot(community) as snapshot:
+            seekers, offers = await round_input(snapshot, now)
+        plan = await plan_round_off_loop(seekers, offers)
+        async with self.store.unit_of_work(community) as uow:
+            if not await uow.mentoring.claim_round(due):
+                return  # another process ran it
+            asked = await publish_round(uow, plan.pairs, plan.left_out, now)
+            await uow.commit()
+        for request_id in asked:
+            try:
+                await deliver_ask(self.store, self.chat, community, request_id)
+            except ChannelUnavailable:  # the minute job sends it again
+                log.warning("couldn't send request %s in %s", request_id, community)
+        async with self.store.unit_of_work(community) as uow:
+            await tell_moderators(
+                uow,
+                self.chat,
+                Reply(
+                    f"The weekly matching round asked {len(asked)} mentor(s); "
+                    f"{len(plan.left_out)} request(s) were left out and come first next time."
+                ),
+            )
 
 
 # Small helpers
@@ -1214,6 +1291,11 @@ def _when(moment: datetime | None, member: Member) -> str:
 def _name(people: dict[int, Member], member_id: int) -> str:
     found = people.get(member_id)
     return found.display_name if found else "someone"
+
+
+def _weekly(schedule: RoundSchedule) -> str:
+    day = WEEKDAYS[schedule.weekday].title()
+    return f"{day}s at {schedule.hour:02}:{schedule.minute:02} {schedule.timezone}"
 
 
 def _person(member: Member, now: datetime) -> Person:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+
+from apscheduler.triggers.cron import CronTrigger
 
 
 class RequestStatus(StrEnum):
@@ -90,3 +92,28 @@ class MatchingRound:
     pairs: tuple[RoundPair, ...]
     left_out: tuple[int, ...]
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class RoundSchedule:
+    """A round that runs and publishes itself every week; every due time up to `last_due`
+    was handled (claimed by one process)."""
+
+    weekday: int  # 0 = Monday
+    hour: int
+    minute: int
+    timezone: str
+    last_due: datetime
+
+    def due(self, now: datetime) -> datetime | None:
+        """The latest due time after `last_due` and up to `now`: one, however many passed."""
+        trigger = CronTrigger(
+            day_of_week=self.weekday, hour=self.hour, minute=self.minute, timezone=self.timezone
+        )
+        latest = None
+        while True:
+            after = latest or self.last_due
+            due = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+            if due is None or due > now:
+                return latest.astimezone(UTC) if latest else None
+            latest = due

@@ -31,6 +31,15 @@ def whole_number(text: str, largest: int = MAX_ID) -> int | None:
     return number if number <= largest else None
 
 
+def clock_time(raw: str) -> tuple[int, int]:
+    """(hour, minute) of a 24-hour HH:MM."""
+    hour, colon, minute = raw.strip().partition(":")
+    hours, minutes = whole_number(hour, 23), whole_number(minute, 59)
+    if not colon or len(minute) != 2 or hours is None or minutes is None:
+        raise UserError(f"`{raw[:10]}` isn't a time: use 24-hour HH:MM, such as 09:00.")
+    return hours, minutes
+
+
 def parse_options(command: Command, raw: Mapping[str, Any]) -> dict[str, Any]:
     return parse_fields(command.path, command.options, raw)
 

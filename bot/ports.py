@@ -17,6 +17,7 @@ from bot.mentoring_model import (
     MentorRequest,
     RequestStatus,
     RoundPair,
+    RoundSchedule,
 )
 from bot.messages import CommunityKey, MessageRef, Reply
 from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
@@ -344,6 +345,16 @@ class MentoringRepository(Protocol):
         its mentee's partners since `since` (no repeat pairs). Requests with none are absent."""
         ...
 
+    async def round_schedule(self) -> RoundSchedule | None: ...
+
+    async def set_round_schedule(self, schedule: RoundSchedule | None) -> None:
+        """Replace the community's schedule (None: no automatic rounds)."""
+        ...
+
+    async def claim_round(self, due: datetime) -> bool:
+        """Take the scheduled round due at `due`: True for exactly one caller."""
+        ...
+
     async def add_request(
         self, mentee_id: int, topic: str, note: str, channel_id: str, now: datetime
     ) -> MentorRequest: ...
@@ -512,6 +523,10 @@ class Store(Protocol):
 
     async def communities_asking_mentors(self) -> list[CommunityKey]:
         """Where a mentor is being asked: the timer's work for answer deadlines."""
+        ...
+
+    async def communities_with_round_schedules(self) -> list[CommunityKey]:
+        """Where matching rounds run by themselves."""
         ...
 
     async def close(self) -> None: ...

@@ -24,7 +24,7 @@ from bot.errors import UserError
 from bot.members import Member
 from bot.messages import Button, ButtonStyle, Card, CardField, CommunityKey, MessageRef, Reply
 from bot.moderators import MODERATOR_CHANNEL, tell_moderators
-from bot.options import whole_number
+from bot.options import clock_time
 from bot.ports import ChannelUnavailable, Chat, ChatLimits, Clock, Store, UnitOfWork
 from bot.prompt_model import WEEKDAYS, Occurrence, Outcome, Prompt, PromptStatus, Schedule
 from bot.starter_prompts import STARTER_PROMPTS
@@ -173,7 +173,7 @@ def register(catalog: Catalog) -> None:
         access=MOD,
     )
     async def schedule(context: Context) -> Reply:
-        hour, minute = _clock_time(context.options["time"])
+        hour, minute = clock_time(context.options["time"])
         await _visible(context, context.options["channel"])
         created = await context.uow.prompts.add_schedule(
             context.options["channel"],
@@ -622,14 +622,6 @@ def _text(raw: str) -> str:
 def _short(text: str, length: int = 80) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= length else flat[: length - 1] + "…"
-
-
-def _clock_time(raw: str) -> tuple[int, int]:
-    hour, colon, minute = raw.strip().partition(":")
-    hours, minutes = whole_number(hour, 23), whole_number(minute, 59)
-    if not colon or len(minute) != 2 or hours is None or minutes is None:
-        raise UserError(f"`{raw[:10]}` isn't a time: use 24-hour HH:MM, such as 09:00.")
-    return hours, minutes
 
 
 async def _visible(context: Context, channel_id: str) -> None:

@@ -19,6 +19,7 @@ from bot.mentoring_model import (
     MentorRequest,
     RequestStatus,
     RoundPair,
+    RoundSchedule,
 )
 from bot.messages import MessageRef
 from storage.database import Db
@@ -32,6 +33,7 @@ from storage.schema import (
     mentor_requests,
     mentor_topics,
     mentors,
+    round_schedules,
 )
 
 _PAGE = 1000  # rows read at once where a read may be large
@@ -257,6 +259,43 @@ class SqlMentoringRepository:
             for request, mentor in (await self._db.execute(query)).all():
                 excluded.setdefault(request, set()).add(mentor)
         return excluded
+
+    # Scheduled rounds
+
+    async def round_schedule(self) -> RoundSchedule | None:
+        rows = await self._db.execute(
+            select(round_schedules).where(round_schedules.c.community_id == self._community_id)
+        )
+        row = rows.rows[0] if rows.rows else None
+        if row is None:
+            return None
+        return RoundSchedule(row.weekday, row.hour, row.minute, row.timezone, row.last_due)
+
+    async def set_round_schedule(self, schedule: RoundSchedule | None) -> None:
+        mine = round_schedules.c.community_id == self._community_id
+        await self._db.execute(delete(round_schedules).where(mine))
+        if schedule is not None:
+            await self._db.execute(
+                insert(round_schedules).values(
+                    community_id=self._community_id,
+                    weekday=schedule.weekday,
+                    hour=schedule.hour,
+                    minute=schedule.minute,
+                    timezone=schedule.timezone,
+                    last_due=schedule.last_due,
+                )
+            )
+
+    async def claim_round(self, due: datetime) -> bool:
+        claimed = await self._db.execute(
+            update(round_schedules)
+            .where(
+                round_schedules.c.community_id == self._community_id,
+                round_schedules.c.last_due < due,
+            )
+            .values(last_due=due)
+        )
+        return bool(claimed.rowcount)
 
     # Requests
 

@@ -424,6 +424,17 @@ matching_rounds = Table(
     Index("ix_matching_rounds_status", "community_id", "status"),
 )
 
+round_schedules = Table(
+    "round_schedules",
+    metadata,
+    Column("community_id", Integer, ForeignKey("communities.id"), primary_key=True),
+    Column("weekday", Integer, nullable=False),
+    Column("hour", Integer, nullable=False),
+    Column("minute", Integer, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("last_due", UtcDateTime, nullable=False),  # claimed up to here
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

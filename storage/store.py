@@ -17,7 +17,13 @@ from storage.mentoring import SqlMentoringRepository
 from storage.migrate import migrate
 from storage.prompts import SqlPromptRepository
 from storage.resources import SqlResourceRepository, SqlSettingsRepository
-from storage.schema import communities, insert_new, mentor_requests, prompt_schedules
+from storage.schema import (
+    communities,
+    insert_new,
+    mentor_requests,
+    prompt_schedules,
+    round_schedules,
+)
 
 
 class SqlUnitOfWork:
@@ -104,6 +110,15 @@ class SqlStore:
                         mentor_requests.c.status == RequestStatus.ASKING.value,
                     )
                 )
+                .order_by(communities.c.id)
+            )
+        return [CommunityKey(platform, external) for platform, external in rows.all()]
+
+    async def communities_with_round_schedules(self) -> list[CommunityKey]:
+        async with self.database.transaction() as db:
+            rows = await db.execute(
+                select(communities.c.platform, communities.c.external_id)
+                .join(round_schedules, round_schedules.c.community_id == communities.c.id)
                 .order_by(communities.c.id)
             )
         return [CommunityKey(platform, external) for platform, external in rows.all()]
