@@ -4,7 +4,7 @@ the waitlist, rounds and privacy."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -379,3 +379,60 @@ async def test_home_shows_matches_requests_and_asks(core: Core, talk: Talk, chat
         r for r in await core.home(talk.actor("bob")) if r.cards and r.cards[0].title == "Mentoring"
     ]
     assert bob_home.cards[0].fields[0].value == "mentoring Alice" and not bob_home.buttons
+
+
+async def waiting_for_wednesday(talk: Talk) -> None:
+    """Mentors away until Wednesday, so alice's and erin's requests wait for a round."""
+    await community(talk)
+    for who in ("bob", "dave", "carol"):
+        await talk(who, "/mentor pause until:2026-01-07")
+    for who in ("alice", "erin"):
+        assert "waitlist" in (await talk(who, "/mentor request topic:python")).text
+
+
+async def test_a_scheduled_round_runs_once_when_due_and_tells_the_moderators(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await waiting_for_wednesday(talk)
+    scheduled = await talk("mod", "/mentor round schedule day:wednesday time:10:00 timezone:UTC")
+    assert "Wednesdays at 10:00 UTC" in scheduled.text
+    runner = MentorRunner(store=core.store, chat=chat, clock=clock)
+    clock._now = datetime(2026, 1, 7, 9, 59, tzinfo=UTC)
+    await runner.run_due()
+    assert not ask_to(chat, "bob") and not ask_to(chat, "dave")  # not due yet
+    clock._now = datetime(2026, 1, 7, 10, 0, 30, tzinfo=UTC)
+    await runner.run_due()
+    await runner.run_due()  # the same due time: nothing more
+    asked = ask_to(chat, "bob") + ask_to(chat, "dave") + ask_to(chat, "carol")
+    assert sorted(a.text.split(" would like")[0] for a in asked) == ["Alice", "Erin"]
+    [notice] = [r for r in chat.posted_to("mods") if "weekly matching round" in r.text]
+    assert notice.text.startswith("The weekly matching round asked 2 mentor(s); 0 request(s)")
+
+
+async def test_a_round_missed_by_hours_is_skipped_and_the_next_week_runs(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await waiting_for_wednesday(talk)
+    await talk("mod", "/mentor round schedule day:wednesday time:10:00 timezone:UTC")
+    runner = MentorRunner(store=core.store, chat=chat, clock=clock)
+    clock._now = datetime(2026, 1, 7, 17, 0, tzinfo=UTC)  # copbot was down at 10:00
+    await runner.run_due()
+    assert not any("weekly matching round" in r.text for r in chat.posted_to("mods"))
+    clock._now = datetime(2026, 1, 14, 10, 1, tzinfo=UTC)
+    await runner.run_due()
+    assert any("asked 2 mentor(s)" in r.text for r in chat.posted_to("mods"))
+
+
+async def test_unscheduled_rounds_stop(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    nothing = await talk("mod", "/mentor round unschedule")
+    assert nothing.error and "nothing to stop" in nothing.text
+    await waiting_for_wednesday(talk)
+    await talk("mod", "/mentor round schedule day:wednesday time:10:00 timezone:UTC")
+    assert not (await talk("mod", "/mentor round unschedule")).error
+    clock._now = datetime(2026, 1, 7, 10, 1, tzinfo=UTC)
+    await MentorRunner(store=core.store, chat=chat, clock=clock).run_due()
+    assert not any("weekly matching round" in r.text for r in chat.posted_to("mods"))
+    bad = await talk("mod", "/mentor round schedule day:wednesday time:25:00 timezone:UTC")
+    assert bad.error and "isn't a time" in bad.text

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.mentoring import MentorRunner
 from bot.messages import Action
 from copbot.bootstrap import open_core
 from tests.fakes import FakeChat, ManualClock, Talk
-from tests.test_mentoring import ask_to, community
+from tests.test_mentoring import ask_to, community, waiting_for_wednesday
 
 pytestmark = pytest.mark.postgres
 
@@ -60,3 +62,21 @@ async def test_a_mentor_accepting_in_two_processes_stays_within_capacity(
     assert sorted(r.error for r in replies) == [False, True, True]
     assert all("at your capacity" in r.text for r in replies if r.error)
     assert matches.count("mentoring") == 1
+
+
+async def test_two_processes_publish_a_scheduled_round_once(postgres_url: str) -> None:
+    chat, clock = FakeChat(), ManualClock()
+    async with (
+        open_core(postgres_url, chat=chat, clock=clock) as first,
+        open_core(postgres_url, chat=chat, clock=clock) as second,
+    ):
+        talk = Talk(first)
+        await waiting_for_wednesday(talk)
+        await talk("mod", "/mentor round schedule day:wednesday time:10:00 timezone:UTC")
+        clock._now = datetime(2026, 1, 7, 10, 0, 30, tzinfo=UTC)
+        runners = [MentorRunner(store=c.store, chat=chat, clock=clock) for c in (first, second)]
+        await asyncio.gather(*(r.run_due() for r in runners))
+    notices = [r for r in chat.posted_to("mods") if "weekly matching round" in r.text]
+    assert len(notices) == 1 and "asked 2 mentor(s)" in notices[0].text
+    asked = [a for who in ("bob", "dave", "carol") for a in ask_to(chat, who)]
+    assert len(asked) == 2
