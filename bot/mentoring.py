@@ -45,7 +45,7 @@ from bot.messages import (
     Reply,
 )
 from bot.moderators import tell_moderators
-from bot.options import clock_time, whole_number
+from bot.options import WEEKLY, weekly, whole_number
 from bot.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
 from bot.prompt_model import WEEKDAYS
 from bot.tags import normalise_tag
@@ -660,22 +660,11 @@ def _register_rounds(catalog: Catalog) -> None:
     @catalog.command(
         "mentor round schedule",
         "Run and publish a round by itself every week",
-        Option("day", "Day of the week", required=True, choices=WEEKDAYS),
-        Option("time", "Local time, 24-hour HH:MM", required=True, max_length=5),
-        Option(
-            "timezone",
-            "The schedule's IANA timezone",
-            OptionType.TIMEZONE,
-            required=True,
-            autocomplete="timezones",
-            max_length=64,
-        ),
+        *WEEKLY,
         access=MOD,
     )
     async def schedule_rounds(context: Context) -> Reply:
-        hour, minute = clock_time(context.options["time"])
-        weekday = WEEKDAYS.index(context.options["day"])
-        schedule = RoundSchedule(weekday, hour, minute, context.options["timezone"], context.now)
+        schedule = RoundSchedule(*weekly(context.options), last_due=context.now)
         await context.uow.mentoring.set_round_schedule(schedule)
         return Reply(
             f"Rounds now run by themselves {_weekly(schedule)}: each assigns every open "

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.catalog import Command, Option, OptionType
 from bot.errors import UserError
+from bot.prompt_model import WEEKDAYS
 from bot.tags import LANGUAGE_ALIASES, parse_tags
 from bot.timezones import canonical_timezone
 
@@ -31,13 +32,29 @@ def whole_number(text: str, largest: int = MAX_ID) -> int | None:
     return number if number <= largest else None
 
 
-def clock_time(raw: str) -> tuple[int, int]:
-    """(hour, minute) of a 24-hour HH:MM."""
+# A time every week, as `/prompt schedule` and `/mentor round schedule` take it.
+WEEKLY = (
+    Option("day", "Day of the week", required=True, choices=WEEKDAYS),
+    Option("time", "Local time, 24-hour HH:MM", required=True, max_length=5),
+    Option(
+        "timezone",
+        "The schedule's IANA timezone",
+        OptionType.TIMEZONE,
+        required=True,
+        autocomplete="timezones",
+        max_length=64,
+    ),
+)
+
+
+def weekly(options: Mapping[str, Any]) -> tuple[int, int, int, str]:
+    """(weekday, hour, minute, timezone) of the `WEEKLY` options."""
+    raw = options["time"]
     hour, colon, minute = raw.strip().partition(":")
     hours, minutes = whole_number(hour, 23), whole_number(minute, 59)
     if not colon or len(minute) != 2 or hours is None or minutes is None:
         raise UserError(f"`{raw[:10]}` isn't a time: use 24-hour HH:MM, such as 09:00.")
-    return hours, minutes
+    return WEEKDAYS.index(options["day"]), hours, minutes, options["timezone"]
 
 
 def parse_options(command: Command, raw: Mapping[str, Any]) -> dict[str, Any]:

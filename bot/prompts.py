@@ -24,9 +24,9 @@ from bot.errors import UserError
 from bot.members import Member
 from bot.messages import Button, ButtonStyle, Card, CardField, CommunityKey, MessageRef, Reply
 from bot.moderators import MODERATOR_CHANNEL, tell_moderators
-from bot.options import clock_time
+from bot.options import WEEKLY, weekly
 from bot.ports import ChannelUnavailable, Chat, ChatLimits, Clock, Store, UnitOfWork
-from bot.prompt_model import WEEKDAYS, Occurrence, Outcome, Prompt, PromptStatus, Schedule
+from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStatus, Schedule
 from bot.starter_prompts import STARTER_PROMPTS
 from bot.timezones import local_time
 
@@ -160,28 +160,14 @@ def register(catalog: Catalog) -> None:
         "prompt schedule",
         "Post the next prompt every week in a channel",
         Option("channel", "Where to post", OptionType.CHANNEL, required=True),
-        Option("day", "Day of the week", required=True, choices=WEEKDAYS),
-        Option("time", "Local time, 24-hour HH:MM", required=True, max_length=5),
-        Option(
-            "timezone",
-            "The schedule's IANA timezone",
-            OptionType.TIMEZONE,
-            required=True,
-            autocomplete="timezones",
-            max_length=64,
-        ),
+        *WEEKLY,
         access=MOD,
     )
     async def schedule(context: Context) -> Reply:
-        hour, minute = clock_time(context.options["time"])
+        weekday, hour, minute, timezone = weekly(context.options)
         await _visible(context, context.options["channel"])
         created = await context.uow.prompts.add_schedule(
-            context.options["channel"],
-            WEEKDAYS.index(context.options["day"]),
-            hour,
-            minute,
-            context.options["timezone"],
-            context.now,
+            context.options["channel"], weekday, hour, minute, timezone, context.now
         )
         due = created.next_due(context.now)
         when = f" The first is due {created.local(due)}." if due else ""
