@@ -1,6 +1,6 @@
 """APScheduler as copbot's alarm clock: a cron job per prompt schedule, in the schedule's
 timezone, each running the idempotent `PromptRunner`, and a job every minute for the
-`MentorRunner` (answer deadlines, asks a crash left unsent).
+`MentorRunner` (answer deadlines, asks a crash left unsent, scheduled rounds).
 
 Its job store is in memory and never shared: two processes on one job store run most jobs
 twice. Exactly-once comes from the occurrence claim in the database instead, so every
