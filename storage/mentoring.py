@@ -218,8 +218,8 @@ class SqlMentoringRepository:
     async def exclusions(
         self, since: datetime, request_id: int | None = None
     ) -> dict[int, set[int]]:
-        # Three joins from the requests, whatever their number: a round over every open
-        # request costs three queries, not three per request.
+        # Four joined queries, whatever the number of requests: a round over every open
+        # request used to cost three queries per request.
         asked = select(mentor_requests.c.id, mentor_requests.c.mentee_id, mentor_requests.c.topic)
         if request_id is None:
             asked = asked.where(mentor_requests.c.status.in_([s.value for s in OPEN]))
