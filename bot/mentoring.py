@@ -58,6 +58,7 @@ REPEAT_DAYS = 180
 RECENT = timedelta(days=90)  # matches this recent count towards a mentor's load
 MAX_CAPACITY = 10
 UNSENT_AFTER = timedelta(minutes=1)  # an ask not marked sent by then is sent again
+DELIVER_NOW = 25  # asks a published round sends before answering; the timer sends the rest
 CHANNEL = "mentoring.channel"
 ANSWER_SETTING = "mentoring.answer_hours"
 REPEAT_SETTING = "mentoring.repeat_days"
@@ -643,11 +644,16 @@ def _register_rounds(catalog: Catalog) -> None:
         current = await _preview(context)
         sent = await publish_round(context.uow, current.pairs, current.left_out, context.now)
         await context.uow.mentoring.save_round(current.id, "published", current.pairs, context.now)
-        for request_id in sent:
+        for request_id in sent[:DELIVER_NOW]:
             context.later(_deliver(context, request_id))
+        later = (
+            f" The first {DELIVER_NOW} asks are out; the timer sends the rest within minutes."
+            if len(sent) > DELIVER_NOW
+            else ""
+        )
         return Reply(
             f"Published: {len(sent)} mentor{'s' if len(sent) != 1 else ''} asked; "
-            f"{len(current.pairs) - len(sent)} pair(s) had changed and were skipped.",
+            f"{len(current.pairs) - len(sent)} pair(s) had changed and were skipped.{later}",
             ephemeral=True,
         )
 

@@ -12,7 +12,7 @@ import pytest
 from bot import mentoring
 from bot.core import Core
 from bot.matching import Plan
-from bot.mentoring import MentorRunner, publish_round
+from bot.mentoring import DELIVER_NOW, MentorRunner, publish_round
 from bot.mentoring_model import OPEN, RoundPair
 from bot.messages import Action, Reply
 from tests.fakes import FakeChat, ManualClock, Talk
@@ -436,3 +436,27 @@ async def test_unscheduled_rounds_stop(
     assert not any("weekly matching round" in r.text for r in chat.posted_to("mods"))
     bad = await talk("mod", "/mentor round schedule day:wednesday time:25:00 timezone:UTC")
     assert bad.error and "isn't a time" in bad.text
+
+
+async def test_a_large_round_answers_after_the_first_asks_and_the_timer_sends_the_rest(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    mentors = [f"mentor{n}" for n in range(DELIVER_NOW + 5)]
+    for who in mentors:  # room for two each: identical mentees share 20 candidates
+        await talk(who, "/mentor offer topics:python capacity:2")
+        await talk(who, "/mentor pause until:2026-01-06")
+    for n in range(len(mentors)):
+        await talk(f"mentee{n}", "/mentor request topic:python")
+    clock._now += timedelta(days=1)
+    await talk("mod", "/mentor round preview")
+    published = await talk("mod", "/mentor round publish")
+    assert published.text.startswith(f"Published: {len(mentors)} mentors asked")
+    assert f"The first {DELIVER_NOW} asks are out" in published.text
+
+    def delivered() -> int:
+        return sum(len(ask_to(chat, who)) for who in mentors)
+
+    assert delivered() == DELIVER_NOW
+    clock._now += timedelta(minutes=1)
+    await MentorRunner(store=core.store, chat=chat, clock=clock).run_due()
+    assert delivered() == len(mentors)
