@@ -47,7 +47,6 @@ from bot.messages import (
 from bot.moderators import tell_moderators
 from bot.options import WEEKLY, weekly, whole_number
 from bot.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
-from bot.prompt_model import WEEKDAYS
 from bot.tags import normalise_tag
 from bot.timezones import local_time, utc_offset_hours, zone
 
@@ -673,7 +672,7 @@ def _register_rounds(catalog: Catalog) -> None:
         schedule = RoundSchedule(*weekly(context.options), last_due=context.now)
         await context.uow.mentoring.set_round_schedule(schedule)
         return Reply(
-            f"Rounds now run by themselves {_weekly(schedule)}: each assigns every open "
+            f"Rounds now run by themselves {schedule.weekly.describe()}: each assigns every open "
             "request optimally and asks the mentors at once, and the moderators' channel "
             "hears how it went. `/mentor round unschedule` stops them.",
             ephemeral=True,
@@ -1286,11 +1285,6 @@ def _when(moment: datetime | None, member: Member) -> str:
 def _name(people: dict[int, Member], member_id: int) -> str:
     found = people.get(member_id)
     return found.display_name if found else "someone"
-
-
-def _weekly(schedule: RoundSchedule) -> str:
-    day = WEEKDAYS[schedule.weekday].title()
-    return f"{day}s at {schedule.hour:02}:{schedule.minute:02} {schedule.timezone}"
 
 
 def _person(member: Member, now: datetime) -> Person:

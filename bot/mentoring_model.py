@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
-from apscheduler.triggers.cron import CronTrigger
+from bot.weekly import Weekly
 
 
 class RequestStatus(StrEnum):
@@ -105,15 +105,10 @@ class RoundSchedule:
     timezone: str
     last_due: datetime
 
+    @property
+    def weekly(self) -> Weekly:
+        return Weekly(self.weekday, self.hour, self.minute, self.timezone)
+
     def due(self, now: datetime) -> datetime | None:
         """The latest due time after `last_due` and up to `now`: one, however many passed."""
-        trigger = CronTrigger(
-            day_of_week=self.weekday, hour=self.hour, minute=self.minute, timezone=self.timezone
-        )
-        latest = None
-        while True:
-            after = latest or self.last_due
-            due = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
-            if due is None or due > now:
-                return latest.astimezone(UTC) if latest else None
-            latest = due
+        return next(reversed(list(self.weekly.due_times(self.last_due, now))), None)

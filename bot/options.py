@@ -8,9 +8,9 @@ from typing import Any
 
 from bot.catalog import Command, Option, OptionType
 from bot.errors import UserError
-from bot.prompt_model import WEEKDAYS
 from bot.tags import LANGUAGE_ALIASES, parse_tags
 from bot.timezones import canonical_timezone
+from bot.weekly import WEEKDAYS
 
 # C0/C1 controls, zero-width and bidirectional overrides: never meaningful in a command.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.messages import MessageRef
-
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from bot.weekly import Weekly
 
 
 class PromptStatus(StrEnum):
@@ -52,32 +51,16 @@ class Schedule:
     skip_due: datetime | None  # the one occurrence a moderator skipped
     last_due: datetime  # every occurrence up to here was handled
 
+    @property
+    def weekly(self) -> Weekly:
+        return Weekly(self.weekday, self.hour, self.minute, self.timezone)
+
     def trigger(self) -> CronTrigger:
-        return CronTrigger(
-            day_of_week=self.weekday,
-            hour=self.hour,
-            minute=self.minute,
-            timezone=ZoneInfo(self.timezone),
-        )
+        return self.weekly.trigger()
 
     def due_times(self, until: datetime) -> Iterator[datetime]:
-        """Due times (UTC) after `last_due` up to `until`. When clocks fall back, a wall-clock
-        time that happens twice is due only the first time."""
-        trigger, zone, previous = self.trigger(), ZoneInfo(self.timezone), self.last_due
-        while True:
-            # Cron times have whole seconds; APScheduler rounds a finer start back down.
-            due = trigger.get_next_fire_time(None, previous + timedelta(seconds=1))
-            if due is not None and due <= previous:
-                # Inside the hour clocks fall back, APScheduler maps the start to the first
-                # pass of that hour and answers an earlier time: step past the fold.
-                previous += timedelta(hours=1)
-                continue
-            if due is None or due > until:
-                return
-            wall = due.astimezone(zone).replace(tzinfo=None)
-            if wall != previous.astimezone(zone).replace(tzinfo=None):
-                yield due.astimezone(UTC)
-            previous = due
+        """Due times (UTC) after `last_due` up to `until`."""
+        return self.weekly.due_times(self.last_due, until)
 
     def next_due(self, now: datetime) -> datetime | None:
         ahead = replace(self, last_due=max(now, self.last_due))
@@ -87,10 +70,7 @@ class Schedule:
         return f"{moment.astimezone(ZoneInfo(self.timezone)):%a %d %b %H:%M} {self.timezone}"
 
     def describe(self) -> str:
-        return (
-            f"{WEEKDAYS[self.weekday].title()}s at {self.hour:02}:{self.minute:02} "
-            f"{self.timezone} in <#{self.channel_id}>"
-        )
+        return f"{self.weekly.describe()} in <#{self.channel_id}>"
 
 
 @dataclass(frozen=True)

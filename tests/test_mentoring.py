@@ -4,6 +4,7 @@ the waitlist, rounds and privacy."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot import mentoring
 from bot.core import Core
 from bot.matching import Plan
 from bot.mentoring import DELIVER_NOW, MentorRunner, publish_round
-from bot.mentoring_model import OPEN, RoundPair
+from bot.mentoring_model import OPEN, RoundPair, RoundSchedule
 from bot.messages import Action, Reply
 from tests.fakes import FakeChat, ManualClock, Talk
 
@@ -460,3 +461,12 @@ async def test_a_large_round_answers_after_the_first_asks_and_the_timer_sends_th
     clock._now += timedelta(minutes=1)
     await MentorRunner(store=core.store, chat=chat, clock=clock).run_due()
     assert delivered() == len(mentors)
+
+
+def test_a_round_in_the_hour_clocks_fall_back_is_due_once() -> None:
+    """01:30 happens twice in London on 25 October 2026; the round is due at the first."""
+    before = RoundSchedule(6, 1, 30, "Europe/London", datetime(2026, 10, 24, tzinfo=UTC))
+    after_the_fold = datetime(2026, 10, 25, 3, 0, tzinfo=UTC)
+    first_pass = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 01:30 BST
+    assert before.due(after_the_fold) == first_pass
+    assert replace(before, last_due=first_pass).due(after_the_fold) is None
