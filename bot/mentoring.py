@@ -1085,11 +1085,14 @@ class MentorRunner:
     async def _resend(self, community: CommunityKey) -> None:
         async with self.store.unit_of_work(community) as uow:
             unsent = await uow.mentoring.unnotified(self.clock.now() - UNSENT_AFTER)
-        for request in unsent:
+        await self._send(community, [request.id for request in unsent])
+
+    async def _send(self, community: CommunityKey, request_ids: Sequence[int]) -> None:
+        for request_id in request_ids:
             try:
-                await deliver_ask(self.store, self.chat, community, request.id)
-            except ChannelUnavailable:
-                log.warning("couldn't send request %s in %s", request.id, community)
+                await deliver_ask(self.store, self.chat, community, request_id)
+            except ChannelUnavailable:  # still unsent: the next minute tries again
+                log.warning("couldn't send request %s in %s", request_id, community)
 
     async def _scheduled_round(self, community: CommunityKey) -> None:
         """The community's scheduled round if it is due: planned from a snapshot, then
@@ -1114,11 +1117,7 @@ class MentorRunner:
                 return  # another process ran it
             asked = await publish_round(uow, plan.pairs, plan.left_out, now)
             await uow.commit()
-        for request_id in asked:
-            try:
-                await deliver_ask(self.store, self.chat, community, request_id)
-            except ChannelUnavailable:  # the minute job sends it again
-                log.warning("couldn't send request %s in %s", request_id, community)
+        await self._send(community, asked)
         async with self.store.unit_of_work(community) as uow:
             await tell_moderators(
                 uow,
