@@ -42,7 +42,7 @@ def register(catalog: Catalog) -> None:
         return await _page(context, moderator, offset)
 
     async def export_personal(context: Context, member: Member) -> dict[str, object]:
-        entries = await context.uow.audit.recent(limit=10_000, member_id=member.id)
+        entries = await context.uow.audit.recent(None, member_id=member.id)
         return {
             "moderator_changes": [
                 {"when": e.created_at.isoformat(), "what": e.what, "detail": e.detail}

@@ -471,8 +471,10 @@ class AuditRepository(Protocol):
     async def add(self, member_id: int, what: str, detail: str, now: datetime) -> None: ...
 
     async def recent(
-        self, limit: int, offset: int = 0, member_id: int | None = None
-    ) -> list[AuditEntry]: ...
+        self, limit: int | None, offset: int = 0, member_id: int | None = None
+    ) -> list[AuditEntry]:
+        """Newest first; `limit` None for all of them."""
+        ...
 
 
 class UnitOfWork(Protocol):

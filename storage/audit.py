@@ -28,7 +28,7 @@ class SqlAuditRepository:
         )
 
     async def recent(
-        self, limit: int, offset: int = 0, member_id: int | None = None
+        self, limit: int | None, offset: int = 0, member_id: int | None = None
     ) -> list[AuditEntry]:
         query = select(audit_log).where(audit_log.c.community_id == self._community_id)
         if member_id is not None:
