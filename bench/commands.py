@@ -31,8 +31,8 @@ import aiosqlite
 from rich.console import Console
 from rich.table import Table
 
-from bot.core import Core
-from bot.messages import Actor, CommunityKey, Invocation
+from bot.kernel.core import Core
+from bot.kernel.messages import Actor, CommunityKey, Invocation
 from copbot.bootstrap import open_core
 from tests.fakes import FakeChat, ManualClock
 

@@ -26,8 +26,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bot.messages import CommunityKey, MessageRef, Reply
-from bot.ports import ChatLimits, MemberInfo
+from bot.kernel.messages import CommunityKey, MessageRef, Reply
+from bot.kernel.ports import ChatLimits, MemberInfo
 from bot.prompts import LEASE, PromptRunner
 from copbot.bootstrap import open_core
 from tests.fakes import ManualClock

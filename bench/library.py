@@ -27,7 +27,7 @@ from rich.table import Table
 from sqlalchemy import insert, select, text
 from sqlalchemy.dialects import postgresql
 
-from bot.messages import Actor, CommunityKey, Invocation
+from bot.kernel.messages import Actor, CommunityKey, Invocation
 from bot.search import query_words
 from copbot.bootstrap import open_core
 from storage import SqlStore

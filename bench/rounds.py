@@ -10,9 +10,9 @@ from datetime import datetime
 
 import sqlalchemy
 
-from bot.core import Core
+from bot.kernel.core import Core
+from bot.kernel.messages import Actor, CommunityKey, Invocation
 from bot.matching import MentorOffer, Seeker
-from bot.messages import Actor, CommunityKey, Invocation
 from storage import SqlStore, schema
 
 # A zone without daylight saving time for each offset, so the seeded offsets hold all year.

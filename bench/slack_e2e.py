@@ -45,7 +45,7 @@ from adapters.slack import SlackOptions, slack_running
 from adapters.slack.chat import PLATFORM
 from bench.matching import community
 from bench.rounds import rounds_back_to_back, seed_store
-from bot.messages import Actor, CommunityKey
+from bot.kernel.messages import Actor, CommunityKey
 from copbot.bootstrap import SystemClock, open_core, serving_process
 from storage import SqlStore
 from tests.slack.fake_slack import TEAM, FakeSlack

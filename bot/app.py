@@ -1,13 +1,16 @@
-"""The catalog of everything copbot can do: each capability registers itself here."""
+"""The catalog of everything copbot can do: the kernel's shared sources, then each
+capability in turn."""
 
 from __future__ import annotations
 
 from bot import audit, guide, library, mentoring, privacy, profiles, prompts
-from bot.catalog import Catalog
+from bot.kernel import sources
+from bot.kernel.catalog import Catalog
 
 
 def build_catalog() -> Catalog:
     catalog = Catalog()
+    sources.register(catalog)
     profiles.register(catalog)
     library.register(catalog)
     prompts.register(catalog)

@@ -6,12 +6,12 @@ logged that didn't commit or that only read."""
 
 from __future__ import annotations
 
-from bot.catalog import Access, Catalog, Option, OptionType
-from bot.context import Context
-from bot.errors import UserError
-from bot.members import Member
-from bot.messages import Button, Reply
-from bot.options import whole_number
+from bot.common.errors import UserError
+from bot.common.numbers import whole_number
+from bot.kernel.catalog import Access, Catalog, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.members import Member
+from bot.kernel.messages import Button, Reply
 
 PAGE = 15
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.catalog import Catalog, Choice, Option
-from bot.context import Context
-from bot.core import may_run
-from bot.errors import UserError
-from bot.messages import Card, CardField, Reply
+from bot.common.errors import UserError
+from bot.kernel.catalog import Catalog, Choice, Option
+from bot.kernel.context import Context
+from bot.kernel.core import may_run
+from bot.kernel.messages import Card, CardField, Reply
 
 
 def register(catalog: Catalog) -> None:

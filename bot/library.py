@@ -11,23 +11,24 @@ import io
 import json
 from dataclasses import replace
 
-from bot.catalog import Access, Catalog, Choice, Option, OptionType
-from bot.context import Context
-from bot.errors import UserError
-from bot.members import Member
-from bot.messages import (
+from bot.common.errors import UserError
+from bot.common.numbers import whole_number
+from bot.kernel.catalog import Access, Catalog, Choice, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.members import Member
+from bot.kernel.messages import (
     MAX_BUTTON_STATE,
     Attachment,
     Button,
     ButtonStyle,
     Card,
     CardField,
+    ChatMessage,
     MessageRef,
     Reply,
 )
-from bot.options import whole_number
-from bot.ports import NotPinnable, PinLimitReached
-from bot.resources import ChatMessage, NewResource, Resource
+from bot.kernel.ports import NotPinnable, PinLimitReached
+from bot.resources import NewResource, Resource
 from bot.search import query_words
 from bot.urls import MAX_URL_LENGTH, normalise_url
 

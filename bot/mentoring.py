@@ -17,11 +17,28 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.catalog import Access, Catalog, Choice, Option, OptionType
-from bot.context import Context
-from bot.errors import UserError
+from bot.common.errors import UserError
+from bot.common.numbers import whole_number
+from bot.common.tags import normalise_tag
+from bot.common.timezones import local_time, utc_offset_hours, zone
+from bot.kernel.catalog import Access, Catalog, Choice, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.members import Member
+from bot.kernel.messages import (
+    Button,
+    ButtonStyle,
+    Card,
+    CardField,
+    CommunityKey,
+    Form,
+    FormField,
+    MessageRef,
+    Reply,
+)
+from bot.kernel.moderators import tell_moderators
+from bot.kernel.options import WEEKLY, weekly
+from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
 from bot.matching import Fit, MentorOffer, Person, Seeker, plan_round_off_loop, rank
-from bot.members import Member
 from bot.mentoring_model import (
     OPEN,
     Feedback,
@@ -33,22 +50,6 @@ from bot.mentoring_model import (
     RoundPair,
     RoundSchedule,
 )
-from bot.messages import (
-    Button,
-    ButtonStyle,
-    Card,
-    CardField,
-    CommunityKey,
-    Form,
-    FormField,
-    MessageRef,
-    Reply,
-)
-from bot.moderators import tell_moderators
-from bot.options import WEEKLY, weekly, whole_number
-from bot.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
-from bot.tags import normalise_tag
-from bot.timezones import local_time, utc_offset_hours, zone
 
 log = logging.getLogger(__name__)
 

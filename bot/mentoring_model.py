@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.weekly import Weekly
+from bot.common.weekly import Weekly
 
 
 class RequestStatus(StrEnum):

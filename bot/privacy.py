@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 
-from bot.catalog import Catalog
-from bot.context import Context
-from bot.errors import UserError
-from bot.messages import Attachment, Button, ButtonStyle, Reply
+from bot.common.errors import UserError
+from bot.kernel.catalog import Catalog
+from bot.kernel.context import Context
+from bot.kernel.messages import Attachment, Button, ButtonStyle, Reply
 
 
 def register(catalog: Catalog) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.catalog import Catalog, Choice, Option, OptionType
-from bot.context import Context
-from bot.errors import UserError
-from bot.members import Member
-from bot.messages import Button, Card, CardField, Form, FormField, Reply
-from bot.options import parse_fields
-from bot.timezones import local_time, search_timezones
+from bot.common.errors import UserError
+from bot.common.timezones import local_time
+from bot.kernel.catalog import Catalog, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.members import Member
+from bot.kernel.messages import Button, Card, CardField, Form, FormField, Reply
+from bot.kernel.options import parse_fields
 
 MAX_BIO = 280
 TAG_LIST_LENGTH = 400
@@ -50,21 +50,6 @@ PROFILE_OPTIONS = (
 
 
 def register(catalog: Catalog) -> None:
-    @catalog.source("tags")
-    async def tags(context: Context, partial: str) -> list[Choice]:
-        """Tags already used in this community, most used first; the last item of a
-        comma-separated list is the one being typed."""
-        done, _, typing = partial.rpartition(",")
-        found = await context.uow.members.tags_in_use(typing.strip().casefold(), 25)
-        head = f"{done}, " if done else ""
-        return [
-            Choice(f"{head}{tag} ({count})"[:100], f"{head}{tag}"[:100]) for tag, count in found
-        ]
-
-    @catalog.source("timezones")
-    async def timezones(context: Context, partial: str) -> list[Choice]:
-        return [Choice(name, name) for name in search_timezones(partial, 25)]
-
     @catalog.command(
         "profile set", "Set what you teach, want to learn, your timezone and more", *PROFILE_OPTIONS
     )

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.messages import MessageRef
-from bot.weekly import Weekly
+from bot.common.weekly import Weekly
+from bot.kernel.messages import MessageRef
 
 
 class PromptStatus(StrEnum):

@@ -9,26 +9,32 @@ reaches the same occurrence finds it claimed.
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 import logging
-import time
 import uuid
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.catalog import Access, Catalog, Option, OptionType
-from bot.context import Context
-from bot.errors import UserError
-from bot.members import Member
-from bot.messages import Button, ButtonStyle, Card, CardField, CommunityKey, MessageRef, Reply
-from bot.moderators import MODERATOR_CHANNEL, tell_moderators
-from bot.options import WEEKLY, weekly
-from bot.ports import ChannelUnavailable, Chat, ChatLimits, Clock, Store, UnitOfWork
+from bot.common.errors import UserError
+from bot.common.timezones import local_time
+from bot.kernel.catalog import Access, Catalog, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.members import Member
+from bot.kernel.messages import (
+    Button,
+    ButtonStyle,
+    Card,
+    CardField,
+    CommunityKey,
+    MessageRef,
+    Reply,
+)
+from bot.kernel.moderators import MODERATOR_CHANNEL, tell_moderators
+from bot.kernel.options import WEEKLY, weekly
+from bot.kernel.pacer import Pacer
+from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
 from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStatus, Schedule
 from bot.starter_prompts import STARTER_PROMPTS
-from bot.timezones import local_time
 
 log = logging.getLogger(__name__)
 
@@ -344,29 +350,6 @@ def register(catalog: Catalog) -> None:
         await context.uow.prompts.forget(member.id)
 
     catalog.keeps_personal_data("prompts", export_personal, erase_personal)
-
-
-@dataclass
-class Pacer:
-    """Spaces posts to the platform's limits: a global rate, and a gap per channel.
-    discord.py retries a 429 but does not pace a burst, so copbot does."""
-
-    limits: ChatLimits
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    monotonic: Callable[[], float] = time.monotonic
-
-    def __post_init__(self) -> None:
-        self._next_global = 0.0
-        self._next_in: dict[str, float] = {}
-
-    async def wait(self, channel_id: str) -> None:
-        now = self.monotonic()
-        at = max(now, self._next_global, self._next_in.get(channel_id, 0.0))
-        if self.limits.requests_per_second:
-            self._next_global = at + 1 / self.limits.requests_per_second
-        self._next_in[channel_id] = at + self.limits.channel_interval
-        if at > now:
-            await self.sleep(at - now)
 
 
 class PromptRunner:

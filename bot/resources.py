@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.messages import MessageRef
+from bot.kernel.messages import MessageRef
 
 
 @dataclass(frozen=True)
@@ -30,17 +30,6 @@ class NewResource:
     tags: tuple[str, ...]
     saved_by: int
     author: int | None = None
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    """A message someone acted on (context menu, shortcut, reaction), as the platform has it."""
-
-    ref: MessageRef
-    link: str
-    author_id: str
-    author_name: str
-    text: str
 
 
 @dataclass(frozen=True)

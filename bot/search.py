@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.errors import UserError
+from bot.common.errors import UserError
 
 MAX_WORD = 40
 MAX_QUERY_WORDS = 8

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from bot.errors import UserError
+from bot.common.errors import UserError
 
 MAX_URL_LENGTH = 2000
 _DEFAULT_PORTS = {"http": 80, "https": 443}

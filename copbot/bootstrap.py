@@ -11,10 +11,10 @@ from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime
 
 from bot.app import build_catalog
-from bot.catalog import Catalog
-from bot.core import Core
+from bot.kernel.catalog import Catalog
+from bot.kernel.core import Core
+from bot.kernel.ports import Chat, Clock
 from bot.matching import start_worker, stop_worker
-from bot.ports import Chat, Clock
 from storage import open_store
 
 

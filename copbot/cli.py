@@ -22,7 +22,7 @@ from adapters.discord.invite import PERMISSIONS, application_id_of, invite_url
 from adapters.slack import SlackOptions, run_slack
 from adapters.slack.manifest import manifest
 from bot.app import build_catalog
-from bot.catalog import Catalog
+from bot.kernel.catalog import Catalog
 from bot.mentoring import MentorRunner
 from bot.prompts import PromptRunner
 from bot.timer import Timer

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from bot.ports import AuditEntry
+from bot.kernel.ports import AuditEntry
 from storage.database import Db
 from storage.schema import audit_log
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, update
 
-from bot.errors import StaleWrite
-from bot.members import Member
+from bot.common.errors import StaleWrite
+from bot.kernel.members import Member
 from storage.database import Db
 from storage.schema import insert_new, member_tags, members
 

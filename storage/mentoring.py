@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
 
+from bot.kernel.messages import MessageRef
 from bot.mentoring_model import (
     OPEN,
     Feedback,
@@ -21,7 +22,6 @@ from bot.mentoring_model import (
     RoundPair,
     RoundSchedule,
 )
-from bot.messages import MessageRef
 from storage.database import Db
 from storage.schema import (
     insert_new,

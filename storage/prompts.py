@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.messages import MessageRef
+from bot.kernel.messages import MessageRef
 from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
 from storage.database import Db
 from storage.schema import (

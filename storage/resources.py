@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.messages import MessageRef
+from bot.kernel.messages import MessageRef
 from bot.resources import Mirror, NewResource, Resource
 from bot.search import search_text
 from bot.search import words as search_words

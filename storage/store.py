@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import exists, select
 
+from bot.kernel.messages import CommunityKey
+from bot.kernel.ports import Clock
 from bot.mentoring_model import RequestStatus
-from bot.messages import CommunityKey
-from bot.ports import Clock
 from storage.audit import SqlAuditRepository
 from storage.database import Database, Db, open_database
 from storage.members import SqlMemberRepository

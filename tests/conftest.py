@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.core import Core
+from bot.kernel.core import Core
 from copbot.bootstrap import open_core
 from tests.fakes import FakeChat, ManualClock, Talk
 

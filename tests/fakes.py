@@ -8,9 +8,15 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.core import Core
-from bot.messages import Action, Actor, CommunityKey, MessageRef, Reply
-from bot.ports import ChannelUnavailable, ChatLimits, MemberInfo, NotPinnable, PinLimitReached
+from bot.kernel.core import Core
+from bot.kernel.messages import Action, Actor, CommunityKey, MessageRef, Reply
+from bot.kernel.ports import (
+    ChannelUnavailable,
+    ChatLimits,
+    MemberInfo,
+    NotPinnable,
+    PinLimitReached,
+)
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 HOME = CommunityKey("test", "home")

@@ -3,7 +3,7 @@ change's own unit of work; reads, refusals and members' own changes are not in i
 
 from __future__ import annotations
 
-from bot.core import Core
+from bot.kernel.core import Core
 from tests.fakes import FakeChat, Talk
 
 

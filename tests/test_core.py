@@ -8,11 +8,11 @@ from dataclasses import replace
 import pytest
 
 from bot.app import build_catalog
-from bot.catalog import Access, Option, OptionType
-from bot.context import Context
-from bot.core import FAILED, Core
-from bot.errors import UserError
-from bot.messages import Action, CommunityKey, Invocation, Reply
+from bot.common.errors import UserError
+from bot.kernel.catalog import Access, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.core import FAILED, Core
+from bot.kernel.messages import Action, CommunityKey, Invocation, Reply
 from copbot.bootstrap import open_core
 from tests.fakes import FakeChat, ManualClock, Talk
 

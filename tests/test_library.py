@@ -8,9 +8,16 @@ import json
 
 import pytest
 
-from bot.core import Core
-from bot.messages import MAX_BUTTON_STATE, Action, CommunityKey, Invocation, MessageRef, Reply
-from bot.resources import ChatMessage
+from bot.kernel.core import Core
+from bot.kernel.messages import (
+    MAX_BUTTON_STATE,
+    Action,
+    ChatMessage,
+    CommunityKey,
+    Invocation,
+    MessageRef,
+    Reply,
+)
 from tests.fakes import FakeChat, Talk
 
 

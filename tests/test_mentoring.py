@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from bot import mentoring
-from bot.core import Core
+from bot.kernel.core import Core
+from bot.kernel.messages import Action, Reply
 from bot.matching import Plan
 from bot.mentoring import DELIVER_NOW, MentorRunner, publish_round
 from bot.mentoring_model import OPEN, RoundPair, RoundSchedule
-from bot.messages import Action, Reply
 from tests.fakes import FakeChat, ManualClock, Talk
 
 

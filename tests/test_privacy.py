@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Action
+from bot.kernel.messages import Action
 from tests.fakes import FakeChat, Talk
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.ports import MemberInfo
+from bot.kernel.ports import MemberInfo
 from tests.fakes import FakeChat, Talk
 
 

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core import Core
-from bot.messages import MessageRef
-from bot.ports import ChatLimits
-from bot.prompts import LEASE, Pacer, PromptRunner
+from bot.kernel.core import Core
+from bot.kernel.messages import MessageRef
+from bot.kernel.pacer import Pacer
+from bot.kernel.ports import ChatLimits
+from bot.prompts import LEASE, PromptRunner
 from bot.starter_prompts import STARTER_PROMPTS
 from tests.fakes import FakeChat, ManualClock, Talk
 
@@ -299,7 +300,7 @@ async def test_only_moderators_change_prompts(talk: Talk) -> None:
 async def test_a_posted_prompt_cannot_be_edited_and_schedules_stay_in_their_community(
     core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
 ) -> None:
-    from bot.messages import CommunityKey
+    from bot.kernel.messages import CommunityKey
 
     clock._now = WINTER_MONDAY - timedelta(days=1)
     await setup(talk, "posted soon")

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.app import build_catalog
-from bot.core import FAILED, Core
-from bot.messages import Action, Invocation, Reply
+from bot.kernel.core import FAILED, Core
+from bot.kernel.messages import Action, Invocation, Reply
 from copbot.bootstrap import open_core
 from storage import SqlStore
 from storage.schema import metadata

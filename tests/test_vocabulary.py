@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bot.app import build_catalog
-from bot.catalog import Catalog, Command, Option
-from bot.commandline import split_command_line
-from bot.context import Context
-from bot.errors import UserError
-from bot.messages import Reply
-from bot.tags import normalise_tag, parse_tags
-from bot.timezones import canonical_timezone, search_timezones
+from bot.common.errors import UserError
+from bot.common.tags import normalise_tag, parse_tags
+from bot.common.timezones import canonical_timezone, search_timezones
+from bot.kernel.catalog import Catalog, Command, Option
+from bot.kernel.commandline import split_command_line
+from bot.kernel.context import Context
+from bot.kernel.messages import Reply
 
 
 @pytest.mark.parametrize(

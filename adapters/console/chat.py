@@ -9,9 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import render
-from bot.messages import CommunityKey, MessageRef, Reply
-from bot.ports import ChatLimits, MemberInfo, NotPinnable, PinLimitReached
-from bot.resources import ChatMessage
+from bot.kernel.messages import ChatMessage, CommunityKey, MessageRef, Reply
+from bot.kernel.ports import ChatLimits, MemberInfo, NotPinnable, PinLimitReached
 
 PLATFORM = "console"
 _REMEMBERED = 500

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Attachment, Card, Form, Reply
+from bot.kernel.messages import Attachment, Card, Form, Reply
 
 _TEXT_TYPES = ("application/json", "text/")
 

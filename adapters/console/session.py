@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from adapters.console.chat import PLATFORM, ConsoleChat, ConsoleClock, Shown
-from bot.core import Core
-from bot.errors import UserError
+from bot.common.errors import UserError
+from bot.kernel.core import Core
+from bot.kernel.messages import Action, Actor, ChatMessage, CommunityKey, Reply
 from bot.mentoring import MentorRunner
-from bot.messages import Action, Actor, CommunityKey, Reply
 from bot.prompts import PromptRunner
-from bot.resources import ChatMessage
 
 _LINE = re.compile(
     r"^(?:(?P<user>[\w.-]{1,32})(?:@#(?P<channel>[\w-]{1,32})(?:/(?P<thread>[\w-]{1,32}))?)?:\s*)?"

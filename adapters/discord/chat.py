@@ -16,8 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 
 from adapters.discord.render import cut, render
-from bot.messages import CommunityKey, MessageRef, Reply
-from bot.ports import ChannelUnavailable, ChatLimits, MemberInfo, NotPinnable, PinLimitReached
+from bot.kernel.messages import CommunityKey, MessageRef, Reply
+from bot.kernel.ports import (
+    ChannelUnavailable,
+    ChatLimits,
+    MemberInfo,
+    NotPinnable,
+    PinLimitReached,
+)
 
 if TYPE_CHECKING:
     from adapters.discord.client import CopbotClient

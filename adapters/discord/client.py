@@ -30,10 +30,18 @@ from adapters.discord.render import (
     open_form_view,
     render,
 )
-from bot.catalog import Choice
-from bot.core import FAILED, Core
-from bot.messages import Action, Actor, CommunityKey, Form, Invocation, MessageRef, Reply
-from bot.resources import ChatMessage
+from bot.kernel.catalog import Choice
+from bot.kernel.core import FAILED, Core
+from bot.kernel.messages import (
+    Action,
+    Actor,
+    ChatMessage,
+    CommunityKey,
+    Form,
+    Invocation,
+    MessageRef,
+    Reply,
+)
 from bot.timer import Timer
 
 log = logging.getLogger(__name__)

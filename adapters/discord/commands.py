@@ -20,7 +20,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.render import cut
-from bot.catalog import Access, Catalog, Choice, Command, Option, OptionType
+from bot.kernel.catalog import Access, Catalog, Choice, Command, Option, OptionType
 
 # What the adapter does with a command: (interaction, catalog path, raw option values).
 Invoke = Callable[[discord.Interaction[Any], str, dict[str, Any]], Awaitable[None]]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.messages import Button, ButtonStyle, Card, Form, Reply
+from bot.kernel.messages import Button, ButtonStyle, Card, Form, Reply
 
 if TYPE_CHECKING:
     from adapters.discord.client import CopbotClient

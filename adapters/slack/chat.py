@@ -23,8 +23,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
-from bot.messages import Actor, Attachment, CommunityKey, MessageRef, Reply
-from bot.ports import ChannelUnavailable, ChatLimits, MemberInfo, NotPinnable, PinLimitReached
+from bot.kernel.messages import Actor, Attachment, CommunityKey, MessageRef, Reply
+from bot.kernel.ports import (
+    ChannelUnavailable,
+    ChatLimits,
+    MemberInfo,
+    NotPinnable,
+    PinLimitReached,
+)
 
 log = logging.getLogger(__name__)
 

@@ -21,13 +21,20 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack import render
 from adapters.slack.chat import PLATFORM, Audience, SlackChat
-from bot.catalog import Command
-from bot.commandline import split_command_line
-from bot.core import Core, may_run
-from bot.errors import UserError
+from bot.common.errors import UserError
+from bot.kernel.catalog import Command
+from bot.kernel.commandline import split_command_line
+from bot.kernel.core import Core, may_run
+from bot.kernel.messages import (
+    Action,
+    Actor,
+    ChatMessage,
+    CommunityKey,
+    Invocation,
+    MessageRef,
+    Reply,
+)
 from bot.library import DEFAULT_PIN_EMOJI
-from bot.messages import Action, Actor, CommunityKey, Invocation, MessageRef, Reply
-from bot.resources import ChatMessage
 
 log = logging.getLogger(__name__)
 

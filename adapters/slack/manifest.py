@@ -7,7 +7,7 @@ from typing import Any
 
 from adapters.slack.inbound import COMMAND, shortcut_id
 from adapters.slack.run import EVENTS_PATH
-from bot.catalog import Catalog
+from bot.kernel.catalog import Catalog
 
 BOT_SCOPES = (
     "commands",  # /cop and the message shortcuts

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.catalog import Command, Option, OptionType
-from bot.messages import Button, ButtonStyle, Card, CardField, Form, Reply
+from bot.kernel.catalog import Command, Option, OptionType
+from bot.kernel.messages import Button, ButtonStyle, Card, CardField, Form, Reply
 
 Block = dict[str, Any]
 

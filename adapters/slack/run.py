@@ -16,9 +16,9 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 from adapters.slack.chat import SLACK_API, People, SlackChat, web_client
 from adapters.slack.inbound import SlackBot
-from bot.core import Core
+from bot.kernel.core import Core
+from bot.kernel.ports import Chat
 from bot.mentoring import MentorRunner
-from bot.ports import Chat
 from bot.prompts import GRACE, PromptRunner
 from bot.timer import Timer
 

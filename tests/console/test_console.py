@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_catalog
-from bot.catalog import Option, OptionType
-from bot.context import Context
-from bot.messages import Reply
+from bot.kernel.catalog import Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.messages import Reply
 from copbot.cli import main, run_script
 from copbot.config import Settings
 

@@ -13,7 +13,7 @@ import pytest
 import yarl
 
 from adapters.discord import CopbotClient, DiscordOptions
-from bot.catalog import Catalog
+from bot.kernel.catalog import Catalog
 from copbot.bootstrap import open_core
 from tests.discord.fake_discord import TOKEN, FakeDiscord, FakeGuild, FakeUser
 from tests.fakes import ManualClock

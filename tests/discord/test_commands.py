@@ -9,9 +9,9 @@ from discord import app_commands
 
 from adapters.discord.commands import build_commands
 from bot.app import build_catalog
-from bot.catalog import Access, Catalog, Choice, Option, OptionType
-from bot.context import Context
-from bot.messages import Reply
+from bot.kernel.catalog import Access, Catalog, Choice, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.messages import Reply
 
 
 async def nothing(*args: Any) -> None:

@@ -13,11 +13,11 @@ import pytest
 
 from adapters.discord import CopbotClient
 from bot.app import build_catalog
-from bot.catalog import Access, Command, Option, OptionType
-from bot.context import Context
-from bot.core import FAILED
-from bot.messages import CommunityKey, Form, FormField, Reply
-from bot.ports import ChannelUnavailable, PinLimitReached
+from bot.kernel.catalog import Access, Command, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.core import FAILED
+from bot.kernel.messages import CommunityKey, Form, FormField, Reply
+from bot.kernel.ports import ChannelUnavailable, PinLimitReached
 from bot.prompt_model import PromptStatus
 from bot.prompts import PromptRunner
 from tests.discord.conftest import World, running

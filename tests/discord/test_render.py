@@ -15,7 +15,7 @@ from adapters.discord.render import (
     form_values,
     render,
 )
-from bot.messages import (
+from bot.kernel.messages import (
     Attachment,
     Button,
     ButtonStyle,

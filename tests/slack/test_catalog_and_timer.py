@@ -14,11 +14,11 @@ import pytest
 
 from adapters.slack import SlackOptions, slack_running
 from bot.app import build_catalog
-from bot.catalog import Option, OptionType
-from bot.context import Context
-from bot.core import Core
-from bot.messages import Reply
-from bot.ports import Chat
+from bot.kernel.catalog import Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.core import Core
+from bot.kernel.messages import Reply
+from bot.kernel.ports import Chat
 from copbot.bootstrap import open_core
 from copbot.cli import main
 from tests.fakes import ManualClock

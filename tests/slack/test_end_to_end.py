@@ -11,7 +11,7 @@ from typing import Any
 
 from adapters.slack.inbound import shortcut_id
 from adapters.slack.run import Running
-from bot.messages import CommunityKey, Reply
+from bot.kernel.messages import CommunityKey, Reply
 from tests.fakes import ManualClock
 from tests.slack.conftest import ALICE, BOB, CAROL, MOD
 from tests.slack.fake_slack import TEAM, FakeSlack

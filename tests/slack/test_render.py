@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adapters.slack import render
 from bot.app import build_catalog
-from bot.messages import Button, ButtonStyle, Card, CardField, Form, FormField, Reply
+from bot.kernel.messages import Button, ButtonStyle, Card, CardField, Form, FormField, Reply
 from tests.slack.fake_slack import MESSAGE_BLOCKS, VIEW_BLOCKS, block_problems
 
 

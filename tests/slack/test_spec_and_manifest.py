@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from adapters.slack.manifest import manifest
 from bot.app import build_catalog
-from bot.context import Context
-from bot.messages import Reply
-from bot.resources import ChatMessage
+from bot.kernel.context import Context
+from bot.kernel.messages import ChatMessage, Reply
 from tests.slack.spec import violations
 
 

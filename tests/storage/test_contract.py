@@ -13,9 +13,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import DBAPIError
 
-from bot.errors import StaleWrite
+from bot.common.errors import StaleWrite
+from bot.kernel.messages import CommunityKey
 from bot.mentoring_model import RequestStatus
-from bot.messages import CommunityKey
 from storage import SqlStore, open_store
 from storage.database import open_database
 from storage.migrate import migrate

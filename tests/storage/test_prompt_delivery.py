@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.kernel.messages import MessageRef
 from bot.mentoring import MentorRunner
-from bot.messages import MessageRef
 from bot.prompts import PromptRunner
 from bot.timer import Timer
 from copbot.bootstrap import open_core

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from bot.errors import UserError
+from bot.common.errors import UserError
 
 MAX_TAG_LENGTH = 40
 

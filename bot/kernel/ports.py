@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.members import Member
+from bot.kernel.members import Member
+from bot.kernel.messages import CommunityKey, MessageRef, Reply
 from bot.mentoring_model import (
     Feedback,
     Match,
@@ -19,7 +20,6 @@ from bot.mentoring_model import (
     RoundPair,
     RoundSchedule,
 )
-from bot.messages import CommunityKey, MessageRef, Reply
 from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
 from bot.resources import Mirror, NewResource, Resource
 

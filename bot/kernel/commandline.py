@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import shlex
 
-from bot.catalog import Catalog, Command
-from bot.errors import UserError
+from bot.common.errors import UserError
+from bot.kernel.catalog import Catalog, Command
 
 _MAX_LINE = 4000
 

@@ -6,30 +6,18 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.catalog import Command, Option, OptionType
-from bot.errors import UserError
-from bot.tags import LANGUAGE_ALIASES, parse_tags
-from bot.timezones import canonical_timezone
-from bot.weekly import WEEKDAYS
+from bot.common.errors import UserError
+from bot.common.numbers import whole_number
+from bot.common.tags import LANGUAGE_ALIASES, parse_tags
+from bot.common.timezones import canonical_timezone
+from bot.common.weekly import WEEKDAYS
+from bot.kernel.catalog import Command, Option, OptionType
 
 # C0/C1 controls, zero-width and bidirectional overrides: never meaningful in a command.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
 _ID = re.compile(r"^[\w.-]{1,64}$")
-
-
-_DIGITS = re.compile(r"^[0-9]{1,10}$")
-MAX_ID = 2**31 - 1  # what both engines' integer columns hold
-
-
-def whole_number(text: str, largest: int = MAX_ID) -> int | None:
-    """ASCII digits within range, or None: `str.isdigit` also accepts `²`, which int() refuses,
-    and a huge id would overflow the database's integer column."""
-    if not _DIGITS.match(text):
-        return None
-    number = int(text)
-    return number if number <= largest else None
 
 
 # A time every week, as `/prompt schedule` and `/mentor round schedule` take it.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.messages import Reply
-from bot.ports import ChannelUnavailable, Chat, UnitOfWork
+from bot.kernel.messages import Reply
+from bot.kernel.ports import ChannelUnavailable, Chat, UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from bot.errors import UserError
+from bot.common.errors import UserError
 
 
 @cache

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from bot.errors import UserError
-from bot.members import Member
-from bot.messages import Action, Actor
-from bot.options import whole_number
-from bot.ports import Chat, Clock, Store, UnitOfWork
-from bot.resources import ChatMessage
+from bot.common.errors import UserError
+from bot.common.numbers import whole_number
+from bot.kernel.members import Member
+from bot.kernel.messages import Action, Actor, ChatMessage
+from bot.kernel.ports import Chat, Clock, Store, UnitOfWork
 
 
 @dataclass

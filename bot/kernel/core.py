@@ -13,14 +13,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from bot.catalog import MAX_CHOICES, Access, Catalog, Choice, Command
-from bot.commandline import split_command_line
-from bot.context import Context
-from bot.errors import UserError
-from bot.messages import EMPTY, Action, Actor, Invocation, MessageRef, Reply
-from bot.options import parse_options
-from bot.ports import ChannelUnavailable, Chat, Clock, Store
-from bot.resources import ChatMessage
+from bot.common.errors import UserError
+from bot.kernel.catalog import MAX_CHOICES, Access, Catalog, Choice, Command
+from bot.kernel.commandline import split_command_line
+from bot.kernel.context import Context
+from bot.kernel.messages import EMPTY, Action, Actor, ChatMessage, Invocation, MessageRef, Reply
+from bot.kernel.options import parse_options
+from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", Reply, Reply | None, list[Reply])

@@ -11,24 +11,19 @@ import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from bot.messages import Reply
+from bot.kernel.context import Context
+from bot.kernel.members import Member
+from bot.kernel.messages import ChatMessage, MessageRef, Reply
 
-if TYPE_CHECKING:
-    from bot.context import Context
-    from bot.members import Member
-    from bot.messages import MessageRef
-    from bot.resources import ChatMessage
-
-Handler = Callable[["Context"], Awaitable[Reply]]
-AutocompleteSource = Callable[["Context", str], Awaitable[list["Choice"]]]
-MessageHandler = Callable[["Context", "ChatMessage"], Awaitable[Reply]]
-ReactionHandler = Callable[["Context", str, "ChatMessage"], Awaitable[Reply | None]]
-ThreadReplyHandler = Callable[["Context", "MessageRef"], Awaitable[None]]
-HomeSection = Callable[["Context"], Awaitable[Reply | None]]
-Exporter = Callable[["Context", "Member"], Awaitable[object]]
-Eraser = Callable[["Context", "Member"], Awaitable[None]]
+Handler = Callable[[Context], Awaitable[Reply]]
+AutocompleteSource = Callable[[Context, str], Awaitable[list["Choice"]]]
+MessageHandler = Callable[[Context, ChatMessage], Awaitable[Reply]]
+ReactionHandler = Callable[[Context, str, ChatMessage], Awaitable[Reply | None]]
+ThreadReplyHandler = Callable[[Context, MessageRef], Awaitable[None]]
+HomeSection = Callable[[Context], Awaitable[Reply | None]]
+Exporter = Callable[[Context, Member], Awaitable[object]]
+Eraser = Callable[[Context, Member], Awaitable[None]]
 
 _WORD = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 MAX_OPTIONS = 25  # Discord's limit per command; Slack has none, so Discord's binds.

@@ -55,6 +55,17 @@ class MessageRef:
 
 
 @dataclass(frozen=True)
+class ChatMessage:
+    """A message someone acted on (context menu, shortcut, reaction), as the platform has it."""
+
+    ref: MessageRef
+    link: str
+    author_id: str
+    author_name: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Action:
     """A button press or a form submit; `action_id` and `value` come back as the core set them."""
 

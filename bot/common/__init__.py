@@ -1,0 +1,3 @@
+"""Plain values every layer may use: errors, numbers, tags, timezones, weekly times.
+
+Imports nothing else of copbot."""
