@@ -28,7 +28,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.dialects import postgresql
 
 from bot.kernel.messages import Actor, CommunityKey, Invocation
-from bot.search import query_words
+from bot.library.search import query_words
 from copbot.bootstrap import open_core
 from storage import SqlStore
 from storage.resources import _search_columns, ranked_search

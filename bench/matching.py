@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.table import Table
 from scipy.optimize import linprog
 
-from bot.matching import (
+from bot.mentoring.matching import (
     LEFT_OUT,
     MentorOffer,
     Person,

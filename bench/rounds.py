@@ -12,7 +12,7 @@ import sqlalchemy
 
 from bot.kernel.core import Core
 from bot.kernel.messages import Actor, CommunityKey, Invocation
-from bot.matching import MentorOffer, Seeker
+from bot.mentoring.matching import MentorOffer, Seeker
 from storage import SqlStore, schema
 
 # A zone without daylight saving time for each offset, so the seeded offsets hold all year.

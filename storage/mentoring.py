@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
 
 from bot.kernel.messages import MessageRef
-from bot.mentoring_model import (
+from bot.mentoring.model import (
     OPEN,
     Feedback,
     Match,

@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.kernel.messages import MessageRef
-from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
+from bot.prompts.model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
 from storage.database import Db
 from storage.schema import (
     communities,

@@ -18,9 +18,9 @@ from sqlalchemy import and_, delete, exists, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.kernel.messages import MessageRef
-from bot.resources import Mirror, NewResource, Resource
-from bot.search import search_text
-from bot.search import words as search_words
+from bot.library.model import Mirror, NewResource, Resource
+from bot.library.search import search_text
+from bot.library.search import words as search_words
 from storage.database import Db
 from storage.schema import (
     community_settings,
@@ -61,7 +61,7 @@ _WEIGHTS = (("title", "A", 4), ("tags", "B", 2), ("note", "C", 1))
 CANDIDATES = 500  # newest matches per field that a search ranks
 
 
-class SqlResourceRepository:
+class SqlLibraryRepository:
     def __init__(self, db: Db, community_id: int, platform: str) -> None:
         self._db = db
         self._community_id = community_id

@@ -9,14 +9,14 @@ from sqlalchemy import exists, select
 
 from bot.kernel.messages import CommunityKey
 from bot.kernel.ports import Clock
-from bot.mentoring_model import RequestStatus
+from bot.mentoring.model import RequestStatus
 from storage.audit import SqlAuditRepository
 from storage.database import Database, Db, open_database
 from storage.members import SqlMemberRepository
 from storage.mentoring import SqlMentoringRepository
 from storage.migrate import migrate
 from storage.prompts import SqlPromptRepository
-from storage.resources import SqlResourceRepository, SqlSettingsRepository
+from storage.resources import SqlLibraryRepository, SqlSettingsRepository
 from storage.schema import (
     communities,
     insert_new,
@@ -30,7 +30,7 @@ class SqlUnitOfWork:
     def __init__(self, db: Db, community: CommunityKey, community_id: int):
         self.community = community
         self.members = SqlMemberRepository(db, community_id)
-        self.resources = SqlResourceRepository(db, community_id, community.platform)
+        self.library = SqlLibraryRepository(db, community_id, community.platform)
         self.settings = SqlSettingsRepository(db, community_id)
         self.prompts = SqlPromptRepository(db, community_id, community.platform)
         self.mentoring = SqlMentoringRepository(db, community_id)

@@ -23,7 +23,7 @@ from tests.fakes import FakeChat, Talk
 
 async def count(talk: Talk) -> int:
     async with talk.core.store.unit_of_work(talk.community) as uow:
-        return len(await uow.resources.everything())
+        return len(await uow.library.everything())
 
 
 async def add(talk: Talk, user: str, url: str, title: str, tags: str = "", note: str = "") -> Reply:

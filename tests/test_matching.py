@@ -7,7 +7,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.matching import MentorOffer, Person, Seeker, candidate_graph, plan_round, rank
+from bot.mentoring.matching import MentorOffer, Person, Seeker, candidate_graph, plan_round, rank
 
 
 def mentor(

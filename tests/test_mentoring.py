@@ -13,9 +13,9 @@ import pytest
 from bot import mentoring
 from bot.kernel.core import Core
 from bot.kernel.messages import Action, Reply
-from bot.matching import Plan
 from bot.mentoring import DELIVER_NOW, MentorRunner, publish_round
-from bot.mentoring_model import OPEN, RoundPair, RoundSchedule
+from bot.mentoring.matching import Plan
+from bot.mentoring.model import OPEN, RoundPair, RoundSchedule
 from tests.fakes import FakeChat, ManualClock, Talk
 
 

@@ -11,7 +11,7 @@ from bot.kernel.messages import MessageRef
 from bot.kernel.pacer import Pacer
 from bot.kernel.ports import ChatLimits
 from bot.prompts import LEASE, PromptRunner
-from bot.starter_prompts import STARTER_PROMPTS
+from bot.prompts.starter import STARTER_PROMPTS
 from tests.fakes import FakeChat, ManualClock, Talk
 
 WINTER_MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.common.errors import StaleWrite
 from bot.kernel.messages import CommunityKey
-from bot.mentoring_model import RequestStatus
+from bot.mentoring.model import RequestStatus
 from storage import SqlStore, open_store
 from storage.database import open_database
 from storage.migrate import migrate

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.resources import NewResource
-from bot.search import query_words
+from bot.library.model import NewResource
+from bot.library.search import query_words
 from storage import SqlStore, open_store
 from tests.fakes import HOME, START, ManualClock
 
@@ -53,10 +53,10 @@ async def load(store: SqlStore) -> None:
         voters = [await uow.members.add(f"v{i}", f"V{i}", None, START) for i in range(3)]
         for n, (url, title, tags, note) in enumerate(FIXTURE):
             clock.advance(timedelta(minutes=n))
-            await uow.resources.add(NewResource(url, title, note, tags, saver.id), clock.now())
+            await uow.library.add(NewResource(url, title, note, tags, saver.id), clock.now())
         for resource_id, count in VOTES.items():
             for voter in voters[:count]:
-                await uow.resources.vote(resource_id, voter.id, START)
+                await uow.library.vote(resource_id, voter.id, START)
         await uow.commit()
 
 
@@ -66,7 +66,7 @@ async def answers(url: str) -> list[list[int]]:
         await load(store)
         async with store.unit_of_work(HOME) as uow:
             return [
-                [r.id for r in await uow.resources.search(query_words(q), tag, 20, 0)]
+                [r.id for r in await uow.library.search(query_words(q), tag, 20, 0)]
                 for q, tag in QUERIES
             ]
     finally:

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
-from bot.mentoring_model import RoundPair
+from bot.mentoring.model import RoundPair
 
 WORKDAY_HOURS = 8.0  # overlap is measured between two 09:00-17:00 local working days
 TOPIC = 40.0  # every candidate offers the topic: the base of any fit

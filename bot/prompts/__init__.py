@@ -33,8 +33,8 @@ from bot.kernel.moderators import MODERATOR_CHANNEL, tell_moderators
 from bot.kernel.options import WEEKLY, weekly
 from bot.kernel.pacer import Pacer
 from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
-from bot.prompt_model import Occurrence, Outcome, Prompt, PromptStatus, Schedule
-from bot.starter_prompts import STARTER_PROMPTS
+from bot.prompts.model import Occurrence, Outcome, Prompt, PromptStatus, Schedule
+from bot.prompts.starter import STARTER_PROMPTS
 
 log = logging.getLogger(__name__)
 

@@ -28,9 +28,9 @@ from bot.kernel.messages import (
     Reply,
 )
 from bot.kernel.ports import NotPinnable, PinLimitReached
-from bot.resources import NewResource, Resource
-from bot.search import query_words
-from bot.urls import MAX_URL_LENGTH, normalise_url
+from bot.library.model import NewResource, Resource
+from bot.library.search import query_words
+from bot.library.urls import MAX_URL_LENGTH, normalise_url
 
 PAGE = 5
 MAX_TAGS = 10
@@ -73,7 +73,7 @@ def register(catalog: Catalog) -> None:
     async def tag_choices(context: Context, partial: str) -> list[Choice]:
         done, _, typing = partial.rpartition(",")
         head = f"{done}, " if done else ""
-        counts = await context.uow.resources.tag_counts(200)
+        counts = await context.uow.library.tag_counts(200)
         return [
             Choice(f"{head}{tag} ({n})"[:100], f"{head}{tag}"[:100])
             for tag, n in counts
@@ -83,13 +83,13 @@ def register(catalog: Catalog) -> None:
     @catalog.source("resources")
     async def resource_choices(context: Context, partial: str) -> list[Choice]:
         if (number := whole_number(partial.strip())) is not None:
-            found = await context.uow.resources.get(number)
+            found = await context.uow.library.get(number)
             hits = [found] if found else []
         else:
             try:
-                hits = await context.uow.resources.search(query_words(partial), None, 25, 0)
+                hits = await context.uow.library.search(query_words(partial), None, 25, 0)
             except UserError:
-                hits = await context.uow.resources.browse(None, top=False, limit=25, offset=0)
+                hits = await context.uow.library.browse(None, top=False, limit=25, offset=0)
         return [Choice(f"#{r.id} {r.title}"[:100], str(r.id)) for r in hits]
 
     @catalog.command(
@@ -161,7 +161,7 @@ def register(catalog: Catalog) -> None:
     async def upvote(context: Context) -> Reply:
         resource = await _get(context, context.action_number())
         member = await context.member()
-        if not await context.uow.resources.vote(resource.id, member.id, context.now):
+        if not await context.uow.library.vote(resource.id, member.id, context.now):
             return Reply(f"You've already upvoted #{resource.id}.", ephemeral=True)
         votes = resource.votes + 1
         return Reply(
@@ -186,7 +186,7 @@ def register(catalog: Catalog) -> None:
             raise UserError("Tell me what to change: `title`, `tags` or `note`.")
         if changes.get("title") == "":
             raise UserError("A resource needs a title.")
-        saved = await context.uow.resources.update(replace(resource, **changes), context.now)
+        saved = await context.uow.library.update(replace(resource, **changes), context.now)
         return Reply("Saved.", cards=(resource_card(saved),), ephemeral=True)
 
     @catalog.command("resource remove", "Remove a resource you saved (moderators: any)", _ID)
@@ -205,9 +205,9 @@ def register(catalog: Catalog) -> None:
     @catalog.action("lib.remove")
     async def remove(context: Context) -> Reply:
         resource = await _owned(context, context.action_number(), "lib.remove")
-        for mirror in await context.uow.resources.mirrors_of(resource.id):
+        for mirror in await context.uow.library.mirrors_of(resource.id):
             await _unpin_quietly(context, mirror.ref)
-        await context.uow.resources.remove(resource.id)
+        await context.uow.library.remove(resource.id)
         return Reply(f"Removed #{resource.id} “{resource.title}”.", ephemeral=True)
 
     @catalog.action("lib.keep")
@@ -216,7 +216,7 @@ def register(catalog: Catalog) -> None:
 
     @catalog.command("resource tags", "The tags in use, with how many resources have each")
     async def tags(context: Context) -> Reply:
-        counts = await context.uow.resources.tag_counts(50)
+        counts = await context.uow.library.tag_counts(50)
         if not counts:
             return Reply("The library has no tags yet.", ephemeral=True)
         return Reply("Tags in use: " + ", ".join(f"{t} ({n})" for t, n in counts), ephemeral=True)
@@ -228,7 +228,7 @@ def register(catalog: Catalog) -> None:
     )
     async def export(context: Context) -> Reply:
         chosen = context.options.get("format", "markdown")
-        everything = await context.uow.resources.everything()
+        everything = await context.uow.library.everything()
         if not everything:
             raise UserError("The library is empty: there's nothing to export yet.")
         attachment = EXPORTERS[chosen](everything)
@@ -274,21 +274,21 @@ def register(catalog: Catalog) -> None:
 
     @catalog.home_section
     async def newest(context: Context) -> Reply | None:
-        found = await context.uow.resources.browse(None, top=False, limit=PAGE, offset=0)
+        found = await context.uow.library.browse(None, top=False, limit=PAGE, offset=0)
         if not found:
             return None
         cards = tuple(Card(title=f"#{r.id} {r.title}", link=r.url) for r in found)
         return Reply("Newest in the library:", cards=cards)
 
     async def export_personal(context: Context, member: Member) -> dict[str, object]:
-        saved = await context.uow.resources.saved_by(member.id)
+        saved = await context.uow.library.saved_by(member.id)
         return {
             "saved": [_as_dict(r) for r in saved],
-            "upvoted": await context.uow.resources.voted_by(member.id),
+            "upvoted": await context.uow.library.voted_by(member.id),
         }
 
     async def erase_personal(context: Context, member: Member) -> None:
-        await context.uow.resources.forget(member.id)
+        await context.uow.library.forget(member.id)
 
     catalog.keeps_personal_data("library", export_personal, erase_personal)
 
@@ -305,7 +305,7 @@ async def save(
     """Add a resource, or merge the member's tags into the one with the same link."""
     if not title:
         raise UserError("A resource needs a title.")
-    resources = context.uow.resources
+    resources = context.uow.library
     existing = await resources.by_url(url)
     if existing is not None:
         merged = tuple(dict.fromkeys(existing.tags + tags))
@@ -350,7 +350,7 @@ async def save_chat_message(context: Context, message: ChatMessage) -> Reply:
 
 async def search_page(context: Context, query: str, tag: str | None, offset: int) -> Reply:
     words = query_words(query)
-    hits = await context.uow.resources.search(words, tag, PAGE + 1, offset)
+    hits = await context.uow.library.search(words, tag, PAGE + 1, offset)
     where = f" tagged {tag}" if tag else ""
     if not hits:
         return Reply(f"Nothing in the library matches “{query}”{where}.", ephemeral=True)
@@ -364,7 +364,7 @@ async def search_page(context: Context, query: str, tag: str | None, offset: int
 
 
 async def list_page(context: Context, tag: str | None, sort: str, offset: int) -> Reply:
-    hits = await context.uow.resources.browse(tag, sort == "top", PAGE + 1, offset)
+    hits = await context.uow.library.browse(tag, sort == "top", PAGE + 1, offset)
     where = f" tagged {tag}" if tag else ""
     if not hits:
         return Reply(
@@ -400,7 +400,7 @@ def _page(heading: str, hits: list[Resource], offset: int, action: str, state: s
 async def mirror_top(context: Context, channel_id: str, count: int) -> Reply:
     """Pin the top `count` resources in a channel, as copbot's own posts. At the platform's
     pin limit copbot unpins its own oldest mirror, never anyone else's pin."""
-    resources = context.uow.resources
+    resources = context.uow.library
     top = await resources.browse(None, top=True, limit=count, offset=0)
     if not top:
         raise UserError("The library is empty: there's nothing to pin yet.")
@@ -483,7 +483,7 @@ def _one(tags: tuple[str, ...] | None) -> str | None:
 
 
 async def _get(context: Context, resource_id: int) -> Resource:
-    found = await context.uow.resources.get(resource_id)
+    found = await context.uow.library.get(resource_id)
     if found is None:
         raise UserError(f"There's no resource #{resource_id} here.")
     return found

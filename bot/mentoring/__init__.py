@@ -38,8 +38,8 @@ from bot.kernel.messages import (
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.options import WEEKLY, weekly
 from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
-from bot.matching import Fit, MentorOffer, Person, Seeker, plan_round_off_loop, rank
-from bot.mentoring_model import (
+from bot.mentoring.matching import Fit, MentorOffer, Person, Seeker, plan_round_off_loop, rank
+from bot.mentoring.model import (
     OPEN,
     Feedback,
     Match,

@@ -1,0 +1,113 @@
+"""What weekly prompts need from storage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.kernel.messages import MessageRef
+from bot.prompts.model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
+
+
+class PromptRepository(Protocol):
+    """Weekly prompts of the unit of work's community only."""
+
+    async def add(
+        self, text: str, status: PromptStatus, author: int | None, now: datetime
+    ) -> Prompt: ...
+
+    async def get(self, prompt_id: int) -> Prompt | None: ...
+
+    async def hold_queue(self) -> None:
+        """Make other processes wait for this unit of work before they pick a prompt (so two
+        schedulers never pick the same one)."""
+        ...
+
+    async def queued_count(self) -> int: ...
+
+    async def listed(self, status: PromptStatus) -> list[Prompt]:
+        """Queued prompts in queue order; others newest first."""
+        ...
+
+    async def edit(self, prompt_id: int, text: str, now: datetime) -> None: ...
+
+    async def set_status(self, prompt_id: int, status: PromptStatus, now: datetime) -> None:
+        """Queuing puts it at the end of the queue."""
+        ...
+
+    async def move(self, prompt_id: int, position: int) -> None:
+        """Put a queued prompt at `position` (1 = next), shifting the others."""
+        ...
+
+    async def remove(self, prompt_id: int) -> None: ...
+
+    async def add_schedule(
+        self,
+        channel_id: str,
+        weekday: int,
+        hour: int,
+        minute: int,
+        timezone: str,
+        now: datetime,
+    ) -> Schedule: ...
+
+    async def schedule(self, schedule_id: int) -> Schedule | None: ...
+
+    async def schedules(self) -> list[Schedule]: ...
+
+    async def save_schedule(self, schedule: Schedule) -> None:
+        """Write `paused`, `skip_due` and `last_due`."""
+        ...
+
+    async def claim(
+        self,
+        schedule_id: int,
+        due: datetime,
+        outcome: Outcome,
+        claim: str,
+        now: datetime,
+        text: str,
+        prompt_id: int | None,
+        bank_index: int | None,
+    ) -> Occurrence | None:
+        """Record the occurrence (schedule, due); None when it exists already, whoever made
+        it: the one guard against posting twice, across processes too."""
+        ...
+
+    async def take_over(self, occurrence: Occurrence, claim: str, now: datetime) -> bool:
+        """Claim a stalled occurrence from a process that stopped; False if another won."""
+        ...
+
+    async def stalled(self, claimed_before: datetime) -> list[Occurrence]: ...
+
+    async def record(
+        self, occurrence_id: int, outcome: Outcome, message: MessageRef | None, now: datetime
+    ) -> None: ...
+
+    async def last_posted(self, schedule_id: int, before: datetime) -> Occurrence | None: ...
+
+    async def mark_recapped(self, occurrence_id: int) -> None: ...
+
+    async def by_thread(self, channel_id: str, thread_id: str) -> Occurrence | None: ...
+
+    async def count_answer(self, occurrence_id: int, member_id: int, message_id: str) -> None:
+        """One more answer by `member_id`, unless message `message_id` counted already."""
+        ...
+
+    async def answers(self, occurrence_id: int) -> tuple[int, int]:
+        """(answers, distinct members)"""
+        ...
+
+    async def bank_used_since(self, since: datetime) -> set[int]: ...
+
+    async def stats(self) -> list[PromptStats]: ...
+
+    async def authored(self, member_id: int) -> list[Prompt]: ...
+
+    async def answers_by(self, member_id: int) -> list[tuple[int, int]]:
+        """(occurrence id, answers) of one member."""
+        ...
+
+    async def forget(self, member_id: int) -> None:
+        """Erase a member: their answer counts go; prompts they wrote stay, unsigned."""
+        ...
