@@ -30,17 +30,8 @@ from rich.console import Console
 from rich.table import Table
 from scipy.optimize import linprog
 
-from bot.mentoring.matching import (
-    LEFT_OUT,
-    MentorOffer,
-    Person,
-    Plan,
-    Seeker,
-    candidate_graph,
-    plan_round_off_loop,
-    start_worker,
-    stop_worker,
-)
+from bot.mentoring.matching import LEFT_OUT, MentorOffer, Person, Plan, Seeker, candidate_graph
+from bot.mentoring.solver import plan_round_off_loop, start_worker, stop_worker
 
 # (zone offset in hours, weight): where members of a large online community live.
 ZONES = [(-8, 14), (-7, 4), (-6, 8), (-5, 18), (-3, 5), (0, 9), (1, 17), (2, 6), (3, 3),

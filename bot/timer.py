@@ -16,7 +16,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.mentoring import MentorRunner
+from bot.mentoring.runner import MentorRunner
 from bot.prompts import GRACE, PromptRunner
 
 log = logging.getLogger(__name__)

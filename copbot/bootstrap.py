@@ -14,7 +14,7 @@ from bot.app import build_catalog
 from bot.kernel.catalog import Catalog
 from bot.kernel.core import Core
 from bot.kernel.ports import Chat, Clock
-from bot.mentoring.matching import start_worker, stop_worker
+from bot.mentoring.solver import start_worker, stop_worker
 from storage import open_store
 
 

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from bot import mentoring
 from bot.kernel.core import Core
 from bot.kernel.messages import Action, Reply
-from bot.mentoring import DELIVER_NOW, MentorRunner, publish_round
+from bot.mentoring import rounds
 from bot.mentoring.matching import Plan
 from bot.mentoring.model import OPEN, RoundPair, RoundSchedule
+from bot.mentoring.rounds import DELIVER_NOW, publish_round
+from bot.mentoring.runner import MentorRunner
 from tests.fakes import FakeChat, ManualClock, Talk
 
 
@@ -295,14 +296,14 @@ async def test_other_commands_go_ahead_while_a_round_is_solved(
     await community(talk)
     await talk("alice", "/mentor request topic:python")
     solving, resume = asyncio.Event(), asyncio.Event()
-    solve = mentoring.plan_round_off_loop
+    solve = rounds.plan_round_off_loop
 
     async def slow_solve(*problem: Any) -> Plan:
         solving.set()
         await resume.wait()
         return await solve(*problem)
 
-    monkeypatch.setattr(mentoring, "plan_round_off_loop", slow_solve)
+    monkeypatch.setattr(rounds, "plan_round_off_loop", slow_solve)
     preview = asyncio.create_task(talk("mod", "/mentor round preview"))
     await solving.wait()
     try:

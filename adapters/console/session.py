@@ -25,7 +25,7 @@ from adapters.console.chat import PLATFORM, ConsoleChat, ConsoleClock, Shown
 from bot.common.errors import UserError
 from bot.kernel.core import Core
 from bot.kernel.messages import Action, Actor, ChatMessage, CommunityKey, Reply
-from bot.mentoring import MentorRunner
+from bot.mentoring.runner import MentorRunner
 from bot.prompts import PromptRunner
 
 _LINE = re.compile(

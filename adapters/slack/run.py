@@ -18,7 +18,7 @@ from adapters.slack.chat import SLACK_API, People, SlackChat, web_client
 from adapters.slack.inbound import SlackBot
 from bot.kernel.core import Core
 from bot.kernel.ports import Chat
-from bot.mentoring import MentorRunner
+from bot.mentoring.runner import MentorRunner
 from bot.prompts import GRACE, PromptRunner
 from bot.timer import Timer
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.common.errors import UserError
-from bot.common.numbers import whole_number
+from bot.common.numbers import MAX_ID, whole_number
 from bot.common.tags import LANGUAGE_ALIASES, parse_tags
 from bot.common.timezones import canonical_timezone
 from bot.common.weekly import WEEKDAYS
@@ -18,6 +18,20 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
 _ID = re.compile(r"^[\w.-]{1,64}$")
+
+
+def id_option(name: str, description: str, *, autocomplete: str | None = None) -> Option:
+    """A required record number (a prompt, a resource, a match...), within what the
+    database's integer columns hold."""
+    return Option(
+        name,
+        description,
+        OptionType.INTEGER,
+        required=True,
+        min_value=1,
+        max_value=MAX_ID,
+        autocomplete=autocomplete,
+    )
 
 
 # A time every week, as `/prompt schedule` and `/mentor round schedule` take it.

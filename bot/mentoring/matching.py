@@ -11,14 +11,10 @@ fit under the mentors' spare capacities.
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import shared_memory
 from typing import Any
 
 import numpy as np
@@ -37,7 +33,6 @@ LEFT_OUT = 5.0  # per round a request was left out of, up to three
 CANDIDATES = 20  # per request in a round
 _BLOCK = 250_000  # pair scores computed at once: bounds memory and each call's GIL hold
 _SCALE = 1000  # fits are kept to three decimals so the flow's integer costs are exact
-_worker: ProcessPoolExecutor | None = None
 
 Solver = Callable[
     [
@@ -163,11 +158,7 @@ def candidate_graph(
             chunk = classes[start : start + block]
             people = [seekers[group[0]].person for group in chunk]
             scores, _, _ = _scores(side.others(people), side, terms[columns])
-            best = np.argpartition(-scores, depth - 1, axis=1)[:, :depth]
-            best_scores = np.take_along_axis(scores, best, axis=1)
-            order = np.argsort(-best_scores, axis=1, kind="stable")
-            best = columns[np.take_along_axis(best, order, axis=1)]
-            best_scores = np.take_along_axis(best_scores, order, axis=1)
+            best, best_scores = _best(scores, columns, depth)
             for group, ranked, ranked_scores in zip(chunk, best, best_scores, strict=True):
                 ranked_ids = member_ids[ranked]
                 top = set(ranked_ids[:per_request].tolist())
@@ -192,6 +183,18 @@ def candidate_graph(
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(fits)
 
 
+def _best(
+    scores: NDArray[np.float64], columns: NDArray[np.int64], depth: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Each row's `depth` best columns (as mentor indexes) and their scores, best first."""
+    best = np.argpartition(-scores, depth - 1, axis=1)[:, :depth]
+    best_scores = np.take_along_axis(scores, best, axis=1)
+    order = np.argsort(-best_scores, axis=1, kind="stable")
+    return columns[np.take_along_axis(best, order, axis=1)], np.take_along_axis(
+        best_scores, order, axis=1
+    )
+
+
 def plan_round(
     seekers: Sequence[Seeker], mentors: Sequence[MentorOffer], solve: Solver | None = None
 ) -> Plan:
@@ -213,74 +216,6 @@ def plan_round(
     left_out = tuple(s.request_id for s in seekers if s.request_id not in placed)
     timings = (scored - started, time.perf_counter() - scored)
     return Plan(pairs, left_out, timings)
-
-
-async def plan_round_off_loop(seekers: Sequence[Seeker], mentors: Sequence[MentorOffer]) -> Plan:
-    """`plan_round` without stalling the event loop (heartbeats, 3-second acks): scoring in
-    a thread (numpy lets the loop run), the solver in a worker process, because OR-Tools
-    holds the GIL for its whole run."""
-    return await asyncio.to_thread(plan_round, seekers, mentors, _assign_in_worker)
-
-
-def _assign_in_worker(
-    rows: NDArray[np.integer[Any]],
-    cols: NDArray[np.integer[Any]],
-    weights: NDArray[np.float64],
-    capacities: Sequence[int],
-    owners: NDArray[np.integer[Any]],
-) -> NDArray[np.int64]:
-    # The graph goes through shared memory: pickling tens of megabytes would hold the GIL
-    # (and so the event loop) in one piece; numpy copies into the buffer without it.
-    graph = (rows.astype(np.int32), cols.astype(np.int32), weights, owners.astype(np.int64))
-    size = sum(a.nbytes for a in graph)
-    memory = shared_memory.SharedMemory(create=True, size=max(1, size))
-    try:
-        layout = []
-        offset = 0
-        for array in graph:
-            view = np.ndarray(array.shape, array.dtype, buffer=memory.buf, offset=offset)
-            view[:] = array
-            layout.append((array.dtype.str, len(array), offset))
-            offset += array.nbytes
-        del view
-        solved = start_worker().submit(_assign_shared, memory.name, layout, list(capacities))
-        return solved.result()
-    finally:
-        memory.close()
-        memory.unlink()
-
-
-def _assign_shared(
-    name: str, layout: list[tuple[str, int, int]], capacities: list[int]
-) -> NDArray[np.int64]:
-    """`assign` in the worker, on the graph `_assign_in_worker` put in shared memory."""
-    memory = shared_memory.SharedMemory(name=name)
-    try:
-        rows, cols, weights, owners = (
-            np.ndarray((n,), np.dtype(dtype), buffer=memory.buf, offset=offset).copy()
-            for dtype, n, offset in layout
-        )
-        return assign(rows, cols, weights, capacities, owners)
-    finally:
-        memory.close()
-
-
-def start_worker() -> ProcessPoolExecutor:
-    """The solver's process, started early by the composition root: starting a process
-    from a large one pauses it (and its event loop) while the memory map is copied."""
-    global _worker
-    if _worker is None:
-        _worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-        _worker.submit(int).result()  # the process exists now, not at the first round
-    return _worker
-
-
-def stop_worker() -> None:
-    """Let the solver's process go (at shutdown; the next round starts a new one)."""
-    global _worker
-    if _worker is not None:
-        _worker.shutdown()
-        _worker = None
 
 
 def assign(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.kernel.messages import Action
-from bot.mentoring import MentorRunner
+from bot.mentoring.runner import MentorRunner
 from copbot.bootstrap import open_core
 from tests.fakes import FakeChat, ManualClock, Talk
 from tests.test_mentoring import ask_to, community, waiting_for_wednesday

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.kernel.messages import MessageRef
-from bot.mentoring import MentorRunner
+from bot.mentoring.runner import MentorRunner
 from bot.prompts import PromptRunner
 from bot.timer import Timer
 from copbot.bootstrap import open_core

@@ -1,0 +1,226 @@
+"""The mentor's side: offering topics and places, pausing, and answering asks."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time
+
+from bot.common.errors import UserError
+from bot.common.timezones import zone
+from bot.kernel.catalog import Catalog, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.members import Member
+from bot.kernel.messages import Reply
+from bot.mentoring.model import Mentor, MentorRequest, RequestStatus
+from bot.mentoring.notices import (
+    announce_waitlist_later,
+    deliver_later,
+    offer_waitlist,
+    open_match_space,
+    tell_mentee_later,
+)
+from bot.mentoring.rules import pass_on
+from bot.mentoring.views import answer_buttons, name_of, their_time
+
+log = logging.getLogger(__name__)
+
+MAX_CAPACITY = 10
+
+
+def register(catalog: Catalog) -> None:
+    catalog.command(
+        "mentor offer",
+        "Offer to mentor: your topics and how many mentees at once",
+        Option(
+            "topics",
+            "Topics you can mentor, comma-separated (your profile's skills if left out)",
+            OptionType.TAGS,
+            autocomplete="tags",
+            max_items=20,
+            max_length=400,
+        ),
+        Option(
+            "capacity",
+            f"How many active mentees at once (1-{MAX_CAPACITY})",
+            OptionType.INTEGER,
+            min_value=1,
+            max_value=MAX_CAPACITY,
+        ),
+    )(offer)
+    catalog.command(
+        "mentor pause",
+        "Take no new requests for a while",
+        Option("until", "Resume on this date, YYYY-MM-DD (until you resume if left out)"),
+    )(pause)
+    catalog.command("mentor resume", "Take mentoring requests again")(resume)
+    catalog.command("mentor inbox", "Requests waiting for your answer")(inbox)
+    catalog.action("mentor.accept")(accept)
+    catalog.action("mentor.decline")(decline)
+    catalog.action("mentor.decline_pause")(decline_and_pause)
+
+
+async def offer(context: Context) -> Reply:
+    member = await context.member()
+    current = await context.uow.mentoring.mentor(member.id)
+    topics = context.options.get("topics") or (current.topics if current else member.skills)
+    if not topics:
+        raise UserError(
+            "Which topics? e.g. `/mentor offer topics:python, sql capacity:2` "
+            "(or add skills to your profile first)."
+        )
+    capacity = context.options.get("capacity") or (current.capacity if current else 2)
+    paused = current.paused if current else False
+    until = current.paused_until if current else None
+    await context.uow.mentoring.save_mentor(member.id, capacity, topics, paused, until, context.now)
+    context.later(
+        lambda: offer_waitlist(
+            context.store, context.chat, context.clock, context.actor.community, member.id
+        )
+    )
+    state = " You're paused: `/mentor resume` when you're ready." if paused else ""
+    return Reply(
+        f"Thanks for mentoring! Topics: {', '.join(topics)}; up to {capacity} mentee"
+        f"{'s' if capacity != 1 else ''} at once.{state}",
+        ephemeral=True,
+    )
+
+
+async def pause(context: Context) -> Reply:
+    member = await context.member()
+    mentor = await mentor_of(context, member)
+    until = date_in_their_zone(context.options.get("until"), member, context.now)
+    await context.uow.mentoring.save_mentor(
+        member.id, mentor.capacity, mentor.topics, True, until, context.now
+    )
+    when = f" until {context.options['until']}" if until else " until you `/mentor resume`"
+    return Reply(
+        f"Paused{when}: nobody will be asked to match with you. Your current mentees stay yours.",
+        ephemeral=True,
+    )
+
+
+async def resume(context: Context) -> Reply:
+    member = await context.member()
+    mentor = await mentor_of(context, member)
+    await context.uow.mentoring.save_mentor(
+        member.id, mentor.capacity, mentor.topics, False, None, context.now
+    )
+    context.later(
+        lambda: offer_waitlist(
+            context.store, context.chat, context.clock, context.actor.community, member.id
+        )
+    )
+    return Reply("Welcome back: you can be asked again.", ephemeral=True)
+
+
+async def inbox(context: Context) -> Reply:
+    member = await context.member()
+    asking = await context.uow.mentoring.requests([RequestStatus.ASKING], mentor_id=member.id)
+    if not asking:
+        return Reply("No request is waiting for you.", ephemeral=True)
+    mentees = await context.uow.members.by_ids([r.mentee_id for r in asking])
+    first = asking[0]
+    lines = [
+        f"#{r.id} {name_of(mentees, r.mentee_id)} on {r.topic}, answer by "
+        f"{their_time(r.deadline, member)}" + (f": “{r.note}”" if r.note else "")
+        for r in asking[:20]
+    ]
+    return Reply(
+        "Waiting for your answer (the buttons answer the first):\n" + "\n".join(lines),
+        buttons=answer_buttons(first.id),
+        ephemeral=True,
+    )
+
+
+async def accept(context: Context) -> Reply:
+    member = await context.member()
+    mentoring = context.uow.mentoring
+    await mentoring.hold_mentor(member.id)  # then read: another accept may just have won
+    request = await asked_of(context, member)
+    mentor = await mentoring.mentor(member.id)
+    if mentor is None or mentor.spare < 1:
+        raise UserError(
+            "You're at your capacity, so I can't add this one. End a match "
+            "(`/mentor end`) or raise your capacity (`/mentor offer capacity:N`) first."
+        )
+    if not await mentoring.answer(request.id, member.id, RequestStatus.MATCHED, context.now):
+        raise UserError("This request was answered already or has moved on.")
+    match = await mentoring.add_match(request, member.id, context.now)
+    cancelled = await mentoring.cancel_open(request.mentee_id, context.now)
+    mentee = (await context.uow.members.by_ids([request.mentee_id]))[request.mentee_id]
+    community, store, chat = context.actor.community, context.store, context.chat
+    context.later(lambda: open_match_space(store, chat, community, match.id))
+    if cancelled:
+        log.info("accepting %s cancelled %d other request(s)", request.id, len(cancelled))
+    return Reply(
+        f"You're matched with {mentee.display_name} on {request.topic}! I'm opening a "
+        "private space for the two of you.",
+        ephemeral=True,
+    )
+
+
+async def decline(context: Context) -> Reply:
+    return await decline_ask(context, pause=False)
+
+
+async def decline_and_pause(context: Context) -> Reply:
+    return await decline_ask(context, pause=True)
+
+
+async def decline_ask(context: Context, *, pause: bool) -> Reply:
+    member = await context.member()
+    request = await asked_of(context, member)
+    if not await context.uow.mentoring.answer(
+        request.id, member.id, RequestStatus.ASKING, context.now
+    ):
+        raise UserError("This request was answered already or has moved on.")
+    if pause:
+        mentor = await context.uow.mentoring.mentor(member.id)
+        if mentor is not None:
+            await context.uow.mentoring.save_mentor(
+                member.id, mentor.capacity, mentor.topics, True, None, context.now
+            )
+    fit = await pass_on(context.uow, request, "declined", context.now)
+    context.later(tell_mentee_later(context, request, fit))
+    context.later(
+        deliver_later(context, request.id) if fit else announce_waitlist_later(context, request)
+    )
+    paused = " You're paused now; `/mentor resume` when you're ready." if pause else ""
+    return Reply(f"Declined; I'll find someone else.{paused}", ephemeral=True)
+
+
+async def mentor_of(context: Context, member: Member) -> Mentor:
+    mentor = await context.uow.mentoring.mentor(member.id)
+    if mentor is None:
+        raise UserError("You're not a mentor yet: `/mentor offer topics:... capacity:2`.")
+    return mentor
+
+
+async def asked_of(context: Context, member: Member) -> MentorRequest:
+    """The request this button is about, if it is `member`'s to answer now."""
+    request = await context.uow.mentoring.request(context.action_number())
+    if (
+        request is None
+        or request.mentor_id != member.id
+        or request.status is not RequestStatus.ASKING
+    ):
+        raise UserError(
+            "This request isn't waiting for your answer: only the mentor being asked can "
+            "answer, and only until it's answered or moves on."
+        )
+    return request
+
+
+def date_in_their_zone(text: str | None, member: Member, now: datetime) -> datetime | None:
+    """A YYYY-MM-DD in the member's timezone, as the UTC moment that day begins."""
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"“{text[:20]}” isn't a date like 2026-12-31.") from None
+    midnight = datetime.combine(day, time(0), zone(member.timezone or "UTC"))
+    moment = midnight.astimezone(now.tzinfo)
+    if moment <= now:
+        raise UserError("That date has passed; pick a future one.")
+    return moment

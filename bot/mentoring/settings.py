@@ -1,0 +1,73 @@
+"""Mentoring's settings per community, and `/mentor setup` to change them."""
+
+from __future__ import annotations
+
+from bot.common.errors import UserError
+from bot.kernel.catalog import Access, Catalog, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.messages import Reply
+from bot.kernel.ports import UnitOfWork
+
+ANSWER_HOURS = 48
+REPEAT_DAYS = 180
+CHANNEL = "mentoring.channel"
+ANSWER_SETTING = "mentoring.answer_hours"
+REPEAT_SETTING = "mentoring.repeat_days"
+INBOX = "mentoring.inbox."  # + member id: their private space with copbot
+
+
+def register(catalog: Catalog) -> None:
+    catalog.command(
+        "mentor setup",
+        "Mentoring settings: where private spaces open, answer time, repeat window",
+        Option("channel", "Where private mentoring threads open", OptionType.CHANNEL),
+        Option(
+            "answer-hours",
+            "Hours a mentor has to answer (default 48)",
+            OptionType.INTEGER,
+            min_value=1,
+            max_value=24 * 14,
+        ),
+        Option(
+            "repeat-days",
+            "Days before a pair may match again (default 180)",
+            OptionType.INTEGER,
+            min_value=0,
+            max_value=3650,
+        ),
+        access=Access.MODERATOR,
+    )(setup)
+
+
+async def setup(context: Context) -> Reply:
+    settings = context.uow.settings
+    for option, key in (
+        ("channel", CHANNEL),
+        ("answer-hours", ANSWER_SETTING),
+        ("repeat-days", REPEAT_SETTING),
+    ):
+        if option in context.options:
+            if option == "channel" and not await context.chat.channel_exists(
+                context.actor.community, context.options[option]
+            ):
+                raise UserError("I can't see that channel; check my permissions there.")
+            await settings.put(key, context.options[option])
+    channel = await settings.get(CHANNEL)
+    answer = await setting(context.uow, ANSWER_SETTING, ANSWER_HOURS)
+    repeat = await setting(context.uow, REPEAT_SETTING, REPEAT_DAYS)
+    where = f"<#{channel}>" if isinstance(channel, str) else "the channel of each request"
+    return Reply(
+        f"Mentoring: private spaces open in {where}; mentors have {answer} h to answer; "
+        f"a pair may match again after {repeat} days.",
+        ephemeral=True,
+    )
+
+
+async def space_channel(uow: UnitOfWork, fallback: str) -> str:
+    configured = await uow.settings.get(CHANNEL)
+    return configured if isinstance(configured, str) else fallback
+
+
+async def setting(uow: UnitOfWork, key: str, default: int) -> int:
+    value = await uow.settings.get(key)
+    return value if isinstance(value, int) else default

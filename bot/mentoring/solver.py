@@ -1,0 +1,86 @@
+"""The assignment solver's own process: OR-Tools holds the GIL for its whole run, so a
+round solved in copbot's process would stall its event loop (heartbeats, 3-second acks)."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import shared_memory
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bot.mentoring.matching import MentorOffer, Plan, Seeker, assign, plan_round
+
+_worker: ProcessPoolExecutor | None = None
+
+
+def start_worker() -> ProcessPoolExecutor:
+    """The solver's process, started early by the composition root: starting a process
+    from a large one pauses it (and its event loop) while the memory map is copied."""
+    global _worker
+    if _worker is None:
+        _worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        _worker.submit(int).result()  # the process exists now, not at the first round
+    return _worker
+
+
+def stop_worker() -> None:
+    """Let the solver's process go (at shutdown; the next round starts a new one)."""
+    global _worker
+    if _worker is not None:
+        _worker.shutdown()
+        _worker = None
+
+
+async def plan_round_off_loop(seekers: Sequence[Seeker], mentors: Sequence[MentorOffer]) -> Plan:
+    """`plan_round` without stalling the event loop (heartbeats, 3-second acks): scoring in
+    a thread (numpy lets the loop run), the solver in a worker process, because OR-Tools
+    holds the GIL for its whole run."""
+    return await asyncio.to_thread(plan_round, seekers, mentors, _assign_in_worker)
+
+
+def _assign_in_worker(
+    rows: NDArray[np.integer[Any]],
+    cols: NDArray[np.integer[Any]],
+    weights: NDArray[np.float64],
+    capacities: Sequence[int],
+    owners: NDArray[np.integer[Any]],
+) -> NDArray[np.int64]:
+    # The graph goes through shared memory: pickling tens of megabytes would hold the GIL
+    # (and so the event loop) in one piece; numpy copies into the buffer without it.
+    graph = (rows.astype(np.int32), cols.astype(np.int32), weights, owners.astype(np.int64))
+    size = sum(a.nbytes for a in graph)
+    memory = shared_memory.SharedMemory(create=True, size=max(1, size))
+    try:
+        layout = []
+        offset = 0
+        for array in graph:
+            view = np.ndarray(array.shape, array.dtype, buffer=memory.buf, offset=offset)
+            view[:] = array
+            layout.append((array.dtype.str, len(array), offset))
+            offset += array.nbytes
+        del view
+        solved = start_worker().submit(_assign_shared, memory.name, layout, list(capacities))
+        return solved.result()
+    finally:
+        memory.close()
+        memory.unlink()
+
+
+def _assign_shared(
+    name: str, layout: list[tuple[str, int, int]], capacities: list[int]
+) -> NDArray[np.int64]:
+    """`assign` in the worker, on the graph `_assign_in_worker` put in shared memory."""
+    memory = shared_memory.SharedMemory(name=name)
+    try:
+        rows, cols, weights, owners = (
+            np.ndarray((n,), np.dtype(dtype), buffer=memory.buf, offset=offset).copy()
+            for dtype, n, offset in layout
+        )
+        return assign(rows, cols, weights, capacities, owners)
+    finally:
+        memory.close()
