@@ -28,7 +28,7 @@ from rich.table import Table
 
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
 from bot.kernel.ports import ChatLimits, MemberInfo
-from bot.prompts import LEASE, PromptRunner
+from bot.prompts.runner import LEASE, PromptRunner
 from copbot.bootstrap import open_core
 from tests.fakes import ManualClock
 

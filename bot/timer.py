@@ -17,7 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.mentoring.runner import MentorRunner
-from bot.prompts import GRACE, PromptRunner
+from bot.prompts.runner import GRACE, PromptRunner
 
 log = logging.getLogger(__name__)
 RESYNC = timedelta(minutes=5)  # schedules made by a command or another process join this soon

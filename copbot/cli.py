@@ -24,7 +24,7 @@ from adapters.slack.manifest import manifest
 from bot.app import build_catalog
 from bot.kernel.catalog import Catalog
 from bot.mentoring.runner import MentorRunner
-from bot.prompts import PromptRunner
+from bot.prompts.runner import PromptRunner
 from bot.timer import Timer
 from copbot.bootstrap import SystemClock, open_core, serving_process
 from copbot.config import ConfigError, Settings, load_settings

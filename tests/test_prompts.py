@@ -10,7 +10,7 @@ from bot.kernel.core import Core
 from bot.kernel.messages import MessageRef
 from bot.kernel.pacer import Pacer
 from bot.kernel.ports import ChatLimits
-from bot.prompts import LEASE, PromptRunner
+from bot.prompts.runner import LEASE, PromptRunner
 from bot.prompts.starter import STARTER_PROMPTS
 from tests.fakes import FakeChat, ManualClock, Talk
 

@@ -26,7 +26,7 @@ from bot.common.errors import UserError
 from bot.kernel.core import Core
 from bot.kernel.messages import Action, Actor, ChatMessage, CommunityKey, Reply
 from bot.mentoring.runner import MentorRunner
-from bot.prompts import PromptRunner
+from bot.prompts.runner import PromptRunner
 
 _LINE = re.compile(
     r"^(?:(?P<user>[\w.-]{1,32})(?:@#(?P<channel>[\w-]{1,32})(?:/(?P<thread>[\w-]{1,32}))?)?:\s*)?"

@@ -19,7 +19,7 @@ from adapters.slack.inbound import SlackBot
 from bot.kernel.core import Core
 from bot.kernel.ports import Chat
 from bot.mentoring.runner import MentorRunner
-from bot.prompts import GRACE, PromptRunner
+from bot.prompts.runner import GRACE, PromptRunner
 from bot.timer import Timer
 
 EVENTS_PATH = "/slack/events"

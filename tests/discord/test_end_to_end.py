@@ -18,8 +18,8 @@ from bot.kernel.context import Context
 from bot.kernel.core import FAILED
 from bot.kernel.messages import CommunityKey, Form, FormField, Reply
 from bot.kernel.ports import ChannelUnavailable, PinLimitReached
-from bot.prompts import PromptRunner
 from bot.prompts.model import PromptStatus
+from bot.prompts.runner import PromptRunner
 from tests.discord.conftest import World, running
 from tests.discord.fake_discord import BOT_ID, PINS, SEND_MESSAGES, FakeDiscord, FakeUser
 from tests.fakes import ManualClock

@@ -10,7 +10,7 @@ import pytest
 
 from bot.kernel.messages import MessageRef
 from bot.mentoring.runner import MentorRunner
-from bot.prompts import PromptRunner
+from bot.prompts.runner import PromptRunner
 from bot.timer import Timer
 from copbot.bootstrap import open_core
 from tests.fakes import FakeChat, ManualClock, Talk

@@ -1,0 +1,242 @@
+"""Posting what is due, exactly once.
+
+Delivery is three steps, each durable: claim the occurrence (schedule, due time) in the
+database, post it (with the occurrence as the platform's idempotency key), record the
+message. A crash between any two is finished by the next run, and a second process that
+reaches the same occurrence finds it claimed."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.kernel.messages import Card, CardField, CommunityKey, Reply
+from bot.kernel.moderators import tell_moderators
+from bot.kernel.pacer import Pacer
+from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
+from bot.prompts.model import Occurrence, Outcome, PromptStatus, Schedule
+from bot.prompts.queue import short
+from bot.prompts.starter import STARTER_PROMPTS
+
+log = logging.getLogger(__name__)
+
+LOW_QUEUE = 2
+BANK_REPEAT = timedelta(days=365)
+GRACE = timedelta(hours=6)
+LEASE = timedelta(minutes=2)  # a claim older than this, never recorded, is taken over
+LOW_QUEUE_WARNED = "prompts.low_queue_warned_at"
+PROCESS = uuid.uuid4().hex[:12]  # whose claim is whose, across processes
+
+
+class PromptRunner:
+    """Posts what is due: called by the timer (APScheduler), at start-up, by the console's
+    `@advance`, and by `/prompt post-now`. Idempotent: running it twice posts nothing twice."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        chat: Chat,
+        clock: Clock,
+        pacer: Pacer | None = None,
+        claim: str = PROCESS,
+    ) -> None:
+        self.store, self.chat, self.clock, self.claim = store, chat, clock, claim
+        self.pacer = pacer or Pacer(chat.limits)
+
+    async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
+        """Post every due occurrence (those older than `grace` are recorded as missed; None:
+        none are, as when the console moves its clock) and finish stalled ones."""
+        now, posted = self.clock.now(), 0
+        for community in await self.store.communities_with_schedules():
+            async with self.store.unit_of_work(community) as uow:
+                stalled = await uow.prompts.stalled(now - LEASE)
+                due = [
+                    (s, d)
+                    for s in await uow.prompts.schedules()
+                    if not s.paused
+                    for d in s.due_times(now)
+                ]
+            for occurrence in stalled:
+                posted += await self._resume(community, occurrence, now)
+            for schedule, when in sorted(due, key=lambda item: item[1]):
+                late = grace is not None and now - when > grace
+                posted += await self.deliver(community, schedule, when, now=now, missed=late)
+        return posted
+
+    async def deliver(
+        self,
+        community: CommunityKey,
+        schedule: Schedule,
+        due: datetime,
+        *,
+        now: datetime,
+        missed: bool = False,
+    ) -> int:
+        """Claim, post, record one occurrence; 1 if this call posted it."""
+        async with self.store.unit_of_work(community) as uow:
+            fresh = await uow.prompts.schedule(schedule.id)
+            if fresh is None:
+                return 0
+            outcome = (
+                Outcome.SKIPPED
+                if fresh.skip_due == due
+                else Outcome.MISSED
+                if missed
+                else Outcome.CLAIMED
+            )
+            text, prompt_id, bank_index = await next_prompt(uow, now, outcome is Outcome.CLAIMED)
+            occurrence = await uow.prompts.claim(
+                schedule.id, due, outcome, self.claim, now, text, prompt_id, bank_index
+            )
+            if occurrence is not None:
+                skip_due = None if outcome is Outcome.SKIPPED else fresh.skip_due
+                await uow.prompts.save_schedule(
+                    replace(fresh, skip_due=skip_due, last_due=max(fresh.last_due, due))
+                )
+                recap = await recap_before(uow, occurrence)
+            await uow.commit()
+        if occurrence is None or outcome is not Outcome.CLAIMED:
+            return 0
+        return await self._post(community, fresh, occurrence, recap)
+
+    async def _resume(self, community: CommunityKey, occurrence: Occurrence, now: datetime) -> int:
+        async with self.store.unit_of_work(community) as uow:
+            schedule = await uow.prompts.schedule(occurrence.schedule_id)
+            taken = schedule is not None and await uow.prompts.take_over(
+                occurrence, self.claim, now
+            )
+            recap = await recap_before(uow, occurrence) if taken else None
+            await uow.commit()
+        if not taken or schedule is None:
+            return 0
+        log.info("finishing occurrence %s of schedule %s", occurrence.id, schedule.id)
+        return await self._post(community, schedule, occurrence, recap)
+
+    async def _post(
+        self,
+        community: CommunityKey,
+        schedule: Schedule,
+        occurrence: Occurrence,
+        recap: tuple[Occurrence, Reply] | None,
+    ) -> int:
+        channel = schedule.channel_id
+        try:
+            if recap is not None:
+                await self.pacer.wait(channel)
+                await self.chat.post(community, channel, recap[1], key=f"recap-{recap[0].id}")
+            await self.pacer.wait(channel)
+            message = await self.chat.post(
+                community, channel, prompt_reply(occurrence), key=f"prompt-{occurrence.id}"
+            )
+            await self.pacer.wait(channel)
+            thread = await self.chat.start_thread(message, f"Answers: {short(occurrence.text, 60)}")
+        except ChannelUnavailable:
+            await self._channel_lost(community, schedule, occurrence)
+            return 0
+        async with self.store.unit_of_work(community) as uow:
+            await uow.prompts.record(occurrence.id, Outcome.POSTED, thread, self.clock.now())
+            if recap is not None:
+                await uow.prompts.mark_recapped(recap[0].id)
+            queued = await uow.prompts.queued_count()
+            warn = queued < LOW_QUEUE and await warn_once_a_day(uow, self.clock.now())
+            await uow.commit()
+        if warn:
+            async with self.store.unit_of_work(community) as uow:
+                await tell_moderators(
+                    uow,
+                    self.chat,
+                    Reply(
+                        f"The prompt queue holds {queued} prompt{'s' * (queued != 1)}: add "
+                        "some with `/prompt add`, or copbot falls back on its starter prompts."
+                    ),
+                )
+        return 1
+
+    async def _channel_lost(
+        self, community: CommunityKey, schedule: Schedule, occurrence: Occurrence
+    ) -> None:
+        """Pause rather than retry: platforms ban clients that keep sending refused requests."""
+        async with self.store.unit_of_work(community) as uow:
+            await uow.prompts.record(occurrence.id, Outcome.FAILED, None, self.clock.now())
+            if occurrence.prompt_id is not None:  # it goes out first once the channel is back
+                await uow.prompts.set_status(
+                    occurrence.prompt_id, PromptStatus.QUEUED, self.clock.now()
+                )
+                await uow.prompts.move(occurrence.prompt_id, 1)
+            fresh = await uow.prompts.schedule(schedule.id) or schedule
+            await uow.prompts.save_schedule(replace(fresh, paused=True))
+            await uow.commit()
+            await tell_moderators(
+                uow,
+                self.chat,
+                Reply(
+                    f"I couldn't post in <#{schedule.channel_id}> (the channel is gone or I "
+                    f"may not post there), so schedule #{schedule.id} is paused. Fix it, then "
+                    f"`/prompt resume schedule:{schedule.id}`."
+                ),
+            )
+
+
+async def next_prompt(
+    uow: UnitOfWork, now: datetime, take: bool
+) -> tuple[str, int | None, int | None]:
+    """The queue's first prompt (marked posted), else a starter prompt unused for a year."""
+    if not take:
+        return "", None, None
+    await uow.prompts.hold_queue()
+    queue = await uow.prompts.listed(PromptStatus.QUEUED)
+    if queue:
+        await uow.prompts.set_status(queue[0].id, PromptStatus.POSTED, now)
+        return queue[0].text, queue[0].id, None
+    used = await uow.prompts.bank_used_since(now - BANK_REPEAT)
+    fresh = [n for n in range(len(STARTER_PROMPTS)) if n not in used]
+    index = fresh[0] if fresh else 0
+    return STARTER_PROMPTS[index][1], None, index
+
+
+async def recap_before(uow: UnitOfWork, occurrence: Occurrence) -> tuple[Occurrence, Reply] | None:
+    """The recap of the schedule's previous posting, unless it had one already."""
+    previous = await uow.prompts.last_posted(occurrence.schedule_id, occurrence.due_at)
+    if previous is None or previous.recapped:
+        return None
+    return previous, await recap_reply(uow, previous)
+
+
+async def recap_reply(uow: UnitOfWork, previous: Occurrence) -> Reply:
+    answers, members = await uow.prompts.answers(previous.id)
+    link = previous.message
+    where = f" in <#{link.channel_id}>" if link else ""
+    return Reply(
+        cards=(
+            Card(
+                title="Last time's prompt",
+                body=previous.text,
+                fields=(CardField("Answers", str(answers)), CardField("Members", str(members))),
+                footer=f"Posted {previous.due_at:%d %b}{where}. Thanks to everyone who answered!",
+            ),
+        ),
+    )
+
+
+def prompt_reply(occurrence: Occurrence) -> Reply:
+    return Reply(
+        cards=(
+            Card(
+                title="This week's prompt",
+                body=occurrence.text,
+                footer="Answer in the thread below.",
+            ),
+        )
+    )
+
+
+async def warn_once_a_day(uow: UnitOfWork, now: datetime) -> bool:
+    """Whether to warn about the queue now: at most daily, however many schedules post."""
+    last = await uow.settings.get(LOW_QUEUE_WARNED)
+    if isinstance(last, str) and now - datetime.fromisoformat(last) < timedelta(days=1):
+        return False
+    await uow.settings.put(LOW_QUEUE_WARNED, now.isoformat())
+    return True
