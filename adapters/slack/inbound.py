@@ -34,7 +34,6 @@ from bot.kernel.messages import (
     MessageRef,
     Reply,
 )
-from bot.library import DEFAULT_PIN_EMOJI
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +43,9 @@ FORM_ACK_BUDGET = 2.0  # seconds of Slack's 3 spent waiting to show a refusal in
 _SHORTCUT = re.compile(r"^msg:")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _ESCAPED = re.compile(r"<[#@]([A-Z0-9]+)(?:\|[^>]*)?>")  # `/cop` with should_escape: ids
-# Reactions arrive by Slack name (`:pushpin:`, as `/cop` text names emoji too); the core's
-# default pin emoji is a character.
-_CHARACTERS = {"pushpin": DEFAULT_PIN_EMOJI}
+# Reactions arrive by Slack name (`:pushpin:`, as `/cop` text names emoji too); an emoji
+# the core was given as a character (the library's default pin, 📌) is tried that way too.
+_CHARACTERS = {"pushpin": "📌"}
 
 Ack = Callable[..., Awaitable[None]]
 

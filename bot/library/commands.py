@@ -1,0 +1,227 @@
+"""The library's commands: add, search, browse, show, vote, edit, remove, tags."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.common.errors import UserError
+from bot.common.numbers import whole_number
+from bot.kernel.catalog import Catalog, Choice, Option, OptionType
+from bot.kernel.context import Context
+from bot.kernel.messages import Button, ButtonStyle, Reply
+from bot.kernel.options import id_option
+from bot.library.model import Resource
+from bot.library.pins import unpin_quietly
+from bot.library.saving import MAX_NOTE, MAX_TAGS, MAX_TITLE, save
+from bot.library.search import query_words
+from bot.library.urls import MAX_URL_LENGTH, normalise_url
+from bot.library.views import list_page, page_state, resource_card, search_page, upvote_button
+
+MAX_QUERY = 40
+ID = id_option("id", "The resource's number, e.g. 12", autocomplete="resources")
+TAGS = Option(
+    "tags",
+    "Tags, comma-separated",
+    OptionType.TAGS,
+    max_items=MAX_TAGS,
+    autocomplete="resource-tags",
+    max_length=400,
+)
+TAG = Option(
+    "tag",
+    "Only resources with this tag",
+    OptionType.TAGS,
+    max_items=1,
+    autocomplete="resource-tags",
+    max_length=40,
+)
+
+
+def register(catalog: Catalog) -> None:
+    catalog.source("resource-tags")(tag_choices)
+    catalog.source("resources")(resource_choices)
+    catalog.command(
+        "resource add",
+        "Save a link to the community library",
+        Option("url", "The link (http or https)", required=True, max_length=MAX_URL_LENGTH),
+        Option("title", "What it is, in a few words", required=True, max_length=MAX_TITLE),
+        TAGS,
+        Option("note", "Why it's worth reading", max_length=MAX_NOTE, multiline=True),
+    )(add)
+    catalog.command(
+        "resource search",
+        "Search the library by words and tags",
+        Option("query", "Words to look for", required=True, max_length=MAX_QUERY),
+        TAG,
+    )(search)
+    catalog.action("lib.search")(search_more)
+    catalog.command(
+        "resource list",
+        "Browse the library, best voted or newest first",
+        TAG,
+        Option("sort", "top (most votes) or new", choices=("top", "new")),
+    )(browse)
+    catalog.action("lib.list")(browse_more)
+    catalog.command("resource show", "Show one resource", ID)(show)
+    catalog.action("lib.upvote")(upvote)
+    catalog.command(
+        "resource edit",
+        "Change a resource you saved (moderators: any)",
+        ID,
+        Option("title", "A new title", max_length=MAX_TITLE),
+        TAGS,
+        Option("note", "A new note", max_length=MAX_NOTE, multiline=True),
+    )(edit)
+    catalog.command("resource remove", "Remove a resource you saved (moderators: any)", ID)(
+        ask_to_remove
+    )
+    catalog.action("lib.remove")(remove)
+    catalog.action("lib.keep")(keep)
+    catalog.command("resource tags", "The tags in use, with how many resources have each")(tags)
+
+
+async def tag_choices(context: Context, partial: str) -> list[Choice]:
+    done, _, typing = partial.rpartition(",")
+    head = f"{done}, " if done else ""
+    counts = await context.uow.library.tag_counts(200)
+    return [
+        Choice(f"{head}{tag} ({n})"[:100], f"{head}{tag}"[:100])
+        for tag, n in counts
+        if tag.startswith(typing.strip().casefold())
+    ][:25]
+
+
+async def resource_choices(context: Context, partial: str) -> list[Choice]:
+    if (number := whole_number(partial.strip())) is not None:
+        found = await context.uow.library.get(number)
+        hits = [found] if found else []
+    else:
+        try:
+            hits = await context.uow.library.search(query_words(partial), None, 25, 0)
+        except UserError:
+            hits = await context.uow.library.browse(None, top=False, limit=25, offset=0)
+    return [Choice(f"#{r.id} {r.title}"[:100], str(r.id)) for r in hits]
+
+
+async def add(context: Context) -> Reply:
+    options = context.options
+    return await save(
+        context,
+        normalise_url(options["url"]),
+        options["title"],
+        options.get("note", ""),
+        tuple(options.get("tags", ())),
+        author=None,
+    )
+
+
+async def search(context: Context) -> Reply:
+    tag = first_tag(context.options.get("tag"))
+    query_words(context.options["query"])  # refuse an empty query before anything else
+    return await search_page(context, context.options["query"], tag, 0)
+
+
+async def search_more(context: Context) -> Reply:
+    offset, tag, query = page_state(context)
+    return await search_page(context, query, tag, offset)
+
+
+async def browse(context: Context) -> Reply:
+    sort = context.options.get("sort", "top")
+    return await list_page(context, first_tag(context.options.get("tag")), sort, 0)
+
+
+async def browse_more(context: Context) -> Reply:
+    offset, tag, sort = page_state(context)
+    return await list_page(context, tag, sort if sort in ("top", "new") else "top", offset)
+
+
+async def show(context: Context) -> Reply:
+    resource = await resource_of(context, context.options["id"])
+    return Reply(
+        cards=(resource_card(resource),), buttons=(upvote_button(resource),), ephemeral=True
+    )
+
+
+async def upvote(context: Context) -> Reply:
+    resource = await resource_of(context, context.action_number())
+    member = await context.member()
+    if not await context.uow.library.vote(resource.id, member.id, context.now):
+        return Reply(f"You've already upvoted #{resource.id}.", ephemeral=True)
+    votes = resource.votes + 1
+    return Reply(
+        f"Upvoted #{resource.id} “{resource.title}” ({votes} vote{'s' * (votes != 1)}).",
+        ephemeral=True,
+    )
+
+
+async def edit(context: Context) -> Reply:
+    resource = await owned_resource(context, context.options["id"], "/resource edit")
+    changes = {k: context.options[k] for k in ("title", "note") if k in context.options}
+    if "tags" in context.options:
+        changes["tags"] = tuple(context.options["tags"])
+    if not changes:
+        raise UserError("Tell me what to change: `title`, `tags` or `note`.")
+    if changes.get("title") == "":
+        raise UserError("A resource needs a title.")
+    saved = await context.uow.library.update(replace(resource, **changes), context.now)
+    return Reply("Saved.", cards=(resource_card(saved),), ephemeral=True)
+
+
+async def ask_to_remove(context: Context) -> Reply:
+    resource = await owned_resource(context, context.options["id"])
+    return Reply(
+        f"Remove #{resource.id} “{resource.title}” from the library, with its "
+        f"{resource.votes} votes? This can't be undone.",
+        buttons=(
+            Button("Remove", "lib.remove", str(resource.id), ButtonStyle.DANGER),
+            Button("Keep it", "lib.keep"),
+        ),
+        ephemeral=True,
+    )
+
+
+async def remove(context: Context) -> Reply:
+    resource = await owned_resource(context, context.action_number(), "lib.remove")
+    for mirror in await context.uow.library.mirrors_of(resource.id):
+        await unpin_quietly(context, mirror.ref)
+    await context.uow.library.remove(resource.id)
+    return Reply(f"Removed #{resource.id} “{resource.title}”.", ephemeral=True)
+
+
+async def keep(context: Context) -> Reply:
+    return Reply("Nothing was removed.", ephemeral=True)
+
+
+async def tags(context: Context) -> Reply:
+    counts = await context.uow.library.tag_counts(50)
+    if not counts:
+        return Reply("The library has no tags yet.", ephemeral=True)
+    return Reply("Tags in use: " + ", ".join(f"{t} ({n})" for t, n in counts), ephemeral=True)
+
+
+def first_tag(tags: tuple[str, ...] | None) -> str | None:
+    return tags[0] if tags else None
+
+
+async def resource_of(context: Context, resource_id: int) -> Resource:
+    found = await context.uow.library.get(resource_id)
+    if found is None:
+        raise UserError(f"There's no resource #{resource_id} here.")
+    return found
+
+
+async def owned_resource(
+    context: Context, resource_id: int, audit_as: str | None = None
+) -> Resource:
+    """The resource, if the actor saved it or moderates: a change to someone else's is
+    recorded in the audit log as `audit_as`."""
+    resource = await resource_of(context, resource_id)
+    member = await context.uow.members.by_user(context.actor.user_id)
+    if member is not None and resource.saved_by == member.id:
+        return resource
+    if not context.actor.is_moderator:
+        raise UserError(f"Only whoever saved #{resource.id}, or a moderator, can change it.")
+    if audit_as:
+        context.using_moderator_rights(audit_as)
+    return resource
