@@ -17,40 +17,41 @@ PAGE = 15
 
 
 def register(catalog: Catalog) -> None:
-    @catalog.command(
+    catalog.command(
         "audit",
         "What moderators changed, newest first",
         Option("member", "Only this moderator's changes", OptionType.MEMBER),
         access=Access.MODERATOR,
-    )
-    async def show(context: Context) -> Reply:
-        user_id = context.options.get("member")
-        moderator = await context.uow.members.by_user(user_id) if user_id else None
-        if user_id and moderator is None:
-            raise UserError("I don't know that member yet.")
-        return await _page(context, moderator, 0)
+    )(show)
+    catalog.action("audit.page", access=Access.MODERATOR)(more)
+    catalog.keeps_personal_data("audit log", export)
 
-    @catalog.action("audit.page", access=Access.MODERATOR)
-    async def more(context: Context) -> Reply:
-        offset_text, _, member_text = (context.action.value if context.action else "").partition(
-            "|"
-        )
-        offset, member_id = whole_number(offset_text), whole_number(member_text or "0")
-        if offset is None or member_id is None:
-            raise UserError("That button has expired; run `/audit` again.")
-        moderator = (await context.uow.members.by_ids([member_id])).get(member_id)
-        return await _page(context, moderator, offset)
 
-    async def export_personal(context: Context, member: Member) -> dict[str, object]:
-        entries = await context.uow.audit.recent(None, member_id=member.id)
-        return {
-            "moderator_changes": [
-                {"when": e.created_at.isoformat(), "what": e.what, "detail": e.detail}
-                for e in entries
-            ]
-        }
+async def show(context: Context) -> Reply:
+    user_id = context.options.get("member")
+    moderator = await context.uow.members.by_user(user_id) if user_id else None
+    if user_id and moderator is None:
+        raise UserError("I don't know that member yet.")
+    return await _page(context, moderator, 0)
 
-    catalog.keeps_personal_data("audit log", export_personal)
+
+async def more(context: Context) -> Reply:
+    offset_text, _, member_text = (context.action.value if context.action else "").partition("|")
+    offset, member_id = whole_number(offset_text), whole_number(member_text or "0")
+    if offset is None or member_id is None:
+        raise UserError("That button has expired; run `/audit` again.")
+    moderator = (await context.uow.members.by_ids([member_id])).get(member_id)
+    return await _page(context, moderator, offset)
+
+
+async def export(context: Context, member: Member) -> dict[str, object]:
+    """A moderator's own entries, for `/privacy export`."""
+    entries = await context.uow.audit.recent(None, member_id=member.id)
+    return {
+        "moderator_changes": [
+            {"when": e.created_at.isoformat(), "what": e.what, "detail": e.detail} for e in entries
+        ]
+    }
 
 
 async def _page(context: Context, moderator: Member | None, offset: int) -> Reply:

@@ -16,8 +16,24 @@ from bot.kernel.messages import Attachment, Button, ButtonStyle, Reply
 
 
 def register(catalog: Catalog) -> None:
-    @catalog.command("privacy export", "Get a copy of everything copbot keeps about you")
-    async def export(context: Context) -> Reply:
+    privacy = Privacy(catalog)
+    catalog.command("privacy export", "Get a copy of everything copbot keeps about you")(
+        privacy.export
+    )
+    catalog.command("privacy erase", "Erase everything copbot keeps about you")(
+        privacy.ask_to_erase
+    )
+    catalog.action("privacy.erase")(privacy.erase)
+    catalog.action("privacy.cancel")(cancel)
+
+
+class Privacy:
+    """The handlers, over the personal data every capability of `catalog` declared."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    async def export(self, context: Context) -> Reply:
         member = await context.member()
         data: dict[str, object] = {
             "exported_at": context.now.isoformat(),
@@ -26,7 +42,7 @@ def register(catalog: Catalog) -> None:
                 "id": context.actor.community.id,
             },
         }
-        for part in catalog.personal_data:
+        for part in self.catalog.personal_data:
             data[part.name] = await part.export(context, member)
         document = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
         attachment = Attachment(
@@ -39,10 +55,9 @@ def register(catalog: Catalog) -> None:
         )
         return Reply("I've sent your data to you in a direct message.", ephemeral=True)
 
-    @catalog.command("privacy erase", "Erase everything copbot keeps about you")
-    async def ask_to_erase(context: Context) -> Reply:
+    async def ask_to_erase(self, context: Context) -> Reply:
         member = await context.member()
-        kinds = ", ".join(part.name for part in catalog.personal_data)
+        kinds = ", ".join(part.name for part in self.catalog.personal_data)
         return Reply(
             f"This erases everything copbot keeps about you here ({kinds}). Things others "
             "saved that mention you stay, without your name. This can't be undone.",
@@ -53,18 +68,17 @@ def register(catalog: Catalog) -> None:
             ephemeral=True,
         )
 
-    @catalog.action("privacy.erase")
-    async def erase(context: Context) -> Reply:
+    async def erase(self, context: Context) -> Reply:
         assert context.action is not None
         found = await context.uow.members.by_user(context.actor.user_id)
         if found is None or context.action.value != str(found.id):
             raise UserError("This button isn't for you, or your data is already erased.")
-        for part in reversed(catalog.personal_data):
+        for part in reversed(self.catalog.personal_data):
             if part.erase is not None:
                 await part.erase(context, found)
         await context.uow.members.erase(found, context.now)
         return Reply("Done: your data is erased.", ephemeral=True)
 
-    @catalog.action("privacy.cancel")
-    async def cancel(context: Context) -> Reply:
-        return Reply("Nothing was erased.", ephemeral=True)
+
+async def cancel(context: Context) -> Reply:
+    return Reply("Nothing was erased.", ephemeral=True)
