@@ -64,11 +64,11 @@ def mix(i: int) -> tuple[str, dict[str, Any]]:
     if slot < 12:
         return "profile show", {}
     if slot < 15:
-        return "resource search", {"query": "python"}
+        return "library search", {"query": "python"}
     if slot < 17:
-        return "resource list", {}
+        return "library list", {}
     if slot < 19:
-        return "resource add", {
+        return "library add", {
             "url": f"https://example.org/{i}",
             "title": f"Resource {i}",
             "tags": "python",

@@ -1,7 +1,7 @@
 """Search latency of the resource library at 100,000 resources, against the engine itself.
 
 Loads a synthetic library (realistic titles, Zipf-distributed tags), runs searches of
-mixed shapes through the core (`/resource search`: unit of work, ranking, loading,
+mixed shapes through the core (`/library search`: unit of work, ranking, loading,
 rendering) and the same ranked query directly on the driver, and prints p50/p99 of both
 and their ratio. Run: `.venv/bin/python -m bench.library [--resources N] [--searches N]`.
 """
@@ -233,13 +233,13 @@ async def run_engine(name: str, url: str, args: argparse.Namespace, table: Table
 
         def through_core(query: str, tag: str | None, page: int) -> Callable[[], Awaitable[Any]]:
             options = {"query": query, **({"tag": tag} if tag else {})}
-            return lambda: core.invoke(Invocation(actor, "general", "resource search", options))
+            return lambda: core.invoke(Invocation(actor, "general", "library search", options))
 
         for query, tag, page in queries[:50]:  # warm caches on both sides alike
             await through_core(query, tag, page)()
         core_ms = await timed([through_core(q, t, p) for q, t, p in queries])
     direct_ms = await direct(name, url, cid, queries)
-    for label, values in (("copbot /resource search", core_ms), ("same query, direct", direct_ms)):
+    for label, values in (("copbot /library search", core_ms), ("same query, direct", direct_ms)):
         table.add_row(
             name,
             label,

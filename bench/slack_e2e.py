@@ -135,9 +135,9 @@ def workload(rng: random.Random, commands: int, members: list[str]) -> list[tupl
                 f"profile set skills:{','.join(rng.sample(TOPICS, 2))} timezone:{rng.choice(ZONES)}"
             )
         elif pick < 0.8:
-            line = f"resource search {rng.choice(TOPICS)}"
+            line = f"library search {rng.choice(TOPICS)}"
         elif pick < 0.9:
-            line = "resource list sort:new"
+            line = "library list sort:new"
         else:
             line = "help"
         lines.append((user, line))
@@ -213,7 +213,7 @@ async def main() -> int:
             async with aiohttp.ClientSession() as session:
                 http = Http(f"http://127.0.0.1:{port}/slack/events", session=session)
                 workspace = Workspace(fake, http)
-                seed = [(members[n], f"resource add https://example.org/{t} {t}-guide tags:{t}")
+                seed = [(members[n], f"library add https://example.org/{t} {t}-guide tags:{t}")
                         for n, t in enumerate(TOPICS)]  # fmt: skip
                 await drive(workspace, http, seed, rate=20)  # a library to search; not timed
                 sent = await drive(

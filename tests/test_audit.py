@@ -45,15 +45,15 @@ async def test_a_moderators_button_is_checked_by_the_core_and_logged(
 
 
 async def test_a_moderator_changing_a_members_resource_is_logged(talk: Talk) -> None:
-    await talk("alice", '/resource add url:"https://example.org/a" title:"A guide"')
-    await talk("alice", '/resource edit id:1 title:"A better guide"')  # her own
-    await talk("mod", '/resource edit id:1 title:"The guide"')  # someone else's
-    await talk("mod", "/resource remove id:1")  # only asks for confirmation
+    await talk("alice", '/library add url:"https://example.org/a" title:"A guide"')
+    await talk("alice", '/library edit id:1 title:"A better guide"')  # her own
+    await talk("mod", '/library edit id:1 title:"The guide"')  # someone else's
+    await talk("mod", "/library remove id:1")  # only asks for confirmation
     await talk.press("mod", "Remove")
     entries = lines((await talk("mod", "/audit")).text)
     assert len(entries) == 2
-    assert "`lib.remove` (1)" in entries[0]
-    assert "`/resource edit` (id=1, title=The guide)" in entries[1]
+    assert "`library.remove` (1)" in entries[0]
+    assert "`/library edit` (id=1, title=The guide)" in entries[1]
 
 
 async def test_the_log_pages_and_filters_by_moderator(core: Core) -> None:

@@ -27,7 +27,7 @@ async def count(talk: Talk) -> int:
 
 
 async def add(talk: Talk, user: str, url: str, title: str, tags: str = "", note: str = "") -> Reply:
-    line = f'/resource add url:"{url}" title:"{title}"'
+    line = f'/library add url:"{url}" title:"{title}"'
     line += f' tags:"{tags}"' if tags else ""
     line += f' note:"{note}"' if note else ""
     return await talk(user, line)
@@ -61,7 +61,7 @@ async def test_the_same_link_is_kept_once_and_tags_merge(talk: Talk, variant: st
     assert again.ephemeral and "already has that link as #1" in again.text
     assert "I added your tags: docs" in again.text
     assert await count(talk) == 1
-    shown = await talk("carol", "/resource show 1")
+    shown = await talk("carol", "/library show 1")
     assert shown.cards[0].fields[0].value == "python, docs"
     assert shown.cards[0].title == "#1 A guide"
 
@@ -88,10 +88,10 @@ async def test_other_bad_input_changes_nothing(talk: Talk) -> None:
     too_many = ",".join(f"t{i}" for i in range(11))
     assert "at most 10 fit" in (await add(talk, "a", "https://x.org", "T", too_many)).text
     assert "at most 200 fit" in (await add(talk, "a", "https://x.org", "T" * 201)).text
-    assert "needs `title`" in (await talk("a", "/resource add https://x.org")).text
-    assert "at least one word" in (await talk("a", '/resource search "?!"')).text
-    assert "no resource #99" in (await talk("a", "/resource show 99")).text
-    assert "at most 40 fit" in (await talk("a", "/resource search " + "w" * 41)).text
+    assert "needs `title`" in (await talk("a", "/library add https://x.org")).text
+    assert "at least one word" in (await talk("a", '/library search "?!"')).text
+    assert "no resource #99" in (await talk("a", "/library show 99")).text
+    assert "at most 40 fit" in (await talk("a", "/library search " + "w" * 41)).text
     assert await count(talk) == 0
 
 
@@ -102,24 +102,26 @@ async def test_one_vote_per_member(talk: Talk) -> None:
     again = await talk.press("bob", "Upvote", on=saved)
     assert again.text == "You've already upvoted #1."
     await talk.press("carol", "Upvote", on=saved)
-    assert (await talk("x", "/resource show 1")).cards[0].fields[1].value == "2"
+    assert (await talk("x", "/library show 1")).cards[0].fields[1].value == "2"
 
 
 async def test_only_the_saver_or_a_moderator_edits_or_removes(talk: Talk) -> None:
     await add(talk, "alice", "https://example.org", "Example", "python")
-    refused = await talk("bob", "/resource edit 1 title:Mine")
+    refused = await talk("bob", "/library edit 1 title:Mine")
     assert refused.error and "Only whoever saved #1" in refused.text
-    assert (await talk("alice", "/resource edit 1 title:Better tags:go")).text == "Saved."
-    assert (await talk("mod", "/resource edit 1 note:Checked")).text == "Saved."
-    shown = (await talk("bob", "/resource show 1")).cards[0]
+    assert (await talk("alice", "/library edit 1 title:Better tags:go")).text == "Saved."
+    assert (await talk("mod", "/library edit 1 note:Checked")).text == "Saved."
+    shown = (await talk("bob", "/library show 1")).cards[0]
     assert (shown.title, shown.body, shown.fields[0].value) == ("#1 Better", "Checked", "go")
 
-    forged = await talk.core.act(Action(talk.actor("bob"), "general", "lib.remove", "1"))
+    forged = await talk.core.act(Action(talk.actor("bob"), "general", "library.remove", "1"))
     assert forged.error and await count(talk) == 1
     for stale in ("²", "99999999999", "-1", ""):
-        pressed = await talk.core.act(Action(talk.actor("alice"), "general", "lib.upvote", stale))
+        pressed = await talk.core.act(
+            Action(talk.actor("alice"), "general", "library.upvote", stale)
+        )
         assert pressed.error and "expired" in pressed.text
-    asked = await talk("alice", "/resource remove 1")
+    asked = await talk("alice", "/library remove 1")
     assert "can't be undone" in asked.text
     assert (await talk.press("alice", "Remove", on=asked)).text == "Removed #1 “Better”."
     assert await count(talk) == 0
@@ -131,10 +133,10 @@ async def test_search_is_ranked_title_then_tags_then_note_then_votes(talk: Talk)
     await add(talk, "a", "https://b.org", "Postgres basics")
     popular = await add(talk, "a", "https://p.org", "Postgres in production")
     await talk.press("b", "Upvote", on=popular)
-    found = await talk("z", "/resource search postgres")
+    found = await talk("z", "/library search postgres")
     assert ids(found) == [4, 3, 2, 1]
-    assert ids(await talk("z", "/resource search 'post basic'")) == [3]
-    assert ids(await talk("z", "/resource search postgres tag:postgresql")) == [2]
+    assert ids(await talk("z", "/library search 'post basic'")) == [3]
+    assert ids(await talk("z", "/library search postgres tag:postgresql")) == [2]
 
 
 @pytest.mark.parametrize(
@@ -143,7 +145,7 @@ async def test_search_is_ranked_title_then_tags_then_note_then_votes(talk: Talk)
 async def test_search_input_is_data_never_syntax(talk: Talk, query: str) -> None:
     await add(talk, "a", "https://x.org", "x a b title near or and drop")
     searched = await talk.core.invoke(
-        Invocation(talk.actor("z"), "general", "resource search", {"query": query})
+        Invocation(talk.actor("z"), "general", "library search", {"query": query})
     )
     assert searched.text.startswith(("Results for", "Nothing in the library", "Search for"))
 
@@ -151,7 +153,7 @@ async def test_search_input_is_data_never_syntax(talk: Talk, query: str) -> None
 async def test_results_page_with_next_and_previous(talk: Talk) -> None:
     for n in range(12):
         await add(talk, "a", f"https://example.org/{n}", f"Python note {n}", "python")
-    first = await talk("z", "/resource search python")
+    first = await talk("z", "/library search python")
     assert ids(first) == [12, 11, 10, 9, 8] and [b.label for b in first.buttons] == ["Next"]
     second = await talk.press("z", "Next", on=first)
     assert ids(second) == [7, 6, 5, 4, 3] and second.text.endswith("(page 2):")
@@ -159,36 +161,36 @@ async def test_results_page_with_next_and_previous(talk: Talk) -> None:
     third = await talk.press("z", "Next", on=second)
     assert ids(third) == [2, 1] and [b.label for b in third.buttons] == ["Previous"]
     assert ids(await talk.press("z", "Previous", on=third)) == [7, 6, 5, 4, 3]
-    listed = await talk("z", "/resource list tag:python sort:new")
+    listed = await talk("z", "/library list tag:python sort:new")
     assert ids(await talk.press("z", "Next", on=listed)) == [7, 6, 5, 4, 3]
-    long_query = await talk("z", '/resource search "python note ' + "x" * 26 + '"')
+    long_query = await talk("z", '/library search "python note ' + "x" * 26 + '"')
     for button in long_query.buttons:
         assert len(button.action_id) + 1 + len(button.value) <= MAX_BUTTON_STATE
 
 
 async def test_tags_in_use(talk: Talk) -> None:
-    assert "no tags yet" in (await talk("z", "/resource tags")).text
+    assert "no tags yet" in (await talk("z", "/library tags")).text
     await add(talk, "a", "https://1.org", "One", "python, sql")
     await add(talk, "a", "https://2.org", "Two", "python")
-    assert (await talk("z", "/resource tags")).text == "Tags in use: python (2), sql (1)"
-    choices = await talk.core.autocomplete(talk.actor("z"), "resource list", "tag", "s")
+    assert (await talk("z", "/library tags")).text == "Tags in use: python (2), sql (1)"
+    choices = await talk.core.autocomplete(talk.actor("z"), "library list", "tag", "s")
     assert [c.value for c in choices] == ["sql"]
 
 
 async def test_exports(talk: Talk, chat: FakeChat) -> None:
-    assert "nothing to export" in (await talk("z", "/resource export")).text
+    assert "nothing to export" in (await talk("z", "/library export")).text
     await add(talk, "a", "https://1.org", "=HYPERLINK(evil)", "python, sql", "note one")
     await add(talk, "b", "https://2.org", "Plain", "python")
     await add(talk, "b", "https://3.org", "Untagged")
 
-    assert "direct message" in (await talk("z", "/resource export format:json")).text
+    assert "direct message" in (await talk("z", "/library export format:json")).text
     assert [r["title"] for r in chat.last_json("@z")] == ["=HYPERLINK(evil)", "Plain", "Untagged"]
 
-    await talk("z", "/resource export format:csv")
+    await talk("z", "/library export format:csv")
     rows = list(csv.reader(io.StringIO(chat.sent[-1].reply.attachments[0].content.decode())))
     assert rows[0][:3] == ["id", "title", "url"] and rows[1][1] == "'=HYPERLINK(evil)"
 
-    await talk("z", "/resource export")
+    await talk("z", "/library export")
     markdown = chat.sent[-1].reply.attachments[0].content.decode()
     sections = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert sections == ["## python", "## sql", "## untagged"]
@@ -202,30 +204,30 @@ async def test_pins_never_exceed_the_limit_and_only_copbots_own_are_unpinned(
     chat.pins["res"] = ["someone-elses"]
     for n in range(4):
         await add(talk, "a", f"https://example.org/{n}", f"Resource {n}")
-    assert "moderators only" in (await talk("bob", "/resource pin-top #res 2")).text
-    first = await talk("mod", "/resource pin-top #res 2")
+    assert "moderators only" in (await talk("bob", "/library pin-top #res 2")).text
+    first = await talk("mod", "/library pin-top #res 2")
     assert first.text == "Pinned #4, #3."
     mirrors = list(chat.pins["res"])
-    await talk("mod", "/resource edit 1 title:Top")
+    await talk("mod", "/library edit 1 title:Top")
     for voter in ("v1", "v2"):
-        await talk.core.act(Action(talk.actor(voter), "general", "lib.upvote", "1"))
-    second = await talk("mod", "/resource pin-top #res 2")
+        await talk.core.act(Action(talk.actor(voter), "general", "library.upvote", "1"))
+    second = await talk("mod", "/library pin-top #res 2")
     assert second.text == "Pinned #1."
     assert len(chat.pins["res"]) == 3 and "someone-elses" in chat.pins["res"]
     assert mirrors[1] not in chat.pins["res"]  # its own oldest mirror made room
 
     chat.pins["full"] = ["x", "y", "z"]
-    full = await talk("mod", "/resource pin-top #full 1")
+    full = await talk("mod", "/library pin-top #full 1")
     assert "full of others' pins" in full.text and chat.pins["full"] == ["x", "y", "z"]
     chat.unpinnable.add("locked")
-    assert "can't pin in" in (await talk("mod", "/resource pin-top #locked 1")).text
+    assert "can't pin in" in (await talk("mod", "/library pin-top #locked 1")).text
 
 
 async def test_removing_a_resource_unpins_its_mirror(talk: Talk, chat: FakeChat) -> None:
     await add(talk, "a", "https://example.org", "Example")
-    await talk("mod", "/resource pin-top #res 1")
+    await talk("mod", "/library pin-top #res 1")
     assert len(chat.pins["res"]) == 1
-    await talk("mod", "/resource remove 1")
+    await talk("mod", "/library remove 1")
     await talk.press("mod", "Remove")
     assert chat.pins["res"] == []
 
@@ -242,17 +244,17 @@ async def test_saving_a_chat_message_and_the_pin_emoji(core: Core, talk: Talk) -
     assert ("Written by", "Dave") in [(f.name, f.value) for f in saved.cards[0].fields]
 
     assert await core.react(erin, "general", "📌", message("Other", "fay")) is None
-    await talk("mod", "/resource pin-emoji yes emoji:🔖")
+    await talk("mod", "/library pin-emoji yes emoji:🔖")
     assert await core.react(erin, "general", "📌", message("Other", "fay")) is None
     reacted = await core.react(erin, "general", "🔖", message("Other", "fay"))
     assert reacted is not None and "already has that link as #1" in reacted.text
-    assert "moderators only" in (await talk("erin", "/resource pin-emoji no")).text
-    await talk("mod", "/resource pin-emoji no")
+    assert "moderators only" in (await talk("erin", "/library pin-emoji no")).text
+    await talk("mod", "/library pin-emoji no")
     assert await core.react(erin, "general", "🔖", message("Other", "fay")) is None
 
     await talk("dave", "/privacy erase")
     await talk.press("dave", "Erase my data")
-    kept = (await talk("erin", "/resource show 1")).cards[0]
+    kept = (await talk("erin", "/library show 1")).cards[0]
     assert ("Written by", "Former member") in [(f.name, f.value) for f in kept.fields]
 
 
@@ -270,19 +272,30 @@ async def test_privacy_export_and_erase_cover_the_library(talk: Talk, chat: Fake
 
     await talk("alice", "/privacy erase")
     await talk.press("alice", "Erase my data")
-    kept = (await talk("bob", "/resource show 1")).cards[0]
+    kept = (await talk("bob", "/library show 1")).cards[0]
     assert ("Saved by", "a former member") in [(f.name, f.value) for f in kept.fields]
-    assert "no resource #2" in (await talk("bob", "/resource show 2")).text
-    assert (await talk("bob", "/resource show 3")).cards[0].fields[1].value == "0"
+    assert "no resource #2" in (await talk("bob", "/library show 2")).text
+    assert (await talk("bob", "/library show 3")).cards[0].fields[1].value == "0"
 
 
 async def test_libraries_of_two_communities_never_mix(core: Core) -> None:
     here, there = Talk(core), Talk(core, community=CommunityKey("test", "elsewhere"))
     await add(here, "alice", "https://example.org", "Here")
-    assert "Nothing in the library" in (await there("bob", "/resource search here")).text
-    assert "no resource #1" in (await there("bob", "/resource show 1")).text
+    assert "Nothing in the library" in (await there("bob", "/library search here")).text
+    assert "no resource #1" in (await there("bob", "/library show 1")).text
     saved = await add(there, "bob", "https://example.org", "There")
     assert saved.text == "Bob saved #2 to the library."
-    assert json.dumps([c.title for c in (await here("x", "/resource list")).cards]) == (
+    assert json.dumps([c.title for c in (await here("x", "/library list")).cards]) == (
         '["#1 Here"]'
     )
+
+
+async def test_the_groups_earlier_names_keep_working(talk: Talk) -> None:
+    """Typed `/resource ...` lines and `lib.*` buttons posted before the library had one
+    name still reach it; `/help` shows only the new name."""
+    saved = await talk("alice", '/resource add url:"https://example.org/a" title:"A guide"')
+    assert saved.text == "Alice saved #1 to the library."
+    old_button = Action(talk.actor("bob"), talk.channel, "lib.upvote", "1")
+    assert (await talk.core.act(old_button)).text.startswith("Upvoted #1")
+    listing = (await talk("bob", "/help")).text
+    assert "`/library add`" in listing and "/resource" not in listing

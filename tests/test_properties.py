@@ -28,11 +28,11 @@ ACTION_IDS = [
     "privacy.erase",
     "privacy.cancel",
     "nope",
-    "lib.upvote",
-    "lib.search",
-    "lib.list",
-    "lib.remove",
-    "lib.keep",
+    "library.upvote",
+    "library.search",
+    "library.list",
+    "library.remove",
+    "library.keep",
     "prompt.approve",
     "prompt.reject",
     "prompt.remove",
@@ -79,7 +79,7 @@ class Harness:
         self.talk = Talk(self.core)
         self.run(self.talk("alice", "/profile set skills:python timezone:Europe/Berlin"))
         self.run(self.talk("bob", "/profile set interests:python bio:hello"))
-        self.run(self.talk("bob", "/resource add https://example.org Example python"))
+        self.run(self.talk("bob", "/library add https://example.org Example python"))
 
     async def _open(self, tmp: Path) -> Core:
         self._context = open_core(f"sqlite:///{tmp / 'p.db'}", chat=FakeChat(), clock=ManualClock())

@@ -1,7 +1,7 @@
 """The core catalog as Discord application commands: one generic translation, so a command
 added to the catalog appears on Discord with no change here.
 
-`resource add` becomes the subcommand `add` of the group `/resource`; a three-word path
+`library add` becomes the subcommand `add` of the group `/resource`; a three-word path
 nests a subgroup. Options keep their types, limits, choices and autocomplete. A group whose
 commands are all for moderators is hidden from members by default (Manage Server): Discord
 sets default permissions on top-level commands only, so mixed groups stay visible, and the

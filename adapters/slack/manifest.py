@@ -78,7 +78,7 @@ def manifest(
                 {
                     "command": COMMAND,
                     "description": "copbot: /cop help lists everything",
-                    "usage_hint": "help | profile set skills:python | resource search rust",
+                    "usage_hint": "help | profile set skills:python | library search rust",
                     "should_escape": True,
                     **endpoint,
                 }

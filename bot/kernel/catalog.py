@@ -126,6 +126,7 @@ class Catalog:
         self.thread_reply_handlers: list[ThreadReplyHandler] = []
         self.home_sections: list[HomeSection] = []
         self.personal_data: list[PersonalData] = []
+        self._renamed: dict[str, str] = {}
 
     def add(self, command: Command) -> None:
         if command.path in self._commands:
@@ -214,11 +215,24 @@ class Catalog:
             raise ValueError(f"personal data {name!r} is declared twice")
         self.personal_data.append(PersonalData(name, export, erase))
 
+    def renamed(self, old: str, new: str) -> None:
+        """What an earlier version called `new`: a command group (`resource` for `library`)
+        still typed in command lines, or an action id prefix (`lib.` for `library.`) on
+        buttons already posted. Both keep working; only the new name is shown."""
+        self._renamed[old] = new
+
     def get(self, path: str) -> Command | None:
-        return self._commands.get(path)
+        group, space, rest = path.partition(" ")
+        return self._commands.get(path) or self._commands.get(
+            self._renamed.get(group, group) + space + rest
+        )
 
     def action_handler(self, action_id: str) -> tuple[Handler, Access] | None:
-        return self._actions.get(action_id)
+        found = self._actions.get(action_id)
+        if found is not None:
+            return found
+        prefix, dot, rest = action_id.partition(".")
+        return self._actions.get(self._renamed.get(prefix + dot, prefix + dot) + rest)
 
     def autocomplete_source(self, name: str) -> AutocompleteSource | None:
         return self._sources.get(name)

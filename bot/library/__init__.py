@@ -16,4 +16,6 @@ def register(catalog: Catalog) -> None:
     pins.register(catalog)
     export.register(catalog)
     views.register(catalog)
+    catalog.renamed("resource", "library")  # the group's earlier name, still typed by some
+    catalog.renamed("lib.", "library.")  # on buttons posted before the rename
     catalog.keeps_personal_data("library", personal.export, personal.erase)

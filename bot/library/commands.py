@@ -18,13 +18,13 @@ from bot.library.urls import MAX_URL_LENGTH, normalise_url
 from bot.library.views import list_page, page_state, resource_card, search_page, upvote_button
 
 MAX_QUERY = 40
-ID = id_option("id", "The resource's number, e.g. 12", autocomplete="resources")
+ID = id_option("id", "The resource's number, e.g. 12", autocomplete="library-resources")
 TAGS = Option(
     "tags",
     "Tags, comma-separated",
     OptionType.TAGS,
     max_items=MAX_TAGS,
-    autocomplete="resource-tags",
+    autocomplete="library-tags",
     max_length=400,
 )
 TAG = Option(
@@ -32,16 +32,16 @@ TAG = Option(
     "Only resources with this tag",
     OptionType.TAGS,
     max_items=1,
-    autocomplete="resource-tags",
+    autocomplete="library-tags",
     max_length=40,
 )
 
 
 def register(catalog: Catalog) -> None:
-    catalog.source("resource-tags")(tag_choices)
-    catalog.source("resources")(resource_choices)
+    catalog.source("library-tags")(tag_choices)
+    catalog.source("library-resources")(resource_choices)
     catalog.command(
-        "resource add",
+        "library add",
         "Save a link to the community library",
         Option("url", "The link (http or https)", required=True, max_length=MAX_URL_LENGTH),
         Option("title", "What it is, in a few words", required=True, max_length=MAX_TITLE),
@@ -49,35 +49,35 @@ def register(catalog: Catalog) -> None:
         Option("note", "Why it's worth reading", max_length=MAX_NOTE, multiline=True),
     )(add)
     catalog.command(
-        "resource search",
+        "library search",
         "Search the library by words and tags",
         Option("query", "Words to look for", required=True, max_length=MAX_QUERY),
         TAG,
     )(search)
-    catalog.action("lib.search")(search_more)
+    catalog.action("library.search")(search_more)
     catalog.command(
-        "resource list",
+        "library list",
         "Browse the library, best voted or newest first",
         TAG,
         Option("sort", "top (most votes) or new", choices=("top", "new")),
     )(browse)
-    catalog.action("lib.list")(browse_more)
-    catalog.command("resource show", "Show one resource", ID)(show)
-    catalog.action("lib.upvote")(upvote)
+    catalog.action("library.list")(browse_more)
+    catalog.command("library show", "Show one resource", ID)(show)
+    catalog.action("library.upvote")(upvote)
     catalog.command(
-        "resource edit",
+        "library edit",
         "Change a resource you saved (moderators: any)",
         ID,
         Option("title", "A new title", max_length=MAX_TITLE),
         TAGS,
         Option("note", "A new note", max_length=MAX_NOTE, multiline=True),
     )(edit)
-    catalog.command("resource remove", "Remove a resource you saved (moderators: any)", ID)(
+    catalog.command("library remove", "Remove a resource you saved (moderators: any)", ID)(
         ask_to_remove
     )
-    catalog.action("lib.remove")(remove)
-    catalog.action("lib.keep")(keep)
-    catalog.command("resource tags", "The tags in use, with how many resources have each")(tags)
+    catalog.action("library.remove")(remove)
+    catalog.action("library.keep")(keep)
+    catalog.command("library tags", "The tags in use, with how many resources have each")(tags)
 
 
 async def tag_choices(context: Context, partial: str) -> list[Choice]:
@@ -156,7 +156,7 @@ async def upvote(context: Context) -> Reply:
 
 
 async def edit(context: Context) -> Reply:
-    resource = await owned_resource(context, context.options["id"], "/resource edit")
+    resource = await owned_resource(context, context.options["id"], "/library edit")
     changes = {k: context.options[k] for k in ("title", "note") if k in context.options}
     if "tags" in context.options:
         changes["tags"] = tuple(context.options["tags"])
@@ -174,15 +174,15 @@ async def ask_to_remove(context: Context) -> Reply:
         f"Remove #{resource.id} “{resource.title}” from the library, with its "
         f"{resource.votes} votes? This can't be undone.",
         buttons=(
-            Button("Remove", "lib.remove", str(resource.id), ButtonStyle.DANGER),
-            Button("Keep it", "lib.keep"),
+            Button("Remove", "library.remove", str(resource.id), ButtonStyle.DANGER),
+            Button("Keep it", "library.keep"),
         ),
         ephemeral=True,
     )
 
 
 async def remove(context: Context) -> Reply:
-    resource = await owned_resource(context, context.action_number(), "lib.remove")
+    resource = await owned_resource(context, context.action_number(), "library.remove")
     for mirror in await context.uow.library.mirrors_of(resource.id):
         await unpin_quietly(context, mirror.ref)
     await context.uow.library.remove(resource.id)

@@ -17,7 +17,7 @@ FORMATS = ("markdown", "csv", "json")
 
 def register(catalog: Catalog) -> None:
     catalog.command(
-        "resource export",
+        "library export",
         "Get the whole library as a file",
         Option("format", "markdown (a handbook by tag), csv or json", choices=FORMATS),
     )(export_library)

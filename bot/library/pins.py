@@ -17,14 +17,14 @@ PIN_EMOJI_SETTING = "library.pin_emoji"  # the emoji, or absent when reactions d
 
 def register(catalog: Catalog) -> None:
     catalog.command(
-        "resource pin-top",
+        "library pin-top",
         "Pin the best voted resources in a channel",
         Option("channel", "Where to pin them", OptionType.CHANNEL, required=True),
         Option("count", "How many (1-25)", OptionType.INTEGER, min_value=1, max_value=25),
         access=Access.MODERATOR,
     )(pin_top)
     catalog.command(
-        "resource pin-emoji",
+        "library pin-emoji",
         "Let members save a message by reacting with an emoji",
         Option("enabled", "Save messages on that reaction?", OptionType.BOOLEAN, required=True),
         Option("emoji", f"Which emoji (default {DEFAULT_PIN_EMOJI})", max_length=32),

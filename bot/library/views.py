@@ -36,7 +36,7 @@ async def search_page(context: Context, query: str, tag: str | None, offset: int
         f"Results for “{query}”{where}",
         hits,
         offset,
-        "lib.search",
+        "library.search",
         f"{tag or ''}|{' '.join(words)}",
     )
 
@@ -46,11 +46,11 @@ async def list_page(context: Context, tag: str | None, sort: str, offset: int) -
     where = f" tagged {tag}" if tag else ""
     if not hits:
         return Reply(
-            f"The library has nothing{where} yet. Add with `/resource add`.", ephemeral=True
+            f"The library has nothing{where} yet. Add with `/library add`.", ephemeral=True
         )
     order = "best voted" if sort == "top" else "newest"
     return page_of(
-        f"The library{where}, {order} first", hits, offset, "lib.list", f"{tag or ''}|{sort}"
+        f"The library{where}, {order} first", hits, offset, "library.list", f"{tag or ''}|{sort}"
     )
 
 
@@ -95,7 +95,7 @@ def resource_card(resource: Resource) -> Card:
 
 
 def upvote_button(resource: Resource) -> Button:
-    return Button("Upvote", "lib.upvote", str(resource.id), ButtonStyle.PRIMARY)
+    return Button("Upvote", "library.upvote", str(resource.id), ButtonStyle.PRIMARY)
 
 
 def page_state(context: Context) -> tuple[int, str | None, str]:

@@ -53,7 +53,7 @@ def test_options_keep_types_limits_choices_and_autocomplete() -> None:
     assert [c["value"] for c in options["day"]["choices"]][:2] == ["monday", "tuesday"]
     assert options["time"]["max_length"] == 5 and options["time"]["required"]
     assert options["timezone"]["autocomplete"] is True
-    pin_top = next(o for o in made["resource"]["options"] if o["name"] == "pin-top")
+    pin_top = next(o for o in made["library"]["options"] if o["name"] == "pin-top")
     count = next(o for o in pin_top["options"] if o["name"] == "count")
     assert (count["type"], count["min_value"], count["max_value"]) == (4, 1, 25)
 

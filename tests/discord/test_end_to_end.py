@@ -121,9 +121,9 @@ async def test_a_button_works_and_keeps_working_after_a_restart(
     fake: FakeDiscord, world: World, sqlite_url: str, clock: ManualClock
 ) -> None:
     async with running(sqlite_url, clock):
-        await run(fake, world, world.alice, "resource add", url="https://example.org/a", title="A")
+        await run(fake, world, world.alice, "library add", url="https://example.org/a", title="A")
         sent = await fake.slash(
-            world.home, world.alice, world.channel("general"), "resource show", id=1
+            world.home, world.alice, world.channel("general"), "library show", id=1
         )
         assert buttons(await final(fake, sent)) == ["Upvote"]
         message = fake.response_message(sent)
@@ -135,9 +135,9 @@ async def test_a_button_works_and_keeps_working_after_a_restart(
 async def test_a_button_from_another_guild_finds_nothing_there(
     fake: FakeDiscord, world: World, bot: CopbotClient
 ) -> None:
-    await run(fake, world, world.alice, "resource add", url="https://example.org/a", title="A")
+    await run(fake, world, world.alice, "library add", url="https://example.org/a", title="A")
     shown = await fake.slash(
-        world.home, world.alice, world.channel("general"), "resource show", id=1
+        world.home, world.alice, world.channel("general"), "library show", id=1
     )
     await final(fake, shown)
     message = fake.response_message(shown)
@@ -184,9 +184,9 @@ async def test_autocomplete_offers_timezones(
 async def test_autocomplete_of_a_resource_id_offers_whole_numbers(
     fake: FakeDiscord, world: World, bot: CopbotClient
 ) -> None:
-    await run(fake, world, world.alice, "resource add", url="https://example.org/a", title="Alpha")
+    await run(fake, world, world.alice, "library add", url="https://example.org/a", title="Alpha")
     sent = await fake.autocomplete(
-        world.home, world.alice, world.channel("general"), "resource show", "id", id=""
+        world.home, world.alice, world.channel("general"), "library show", "id", id=""
     )
     [response] = await fake.answer(sent)
     [choice] = response["data"]["choices"]
@@ -201,7 +201,7 @@ async def test_the_context_menu_saves_a_message_to_the_library(
     )
     sent = await fake.context_menu(world.home, world.alice, "Save to library", said)
     assert "Saved" in text(await final(fake, sent))
-    listed = await run(fake, world, world.alice, "resource list")
+    listed = await run(fake, world, world.alice, "library list")
     assert "Great read" in text(listed)
 
 
@@ -259,7 +259,7 @@ async def test_a_reconnect_resumes_and_loses_nothing(
     await fake.wait_for(lambda: not fake.connections)
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")  # queued
     reply = await final(fake, sent)
-    assert "/resource add" in text(reply)
+    assert "/library add" in text(reply)
     assert (fake.identified, fake.resumed) == (1, 1)
     assert len(fake.responses[sent]) == 1
 
@@ -270,7 +270,7 @@ async def test_a_reconnect_request_resumes_the_session(
     await fake.ask_to_reconnect()
     await fake.wait_for(lambda: fake.resumed == 1)
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
-    assert "/resource add" in text(await final(fake, sent))
+    assert "/library add" in text(await final(fake, sent))
     assert fake.identified == 1
 
 
@@ -281,7 +281,7 @@ async def test_a_refused_resume_identifies_again(
     await fake.drop_connections()
     await fake.wait_for(lambda: fake.identified == 2 and fake.connections)
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
-    assert "/resource add" in text(await final(fake, sent))
+    assert "/library add" in text(await final(fake, sent))
     assert fake.resumed == 0
 
 
@@ -371,7 +371,7 @@ async def test_a_stale_interaction_is_skipped_and_copbot_carries_on(
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
     fake.forget(sent)
     later = await fake.slash(world.home, world.alice, world.channel("general"), "help")
-    assert "/resource add" in text(await final(fake, later))
+    assert "/library add" in text(await final(fake, later))
     assert fake.responses[sent] == []
 
 
@@ -379,11 +379,11 @@ async def test_an_option_over_its_limit_is_a_friendly_error(
     fake: FakeDiscord, world: World, bot: CopbotClient
 ) -> None:
     reply = await run(
-        fake, world, world.alice, "resource add", url="https://example.org/" + "a" * 3000, title="T"
+        fake, world, world.alice, "library add", url="https://example.org/" + "a" * 3000, title="T"
     )
     assert reply["flags"] & EPHEMERAL
     assert "characters" in text(reply)
-    assert "has nothing" in text(await run(fake, world, world.alice, "resource list"))
+    assert "has nothing" in text(await run(fake, world, world.alice, "library list"))
 
 
 async def test_a_slow_command_is_deferred_then_finished(
@@ -459,14 +459,14 @@ async def test_commands_sync_only_when_the_catalog_changed(
 async def test_the_pin_emoji_saves_the_message_it_is_on(
     fake: FakeDiscord, world: World, bot: CopbotClient
 ) -> None:
-    await run(fake, world, world.mod, "resource pin-emoji", enabled=True)
+    await run(fake, world, world.mod, "library pin-emoji", enabled=True)
     said = fake.member_message(world.home, world.bob, world.channel("general"), "a good link")
     await fake.reaction(world.home, world.alice, said, "📌")
     await fake.wait_for(lambda: len(fake.posted_in(world.channel("general"))) == 2)
-    listed = text(await run(fake, world, world.alice, "resource list"))
+    listed = text(await run(fake, world, world.alice, "library list"))
     assert "Message from Bob" in listed  # copbot reads no message content
     await fake.reaction(world.home, world.alice, said, "👍")  # not the pin emoji: no answer
-    listed_again = text(await run(fake, world, world.alice, "resource list"))
+    listed_again = text(await run(fake, world, world.alice, "library list"))
     assert listed_again == listed
     assert len(fake.posted_in(world.channel("general"))) == 2
 
@@ -484,7 +484,7 @@ async def test_two_processes_split_the_shards_on_one_database(  # SQLite and Pos
         assert {g.id for g in second.guilds} == {g for g, s in shard_of.items() if s == 1}
         for guild, user in ((world.home, world.alice), (world.other, world.stranger)):
             sent = await fake.slash(guild, user, world.channel("general", guild), "help")
-            assert "/resource add" in text(await final(fake, sent))
+            assert "/library add" in text(await final(fake, sent))
         # Either process may post for any guild, so it can tell whose channel is whose.
         cached, uncached = sorted((world.home, world.other), key=lambda g: shard_of[g.id])
         community = CommunityKey("discord", str(uncached.id))
@@ -542,8 +542,8 @@ async def test_a_command_that_cannot_post_names_the_missing_permission(
     updated = asyncio.ensure_future(bot.wait_for("guild_channel_update"))
     await fake.deny_bot(world.home, mods, SEND_MESSAGES)
     await updated
-    await run(fake, world, world.alice, "resource add", url="https://example.org/a", title="A")
-    reply = await run(fake, world, world.mod, "resource pin-top", channel=mods)
+    await run(fake, world, world.alice, "library add", url="https://example.org/a", title="A")
+    reply = await run(fake, world, world.mod, "library pin-top", channel=mods)
     assert reply["flags"] & EPHEMERAL
     assert f"copbot lacks Send Messages in <#{mods}>" in text(reply)
     assert fake.posted_in(mods) == []

@@ -75,13 +75,13 @@ def test_an_empty_reply_still_says_something() -> None:
 
 
 def test_buttons_are_persistent_five_a_row_at_most_25() -> None:
-    buttons = tuple(Button(f"Button {i}" + "!" * 90, "lib.upvote", str(i)) for i in range(30))
+    buttons = tuple(Button(f"Button {i}" + "!" * 90, "library.upvote", str(i)) for i in range(30))
     view = render(Reply("pick", buttons=buttons)).view
     assert view is not None and view.is_persistent()
     rows = view.to_components()
     assert len(rows) == 5 and all(len(r["components"]) == 5 for r in rows)
     first = rows[0]["components"][0]
-    assert first["custom_id"] == "lib.upvote:0" and len(first["label"]) == 80
+    assert first["custom_id"] == "library.upvote:0" and len(first["label"]) == 80
 
 
 def test_a_repeated_custom_id_is_left_out() -> None:
@@ -90,8 +90,11 @@ def test_a_repeated_custom_id_is_left_out() -> None:
 
 
 def test_a_button_custom_id_parses_back_to_the_action() -> None:
-    match = ActionButton.__discord_ui_compiled_template__.fullmatch("lib.list:10|python|top")
-    assert match is not None and (match["action"], match["value"]) == ("lib.list", "10|python|top")
+    match = ActionButton.__discord_ui_compiled_template__.fullmatch("library.list:10|python|top")
+    assert match is not None and (match["action"], match["value"]) == (
+        "library.list",
+        "10|python|top",
+    )
 
 
 def test_a_form_becomes_a_modal_and_its_submit_becomes_values() -> None:
@@ -161,14 +164,14 @@ def test_rendering_is_pinned_by_a_golden_file() -> None:
     replies = {
         "resource": Reply(
             cards=(resource,),
-            buttons=(Button("Upvote", "lib.upvote", "7", ButtonStyle.PRIMARY),),
+            buttons=(Button("Upvote", "library.upvote", "7", ButtonStyle.PRIMARY),),
             ephemeral=True,
         ),
         "page": Reply(
             "The library, newest first (page 2):",
             buttons=(
-                Button("Previous", "lib.list", "0||new"),
-                Button("Next", "lib.list", "10||new"),
+                Button("Previous", "library.list", "0||new"),
+                Button("Next", "library.list", "10||new"),
             ),
         ),
         "confirm": Reply(

@@ -33,7 +33,7 @@ async def test_every_command_answers_or_asks_for_its_options(
     or a modal asking for exactly its required options."""
     catalog = slack.core.catalog
     groups = {c.path.split(" ")[0] for c in catalog}
-    assert {"profile", "resource", "prompt", "privacy", "help"} <= groups
+    assert {"profile", "library", "prompt", "privacy", "help"} <= groups
     for command in catalog:
         sent = await workspace.command(MOD, command.path)
         assert sent.status == 200
@@ -75,7 +75,7 @@ async def test_bad_input_is_refused_kindly_and_changes_nothing(workspace: Worksp
 async def test_missing_options_open_a_modal_whose_submission_runs_the_command(
     workspace: Workspace,
 ) -> None:
-    sent = await workspace.command(ALICE, "resource add url:https://example.org/guide")
+    sent = await workspace.command(ALICE, "library add url:https://example.org/guide")
     modal = await sent.modal()
     url = next(b for b in modal["blocks"] if b["block_id"] == "url")
     assert url["element"]["initial_value"] == "https://example.org/guide"
@@ -88,8 +88,8 @@ async def test_missing_options_open_a_modal_whose_submission_runs_the_command(
 
 
 async def test_a_button_routes_back_to_the_core(workspace: Workspace) -> None:
-    await run(workspace, ALICE, 'resource add https://example.org/a "Article A"')
-    shown = await run(workspace, BOB, "resource show 1")
+    await run(workspace, ALICE, 'library add https://example.org/a "Article A"')
+    shown = await run(workspace, BOB, "library show 1")
     pressed = await workspace.press(BOB, "Upvote", shown["blocks"])
     assert pressed.status == 200
     reply = await pressed.reply()
@@ -101,8 +101,8 @@ async def test_a_button_routes_back_to_the_core(workspace: Workspace) -> None:
 
 async def test_long_lists_page_in_place(workspace: Workspace) -> None:
     for n in range(1, 8):
-        await run(workspace, ALICE, f'resource add https://example.org/{n} "Item {n}"')
-    first = await run(workspace, ALICE, "resource list sort:new")
+        await run(workspace, ALICE, f'library add https://example.org/{n} "Item {n}"')
+    first = await run(workspace, ALICE, "library list sort:new")
     assert "#7 Item 7" in text_of(first) and "#2 Item 2" not in text_of(first)
     pressed = await workspace.press(ALICE, "Next", first["blocks"])
     second = await pressed.reply()
@@ -202,7 +202,7 @@ async def test_app_home_shows_profile_prompt_and_resources_and_refreshes(
     workspace: Workspace, fake: FakeSlack, clock: ManualClock
 ) -> None:
     await run(workspace, ALICE, "profile set skills:python")
-    await run(workspace, BOB, 'resource add https://example.org/b "Bob\'s pick"')
+    await run(workspace, BOB, 'library add https://example.org/b "Bob\'s pick"')
     await run(workspace, MOD, "prompt schedule C0GENERAL monday 10:00 UTC")
     await run(workspace, MOD, 'prompt add "Share a tool you love"')
     await run(workspace, MOD, "prompt post-now schedule:1")
@@ -250,14 +250,14 @@ async def test_the_pin_emoji_saves_a_message_when_enabled(
     }
     await workspace.event(reaction)
     await fake.wait_for(lambda: fake.called("chat.getPermalink"))  # read, and let be
-    enabled = await run(workspace, MOD, "resource pin-emoji enabled:yes")
+    enabled = await run(workspace, MOD, "library pin-emoji enabled:yes")
     assert "Reacting with 📌" in text_of(enabled)
     assert fake.in_channel(GENERAL)[-1].ts == ts  # the first reaction saved nothing
     await workspace.event(reaction)
     saved = await fake.wait_for(lambda: fake.in_channel(GENERAL)[-1].ts != ts and fake.messages)
     assert "Alice saved #1" in text_of(saved[-1].args)
     assert "Keep this one" in text_of(saved[-1].args)
-    await run(workspace, MOD, "resource pin-emoji yes :bookmark:")  # as Slack sends 🔖
+    await run(workspace, MOD, "library pin-emoji yes :bookmark:")  # as Slack sends 🔖
     other = fake.say(GENERAL, BOB, "And this one")
     await workspace.event(
         reaction | {"reaction": "bookmark", "item": {**reaction["item"], "ts": other}}
@@ -316,15 +316,15 @@ async def test_match_group_dm_and_keyed_posts_through_the_chat_port(
 async def test_pins_respect_the_channel_limit(
     workspace: Workspace, fake: FakeSlack, slack: Running
 ) -> None:
-    await run(workspace, ALICE, 'resource add https://example.org/a "Article A"')
+    await run(workspace, ALICE, 'library add https://example.org/a "Article A"')
     fake.pins[GENERAL] = [f"1600000000.{n:06d}" for n in range(100)]
-    full = await run(workspace, MOD, "resource pin-top C0GENERAL 1")
+    full = await run(workspace, MOD, "library pin-top C0GENERAL 1")
     assert "pins are full of others' pins" in text_of(full)
     fake.pins[GENERAL] = []
-    pinned = await run(workspace, MOD, "resource pin-top C0GENERAL 1")
+    pinned = await run(workspace, MOD, "library pin-top C0GENERAL 1")
     assert "Pinned #1." in text_of(pinned) and len(fake.pins[GENERAL]) == 1
     fake.archived.add(GENERAL)
-    missing = await run(workspace, MOD, "resource pin-top C0GENERAL 1")
+    missing = await run(workspace, MOD, "library pin-top C0GENERAL 1")
     assert "can't see a channel" in text_of(missing)
 
 

@@ -31,7 +31,7 @@ async def test_two_http_processes_share_one_postgresql(
         shown = await (await second.command(BOB, f"profile show <@{ALICE}|alice>")).reply()
         assert "*Teaches*\npython" in text_of(shown)
         added = await (
-            await second.command(BOB, 'resource add https://example.org/x "Shared"')
+            await second.command(BOB, 'library add https://example.org/x "Shared"')
         ).reply()
         pressed = await first.press(ALICE, "Upvote", added["blocks"], ephemeral=False)
         assert "Upvoted #1" in text_of(await pressed.reply())

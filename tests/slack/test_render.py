@@ -51,7 +51,9 @@ def test_long_replies_are_cut_never_refused() -> None:
     cards = tuple(
         Card(f"Card {n}", "z" * 4000, (CardField("f", "v" * 3000),) * 12) for n in range(40)
     )
-    blocks = render.blocks(Reply(text, cards=cards, buttons=(Button("Next", "lib.list", "5|x"),)))
+    blocks = render.blocks(
+        Reply(text, cards=cards, buttons=(Button("Next", "library.list", "5|x"),))
+    )
     assert len(blocks) == MESSAGE_BLOCKS
     assert blocks[-1]["type"] == "actions"  # the buttons survive the cut
     assert blocks[-2]["elements"][0]["text"].endswith("more blocks not shown.")

@@ -22,7 +22,7 @@ async def test_a_slash_command_is_acked_then_answered(
 async def test_a_button_and_a_modal_over_the_socket(
     socket_workspace: Workspace, fake: FakeSlack
 ) -> None:
-    sent = await socket_workspace.command(ALICE, "resource add https://example.org/s")
+    sent = await socket_workspace.command(ALICE, "library add https://example.org/s")
     modal = await sent.modal()
     await socket_workspace.submit(ALICE, modal, title="Socket guide")
     saved = await sent.reply()
