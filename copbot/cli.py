@@ -155,7 +155,10 @@ async def serve_discord(settings: Settings, token: str) -> None:
             MentorRunner(store=core.store, chat=client.chat, clock=clock),
             grace=timedelta(hours=settings.prompts.grace_hours),
         )
-        await client.serve(core, token, timer=timer)
+        try:
+            await client.serve(core, token, after_login=timer.start)
+        finally:
+            timer.shutdown()
 
 
 def _invite_url(args: argparse.Namespace, settings: Settings) -> int:

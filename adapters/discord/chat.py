@@ -11,11 +11,12 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 
-from adapters.discord.render import cut, render
+from adapters.discord.limits import NONCE, THREAD_NAME, cut
+from adapters.discord.render import render
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
 from bot.kernel.ports import (
     ChannelUnavailable,
@@ -25,16 +26,11 @@ from bot.kernel.ports import (
     PinLimitReached,
 )
 
-if TYPE_CHECKING:
-    from adapters.discord.client import CopbotClient
-
 log = logging.getLogger(__name__)
 
 PLATFORM = "discord"
 MAX_PINS = 30003  # Discord's error code: the channel has 250 pins already
 THREAD_EXISTS = 160004  # Discord's error code: that message has a thread already
-NONCE = 25  # Discord's longest message nonce
-THREAD_NAME = 100
 WEEK: Literal[10080] = 10080  # minutes: threads stay open for a week of answers
 
 POST = ("view_channel", "send_messages", "embed_links", "attach_files")
@@ -44,11 +40,11 @@ PIN = ("view_channel", "pin_messages")
 
 
 class DiscordChat:
-    """Bound to a `CopbotClient`, which logs in before the core posts anything."""
+    """Bound to the client serving copbot, which logs in before the core posts anything."""
 
     limits = ChatLimits(requests_per_second=45.0)  # under Discord's global 50 a second
 
-    def __init__(self, client: CopbotClient) -> None:
+    def __init__(self, client: discord.Client) -> None:
         self.client = client
 
     async def post(

@@ -1,17 +1,13 @@
 """copbot on Discord: a discord.py client that serves every guild it is in.
 
-Each interaction becomes one core call. A call still running after `DEFER_AFTER` is deferred
-(Discord wants an answer within 3 s) and finished by editing the deferred response. copbot
-asks for no privileged intent: guilds, guild messages (authors and places, not content) and
-guild reactions are enough.
+Each interaction becomes one core call, answered by the `Responder` (at once, or deferred
+and then finished). copbot asks for no privileged intent: guilds, guild messages (authors
+and places, not content) and guild reactions are enough.
 """
 
 from __future__ import annotations
 
-import asyncio
-import itertools
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,49 +15,27 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord import inbound
 from adapters.discord.chat import PLATFORM, DiscordChat
 from adapters.discord.commands import build_commands, commands_hash, options_given
-from adapters.discord.render import (
-    ActionButton,
-    FormModal,
-    OpenForm,
-    cut,
-    form_values,
-    open_form_view,
-    render,
-)
+from adapters.discord.components import ActionButton, OpenForm
+from adapters.discord.limits import cut
+from adapters.discord.render import render
+from adapters.discord.respond import Responder
 from bot.kernel.catalog import Choice
 from bot.kernel.core import FAILED, Core
-from bot.kernel.messages import (
-    Action,
-    Actor,
-    ChatMessage,
-    CommunityKey,
-    Form,
-    Invocation,
-    MessageRef,
-    Reply,
-)
-from bot.timer import Timer
+from bot.kernel.messages import Action, Actor, CommunityKey, Invocation, MessageRef, Reply
 
 log = logging.getLogger(__name__)
 
-DEFER_AFTER = 0.3  # seconds: answer at once if the core is this fast, else defer
 SYNCED = "discord.commands_hash"  # the catalog last synced to Discord, kept in the store
 
-GUILDS_ONLY = Reply("copbot works inside a server, not in direct messages.", ephemeral=True)
 STALE = Reply(
     "I don't know that command any more; Discord may still be updating its list. "
     "Try again in a minute.",
     ephemeral=True,
     error=True,
 )
-FORM_EXPIRED = Reply(
-    "That form has expired (copbot restarted since). Please run the command again.",
-    ephemeral=True,
-    error=True,
-)
-FORMS_KEPT = 1000  # forms waiting for their "Open the form" press, newest kept
 
 
 @dataclass(frozen=True)
@@ -102,10 +76,9 @@ class CopbotClient(discord.AutoShardedClient):
         self.chat = DiscordChat(self)
         self.tree: app_commands.CommandTree[CopbotClient] = app_commands.CommandTree(self)
         self.tree.on_error = self._command_failed  # type: ignore[method-assign]
+        self.responder = Responder()
         self._core: Core | None = None
-        self._timer: Timer | None = None
-        self._forms: OrderedDict[int, Form] = OrderedDict()
-        self._form_keys = itertools.count(1)
+        self._after_login: Callable[[], Awaitable[None]] | None = None
 
     @property
     def core(self) -> Core:
@@ -113,9 +86,16 @@ class CopbotClient(discord.AutoShardedClient):
             raise RuntimeError("serve() attaches the core before the client starts")
         return self._core
 
-    async def serve(self, core: Core, token: str, *, timer: Timer | None = None) -> None:
-        """Log in, sync commands if the catalog changed, start the timer, run until closed."""
-        self._core, self._timer = core, timer
+    async def serve(
+        self,
+        core: Core,
+        token: str,
+        *,
+        after_login: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        """Log in, sync commands if the catalog changed, run `after_login` (the timer, which
+        may post from then on), and serve until closed."""
+        self._core, self._after_login = core, after_login
         async with self:
             await self.start(token)
 
@@ -129,13 +109,8 @@ class CopbotClient(discord.AutoShardedClient):
             self.tree.add_command(command)
         self.add_dynamic_items(ActionButton, OpenForm)
         await self.sync_commands()
-        if self._timer is not None:
-            await self._timer.start()
-
-    async def close(self) -> None:
-        if self._timer is not None:
-            self._timer.shutdown()
-        await super().close()
+        if self._after_login is not None:
+            await self._after_login()
 
     async def sync_commands(self) -> bool:
         """Send the commands to Discord only when they differ from the last sync: Discord limits
@@ -159,12 +134,17 @@ class CopbotClient(discord.AutoShardedClient):
 
     # Interactions in
 
+    def actor(self, interaction: discord.Interaction[Any]) -> Actor | None:
+        return inbound.interaction_actor(interaction, self.options.moderator_role)
+
     async def invoked(
         self, interaction: discord.Interaction[Any], path: str, options: dict[str, Any]
     ) -> None:
         channel = str(interaction.channel_id)
-        await self._answer(
-            interaction, lambda actor: self.core.invoke(Invocation(actor, channel, path, options))
+        await self.responder.answer(
+            interaction,
+            self.actor(interaction),
+            lambda actor: self.core.invoke(Invocation(actor, channel, path, options)),
         )
 
     async def suggest(
@@ -180,16 +160,11 @@ class CopbotClient(discord.AutoShardedClient):
     async def message_action(
         self, interaction: discord.Interaction[Any], name: str, message: discord.Message
     ) -> None:
-        chat_message = ChatMessage(
-            _ref(message),
-            message.jump_url,
-            str(message.author.id),
-            message.author.display_name,
-            message.content,
-        )
+        chat_message = inbound.chat_message(message)
         channel = str(interaction.channel_id)
-        await self._answer(
+        await self.responder.answer(
             interaction,
+            self.actor(interaction),
             lambda actor: self.core.message_action(actor, channel, name, chat_message),
         )
 
@@ -199,12 +174,15 @@ class CopbotClient(discord.AutoShardedClient):
         """A press on an `ActionButton`, from this process or one before a restart."""
         await self._act(interaction, action_id, value, {})
 
+    async def open_form(self, interaction: discord.Interaction[Any], key: int) -> None:
+        await self.responder.open_form(interaction, key)
+
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """Modal submits come here, whichever process opened the modal."""
         if interaction.type is not discord.InteractionType.modal_submit or interaction.data is None:
             return
         action_id, _, value = str(interaction.data.get("custom_id", "")).partition(":")
-        values = form_values(interaction.data.get("components", []))  # type: ignore[arg-type]
+        values = inbound.form_values(interaction.data.get("components", []))  # type: ignore[arg-type]
         await self._act(interaction, action_id, value, values)
 
     async def _act(
@@ -214,97 +192,13 @@ class CopbotClient(discord.AutoShardedClient):
         value: str,
         values: dict[str, str],
     ) -> None:
-        message = _ref(interaction.message) if interaction.message else None
+        message = inbound.message_ref(interaction.message) if interaction.message else None
         channel = str(interaction.channel_id)
-        await self._answer(
+        await self.responder.answer(
             interaction,
+            self.actor(interaction),
             lambda actor: self.core.act(Action(actor, channel, action_id, value, values, message)),
         )
-
-    def actor(self, interaction: discord.Interaction[Any]) -> Actor | None:
-        """Who acted, or None outside a guild (copbot's communities are guilds)."""
-        if interaction.guild_id is None:
-            return None
-        user = interaction.user
-        return Actor(
-            CommunityKey(PLATFORM, str(interaction.guild_id)),
-            str(user.id),
-            user.display_name,
-            is_moderator=self.moderates(user, interaction.permissions),
-        )
-
-    def moderates(self, user: discord.abc.User, permissions: discord.Permissions) -> bool:
-        """Manage Server, or the configured moderator role (by name or id)."""
-        if permissions.manage_guild:
-            return True
-        role = self.options.moderator_role
-        roles = getattr(user, "roles", [])
-        return role is not None and any(role in (r.name, str(r.id)) for r in roles)
-
-    # Replies out
-
-    async def _answer(
-        self, interaction: discord.Interaction[Any], work: Callable[[Actor], Awaitable[Reply]]
-    ) -> None:
-        """Answer with the core's reply to `work`, deferring first if the core takes a while."""
-        actor = self.actor(interaction)
-        if actor is None:
-            await self._respond(interaction, GUILDS_ONLY)
-            return
-        task = asyncio.ensure_future(work(actor))
-        try:
-            reply = await asyncio.wait_for(asyncio.shield(task), DEFER_AFTER)
-        except TimeoutError:
-            await self._defer(interaction)
-            reply = await task
-        await self._respond(interaction, reply)
-
-    async def _defer(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        except discord.HTTPException as error:
-            log.warning("could not defer interaction %s: %s", interaction.id, error)
-
-    async def _respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
-        """Send `reply` as the interaction's response; a stale or unknown interaction (Discord
-        forgets them after 15 minutes) is logged and skipped."""
-        try:
-            if not interaction.response.is_done():
-                if reply.form is not None:
-                    await interaction.response.send_modal(FormModal(reply.form))
-                else:
-                    await interaction.response.send_message(
-                        **render(reply).send_kwargs(), ephemeral=reply.ephemeral
-                    )
-                return
-            if reply.form is not None:
-                await interaction.edit_original_response(
-                    content=f"“{cut(reply.form.title, 100)}” is ready.",
-                    view=open_form_view(self._keep(reply.form)),
-                )
-                return
-            message = render(reply)
-            if reply.ephemeral:  # the deferred response is ephemeral: it becomes the reply
-                await interaction.edit_original_response(**message.edit_kwargs())
-            else:
-                await interaction.delete_original_response()
-                await interaction.followup.send(**message.send_kwargs())
-        except discord.HTTPException as error:
-            log.warning(
-                "could not answer interaction %s: %s %s", interaction.id, error.status, error.text
-            )
-
-    def _keep(self, form: Form) -> int:
-        key = next(self._form_keys)
-        self._forms[key] = form
-        while len(self._forms) > FORMS_KEPT:
-            self._forms.popitem(last=False)
-        return key
-
-    async def open_form(self, interaction: discord.Interaction[Any], key: int) -> None:
-        """A press on `OpenForm`: the form the deferred command made, now as a modal."""
-        form = self._forms.get(key)  # kept: a member may close the modal and press again
-        await self._respond(interaction, FORM_EXPIRED if form is None else Reply(form=form))
 
     async def _command_failed(
         self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError
@@ -318,7 +212,7 @@ class CopbotClient(discord.AutoShardedClient):
         else:
             log.error("interaction %s failed", interaction.id, exc_info=error)
             reply = Reply(FAILED, ephemeral=True, error=True)
-        await self._respond(interaction, reply)
+        await self.responder.respond(interaction, reply)
 
     # Gateway events
 
@@ -327,14 +221,7 @@ class CopbotClient(discord.AutoShardedClient):
         thread = message.channel
         if message.author.bot or message.guild is None or not isinstance(thread, discord.Thread):
             return
-        author = message.author
-        permissions = getattr(author, "guild_permissions", discord.Permissions.none())
-        actor = Actor(
-            CommunityKey(PLATFORM, str(message.guild.id)),
-            str(author.id),
-            author.display_name,
-            is_moderator=self.moderates(author, permissions),
-        )
+        actor = inbound.member_actor(message.guild.id, message.author, self.options.moderator_role)
         ref = MessageRef(PLATFORM, str(thread.parent_id), str(message.id), str(thread.id))
         await self.core.member_posted(actor, ref)
 
@@ -348,20 +235,8 @@ class CopbotClient(discord.AutoShardedClient):
         except discord.HTTPException as error:
             log.info("reaction on message %s skipped: %s", event.message_id, error.text)
             return
-        member = event.member
-        actor = Actor(
-            CommunityKey(PLATFORM, str(event.guild_id)),
-            str(member.id),
-            member.display_name,
-            is_moderator=self.moderates(member, member.guild_permissions),
-        )
-        chat_message = ChatMessage(
-            _ref(message),
-            message.jump_url,
-            str(message.author.id),
-            message.author.display_name,
-            message.content,  # empty unless it mentions copbot: no message-content intent
-        )
+        actor = inbound.member_actor(event.guild_id, event.member, self.options.moderator_role)
+        chat_message = inbound.chat_message(message)
         reply = await self.core.react(actor, str(event.channel_id), str(event.emoji), chat_message)
         if reply is None:
             return
@@ -369,10 +244,3 @@ class CopbotClient(discord.AutoShardedClient):
             await message.reply(**render(reply).send_kwargs(), mention_author=False, silent=True)
         except discord.HTTPException as error:
             log.info("could not answer a reaction in %s: %s", event.channel_id, error.text)
-
-
-def _ref(message: discord.Message | discord.InteractionMessage) -> MessageRef:
-    channel = message.channel
-    if isinstance(channel, discord.Thread):
-        return MessageRef(PLATFORM, str(channel.parent_id), str(message.id), str(channel.id))
-    return MessageRef(PLATFORM, str(channel.id), str(message.id))

@@ -19,7 +19,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord.render import cut
+from adapters.discord.limits import CHOICE, STRING_OPTION, cut
 from bot.kernel.catalog import Access, Catalog, Choice, Command, Option, OptionType
 
 # What the adapter does with a command: (interaction, catalog path, raw option values).
@@ -28,7 +28,6 @@ Suggest = Callable[[discord.Interaction[Any], str, str, str], Awaitable[list[Cho
 OnMessage = Callable[[discord.Interaction[Any], str, discord.Message], Awaitable[None]]
 
 MODERATOR_PERMISSIONS = discord.Permissions(manage_guild=True)
-CHOICE = 100  # Discord's longest autocomplete choice name and value
 
 
 def build_commands(
@@ -166,8 +165,7 @@ def _annotation(option: Option) -> Any:
             return discord.User
         case OptionType.CHANNEL:
             return discord.TextChannel
-    # Discord's longest string option is 6000 characters.
-    return app_commands.Range[str, None, min(option.max_length, 6000)]
+    return app_commands.Range[str, None, min(option.max_length, STRING_OPTION)]
 
 
 def raw_value(value: Any) -> Any:

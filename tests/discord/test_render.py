@@ -9,12 +9,9 @@ from typing import Any
 
 import discord
 
-from adapters.discord.render import (
-    ActionButton,
-    FormModal,
-    form_values,
-    render,
-)
+from adapters.discord.components import ActionButton, FormModal
+from adapters.discord.inbound import form_values
+from adapters.discord.render import render
 from bot.kernel.messages import (
     Attachment,
     Button,
