@@ -190,3 +190,27 @@ async def test_integer_and_boolean_options(
         assert "isn't a whole number" in (await talk("a", "/mentor capacity lots")).text
         assert "yes or no" in (await talk("a", "/mentor capacity 1 maybe")).text
         assert "choose one of `small`, `large`" in (await talk("a", "/mentor capacity 1 no x")).text
+
+
+@pytest.mark.parametrize(
+    ("user", "line", "wanted"),
+    [
+        (
+            "alice",
+            "library add https://example.org/a",
+            ("library add", {"url": "https://example.org/a"}),
+        ),
+        ("alice", "resource add", ("library add", {})),  # by its earlier name too
+        ("alice", "library add https://example.org/a Guide", None),  # nothing missing
+        ("alice", "prompt add", None),  # for moderators only: the core refuses it instead
+        ("mod", "prompt add", ("prompt add", {})),
+        ("alice", "library add colour:red", None),  # an unknown option: the core explains
+        ("alice", 'library add "unclosed', None),  # unreadable: the core explains
+        ("alice", "nothing here", None),
+    ],
+)
+async def test_incomplete_names_a_command_whose_required_options_are_missing(
+    talk: Talk, user: str, line: str, wanted: tuple[str, dict[str, str]] | None
+) -> None:
+    found = talk.core.incomplete(talk.actor(user), line)
+    assert (found[0].path, found[1]) == wanted if found else wanted is None

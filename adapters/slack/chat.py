@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
+from adapters.slack.state import ModalState
 from bot.kernel.messages import Actor, Attachment, CommunityKey, MessageRef, Reply
 from bot.kernel.ports import (
     ChannelUnavailable,
@@ -255,7 +256,7 @@ class SlackChat:
     async def reply_to(self, actor: Actor, reply: Reply, to: Audience) -> None:
         """The core's answer to the member who acted."""
         if reply.form is not None and to.trigger_id:
-            state = render.ModalState(
+            state = ModalState(
                 reply.form.action_id, to.channel_id, to.response_url, reply.form.value
             )
             await self.open_modal(to.trigger_id, render.form_modal(reply.form, state))

@@ -3,8 +3,9 @@ and send its reply back. Every command, button, form and message action comes fr
 catalog; nothing here knows one command from another.
 
 `/cop <line>` is read by the core's command-line grammar; a command missing required
-options opens a modal generated from their types instead. Buttons carry the core's
-`action_id:value`; modals carry a `render.ModalState`.
+options (the core says which) opens a modal generated from their types instead. Buttons
+carry the core's `action_id:value` and modals a `ModalState` (`state`); what Slack sends
+back is decoded here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -21,10 +22,8 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack import render
 from adapters.slack.chat import PLATFORM, Audience, SlackChat
-from bot.common.errors import UserError
-from bot.kernel.catalog import Command
-from bot.kernel.commandline import split_command_line
-from bot.kernel.core import Core, may_run
+from adapters.slack.state import ModalState, button_target
+from bot.kernel.core import Core
 from bot.kernel.messages import (
     Action,
     Actor,
@@ -42,6 +41,7 @@ REMEMBERED_EVENTS = 10_000  # event ids kept to drop Slack's retries of them
 FORM_ACK_BUDGET = 2.0  # seconds of Slack's 3 spent waiting to show a refusal in the form
 _SHORTCUT = re.compile(r"^msg:")
 _SLUG = re.compile(r"[^a-z0-9]+")
+_NAMED = re.compile(r"^`([a-z][a-z0-9-]*)`")  # the core's refusals name an option first
 _ESCAPED = re.compile(r"<[#@]([A-Z0-9]+)(?:\|[^>]*)?>")  # `/cop` with should_escape: ids
 # Reactions arrive by Slack name (`:pushpin:`, as `/cop` text names emoji too); an emoji
 # the core was given as a character (the library's default pin, 📌) is tried that way too.
@@ -126,39 +126,27 @@ class SlackBot:
         actor = await self._actor(context)
         to = Audience(body["channel_id"], body.get("response_url"), body.get("trigger_id"))
         line = _ESCAPED.sub(r"\1", body.get("text", "")).strip() or "help"
-        command, given = self._incomplete(actor, line)
-        if command is not None and to.trigger_id:
-            state = render.ModalState(command.path, to.channel_id, to.response_url)
+        incomplete = self.core.incomplete(actor, line)
+        if incomplete is not None and to.trigger_id:
+            command, given = incomplete
+            state = ModalState(command.path, to.channel_id, to.response_url)
             await self.chat.open_modal(to.trigger_id, render.command_modal(command, given, state))
             return
         await self._answer(actor, await self.core.invoke_text(actor, to.channel_id, line), to)
-
-    def _incomplete(self, actor: Actor, line: str) -> tuple[Command | None, dict[str, str]]:
-        """The command, if the line names one this member may run but leaves out some of its
-        required options; a line the grammar can't read goes to the core to be explained."""
-        try:
-            path, given = split_command_line(self.core.catalog, line)
-        except UserError:
-            return None, {}
-        command = self.core.catalog.get(path)
-        if command is None or not may_run(actor, command) or set(given) - _names(command):
-            return None, {}
-        missing = [o for o in command.options if o.required and not given.get(o.name)]
-        return (command if missing else None), given
 
     async def _on_command_modal(
         self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         actor = await self._actor(context)
-        state = render.ModalState.decode(body["view"]["private_metadata"])
-        given = {k: v for k, v in render.submitted(body["view"]).items() if v is not None}
+        state = ModalState.decode(body["view"]["private_metadata"])
+        given = {k: v for k, v in submitted(body["view"]).items() if v is not None}
         work = self.core.invoke(Invocation(actor, state.channel_id, state.target, given))
         await self._submitted(ack, body, actor, state, work)
 
     async def _on_form(self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext) -> None:
         actor = await self._actor(context)
-        state = render.ModalState.decode(body["view"]["private_metadata"])
-        values = {k: v or "" for k, v in render.submitted(body["view"]).items()}
+        state = ModalState.decode(body["view"]["private_metadata"])
+        values = {k: v or "" for k, v in submitted(body["view"]).items()}
         work = self.core.act(Action(actor, state.channel_id, state.target, state.value, values))
         await self._submitted(ack, body, actor, state, work)
 
@@ -167,7 +155,7 @@ class SlackBot:
         ack: Ack,
         body: dict[str, Any],
         actor: Actor,
-        state: render.ModalState,
+        state: ModalState,
         work: Awaitable[Reply],
     ) -> None:
         """A refused submission keeps the modal open with the reason under the field it
@@ -176,7 +164,7 @@ class SlackBot:
         answer = asyncio.ensure_future(work)
         done, _ = await asyncio.wait({answer}, timeout=FORM_ACK_BUDGET)
         errors = (
-            render.form_errors(body["view"], answer.result().text)
+            form_errors(body["view"], answer.result().text)
             if answer in done and answer.result().error
             else {}
         )
@@ -196,7 +184,7 @@ class SlackBot:
     ) -> None:
         await ack()
         actor = await self._actor(context)
-        action_id, value = render.button_target(action.get("value", ""))
+        action_id, value = button_target(action.get("value", ""))
         container = body.get("container", {})
         channel = (body.get("channel") or {}).get("id", "")
         message = (
@@ -217,7 +205,7 @@ class SlackBot:
         self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """Suggestions for an external select in a command modal."""
-        state = render.ModalState.decode(body["view"]["private_metadata"])
+        state = ModalState.decode(body["view"]["private_metadata"])
         actor = await self._actor(context)
         found = await self.core.autocomplete(
             actor, state.target, body.get("block_id", ""), body.get("value", "")
@@ -279,5 +267,25 @@ class SlackBot:
         await self.core.member_posted(actor, where)
 
 
-def _names(command: Command) -> set[str]:
-    return {o.name for o in command.options}
+def form_errors(view: Mapping[str, Any], message: str) -> dict[str, str]:
+    """A refusal under the input it names (the core's messages begin with "`name`: ..."),
+    else under the first input."""
+    inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
+    named = _NAMED.match(message)
+    where = named.group(1) if named and named.group(1) in inputs else next(iter(inputs), None)
+    return {where: render.clip(message, render.ERROR_TEXT)} if where else {}
+
+
+def submitted(view: Mapping[str, Any]) -> dict[str, str | None]:
+    """Each input's value as text, by block id; None where nothing was entered."""
+    values: dict[str, str | None] = {}
+    for block_id, actions in view["state"]["values"].items():
+        element = actions.get(render.INPUT) or {}
+        chosen = element.get("selected_option") or {}
+        values[block_id] = (
+            element.get("value")
+            or chosen.get("value")
+            or element.get("selected_user")
+            or element.get("selected_conversation")
+        )
+    return values

@@ -7,12 +7,11 @@ unique within a block, the core doesn't), so a press works after a restart.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from adapters.slack.state import ModalState, button_value
 from bot.kernel.catalog import Command, Option, OptionType
 from bot.kernel.messages import Button, ButtonStyle, Card, CardField, Form, Reply
 
@@ -41,7 +40,6 @@ COMMAND_MODAL = "cop.command"  # a command's missing options
 FORM_MODAL = "cop.form"  # a core `Form`
 INPUT = "value"  # every input element's action id; its block id names the option or field
 YES, NO = "yes", "no"
-_NAMED = re.compile(r"^`([a-z][a-z0-9-]*)`")
 
 # Slack reads <...> as links and mentions (<!channel> pings everyone): user text can't
 # make them; the core's own channel and user mentions stay.
@@ -90,12 +88,6 @@ def blocks(reply: Reply, limit: int = MESSAGE_BLOCKS) -> list[Block]:
         left_out = len(content) - room + 1
         content = [*content[: room - 1], _context(f"…and {left_out} more blocks not shown.")]
     return content + actions
-
-
-def button_target(value: str) -> tuple[str, str]:
-    """The core's action id and value, back from a button's Slack value."""
-    action_id, _, state = value.partition(":")
-    return action_id, state
 
 
 def _section(text: str) -> Block:
@@ -153,7 +145,7 @@ def _button(number: int, button: Button) -> Block:
         "type": "button",
         "action_id": f"cop:{number}",
         "text": plain(button.label, BUTTON_TEXT),
-        "value": f"{button.action_id}:{button.value}",
+        "value": button_value(button.action_id, button.value),
     }
     if button.style is not ButtonStyle.SECONDARY:
         element["style"] = button.style.value
@@ -169,25 +161,6 @@ def home(sections: Sequence[Reply]) -> dict[str, Any]:
             break
         shown += part
     return {"type": "home", "blocks": shown}
-
-
-@dataclass(frozen=True)
-class ModalState:
-    """What a modal remembers until it is submitted (Slack's `private_metadata`): the command
-    path or form action, the form's value, where it was opened and where to answer."""
-
-    target: str
-    channel_id: str
-    response_url: str | None = None
-    value: str = ""
-
-    def encode(self) -> str:
-        return json.dumps([self.target, self.channel_id, self.response_url, self.value])
-
-    @classmethod
-    def decode(cls, text: str) -> ModalState:
-        target, channel_id, response_url, value = json.loads(text)
-        return cls(target, channel_id, response_url, value)
 
 
 def form_modal(form: Form, state: ModalState) -> dict[str, Any]:
@@ -297,27 +270,3 @@ def _choice(label: str, value: str) -> Block:
 def choices(found: Iterable[tuple[str, str]]) -> list[Block]:
     """Options for an external select (autocomplete), as (label, value) pairs."""
     return [_choice(label, value) for label, value in found][:OPTIONS_PER_SELECT]
-
-
-def form_errors(view: Mapping[str, Any], message: str) -> dict[str, str]:
-    """A refusal under the input it names (the core's messages begin with "`name`: ..."),
-    else under the first input."""
-    inputs = [b["block_id"] for b in view.get("blocks", []) if b.get("type") == "input"]
-    named = _NAMED.match(message)
-    where = named.group(1) if named and named.group(1) in inputs else next(iter(inputs), None)
-    return {where: clip(message, ERROR_TEXT)} if where else {}
-
-
-def submitted(view: Mapping[str, Any]) -> dict[str, str | None]:
-    """Each input's value as text, by block id; None where nothing was entered."""
-    values: dict[str, str | None] = {}
-    for block_id, actions in view["state"]["values"].items():
-        element = actions.get(INPUT) or {}
-        chosen = element.get("selected_option") or {}
-        values[block_id] = (
-            element.get("value")
-            or chosen.get("value")
-            or element.get("selected_user")
-            or element.get("selected_conversation")
-        )
-    return values

@@ -51,6 +51,23 @@ class Core:
 
         return await self._guarded(actor, line[:40], parse_and_invoke())
 
+    def incomplete(self, actor: Actor, line: str) -> tuple[Command, dict[str, str]] | None:
+        """The command a typed line names and the options it gives, when this member may run
+        it but the line leaves some of its required options out (a platform may ask for them
+        in a form); None otherwise. A line the grammar can't read is `invoke_text`'s to
+        explain."""
+        try:
+            path, given = split_command_line(self.catalog, line)
+        except UserError:
+            return None
+        command = self.catalog.get(path)
+        if command is None or not may_run(actor, command):
+            return None
+        if set(given) - {o.name for o in command.options}:
+            return None
+        missing = [o for o in command.options if o.required and not given.get(o.name)]
+        return (command, given) if missing else None
+
     async def act(self, action: Action) -> Reply:
         return await self._guarded(action.actor, action.action_id, self._act(action))
 

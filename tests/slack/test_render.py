@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from adapters.slack import render
+from adapters.slack.inbound import submitted
+from adapters.slack.state import ModalState, button_target
 from bot.app import build_catalog
 from bot.kernel.messages import Button, ButtonStyle, Card, CardField, Form, FormField, Reply
 from tests.slack.fake_slack import MESSAGE_BLOCKS, VIEW_BLOCKS, block_problems
@@ -40,7 +42,7 @@ def test_buttons_carry_the_core_action_and_stay_unique_in_their_block() -> None:
     actions = [b for b in blocks if b["type"] == "actions"]
     assert [len(a["elements"]) for a in actions] == [25, 6]
     first = actions[0]["elements"][0]
-    assert render.button_target(first["value"]) == ("prompt.approve", "0")
+    assert button_target(first["value"]) == ("prompt.approve", "0")
     last = actions[1]["elements"][-1]
     assert len(last["text"]["text"]) == 75 and last["style"] == "danger"
     assert block_problems(blocks, MESSAGE_BLOCKS) == []
@@ -73,12 +75,12 @@ def test_member_text_cannot_ping_or_spoof_links_but_core_mentions_stay() -> None
 
 
 def test_every_command_modal_fits_slack() -> None:
-    state = render.ModalState("x", "C1", "https://hooks.slack.com/" + "r" * 200)
+    state = ModalState("x", "C1", "https://hooks.slack.com/" + "r" * 200)
     for command in build_catalog():
         modal = render.command_modal(command, {}, state)
         assert len(modal["title"]["text"]) <= 24
         assert block_problems(modal["blocks"], VIEW_BLOCKS) == [], command.path
-        assert render.ModalState.decode(modal["private_metadata"]) == state
+        assert ModalState.decode(modal["private_metadata"]) == state
 
 
 def test_a_form_modal_prefills_and_reads_back() -> None:
@@ -92,7 +94,7 @@ def test_a_form_modal_prefills_and_reads_back() -> None:
         ),
         value="4",
     )
-    modal = render.form_modal(form, render.ModalState("profile.save", "C1", None, "4"))
+    modal = render.form_modal(form, ModalState("profile.save", "C1", None, "4"))
     assert modal["title"]["text"] == "A very long form title …"
     bio = modal["blocks"][0]
     assert bio["element"] == {
@@ -108,4 +110,4 @@ def test_a_form_modal_prefills_and_reads_back() -> None:
             "tz": {"value": {"type": "plain_text_input", "value": None}},
         }
     }
-    assert render.submitted({"state": state}) == {"bio": "Hello", "tz": None}
+    assert submitted({"state": state}) == {"bio": "Hello", "tz": None}
