@@ -46,7 +46,7 @@ from adapters.slack.chat import PLATFORM
 from bench.matching import community
 from bench.rounds import rounds_back_to_back, seed_store
 from bot.kernel.messages import Actor, CommunityKey
-from copbot.bootstrap import SystemClock, open_core, serving_process
+from copbot.bootstrap import SystemClock, serving_core, serving_process
 from storage import SqlStore
 from tests.slack.fake_slack import TEAM, FakeSlack
 from tests.slack.workspace import SECRET, Http, Workspace
@@ -90,7 +90,7 @@ async def _serve(
         api_url=api_url,
     )
     clock = SystemClock()
-    opened = slack_running(options, lambda chat: open_core(database_url, chat=chat, clock=clock))
+    opened = slack_running(options, lambda chat: serving_core(database_url, chat=chat, clock=clock))
     async with opened as running:
         workspace = CommunityKey(PLATFORM, TEAM)
         took: list[float] = []

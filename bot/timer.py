@@ -1,36 +1,33 @@
-"""APScheduler as copbot's alarm clock: a cron job per prompt schedule, in the schedule's
-timezone, each running the idempotent `PromptRunner`, and a job every minute for the
-`MentorRunner` (answer deadlines, asks a crash left unsent, scheduled rounds).
+"""APScheduler as copbot's alarm clock for the runners it is handed: each runs at start-up,
+every `Runner.every`, and at each of its alarms (a cron job in the alarm's timezone, such
+as a prompt schedule's weekly time). The timer knows no capability.
 
 Its job store is in memory and never shared: two processes on one job store run most jobs
-twice. Exactly-once comes from the occurrence claim in the database instead, so every
+twice. Exactly-once comes from the runners' claims in the database instead, so every
 process may run its own timer.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.mentoring.runner import MentorRunner
-from bot.prompts.runner import GRACE, PromptRunner
+from bot.common.weekly import Weekly
+from bot.kernel.runners import GRACE, Runner
 
 log = logging.getLogger(__name__)
-RESYNC = timedelta(minutes=5)  # schedules made by a command or another process join this soon
-MENTORING = timedelta(minutes=1)  # answer deadlines are kept to the minute
-_OWN_JOBS = ("resync", "mentoring")
+RESYNC = timedelta(minutes=5)  # alarms made by a command or another process join this soon
+ALARM = "alarm:"  # the prefix of alarm jobs, which `sync` adds and removes
 
 
 class Timer:
-    def __init__(
-        self, runner: PromptRunner, mentoring: MentorRunner, *, grace: timedelta = GRACE
-    ) -> None:
-        self.runner = runner
-        self.mentoring = mentoring
+    def __init__(self, runners: Sequence[Runner], *, grace: timedelta = GRACE) -> None:
+        self.runners = runners
         self.grace = grace
         self.scheduler = AsyncIOScheduler(
             jobstores={"default": MemoryJobStore()},
@@ -39,41 +36,42 @@ class Timer:
 
     async def start(self) -> None:
         """Catch up on what fell due while copbot was down, then wake at each due time."""
-        await self.fire()
+        for runner in self.runners:
+            await self.run(runner)
         await self.sync()
-        await self.mentoring.run_due()
+        for n, runner in enumerate(self.runners):
+            every = IntervalTrigger(seconds=runner.every.total_seconds())
+            self.scheduler.add_job(self.run, every, args=[runner], id=f"every:{n}")
         self.scheduler.add_job(
-            self.resync, IntervalTrigger(seconds=RESYNC.total_seconds()), id="resync"
-        )
-        self.scheduler.add_job(
-            self.mentoring.run_due,
-            IntervalTrigger(seconds=MENTORING.total_seconds()),
-            id="mentoring",
+            self.sync, IntervalTrigger(seconds=RESYNC.total_seconds()), id="sync"
         )
         self.scheduler.start()
 
-    async def resync(self) -> None:
-        """Pick up schedules made or changed elsewhere, and post anything their jobs missed."""
-        await self.sync()
-        await self.fire()
+    async def run(self, runner: Runner) -> None:
+        done = await runner.run_due(grace=self.grace)
+        if done:
+            log.info("%s did %d thing(s)", type(runner).__name__, done)
+
+    async def catch_up(self) -> None:
+        """Everything due now, late or not: time jumped while copbot ran all along (the
+        console's `@advance`)."""
+        for runner in self.runners:
+            await runner.run_due(grace=None)
 
     async def sync(self) -> None:
-        wanted = {}
-        for community in await self.runner.store.communities_with_schedules():
-            async with self.runner.store.unit_of_work(community) as uow:
-                for schedule in await uow.prompts.schedules():
-                    if not schedule.paused:
-                        wanted[f"{community.platform}:{community.id}:{schedule.id}"] = schedule
+        """The runners' alarms as cron jobs: new ones added, changed ones replaced, gone
+        ones removed."""
+        wanted: dict[str, tuple[Runner, Weekly]] = {}
+        for n, runner in enumerate(self.runners):
+            for key, weekly in (await runner.alarms()).items():
+                wanted[f"{ALARM}{n}:{key}"] = (runner, weekly)
         for job in self.scheduler.get_jobs():
-            if job.id not in _OWN_JOBS and job.id not in wanted:
+            if job.id.startswith(ALARM) and job.id not in wanted:
                 job.remove()
-        for job_id, schedule in wanted.items():
-            self.scheduler.add_job(self.fire, schedule.trigger(), id=job_id, replace_existing=True)
-
-    async def fire(self) -> None:
-        posted = await self.runner.run_due(grace=self.grace)
-        if posted:
-            log.info("posted %d prompt(s)", posted)
+        for job_id, (runner, weekly) in wanted.items():
+            self.scheduler.add_job(
+                self.run, weekly.trigger(), args=[runner], id=job_id, replace_existing=True
+            )
 
     def shutdown(self) -> None:
         if self.scheduler.running:

@@ -1,6 +1,6 @@
-"""The composition root: the one place that builds real storage and wires it to the core.
-
-Production and tests both call `open_core`, swapping only the `Chat` and `Clock`.
+"""The composition root: the one place that builds real storage, the catalog, the core,
+every capability's runner and the timer, for every kind of process (the console, Discord,
+Slack, benchmarks and tests alike, swapping only the `Chat` and the `Clock`).
 """
 
 from __future__ import annotations
@@ -8,13 +8,17 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from bot.app import build_catalog
 from bot.kernel.catalog import Catalog
 from bot.kernel.core import Core
+from bot.kernel.pacer import Pacer
 from bot.kernel.ports import Chat, Clock
+from bot.kernel.runners import GRACE, Services
 from bot.mentoring.solver import start_worker, stop_worker
+from bot.timer import Timer
 from storage import open_store
 
 
@@ -25,16 +29,61 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class App:
+    """One process's copbot: the core, and the timer that runs every capability's runner
+    (started by whoever knows when the chat can post)."""
+
+    core: Core
+    timer: Timer
+
+
+@asynccontextmanager
+async def open_app(
+    database_url: str,
+    *,
+    chat: Chat,
+    clock: Clock,
+    catalog: Catalog | None = None,
+    grace: timedelta = GRACE,
+) -> AsyncIterator[App]:
+    """A migrated store and everything on it; closed again (the timer stopped) on leaving."""
+    store = await open_store(database_url, clock=clock)
+    catalog = catalog or build_catalog()
+    services = Services(store=store, chat=chat, clock=clock, pacer=Pacer(chat.limits))
+    runners = [build(services) for build in catalog.runners]
+    timer = Timer(runners, grace=grace)
+    try:
+        yield App(
+            Core(catalog=catalog, store=store, chat=chat, clock=clock, runners=runners), timer
+        )
+    finally:
+        timer.shutdown()
+        await store.close()
+
+
 @asynccontextmanager
 async def open_core(
     database_url: str, *, chat: Chat, clock: Clock, catalog: Catalog | None = None
 ) -> AsyncIterator[Core]:
-    """A migrated store and a core on it, closed again on leaving."""
-    store = await open_store(database_url, clock=clock)
-    try:
-        yield Core(catalog=catalog or build_catalog(), store=store, chat=chat, clock=clock)
-    finally:
-        await store.close()
+    """The core alone, its timer never started (tests and scripts move time themselves)."""
+    async with open_app(database_url, chat=chat, clock=clock, catalog=catalog) as app:
+        yield app.core
+
+
+@asynccontextmanager
+async def serving_core(
+    database_url: str,
+    *,
+    chat: Chat,
+    clock: Clock,
+    catalog: Catalog | None = None,
+    grace: timedelta = GRACE,
+) -> AsyncIterator[Core]:
+    """The core with its timer running, for a platform whose chat can post at once."""
+    async with open_app(database_url, chat=chat, clock=clock, catalog=catalog, grace=grace) as app:
+        await app.timer.start()
+        yield app.core
 
 
 @contextmanager

@@ -23,10 +23,7 @@ from adapters.slack import SlackOptions, run_slack
 from adapters.slack.manifest import manifest
 from bot.app import build_catalog
 from bot.kernel.catalog import Catalog
-from bot.mentoring.runner import MentorRunner
-from bot.prompts.runner import PromptRunner
-from bot.timer import Timer
-from copbot.bootstrap import SystemClock, open_core, serving_process
+from copbot.bootstrap import SystemClock, open_app, serving_core, serving_process
 from copbot.config import ConfigError, Settings, load_settings
 from storage.database import open_database
 from storage.migrate import migrate
@@ -119,10 +116,12 @@ async def _slack(settings: Settings) -> None:
         host=slack.host,
         port=slack.port,
         moderators=slack.moderators,
-        grace=timedelta(hours=settings.prompts.grace_hours),
     )
-    clock = SystemClock()
-    await run_slack(options, lambda chat: open_core(settings.database.url, chat=chat, clock=clock))
+    clock, grace = SystemClock(), _grace(settings)
+    await run_slack(
+        options,
+        lambda chat: serving_core(settings.database.url, chat=chat, clock=clock, grace=grace),
+    )
 
 
 def _slack_manifest(args: argparse.Namespace, settings: Settings) -> int:
@@ -148,17 +147,10 @@ async def serve_discord(settings: Settings, token: str) -> None:
             shard_ids=config.shard_ids,
         )
     )
-    clock = SystemClock()
-    async with open_core(settings.database.url, chat=client.chat, clock=clock) as core:
-        timer = Timer(
-            PromptRunner(store=core.store, chat=client.chat, clock=clock),
-            MentorRunner(store=core.store, chat=client.chat, clock=clock),
-            grace=timedelta(hours=settings.prompts.grace_hours),
-        )
-        try:
-            await client.serve(core, token, after_login=timer.start)
-        finally:
-            timer.shutdown()
+    async with open_app(
+        settings.database.url, chat=client.chat, clock=SystemClock(), grace=_grace(settings)
+    ) as app:
+        await client.serve(app.core, token, after_login=app.timer.start)
 
 
 def _invite_url(args: argparse.Namespace, settings: Settings) -> int:
@@ -204,8 +196,14 @@ async def run_script(
     """Feed `lines` to a console session; with `echo` each input line is printed as `> line`."""
     chat = ConsoleChat(write)
     clock = ConsoleClock()
-    async with open_core(settings.database.url, chat=chat, clock=clock, catalog=catalog) as core:
-        session = ConsoleSession(core=core, chat=chat, clock=clock, community=_community(settings))
+    async with open_app(settings.database.url, chat=chat, clock=clock, catalog=catalog) as app:
+        session = ConsoleSession(
+            core=app.core,
+            chat=chat,
+            clock=clock,
+            community=_community(settings),
+            catch_up=app.timer.catch_up,
+        )
         for line in lines:
             if echo and line.strip():
                 write(f"> {line.strip()}")
@@ -217,27 +215,29 @@ async def _repl(settings: Settings) -> None:
     chat = ConsoleChat(out.print)
     clock = ConsoleClock()
     community = _community(settings)
-    async with open_core(settings.database.url, chat=chat, clock=clock) as core:
-        session = ConsoleSession(core=core, chat=chat, clock=clock, community=community)
-        timer = Timer(
-            session.runner, session.mentoring, grace=timedelta(hours=settings.prompts.grace_hours)
+    async with open_app(
+        settings.database.url, chat=chat, clock=clock, grace=_grace(settings)
+    ) as app:
+        session = ConsoleSession(
+            core=app.core,
+            chat=chat,
+            clock=clock,
+            community=community,
+            catch_up=app.timer.catch_up,
         )
-        await timer.start()
+        await app.timer.start()
         out.print(
             f"copbot console: community “{community.name}”, database {settings.database.url}\n"
             f"You are {community.user} in #{community.channel}. Try /help, act as someone else "
             "with `alice: /profile show`, press buttons with `[Label]`. Ctrl-D quits."
         )
-        try:
-            while True:
-                try:
-                    line = await asyncio.to_thread(input, f"{community.user}> ")
-                except (EOFError, KeyboardInterrupt):
-                    out.print()
-                    return
-                await session.handle(line)
-        finally:
-            timer.shutdown()
+        while True:
+            try:
+                line = await asyncio.to_thread(input, f"{community.user}> ")
+            except (EOFError, KeyboardInterrupt):
+                out.print()
+                return
+            await session.handle(line)
 
 
 def _check_config(args: argparse.Namespace, settings: Settings) -> int:
@@ -263,6 +263,10 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     state = "already up to date" if before == after else f"upgraded from {before or 'empty'}"
     Console().print(f"database at revision {after}: {state}", highlight=False)
     return 0
+
+
+def _grace(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.prompts.grace_hours)
 
 
 def _community(settings: Settings) -> ConsoleCommunity:

@@ -367,3 +367,23 @@ async def test_moderators_are_told_about_suggestions_only_where_configured(
     assert reply.text.startswith("Thanks!") and chat.sent == []
     assert "Quiet one" in (await talk("mod", "/prompt suggestions")).cards[0].body
     assert (await talk("bob", "/prompt suggestions")).error
+
+
+async def test_post_now_is_delivered_by_the_processs_own_runner(
+    core: Core, talk: Talk, chat: FakeChat
+) -> None:
+    """The runner the timer runs (built once, with the process's one Pacer) posts it: a
+    command doesn't build a runner and a pacer of its own."""
+    await setup(talk, "one")
+    (own,) = (r for r in core.runners if isinstance(r, PromptRunner))
+    waited: list[str] = []
+    wait = own.pacer.wait
+
+    async def recording(channel_id: str) -> None:
+        waited.append(channel_id)
+        await wait(channel_id)
+
+    own.pacer.wait = recording  # type: ignore[method-assign]
+    await talk("mod", "/prompt post-now 1")
+    assert prompts_in(chat) == ["one"]
+    assert waited and set(waited) == {"weekly"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,8 +26,6 @@ from adapters.console.chat import PLATFORM, ConsoleChat, ConsoleClock, Shown
 from bot.common.errors import UserError
 from bot.kernel.core import Core
 from bot.kernel.messages import Action, Actor, ChatMessage, CommunityKey, Reply
-from bot.mentoring.runner import MentorRunner
-from bot.prompts.runner import PromptRunner
 
 _LINE = re.compile(
     r"^(?:(?P<user>[\w.-]{1,32})(?:@#(?P<channel>[\w-]{1,32})(?:/(?P<thread>[\w-]{1,32}))?)?:\s*)?"
@@ -49,11 +48,18 @@ class ConsoleCommunity:
 
 class ConsoleSession:
     def __init__(
-        self, *, core: Core, chat: ConsoleChat, clock: ConsoleClock, community: ConsoleCommunity
+        self,
+        *,
+        core: Core,
+        chat: ConsoleChat,
+        clock: ConsoleClock,
+        community: ConsoleCommunity,
+        catch_up: Callable[[], Awaitable[None]],
     ) -> None:
+        """`catch_up` does everything due, late or not, after the clock moved on (the
+        timer's `catch_up`: the console was "running" all along)."""
         self.core = core
-        self.runner = PromptRunner(store=core.store, chat=chat, clock=clock)
-        self.mentoring = MentorRunner(store=core.store, chat=chat, clock=clock)
+        self.catch_up = catch_up
         self.chat = chat
         self.clock = clock
         self.community = community
@@ -96,8 +102,7 @@ class ConsoleSession:
         else:
             raise UserError(f"Unknown console directive `{word}`; there are @advance and @now.")
         self.chat.note(f"it is now {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
-        await self.runner.run_due(grace=None)  # the console was "running" all along
-        await self.mentoring.run_due()
+        await self.catch_up()
 
     async def _act_as(self, user: str, channel: str, thread: str | None, rest: str) -> None:
         actor = Actor(self.key, user, user, is_moderator=user in self.community.moderators)

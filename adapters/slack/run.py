@@ -1,6 +1,7 @@
-"""Running copbot on Slack: the Web API client, the core, the bolt app and the timer,
-connected by Socket Mode (the default: no public URL) or served over HTTP (several
-processes behind a load balancer, one PostgreSQL database)."""
+"""Running copbot on Slack: the Web API client, the core (opened by the composition root
+once the client can post) and the bolt app, connected by Socket Mode (the default: no
+public URL) or served over HTTP (several processes behind a load balancer, one PostgreSQL
+database)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Literal
 
 from aiohttp import ClientSession, web
@@ -18,9 +18,6 @@ from adapters.slack.chat import SLACK_API, People, SlackChat, web_client
 from adapters.slack.inbound import SlackBot
 from bot.kernel.core import Core
 from bot.kernel.ports import Chat
-from bot.mentoring.runner import MentorRunner
-from bot.prompts.runner import GRACE, PromptRunner
-from bot.timer import Timer
 
 EVENTS_PATH = "/slack/events"
 
@@ -35,14 +32,12 @@ class SlackOptions:
     port: int = 3000
     moderators: tuple[str, ...] = ()
     api_url: str = SLACK_API
-    grace: timedelta = GRACE
 
 
 @dataclass(frozen=True)
 class Running:
     bot: SlackBot
     core: Core
-    timer: Timer
     port: int | None  # the HTTP port bound (HTTP mode)
 
 
@@ -51,7 +46,7 @@ OpenCore = Callable[[Chat], AbstractAsyncContextManager[Core]]
 
 @asynccontextmanager
 async def slack_running(options: SlackOptions, open_core: OpenCore) -> AsyncIterator[Running]:
-    """Everything connected and the timer started; all of it closed again on leaving."""
+    """Everything connected; all of it closed again on leaving."""
     async with ClientSession() as session:
         client = web_client(options.bot_token, session, options.api_url)
         chat = SlackChat(client, People(client, moderators=options.moderators), session)
@@ -62,21 +57,12 @@ async def slack_running(options: SlackOptions, open_core: OpenCore) -> AsyncIter
                 signing_secret=options.signing_secret,
                 socket_mode=options.mode == "socket",
             )
-            timer = Timer(
-                PromptRunner(store=core.store, chat=chat, clock=core.clock),
-                MentorRunner(store=core.store, chat=chat, clock=core.clock),
-                grace=options.grace,
-            )
-            await timer.start()
-            try:
-                if options.mode == "http":
-                    async with _serve_http(bot, options.host, options.port) as port:
-                        yield Running(bot, core, timer, port)
-                else:
-                    async with _socket_mode(bot, options.app_token or ""):
-                        yield Running(bot, core, timer, None)
-            finally:
-                timer.shutdown()
+            if options.mode == "http":
+                async with _serve_http(bot, options.host, options.port) as port:
+                    yield Running(bot, core, port)
+            else:
+                async with _socket_mode(bot, options.app_token or ""):
+                    yield Running(bot, core, None)
 
 
 async def run_slack(options: SlackOptions, open_core: OpenCore) -> None:

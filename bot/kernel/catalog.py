@@ -15,6 +15,7 @@ from enum import StrEnum
 from bot.kernel.context import Context
 from bot.kernel.members import Member
 from bot.kernel.messages import ChatMessage, MessageRef, Reply
+from bot.kernel.runners import RunnerFactory
 
 Handler = Callable[[Context], Awaitable[Reply]]
 AutocompleteSource = Callable[[Context, str], Awaitable[list["Choice"]]]
@@ -115,7 +116,7 @@ class PersonalData:
 
 class Catalog:
     """What each capability plugs in: commands, button/form handlers, autocomplete
-    sources and the personal data it keeps."""
+    sources, the personal data it keeps and its background runner."""
 
     def __init__(self) -> None:
         self._commands: dict[str, Command] = {}
@@ -126,6 +127,7 @@ class Catalog:
         self.thread_reply_handlers: list[ThreadReplyHandler] = []
         self.home_sections: list[HomeSection] = []
         self.personal_data: list[PersonalData] = []
+        self.runners: list[RunnerFactory] = []
         self._renamed: dict[str, str] = {}
 
     def add(self, command: Command) -> None:
@@ -214,6 +216,11 @@ class Catalog:
         if any(p.name == name for p in self.personal_data):
             raise ValueError(f"personal data {name!r} is declared twice")
         self.personal_data.append(PersonalData(name, export, erase))
+
+    def runner(self, build: RunnerFactory) -> None:
+        """The capability's background work: built once per process (copbot/bootstrap.py)
+        and run by the timer, which knows no capability."""
+        self.runners.append(build)
 
     def renamed(self, old: str, new: str) -> None:
         """What an earlier version called `new`: a command group (`resource` for `library`)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.common.errors import UserError
 from bot.common.numbers import whole_number
 from bot.kernel.members import Member
 from bot.kernel.messages import Action, Actor, ChatMessage
 from bot.kernel.ports import Chat, Clock, Store, UnitOfWork
+from bot.kernel.runners import Runner
+
+R = TypeVar("R", bound=Runner)
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Context:
     message: ChatMessage | None = None
     after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     audit_as: str | None = None  # the audit log's name for this, once a moderator's right is used
+    runners: Sequence[Runner] = ()
     _member: Member | None = field(default=None, repr=False)
 
     def action_number(self) -> int:
@@ -41,6 +45,14 @@ class Context:
         """This command does what only a moderator may (such as removing someone else's
         resource): the audit log records it as `what` once it commits."""
         self.audit_as = what
+
+    def runner(self, kind: type[R]) -> R:
+        """This process's runner of `kind` (the one the timer runs), for a command that has
+        it do its work now (`/prompt post-now`)."""
+        found = next((r for r in self.runners if isinstance(r, kind)), None)
+        if found is None:
+            raise LookupError(f"this process runs no {kind.__name__}")
+        return found
 
     def later(self, work: Callable[[], Awaitable[object]]) -> None:
         """Run `work` once this command's unit of work has committed (work that needs units

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from bot.common.errors import UserError
@@ -20,6 +20,7 @@ from bot.kernel.context import Context
 from bot.kernel.messages import EMPTY, Action, Actor, ChatMessage, Invocation, MessageRef, Reply
 from bot.kernel.options import parse_options
 from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store
+from bot.kernel.runners import Runner
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", Reply, Reply | None, list[Reply])
@@ -33,11 +34,20 @@ FAILED = (
 
 
 class Core:
-    def __init__(self, *, catalog: Catalog, store: Store, chat: Chat, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        catalog: Catalog,
+        store: Store,
+        chat: Chat,
+        clock: Clock,
+        runners: Sequence[Runner] = (),
+    ) -> None:
         self.catalog = catalog
         self.store = store
         self.chat = chat
         self.clock = clock
+        self.runners = runners
 
     async def invoke(self, invocation: Invocation) -> Reply:
         return await self._guarded(invocation.actor, invocation.path, self._invoke(invocation))
@@ -212,6 +222,7 @@ class Core:
                 action,
                 message,
                 audit_as=audit_as,
+                runners=self.runners,
             )
             reply = await handler(context)
             if context.audit_as and uow.changed:

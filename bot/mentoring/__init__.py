@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bot.kernel.catalog import Catalog
 from bot.mentoring import home, matches, offers, personal, requests, rounds, settings
+from bot.mentoring.runner import mentor_runner
 
 
 def register(catalog: Catalog) -> None:
@@ -23,3 +24,4 @@ def register(catalog: Catalog) -> None:
     rounds.register(catalog)
     home.register(catalog)
     catalog.keeps_personal_data("mentoring", personal.export, personal.erase)
+    catalog.runner(mentor_runner)

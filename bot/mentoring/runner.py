@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.common.weekly import Weekly
 from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store
+from bot.kernel.runners import GRACE, Services
 from bot.mentoring.matching import Fit
 from bot.mentoring.model import MentorRequest, RequestStatus
 from bot.mentoring.notices import announce_waitlist, deliver_ask, tell_mentee_moved_on
@@ -21,7 +23,10 @@ log = logging.getLogger(__name__)
 
 
 UNSENT_AFTER = timedelta(minutes=1)  # an ask not marked sent by then is sent again
-ROUND_GRACE = timedelta(hours=6)  # a scheduled round later than this is skipped
+
+
+def mentor_runner(services: Services) -> MentorRunner:
+    return MentorRunner(services.store, services.chat, services.clock)
 
 
 @dataclass
@@ -33,16 +38,20 @@ class MentorRunner:
     store: Store
     chat: Chat
     clock: Clock
+    every = timedelta(minutes=1)  # answer deadlines are kept to the minute
 
-    async def run_due(self) -> int:
+    async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
         """Returns how many requests moved on."""
         moved = 0
         for community in await self.store.communities_asking_mentors():
             moved += await self._expire(community)
             await self._resend(community)
         for community in await self.store.communities_with_round_schedules():
-            await self._scheduled_round(community)
+            await self._scheduled_round(community, grace)
         return moved
+
+    async def alarms(self) -> Mapping[str, Weekly]:
+        return {}  # every minute is exact enough for deadlines and rounds
 
     async def _expire(self, community: CommunityKey) -> int:
         now = self.clock.now()
@@ -87,15 +96,15 @@ class MentorRunner:
             except ChannelUnavailable:  # still unsent: the next minute tries again
                 log.warning("couldn't send request %s in %s", request_id, community)
 
-    async def _scheduled_round(self, community: CommunityKey) -> None:
+    async def _scheduled_round(self, community: CommunityKey, grace: timedelta | None) -> None:
         """The community's scheduled round if it is due: planned from a snapshot, then
         published by whichever process claims it (a conditional update), once. One missed
-        by more than `ROUND_GRACE` (copbot was down) is skipped, not run late."""
+        by more than `grace` (copbot was down) is skipped, not run late."""
         now = self.clock.now()
         async with self.store.unit_of_work(community) as uow:
             schedule = await uow.mentoring.round_schedule()
             due = schedule.due(now) if schedule else None
-            if due is not None and now - due > ROUND_GRACE:
+            if due is not None and grace is not None and now - due > grace:
                 if await uow.mentoring.claim_round(due):
                     await uow.commit()
                     log.warning("skipped the round due %s in %s: too late", due, community)

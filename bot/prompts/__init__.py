@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.kernel.catalog import Catalog
 from bot.prompts import answers, personal, queue, schedules, suggestions
+from bot.prompts.runner import prompt_runner
 
 
 def register(catalog: Catalog) -> None:
@@ -14,3 +15,4 @@ def register(catalog: Catalog) -> None:
     suggestions.register(catalog)
     answers.register(catalog)
     catalog.keeps_personal_data("prompts", personal.export, personal.erase)
+    catalog.runner(prompt_runner)

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.common.weekly import Weekly
 from bot.kernel.messages import MessageRef
 
@@ -54,9 +52,6 @@ class Schedule:
     @property
     def weekly(self) -> Weekly:
         return Weekly(self.weekday, self.hour, self.minute, self.timezone)
-
-    def trigger(self) -> CronTrigger:
-        return self.weekly.trigger()
 
     def due_times(self, until: datetime) -> Iterator[datetime]:
         """Due times (UTC) after `last_due` up to `until`."""

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.common.weekly import Weekly
 from bot.kernel.messages import Card, CardField, CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.pacer import Pacer
 from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
+from bot.kernel.runners import GRACE, Services
 from bot.prompts.model import Occurrence, Outcome, PromptStatus, Schedule
 from bot.prompts.queue import short
 from bot.prompts.starter import STARTER_PROMPTS
@@ -24,15 +27,23 @@ log = logging.getLogger(__name__)
 
 LOW_QUEUE = 2
 BANK_REPEAT = timedelta(days=365)
-GRACE = timedelta(hours=6)
 LEASE = timedelta(minutes=2)  # a claim older than this, never recorded, is taken over
 LOW_QUEUE_WARNED = "prompts.low_queue_warned_at"
 PROCESS = uuid.uuid4().hex[:12]  # whose claim is whose, across processes
 
 
+def prompt_runner(services: Services) -> PromptRunner:
+    return PromptRunner(
+        store=services.store, chat=services.chat, clock=services.clock, pacer=services.pacer
+    )
+
+
 class PromptRunner:
-    """Posts what is due: called by the timer (APScheduler), at start-up, by the console's
-    `@advance`, and by `/prompt post-now`. Idempotent: running it twice posts nothing twice."""
+    """Posts what is due: run by the timer at each schedule's time (its `alarms`), every few
+    minutes to catch what those missed, at start-up, on the console's `@advance`, and by
+    `/prompt post-now`. Idempotent: running it twice posts nothing twice."""
+
+    every = timedelta(minutes=5)  # schedules made by a command or another process join this soon
 
     def __init__(
         self,
@@ -45,6 +56,18 @@ class PromptRunner:
     ) -> None:
         self.store, self.chat, self.clock, self.claim = store, chat, clock, claim
         self.pacer = pacer or Pacer(chat.limits)
+
+    async def alarms(self) -> Mapping[str, Weekly]:
+        """Each running schedule's time, keyed by community and schedule."""
+        wanted = {}
+        for community in await self.store.communities_with_schedules():
+            async with self.store.unit_of_work(community) as uow:
+                for schedule in await uow.prompts.schedules():
+                    if not schedule.paused:
+                        wanted[f"{community.platform}:{community.id}:{schedule.id}"] = (
+                            schedule.weekly
+                        )
+        return wanted
 
     async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
         """Post every due occurrence (those older than `grace` are recorded as missed; None:

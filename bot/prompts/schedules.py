@@ -121,7 +121,7 @@ async def skip(context: Context) -> Reply:
 
 async def post_now(context: Context) -> Reply:
     found = await schedule_of(context)
-    runner = PromptRunner(store=context.store, chat=context.chat, clock=context.clock)
+    runner = context.runner(PromptRunner)
     community = context.actor.community
     context.later(lambda: runner.deliver(community, found, context.now, now=context.now))
     return Reply(f"Posting in <#{found.channel_id}> now.", ephemeral=True)

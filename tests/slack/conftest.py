@@ -8,7 +8,7 @@ import pytest
 
 from adapters.slack import SlackOptions, slack_running
 from adapters.slack.run import Running
-from copbot.bootstrap import open_core
+from copbot.bootstrap import serving_core
 from tests.fakes import ManualClock
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.workspace import SECRET, Http, Socket, Workspace
@@ -50,7 +50,7 @@ def options(fake: FakeSlack, mode: str) -> SlackOptions:
 async def slack(fake: FakeSlack, sqlite_url: str, clock: ManualClock) -> AsyncIterator[Running]:
     """copbot in HTTP mode."""
     async with slack_running(
-        options(fake, "http"), lambda chat: open_core(sqlite_url, chat=chat, clock=clock)
+        options(fake, "http"), lambda chat: serving_core(sqlite_url, chat=chat, clock=clock)
     ) as running:
         yield running
 
@@ -66,6 +66,6 @@ async def socket_workspace(
 ) -> AsyncIterator[Workspace]:
     """copbot in Socket Mode, and Slack pushing envelopes to it."""
     async with slack_running(
-        options(fake, "socket"), lambda chat: open_core(sqlite_url, chat=chat, clock=clock)
+        options(fake, "socket"), lambda chat: serving_core(sqlite_url, chat=chat, clock=clock)
     ):
         yield Workspace(fake, Socket(fake))

@@ -19,7 +19,7 @@ from bot.kernel.context import Context
 from bot.kernel.core import Core
 from bot.kernel.messages import Reply
 from bot.kernel.ports import Chat
-from copbot.bootstrap import open_core
+from copbot.bootstrap import serving_core
 from copbot.cli import main
 from tests.fakes import ManualClock
 from tests.slack.conftest import ALICE, MOD, options
@@ -42,7 +42,7 @@ async def test_a_new_catalog_command_works_on_slack_unchanged(
         return Reply(f"{context.actor.display_name} thanks <@{context.options['member']}>!")
 
     def open_with_kudos(chat: Chat) -> AbstractAsyncContextManager[Core]:
-        return open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog)
+        return serving_core(sqlite_url, chat=chat, clock=clock, catalog=catalog)
 
     async with slack_running(options(fake, "http"), open_with_kudos) as running:
         workspace = Workspace(fake, Http(f"http://127.0.0.1:{running.port}/slack/events"))
@@ -59,15 +59,14 @@ async def test_the_timer_runs_and_posts_what_fell_due_while_down(
     fake: FakeSlack, sqlite_url: str, clock: ManualClock
 ) -> None:
     async with slack_running(
-        options(fake, "http"), lambda chat: open_core(sqlite_url, chat=chat, clock=clock)
+        options(fake, "http"), lambda chat: serving_core(sqlite_url, chat=chat, clock=clock)
     ) as running:
         workspace = Workspace(fake, Http(f"http://127.0.0.1:{running.port}/slack/events"))
-        assert running.timer.scheduler.running
         await (await workspace.command(MOD, "prompt schedule C0GENERAL monday 09:30 UTC")).reply()
     assert fake.in_channel("C0GENERAL") == []
     clock.advance(timedelta(hours=1))  # copbot was down at 09:30
     async with slack_running(
-        options(fake, "http"), lambda chat: open_core(sqlite_url, chat=chat, clock=clock)
+        options(fake, "http"), lambda chat: serving_core(sqlite_url, chat=chat, clock=clock)
     ):
         posted = fake.in_channel("C0GENERAL")
         assert len(posted) == 1 and "This week's prompt" in text_of(posted[0].args)
@@ -85,7 +84,7 @@ async def test_the_ack_comes_before_slow_work_finishes(
         return Reply("Done at last.", ephemeral=True)
 
     def open_with_slow(chat: Chat) -> AbstractAsyncContextManager[Core]:
-        return open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog)
+        return serving_core(sqlite_url, chat=chat, clock=clock, catalog=catalog)
 
     async with slack_running(options(fake, "http"), open_with_slow) as running:
         workspace = Workspace(fake, Http(f"http://127.0.0.1:{running.port}/slack/events"))

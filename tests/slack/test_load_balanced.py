@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.slack import slack_running
-from copbot.bootstrap import open_core
+from copbot.bootstrap import serving_core
 from tests.fakes import ManualClock
 from tests.slack.conftest import ALICE, BOB, options
 from tests.slack.fake_slack import FakeSlack
@@ -19,10 +19,10 @@ async def test_two_http_processes_share_one_postgresql(
 ) -> None:
     async with (
         slack_running(
-            options(fake, "http"), lambda chat: open_core(postgres_url, chat=chat, clock=clock)
+            options(fake, "http"), lambda chat: serving_core(postgres_url, chat=chat, clock=clock)
         ) as one,
         slack_running(
-            options(fake, "http"), lambda chat: open_core(postgres_url, chat=chat, clock=clock)
+            options(fake, "http"), lambda chat: serving_core(postgres_url, chat=chat, clock=clock)
         ) as two,
     ):
         first = Workspace(fake, Http(f"http://127.0.0.1:{one.port}/slack/events"))

@@ -11,8 +11,7 @@ import pytest
 from bot.kernel.messages import MessageRef
 from bot.mentoring.runner import MentorRunner
 from bot.prompts.runner import PromptRunner
-from bot.timer import Timer
-from copbot.bootstrap import open_core
+from copbot.bootstrap import open_app, open_core
 from tests.fakes import FakeChat, ManualClock, Talk
 
 MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -71,38 +70,40 @@ async def test_a_reply_delivered_to_two_processes_counts_once(postgres_url: str)
 
 
 async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) -> None:
+    """The composition root's timer runs each capability's runner: every `every` (prompts
+    every 5 minutes, mentoring every minute) and at each prompt schedule's time, in its
+    timezone; a schedule resumed elsewhere joins at the next sync."""
     chat, clock = FakeChat(), ManualClock(MONDAY - timedelta(days=1))
-    async with open_core(sqlite_url, chat=chat, clock=clock) as core:
-        talk = Talk(core)
+    async with open_app(sqlite_url, chat=chat, clock=clock) as app:
+        talk = Talk(app.core)
         await talk("mod", "/prompt add hello")
         await talk("mod", "/prompt schedule weekly monday 09:00 Europe/Berlin")
         await talk("mod", "/prompt schedule paused friday 17:30 UTC")
         await talk("mod", "/prompt pause 2")
-        timer = Timer(
-            PromptRunner(store=core.store, chat=chat, clock=clock),
-            MentorRunner(store=core.store, chat=chat, clock=clock),
-        )
+        timer = app.timer
+        assert [type(r) for r in timer.runners] == [PromptRunner, MentorRunner]
         await timer.start()
-        try:
-            jobs = {job.id: job for job in timer.scheduler.get_jobs()}
-            assert set(jobs) == {"test:home:1", "resync", "mentoring"}
-            assert jobs["mentoring"].trigger.interval.total_seconds() == 60
-            trigger = jobs["test:home:1"].trigger
-            assert str(trigger.timezone) == "Europe/Berlin"
-            assert trigger.fields[4].expressions[0].first == 0  # day_of_week: Monday
-            clock._now = MONDAY
-            await jobs["test:home:1"].func()
-            assert [s.reply.cards[0].body for s in chat.sent] == ["hello"]
-            await talk("mod", "/prompt resume 2")
-            await timer.resync()
-            assert {job.id for job in timer.scheduler.get_jobs()} == {
-                "test:home:1",
-                "test:home:2",
-                "resync",
-                "mentoring",
-            }
-        finally:
-            timer.shutdown()
+        jobs = {job.id: job for job in timer.scheduler.get_jobs()}
+        assert set(jobs) == {"alarm:0:test:home:1", "every:0", "every:1", "sync"}
+        assert jobs["every:0"].trigger.interval.total_seconds() == 300
+        assert jobs["every:1"].trigger.interval.total_seconds() == 60
+        trigger = jobs["alarm:0:test:home:1"].trigger
+        assert str(trigger.timezone) == "Europe/Berlin"
+        assert trigger.fields[4].expressions[0].first == 0  # day_of_week: Monday
+        clock._now = MONDAY
+        alarm = jobs["alarm:0:test:home:1"]
+        await alarm.func(*alarm.args)
+        assert [s.reply.cards[0].body for s in chat.sent] == ["hello"]
+        await talk("mod", "/prompt resume 2")
+        await timer.sync()
+        assert {job.id for job in timer.scheduler.get_jobs()} == {
+            "alarm:0:test:home:1",
+            "alarm:0:test:home:2",
+            "every:0",
+            "every:1",
+            "sync",
+        }
+    assert not timer.scheduler.running  # stopped with the app
 
 
 @pytest.mark.postgres

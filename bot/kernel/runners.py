@@ -1,0 +1,49 @@
+"""Background work: each capability contributes a runner (`Catalog.runner`), the
+composition root builds one of each per process with the `Services` they share, and the
+timer runs them. A capability's runner is the only place it does work nobody asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from bot.common.weekly import Weekly
+from bot.kernel.pacer import Pacer
+from bot.kernel.ports import Chat, Clock, Store
+
+GRACE = timedelta(hours=6)  # work due longer ago than this is recorded as missed, not done
+
+
+class Runner(Protocol):
+    """Idempotent: a doubled or late run, or two processes running at once, do nothing
+    twice. The timer runs it at start-up, every `every`, and at each of its `alarms`."""
+
+    @property
+    def every(self) -> timedelta: ...
+
+    async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
+        """Do what is due; what fell due longer than `grace` ago is recorded as missed
+        (None: nothing is, as when the console moves its clock on). Returns how much was
+        done, for the log."""
+        ...
+
+    async def alarms(self) -> Mapping[str, Weekly]:
+        """Weekly times to wake at exactly (prompt schedules), by keys that stay the same
+        from one call to the next."""
+        ...
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every runner of one process is built with; one `Pacer`, so everything a
+    process sends on its own keeps to the platform's limits together."""
+
+    store: Store
+    chat: Chat
+    clock: Clock
+    pacer: Pacer
+
+
+RunnerFactory = Callable[[Services], Runner]
