@@ -31,7 +31,7 @@ from bot.kernel.messages import Actor, CommunityKey, Invocation
 from bot.library.search import query_words
 from copbot.bootstrap import open_core
 from storage import SqlStore
-from storage.resources import _search_columns, ranked_search
+from storage.library import _search_columns, ranked_search
 from storage.schema import communities, members, resource_tags, resources
 from tests.fakes import FakeChat, ManualClock
 

@@ -113,7 +113,7 @@ resources = Table(
     Column("saved_by", Integer),  # NULL once the saver erased their data
     Column("author", Integer),  # who wrote the chat message it was saved from
     Column("votes", Integer, nullable=False, server_default="0"),
-    # The words of title, tags and note as bot.search splits them: what the engines index.
+    # The words of title, tags and note as bot.library.search splits them: what the engines index.
     Column("search_title", Text, nullable=False),
     Column("search_tags", Text, nullable=False),
     Column("search_note", Text, nullable=False),

@@ -12,11 +12,11 @@ from bot.kernel.ports import Clock
 from bot.mentoring.model import RequestStatus
 from storage.audit import SqlAuditRepository
 from storage.database import Database, Db, open_database
+from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
 from storage.mentoring import SqlMentoringRepository
 from storage.migrate import migrate
 from storage.prompts import SqlPromptRepository
-from storage.resources import SqlLibraryRepository, SqlSettingsRepository
 from storage.schema import (
     communities,
     insert_new,
@@ -24,6 +24,7 @@ from storage.schema import (
     prompt_schedules,
     round_schedules,
 )
+from storage.settings import SqlSettingsRepository
 
 
 class SqlUnitOfWork:

@@ -1,21 +1,19 @@
-"""The resource library, always within one community, searched the same way on both engines.
+"""The library, always within one community, searched the same way on both engines.
 
 Ranking is copbot's own and portable: every query word must match (as a prefix) in the
 title, tags or note; resources with every word in the title come first, then in the tags,
 then in the note; ties go to votes, then to the newest. SQLite answers the word matches
 from an FTS5 table, PostgreSQL from a weighted tsvector with a GIN index; both index the
-words `bot.search` produced, so both match and order alike (see `ranked_search`).
+words `bot.library.search` produced, so both match and order alike (see `ranked_search`).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.kernel.messages import MessageRef
 from bot.library.model import Mirror, NewResource, Resource
@@ -23,7 +21,6 @@ from bot.library.search import search_text
 from bot.library.search import words as search_words
 from storage.database import Db
 from storage.schema import (
-    community_settings,
     insert_new,
     members,
     resource_mirrors,
@@ -332,33 +329,6 @@ class SqlLibraryRepository:
             )
 
 
-class SqlSettingsRepository:
-    def __init__(self, db: Db, community_id: int) -> None:
-        self._db = db
-        self._community_id = community_id
-
-    async def get(self, key: str) -> object | None:
-        value = await self._db.scalar(
-            select(community_settings.c.value).where(
-                community_settings.c.community_id == self._community_id,
-                community_settings.c.key == key,
-            )
-        )
-        return None if value is None else json.loads(value)
-
-    async def put(self, key: str, value: object) -> None:
-        """An upsert: two processes writing one key at once both succeed, the last wins."""
-        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
-        statement = dialect.insert(community_settings).values(
-            community_id=self._community_id, key=key, value=json.dumps(value)
-        )
-        await self._db.execute(
-            statement.on_conflict_do_update(
-                index_elements=["community_id", "key"], set_={"value": statement.excluded.value}
-            )
-        )
-
-
 def ranked_search(
     sqlite: bool, community_id: int, words: list[str], tag: str | None, limit: int, offset: int
 ) -> tuple[str, dict[str, Any]]:
@@ -428,7 +398,7 @@ def _search_columns(title: str, tags: Sequence[str], note: str) -> dict[str, str
 
 
 def _fts_terms(words: list[str], columns: str) -> str:
-    """FTS5 syntax built only from plain words (`bot.search`), never from raw input."""
+    """FTS5 syntax built only from plain words (`bot.library.search`), never from raw input."""
     terms = " AND ".join(f'"{w}"*' if len(w) > 1 else f'"{w}"' for w in words)
     return f"{columns} : ({terms})"
 

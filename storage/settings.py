@@ -1,0 +1,38 @@
+"""Per-community settings: small JSON values by key."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.database import Db
+from storage.schema import community_settings
+
+
+class SqlSettingsRepository:
+    def __init__(self, db: Db, community_id: int) -> None:
+        self._db = db
+        self._community_id = community_id
+
+    async def get(self, key: str) -> object | None:
+        value = await self._db.scalar(
+            select(community_settings.c.value).where(
+                community_settings.c.community_id == self._community_id,
+                community_settings.c.key == key,
+            )
+        )
+        return None if value is None else json.loads(value)
+
+    async def put(self, key: str, value: object) -> None:
+        """An upsert: two processes writing one key at once both succeed, the last wins."""
+        dialect = postgresql if self._db.dialect == "postgresql" else sqlite
+        statement = dialect.insert(community_settings).values(
+            community_id=self._community_id, key=key, value=json.dumps(value)
+        )
+        await self._db.execute(
+            statement.on_conflict_do_update(
+                index_elements=["community_id", "key"], set_={"value": statement.excluded.value}
+            )
+        )
