@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from adapters.console.chat import PLATFORM, ConsoleChat, ConsoleClock, Shown
-from bot.common.errors import UserError
 from bot.kernel.core import Core
 from bot.kernel.messages import Action, Actor, ChatMessage, CommunityKey, Reply
 
@@ -36,6 +35,11 @@ _MESSAGE_ACTION = re.compile(r"^\{(?P<name>[^}]+)\}\s*(?P<id>\d+)$")
 _REACTION = re.compile(r"^\+(?P<emoji>\S+)\s+(?P<id>\d+)$")
 _DURATION = re.compile(r"(\d+)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+
+
+class LineError(Exception):
+    """A console line that can't be read or acted on, told back in the console's own words
+    (the core answers mistakes in commands itself)."""
 
 
 @dataclass(frozen=True)
@@ -76,16 +80,16 @@ class ConsoleSession:
                 return
             match = _LINE.match(line)
             if match is None or not match["rest"]:
-                raise UserError("Write `name: /command ...`, `name: [Button]` or `@advance 1d`.")
-        except UserError as error:
-            self.chat.note(error.message)
+                raise LineError("Write `name: /command ...`, `name: [Button]` or `@advance 1d`.")
+        except LineError as error:
+            self.chat.note(str(error))
             return
         user = match["user"] or self.community.user
         channel = match["channel"] or self.community.channel
         try:
             await self._act_as(user, channel, match["thread"], match["rest"].strip())
-        except UserError as error:  # a button that isn't there: as the core would reply
-            self._show(Reply(error.message, ephemeral=True, error=True), user, channel)
+        except LineError as error:  # a button that isn't there: as the core would reply
+            self._show(Reply(str(error), ephemeral=True, error=True), user, channel)
 
     async def _clock_line(self, line: str) -> None:
         word, _, argument = line.partition(" ")
@@ -95,12 +99,12 @@ class ConsoleSession:
             try:
                 moment = datetime.fromisoformat(argument.strip().replace("Z", "+00:00"))
             except ValueError:
-                raise UserError("`@now` takes an ISO time such as 2026-01-05T09:00Z.") from None
+                raise LineError("`@now` takes an ISO time such as 2026-01-05T09:00Z.") from None
             if moment.tzinfo is None:
-                raise UserError("`@now` needs a timezone, e.g. 2026-01-05T09:00Z.")
+                raise LineError("`@now` needs a timezone, e.g. 2026-01-05T09:00Z.")
             self.clock.fix(moment)
         else:
-            raise UserError(f"Unknown console directive `{word}`; there are @advance and @now.")
+            raise LineError(f"Unknown console directive `{word}`; there are @advance and @now.")
         self.chat.note(f"it is now {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
         await self.catch_up()
 
@@ -133,7 +137,7 @@ class ConsoleSession:
     def _message(self, message_id: str) -> ChatMessage:
         found = self.chat.said.get(message_id)
         if found is None:
-            raise UserError(f"There's no chat message {message_id} to act on.")
+            raise LineError(f"There's no chat message {message_id} to act on.")
         return found
 
     def _find_button(self, user: str, label: str) -> Shown:
@@ -144,7 +148,7 @@ class ConsoleSession:
                 labels.append(shown.reply.form.submit_label)
             if shown.visible_to(user) and wanted in (x.casefold() for x in labels):
                 return shown
-        raise UserError(f"{user} can't see a button labelled [{label.strip()}].")
+        raise LineError(f"{user} can't see a button labelled [{label.strip()}].")
 
     def _show(self, reply: Reply, user: str, channel: str) -> None:
         if reply.ephemeral:
@@ -160,11 +164,11 @@ def _action(actor: Actor, channel: str, shown: Shown, label: str, values: str) -
         given = _form_values(values)
         unknown = sorted(set(given) - {f.name for f in form.fields})
         if unknown:
-            raise UserError(f"The form “{form.title}” has no field `{unknown[0]}`.")
+            raise LineError(f"The form “{form.title}” has no field `{unknown[0]}`.")
         fields = {f.name: given.get(f.name, f.default) for f in form.fields}
         return Action(actor, channel, form.action_id, form.value, fields, shown.ref)
     if values.strip():
-        raise UserError(f"[{label.strip()}] is a button; it takes no values.")
+        raise LineError(f"[{label.strip()}] is a button; it takes no values.")
     button = next(b for b in shown.reply.buttons if b.label.casefold() == wanted)
     return Action(actor, channel, button.action_id, button.value, message=shown.ref)
 
@@ -173,12 +177,12 @@ def _form_values(text: str) -> dict[str, str]:
     try:
         words = shlex.split(text)
     except ValueError:
-        raise UserError("A quote in those values isn't closed.") from None
+        raise LineError("A quote in those values isn't closed.") from None
     values = {}
     for word in words:
         name, colon, value = word.partition(":")
         if not colon:
-            raise UserError(f"Give form values as `field:value`, not `{word[:40]}`.")
+            raise LineError(f"Give form values as `field:value`, not `{word[:40]}`.")
         values[name] = value
     return values
 
@@ -188,8 +192,8 @@ def parse_duration(text: str) -> timedelta:
     compact = text.replace(" ", "")
     parts = _DURATION.findall(compact)
     if not compact or "".join(n + u for n, u in parts) != compact:
-        raise UserError("`@advance` takes a duration such as 2d, 3h, 90m or 1w2d.")
+        raise LineError("`@advance` takes a duration such as 2d, 3h, 90m or 1w2d.")
     try:
         return sum((timedelta(**{_UNITS[u]: int(n)}) for n, u in parts), timedelta())
     except OverflowError:
-        raise UserError("That's further than the clock can go.") from None
+        raise LineError("That's further than the clock can go.") from None
