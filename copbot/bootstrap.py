@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app import build_catalog
 from bot.kernel.catalog import Catalog
 from bot.kernel.core import Core
+from bot.kernel.outbox import Outbox
 from bot.kernel.pacer import Pacer
 from bot.kernel.ports import Chat, Clock
 from bot.kernel.runners import GRACE, Services
@@ -31,10 +32,11 @@ class SystemClock:
 
 @dataclass(frozen=True)
 class App:
-    """One process's copbot: the core, and the timer that runs every capability's runner
-    (started by whoever knows when the chat can post)."""
+    """One process's copbot: the core, the outbox's sender, and the timer that runs it and
+    every capability's runner (started by whoever knows when the chat can post)."""
 
     core: Core
+    outbox: Outbox
     timer: Timer
 
 
@@ -50,15 +52,18 @@ async def open_app(
     """A migrated store and everything on it; closed again (the timer stopped) on leaving."""
     store = await open_store(database_url, clock=clock)
     catalog = catalog or build_catalog()
-    services = Services(store=store, chat=chat, clock=clock, pacer=Pacer(chat.limits))
-    runners = [build(services) for build in catalog.runners]
+    outbox = Outbox(
+        store=store, chat=chat, clock=clock, pacer=Pacer(chat.limits), deliveries=catalog.deliveries
+    )
+    services = Services(store=store, clock=clock, wake=outbox.wake)
+    runners = [outbox, *(build(services) for build in catalog.runners)]
+    core = Core(catalog=catalog, store=store, chat=chat, clock=clock, outbox=outbox)
     timer = Timer(runners, grace=grace)
     try:
-        yield App(
-            Core(catalog=catalog, store=store, chat=chat, clock=clock, runners=runners), timer
-        )
+        yield App(core, outbox, timer)
     finally:
         timer.shutdown()
+        await outbox.stop()
         await store.close()
 
 

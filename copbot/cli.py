@@ -203,6 +203,7 @@ async def run_script(
             clock=clock,
             community=_community(settings),
             catch_up=app.timer.catch_up,
+            settle=app.outbox.drain,
         )
         for line in lines:
             if echo and line.strip():
@@ -224,6 +225,7 @@ async def _repl(settings: Settings) -> None:
             clock=clock,
             community=community,
             catch_up=app.timer.catch_up,
+            settle=app.outbox.drain,
         )
         await app.timer.start()
         out.print(

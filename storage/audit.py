@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from bot.kernel.ports import AuditEntry
 from storage.database import Db
-from storage.schema import audit_log
+from storage.schema import audit_log, members
 
 
 class SqlAuditRepository:
@@ -40,3 +40,19 @@ class SqlAuditRepository:
             AuditEntry(row.id, row.member_id, row.what, row.detail, row.created_at)
             for row in rows.all()
         ]
+
+    async def moderators(self, limit: int) -> list[int]:
+        latest = func.max(audit_log.c.id)
+        rows = await self._db.execute(
+            select(audit_log.c.member_id)
+            .join(
+                members,
+                (members.c.community_id == audit_log.c.community_id)
+                & (members.c.id == audit_log.c.member_id),
+            )
+            .where(audit_log.c.community_id == self._community_id, members.c.erased_at.is_(None))
+            .group_by(audit_log.c.member_id)
+            .order_by(latest.desc())
+            .limit(limit)
+        )
+        return rows.scalars()

@@ -48,6 +48,11 @@ class Db(Protocol):
     dialect: str
     changed: bool  # a statement other than a read has run
 
+    @property
+    def started(self) -> bool:
+        """A statement has run: the transaction holds the database."""
+        ...
+
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched: ...
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any: ...
@@ -214,6 +219,10 @@ class _ThreadDb:
         self.writing = False
         self.changed = False
 
+    @property
+    def started(self) -> bool:
+        return self._holding
+
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
         if not self._holding:
             await self._lock.acquire()
@@ -246,6 +255,7 @@ class _ThreadDb:
 class _SnapshotDb:
     dialect = "sqlite"
     changed = False
+    started = False  # a snapshot holds up no writer
 
     def __init__(self, connection: _Connection) -> None:
         self._connection = connection
@@ -306,8 +316,10 @@ class _AsyncDb:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
         self.changed = False
+        self.started = False
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        self.started = True
         self.changed |= not _reads_only(statement)
         return _fetched(await self._connection.execute(statement, parameters))
 

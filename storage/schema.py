@@ -453,6 +453,35 @@ audit_log = Table(
 )
 
 
+# What copbot is to send on its own: recorded in the unit of work that decided it,
+# delivered after commit by the sender (bot/kernel/outbox.py). Ids are never reused.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("kind", String(40), nullable=False),  # whose hooks: "mentor.ask", "notice", ...
+    Column("key", String(200), nullable=False),
+    Column("steps", Text, nullable=False),  # JSON
+    Column("args", Text, nullable=False),  # JSON
+    Column("status", String(12), nullable=False),  # waiting, sending, sent, refused, dropped
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("claimed_by", String(32)),
+    Column("claimed_at", UtcDateTime),
+    Column("progress", Text, nullable=False),  # JSON: what the steps done so far made
+    Column("windows", Text, nullable=False),  # JSON: when earlier attempts were under way
+    Column("error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime),
+    # One send per key: recording the same key again is the same send.
+    UniqueConstraint("community_id", "key"),
+    Index("ix_outbox_due", "status", "due_at"),
+    Index("ix_outbox_finished", "finished_at"),
+    sqlite_autoincrement=True,
+)
+
+
 # The full-text index is engine-specific and lives outside this metadata: an FTS5 table
 # on SQLite, a generated tsvector column with a GIN index on PostgreSQL (migration 0002).
 def declared_here(name: str | None, type_: str, parent_names: object) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select
 
 from bot.kernel.messages import CommunityKey
 from bot.kernel.ports import Clock
@@ -16,11 +17,13 @@ from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
 from storage.mentoring import SqlMentoringRepository
 from storage.migrate import migrate
+from storage.outbox import FINISHED, SqlOutboxRepository, due
 from storage.prompts import SqlPromptRepository
 from storage.schema import (
     communities,
     insert_new,
     mentor_requests,
+    outbox,
     prompt_schedules,
     round_schedules,
 )
@@ -36,11 +39,16 @@ class SqlUnitOfWork:
         self.prompts = SqlPromptRepository(db, community_id, community.platform)
         self.mentoring = SqlMentoringRepository(db, community_id)
         self.audit = SqlAuditRepository(db, community_id)
+        self.outbox = SqlOutboxRepository(db, community_id)
         self._db = db
 
     @property
     def changed(self) -> bool:
         return self._db.changed
+
+    @property
+    def started(self) -> bool:
+        return self._db.started
 
     async def commit(self) -> None:
         await self._db.commit()
@@ -123,6 +131,25 @@ class SqlStore:
                 .order_by(communities.c.id)
             )
         return [CommunityKey(platform, external) for platform, external in rows.all()]
+
+    async def communities_with_due_sends(
+        self, now: datetime, lease: timedelta
+    ) -> list[CommunityKey]:
+        async with self.database.transaction() as db:
+            rows = await db.execute(
+                select(communities.c.platform, communities.c.external_id)
+                .where(exists().where(outbox.c.community_id == communities.c.id, due(now, lease)))
+                .order_by(communities.c.id)
+            )
+        return [CommunityKey(platform, external) for platform, external in rows.all()]
+
+    async def prune_sends(self, before: datetime) -> int:
+        async with self.database.transaction() as db:
+            pruned = await db.execute(
+                delete(outbox).where(outbox.c.status.in_(FINISHED), outbox.c.finished_at < before)
+            )
+            await db.commit()
+        return pruned.rowcount
 
     async def close(self) -> None:
         await self.database.dispose()

@@ -16,6 +16,7 @@ from bot.kernel.ports import (
     MemberInfo,
     NotPinnable,
     PinLimitReached,
+    Window,
 )
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
@@ -38,8 +39,10 @@ class ManualClock:
 @dataclass
 class Sent:
     community: CommunityKey
-    to: str  # "#channel" or "@user"
+    to: str  # "#channel", "#channel/thread" or "#dm-<user>"
     reply: Reply
+    key: str | None = None
+    ref: MessageRef | None = None
 
 
 @dataclass
@@ -52,8 +55,8 @@ class FakeChat:
     pin_limit: int = 250
     unpinnable: set[str] = field(default_factory=set)
     unavailable: set[str] = field(default_factory=set)  # posting there is refused
+    failing: set[str] = field(default_factory=set)  # posting there fails for now (a 5xx)
     missing: set[str] = field(default_factory=set)  # channels copbot can't see
-    keyed: dict[str, MessageRef] = field(default_factory=dict)
     threads: dict[str, str] = field(default_factory=dict)
     spaces: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # name, members
     limits: ChatLimits = field(default_factory=ChatLimits)
@@ -69,14 +72,38 @@ class FakeChat:
     ) -> MessageRef:
         if channel_id in self.unavailable:
             raise ChannelUnavailable(channel_id)
-        if key is not None and key in self.keyed:
-            return self.keyed[key]  # a platform idempotency key (Discord's nonce)
+        if channel_id in self.failing or thread_id in self.failing:
+            raise RuntimeError(f"503 from the platform for {channel_id}")
         where = f"#{channel_id}/{thread_id}" if thread_id else f"#{channel_id}"
-        self.sent.append(Sent(community, where, reply))
-        ref = MessageRef("test", channel_id, str(len(self.sent)), thread_id)
-        if key is not None:
-            self.keyed[key] = ref
+        ref = MessageRef("test", channel_id, str(len(self.sent) + 1), thread_id)
+        self.sent.append(Sent(community, where, reply, key, ref))
         return ref
+
+    async def find_post(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        key: str,
+        windows: Sequence[Window],
+        *,
+        thread_id: str | None = None,
+    ) -> MessageRef | None:
+        """What a real platform answers: the message carrying `key`, if it was posted."""
+        return next((s.ref for s in self.sent if s.key == key and s.community == community), None)
+
+    async def find_space(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        user_ids: Sequence[str],
+        name: str,
+        windows: Sequence[Window],
+    ) -> MessageRef | None:
+        found = [n for n, (made, _) in enumerate(self.spaces, 1) if made == name]
+        return MessageRef("test", channel_id, "", f"p{found[-1]}") if found else None
+
+    async def dm_channel(self, community: CommunityKey, user_id: str) -> str:
+        return f"dm-{user_id}"
 
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
         return channel_id not in self.missing
@@ -96,10 +123,6 @@ class FakeChat:
     def posted_to(self, channel: str) -> list[Reply]:
         return [s.reply for s in self.sent if s.to == f"#{channel}"]
 
-    async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef:
-        self.sent.append(Sent(community, f"@{user_id}", reply))
-        return MessageRef("test", f"dm-{user_id}", str(len(self.sent)))
-
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
         return self.users.get(user_id)
 
@@ -107,6 +130,8 @@ class FakeChat:
         pinned = self.pins.setdefault(message.channel_id, [])
         if message.channel_id in self.unpinnable:
             raise NotPinnable(message.channel_id)
+        if message.message_id in pinned:
+            return
         if len(pinned) >= self.pin_limit:
             raise PinLimitReached(message.channel_id)
         pinned.append(message.message_id)
@@ -116,11 +141,6 @@ class FakeChat:
         if message.message_id not in pinned:
             raise NotPinnable(message.message_id)
         pinned.remove(message.message_id)
-
-    def last_json(self, to: str) -> Any:
-        """The JSON attachment of the latest message sent to `to`."""
-        message = next(s for s in reversed(self.sent) if s.to == to)
-        return json.loads(message.reply.attachments[0].content)
 
 
 @dataclass
@@ -141,7 +161,17 @@ class Talk:
     async def __call__(self, user: str, line: str) -> Reply:
         reply = await self.core.invoke_text(self.actor(user), self.channel, line)
         self.last[user] = reply
+        await self.settle()
         return reply
+
+    def json(self, user: str) -> Any:
+        """The JSON file attached to `user`'s last reply (an export)."""
+        return json.loads(self.last[user].attachments[0].content)
+
+    async def settle(self) -> None:
+        """Wait for what copbot sends on its own, as a member a moment later would see it."""
+        if self.core.outbox is not None:
+            await self.core.outbox.drain()
 
     async def press(self, user: str, label: str, *, on: Reply | None = None, **form: str) -> Reply:
         """Press a button (or submit a form) on `on`, by default `user`'s last reply."""
@@ -156,4 +186,5 @@ class Talk:
             action = Action(self.actor(user), self.channel, button.action_id, button.value)
         reply = await self.core.act(action)
         self.last[user] = reply
+        await self.settle()
         return reply

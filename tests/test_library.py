@@ -183,15 +183,16 @@ async def test_exports(talk: Talk, chat: FakeChat) -> None:
     await add(talk, "b", "https://2.org", "Plain", "python")
     await add(talk, "b", "https://3.org", "Untagged")
 
-    assert "direct message" in (await talk("z", "/library export format:json")).text
-    assert [r["title"] for r in chat.last_json("@z")] == ["=HYPERLINK(evil)", "Plain", "Untagged"]
+    exported = await talk("z", "/library export format:json")
+    assert exported.ephemeral and exported.text == "The library as json, 3 resources."
+    assert [r["title"] for r in talk.json("z")] == ["=HYPERLINK(evil)", "Plain", "Untagged"]
 
     await talk("z", "/library export format:csv")
-    rows = list(csv.reader(io.StringIO(chat.sent[-1].reply.attachments[0].content.decode())))
+    rows = list(csv.reader(io.StringIO(talk.last["z"].attachments[0].content.decode())))
     assert rows[0][:3] == ["id", "title", "url"] and rows[1][1] == "'=HYPERLINK(evil)"
 
     await talk("z", "/library export")
-    markdown = chat.sent[-1].reply.attachments[0].content.decode()
+    markdown = talk.last["z"].attachments[0].content.decode()
     sections = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert sections == ["## python", "## sql", "## untagged"]
     assert "- [Plain](https://2.org/)" in markdown and "  note one" in markdown
@@ -206,21 +207,24 @@ async def test_pins_never_exceed_the_limit_and_only_copbots_own_are_unpinned(
         await add(talk, "a", f"https://example.org/{n}", f"Resource {n}")
     assert "moderators only" in (await talk("bob", "/library pin-top #res 2")).text
     first = await talk("mod", "/library pin-top #res 2")
-    assert first.text == "Pinned #4, #3."
+    assert first.text == "Pinning #4, #3 in <#res>."
     mirrors = list(chat.pins["res"])
     await talk("mod", "/library edit 1 title:Top")
     for voter in ("v1", "v2"):
         await talk.core.act(Action(talk.actor(voter), "general", "library.upvote", "1"))
     second = await talk("mod", "/library pin-top #res 2")
-    assert second.text == "Pinned #1."
+    assert second.text == "Pinning #1 in <#res>."
     assert len(chat.pins["res"]) == 3 and "someone-elses" in chat.pins["res"]
     assert mirrors[1] not in chat.pins["res"]  # its own oldest mirror made room
 
     chat.pins["full"] = ["x", "y", "z"]
-    full = await talk("mod", "/library pin-top #full 1")
-    assert "full of others' pins" in full.text and chat.pins["full"] == ["x", "y", "z"]
+    await talk("mod", "/library pin-top #full 1")
+    assert chat.pins["full"] == ["x", "y", "z"]
+    told = chat.posted_to("dm-mod")[-1].text  # no moderators' channel: the moderator directly
+    assert told.startswith("I couldn't pin #1 in <#full>: the channel holds as many pins")
     chat.unpinnable.add("locked")
-    assert "can't pin in" in (await talk("mod", "/library pin-top #locked 1")).text
+    await talk("mod", "/library pin-top #locked 1")
+    assert chat.posted_to("dm-mod")[-1].text.startswith("I couldn't pin #1 in <#locked>")
 
 
 async def test_removing_a_resource_unpins_its_mirror(talk: Talk, chat: FakeChat) -> None:
@@ -266,7 +270,7 @@ async def test_privacy_export_and_erase_cover_the_library(talk: Talk, chat: Fake
     await talk.press("alice", "Upvote", on=bobs)
 
     await talk("alice", "/privacy export")
-    library = chat.last_json("@alice")["library"]
+    library = talk.json("alice")["library"]
     assert [r["title"] for r in library["saved"]] == ["Loved", "Lonely"]
     assert library["upvoted"] == [3]
 

@@ -6,18 +6,18 @@ from bot.kernel.messages import Action
 from tests.fakes import FakeChat, Talk
 
 
-async def test_export_sends_everything_as_json_in_a_dm(talk: Talk, chat: FakeChat) -> None:
+async def test_export_answers_with_everything_as_json(talk: Talk, chat: FakeChat) -> None:
     await talk("alice", '/profile set skills:python timezone:Europe/Berlin bio:"hi there"')
     reply = await talk("alice", "/privacy export")
-    assert reply.ephemeral and "direct message" in reply.text
+    assert reply.ephemeral and reply.text == "Here is everything copbot keeps about you."
 
-    data = chat.last_json("@alice")
+    data = talk.json("alice")
     assert data["community"] == {"platform": "test", "id": "home"}
     assert data["exported_at"] == "2026-01-05T09:00:00+00:00"
     assert data["profile"]["skills"] == ["python"]
     assert data["profile"]["timezone"] == "Europe/Berlin"
     assert data["profile"]["bio"] == "hi there"
-    attachment = chat.sent[-1].reply.attachments[0]
+    attachment = reply.attachments[0]
     assert attachment.media_type == "application/json"
 
 
@@ -43,7 +43,7 @@ async def test_erase_removes_the_profile_and_lets_the_member_start_again(
     assert "hasn't set up a profile" in (await talk("bob", "/profile show member:alice")).text
     assert await talk.core.autocomplete(talk.actor("bob"), "profile set", "skills", "py") == []
     await talk("alice", "/privacy export")
-    fresh = chat.last_json("@alice")["profile"]
+    fresh = talk.json("alice")["profile"]
     assert fresh["skills"] == [] and fresh["bio"] == ""
 
 

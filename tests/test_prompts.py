@@ -8,10 +8,13 @@ import pytest
 
 from bot.kernel.core import Core
 from bot.kernel.messages import MessageRef
+from bot.kernel.outbox import LEASE
 from bot.kernel.pacer import Pacer
 from bot.kernel.ports import ChatLimits
-from bot.prompts.runner import LEASE, PromptRunner
+from bot.kernel.runners import GRACE
+from bot.prompts.runner import PromptRunner
 from bot.prompts.starter import STARTER_PROMPTS
+from copbot.bootstrap import open_app
 from tests.fakes import FakeChat, ManualClock, Talk
 
 WINTER_MONDAY = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -35,8 +38,23 @@ async def setup(
     assert reply.text.startswith("Schedule #1"), reply.text
 
 
+class DeliveringRunner(PromptRunner):
+    """A prompt runner like the timer's, which waits for the core's outbox to deliver what
+    it claimed (a real process wakes its sender at once)."""
+
+    def __init__(self, core: Core, clock: ManualClock, claim: str) -> None:
+        super().__init__(store=core.store, clock=clock, claim=claim)
+        self.core = core
+
+    async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
+        claimed = await super().run_due(grace=grace)
+        assert self.core.outbox is not None
+        await self.core.outbox.drain()
+        return claimed
+
+
 def runner(core: Core, chat: FakeChat, clock: ManualClock, claim: str = "one") -> PromptRunner:
-    return PromptRunner(store=core.store, chat=chat, clock=clock, claim=claim)
+    return DeliveringRunner(core, clock, claim)
 
 
 async def test_dst_moves_the_utc_time_and_posts_once_a_week(
@@ -96,8 +114,8 @@ async def test_two_runners_on_one_store_post_each_occurrence_once(
     assert prompts_in(chat) == ["hello"]
 
 
-class Crash(Exception):
-    """The process dying at this point."""
+class Crash(BaseException):
+    """The process dying at this point (nothing in copbot catches it)."""
 
 
 class CrashingChat(FakeChat):
@@ -105,11 +123,11 @@ class CrashingChat(FakeChat):
         super().__init__()
         self.at = at
 
-    async def post(self, community, channel_id, reply, *, key=None):  # type: ignore[no-untyped-def]
-        if self.at == "post" and key and key.startswith("prompt"):
+    async def post(self, community, channel_id, reply, *, thread_id=None, key=None):  # type: ignore[no-untyped-def]
+        if self.at == "post":
             self.at = ""
             raise Crash
-        return await super().post(community, channel_id, reply, key=key)
+        return await super().post(community, channel_id, reply, thread_id=thread_id, key=key)
 
     async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
         if self.at == "thread":
@@ -120,19 +138,26 @@ class CrashingChat(FakeChat):
 
 @pytest.mark.parametrize("crash_at", ["post", "thread"])
 async def test_a_crash_between_steps_neither_loses_nor_doubles(
-    core: Core, talk: Talk, clock: ManualClock, crash_at: str
+    sqlite_url: str, clock: ManualClock, crash_at: str
 ) -> None:
+    """The process dies before the prompt's post, or after it and before its thread. The
+    restarted process waits out the dead one's lease, then finds what it posted (by the
+    key the message carries) instead of posting it again."""
     clock._now = WINTER_MONDAY - timedelta(days=1)
-    await setup(talk, "survives")
-    clock._now = WINTER_MONDAY
     chat = CrashingChat(crash_at)
-    with pytest.raises(Crash):
-        await runner(core, chat, clock, "dies").run_due()
-    restarted = runner(core, chat, clock, "restarted")
-    assert await restarted.run_due() == 0  # its claim is fresh: the first may still be posting
-    clock.advance(LEASE + timedelta(seconds=1))
-    assert await restarted.run_due() == 1
-    assert await restarted.run_due() == 0
+    async with open_app(sqlite_url, chat=chat, clock=clock) as app:
+        await setup(Talk(app.core), "survives")
+        clock._now = WINTER_MONDAY
+        assert await PromptRunner(store=app.core.store, clock=clock).run_due() == 1
+        with pytest.raises(Crash):
+            await app.outbox.drain()
+    async with open_app(sqlite_url, chat=chat, clock=clock) as restarted:
+        assert await PromptRunner(store=restarted.core.store, clock=clock).run_due() == 0
+        await restarted.outbox.drain()
+        assert prompts_in(chat) == ([] if crash_at == "post" else ["survives"])
+        clock.advance(LEASE + timedelta(seconds=1))  # the first process's claim ran out
+        await restarted.outbox.drain()
+        await restarted.outbox.drain()
     assert prompts_in(chat) == ["survives"]
     assert len(chat.threads) == 1
 
@@ -207,7 +232,7 @@ async def test_a_refused_channel_pauses_the_schedule_and_tells_moderators(
     await setup(talk, "never posted")
     chat.unavailable.add("weekly")
     clock._now = WINTER_MONDAY
-    assert await runner(core, chat, clock).run_due() == 0
+    assert await runner(core, chat, clock).run_due() == 1  # claimed; the channel refuses it
     assert "schedule #1 is paused" in chat.posted_to("mods")[-1].text
     assert "paused" in (await talk("mod", "/prompt schedules")).text
     clock._now += timedelta(days=7)
@@ -338,7 +363,7 @@ async def test_privacy_covers_suggestions_and_answers(
     await runner(core, chat, clock).run_due()
     await core.member_posted(talk.actor("alice"), MessageRef("test", "weekly", "2", "t2"))
     await talk("alice", "/privacy export")
-    exported = chat.last_json("@alice")["prompts"]
+    exported = talk.json("alice")["prompts"]
     assert exported["suggested"] == ["Mine"] and exported["answers"][0]["answers"] == 1
     await talk("alice", "/privacy erase")
     await talk.press("alice", "Erase my data")
@@ -369,21 +394,21 @@ async def test_moderators_are_told_about_suggestions_only_where_configured(
     assert (await talk("bob", "/prompt suggestions")).error
 
 
-async def test_post_now_is_delivered_by_the_processs_own_runner(
+async def test_post_now_is_delivered_by_the_processs_one_sender(
     core: Core, talk: Talk, chat: FakeChat
 ) -> None:
-    """The runner the timer runs (built once, with the process's one Pacer) posts it: a
-    command doesn't build a runner and a pacer of its own."""
+    """The command records the posting; the process's outbox, with the process's one
+    Pacer, delivers it: a command builds no runner and no pacer of its own."""
     await setup(talk, "one")
-    (own,) = (r for r in core.runners if isinstance(r, PromptRunner))
+    assert core.outbox is not None
     waited: list[str] = []
-    wait = own.pacer.wait
+    wait = core.outbox.pacer.wait
 
     async def recording(channel_id: str) -> None:
         waited.append(channel_id)
         await wait(channel_id)
 
-    own.pacer.wait = recording  # type: ignore[method-assign]
+    core.outbox.pacer.wait = recording  # type: ignore[method-assign]
     await talk("mod", "/prompt post-now 1")
     assert prompts_in(chat) == ["one"]
-    assert waited and set(waited) == {"weekly"}
+    assert "weekly" in waited

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import render
 from bot.kernel.messages import ChatMessage, CommunityKey, MessageRef, Reply
-from bot.kernel.ports import ChatLimits, MemberInfo, NotPinnable, PinLimitReached
+from bot.kernel.ports import ChatLimits, MemberInfo, NotPinnable, PinLimitReached, Window
 
 PLATFORM = "console"
+_DM = "dm-"  # a member's direct messages with copbot: the channel `dm-<name>`
 _REMEMBERED = 500
 PIN_LIMIT = 250  # as on Discord
 
@@ -40,6 +41,7 @@ class ConsoleChat:
         self._keyed: dict[str, MessageRef] = {}
         self._threads: set[str | None] = set()
         self._spaces: dict[str, frozenset[str]] = {}
+        self._named_spaces: dict[tuple[str, str], MessageRef] = {}
 
     limits = ChatLimits()  # a terminal takes posts as fast as they come
 
@@ -76,14 +78,41 @@ class ConsoleChat:
         thread_id: str | None = None,
         key: str | None = None,
     ) -> MessageRef:
-        if key is not None and key in self._keyed:
-            return self._keyed[key]  # as Discord does with a message nonce
-        where = f"#{channel_id}/{thread_id}" if thread_id else f"#{channel_id}"
-        audience = self._spaces.get(thread_id) if thread_id else None
+        audience: frozenset[str] | None
+        if channel_id.startswith(_DM):
+            user = channel_id.removeprefix(_DM)
+            where, audience = f"dm {user}", frozenset({user})
+        else:
+            where = f"#{channel_id}/{thread_id}" if thread_id else f"#{channel_id}"
+            audience = self._spaces.get(thread_id) if thread_id else None
         ref = replace(self.show(where, channel_id, reply, audience), thread_id=thread_id)
         if key is not None:
             self._keyed[key] = ref
         return ref
+
+    async def find_post(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        key: str,
+        windows: Sequence[Window],
+        *,
+        thread_id: str | None = None,
+    ) -> MessageRef | None:
+        return self._keyed.get(key)  # one process, which remembers what it posted
+
+    async def find_space(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        user_ids: Sequence[str],
+        name: str,
+        windows: Sequence[Window],
+    ) -> MessageRef | None:
+        return self._named_spaces.get((channel_id, name))
+
+    async def dm_channel(self, community: CommunityKey, user_id: str) -> str:
+        return f"{_DM}{user_id}"
 
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
         return True  # naming a channel in the console makes it
@@ -102,17 +131,19 @@ class ConsoleChat:
         self._spaces[space] = frozenset(user_ids)
         who = ", ".join(user_ids)
         self._write(f"[#{channel_id}] 🔒 private thread {space} for {who}: {name}")
-        return MessageRef(PLATFORM, channel_id, "", space)
-
-    async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef:
-        return self.show(f"dm {user_id}", f"dm-{user_id}", reply, frozenset({user_id}))
+        ref = MessageRef(PLATFORM, channel_id, "", space)
+        self._named_spaces[(channel_id, name)] = ref
+        return ref
 
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
         return MemberInfo(display_name=user_id)
 
     async def pin(self, message: MessageRef) -> None:
         pinned = self.pins.setdefault(message.channel_id, [])
-        if not any(s.ref == message for s in self.shown) and message.message_id not in self.said:
+        if message.message_id in pinned:
+            return
+        known = {s.ref.message_id for s in self.shown}
+        if message.message_id not in known and message.message_id not in self.said:
             raise NotPinnable(message.message_id)
         if len(pinned) >= self._pin_limit:
             raise PinLimitReached(message.channel_id)

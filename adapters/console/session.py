@@ -59,11 +59,14 @@ class ConsoleSession:
         clock: ConsoleClock,
         community: ConsoleCommunity,
         catch_up: Callable[[], Awaitable[None]],
+        settle: Callable[[], Awaitable[None]],
     ) -> None:
         """`catch_up` does everything due, late or not, after the clock moved on (the
-        timer's `catch_up`: the console was "running" all along)."""
+        timer's `catch_up`: the console was "running" all along); `settle` waits until
+        what copbot sends on its own has gone out, so it shows before the next line."""
         self.core = core
         self.catch_up = catch_up
+        self.settle = settle
         self.chat = chat
         self.clock = clock
         self.community = community
@@ -90,6 +93,7 @@ class ConsoleSession:
             await self._act_as(user, channel, match["thread"], match["rest"].strip())
         except LineError as error:  # a button that isn't there: as the core would reply
             self._show(Reply(str(error), ephemeral=True, error=True), user, channel)
+        await self.settle()
 
     async def _clock_line(self, line: str) -> None:
         word, _, argument = line.partition(" ")
@@ -107,6 +111,7 @@ class ConsoleSession:
             raise LineError(f"Unknown console directive `{word}`; there are @advance and @now.")
         self.chat.note(f"it is now {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
         await self.catch_up()
+        await self.settle()
 
     async def _act_as(self, user: str, channel: str, thread: str | None, rest: str) -> None:
         actor = Actor(self.key, user, user, is_moderator=user in self.community.moderators)

@@ -11,12 +11,13 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any, Literal
 
 import discord
 
 from adapters.discord.limits import NONCE, THREAD_NAME, cut
-from adapters.discord.render import render
+from adapters.discord.render import REF, render
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
 from bot.kernel.ports import (
     ChannelUnavailable,
@@ -24,9 +25,11 @@ from bot.kernel.ports import (
     MemberInfo,
     NotPinnable,
     PinLimitReached,
+    Window,
 )
 
 log = logging.getLogger(__name__)
+SLACK = timedelta(seconds=5)  # how far Discord's clock and copbot's may disagree
 
 PLATFORM = "discord"
 MAX_PINS = 30003  # Discord's error code: the channel has 250 pins already
@@ -60,11 +63,37 @@ class DiscordChat:
             raise ChannelUnavailable(f"“{channel_id[:40]}” is not a Discord channel")
         target = self._messageable(community, thread_id or channel_id)
         extra: dict[str, Any] = {"nonce": nonce(key)} if key else {}  # discord.py enforces it
+        message = render(reply, ref=ref_of(key) if key else None)
         try:
-            sent = await target.send(**render(reply).send_kwargs(), **extra)
+            sent = await target.send(**message.send_kwargs(), **extra)
         except (discord.Forbidden, discord.NotFound) as error:
             raise ChannelUnavailable(self._refusal(community, channel_id, POST, error)) from None
         return MessageRef(PLATFORM, channel_id, str(sent.id), thread_id)
+
+    async def find_post(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        key: str,
+        windows: Sequence[Window],
+        *,
+        thread_id: str | None = None,
+    ) -> MessageRef | None:
+        """Message ids are times (snowflakes): read copbot's messages in each window, from
+        its start, and stop at its end, however busy the channel was before or since."""
+        target = self._messageable(community, thread_id or channel_id)
+        wanted, me = REF + ref_of(key), self.client.user
+        for start, end in windows:
+            async for message in target.history(limit=None, after=start - SLACK, oldest_first=True):
+                if message.created_at > end + SLACK:
+                    break
+                if (
+                    me is not None
+                    and message.author.id == me.id
+                    and any((embed.footer.text or "").endswith(wanted) for embed in message.embeds)
+                ):
+                    return MessageRef(PLATFORM, channel_id, str(message.id), thread_id)
+        return None
 
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
         if not channel_id.isdigit():
@@ -118,15 +147,42 @@ class DiscordChat:
             ) from None
         return MessageRef(PLATFORM, channel_id, "", str(thread.id))
 
-    async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef:
+    async def find_space(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        user_ids: Sequence[str],
+        name: str,
+        windows: Sequence[Window],
+    ) -> MessageRef | None:
+        """copbot's private thread of that name under the channel, made in one of the
+        windows (a thread's id is its time); its members are added again, in case the
+        attempt that made it stopped before it added them all."""
+        me = self.client.user
+        if me is None or not channel_id.isdigit():
+            return None
+        active = await self.client.http.get_active_threads(int(community.id))
+        for thread in active["threads"]:
+            made = discord.utils.snowflake_time(int(thread["id"]))
+            if (
+                thread.get("parent_id") == channel_id
+                and thread.get("owner_id") == str(me.id)
+                and thread.get("name") == cut(name, THREAD_NAME)
+                and any(start - SLACK <= made <= end + SLACK for start, end in windows)
+            ):
+                for user_id in user_ids:
+                    await self.client.http.add_user_to_thread(int(thread["id"]), int(user_id))
+                return MessageRef(PLATFORM, channel_id, "", str(thread["id"]))
+        return None
+
+    async def dm_channel(self, community: CommunityKey, user_id: str) -> str:
         try:
             channel = await self.client.create_dm(discord.Object(int(user_id)))
-            sent = await channel.send(**render(reply).send_kwargs())
         except (discord.Forbidden, discord.NotFound) as error:
             raise ChannelUnavailable(
                 f"<@{user_id}> takes no direct messages ({error.text})"
             ) from None
-        return MessageRef(PLATFORM, str(channel.id), str(sent.id))
+        return str(channel.id)
 
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
         guild = self.client.get_guild(int(community.id))
@@ -194,6 +250,11 @@ class DiscordChat:
                 return f"copbot lacks {name} in <#{channel_id}>"
         log.info("Discord refused in channel %s: %s %s", channel_id, error.status, error.text)
         return f"<#{channel_id}> is gone or closed to copbot ({error.text or error.status})"
+
+
+def ref_of(key: str) -> str:
+    """The short reference a keyed message carries in its last embed's footer."""
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def nonce(key: str) -> str:

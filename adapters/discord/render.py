@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import discord
@@ -32,6 +32,7 @@ from adapters.discord.limits import (
 from bot.kernel.messages import Card, Reply
 
 EMPTY = "Done."
+REF = "ref "  # before the key copbot finds a message of its own by
 
 
 @dataclass
@@ -59,13 +60,17 @@ class Message:
         return kwargs
 
 
-def render(reply: Reply) -> Message:
-    """Content, embeds, buttons and files for `reply` (its form is rendered by `modal`)."""
+def render(reply: Reply, *, ref: str | None = None) -> Message:
+    """Content, embeds, buttons and files for `reply` (its form is rendered by `modal`).
+    A `ref` goes into the last embed's footer: how copbot finds its message again later
+    (`DiscordChat.find_post`)."""
     text = reply.text.strip()
     cards = list(reply.cards)
     if len(text) > CONTENT:  # long text reads better whole in an embed than cut at 2000
         cards.insert(0, Card(title="", body=text))
         text = ""
+    if ref is not None:
+        cards = _carrying(cards[:EMBEDS], ref)
     embeds = _embeds(cards)
     content = text or None
     if content is None and not embeds and not reply.attachments:
@@ -74,6 +79,16 @@ def render(reply: Reply) -> Message:
         discord.File(io.BytesIO(a.content), filename=a.filename) for a in reply.attachments[:10]
     ]
     return Message(content, embeds, view(reply.buttons), files)
+
+
+def _carrying(cards: list[Card], ref: str) -> list[Card]:
+    """The cards with `ref` at the end of the last one's footer (a footer alone, when there
+    is no card)."""
+    if not cards:
+        return [Card(title="", footer=REF + ref)]
+    last = cards[-1]
+    footer = f"{last.footer} · {REF}{ref}" if last.footer else REF + ref
+    return [*cards[:-1], replace(last, footer=footer)]
 
 
 def _embeds(cards: Sequence[Card]) -> list[discord.Embed]:

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import ClientSession
@@ -31,6 +32,7 @@ from bot.kernel.ports import (
     MemberInfo,
     NotPinnable,
     PinLimitReached,
+    Window,
 )
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,8 @@ PLATFORM = "slack"
 SLACK_API = "https://slack.com/api/"
 PIN_LIMIT = 100  # Slack's pins per channel; pins.add has no documented error code for it
 RATE_LIMIT_RETRIES = 5
-KEYED_LOOKBACK = 20  # recent messages searched for an earlier post with the same key
+PAGE = 200  # messages a history page holds while looking for an earlier post
+SLACK = timedelta(seconds=5)  # how far Slack's clock and copbot's may disagree
 USER_TTL = 300.0  # seconds a users.info answer is trusted (names, admins, time zones)
 KEY_EVENT = "copbot_post"
 GONE = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action"}
@@ -155,12 +158,7 @@ class SlackChat:
         thread_id: str | None = None,
         key: str | None = None,
     ) -> MessageRef:
-        """A keyed post carries its key in the message's metadata; posting the key again
-        finds the earlier message instead (Slack has no nonce)."""
-        if key is not None:
-            earlier = await self._keyed(channel_id, key)
-            if earlier is not None:
-                return replace(earlier, thread_id=thread_id)
+        """A keyed post carries its key in the message's metadata (`find_post` reads it)."""
         metadata = {"event_type": KEY_EVENT, "event_payload": {"key": key}} if key else None
         try:
             sent = await self.client.chat_postMessage(
@@ -177,22 +175,66 @@ class SlackChat:
             await self._upload(sent["channel"], reply.attachments, thread_id)
         return MessageRef(PLATFORM, sent["channel"], sent["ts"], thread_id)
 
-    async def _keyed(self, channel_id: str, key: str) -> MessageRef | None:
-        try:
-            history = await self.client.conversations_history(
-                channel=channel_id, limit=KEYED_LOOKBACK, include_all_metadata=True
+    async def find_post(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        key: str,
+        windows: Sequence[Window],
+        *,
+        thread_id: str | None = None,
+    ) -> MessageRef | None:
+        """A message's ts is its time: read the channel (or the thread) between each
+        window's start and end, by time, however busy it was before or since."""
+        for start, end in windows:
+            oldest, latest = (
+                f"{(start - SLACK).timestamp():.6f}",
+                f"{(end + SLACK).timestamp():.6f}",
             )
+            cursor: str | None = None
+            while True:
+                page = await self._page(channel_id, thread_id, oldest, latest, cursor)
+                for message in page.get("messages", []):
+                    metadata = message.get("metadata") or {}
+                    if metadata.get("event_type") == KEY_EVENT and (
+                        metadata.get("event_payload", {}).get("key") == key
+                    ):
+                        return MessageRef(PLATFORM, channel_id, message["ts"], thread_id)
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+        return None
+
+    async def _page(
+        self, channel_id: str, thread_id: str | None, oldest: str, latest: str, cursor: str | None
+    ) -> dict[str, Any]:
+        """One page of a channel's (or a thread's) messages between two times."""
+        try:
+            if thread_id is None:
+                found = await self.client.conversations_history(
+                    channel=channel_id,
+                    oldest=oldest,
+                    latest=latest,
+                    inclusive=True,
+                    include_all_metadata=True,
+                    limit=PAGE,
+                    cursor=cursor,
+                )
+            else:
+                found = await self.client.conversations_replies(
+                    channel=channel_id,
+                    ts=thread_id,
+                    oldest=oldest,
+                    latest=latest,
+                    inclusive=True,
+                    include_all_metadata=True,
+                    limit=PAGE,
+                    cursor=cursor,
+                )
         except SlackApiError as error:
             _raise_unavailable(error, channel_id)
             raise
-        messages: list[dict[str, Any]] = history.get("messages", [])
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == KEY_EVENT and (
-                metadata.get("event_payload", {}).get("key") == key
-            ):
-                return MessageRef(PLATFORM, channel_id, message["ts"])
-        return None
+        return dict(found.data) if isinstance(found.data, dict) else {}
 
     async def open_private_space(
         self, community: CommunityKey, channel_id: str, user_ids: Sequence[str], name: str
@@ -203,6 +245,17 @@ class SlackChat:
         except SlackApiError as error:
             raise ChannelUnavailable(str(error.response.get("error"))) from error
         return MessageRef(PLATFORM, opened["channel"]["id"], "")
+
+    async def find_space(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        user_ids: Sequence[str],
+        name: str,
+        windows: Sequence[Window],
+    ) -> MessageRef | None:
+        """`conversations.open` answers the same conversation for the same people."""
+        return await self.open_private_space(community, channel_id, user_ids, name)
 
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
         """copbot must be a member: it reads thread replies and pins there."""
@@ -217,9 +270,8 @@ class SlackChat:
         """On Slack a thread is the replies to a message: nothing to create."""
         return replace(message, thread_id=message.thread_id or message.message_id)
 
-    async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef:
-        channel = await self._dm(user_id)
-        return await self.post(community, channel, reply)
+    async def dm_channel(self, community: CommunityKey, user_id: str) -> str:
+        return await self._dm(user_id)
 
     async def _dm(self, user_id: str) -> str:
         if user_id not in self._dm_channels:
@@ -263,9 +315,10 @@ class SlackChat:
             return
         if reply.form is not None:
             reply = Reply("That form can't open from here: run the command again.", ephemeral=True)
-        if reply.attachments:  # files go where only they can see them
-            await self.send_dm(actor.community, actor.user_id, reply)
-            return
+        if reply.attachments:  # files go where only they can see them; the answer says so
+            await self.post(actor.community, await self._dm(actor.user_id), reply)
+            where = f"{reply.text} (The file is in your direct messages with copbot.)".strip()
+            reply = Reply(where, reply.cards, reply.buttons, ephemeral=reply.ephemeral)
         text, blocks = render.fallback(reply), render.blocks(reply)
         if to.response_url:
             answer = await AsyncWebhookClient(to.response_url, session=self._session).send(

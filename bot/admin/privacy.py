@@ -48,12 +48,9 @@ class Privacy:
         attachment = Attachment(
             f"copbot-data-{member.id}.json", document.encode(), "application/json"
         )
-        await context.chat.send_dm(
-            context.actor.community,
-            context.actor.user_id,
-            Reply("Here is everything copbot keeps about you.", attachments=(attachment,)),
+        return Reply(
+            "Here is everything copbot keeps about you.", attachments=(attachment,), ephemeral=True
         )
-        return Reply("I've sent your data to you in a direct message.", ephemeral=True)
 
     async def ask_to_erase(self, context: Context) -> Reply:
         member = await context.member()

@@ -15,6 +15,7 @@ from enum import StrEnum
 from bot.kernel.context import Context
 from bot.kernel.members import Member
 from bot.kernel.messages import ChatMessage, MessageRef, Reply
+from bot.kernel.outbox import Delivery, OnDelivered, OnRefused, StillWanted
 from bot.kernel.runners import RunnerFactory
 
 Handler = Callable[[Context], Awaitable[Reply]]
@@ -116,7 +117,8 @@ class PersonalData:
 
 class Catalog:
     """What each capability plugs in: commands, button/form handlers, autocomplete
-    sources, the personal data it keeps and its background runner."""
+    sources, the personal data it keeps, its background runner and the hooks of what it
+    sends."""
 
     def __init__(self) -> None:
         self._commands: dict[str, Command] = {}
@@ -128,6 +130,7 @@ class Catalog:
         self.home_sections: list[HomeSection] = []
         self.personal_data: list[PersonalData] = []
         self.runners: list[RunnerFactory] = []
+        self.deliveries: dict[str, Delivery] = {}
         self._renamed: dict[str, str] = {}
 
     def add(self, command: Command) -> None:
@@ -221,6 +224,19 @@ class Catalog:
         """The capability's background work: built once per process (copbot/bootstrap.py)
         and run by the timer, which knows no capability."""
         self.runners.append(build)
+
+    def delivery(
+        self,
+        kind: str,
+        *,
+        still_wanted: StillWanted | None = None,
+        delivered: OnDelivered | None = None,
+        refused: OnRefused | None = None,
+    ) -> None:
+        """What a capability does around its sends of `kind` (see `outbox.Delivery`)."""
+        if kind in self.deliveries:
+            raise ValueError(f"deliveries of {kind!r} are declared twice")
+        self.deliveries[kind] = Delivery(still_wanted, delivered, refused)
 
     def renamed(self, old: str, new: str) -> None:
         """What an earlier version called `new`: a command group (`resource` for `library`)

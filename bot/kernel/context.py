@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.common.errors import UserError
 from bot.common.numbers import whole_number
 from bot.kernel.members import Member
 from bot.kernel.messages import Action, Actor, ChatMessage
-from bot.kernel.ports import Chat, Clock, Store, UnitOfWork
-from bot.kernel.runners import Runner
-
-R = TypeVar("R", bound=Runner)
+from bot.kernel.ports import ChannelDirectory, Clock, MemberInfo, Store, UnitOfWork
+from bot.kernel.sends import Send
 
 
 @dataclass
@@ -22,16 +20,15 @@ class Context:
     actor: Actor
     channel_id: str
     uow: UnitOfWork
-    chat: Chat
+    channels: ChannelDirectory
     store: Store
     clock: Clock
     now: datetime
     options: Mapping[str, Any] = field(default_factory=dict)
     action: Action | None = None
     message: ChatMessage | None = None
-    after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
     audit_as: str | None = None  # the audit log's name for this, once a moderator's right is used
-    runners: Sequence[Runner] = ()
+    known_as: MemberInfo | None = None  # what the platform says of a member met for the first time
     _member: Member | None = field(default=None, repr=False)
 
     def action_number(self) -> int:
@@ -46,32 +43,35 @@ class Context:
         resource): the audit log records it as `what` once it commits."""
         self.audit_as = what
 
-    def runner(self, kind: type[R]) -> R:
-        """This process's runner of `kind` (the one the timer runs), for a command that has
-        it do its work now (`/prompt post-now`)."""
-        found = next((r for r in self.runners if isinstance(r, kind)), None)
-        if found is None:
-            raise LookupError(f"this process runs no {kind.__name__}")
-        return found
+    async def send(self, send: Send) -> None:
+        """Have copbot send this once the command commits (and never if it doesn't): the
+        sender delivers it, exactly once, while the member already has their answer."""
+        await self.uow.outbox.add(send, self.now)
 
-    def later(self, work: Callable[[], Awaitable[object]]) -> None:
-        """Run `work` once this command's unit of work has committed (work that needs units
-        of work of its own, such as posting a prompt now)."""
-        self.after_commit.append(work)
+    async def channel_visible(self, channel_id: str) -> bool:
+        """Whether copbot can see this channel. It asks the platform, so it must come before
+        the command's first database statement: the database is never held while a
+        platform answers (on SQLite that would hold up every command of the process)."""
+        if self.uow.started:
+            raise RuntimeError("ask the platform before the unit of work's first statement")
+        return await self.channels.channel_exists(self.actor.community, channel_id)
+
+    @property
+    def met(self) -> bool:
+        """Whether the actor's member record was read or made."""
+        return self._member is not None
 
     async def member(self) -> Member:
         """The actor's member record, created on first contact (timezone prefilled from
-        the platform where it knows one) and renamed when their display name changed."""
+        what the platform said of them, asked before the unit of work began) and renamed
+        when their display name changed."""
         if self._member is None:
             members = self.uow.members
             found = await members.by_user(self.actor.user_id)
             if found is None:
-                info = await self.chat.member_info(self.actor.community, self.actor.user_id)
+                timezone = self.known_as.timezone if self.known_as else None
                 found = await members.add(
-                    self.actor.user_id,
-                    self.actor.display_name,
-                    info.timezone if info else None,
-                    self.now,
+                    self.actor.user_id, self.actor.display_name, timezone, self.now
                 )
             elif found.display_name != self.actor.display_name:
                 found = await members.save(

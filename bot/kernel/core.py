@@ -10,17 +10,27 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from bot.common.errors import UserError
 from bot.kernel.catalog import MAX_CHOICES, Access, Catalog, Choice, Command
 from bot.kernel.commandline import split_command_line
 from bot.kernel.context import Context
-from bot.kernel.messages import EMPTY, Action, Actor, ChatMessage, Invocation, MessageRef, Reply
+from bot.kernel.messages import (
+    EMPTY,
+    Action,
+    Actor,
+    ChatMessage,
+    CommunityKey,
+    Invocation,
+    MessageRef,
+    Reply,
+)
 from bot.kernel.options import parse_options
-from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store
-from bot.kernel.runners import Runner
+from bot.kernel.outbox import Outbox
+from bot.kernel.ports import ChannelUnavailable, Chat, Clock, MemberInfo, Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", Reply, Reply | None, list[Reply])
@@ -33,6 +43,9 @@ FAILED = (
 )
 
 
+MET = 100_000  # members this process remembers having met, per process
+
+
 class Core:
     def __init__(
         self,
@@ -41,13 +54,15 @@ class Core:
         store: Store,
         chat: Chat,
         clock: Clock,
-        runners: Sequence[Runner] = (),
+        outbox: Outbox | None = None,
     ) -> None:
+        """`outbox`: woken after a unit of work that recorded sends commits."""
         self.catalog = catalog
         self.store = store
         self.chat = chat
         self.clock = clock
-        self.runners = runners
+        self.outbox = outbox
+        self._met: OrderedDict[tuple[CommunityKey, str], None] = OrderedDict()
 
     async def invoke(self, invocation: Invocation) -> Reply:
         return await self._guarded(invocation.actor, invocation.path, self._invoke(invocation))
@@ -157,9 +172,8 @@ class Core:
             return []
         try:
             async with self.store.unit_of_work(actor.community) as uow:
-                context = Context(
-                    actor, "", uow, self.chat, self.store, self.clock, self.clock.now(), options
-                )
+                now = self.clock.now()
+                context = Context(actor, "", uow, self.chat, self.store, self.clock, now, options)
                 choices = await source(context, partial[:100])
         except Exception:
             log.exception("autocomplete %s.%s failed", path, option_name)
@@ -208,7 +222,9 @@ class Core:
     ) -> T:
         """`handler` in one unit of work; what a moderator changed with their rights (a
         moderators' command or button, or `Context.using_moderator_rights`) goes into the
-        audit log in the same unit of work: recorded exactly when the change is."""
+        audit log in the same unit of work: recorded exactly when the change is. What the
+        handler recorded to send goes out after commit, while the reply is on its way."""
+        known_as = await self._first_contact(actor)
         async with self.store.unit_of_work(actor.community) as uow:
             context = Context(
                 actor,
@@ -222,7 +238,7 @@ class Core:
                 action,
                 message,
                 audit_as=audit_as,
-                runners=self.runners,
+                known_as=known_as,
             )
             reply = await handler(context)
             if context.audit_as and uow.changed:
@@ -230,12 +246,30 @@ class Core:
                 detail = _detail(options, action)
                 await uow.audit.add(member.id, context.audit_as, detail, context.now)
             await uow.commit()
-        for work in context.after_commit:
-            try:
-                await work()
-            except Exception:  # the command itself is done; its follow-up has its own rules
-                log.exception("work after %s by %s failed", handler, actor.user_id)
+        if context.met:
+            self._met_now(actor)
+        if uow.outbox.recorded and self.outbox is not None:
+            self.outbox.wake()
         return reply
+
+    async def _first_contact(self, actor: Actor) -> MemberInfo | None:
+        """What the platform says of a member this process hasn't met, asked before the
+        unit of work begins: a platform that is slow to answer then holds up only them,
+        never the database (on SQLite, every command of the process)."""
+        if (actor.community, actor.user_id) in self._met:
+            return None
+        async with self.store.unit_of_work(actor.community) as uow:
+            known = await uow.members.by_user(actor.user_id)
+        if known is not None:
+            self._met_now(actor)
+            return None
+        return await self.chat.member_info(actor.community, actor.user_id)
+
+    def _met_now(self, actor: Actor) -> None:
+        self._met[(actor.community, actor.user_id)] = None
+        self._met.move_to_end((actor.community, actor.user_id))
+        if len(self._met) > MET:
+            self._met.popitem(last=False)
 
     async def _guarded(self, actor: Actor, what: str, work: Awaitable[T]) -> T | Reply:
         try:

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from bot.kernel.members import Member
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
+from bot.kernel.sends import Delivered, Send
 
 if TYPE_CHECKING:  # each capability's own port, named here so a unit of work carries it
     from bot.library.ports import LibraryRepository
@@ -43,8 +44,20 @@ class ChatLimits:
     channel_interval: float = 0.0
 
 
+Window = tuple[datetime, datetime]  # when an earlier attempt at a send was under way
+
+
+class ChannelDirectory(Protocol):
+    """What a handler may ask the platform (through `Context.channel_visible`)."""
+
+    async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
+        """Whether copbot can see this channel (to refuse a schedule for one it can't)."""
+        ...
+
+
 class Chat(Protocol):
-    """What the core sends on its own, outside the reply to whoever acted."""
+    """What the core sends on its own, outside the reply to whoever acted. Only the outbox's
+    sender calls the sending methods, never while a unit of work holds the database."""
 
     limits: ChatLimits
 
@@ -57,10 +70,25 @@ class Chat(Protocol):
         thread_id: str | None = None,
         key: str | None = None,
     ) -> MessageRef:
-        """Post in a channel, or in one of its threads. With a `key`, posting the same key
-        again must not make a second message where the platform allows it (Discord's message
-        nonce). Raises `ChannelUnavailable` when the channel is gone or copbot may not post
-        there."""
+        """Post in a channel, or in one of its threads. A `key` goes into the message itself
+        (Slack's message metadata, a Discord embed footer) so `find_post` can find it later;
+        where the platform has a nonce (Discord), the same key within its window makes no
+        second message. Raises `ChannelUnavailable` when the channel is gone or copbot may
+        not post there."""
+        ...
+
+    async def find_post(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        key: str,
+        windows: Sequence[Window],
+        *,
+        thread_id: str | None = None,
+    ) -> MessageRef | None:
+        """copbot's message carrying `key`, if an attempt posted it during one of
+        `windows`: looked up by time on the platform (however long ago, however busy the
+        channel since), never by a nonce window or a count of recent messages."""
         ...
 
     async def open_private_space(
@@ -72,6 +100,17 @@ class Chat(Protocol):
         (`conversations.open`; `channel_id` unused). Raises `ChannelUnavailable` when refused."""
         ...
 
+    async def find_space(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        user_ids: Sequence[str],
+        name: str,
+        windows: Sequence[Window],
+    ) -> MessageRef | None:
+        """The private space an earlier attempt opened during one of `windows`, if it did."""
+        ...
+
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
         """Whether copbot can see this channel (to refuse a schedule for one it can't)."""
         ...
@@ -80,12 +119,15 @@ class Chat(Protocol):
         """A thread under `message` (the existing one if it has a thread already)."""
         ...
 
-    async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef: ...
+    async def dm_channel(self, community: CommunityKey, user_id: str) -> str:
+        """The channel of copbot's direct messages with this member (opened if need be)."""
+        ...
 
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None: ...
 
     async def pin(self, message: MessageRef) -> None:
-        """Raises `PinLimitReached` or `NotPinnable` when the platform refuses."""
+        """Raises `PinLimitReached` or `NotPinnable` when the platform refuses; pinning a
+        pinned message again is fine."""
         ...
 
     async def unpin(self, message: MessageRef) -> None: ...
@@ -157,6 +199,66 @@ class AuditRepository(Protocol):
         """Newest first; `limit` None for all of them."""
         ...
 
+    async def moderators(self, limit: int) -> list[int]:
+        """The members (not erased) who used moderator rights here most recently."""
+        ...
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A send as the outbox holds it, claimed for one attempt."""
+
+    id: int
+    send: Send
+    attempts: int  # this one included
+    claimed_at: datetime  # when this attempt began
+    progress: tuple[MessageRef | None, ...]  # results of the steps earlier attempts did
+    windows: tuple[Window, ...]  # when earlier attempts were under way
+
+
+class OutboxRepository(Protocol):
+    """What copbot is to send on its own, in the unit of work's community. A send is
+    recorded in the unit of work that decides it and delivered after commit."""
+
+    async def add(self, send: Send, now: datetime) -> bool:
+        """False when a send with its key was recorded already (it is that send)."""
+        ...
+
+    async def add_all(self, sends: Sequence[Send], now: datetime) -> None:
+        """Many at once, in one statement (a matching round's asks)."""
+        ...
+
+    @property
+    def recorded(self) -> bool:
+        """Whether this unit of work recorded a send: wake the sender once it commits."""
+        ...
+
+    async def claim(
+        self, claimer: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[Queued]:
+        """Due sends, oldest first, taken for one attempt: those waiting, and those whose
+        last attempt's lease ran out (its process stopped). Another process claiming at the
+        same moment gets others."""
+        ...
+
+    async def done(self, send_id: int, delivered: Delivered, now: datetime) -> None: ...
+
+    async def retry(
+        self,
+        queued: Queued,
+        progress: Sequence[MessageRef | None],
+        due_at: datetime,
+        error: str,
+        now: datetime,
+    ) -> None:
+        """This attempt failed in a way worth trying again, at `due_at`."""
+        ...
+
+    async def finish(self, send_id: int, status: str, error: str, now: datetime) -> None:
+        """`refused` (the platform won't take it: retrying would only be refused again) or
+        `dropped` (no longer wanted)."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One command's reads and writes: committed together or not at all."""
@@ -183,8 +285,17 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditRepository: ...
 
     @property
+    def outbox(self) -> OutboxRepository: ...
+
+    @property
     def changed(self) -> bool:
         """Whether anything was written (the audit log records changes, not reads)."""
+        ...
+
+    @property
+    def started(self) -> bool:
+        """Whether a statement has run: from then on the unit of work holds the database
+        (on SQLite, the whole process's), and must not wait on a platform."""
         ...
 
     async def commit(self) -> None: ...
@@ -210,6 +321,16 @@ class Store(Protocol):
 
     async def communities_with_round_schedules(self) -> list[CommunityKey]:
         """Where matching rounds run by themselves."""
+        ...
+
+    async def communities_with_due_sends(
+        self, now: datetime, lease: timedelta
+    ) -> list[CommunityKey]:
+        """Where the outbox holds something to send now (see `OutboxRepository.claim`)."""
+        ...
+
+    async def prune_sends(self, before: datetime) -> int:
+        """Forget sends finished before `before`, in every community."""
         ...
 
     async def close(self) -> None: ...

@@ -1,6 +1,7 @@
 """Background work: each capability contributes a runner (`Catalog.runner`), the
 composition root builds one of each per process with the `Services` they share, and the
-timer runs them. A capability's runner is the only place it does work nobody asked for."""
+timer runs them (the outbox's sender among them). A capability's runner is the only place
+it does work nobody asked for."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.common.weekly import Weekly
-from bot.kernel.pacer import Pacer
-from bot.kernel.ports import Chat, Clock, Store
+from bot.kernel.ports import Clock, Store
 
 GRACE = timedelta(hours=6)  # work due longer ago than this is recorded as missed, not done
 
@@ -37,13 +37,12 @@ class Runner(Protocol):
 
 @dataclass(frozen=True)
 class Services:
-    """What every runner of one process is built with; one `Pacer`, so everything a
-    process sends on its own keeps to the platform's limits together."""
+    """What every runner of one process is built with. What a runner records to send goes
+    out through the outbox, which `wake` hurries once the runner's unit of work commits."""
 
     store: Store
-    chat: Chat
     clock: Clock
-    pacer: Pacer
+    wake: Callable[[], None]
 
 
 RunnerFactory = Callable[[Services], Runner]

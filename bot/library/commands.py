@@ -11,7 +11,7 @@ from bot.kernel.context import Context
 from bot.kernel.messages import Button, ButtonStyle, Reply
 from bot.kernel.options import id_option
 from bot.library.model import Resource
-from bot.library.pins import unpin_quietly
+from bot.library.pins import unpin_mirrors
 from bot.library.saving import MAX_NOTE, MAX_TAGS, MAX_TITLE, save
 from bot.library.search import query_words
 from bot.library.urls import MAX_URL_LENGTH, normalise_url
@@ -183,8 +183,8 @@ async def ask_to_remove(context: Context) -> Reply:
 
 async def remove(context: Context) -> Reply:
     resource = await owned_resource(context, context.action_number(), "library.remove")
-    for mirror in await context.uow.library.mirrors_of(resource.id):
-        await unpin_quietly(context, mirror.ref)
+    mirrors = await context.uow.library.mirrors_of(resource.id)
+    await context.uow.outbox.add_all(unpin_mirrors(mirrors, context.now), context.now)
     await context.uow.library.remove(resource.id)
     return Reply(f"Removed #{resource.id} “{resource.title}”.", ephemeral=True)
 

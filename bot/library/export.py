@@ -29,12 +29,11 @@ async def export_library(context: Context) -> Reply:
     if not everything:
         raise UserError("The library is empty: there's nothing to export yet.")
     attachment = EXPORTERS[chosen](everything)
-    await context.chat.send_dm(
-        context.actor.community,
-        context.actor.user_id,
-        Reply(f"The library, {len(everything)} resources.", attachments=(attachment,)),
+    return Reply(
+        f"The library as {chosen}, {len(everything)} resources.",
+        attachments=(attachment,),
+        ephemeral=True,
     )
-    return Reply(f"I've sent you the library as {chosen} in a direct message.", ephemeral=True)
 
 
 def as_dict(resource: Resource) -> dict[str, object]:

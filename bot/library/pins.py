@@ -3,16 +3,23 @@ the platform's limit, and may let members save a message by reacting with an emo
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
 from bot.common.errors import UserError
 from bot.kernel.catalog import Access, Catalog, Option, OptionType
 from bot.kernel.context import Context
-from bot.kernel.messages import MessageRef, Reply
-from bot.kernel.ports import NotPinnable, PinLimitReached
-from bot.library.model import Resource
+from bot.kernel.messages import Reply
+from bot.kernel.moderators import tell_moderators
+from bot.kernel.ports import UnitOfWork
+from bot.kernel.sends import Delivered, Pin, Post, Send, Unpin
+from bot.library.model import Mirror
 from bot.library.views import resource_card
 
 DEFAULT_PIN_EMOJI = "📌"
 PIN_EMOJI_SETTING = "library.pin_emoji"  # the emoji, or absent when reactions don't save
+PIN = "library.pin"
 
 
 def register(catalog: Catalog) -> None:
@@ -30,10 +37,11 @@ def register(catalog: Catalog) -> None:
         Option("emoji", f"Which emoji (default {DEFAULT_PIN_EMOJI})", max_length=32),
         access=Access.MODERATOR,
     )(configure_pin_emoji)
+    catalog.delivery(PIN, delivered=pinned, refused=pin_refused)
 
 
 async def pin_top(context: Context) -> Reply:
-    if not await context.chat.channel_exists(context.actor.community, context.options["channel"]):
+    if not await context.channel_visible(context.options["channel"]):
         raise UserError(f"I can't see a channel <#{context.options['channel']}>.")
     return await mirror_top(context, context.options["channel"], context.options.get("count", 5))
 
@@ -50,48 +58,52 @@ async def configure_pin_emoji(context: Context) -> Reply:
 
 
 async def mirror_top(context: Context, channel_id: str, count: int) -> Reply:
-    """Pin the top `count` resources in a channel, as copbot's own posts. At the platform's
-    pin limit copbot unpins its own oldest mirror, never anyone else's pin."""
+    """Pin the top `count` resources in a channel, as copbot's own posts, sent once this
+    commits. At the platform's pin limit copbot unpins its own oldest mirror, never
+    anyone else's pin; the moderators hear when the channel refuses."""
     resources = context.uow.library
     top = await resources.browse(None, top=True, limit=count, offset=0)
     if not top:
         raise UserError("The library is empty: there's nothing to pin yet.")
-    already = {m.resource_id for m in await resources.mirrors(channel_id)}
-    pinned: list[Resource] = []
-    for resource in (r for r in top if r.id not in already):
-        ref = await context.chat.post(
-            context.actor.community, channel_id, Reply(cards=(resource_card(resource),))
+    mirrors = await resources.mirrors(channel_id)
+    already = {m.resource_id for m in mirrors}
+    room = tuple(m.ref for m in mirrors)  # oldest first
+    pinning = [r for r in top if r.id not in already]
+    for resource in pinning:
+        card = Post(Reply(cards=(resource_card(resource),)), channel_id=channel_id)
+        steps = (card, Pin(on=0, make_room=room))
+        args = {"resource": resource.id, "channel": channel_id}
+        key = f"pin-{resource.id}-{channel_id}-{uuid.uuid4().hex[:12]}"  # each run its own
+        await context.send(Send(PIN, key, steps, args))
+    done = ", ".join(f"#{r.id}" for r in pinning) or "nothing new: they're pinned already"
+    return Reply(f"Pinning {done} in <#{channel_id}>.", ephemeral=True)
+
+
+async def pinned(uow: UnitOfWork, send: Send, delivered: Delivered, now: datetime) -> None:
+    """Keep the mirror; forget the ones unpinned to make room for it."""
+    for ref in delivered.unpinned:
+        await uow.library.remove_mirror(ref)
+    message = delivered.refs[0]
+    assert message is not None
+    await uow.library.add_mirror(send.args["resource"], message, now)
+
+
+async def pin_refused(uow: UnitOfWork, send: Send, reason: str, now: datetime) -> None:
+    channel = send.args["channel"]
+    reply = Reply(
+        f"I couldn't pin #{send.args['resource']} in <#{channel}>: {reason}. Make room or "
+        "give me the permission, then run `/library pin-top` again."
+    )
+    await tell_moderators(uow, f"pin-refused-{send.key}", reply, now)
+
+
+def unpin_mirrors(mirrors: Sequence[Mirror], now: datetime) -> list[Send]:
+    """Unpin copbot's mirrors of a resource that goes (unpinned by hand: fine too)."""
+    return [
+        Send(
+            "notice",
+            f"unpin-{m.ref.channel_id}-{m.ref.message_id}-{int(now.timestamp())}",
+            (Unpin(m.ref),),
         )
-        while True:
-            try:
-                await context.chat.pin(ref)
-                break
-            except PinLimitReached:
-                oldest = next(iter(await resources.mirrors(channel_id)), None)
-                if oldest is None:
-                    return pin_report(
-                        pinned,
-                        "the channel's pins are full of others' pins, "
-                        "so I stopped. Unpin some and try again.",
-                    )
-                await unpin_quietly(context, oldest.ref)
-                await resources.remove_mirror(oldest.ref)
-            except NotPinnable:
-                return pin_report(
-                    pinned, f"I can't pin in <#{channel_id}>: check my permissions there."
-                )
-        await resources.add_mirror(resource.id, ref, context.now)
-        pinned.append(resource)
-    return pin_report(pinned, "")
-
-
-def pin_report(pinned: list[Resource], problem: str) -> Reply:
-    done = ", ".join(f"#{r.id}" for r in pinned) or "nothing new"
-    return Reply(f"Pinned {done}." + (f" But {problem}" if problem else ""), ephemeral=True)
-
-
-async def unpin_quietly(context: Context, ref: MessageRef) -> None:
-    try:
-        await context.chat.unpin(ref)
-    except NotPinnable:
-        return  # already unpinned by hand, or the message is gone: nothing to undo
+        for m in mirrors
+    ]

@@ -11,7 +11,8 @@ from bot.kernel.members import Member
 from bot.kernel.messages import Button, ButtonStyle, Reply
 from bot.kernel.options import id_option
 from bot.mentoring.model import Feedback, Match, RequestStatus
-from bot.mentoring.notices import ask_feedback, offer_waitlist
+from bot.mentoring.notices import ask_feedback
+from bot.mentoring.rules import offer_waitlist
 from bot.mentoring.views import feedback_form, name_of
 
 
@@ -69,14 +70,8 @@ async def confirm_end(context: Context) -> Reply:
     match = await match_of(context, member, context.action_number())
     if not await context.uow.mentoring.end_match(match.id, context.now):
         raise UserError(f"Match #{match.id} has ended already.")
-    community, store, chat, clock = (
-        context.actor.community,
-        context.store,
-        context.chat,
-        context.clock,
-    )
-    context.later(lambda: ask_feedback(store, chat, community, match, member.id))
-    context.later(lambda: offer_waitlist(store, chat, clock, community, match.mentor_id))
+    await ask_feedback(context.uow, match, member.id, context.now)
+    await offer_waitlist(context.uow, match.mentor_id, context.now)
     return Reply(
         f"Match #{match.id} has ended. Thank you both! How did it go?",
         form=feedback_form(match.id),

@@ -12,14 +12,8 @@ from bot.kernel.context import Context
 from bot.kernel.members import Member
 from bot.kernel.messages import Reply
 from bot.mentoring.model import Mentor, MentorRequest, RequestStatus
-from bot.mentoring.notices import (
-    announce_waitlist_later,
-    deliver_later,
-    offer_waitlist,
-    open_match_space,
-    tell_mentee_later,
-)
-from bot.mentoring.rules import pass_on
+from bot.mentoring.notices import announce_waitlist, open_match_space, tell_mentee_moved_on
+from bot.mentoring.rules import offer_waitlist, pass_on
 from bot.mentoring.views import answer_buttons, name_of, their_time
 
 log = logging.getLogger(__name__)
@@ -72,11 +66,7 @@ async def offer(context: Context) -> Reply:
     paused = current.paused if current else False
     until = current.paused_until if current else None
     await context.uow.mentoring.save_mentor(member.id, capacity, topics, paused, until, context.now)
-    context.later(
-        lambda: offer_waitlist(
-            context.store, context.chat, context.clock, context.actor.community, member.id
-        )
-    )
+    await offer_waitlist(context.uow, member.id, context.now)
     state = " You're paused: `/mentor resume` when you're ready." if paused else ""
     return Reply(
         f"Thanks for mentoring! Topics: {', '.join(topics)}; up to {capacity} mentee"
@@ -105,11 +95,7 @@ async def resume(context: Context) -> Reply:
     await context.uow.mentoring.save_mentor(
         member.id, mentor.capacity, mentor.topics, False, None, context.now
     )
-    context.later(
-        lambda: offer_waitlist(
-            context.store, context.chat, context.clock, context.actor.community, member.id
-        )
-    )
+    await offer_waitlist(context.uow, member.id, context.now)
     return Reply("Welcome back: you can be asked again.", ephemeral=True)
 
 
@@ -148,8 +134,7 @@ async def accept(context: Context) -> Reply:
     match = await mentoring.add_match(request, member.id, context.now)
     cancelled = await mentoring.cancel_open(request.mentee_id, context.now)
     mentee = (await context.uow.members.by_ids([request.mentee_id]))[request.mentee_id]
-    community, store, chat = context.actor.community, context.store, context.chat
-    context.later(lambda: open_match_space(store, chat, community, match.id))
+    await open_match_space(context.uow, match, request, context.now)
     if cancelled:
         log.info("accepting %s cancelled %d other request(s)", request.id, len(cancelled))
     return Reply(
@@ -181,10 +166,9 @@ async def decline_ask(context: Context, *, pause: bool) -> Reply:
                 member.id, mentor.capacity, mentor.topics, True, None, context.now
             )
     fit = await pass_on(context.uow, request, "declined", context.now)
-    context.later(tell_mentee_later(context, request, fit))
-    context.later(
-        deliver_later(context, request.id) if fit else announce_waitlist_later(context, request)
-    )
+    await tell_mentee_moved_on(context.uow, request, fit, context.now)
+    if fit is None:
+        await announce_waitlist(context.uow, request, context.now)
     paused = " You're paused now; `/mentor resume` when you're ready." if pause else ""
     return Reply(f"Declined; I'll find someone else.{paused}", ephemeral=True)
 

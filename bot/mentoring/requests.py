@@ -11,9 +11,9 @@ from bot.kernel.members import Member
 from bot.kernel.messages import Button, Reply
 from bot.mentoring.matching import Fit
 from bot.mentoring.model import OPEN, MentorRequest, RequestStatus
-from bot.mentoring.notices import announce_waitlist_later, deliver_later
+from bot.mentoring.notices import announce_waitlist
 from bot.mentoring.rules import ask, candidates
-from bot.mentoring.settings import ANSWER_HOURS, ANSWER_SETTING, setting, space_channel
+from bot.mentoring.settings import ANSWER_HOURS, ANSWER_SETTING, setting
 
 TOPIC = Option(
     "topic",
@@ -70,9 +70,8 @@ async def request_mentor(context: Context) -> Reply:
     if any(r.topic == topic for r in await mentoring.requests(OPEN, mentee_id=member.id)):
         raise UserError(f"You already have a request on {topic} open. `/mentor requests` shows it.")
     wanted = await wanted_mentor(context, member)
-    channel = await space_channel(context.uow, context.channel_id)
     made = await mentoring.add_request(
-        member.id, topic, context.options.get("note", ""), channel, context.now
+        member.id, topic, context.options.get("note", ""), context.channel_id, context.now
     )
     fits = await candidates(context.uow, made, context.now)
     if wanted is not None:
@@ -165,7 +164,7 @@ async def avoid(context: Context) -> Reply:
 async def ask_first(context: Context, request: MentorRequest, fits: list[Fit]) -> Reply:
     if not fits:
         await context.uow.mentoring.wait(request.id, context.now)
-        context.later(announce_waitlist_later(context, request))
+        await announce_waitlist(context.uow, request, context.now)
         return Reply(
             f"No mentor for {request.topic} has room right now, so you're on the waitlist. "
             "I'll ask the first fitting mentor who gets room, and the moderators know.",
@@ -173,7 +172,6 @@ async def ask_first(context: Context, request: MentorRequest, fits: list[Fit]) -
         )
     best = fits[0]
     await ask(context.uow, request, best, context.now)
-    context.later(deliver_later(context, request.id))
     mentor = (await context.uow.members.by_ids([best.mentor.person.member_id]))[
         best.mentor.person.member_id
     ]

@@ -14,13 +14,18 @@ from bot.kernel.messages import Reply
 from bot.kernel.options import WEEKLY, id_option, weekly
 from bot.kernel.ports import UnitOfWork
 from bot.mentoring.matching import MentorOffer, Seeker, rank
-from bot.mentoring.model import OPEN, MatchingRound, RequestStatus, RoundPair, RoundSchedule
-from bot.mentoring.notices import deliver_later
+from bot.mentoring.model import (
+    OPEN,
+    MatchingRound,
+    MentorRequest,
+    RequestStatus,
+    RoundPair,
+    RoundSchedule,
+)
 from bot.mentoring.rules import RECENT, ask_each, candidates, exclusions, offer_of, seeker
 from bot.mentoring.solver import plan_round_off_loop
 from bot.mentoring.views import name_of
 
-DELIVER_NOW = 25  # asks a published round sends before answering; the timer sends the rest
 ROUND_SHOWN = 40  # pairs listed in a round's preview
 
 
@@ -109,16 +114,9 @@ async def publish_preview(context: Context) -> Reply:
     current = await current_preview(context)
     sent = await publish_round(context.uow, current.pairs, current.left_out, context.now)
     await context.uow.mentoring.save_round(current.id, "published", current.pairs, context.now)
-    for request_id in sent[:DELIVER_NOW]:
-        context.later(deliver_later(context, request_id))
-    later = (
-        f" The first {DELIVER_NOW} asks are out; the timer sends the rest within minutes."
-        if len(sent) > DELIVER_NOW
-        else ""
-    )
     return Reply(
         f"Published: {len(sent)} mentor{'s' if len(sent) != 1 else ''} asked; "
-        f"{len(current.pairs) - len(sent)} pair(s) had changed and were skipped.{later}",
+        f"{len(current.pairs) - len(sent)} pair(s) had changed and were skipped.",
         ephemeral=True,
     )
 
@@ -166,7 +164,7 @@ async def publish_round(
     )
     excluded = await exclusions(uow, now)
 
-    def recheck() -> tuple[list[int], list[tuple[int, int]]]:
+    def recheck() -> tuple[list[int], list[tuple[MentorRequest, int]]]:
         kept, asks = [], []
         for pair in wanted:
             request = requests[pair.request_id]
@@ -176,12 +174,12 @@ async def publish_round(
             looking = seeker(request, people[request.mentee_id], excluded, now)
             mentor = mentors[pair.mentor_id]
             if rank(looking, [offer_of(mentor, people[mentor.member_id], now)]):
-                asks.append((request.id, pair.mentor_id))
+                asks.append((request, pair.mentor_id))
         return kept, asks
 
     kept, asks = await asyncio.to_thread(recheck)  # thousands of fits: the loop runs meanwhile
     await ask_each(uow, asks, now)
-    asked = kept + [request for request, _ in asks]
+    asked = kept + [request.id for request, _ in asks]
     await uow.mentoring.count_left_out(asked, left_out=False)
     await uow.mentoring.count_left_out(left_out, left_out=True)
     return asked

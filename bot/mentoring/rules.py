@@ -10,7 +10,8 @@ from bot.common.timezones import utc_offset_hours
 from bot.kernel.members import Member
 from bot.kernel.ports import UnitOfWork
 from bot.mentoring.matching import Fit, MentorOffer, Person, Seeker, rank
-from bot.mentoring.model import Mentor, MentorRequest
+from bot.mentoring.model import Mentor, MentorRequest, RequestStatus
+from bot.mentoring.notices import record_asks
 from bot.mentoring.settings import (
     ANSWER_HOURS,
     ANSWER_SETTING,
@@ -66,12 +67,17 @@ def offer_of(mentor: Mentor, member: Member, now: datetime) -> MentorOffer:
 
 
 async def ask(uow: UnitOfWork, request: MentorRequest, fit: Fit, now: datetime) -> None:
-    await ask_each(uow, [(request.id, fit.mentor.person.member_id)], now)
+    await ask_each(uow, [(request, fit.mentor.person.member_id)], now)
 
 
-async def ask_each(uow: UnitOfWork, asks: Sequence[tuple[int, int]], now: datetime) -> None:
+async def ask_each(
+    uow: UnitOfWork, asks: Sequence[tuple[MentorRequest, int]], now: datetime
+) -> None:
+    """Hand each request to its mentor, who gets the ask once this commits."""
     hours = await setting(uow, ANSWER_SETTING, ANSWER_HOURS)
-    await uow.mentoring.ask(asks, now, now + timedelta(hours=hours))
+    deadline = now + timedelta(hours=hours)
+    await uow.mentoring.ask([(r.id, mentor) for r, mentor in asks], now, deadline)
+    await record_asks(uow, asks, now, deadline)
 
 
 async def pass_on(
@@ -87,3 +93,19 @@ async def pass_on(
         return fits[0]
     await uow.mentoring.wait(request.id, now)
     return None
+
+
+async def offer_waitlist(uow: UnitOfWork, mentor_id: int, now: datetime) -> None:
+    """A mentor got room (offered, resumed, a match ended): ask them, or the best fitting
+    mentor, for the oldest waiting requests on their topics, as many as they have room."""
+    mentor = await uow.mentoring.mentor(mentor_id)
+    if mentor is None or not mentor.available(now) or mentor.spare < 1:
+        return
+    asked = 0
+    for request in await uow.mentoring.requests([RequestStatus.WAITING], topics=mentor.topics):
+        if asked >= mentor.spare:
+            return
+        fits = await candidates(uow, request, now)
+        if fits:
+            await ask(uow, request, fits[0], now)
+            asked += 1

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.common.weekly import Weekly
 from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
-from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store
+from bot.kernel.ports import Clock, Store, UnitOfWork
 from bot.kernel.runners import GRACE, Services
-from bot.mentoring.matching import Fit
-from bot.mentoring.model import MentorRequest, RequestStatus
-from bot.mentoring.notices import announce_waitlist, deliver_ask, tell_mentee_moved_on
+from bot.mentoring.model import RequestStatus
+from bot.mentoring.notices import announce_waitlist, tell_mentee_moved_on
 from bot.mentoring.rounds import publish_round, round_input
 from bot.mentoring.rules import pass_on
 from bot.mentoring.solver import plan_round_off_loop
@@ -22,32 +21,35 @@ from bot.mentoring.solver import plan_round_off_loop
 log = logging.getLogger(__name__)
 
 
-UNSENT_AFTER = timedelta(minutes=1)  # an ask not marked sent by then is sent again
-
-
 def mentor_runner(services: Services) -> MentorRunner:
-    return MentorRunner(services.store, services.chat, services.clock)
+    return MentorRunner(services.store, services.clock, services.wake)
 
 
 @dataclass
 class MentorRunner:
-    """The timer's mentoring work: pass on requests whose answer time is up, send asks
-    that a crash left unsent, and run scheduled rounds. Every step is a conditional update,
-    so two processes running it at once do each thing once."""
+    """The timer's mentoring work: pass on requests whose answer time is up, and run
+    scheduled rounds. Every step is a conditional update, so two processes running it at
+    once do each thing once; what it tells people is recorded with the change and goes
+    out through the outbox. One community's trouble never holds up another's."""
 
     store: Store
-    chat: Chat
     clock: Clock
+    wake: Callable[[], None] = lambda: None  # the sender, once something is recorded
     every = timedelta(minutes=1)  # answer deadlines are kept to the minute
 
     async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
         """Returns how many requests moved on."""
         moved = 0
         for community in await self.store.communities_asking_mentors():
-            moved += await self._expire(community)
-            await self._resend(community)
+            try:
+                moved += await self._expire(community)
+            except Exception:  # the next minute tries again; the other communities go on
+                log.exception("answer deadlines in %s/%s failed", community.platform, community.id)
         for community in await self.store.communities_with_round_schedules():
-            await self._scheduled_round(community, grace)
+            try:
+                await self._scheduled_round(community, grace)
+            except Exception:  # as above
+                log.exception("the round in %s/%s failed", community.platform, community.id)
         return moved
 
     async def alarms(self) -> Mapping[str, Weekly]:
@@ -67,47 +69,28 @@ class MentorRunner:
                 if not answered:
                     continue  # answered meanwhile, or another process took it
                 fit = await pass_on(uow, request, "timeout", now)
+                await tell_mentee_moved_on(uow, request, fit, now)
+                if fit is None:
+                    await announce_waitlist(uow, request, now)
                 await uow.commit()
             moved += 1
-            await self._after(community, request, fit)
+            self.wake()
         return moved
-
-    async def _after(
-        self, community: CommunityKey, request: MentorRequest, fit: Fit | None
-    ) -> None:
-        try:
-            await tell_mentee_moved_on(self.store, self.chat, community, request, fit)
-            if fit is not None:
-                await deliver_ask(self.store, self.chat, community, request.id)
-            else:
-                await announce_waitlist(self.store, self.chat, community, request)
-        except ChannelUnavailable:
-            log.warning("couldn't tell about request %s in %s", request.id, community)
-
-    async def _resend(self, community: CommunityKey) -> None:
-        async with self.store.unit_of_work(community) as uow:
-            unsent = await uow.mentoring.unnotified(self.clock.now() - UNSENT_AFTER)
-        await self._send(community, [request.id for request in unsent])
-
-    async def _send(self, community: CommunityKey, request_ids: Sequence[int]) -> None:
-        for request_id in request_ids:
-            try:
-                await deliver_ask(self.store, self.chat, community, request_id)
-            except ChannelUnavailable:  # still unsent: the next minute tries again
-                log.warning("couldn't send request %s in %s", request_id, community)
 
     async def _scheduled_round(self, community: CommunityKey, grace: timedelta | None) -> None:
         """The community's scheduled round if it is due: planned from a snapshot, then
         published by whichever process claims it (a conditional update), once. One missed
-        by more than `grace` (copbot was down) is skipped, not run late."""
+        by more than `grace` (copbot was down) is skipped, not run late, and the
+        moderators hear either way."""
         now = self.clock.now()
         async with self.store.unit_of_work(community) as uow:
             schedule = await uow.mentoring.round_schedule()
             due = schedule.due(now) if schedule else None
             if due is not None and grace is not None and now - due > grace:
                 if await uow.mentoring.claim_round(due):
+                    await _tell(uow, due, now, "was skipped: copbot wasn't running then.")
                     await uow.commit()
-                    log.warning("skipped the round due %s in %s: too late", due, community)
+                    self.wake()
                 return
         if due is None:
             return
@@ -118,14 +101,18 @@ class MentorRunner:
             if not await uow.mentoring.claim_round(due):
                 return  # another process ran it
             asked = await publish_round(uow, plan.pairs, plan.left_out, now)
-            await uow.commit()
-        await self._send(community, asked)
-        async with self.store.unit_of_work(community) as uow:
-            await tell_moderators(
+            await _tell(
                 uow,
-                self.chat,
-                Reply(
-                    f"The weekly matching round asked {len(asked)} mentor(s); "
-                    f"{len(plan.left_out)} request(s) were left out and come first next time."
-                ),
+                due,
+                now,
+                f"asked {len(asked)} mentor(s); {len(plan.left_out)} request(s) were left out "
+                "and come first next time.",
             )
+            await uow.commit()
+        self.wake()
+
+
+async def _tell(uow: UnitOfWork, due: datetime, now: datetime, what: str) -> None:
+    """The moderators hear how the scheduled round due at `due` went."""
+    reply = Reply(f"The weekly matching round {what}")
+    await tell_moderators(uow, f"round-{int(due.timestamp())}", reply, now)

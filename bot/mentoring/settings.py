@@ -40,6 +40,9 @@ def register(catalog: Catalog) -> None:
 
 
 async def setup(context: Context) -> Reply:
+    given = context.options.get("channel")
+    if given is not None and not await context.channel_visible(given):
+        raise UserError("I can't see that channel; check my permissions there.")
     settings = context.uow.settings
     for option, key in (
         ("channel", CHANNEL),
@@ -47,10 +50,6 @@ async def setup(context: Context) -> Reply:
         ("repeat-days", REPEAT_SETTING),
     ):
         if option in context.options:
-            if option == "channel" and not await context.chat.channel_exists(
-                context.actor.community, context.options[option]
-            ):
-                raise UserError("I can't see that channel; check my permissions there.")
             await settings.put(key, context.options[option])
     channel = await settings.get(CHANNEL)
     answer = await setting(context.uow, ANSWER_SETTING, ANSWER_HOURS)
@@ -63,9 +62,11 @@ async def setup(context: Context) -> Reply:
     )
 
 
-async def space_channel(uow: UnitOfWork, fallback: str) -> str:
+async def spaces_channel(uow: UnitOfWork) -> str | None:
+    """Where private spaces open, when the moderators set a channel for them (otherwise
+    under the channel each request was made in)."""
     configured = await uow.settings.get(CHANNEL)
-    return configured if isinstance(configured, str) else fallback
+    return configured if isinstance(configured, str) else None
 
 
 async def setting(uow: UnitOfWork, key: str, default: int) -> int:

@@ -5,8 +5,7 @@ one exactly once (`runner`), opens a thread for answers, counts who answered and
 from __future__ import annotations
 
 from bot.kernel.catalog import Catalog
-from bot.prompts import answers, personal, queue, schedules, suggestions
-from bot.prompts.runner import prompt_runner
+from bot.prompts import answers, personal, queue, runner, schedules, suggestions
 
 
 def register(catalog: Catalog) -> None:
@@ -15,4 +14,4 @@ def register(catalog: Catalog) -> None:
     suggestions.register(catalog)
     answers.register(catalog)
     catalog.keeps_personal_data("prompts", personal.export, personal.erase)
-    catalog.runner(prompt_runner)
+    runner.register(catalog)

@@ -1,47 +1,52 @@
 """Posting what is due, exactly once.
 
-Delivery is three steps, each durable: claim the occurrence (schedule, due time) in the
-database, post it (with the occurrence as the platform's idempotency key), record the
-message. A crash between any two is finished by the next run, and a second process that
-reaches the same occurrence finds it claimed."""
+An occurrence (schedule, due time) is claimed in the database, and its posting (the recap
+of the last one, the prompt, a thread for answers) recorded in the outbox in the same unit
+of work: a second process reaching the same occurrence finds it claimed, and the outbox
+delivers the posting exactly once, after which `posted` records where it went."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.common.weekly import Weekly
+from bot.kernel.catalog import Catalog
 from bot.kernel.messages import Card, CardField, CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
-from bot.kernel.pacer import Pacer
-from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store, UnitOfWork
+from bot.kernel.ports import Clock, Store, UnitOfWork
 from bot.kernel.runners import GRACE, Services
+from bot.kernel.sends import Delivered, Post, Send, StartThread
 from bot.prompts.model import Occurrence, Outcome, PromptStatus, Schedule
 from bot.prompts.queue import short
 from bot.prompts.starter import STARTER_PROMPTS
 
 log = logging.getLogger(__name__)
 
+POSTING = "prompt.posting"
 LOW_QUEUE = 2
 BANK_REPEAT = timedelta(days=365)
-LEASE = timedelta(minutes=2)  # a claim older than this, never recorded, is taken over
 LOW_QUEUE_WARNED = "prompts.low_queue_warned_at"
 PROCESS = uuid.uuid4().hex[:12]  # whose claim is whose, across processes
 
 
+def register(catalog: Catalog) -> None:
+    catalog.runner(prompt_runner)
+    catalog.delivery(POSTING, delivered=posted, refused=channel_lost)
+
+
 def prompt_runner(services: Services) -> PromptRunner:
-    return PromptRunner(
-        store=services.store, chat=services.chat, clock=services.clock, pacer=services.pacer
-    )
+    return PromptRunner(store=services.store, clock=services.clock, wake=services.wake)
 
 
 class PromptRunner:
-    """Posts what is due: run by the timer at each schedule's time (its `alarms`), every few
-    minutes to catch what those missed, at start-up, on the console's `@advance`, and by
-    `/prompt post-now`. Idempotent: running it twice posts nothing twice."""
+    """Claims what is due: run by the timer at each schedule's time (its `alarms`), every
+    few minutes to catch what those missed, at start-up and on the console's `@advance`.
+    Idempotent: running it twice posts nothing twice. One community's trouble never holds
+    up another's."""
 
     every = timedelta(minutes=5)  # schedules made by a command or another process join this soon
 
@@ -49,13 +54,12 @@ class PromptRunner:
         self,
         *,
         store: Store,
-        chat: Chat,
         clock: Clock,
-        pacer: Pacer | None = None,
+        wake: Callable[[], None] = lambda: None,
         claim: str = PROCESS,
     ) -> None:
-        self.store, self.chat, self.clock, self.claim = store, chat, clock, claim
-        self.pacer = pacer or Pacer(chat.limits)
+        """`wake`: the outbox's sender, hurried once a posting is recorded."""
+        self.store, self.clock, self.wake, self.claim = store, clock, wake, claim
 
     async def alarms(self) -> Mapping[str, Weekly]:
         """Each running schedule's time, keyed by community and schedule."""
@@ -70,24 +74,32 @@ class PromptRunner:
         return wanted
 
     async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
-        """Post every due occurrence (those older than `grace` are recorded as missed; None:
-        none are, as when the console moves its clock) and finish stalled ones."""
-        now, posted = self.clock.now(), 0
+        """Claim every due occurrence (those older than `grace` are recorded as missed;
+        None: none are, as when the console moves its clock); returns how many will be
+        posted."""
+        now, queued = self.clock.now(), 0
         for community in await self.store.communities_with_schedules():
-            async with self.store.unit_of_work(community) as uow:
-                stalled = await uow.prompts.stalled(now - LEASE)
-                due = [
-                    (s, d)
-                    for s in await uow.prompts.schedules()
-                    if not s.paused
-                    for d in s.due_times(now)
-                ]
-            for occurrence in stalled:
-                posted += await self._resume(community, occurrence, now)
-            for schedule, when in sorted(due, key=lambda item: item[1]):
-                late = grace is not None and now - when > grace
-                posted += await self.deliver(community, schedule, when, now=now, missed=late)
-        return posted
+            try:
+                queued += await self._community(community, now, grace)
+            except Exception:  # the next run tries again; the other communities go on
+                log.exception("prompts in %s/%s failed", community.platform, community.id)
+        return queued
+
+    async def _community(
+        self, community: CommunityKey, now: datetime, grace: timedelta | None
+    ) -> int:
+        async with self.store.unit_of_work(community) as uow:
+            due = [
+                (s, d)
+                for s in await uow.prompts.schedules()
+                if not s.paused
+                for d in s.due_times(now)
+            ]
+        queued = 0
+        for schedule, when in sorted(due, key=lambda item: item[1]):
+            late = grace is not None and now - when > grace
+            queued += await self.deliver(community, schedule, when, now=now, missed=late)
+        return queued
 
     async def deliver(
         self,
@@ -98,109 +110,103 @@ class PromptRunner:
         now: datetime,
         missed: bool = False,
     ) -> int:
-        """Claim, post, record one occurrence; 1 if this call posted it."""
+        """Claim one occurrence and record its posting; 1 if this call will post it."""
         async with self.store.unit_of_work(community) as uow:
-            fresh = await uow.prompts.schedule(schedule.id)
-            if fresh is None:
-                return 0
-            outcome = (
-                Outcome.SKIPPED
-                if fresh.skip_due == due
-                else Outcome.MISSED
-                if missed
-                else Outcome.CLAIMED
+            queued = await claim_posting(
+                uow, schedule.id, due, now, missed=missed, claim=self.claim
             )
-            text, prompt_id, bank_index = await next_prompt(uow, now, outcome is Outcome.CLAIMED)
-            occurrence = await uow.prompts.claim(
-                schedule.id, due, outcome, self.claim, now, text, prompt_id, bank_index
-            )
-            if occurrence is not None:
-                skip_due = None if outcome is Outcome.SKIPPED else fresh.skip_due
-                await uow.prompts.save_schedule(
-                    replace(fresh, skip_due=skip_due, last_due=max(fresh.last_due, due))
-                )
-                recap = await recap_before(uow, occurrence)
             await uow.commit()
-        if occurrence is None or outcome is not Outcome.CLAIMED:
-            return 0
-        return await self._post(community, fresh, occurrence, recap)
+        if queued:
+            self.wake()
+        return queued
 
-    async def _resume(self, community: CommunityKey, occurrence: Occurrence, now: datetime) -> int:
-        async with self.store.unit_of_work(community) as uow:
-            schedule = await uow.prompts.schedule(occurrence.schedule_id)
-            taken = schedule is not None and await uow.prompts.take_over(
-                occurrence, self.claim, now
-            )
-            recap = await recap_before(uow, occurrence) if taken else None
-            await uow.commit()
-        if not taken or schedule is None:
-            return 0
-        log.info("finishing occurrence %s of schedule %s", occurrence.id, schedule.id)
-        return await self._post(community, schedule, occurrence, recap)
 
-    async def _post(
-        self,
-        community: CommunityKey,
-        schedule: Schedule,
-        occurrence: Occurrence,
-        recap: tuple[Occurrence, Reply] | None,
-    ) -> int:
-        channel = schedule.channel_id
-        try:
-            if recap is not None:
-                await self.pacer.wait(channel)
-                await self.chat.post(community, channel, recap[1], key=f"recap-{recap[0].id}")
-            await self.pacer.wait(channel)
-            message = await self.chat.post(
-                community, channel, prompt_reply(occurrence), key=f"prompt-{occurrence.id}"
-            )
-            await self.pacer.wait(channel)
-            thread = await self.chat.start_thread(message, f"Answers: {short(occurrence.text, 60)}")
-        except ChannelUnavailable:
-            await self._channel_lost(community, schedule, occurrence)
-            return 0
-        async with self.store.unit_of_work(community) as uow:
-            await uow.prompts.record(occurrence.id, Outcome.POSTED, thread, self.clock.now())
-            if recap is not None:
-                await uow.prompts.mark_recapped(recap[0].id)
-            queued = await uow.prompts.queued_count()
-            warn = queued < LOW_QUEUE and await warn_once_a_day(uow, self.clock.now())
-            await uow.commit()
-        if warn:
-            async with self.store.unit_of_work(community) as uow:
-                await tell_moderators(
-                    uow,
-                    self.chat,
-                    Reply(
-                        f"The prompt queue holds {queued} prompt{'s' * (queued != 1)}: add "
-                        "some with `/prompt add`, or copbot falls back on its starter prompts."
-                    ),
-                )
-        return 1
+async def claim_posting(
+    uow: UnitOfWork,
+    schedule_id: int,
+    due: datetime,
+    now: datetime,
+    *,
+    missed: bool = False,
+    claim: str = PROCESS,
+) -> int:
+    """Claim the occurrence (schedule, due) and record its posting, or its skip or miss;
+    1 if it will be posted. The claim is the one guard against posting twice, across
+    processes too: a second claim of the same occurrence finds it taken."""
+    fresh = await uow.prompts.schedule(schedule_id)
+    if fresh is None:
+        return 0
+    outcome = (
+        Outcome.SKIPPED if fresh.skip_due == due else Outcome.MISSED if missed else Outcome.CLAIMED
+    )
+    text, prompt_id, bank_index = await next_prompt(uow, now, outcome is Outcome.CLAIMED)
+    occurrence = await uow.prompts.claim(
+        fresh.id, due, outcome, claim, now, text, prompt_id, bank_index
+    )
+    if occurrence is None:
+        return 0
+    skip_due = None if outcome is Outcome.SKIPPED else fresh.skip_due
+    await uow.prompts.save_schedule(
+        replace(fresh, skip_due=skip_due, last_due=max(fresh.last_due, due))
+    )
+    if outcome is not Outcome.CLAIMED:
+        return 0
+    await uow.outbox.add(await _posting(uow, fresh, occurrence), now)
+    return 1
 
-    async def _channel_lost(
-        self, community: CommunityKey, schedule: Schedule, occurrence: Occurrence
-    ) -> None:
-        """Pause rather than retry: platforms ban clients that keep sending refused requests."""
-        async with self.store.unit_of_work(community) as uow:
-            await uow.prompts.record(occurrence.id, Outcome.FAILED, None, self.clock.now())
-            if occurrence.prompt_id is not None:  # it goes out first once the channel is back
-                await uow.prompts.set_status(
-                    occurrence.prompt_id, PromptStatus.QUEUED, self.clock.now()
-                )
-                await uow.prompts.move(occurrence.prompt_id, 1)
-            fresh = await uow.prompts.schedule(schedule.id) or schedule
-            await uow.prompts.save_schedule(replace(fresh, paused=True))
-            await uow.commit()
-            await tell_moderators(
-                uow,
-                self.chat,
-                Reply(
-                    f"I couldn't post in <#{schedule.channel_id}> (the channel is gone or I "
-                    f"may not post there), so schedule #{schedule.id} is paused. Fix it, then "
-                    f"`/prompt resume schedule:{schedule.id}`."
-                ),
-            )
+
+async def _posting(uow: UnitOfWork, schedule: Schedule, occurrence: Occurrence) -> Send:
+    """The recap of the schedule's last posting (unless it had one), the prompt, and a
+    thread under it for the answers."""
+    channel = schedule.channel_id
+    recap = await recap_before(uow, occurrence)
+    steps: list[Post | StartThread] = []
+    if recap is not None:
+        steps.append(Post(recap[1], channel_id=channel))
+    steps.append(Post(prompt_reply(occurrence), channel_id=channel))
+    steps.append(StartThread(len(steps) - 1, f"Answers: {short(occurrence.text, 60)}"))
+    args = {
+        "occurrence": occurrence.id,
+        "recap": recap[0].id if recap else None,
+        "prompt": occurrence.prompt_id,
+        "schedule": schedule.id,
+        "channel": channel,
+    }
+    return Send(POSTING, f"prompt-{occurrence.id}", tuple(steps), args)
+
+
+async def posted(uow: UnitOfWork, send: Send, delivered: Delivered, now: datetime) -> None:
+    """Where the posting went (its thread counts the answers), and the moderators warned
+    when the queue runs low."""
+    await uow.prompts.record(send.args["occurrence"], Outcome.POSTED, delivered.refs[-1], now)
+    if send.args["recap"] is not None:
+        await uow.prompts.mark_recapped(send.args["recap"])
+    queued = await uow.prompts.queued_count()
+    if queued < LOW_QUEUE and await warn_once_a_day(uow, now):
+        warning = Reply(
+            f"The prompt queue holds {queued} prompt{'s' * (queued != 1)}: add "
+            "some with `/prompt add`, or copbot falls back on its starter prompts."
+        )
+        await tell_moderators(uow, f"low-queue-{now:%Y-%m-%d}", warning, now)
+
+
+async def channel_lost(uow: UnitOfWork, send: Send, reason: str, now: datetime) -> None:
+    """The channel refused the posting: pause rather than retry (platforms ban clients
+    that keep sending refused requests); its prompt goes out first once it is back."""
+    args = send.args
+    await uow.prompts.record(args["occurrence"], Outcome.FAILED, None, now)
+    if args["prompt"] is not None:
+        await uow.prompts.set_status(args["prompt"], PromptStatus.QUEUED, now)
+        await uow.prompts.move(args["prompt"], 1)
+    schedule = await uow.prompts.schedule(args["schedule"])
+    if schedule is not None:
+        await uow.prompts.save_schedule(replace(schedule, paused=True))
+    reply = Reply(
+        f"I couldn't post in <#{args['channel']}> (the channel is gone or I may not post "
+        f"there), so schedule #{args['schedule']} is paused. Fix it, then "
+        f"`/prompt resume schedule:{args['schedule']}`."
+    )
+    await tell_moderators(uow, f"channel-lost-{args['occurrence']}", reply, now)
 
 
 async def next_prompt(

@@ -12,7 +12,7 @@ from bot.kernel.context import Context
 from bot.kernel.messages import Card, CardField, Reply
 from bot.kernel.options import WEEKLY, id_option, weekly
 from bot.prompts.model import PromptStatus, Schedule
-from bot.prompts.runner import PromptRunner
+from bot.prompts.runner import claim_posting
 
 SCHEDULE = id_option("schedule", "The schedule's number (see /prompt schedules)")
 
@@ -121,14 +121,13 @@ async def skip(context: Context) -> Reply:
 
 async def post_now(context: Context) -> Reply:
     found = await schedule_of(context)
-    runner = context.runner(PromptRunner)
-    community = context.actor.community
-    context.later(lambda: runner.deliver(community, found, context.now, now=context.now))
+    if not await claim_posting(context.uow, found.id, context.now, context.now):
+        raise UserError(f"Schedule #{found.id} posted this very moment; try again in a second.")
     return Reply(f"Posting in <#{found.channel_id}> now.", ephemeral=True)
 
 
 async def require_visible(context: Context, channel_id: str) -> None:
-    if not await context.chat.channel_exists(context.actor.community, channel_id):
+    if not await context.channel_visible(channel_id):
         raise UserError(
             f"I can't see a channel <#{channel_id}>: check the name, and that I was added to it."
         )

@@ -40,18 +40,15 @@ async def suggest(context: Context) -> Reply:
     text = prompt_text(context.options["text"])
     member = await context.member()
     prompt = await context.uow.prompts.add(text, PromptStatus.SUGGESTED, member.id, context.now)
-    await tell_moderators(
-        context.uow,
-        context.chat,
-        Reply(
-            f"{member.display_name} suggests a prompt:",
-            cards=(Card(title=f"Suggestion #{prompt.id}", body=text),),
-            buttons=(
-                Button("Approve", "prompt.approve", str(prompt.id), ButtonStyle.PRIMARY),
-                Button("Reject", "prompt.reject", str(prompt.id)),
-            ),
+    notice = Reply(
+        f"{member.display_name} suggests a prompt:",
+        cards=(Card(title=f"Suggestion #{prompt.id}", body=text),),
+        buttons=(
+            Button("Approve", "prompt.approve", str(prompt.id), ButtonStyle.PRIMARY),
+            Button("Reject", "prompt.reject", str(prompt.id)),
         ),
     )
+    await tell_moderators(context.uow, f"suggestion-{prompt.id}", notice, context.now)
     return Reply("Thanks! The moderators will look at your suggestion.", ephemeral=True)
 
 

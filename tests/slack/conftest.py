@@ -18,8 +18,8 @@ MODERATORS_GROUP = "S0MENTORS"
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
+async def fake(clock: ManualClock) -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack(now=clock.now)  # Slack and copbot agree on the time
     fake.add_user(ALICE, "Alice", tz="Europe/Berlin")
     fake.add_user(BOB, "Bob", tz="America/New_York")
     fake.add_user(MOD, "Mo", admin=True)

@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -61,6 +62,7 @@ class FakeSlack:
     acks: dict[str, dict[str, Any]] = field(default_factory=dict)
     violations: list[str] = field(default_factory=list)
     ratelimited: dict[str, int] = field(default_factory=dict)  # method: answers left to 429
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -213,20 +215,33 @@ class FakeSlack:
         channel = args["channel"]
         if not self._can_post(channel):
             return {"ok": False, "error": "channel_not_found"}
-        found = [m for m in reversed(self.in_channel(channel)) if m.thread_ts is None]
-        if "latest" in args:
-            found = [m for m in found if float(m.ts) <= float(args["latest"])]
-        found = found[: int(args.get("limit", 100))]
-        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
-        return {"ok": True, "messages": [_message(m, with_metadata) for m in found]}
+        found = [m for m in self.in_channel(channel) if m.thread_ts is None]
+        return self._page(found[::-1], args)  # newest first
 
     def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = [m for m in self.in_channel(args["channel"]) if args["ts"] in (m.ts, m.thread_ts)]
+        return self._page(found, args)  # oldest first, the thread's parent leading
+
+    def _page(self, found: list[Posted], args: dict[str, Any]) -> dict[str, Any]:
+        """Those between `oldest` and `latest`, `limit` a page, with a cursor."""
+        inclusive = str(args.get("inclusive", "")).lower() in ("true", "1")
+        oldest, latest = float(args.get("oldest", 0)), float(args.get("latest", 1e12))
         found = [
             m
-            for m in self.in_channel(args["channel"])
-            if args["ts"] in (m.ts, m.thread_ts) and float(m.ts) <= float(args.get("latest", 1e12))
+            for m in found
+            if (oldest <= float(m.ts) <= latest if inclusive else oldest < float(m.ts) < latest)
         ]
-        return {"ok": True, "messages": [_message(m, False) for m in found]}
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit", 100))
+        page = found[start : start + limit]
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        more = {"next_cursor": str(start + limit)} if start + limit < len(found) else {}
+        return {
+            "ok": True,
+            "messages": [_message(m, with_metadata) for m in page],
+            "has_more": bool(more),
+            "response_metadata": more,
+        }
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         users = sorted(args["users"].split(","))
@@ -303,7 +318,8 @@ class FakeSlack:
         return channel in self.channels and channel not in self.archived
 
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        """A message's ts is its time on Slack's clock (here: the test's), unique."""
+        return f"{int(self.now().timestamp())}.{next(self._ts):06d}"
 
     # ---- Block Kit's limits, as Slack checks them ----
 

@@ -12,7 +12,7 @@ from typing import Any
 from adapters.slack.inbound import shortcut_id
 from adapters.slack.run import Running
 from bot.kernel.messages import CommunityKey, Reply
-from tests.fakes import ManualClock
+from tests.fakes import START, ManualClock
 from tests.slack.conftest import ALICE, BOB, CAROL, MOD
 from tests.slack.fake_slack import TEAM, FakeSlack
 from tests.slack.workspace import Http, Workspace, text_of
@@ -159,7 +159,7 @@ async def test_a_schedule_needs_copbot_in_its_channel(
 
 
 async def test_a_prompt_posts_with_its_thread_and_counts_answers_once(
-    workspace: Workspace, fake: FakeSlack, clock: ManualClock
+    workspace: Workspace, fake: FakeSlack, clock: ManualClock, slack: Running
 ) -> None:
     await run(workspace, MOD, "prompt schedule <#C0GENERAL|general> monday 10:00 UTC")
     await run(workspace, MOD, 'prompt add "What did you learn this week?"')
@@ -167,6 +167,7 @@ async def test_a_prompt_posts_with_its_thread_and_counts_answers_once(
     assert "Posting in <#C0GENERAL>" in text_of(posting)
     prompt = (await fake.wait_for(lambda: fake.in_channel(GENERAL)))[0]
     assert "What did you learn this week?" in text_of(prompt.args)
+    await delivered(slack)  # and recorded where its thread is
     answer = fake.say(GENERAL, ALICE, "Pattern matching!", thread_ts=prompt.ts)
     event = {
         "type": "message",
@@ -188,6 +189,12 @@ async def test_a_prompt_posts_with_its_thread_and_counts_answers_once(
     assert "2 answers, 2 members" in stats  # the retried event was not counted again
 
 
+async def delivered(slack: Running) -> None:
+    """Wait for what copbot sends on its own after a command, and what it records of it."""
+    assert slack.core.outbox is not None
+    await slack.core.outbox.drain()
+
+
 async def _stats_when(workspace: Workspace, wanted: str) -> str:
     """Events are handled after their ack: ask until the count shows (or time runs out)."""
     deadline = time.monotonic() + 5
@@ -199,7 +206,7 @@ async def _stats_when(workspace: Workspace, wanted: str) -> str:
 
 
 async def test_app_home_shows_profile_prompt_and_resources_and_refreshes(
-    workspace: Workspace, fake: FakeSlack, clock: ManualClock
+    workspace: Workspace, fake: FakeSlack, clock: ManualClock, slack: Running
 ) -> None:
     await run(workspace, ALICE, "profile set skills:python")
     await run(workspace, BOB, 'library add https://example.org/b "Bob\'s pick"')
@@ -207,6 +214,7 @@ async def test_app_home_shows_profile_prompt_and_resources_and_refreshes(
     await run(workspace, MOD, 'prompt add "Share a tool you love"')
     await run(workspace, MOD, "prompt post-now schedule:1")
     await fake.wait_for(lambda: fake.in_channel(GENERAL))
+    await delivered(slack)
     clock.advance(timedelta(minutes=1))  # the posting is now in the past
     await workspace.event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
     home = (await fake.wait_for(lambda: fake.homes.get(ALICE)))[-1]
@@ -304,8 +312,12 @@ async def test_match_group_dm_and_keyed_posts_through_the_chat_port(
     assert fake.called("conversations.open")[-1]["users"] == f"{ALICE},{BOB}"
     assert [m.channel for m in fake.messages] == [space.channel_id] == [ref.channel_id]
     first = await chat.post(team, GENERAL, Reply("Weekly prompt"), key="prompt-7")
-    again = await chat.post(team, GENERAL, Reply("Weekly prompt"), key="prompt-7")
-    assert first.message_id == again.message_id and len(fake.in_channel(GENERAL)) == 1
+    windows = [(START - timedelta(seconds=1), START + timedelta(seconds=1))]
+    for n in range(30):  # a busy channel since
+        fake.say(GENERAL, BOB, f"chatter {n}")
+    found = await chat.find_post(team, GENERAL, "prompt-7", windows)
+    assert found is not None and found.message_id == first.message_id
+    assert await chat.find_post(team, GENERAL, "prompt-8", windows) is None
     thread = await chat.start_thread(first, "Answers")
     await chat.post(team, GENERAL, Reply("In the thread"), thread_id=thread.thread_id)
     assert fake.messages[-1].thread_ts == first.message_id
@@ -319,10 +331,14 @@ async def test_pins_respect_the_channel_limit(
     await run(workspace, ALICE, 'library add https://example.org/a "Article A"')
     fake.pins[GENERAL] = [f"1600000000.{n:06d}" for n in range(100)]
     full = await run(workspace, MOD, "library pin-top C0GENERAL 1")
-    assert "pins are full of others' pins" in text_of(full)
+    assert text_of(full) == "Pinning #1 in <#C0GENERAL>."
+    told = await fake.wait_for(lambda: fake.in_channel("D" + MOD))  # the moderator directly
+    assert "holds as many pins as the platform allows" in text_of(told[-1].args)
+    assert len(fake.pins[GENERAL]) == 100
     fake.pins[GENERAL] = []
-    pinned = await run(workspace, MOD, "library pin-top C0GENERAL 1")
-    assert "Pinned #1." in text_of(pinned) and len(fake.pins[GENERAL]) == 1
+    await run(workspace, MOD, "library pin-top C0GENERAL 1")
+    await fake.wait_for(lambda: fake.pins[GENERAL])
+    assert len(fake.pins[GENERAL]) == 1
     fake.archived.add(GENERAL)
     missing = await run(workspace, MOD, "library pin-top C0GENERAL 1")
     assert "can't see a channel" in text_of(missing)
@@ -331,7 +347,7 @@ async def test_pins_respect_the_channel_limit(
 async def test_an_export_arrives_as_a_file_in_a_dm(workspace: Workspace, fake: FakeSlack) -> None:
     await run(workspace, ALICE, "profile set skills:python")
     said = await run(workspace, ALICE, "privacy export")
-    assert "direct message" in text_of(said)
+    assert "The file is in your direct messages" in text_of(said)
     dm = await fake.wait_for(lambda: fake.in_channel("D" + ALICE))
     assert "Here is everything" in text_of(dm[0].args)
     await fake.wait_for(lambda: fake.called("files.completeUploadExternal"))

@@ -74,8 +74,10 @@ async def test_two_processes_publish_a_scheduled_round_once(postgres_url: str) -
         await waiting_for_wednesday(talk)
         await talk("mod", "/mentor round schedule day:wednesday time:10:00 timezone:UTC")
         clock._now = datetime(2026, 1, 7, 10, 0, 30, tzinfo=UTC)
-        runners = [MentorRunner(store=c.store, chat=chat, clock=clock) for c in (first, second)]
+        runners = [MentorRunner(c.store, clock) for c in (first, second)]
         await asyncio.gather(*(r.run_due() for r in runners))
+        assert first.outbox is not None and second.outbox is not None
+        await asyncio.gather(first.outbox.drain(), second.outbox.drain())
     notices = [r for r in chat.posted_to("mods") if "weekly matching round" in r.text]
     assert len(notices) == 1 and "asked 2 mentor(s)" in notices[0].text
     asked = [a for who in ("bob", "dave", "carol") for a in ask_to(chat, who)]

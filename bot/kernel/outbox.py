@@ -1,0 +1,354 @@
+"""The sender: delivers what the outbox holds once the units of work that recorded it have
+committed, and never while one holds the database.
+
+Each community's due sends are taken (claimed, with a lease) and delivered in order by a
+task of their own, so one community's failing platform only backs off its own sends.
+Every platform call waits on the process's one `Pacer`. A send's steps run within an
+attempt's time limit, shorter than the lease, so no two processes are ever at one send.
+A failure worth retrying (a 5xx, a timeout) keeps the steps done and tries again later,
+backing off; a refusal (`ChannelUnavailable`, a pin copbot may not make) ends the send and
+tells its capability. Exactly once: a step that an earlier attempt may have done (it
+failed on it, or its process stopped mid-way) is first looked for on the platform, in
+that attempt's time window, by the key the message carries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.common.weekly import Weekly
+from bot.kernel.messages import CommunityKey, MessageRef
+from bot.kernel.pacer import Pacer
+from bot.kernel.ports import (
+    ChannelUnavailable,
+    Chat,
+    Clock,
+    NotPinnable,
+    PinLimitReached,
+    Queued,
+    Store,
+    UnitOfWork,
+)
+from bot.kernel.runners import GRACE
+from bot.kernel.sends import (
+    INBOX,
+    Delivered,
+    Inbox,
+    OpenSpace,
+    Pin,
+    Post,
+    Send,
+    StartThread,
+    Step,
+    Unpin,
+)
+
+log = logging.getLogger(__name__)
+
+ATTEMPT = timedelta(seconds=30)  # one attempt at a send gives up after this
+LEASE = timedelta(minutes=2)  # a claim older than this belonged to a process that stopped
+BATCH = 25  # sends claimed at once in one community
+COMMUNITIES_AT_ONCE = 16
+FIRST_RETRY = timedelta(seconds=2)  # then doubling, up to
+LAST_RETRY = timedelta(minutes=10)
+KEEP = timedelta(days=30)  # finished sends are forgotten after this
+PROCESS = uuid.uuid4().hex[:12]  # whose claim is whose, across processes
+
+
+StillWanted = Callable[[UnitOfWork, Send], Awaitable[bool]]
+OnDelivered = Callable[[UnitOfWork, Send, Delivered, datetime], Awaitable[None]]
+OnRefused = Callable[[UnitOfWork, Send, str, datetime], Awaitable[None]]  # the reason, when
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A capability's hooks for one kind of send (`Catalog.delivery`), each run in a unit
+    of work of its own: whether it is still wanted just before it goes out, what to record
+    once it went, and what to do when the platform refused it for good."""
+
+    still_wanted: StillWanted | None = None
+    delivered: OnDelivered | None = None
+    refused: OnRefused | None = None
+
+
+NO_HOOKS = Delivery()
+
+
+class Outbox:
+    """The process's sender: a runner (every few seconds, for retries) that is also woken
+    right after a unit of work records sends."""
+
+    every = timedelta(seconds=5)
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        chat: Chat,
+        clock: Clock,
+        pacer: Pacer,
+        deliveries: Mapping[str, Delivery],
+        claimer: str = PROCESS,
+    ) -> None:
+        self.store, self.chat, self.clock, self.pacer = store, chat, clock, pacer
+        self.deliveries = deliveries
+        self.claimer = claimer
+        self._pass: asyncio.Task[None] | None = None
+        self._again = False
+        self._pruned: datetime | None = None
+
+    def wake(self) -> None:
+        """Deliver soon: a unit of work just committed sends. Starts a pass in the
+        background, or another right after the one under way."""
+        self._again = True
+        if self._pass is None or self._pass.done():
+            self._pass = asyncio.get_running_loop().create_task(self._passes())
+
+    async def drain(self) -> None:
+        """Deliver everything due now and wait for it (the console after each line, tests)."""
+        if self._pass is not None:
+            await asyncio.shield(self._pass)
+        while await self.run_due():
+            pass
+
+    async def stop(self) -> None:
+        """Let the pass under way finish (a claimed send is finished or handed back by its
+        lease), before the store closes."""
+        if self._pass is not None:
+            await asyncio.wait([self._pass])  # its failure was logged (or ended the process)
+
+    async def alarms(self) -> Mapping[str, Weekly]:
+        return {}  # woken when sends are recorded; `every` catches retries
+
+    async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
+        """One pass over every community with something due; returns how many sends it
+        handled (delivered, refused, dropped, or put off to try again).
+        (`grace` is the timer's: a send is never too late, its hooks say if it still is
+        wanted.)"""
+        now = self.clock.now()
+        await self._prune(now)
+        communities = await self.store.communities_with_due_sends(now, LEASE)
+        at_once = asyncio.Semaphore(COMMUNITIES_AT_ONCE)
+
+        async def one(community: CommunityKey) -> int:
+            async with at_once:
+                return await self._community(community)
+
+        return sum(await asyncio.gather(*(one(c) for c in communities)))
+
+    async def _passes(self) -> None:
+        while self._again:
+            self._again = False
+            try:
+                await self.run_due()
+            except Exception:  # the next wake or the timer tries again
+                log.exception("delivering the outbox failed")
+
+    async def _community(self, community: CommunityKey) -> int:
+        sent = 0
+        try:
+            while True:
+                async with self.store.unit_of_work(community) as uow:
+                    batch = await uow.outbox.claim(self.claimer, self.clock.now(), LEASE, BATCH)
+                    await uow.commit()
+                for queued in batch:
+                    sent += await self._deliver(community, queued)
+                if len(batch) < BATCH:
+                    return sent
+        except Exception:  # this community's store failed; the others go on
+            log.exception("delivering in %s/%s failed", community.platform, community.id)
+            return sent
+
+    async def _deliver(self, community: CommunityKey, queued: Queued) -> int:
+        """One attempt at one send (delivered, refused, dropped or put off): 1."""
+        send, hooks = queued.send, self.deliveries.get(queued.send.kind, NO_HOOKS)
+        if hooks.still_wanted is not None and not await self._wanted(community, send, hooks):
+            await self._finish(community, queued, "dropped", "no longer wanted")
+            return 1
+        refs, unpinned = list(queued.progress), list[MessageRef]()
+        try:
+            async with asyncio.timeout(ATTEMPT.total_seconds()):
+                while len(refs) < len(send.steps):
+                    refs.append(await self._step(community, queued, len(refs), refs, unpinned))
+        except (ChannelUnavailable, NotPinnable, PinLimitReached) as refusal:
+            await self._finish(community, queued, "refused", _reason(refusal))
+            return 1
+        except Exception as error:  # a 5xx, a timeout, a dropped connection: later, again
+            log.warning("send %s in %s failed, will retry", send.key, community.id, exc_info=True)
+            await self._retry(community, queued, refs, repr(error))
+            return 1
+        async with self.store.unit_of_work(community) as uow:
+            delivered, now = Delivered(tuple(refs), tuple(unpinned)), self.clock.now()
+            await uow.outbox.done(queued.id, delivered, now)
+            if hooks.delivered is not None:
+                await hooks.delivered(uow, send, delivered, now)
+            await uow.commit()
+        self._again |= uow.outbox.recorded  # what the hook had sent goes in this pass's wake
+        return 1
+
+    async def _step(
+        self,
+        community: CommunityKey,
+        queued: Queued,
+        index: int,
+        refs: list[MessageRef | None],
+        unpinned: list[MessageRef],
+    ) -> MessageRef | None:
+        step: Step = queued.send.steps[index]
+        # Steps past the recorded progress may have been done by an attempt that failed on
+        # them or stopped: look for them before doing them again.
+        earlier = queued.windows
+        match step:
+            case Post():
+                return await self._post(community, queued.send.key, index, step, refs, earlier)
+            case OpenSpace():
+                found = earlier and await self.chat.find_space(
+                    community, step.channel_id, step.user_ids, step.name, earlier
+                )
+                if found:
+                    return found
+                await self.pacer.wait(step.channel_id)
+                return await self.chat.open_private_space(
+                    community, step.channel_id, step.user_ids, step.name
+                )
+            case Inbox():
+                return await self._inbox(community, step, earlier)
+            case StartThread():
+                message = _made(refs, step.on)
+                await self.pacer.wait(message.channel_id)
+                return await self.chat.start_thread(message, step.name)
+            case Pin():
+                return await self._pin(step, refs, unpinned)
+            case Unpin():
+                await self.pacer.wait(step.ref.channel_id)
+                # Unpinned by hand already, or the message is gone: done either way.
+                with contextlib.suppress(NotPinnable):
+                    await self.chat.unpin(step.ref)
+                return None
+
+    async def _post(
+        self,
+        community: CommunityKey,
+        key: str,
+        index: int,
+        step: Post,
+        refs: list[MessageRef | None],
+        earlier: tuple[tuple[datetime, datetime], ...],
+    ) -> MessageRef:
+        if step.into is not None:
+            where = _made(refs, step.into)
+            channel, thread = where.channel_id, where.thread_id
+        elif step.user_id is not None:
+            channel, thread = await self.chat.dm_channel(community, step.user_id), None
+        else:
+            assert step.channel_id is not None
+            channel, thread = step.channel_id, step.thread_id
+        step_key = f"{key}#{index}"
+        if earlier:
+            found = await self.chat.find_post(
+                community, channel, step_key, earlier, thread_id=thread
+            )
+            if found is not None:
+                return found
+        await self.pacer.wait(channel)
+        return await self.chat.post(community, channel, step.reply, thread_id=thread, key=step_key)
+
+    async def _pin(
+        self, step: Pin, refs: list[MessageRef | None], unpinned: list[MessageRef]
+    ) -> MessageRef:
+        if step.ref is not None:
+            message = step.ref
+        else:
+            assert step.on is not None
+            message = _made(refs, step.on)
+        room = list(step.make_room)
+        while True:
+            await self.pacer.wait(message.channel_id)
+            try:
+                await self.chat.pin(message)
+                return message
+            except PinLimitReached:
+                if not room:
+                    raise
+                oldest = room.pop(0)
+                with contextlib.suppress(NotPinnable):  # already gone: room all the same
+                    await self.chat.unpin(oldest)
+                unpinned.append(oldest)
+
+    async def _inbox(
+        self, community: CommunityKey, step: Inbox, earlier: tuple[tuple[datetime, datetime], ...]
+    ) -> MessageRef:
+        """The member's kept space, or a new one, kept at once (before the send goes on)."""
+        key = f"{INBOX}{step.member_id}"
+        async with self.store.unit_of_work(community) as uow:
+            known = await uow.settings.get(key)
+        if isinstance(known, dict):
+            return MessageRef(community.platform, known["channel"], "", known.get("thread"))
+        users = (step.user_id,)
+        space = earlier and await self.chat.find_space(
+            community, step.channel_id, users, step.name, earlier
+        )
+        if not space:
+            await self.pacer.wait(step.channel_id)
+            space = await self.chat.open_private_space(community, step.channel_id, users, step.name)
+        async with self.store.unit_of_work(community) as uow:
+            await uow.settings.put(key, {"channel": space.channel_id, "thread": space.thread_id})
+            await uow.commit()
+        return space
+
+    async def _wanted(self, community: CommunityKey, send: Send, hooks: Delivery) -> bool:
+        assert hooks.still_wanted is not None
+        async with self.store.unit_of_work(community) as uow:
+            return await hooks.still_wanted(uow, send)
+
+    async def _finish(
+        self, community: CommunityKey, queued: Queued, status: str, error: str
+    ) -> None:
+        hooks = self.deliveries.get(queued.send.kind, NO_HOOKS)
+        async with self.store.unit_of_work(community) as uow:
+            now = self.clock.now()
+            await uow.outbox.finish(queued.id, status, error, now)
+            if status == "refused" and hooks.refused is not None:
+                await hooks.refused(uow, queued.send, error, now)
+            await uow.commit()
+        self._again |= uow.outbox.recorded
+        if status == "refused":
+            log.warning("send %s in %s was refused: %s", queued.send.key, community.id, error)
+
+    async def _retry(
+        self, community: CommunityKey, queued: Queued, refs: list[MessageRef | None], error: str
+    ) -> None:
+        now = self.clock.now()
+        later = min(LAST_RETRY, FIRST_RETRY * 2 ** (queued.attempts - 1))
+        async with self.store.unit_of_work(community) as uow:
+            await uow.outbox.retry(queued, refs, now + later, error[:500], now)
+            await uow.commit()
+
+    async def _prune(self, now: datetime) -> None:
+        if self._pruned is not None and now - self._pruned < timedelta(hours=1):
+            return
+        self._pruned = now
+        if forgotten := await self.store.prune_sends(now - KEEP):
+            log.info("forgot %d sends finished over %s ago", forgotten, KEEP)
+
+
+def _reason(refusal: Exception) -> str:
+    """Why the platform refused, in words a moderator can act on."""
+    if isinstance(refusal, PinLimitReached):
+        return "the channel holds as many pins as the platform allows, none of them copbot's"
+    if isinstance(refusal, NotPinnable):
+        return f"the platform won't pin there ({refusal})"
+    return str(refusal) or "the channel is gone, or copbot may not post there"
+
+
+def _made(refs: list[MessageRef | None], step: int) -> MessageRef:
+    made = refs[step]
+    if made is None:
+        raise ValueError(f"step {step} made nothing to act on")
+    return made
