@@ -1,11 +1,13 @@
 """Prompt fan-out: 10,000 schedules due in the same minute, then the same with a SIGKILL.
 
 Phase 1 posts everything through a recording `Chat` that never waits, so what is timed is
-copbot's own work per occurrence (claim, post, record), compared with the time Discord's
+copbot's own work per occurrence (the claim with its posting recorded in the outbox, the
+post and its thread, the record of where it went), compared with the time Discord's
 global rate limit (50 requests/s) would take for the same requests. Phase 2 runs the same
 fan-out in a subprocess, kills it (a real SIGKILL) half-way, restarts it, and counts
-duplicates and losses from the append-only log of what reached the "platform". The fake
-platform dedupes by the occurrence's key, as Discord does with a message nonce.
+duplicates and losses from the append-only log of every post that reached the
+"platform". The fake platform dedupes nothing: it only answers `find_post` from what it
+holds, as a real platform's history does.
 Run: `.venv/bin/python -m bench.fanout [--schedules N]`.
 """
 
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,9 +30,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
-from bot.kernel.ports import ChatLimits, MemberInfo
-from bot.prompts.runner import LEASE, PromptRunner
-from copbot.bootstrap import open_core
+from bot.kernel.outbox import LEASE
+from bot.kernel.ports import ChatLimits, MemberInfo, Window
+from bot.prompts.runner import PromptRunner
+from copbot.bootstrap import open_app, open_core
 from tests.fakes import ManualClock
 
 DUE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
@@ -38,34 +42,64 @@ DISCORD_RATE = 50  # requests per second, global
 
 
 class LoggedChat:
-    """The platform: every post a line in an append-only file, deduped by key."""
+    """The platform: every post a line in an append-only file, whatever its key."""
 
     limits = ChatLimits()
 
     def __init__(self, log: Path) -> None:
-        self._seen = (
-            {line.split("\t")[0] for line in log.read_text().splitlines()}
-            if (log.exists())
-            else set()
-        )
+        self._log = log
         self._fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         self.requests = 0
+        self.prompts = 0  # prompts this process posted
 
     async def post(
-        self, community: CommunityKey, channel_id: str, reply: Reply, *, key: str | None = None
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        reply: Reply,
+        *,
+        thread_id: str | None = None,
+        key: str | None = None,
     ) -> MessageRef:
         self.requests += 1
-        if key is not None and key not in self._seen:
-            self._seen.add(key)
-            os.write(self._fd, f"{key}\t{community.id}/{channel_id}\n".encode())
-        return MessageRef("bench", channel_id, key or "x")
+        self.prompts += bool(key and key.startswith("prompt-"))
+        os.write(self._fd, f"{key}\t{community.id}/{channel_id}\n".encode())
+        return MessageRef("bench", channel_id, key or "x", thread_id)
+
+    async def find_post(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        key: str,
+        windows: Sequence[Window],
+        *,
+        thread_id: str | None = None,
+    ) -> MessageRef | None:
+        self.requests += 1
+        posted = {line.split("\t")[0] for line in self._log.read_text().splitlines()}
+        return MessageRef("bench", channel_id, key, thread_id) if key in posted else None
 
     async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
         self.requests += 1
         return MessageRef("bench", message.channel_id, message.message_id, "t")
 
-    async def send_dm(self, community: CommunityKey, user_id: str, reply: Reply) -> MessageRef:
-        return MessageRef("bench", user_id, "dm")
+    async def open_private_space(
+        self, community: CommunityKey, channel_id: str, user_ids: Sequence[str], name: str
+    ) -> MessageRef:
+        return MessageRef("bench", channel_id, "", "space")
+
+    async def find_space(
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        user_ids: Sequence[str],
+        name: str,
+        windows: Sequence[Window],
+    ) -> MessageRef | None:
+        return None
+
+    async def dm_channel(self, community: CommunityKey, user_id: str) -> str:
+        return f"dm-{user_id}"
 
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
         return None
@@ -98,12 +132,13 @@ async def create(database: Path, schedules: int) -> None:
 
 async def work(database: Path, log: Path, now: datetime) -> dict[str, float]:
     chat = LoggedChat(log)
-    async with open_core(f"sqlite:///{database}", chat=chat, clock=ManualClock(now)) as core:
-        runner = PromptRunner(store=core.store, chat=chat, clock=core.clock)
+    async with open_app(f"sqlite:///{database}", chat=chat, clock=ManualClock(now)) as app:
+        runner = PromptRunner(store=app.core.store, clock=app.core.clock)
         began = time.perf_counter()
-        posted = await runner.run_due()
+        await runner.run_due()
+        await app.outbox.drain()
         seconds = time.perf_counter() - began
-    return {"posted": posted, "seconds": seconds, "requests": chat.requests}
+    return {"posted": chat.prompts, "seconds": seconds, "requests": chat.requests}
 
 
 def worker(database: Path, log: Path, now: datetime) -> subprocess.Popen[bytes]:
@@ -122,7 +157,10 @@ def worker(database: Path, log: Path, now: datetime) -> subprocess.Popen[bytes]:
 
 
 def tally(log: Path) -> tuple[int, int]:
-    keys = [line.split("\t")[0] for line in log.read_text().splitlines()]
+    """Prompts posted, and posted more than once (the moderators' warnings left out)."""
+    keys = [
+        line.split("\t")[0] for line in log.read_text().splitlines() if line.startswith("prompt-")
+    ]
     return len(set(keys)), len(keys) - len(set(keys))
 
 
@@ -160,7 +198,7 @@ async def main() -> None:
     table = Table(title=f"Prompt fan-out: {args.schedules:,} schedules due in one minute")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    table.add_row("copbot's time per occurrence (claim, post, record)", f"{per_occurrence:.2f} ms")
+    table.add_row("copbot's time per occurrence (claim, send, record)", f"{per_occurrence:.2f} ms")
     table.add_row(
         "posts per second (copbot alone)", f"{straight['posted'] / straight['seconds']:,.0f}"
     )

@@ -443,19 +443,6 @@ class SqlMentoringRepository:
         )
         return [_request(row) for row in rows.all()]
 
-    async def unnotified(self, asked_before: datetime) -> list[MentorRequest]:
-        rows = await self._db.execute(
-            select(mentor_requests)
-            .where(
-                self._my_requests(),
-                mentor_requests.c.status == RequestStatus.ASKING.value,
-                mentor_requests.c.notified.is_(False),
-                mentor_requests.c.asked_at <= asked_before,
-            )
-            .order_by(mentor_requests.c.id)
-        )
-        return [_request(row) for row in rows.all()]
-
     async def count_left_out(self, request_ids: Sequence[int], left_out: bool) -> None:
         ids = list(request_ids)
         for start in range(0, len(ids), 500):

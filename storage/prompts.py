@@ -212,26 +212,6 @@ class SqlPromptRepository:
             recapped=False,
         )
 
-    async def take_over(self, occurrence: Occurrence, claim: str, now: datetime) -> bool:
-        taken = await self._db.execute(
-            update(prompt_occurrences)
-            .where(
-                self._occurrences(),
-                prompt_occurrences.c.id == occurrence.id,
-                prompt_occurrences.c.outcome == Outcome.CLAIMED.value,
-                prompt_occurrences.c.claim == occurrence.claim,
-                prompt_occurrences.c.claimed_at == occurrence.claimed_at,
-            )
-            .values(claim=claim, claimed_at=now)
-        )
-        return taken.rowcount == 1
-
-    async def stalled(self, claimed_before: datetime) -> list[Occurrence]:
-        return await self._occurrence_list(
-            prompt_occurrences.c.outcome == Outcome.CLAIMED.value,
-            prompt_occurrences.c.claimed_at < claimed_before,
-        )
-
     async def record(
         self, occurrence_id: int, outcome: Outcome, message: MessageRef | None, now: datetime
     ) -> None:
