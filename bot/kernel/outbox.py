@@ -121,7 +121,9 @@ class Outbox:
         """Let the pass under way finish (a claimed send is finished or handed back by its
         lease), before the store closes."""
         if self._pass is not None:
-            await asyncio.wait([self._pass])  # its failure was logged (or ended the process)
+            await asyncio.wait([self._pass])
+            if not self._pass.cancelled():
+                self._pass.exception()  # logged by the pass, or the process is ending with it
 
     async def alarms(self) -> Mapping[str, Weekly]:
         return {}  # woken when sends are recorded; `every` catches retries

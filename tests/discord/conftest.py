@@ -20,10 +20,10 @@ from tests.fakes import ManualClock
 
 
 @pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+async def fake(monkeypatch: pytest.MonkeyPatch, clock: ManualClock) -> AsyncIterator[FakeDiscord]:
     """The fake, with discord.py's base URLs pointed at it; any request that breaks Discord's
-    OpenAPI spec fails the test."""
-    server = FakeDiscord()
+    OpenAPI spec fails the test. Discord and copbot agree on the time."""
+    server = FakeDiscord(now=clock.now)
     await server.start()
     monkeypatch.setattr(discord.http.Route, "BASE", server.base)
     monkeypatch.setattr(

@@ -17,9 +17,11 @@ import time
 import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from discord.utils import snowflake_time, time_snowflake
 
 from tests.discord.spec import DiscordSpec
 
@@ -154,8 +156,18 @@ class Connection:
     heartbeats: list[float] = field(default_factory=list)
 
 
+NONCE_WINDOW = timedelta(minutes=1)  # Discord keeps a nonce "for the past few minutes"
+
+
 class FakeDiscord:
-    def __init__(self, *, heartbeat_interval: float = 41.25, validate: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        heartbeat_interval: float = 41.25,
+        validate: bool = True,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        """`now`: Discord's clock, which message and thread ids (snowflakes) are made of."""
         self.spec = DiscordSpec() if validate else None
         self.heartbeat_interval = heartbeat_interval
         self.requests: list[Request] = []
@@ -178,6 +190,8 @@ class FakeDiscord:
         self._changed = asyncio.Condition()
         self._tokens: dict[str, int] = {}  # interaction token -> id
         self._nonces: dict[tuple[int, str], int] = {}
+        self.now = now
+        self._last_message_id = 0
         self.dm_channels: dict[int, int] = {}  # channel -> user
         self._originals: dict[str, int] = {}  # interaction token -> its response message
         self._channels: dict[str, int] = {}  # interaction token -> its channel
@@ -663,7 +677,7 @@ class FakeDiscord:
             match = re.fullmatch(pattern, path)
             if method == request.method and match:
                 arguments = [body, *match.groups()]
-                if handler == self._callback:  # the one answer that depends on the query
+                if handler in (self._callback, self._list_messages):  # they read the query
                     arguments.append(dict(request.query))
                 response = await handler(*arguments)
                 await self._changed_now()
@@ -682,6 +696,7 @@ class FakeDiscord:
             ("DELETE", r"/webhooks/(\d+)/([^/]+)/messages/@original", self._delete_original),
             ("POST", r"/webhooks/(\d+)/([^/]+)", self._followup),
             ("POST", r"/channels/(\d+)/messages", self._create_message),
+            ("GET", r"/channels/(\d+)/messages", self._list_messages),
             ("GET", r"/channels/(\d+)/messages/(\d+)", self._get_message),
             ("GET", r"/channels/(\d+)", self._get_channel),
             ("POST", r"/channels/(\d+)/messages/(\d+)/threads", self._thread_from_message),
@@ -691,6 +706,7 @@ class FakeDiscord:
             ("DELETE", r"/channels/(\d+)/messages/pins/(\d+)", self._unpin),
             ("POST", r"/users/@me/channels", self._dm),
             ("GET", r"/guilds/(\d+)/members/(\d+)", self._get_member),
+            ("GET", r"/guilds/(\d+)/threads/active", self._active_threads),
         ]
 
     async def _me(self, body: Any) -> web.Response:
@@ -825,7 +841,7 @@ class FakeDiscord:
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             earlier = self._nonces.get((int(channel_id), str(nonce)))
-            if earlier is not None:
+            if earlier is not None and self.now() - snowflake_time(earlier) < NONCE_WINDOW:
                 return _json(self.messages[earlier])
         message = self._message(int(channel_id), body)
         if found is not None:
@@ -833,6 +849,38 @@ class FakeDiscord:
         if nonce is not None and body.get("enforce_nonce"):
             self._nonces[(int(channel_id), str(nonce))] = int(message["id"])
         return _json(message)
+
+    def _timed_id(self) -> int:
+        """A snowflake of Discord's clock now, each one larger than the last."""
+        made = max(time_snowflake(self.now()), self._last_message_id + 1)
+        self._last_message_id = made
+        return made
+
+    async def _list_messages(
+        self, body: Any, channel_id: str, query: dict[str, str]
+    ) -> web.Response:
+        """A channel's messages after (or before) an id, `limit` at most, newest first."""
+        if self._channel_data(int(channel_id)) is None and int(channel_id) not in self.dm_channels:
+            return _error(404, 10003, "Unknown Channel")
+        found = sorted(
+            (m for m in self.messages.values() if m["channel_id"] == channel_id),
+            key=lambda m: int(m["id"]),
+        )
+        limit = int(query.get("limit", 50))
+        if "after" in query:
+            found = [m for m in found if int(m["id"]) > int(query["after"])][:limit]
+        else:
+            if "before" in query:
+                found = [m for m in found if int(m["id"]) < int(query["before"])]
+            found = found[-limit:]
+        return _json([{**m, "content": ""} for m in reversed(found)])  # no content intent
+
+    async def _active_threads(self, body: Any, guild_id: str) -> web.Response:
+        guild = self.guilds.get(int(guild_id))
+        if guild is None:
+            return _error(404, 10004, "Unknown Guild")
+        threads = [c for c in guild.channels.values() if c["type"] in (11, 12)]
+        return _json({"threads": threads, "members": []})
 
     async def _get_message(self, body: Any, channel_id: str, message_id: str) -> web.Response:
         message = self.messages.get(int(message_id))
@@ -869,7 +917,7 @@ class FakeDiscord:
             return _error(404, 10003, "Unknown Channel")
         guild = found[0]
         thread = self._new_thread(
-            guild, int(channel_id), snowflake(), body.get("type", 12), body["name"]
+            guild, int(channel_id), self._timed_id(), body.get("type", 12), body["name"]
         )
         await self.dispatch(guild.id, "THREAD_CREATE", {**thread, "newly_created": True})
         return _json(thread)
@@ -957,7 +1005,7 @@ class FakeDiscord:
                 {k: v for k, v in body.items() if k in ("content", "embeds", "components")}
             )
             return message
-        message_id = snowflake()
+        message_id = self._timed_id()
         message = {
             "id": str(message_id),
             "channel_id": str(channel_id),
@@ -976,7 +1024,7 @@ class FakeDiscord:
                 }
                 for i, a in enumerate(body.get("attachments") or [])
             ],
-            "timestamp": "2026-01-05T09:00:00+00:00",
+            "timestamp": snowflake_time(message_id).isoformat(),
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
