@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from adapters.console.chat import ConsoleChat, ConsoleClock
 from adapters.console.session import ConsoleCommunity, ConsoleSession
@@ -25,7 +26,7 @@ from bot.app import build_catalog
 from bot.kernel.catalog import Catalog
 from copbot.bootstrap import SystemClock, open_app, serving_core, serving_process
 from copbot.config import ConfigError, Settings, load_settings
-from storage.database import open_database
+from storage.database import DatabaseUnusable, open_database
 from storage.migrate import migrate
 
 
@@ -50,7 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     for chatty in ("alembic", "apscheduler"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     command: Callable[[argparse.Namespace, Settings], int] = args.run
-    return command(args, settings)
+    try:
+        return command(args, settings)
+    except DatabaseUnusable as error:  # found when it opens: said in a line, not a traceback
+        err.print(f"[bold red]can't use the database[/]: {escape(str(error))}", highlight=False)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -9,10 +9,15 @@ fetch, close), which made a profile command three times slower (see bench/comman
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
+import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import sqlalchemy
@@ -78,6 +83,14 @@ class Database(Protocol):
     async def dispose(self) -> None: ...
 
 
+class DatabaseUnusable(Exception):
+    """copbot can't use this database as it is; the message names the file and what to do."""
+
+
+class DatabaseInUse(DatabaseUnusable):
+    """Another copbot process has this SQLite file: several processes belong on PostgreSQL."""
+
+
 def open_database(url: str) -> Database:
     """`sqlite:///path` or `postgresql://...`; the driver is chosen here."""
     parsed = make_url(url)
@@ -85,7 +98,11 @@ def open_database(url: str) -> Database:
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             raise ValueError("copbot needs a SQLite file, not an in-memory database")
-        return SqliteDatabase(parsed.set(drivername="sqlite+pysqlite").render_as_string(False))
+        path = Path(parsed.database)
+        _check_writable(path)
+        return SqliteDatabase(
+            parsed.set(drivername="sqlite+pysqlite").render_as_string(False), _ProcessLock(path)
+        )
     if backend == "postgresql":
         return PostgresDatabase(parsed.set(drivername="postgresql+asyncpg").render_as_string(False))
     raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
@@ -111,7 +128,8 @@ class SqliteDatabase:
 
     dialect = "sqlite"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, lock: _ProcessLock) -> None:
+        self._process_lock = lock
         self._writer = _Connection(url, "copbot-sqlite")
         self._reader = _Connection(url, "copbot-sqlite-snapshot", read_only=True)
         self._lock = asyncio.Lock()
@@ -156,6 +174,54 @@ class SqliteDatabase:
         async with self._lock, self._reading:
             await self._writer.close()
             await self._reader.close()
+        self._process_lock.release()
+
+
+def _check_writable(path: Path) -> None:
+    """SQLite opens a file it may not write read-only (and then fails every write), and a
+    read-only `-shm` file can kill the process with SIGBUS: refuse at start instead."""
+    if not path.parent.is_dir():
+        raise DatabaseUnusable(
+            f"the directory {path.parent} doesn't exist: create it, or point "
+            "`database.url` somewhere else"
+        )
+    for name in (path.parent, path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+        if name.exists() and not os.access(name, os.W_OK):
+            raise DatabaseUnusable(
+                f"copbot can't write {name}: give the user copbot runs as write access to "
+                "it (and its directory), or use a copy it may write"
+            )
+
+
+class _ProcessLock:
+    """One process per SQLite file, held while it is open (an `flock` on `<file>.lock`,
+    which the system drops when the process ends, however it ends). The lock file says who
+    holds it."""
+
+    def __init__(self, database: Path) -> None:
+        self._path = database.with_name(database.name + ".lock")
+        self._fd: int | None = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self._fd, 200, 0).decode(errors="replace").strip()
+            os.close(self._fd)
+            raise DatabaseInUse(
+                f"{database} is in use by another copbot ({holder or 'unknown process'}). "
+                "Stop that one first; several processes belong on PostgreSQL."
+            ) from None
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        os.ftruncate(self._fd, 0)
+        os.pwrite(
+            self._fd,
+            f"process {os.getpid()} on {socket.gethostname()}, since {started}".encode(),
+            0,
+        )
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # and with it the lock
+            self._fd = None
 
 
 class _Connection:

@@ -473,14 +473,16 @@ async def test_the_pin_emoji_saves_the_message_it_is_on(
     assert len(fake.posted_in(world.channel("general"))) == 2
 
 
-async def test_two_processes_split_the_shards_on_one_database(  # SQLite and PostgreSQL
-    fake: FakeDiscord, world: World, database_url: str, clock: ManualClock
+@pytest.mark.postgres
+async def test_two_processes_split_the_shards_on_one_database(
+    fake: FakeDiscord, world: World, postgres_url: str, clock: ManualClock
 ) -> None:
+    """Several processes belong on PostgreSQL (one SQLite file refuses a second process)."""
     shard_of = {g.id: (g.id >> 22) % 2 for g in (world.home, world.other)}
     assert set(shard_of.values()) == {0, 1}
     async with (
-        running(database_url, clock, shard_count=2, shard_ids=(0,)) as first,
-        running(database_url, clock, shard_count=2, shard_ids=(1,)) as second,
+        running(postgres_url, clock, shard_count=2, shard_ids=(0,)) as first,
+        running(postgres_url, clock, shard_count=2, shard_ids=(1,)) as second,
     ):
         assert {g.id for g in first.guilds} == {g for g, s in shard_of.items() if s == 0}
         assert {g.id for g in second.guilds} == {g for g, s in shard_of.items() if s == 1}
