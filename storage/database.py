@@ -12,9 +12,9 @@ import asyncio
 import fcntl
 import os
 import socket
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,12 +22,17 @@ from typing import Any, Protocol, TypeVar
 
 import sqlalchemy
 from sqlalchemy import Connection, Executable, Select, TextClause, event
+from sqlalchemy import exc as database_errors
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+
+from bot.kernel.ports import Conflict, DatabaseBusy
 
 T = TypeVar("T")
 Parameters = dict[str, Any] | Sequence[dict[str, Any]] | None
 SQLITE_BUSY_TIMEOUT_MS = 5000
+STATEMENT_TIMEOUT = 2.5  # seconds: a command's answer comes well within Slack's 3
+SNAPSHOT_TIMEOUT = 120.0  # a long read (a matching round's input) may take longer
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,24 @@ def open_database(url: str) -> Database:
 
 def _fetched(result: sqlalchemy.CursorResult[Any]) -> Fetched:
     return Fetched(result.all() if result.returns_rows else [], result.rowcount)
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """The driver's errors that mean something to the core, as the core's: a unique key
+    another unit of work took first (`Conflict`), a database another process holds
+    (`DatabaseBusy`). Others stay what they are."""
+    try:
+        yield
+    except database_errors.IntegrityError as error:
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        if code == "23505" or str(error.orig).startswith("UNIQUE constraint failed"):
+            raise Conflict(str(error.orig)) from error
+        raise
+    except database_errors.OperationalError as error:
+        if "database is locked" in str(error.orig):
+            raise DatabaseBusy("another process holds the database") from error
+        raise
 
 
 class SqliteDatabase:
@@ -293,19 +316,23 @@ class _ThreadDb:
         if not self._holding:
             await self._lock.acquire()
             self._holding = True
-        if self.writing:
-            return await self._database.call(lambda c: _fetched(c.execute(statement, parameters)))
-        if _reads_only(statement):
-            return await self._database.call(lambda c: _autocommitted(c, statement, parameters))
-        self.writing = self.changed = True
-        return await self._database.call(lambda c: _first_write(c, statement, parameters))
+        with _translated():
+            if self.writing:
+                return await self._database.call(
+                    lambda c: _fetched(c.execute(statement, parameters))
+                )
+            if _reads_only(statement):
+                return await self._database.call(lambda c: _autocommitted(c, statement, parameters))
+            self.writing = self.changed = True
+            return await self._database.call(lambda c: _first_write(c, statement, parameters))
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
         return (await self.execute(statement, parameters)).scalar()
 
     async def commit(self) -> None:
         if self.writing:
-            await self._database.call(lambda c: c.commit())
+            with _translated():
+                await self._database.call(lambda c: c.commit())
             self.writing = False
 
     async def close(self) -> None:
@@ -350,23 +377,47 @@ def _first_write(connection: Connection, statement: Executable, parameters: Para
 
 
 class PostgresDatabase:
+    """Pooled asyncpg connections. Every wait on the server is bounded: a server that
+    stalls (frozen, a network that drops packets) costs a command `STATEMENT_TIMEOUT` and a
+    `DatabaseBusy`, never a hang; the connection it was on is dropped, not reused."""
+
     dialect = "postgresql"
 
     def __init__(self, url: str) -> None:
-        self._engine = create_async_engine(url, pool_size=10, max_overflow=5, pool_pre_ping=True)
+        self._engine = create_async_engine(
+            url,
+            pool_size=10,
+            max_overflow=5,
+            pool_pre_ping=True,
+            pool_timeout=STATEMENT_TIMEOUT,
+            connect_args={"timeout": STATEMENT_TIMEOUT},
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
-        async with self._engine.connect() as connection:
-            yield _AsyncDb(connection)
+        async with self._connected(STATEMENT_TIMEOUT) as connection:
+            yield _AsyncDb(connection, STATEMENT_TIMEOUT)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Db]:
-        async with self._engine.connect() as connection:
+        async with self._connected(SNAPSHOT_TIMEOUT) as connection:
             await connection.execution_options(
                 isolation_level="REPEATABLE READ", postgresql_readonly=True
             )
-            yield _AsyncDb(connection)
+            yield _AsyncDb(connection, SNAPSHOT_TIMEOUT)
+
+    @asynccontextmanager
+    async def _connected(self, seconds: float) -> AsyncIterator[AsyncConnection]:
+        connection = self._engine.connect()
+        try:
+            async with asyncio.timeout(seconds):
+                await connection.start()
+        except (TimeoutError, database_errors.TimeoutError, OSError) as error:
+            raise DatabaseBusy("the database didn't answer") from error
+        try:
+            yield connection
+        finally:
+            await _closed(connection, seconds)
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
         async with self._engine.begin() as connection:
@@ -376,21 +427,41 @@ class PostgresDatabase:
         await self._engine.dispose()
 
 
+async def _closed(connection: AsyncConnection, seconds: float) -> None:
+    """Back to the pool (rolling back what wasn't committed), or dropped when the server
+    doesn't answer even that."""
+    try:
+        async with asyncio.timeout(seconds):
+            await connection.close()
+    except TimeoutError:
+        await connection.invalidate()
+
+
 class _AsyncDb:
     dialect = "postgresql"
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, timeout: float) -> None:
         self._connection = connection
+        self._timeout = timeout
         self.changed = False
         self.started = False
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
         self.started = True
         self.changed |= not _reads_only(statement)
-        return _fetched(await self._connection.execute(statement, parameters))
+        return _fetched(await self._bounded(self._connection.execute(statement, parameters)))
+
+    async def _bounded(self, work: Awaitable[T]) -> T:
+        try:
+            with _translated():
+                async with asyncio.timeout(self._timeout):
+                    return await work
+        except TimeoutError as error:
+            await self._connection.invalidate()  # it may still be busy with what timed out
+            raise DatabaseBusy("the database didn't answer in time") from error
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
         return (await self.execute(statement, parameters)).scalar()
 
     async def commit(self) -> None:
-        await self._connection.commit()
+        await self._bounded(self._connection.commit())

@@ -30,13 +30,28 @@ from bot.kernel.messages import (
 )
 from bot.kernel.options import parse_options
 from bot.kernel.outbox import Outbox
-from bot.kernel.ports import ChannelUnavailable, Chat, Clock, MemberInfo, Store
+from bot.kernel.ports import (
+    ChannelUnavailable,
+    Chat,
+    Clock,
+    Conflict,
+    DatabaseBusy,
+    MemberInfo,
+    Store,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", Reply, Reply | None, list[Reply])
 
 AUDIT_VALUE = 80  # characters of each option kept in the audit log
 AUDIT_DETAIL = 500
+BUSY = (
+    "The database is slow to answer right now, so nothing was changed. "
+    "Please try again in a moment."
+)
+SIMULTANEOUS = (
+    "Someone changed the same thing at the same moment, so I changed nothing. Please try again."
+)
 FAILED = (
     "Something went wrong on my side and nothing was changed. "
     "Please try again in a moment; if it keeps happening, tell a moderator."
@@ -223,34 +238,43 @@ class Core:
         """`handler` in one unit of work; what a moderator changed with their rights (a
         moderators' command or button, or `Context.using_moderator_rights`) goes into the
         audit log in the same unit of work: recorded exactly when the change is. What the
-        handler recorded to send goes out after commit, while the reply is on its way."""
+        handler recorded to send goes out after commit, while the reply is on its way. A
+        unit of work that lost a race for a unique key (`Conflict`) runs once more, and
+        then sees what the winner wrote."""
         known_as = await self._first_contact(actor)
-        async with self.store.unit_of_work(actor.community) as uow:
-            context = Context(
-                actor,
-                channel_id,
-                uow,
-                self.chat,
-                self.store,
-                self.clock,
-                self.clock.now(),
-                options,
-                action,
-                message,
-                audit_as=audit_as,
-                known_as=known_as,
-            )
-            reply = await handler(context)
-            if context.audit_as and uow.changed:
-                member = await context.member()
-                detail = _detail(options, action)
-                await uow.audit.add(member.id, context.audit_as, detail, context.now)
-            await uow.commit()
-        if context.met:
-            self._met_now(actor)
-        if uow.outbox.recorded and self.outbox is not None:
-            self.outbox.wake()
-        return reply
+
+        async def attempt() -> T:
+            async with self.store.unit_of_work(actor.community) as uow:
+                context = Context(
+                    actor,
+                    channel_id,
+                    uow,
+                    self.chat,
+                    self.store,
+                    self.clock,
+                    self.clock.now(),
+                    options,
+                    action,
+                    message,
+                    audit_as=audit_as,
+                    known_as=known_as,
+                )
+                reply = await handler(context)
+                if context.audit_as and uow.changed:
+                    member = await context.member()
+                    detail = _detail(options, action)
+                    await uow.audit.add(member.id, context.audit_as, detail, context.now)
+                await uow.commit()
+            if context.met:
+                self._met_now(actor)
+            if uow.outbox.recorded and self.outbox is not None:
+                self.outbox.wake()
+            return reply
+
+        try:
+            return await attempt()
+        except Conflict:
+            return await attempt()
 
     async def _first_contact(self, actor: Actor) -> MemberInfo | None:
         """What the platform says of a member this process hasn't met, asked before the
@@ -278,6 +302,10 @@ class Core:
             return Reply(error.message, ephemeral=True, error=True)
         except ChannelUnavailable as error:  # e.g. a missing permission, which the adapter names
             return Reply(f"I couldn't post there: {error}.", ephemeral=True, error=True)
+        except DatabaseBusy:
+            return Reply(BUSY, ephemeral=True, error=True)
+        except Conflict:  # twice in a row: rare enough to ask the member
+            return Reply(SIMULTANEOUS, ephemeral=True, error=True)
         except Exception:
             log.exception("%s by %s in %s failed", what, actor.user_id, actor.community)
             return Reply(FAILED, ephemeral=True, error=True)

@@ -138,6 +138,16 @@ class ChannelUnavailable(Exception):
     message says why in words a member can act on (such as the permission copbot lacks)."""
 
 
+class DatabaseBusy(Exception):
+    """The database didn't answer in time, or another process holds it: nothing changed,
+    and trying again in a moment may well work."""
+
+
+class Conflict(Exception):
+    """Another unit of work wrote the same thing at the same moment (the same unique key):
+    doing the work again sees what it wrote and answers accordingly."""
+
+
 class PinLimitReached(Exception):
     """The channel holds as many pins as the platform allows (Discord 250, Slack ~100)."""
 
