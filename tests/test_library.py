@@ -76,6 +76,10 @@ async def test_the_same_link_is_kept_once_and_tags_merge(talk: Talk, variant: st
         ("https://", "no host name"),
         ("https://exa mple.org", "spaces"),
         ("https://example.org/" + "a" * 2000, "at most 2000 fit"),
+        ("https://-bad-.org/", "host name isn't valid"),
+        ("https://ex_ample.org/", "host name isn't valid"),
+        ("https://example.org:0/", "port"),
+        ("https://example.123/", "host name isn't valid"),
     ],
 )
 async def test_bad_links_are_refused_and_change_nothing(talk: Talk, url: str, message: str) -> None:

@@ -204,6 +204,24 @@ async def test_bad_input_is_refused_and_changes_nothing(
     assert "no open request" in (await talk("alice", "/mentor requests")).text
 
 
+@pytest.mark.parametrize(
+    ("zone", "until", "expected"),
+    [
+        ("Asia/Tokyo", "0001-01-01", "has passed"),
+        ("Pacific/Kiritimati", "0001-01-01", "has passed"),
+        ("Asia/Tokyo", "2026-01-05", "has passed"),  # today there
+        ("America/New_York", "9999-12-31", "until 9999-12-31"),
+    ],
+)
+async def test_a_pause_date_at_either_end_of_the_calendar_is_answered(
+    talk: Talk, zone: str, until: str, expected: str
+) -> None:
+    await talk("bob", f"/profile set timezone:{zone}")
+    await talk("bob", "/mentor offer topics:python")
+    reply = await talk("bob", f"/mentor pause until:{until}")
+    assert expected in reply.text and reply.error == (expected == "has passed"), reply.text
+
+
 async def test_a_second_request_on_the_same_topic_and_an_ended_match(
     talk: Talk, chat: FakeChat
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,8 +14,11 @@ from bot.common.timezones import canonical_timezone
 from bot.common.weekly import WEEKDAYS
 from bot.kernel.catalog import Command, Option, OptionType
 
-# C0/C1 controls, zero-width and bidirectional overrides: never meaningful in a command.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Unicode's controls (Cc), format characters (Cf: zero-width and direction marks, word
+# joiner, soft hyphen, byte order mark...), line and paragraph separators (Zl, Zp) and lone
+# surrogates (Cs): invisible or broken, never meaningful in a command. By category, so no
+# invisible character slips through a list.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
 _ID = re.compile(r"^[\w.-]{1,64}$")
@@ -110,8 +114,10 @@ def parse_value(option: Option, value: Any) -> Any:
 
 def _text(option: Option, value: Any) -> str:
     text = str(value)
-    if _CONTROL.search(text.replace("\t", " ")) or ("\n" in text and not option.multiline):
-        raise UserError("control characters and line breaks aren't allowed here.")
+    allowed = "\t\n" if option.multiline else "\t"
+    if any(c not in allowed and unicodedata.category(c) in _INVISIBLE for c in text):
+        breaks = "" if option.multiline else " and line breaks"
+        raise UserError(f"control characters, invisible characters{breaks} aren't allowed here.")
     text = text.strip()
     if len(text) > option.max_length:
         raise UserError(f"that's {len(text)} characters; at most {option.max_length} fit.")

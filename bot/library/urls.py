@@ -3,6 +3,7 @@ link twice."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -16,6 +17,8 @@ _TRACKING = re.compile(
     re.IGNORECASE,
 )
 _UNSAFE = re.compile(r"[\s\x00-\x1f\x7f<>\"\\^`{|}]")
+# A DNS label: letters, digits and inner hyphens (RFC 1123), after IDNA encoding.
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 def normalise_url(raw: str) -> str:
@@ -45,6 +48,10 @@ def normalise_url(raw: str) -> str:
         host = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
         raise UserError("That link's host name isn't valid.") from None
+    if not _valid_host(host):
+        raise UserError("That link's host name isn't valid.")
+    if port == 0:
+        raise UserError("That link's port isn't valid.")
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = parts.path or "/"
     if path != "/":
@@ -55,3 +62,13 @@ def normalise_url(raw: str) -> str:
         if not _TRACKING.match(key)
     )
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def _valid_host(host: str) -> bool:
+    """An IPv4 address, or DNS labels whose last (the top-level domain) isn't a number."""
+    try:
+        ipaddress.IPv4Address(host)
+        return True
+    except ValueError:
+        labels = host.split(".")
+        return all(_LABEL.match(label) for label in labels) and not labels[-1].isdigit()
