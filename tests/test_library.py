@@ -262,6 +262,28 @@ async def test_saving_a_chat_message_and_the_pin_emoji(core: Core, talk: Talk) -
     assert ("Written by", "Former member") in [(f.name, f.value) for f in kept.fields]
 
 
+@pytest.mark.parametrize(
+    ("emoji", "accepted"),
+    [
+        ("🔖", True),
+        ("👩\u200d💻", True),
+        ("👍🏽", True),
+        (":bookmark:", True),  # Slack names reactions
+        ("<:saved:123456789012345678>", True),  # a Discord server's own emoji
+        ("notanemoji", False),
+        ("📌📌", False),
+        ("a", False),
+        (":no spaces:", False),
+    ],
+)
+async def test_the_pin_emoji_must_be_one_emoji(talk: Talk, emoji: str, accepted: bool) -> None:
+    reply = await talk("mod", f"/library pin-emoji yes emoji:'{emoji}'")
+    assert reply.error != accepted, reply.text
+    if not accepted:
+        assert "one emoji" in reply.text
+        assert (await talk("mod", "/library pin-emoji yes")).text.startswith("Reacting with 📌")
+
+
 async def test_privacy_export_and_erase_cover_the_library(talk: Talk, chat: FakeChat) -> None:
     loved = await add(talk, "alice", "https://loved.org", "Loved")
     await add(talk, "alice", "https://lonely.org", "Lonely")

@@ -17,8 +17,10 @@ from bot.kernel.catalog import Command, Option, OptionType
 # Unicode's controls (Cc), format characters (Cf: zero-width and direction marks, word
 # joiner, soft hyphen, byte order mark...), line and paragraph separators (Zl, Zp) and lone
 # surrogates (Cs): invisible or broken, never meaningful in a command. By category, so no
-# invisible character slips through a list.
+# invisible character slips through a list. The two joiners are kept: they shape what is
+# seen (Persian and Indic words, emoji such as 👩‍💻).
 _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_JOINERS = "\u200c\u200d"
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
 _ID = re.compile(r"^[\w.-]{1,64}$")
@@ -114,7 +116,7 @@ def parse_value(option: Option, value: Any) -> Any:
 
 def _text(option: Option, value: Any) -> str:
     text = str(value)
-    allowed = "\t\n" if option.multiline else "\t"
+    allowed = _JOINERS + ("\t\n" if option.multiline else "\t")
     if any(c not in allowed and unicodedata.category(c) in _INVISIBLE for c in text):
         breaks = "" if option.multiline else " and line breaks"
         raise UserError(f"control characters, invisible characters{breaks} aren't allowed here.")

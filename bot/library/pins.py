@@ -3,6 +3,10 @@ the platform's limit, and may let members save a message by reacting with an emo
 
 from __future__ import annotations
 
+import re
+
+import emoji
+
 from bot.common.errors import UserError
 from bot.kernel.catalog import Access, Catalog, Option, OptionType
 from bot.kernel.context import Context
@@ -11,6 +15,7 @@ from bot.kernel.ports import NotPinnable, PinLimitReached
 from bot.library.model import Resource
 from bot.library.views import resource_card
 
+_NAMED_EMOJI = re.compile(r"^(:[a-z0-9_+'.-]{1,100}(::skin-tone-[2-6])?:|<a?:\w{2,32}:\d{1,20}>)$")
 DEFAULT_PIN_EMOJI = "📌"
 PIN_EMOJI_SETTING = "library.pin_emoji"  # the emoji, or absent when reactions don't save
 
@@ -27,7 +32,7 @@ def register(catalog: Catalog) -> None:
         "library pin-emoji",
         "Let members save a message by reacting with an emoji",
         Option("enabled", "Save messages on that reaction?", OptionType.BOOLEAN, required=True),
-        Option("emoji", f"Which emoji (default {DEFAULT_PIN_EMOJI})", max_length=32),
+        Option("emoji", f"Which emoji (default {DEFAULT_PIN_EMOJI})", max_length=64),
         access=Access.MODERATOR,
     )(configure_pin_emoji)
 
@@ -42,11 +47,17 @@ async def configure_pin_emoji(context: Context) -> Reply:
     if not context.options["enabled"]:
         await context.uow.settings.put(PIN_EMOJI_SETTING, None)
         return Reply("Reactions no longer save messages to the library.", ephemeral=True)
-    emoji = context.options.get("emoji") or DEFAULT_PIN_EMOJI
-    if " " in emoji:
-        raise UserError("Give one emoji, such as 📌 or :bookmark:.")
-    await context.uow.settings.put(PIN_EMOJI_SETTING, emoji)
-    return Reply(f"Reacting with {emoji} now saves a message to the library.", ephemeral=True)
+    chosen = one_emoji(context.options.get("emoji") or DEFAULT_PIN_EMOJI)
+    await context.uow.settings.put(PIN_EMOJI_SETTING, chosen)
+    return Reply(f"Reacting with {chosen} now saves a message to the library.", ephemeral=True)
+
+
+def one_emoji(text: str) -> str:
+    """One emoji as a reaction names it: the character(s) of one emoji, Slack's `:name:`
+    (with a skin tone `:+1::skin-tone-2:`) or a Discord server's own `<:name:id>`."""
+    if emoji.is_emoji(text) or _NAMED_EMOJI.match(text):
+        return text
+    raise UserError("Give one emoji, such as 📌, :bookmark: or one of your server's emoji.")
 
 
 async def mirror_top(context: Context, channel_id: str, count: int) -> Reply:
