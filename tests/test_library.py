@@ -186,18 +186,21 @@ async def test_exports(talk: Talk, chat: FakeChat) -> None:
     await add(talk, "a", "https://1.org", "=HYPERLINK(evil)", "python, sql", "note one")
     await add(talk, "b", "https://2.org", "Plain", "python")
     await add(talk, "b", "https://3.org", "Untagged")
+    await add(talk, "c", "https://4.org", "Tagged formulas", "+a1, -1+2")
 
     assert "direct message" in (await talk("z", "/library export format:json")).text
-    assert [r["title"] for r in chat.last_json("@z")] == ["=HYPERLINK(evil)", "Plain", "Untagged"]
+    titles = [r["title"] for r in chat.last_json("@z")]
+    assert titles == ["=HYPERLINK(evil)", "Plain", "Untagged", "Tagged formulas"]
 
     await talk("z", "/library export format:csv")
     rows = list(csv.reader(io.StringIO(chat.sent[-1].reply.attachments[0].content.decode())))
-    assert rows[0][:3] == ["id", "title", "url"] and rows[1][1] == "'=HYPERLINK(evil)"
+    assert rows[0][:4] == ["id", "title", "url", "tags"] and rows[1][1] == "'=HYPERLINK(evil)"
+    assert rows[4][3] == "'+a1, -1+2"  # a spreadsheet would run it as a formula
 
     await talk("z", "/library export")
     markdown = chat.sent[-1].reply.attachments[0].content.decode()
     sections = [line for line in markdown.splitlines() if line.startswith("## ")]
-    assert sections == ["## python", "## sql", "## untagged"]
+    assert sections == ["## python", "## +a1", "## -1+2", "## sql", "## untagged"]
     assert "- [Plain](https://2.org/)" in markdown and "  note one" in markdown
 
 
