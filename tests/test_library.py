@@ -287,6 +287,30 @@ async def test_the_pin_emoji_must_be_one_emoji(talk: Talk, emoji: str, accepted:
         assert (await talk("mod", "/library pin-emoji yes")).text.startswith("Reacting with 📌")
 
 
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Great read on WAL: https://Example.org/wal?utm_source=chat&id=3", "Great read on WAL"),
+        ("https://example.org/wal?id=3&fbclid=x.", "example.org/wal?id=3"),
+        ("Slack says <https://example.org/wal?id=3&utm_medium=x|the WAL guide>!", None),
+        ("see <https://example.org/wal?id=3> (Discord, no preview)", "see (Discord, no preview)"),
+        ("first ftp://nope.org then https://example.org/wal?id=3", "first ftp://nope.org then"),
+    ],
+)
+async def test_a_saved_message_keeps_the_link_it_holds_once(
+    core: Core, talk: Talk, text: str, title: str | None
+) -> None:
+    """The link inside the message, canonical, is what is saved (not the chat's link to the
+    message), so the same link added by hand later merges with it."""
+    erin = talk.actor("erin")
+    saved = await core.message_action(erin, "general", "Save to library", message(text))
+    card = saved.cards[0]
+    assert card.link == "https://example.org/wal?id=3"
+    assert card.title == f"#1 {title or 'Slack says the WAL guide!'}"
+    again = await add(talk, "bob", "https://example.org/wal?id=3&utm_source=x", "Same", "sql")
+    assert "already has that link as #1" in again.text and await count(talk) == 1
+
+
 async def test_privacy_export_and_erase_cover_the_library(talk: Talk, chat: FakeChat) -> None:
     loved = await add(talk, "alice", "https://loved.org", "Loved")
     await add(talk, "alice", "https://lonely.org", "Lonely")
