@@ -92,21 +92,28 @@ async def test_other_bad_input_changes_nothing(talk: Talk) -> None:
     too_many = ",".join(f"t{i}" for i in range(11))
     assert "at most 10 fit" in (await add(talk, "a", "https://x.org", "T", too_many)).text
     assert "at most 200 fit" in (await add(talk, "a", "https://x.org", "T" * 201)).text
-    assert "needs `title`" in (await talk("a", "/library add https://x.org")).text
     assert "at least one word" in (await talk("a", '/library search "?!"')).text
     assert "no resource #99" in (await talk("a", "/library show 99")).text
     assert "at most 40 fit" in (await talk("a", "/library search " + "w" * 41)).text
     assert await count(talk) == 0
 
 
-async def test_one_vote_per_member(talk: Talk) -> None:
+async def test_upvote_is_a_toggle_and_not_for_what_you_saved(talk: Talk) -> None:
     saved = await add(talk, "alice", "https://example.org", "Example")
     first = await talk.press("bob", "Upvote", on=saved)
     assert first.text == "Upvoted #1 “Example” (1 vote)."
     again = await talk.press("bob", "Upvote", on=saved)
-    assert again.text == "You've already upvoted #1."
+    assert again.text == "Took back your vote for #1 “Example” (0 votes)."
     await talk.press("carol", "Upvote", on=saved)
+    await talk.press("bob", "Upvote", on=saved)
+    own = await talk.press("alice", "Upvote", on=saved)
+    assert own.error and "You saved #1 yourself" in own.text
     assert (await talk("x", "/library show 1")).cards[0].fields[1].value == "2"
+
+
+async def test_a_link_without_a_title_is_titled_by_its_readable_form(talk: Talk) -> None:
+    saved = await talk("alice", "/library add https://www.Example.org/guides/python-tips/")
+    assert not saved.error and saved.cards[0].title == "#1 example.org/guides/python-tips"
 
 
 async def test_only_the_saver_or_a_moderator_edits_or_removes(talk: Talk) -> None:
@@ -159,13 +166,19 @@ async def test_results_page_with_next_and_previous(talk: Talk) -> None:
         await add(talk, "a", f"https://example.org/{n}", f"Python note {n}", "python")
     first = await talk("z", "/library search python")
     assert ids(first) == [12, 11, 10, 9, 8] and [b.label for b in first.buttons] == ["Next"]
+    assert first.text == "Results for “python” (page 1 of 3; 12 resources):"
     second = await talk.press("z", "Next", on=first)
-    assert ids(second) == [7, 6, 5, 4, 3] and second.text.endswith("(page 2):")
+    assert ids(second) == [7, 6, 5, 4, 3] and second.text.endswith("(page 2 of 3; 12 resources):")
     assert [b.label for b in second.buttons] == ["Previous", "Next"]
     third = await talk.press("z", "Next", on=second)
     assert ids(third) == [2, 1] and [b.label for b in third.buttons] == ["Previous"]
     assert ids(await talk.press("z", "Previous", on=third)) == [7, 6, 5, 4, 3]
     listed = await talk("z", "/library list tag:python sort:new")
+    assert listed.text == "The library tagged python, newest first (page 1 of 3; 12 resources):"
+    await add(talk, "a", "https://example.org/other", "Other")
+    assert (await talk("z", "/library list")).text.endswith("(page 1 of 3; 13 resources):")
+    one = await talk("z", "/library search other")
+    assert one.text == "Results for “other” (page 1 of 1; 1 resource):"
     assert ids(await talk.press("z", "Next", on=listed)) == [7, 6, 5, 4, 3]
     long_query = await talk("z", '/library search "python note ' + "x" * 26 + '"')
     for button in long_query.buttons:
