@@ -217,6 +217,36 @@ async def test_exports(talk: Talk, chat: FakeChat) -> None:
     assert "- [Plain](https://2.org/)" in markdown and "  note one" in markdown
 
 
+async def vote(talk: Talk, resource_id: int, *voters: str) -> None:
+    for voter in voters:
+        pressed = Action(talk.actor(voter), "general", "library.upvote", str(resource_id))
+        assert (await talk.core.act(pressed)).text.startswith("Upvoted")
+
+
+def pinned_ids(chat: FakeChat, channel: str) -> list[int]:
+    cards = {str(n): s.reply.cards[0] for n, s in enumerate(chat.sent, 1) if s.reply.cards}
+    return sorted(int(cards[m].title.split()[0][1:]) for m in chat.pins[channel] if m in cards)
+
+
+async def test_pin_top_keeps_exactly_the_best_voted_pinned(talk: Talk, chat: FakeChat) -> None:
+    for n in range(4):
+        await add(talk, "a", f"https://example.org/{n}", f"Resource {n}")
+    assert "moderators only" in (await talk("bob", "/library pin-top #res 2")).text
+    unvoted = await talk("mod", "/library pin-top #res 2")
+    assert unvoted.error and "No resource has a vote yet" in unvoted.text
+    await vote(talk, 1, "v1", "v2")
+    await vote(talk, 2, "v1")
+    assert (await talk("mod", "/library pin-top #res 2")).text == "Pinned #1, #2."
+    assert pinned_ids(chat, "res") == [1, 2]
+    assert all(f.name != "Votes" for r in chat.posted_to("res") for f in r.cards[0].fields)
+    await vote(talk, 3, "v1", "v2", "v3")
+    again = await talk("mod", "/library pin-top #res 2")
+    assert again.text == "Pinned #3; unpinned #2, no longer among the best voted."
+    assert pinned_ids(chat, "res") == [1, 3]
+    more = await talk("mod", "/library pin-top #res 4")  # only three have a vote
+    assert more.text == "Pinned #2." and pinned_ids(chat, "res") == [1, 2, 3]
+
+
 async def test_pins_never_exceed_the_limit_and_only_copbots_own_are_unpinned(
     talk: Talk, chat: FakeChat
 ) -> None:
@@ -224,27 +254,27 @@ async def test_pins_never_exceed_the_limit_and_only_copbots_own_are_unpinned(
     chat.pins["res"] = ["someone-elses"]
     for n in range(4):
         await add(talk, "a", f"https://example.org/{n}", f"Resource {n}")
-    assert "moderators only" in (await talk("bob", "/library pin-top #res 2")).text
-    first = await talk("mod", "/library pin-top #res 2")
-    assert first.text == "Pinned #4, #3."
-    mirrors = list(chat.pins["res"])
-    await talk("mod", "/library edit 1 title:Top")
-    for voter in ("v1", "v2"):
-        await talk.core.act(Action(talk.actor(voter), "general", "library.upvote", "1"))
-    second = await talk("mod", "/library pin-top #res 2")
-    assert second.text == "Pinned #1."
+    for resource_id in range(1, 5):
+        await vote(talk, resource_id, *[f"v{n}" for n in range(resource_id)])
+    assert (await talk("mod", "/library pin-top #res 2")).text == "Pinned #4, #3."
+    full = await talk("mod", "/library pin-top #res 3")
+    assert "Pinned nothing new" in full.text and "as many pins as" in full.text
     assert len(chat.pins["res"]) == 3 and "someone-elses" in chat.pins["res"]
-    assert mirrors[1] not in chat.pins["res"]  # its own oldest mirror made room
+    await vote(talk, 1, *[f"w{n}" for n in range(9)])
+    shifted = await talk("mod", "/library pin-top #res 2")
+    assert shifted.text == "Pinned #1; unpinned #3, no longer among the best voted."
+    assert chat.pins["res"][0] == "someone-elses" and pinned_ids(chat, "res") == [1, 4]
 
     chat.pins["full"] = ["x", "y", "z"]
     full = await talk("mod", "/library pin-top #full 1")
-    assert "full of others' pins" in full.text and chat.pins["full"] == ["x", "y", "z"]
+    assert "as many pins as" in full.text and chat.pins["full"] == ["x", "y", "z"]
     chat.unpinnable.add("locked")
     assert "can't pin in" in (await talk("mod", "/library pin-top #locked 1")).text
 
 
 async def test_removing_a_resource_unpins_its_mirror(talk: Talk, chat: FakeChat) -> None:
     await add(talk, "a", "https://example.org", "Example")
+    await vote(talk, 1, "v1")
     await talk("mod", "/library pin-top #res 1")
     assert len(chat.pins["res"]) == 1
     await talk("mod", "/library remove 1")

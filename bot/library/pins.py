@@ -12,7 +12,6 @@ from bot.kernel.catalog import Access, Catalog, Option, OptionType
 from bot.kernel.context import Context
 from bot.kernel.messages import MessageRef, Reply
 from bot.kernel.ports import NotPinnable, PinLimitReached
-from bot.library.model import Resource
 from bot.library.views import resource_card
 
 _NAMED_EMOJI = re.compile(r"^(:[a-z0-9_+'.-]{1,100}(::skin-tone-[2-6])?:|<a?:\w{2,32}:\d{1,20}>)$")
@@ -61,44 +60,43 @@ def one_emoji(text: str) -> str:
 
 
 async def mirror_top(context: Context, channel_id: str, count: int) -> Reply:
-    """Pin the top `count` resources in a channel, as copbot's own posts. At the platform's
-    pin limit copbot unpins its own oldest mirror, never anyone else's pin."""
-    resources = context.uow.library
-    top = await resources.browse(None, top=True, limit=count, offset=0)
+    """Make copbot's own pins in a channel the `count` best voted resources (those with a
+    vote): mirrors that dropped out are unpinned first, never anyone else's pin, then the
+    missing ones posted and pinned, up to the platform's pin limit. A pinned card shows no
+    vote count, which it could only show as it was when pinned."""
+    library = context.uow.library
+    top = [r for r in await library.browse(None, top=True, limit=count, offset=0) if r.votes]
     if not top:
-        raise UserError("The library is empty: there's nothing to pin yet.")
-    already = {m.resource_id for m in await resources.mirrors(channel_id)}
-    pinned: list[Resource] = []
-    for resource in (r for r in top if r.id not in already):
-        ref = await context.chat.post(
-            context.actor.community, channel_id, Reply(cards=(resource_card(resource),))
-        )
-        while True:
-            try:
-                await context.chat.pin(ref)
-                break
-            except PinLimitReached:
-                oldest = next(iter(await resources.mirrors(channel_id)), None)
-                if oldest is None:
-                    return pin_report(
-                        pinned,
-                        "the channel's pins are full of others' pins, "
-                        "so I stopped. Unpin some and try again.",
-                    )
-                await unpin_quietly(context, oldest.ref)
-                await resources.remove_mirror(oldest.ref)
-            except NotPinnable:
-                return pin_report(
-                    pinned, f"I can't pin in <#{channel_id}>: check my permissions there."
-                )
-        await resources.add_mirror(resource.id, ref, context.now)
-        pinned.append(resource)
-    return pin_report(pinned, "")
+        raise UserError("No resource has a vote yet, so there's nothing to pin.")
+    wanted, mirrored, dropped = {r.id for r in top}, set(), []
+    for mirror in await library.mirrors(channel_id):
+        if mirror.resource_id in wanted:
+            mirrored.add(mirror.resource_id)
+            continue
+        await unpin_quietly(context, mirror.ref)
+        await library.remove_mirror(mirror.ref)
+        dropped.append(mirror.resource_id)
+    pinned: list[int] = []
+    for resource in (r for r in top if r.id not in mirrored):
+        card = resource_card(resource, votes=False)
+        ref = await context.chat.post(context.actor.community, channel_id, Reply(cards=(card,)))
+        try:
+            await context.chat.pin(ref)
+        except PinLimitReached:
+            problem = "the channel holds as many pins as the platform allows. Unpin some first."
+            return pin_report(pinned, dropped, problem)
+        except NotPinnable:
+            return pin_report(pinned, dropped, f"I can't pin in <#{channel_id}>: check my rights.")
+        await library.add_mirror(resource.id, ref, context.now)
+        pinned.append(resource.id)
+    return pin_report(pinned, dropped, "")
 
 
-def pin_report(pinned: list[Resource], problem: str) -> Reply:
-    done = ", ".join(f"#{r.id}" for r in pinned) or "nothing new"
-    return Reply(f"Pinned {done}." + (f" But {problem}" if problem else ""), ephemeral=True)
+def pin_report(pinned: list[int], dropped: list[int], problem: str) -> Reply:
+    done = ", ".join(f"#{n}" for n in pinned) or "nothing new"
+    gone = ", ".join(f"#{n}" for n in dropped)
+    text = f"Pinned {done}" + (f"; unpinned {gone}, no longer among the best voted" if gone else "")
+    return Reply(text + "." + (f" But {problem}" if problem else ""), ephemeral=True)
 
 
 async def unpin_quietly(context: Context, ref: MessageRef) -> None:

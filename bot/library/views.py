@@ -86,11 +86,12 @@ def page_of(
     )
 
 
-def resource_card(resource: Resource) -> Card:
+def resource_card(resource: Resource, *, votes: bool = True) -> Card:
+    """`votes`: False for a card that stays as posted (a pin), where a count would go stale."""
     saver = resource.saved_by_name or "a former member"
     fields = [
         CardField("Tags", ", ".join(resource.tags) or "—"),
-        CardField("Votes", str(resource.votes)),
+        *([CardField("Votes", str(resource.votes))] if votes else []),
         CardField("Saved by", saver),
     ]
     if resource.author_name:
