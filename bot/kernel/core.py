@@ -239,7 +239,9 @@ class Core:
     ) -> T:
         """`handler` in one unit of work; what a moderator changed with their rights (a
         moderators' command or button, or `Context.using_moderator_rights`) goes into the
-        audit log in the same unit of work: recorded exactly when the change is."""
+        audit log in the same unit of work: recorded exactly when the change is. A change is
+        a write, or work the command has done once it commits (`Context.later`, such as
+        posting a prompt now)."""
         async with self.store.unit_of_work(actor.community) as uow:
             context = Context(
                 actor,
@@ -256,7 +258,7 @@ class Core:
                 runners=self.runners,
             )
             reply = await handler(context)
-            if context.audit_as and uow.changed:
+            if context.audit_as and (uow.changed or context.after_commit):
                 member = await context.member()
                 detail = _detail(options, action)
                 await uow.audit.add(member.id, context.audit_as, detail, context.now)
