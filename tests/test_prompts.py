@@ -184,6 +184,22 @@ async def test_answers_are_counted_and_recapped_before_the_next_prompt(
     assert "2026-01 · What did you learn?: 1 posted, 3 answers, 2 members" in stats.text
 
 
+async def test_the_recap_of_a_prompt_nobody_answered_says_so(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "Anyone?", "Next")
+    for week in range(2):
+        clock._now = WINTER_MONDAY + timedelta(days=7 * week)
+        await runner(core, chat, clock).run_due()
+    recap = next(r for r in chat.posted_to("weekly") if r.cards[0].title == "Last time's prompt")
+    assert recap.cards[0].fields == ()
+    assert recap.cards[0].footer == (
+        "Posted 05 Jan in <#weekly>. Nobody has answered yet: "
+        "there's still time to add yours in its thread."
+    )
+
+
 async def test_an_empty_queue_falls_back_on_starter_prompts_never_repeated_in_a_year(
     core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
 ) -> None:

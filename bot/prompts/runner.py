@@ -229,19 +229,17 @@ async def recap_before(uow: UnitOfWork, occurrence: Occurrence) -> tuple[Occurre
 
 
 async def recap_reply(uow: UnitOfWork, previous: Occurrence) -> Reply:
+    """The figures and a thank-you; for a prompt nobody answered, an invitation instead."""
     answers, members = await uow.prompts.answers(previous.id)
     link = previous.message
-    where = f" in <#{link.channel_id}>" if link else ""
-    return Reply(
-        cards=(
-            Card(
-                title="Last time's prompt",
-                body=previous.text,
-                fields=(CardField("Answers", str(answers)), CardField("Members", str(members))),
-                footer=f"Posted {previous.due_at:%d %b}{where}. Thanks to everyone who answered!",
-            ),
-        ),
-    )
+    posted = f"Posted {previous.due_at:%d %b}" + (f" in <#{link.channel_id}>" if link else "")
+    fields: tuple[CardField, ...] = ()
+    after = "Nobody has answered yet: there's still time to add yours in its thread."
+    if answers:
+        fields = (CardField("Answers", str(answers)), CardField("Members", str(members)))
+        after = "Thanks to everyone who answered!"
+    card = Card("Last time's prompt", previous.text, fields, footer=f"{posted}. {after}")
+    return Reply(cards=(card,))
 
 
 def prompt_reply(occurrence: Occurrence) -> Reply:
