@@ -252,6 +252,22 @@ async def test_skip_pause_resume_and_post_now(
     assert prompts_in(chat) == ["one", "two"]
 
 
+async def test_a_skipped_posting_is_left_out_of_the_preview_and_the_schedules(
+    talk: Talk, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "one", "two")
+    await talk("mod", "/prompt schedule other monday 10:00 UTC")
+    await talk("mod", "/prompt skip 1")
+    preview = await talk("mod", "/prompt preview")
+    assert [(c.title, c.body) for c in preview.cards] == [
+        ("Mon 05 Jan 10:00 your time (UTC)", "one"),
+        ("Mon 12 Jan 08:00 your time (UTC)", "two"),
+    ]
+    listed = (await talk("mod", "/prompt schedules")).text.splitlines()
+    assert listed[0].endswith("next Mon 12 Jan 09:00 Europe/Berlin (skipping Mon 05 Jan)")
+
+
 async def test_suggestions_are_approved_or_rejected_by_moderators(
     talk: Talk, chat: FakeChat
 ) -> None:

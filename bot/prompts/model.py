@@ -61,6 +61,13 @@ class Schedule:
         ahead = replace(self, last_due=max(now, self.last_due))
         return next(ahead.due_times(now + timedelta(days=8)), None)
 
+    def next_posting(self, now: datetime) -> datetime | None:
+        """The next due time that will be posted: a skipped one is passed over."""
+        ahead = replace(self, last_due=max(now, self.last_due))
+        return next(
+            (d for d in ahead.due_times(now + timedelta(days=15)) if d != self.skip_due), None
+        )
+
     def local(self, moment: datetime) -> str:
         return f"{moment.astimezone(ZoneInfo(self.timezone)):%a %d %b %H:%M} {self.timezone}"
 

@@ -54,7 +54,7 @@ async def preview(context: Context) -> Reply:
         return Reply("No active schedule. Create one with `/prompt schedule`.", ephemeral=True)
     zone = (await context.member()).timezone or "UTC"
     queue = await context.uow.prompts.listed(PromptStatus.QUEUED)
-    upcoming = sorted((d, s) for s in schedules if (d := s.next_due(context.now)))
+    upcoming = sorted((d, s) for s in schedules if (d := s.next_posting(context.now)))
     cards = []
     for n, (due, schedule) in enumerate(upcoming):
         text = queue[n].text if n < len(queue) else "a starter prompt (the queue runs dry)"
@@ -88,9 +88,9 @@ async def list_schedules(context: Context) -> Reply:
         return Reply("No schedules yet. Create one with `/prompt schedule`.", ephemeral=True)
     lines = []
     for s in found:
-        due = s.next_due(context.now)
+        due = s.next_posting(context.now)
         state = "paused" if s.paused or due is None else f"next {s.local(due)}"
-        skip = " (skipping the next one)" if s.skip_due else ""
+        skip = f" (skipping {local_time(s.skip_due, s.timezone):%a %d %b})" if s.skip_due else ""
         lines.append(f"#{s.id} {s.describe()}: {state}{skip}")
     return Reply("\n".join(lines), ephemeral=True)
 
