@@ -30,6 +30,21 @@ _PROMPTS = select(prompts, members.c.display_name.label("author_name")).select_f
     )
 )
 
+# An occurrence with the name of whoever suggested its prompt (none once they erased their
+# data: the prompt's author is then NULL).
+_OCCURRENCES = select(prompt_occurrences, members.c.display_name.label("author_name")).select_from(
+    prompt_occurrences.outerjoin(
+        prompts,
+        and_(
+            prompts.c.community_id == prompt_occurrences.c.community_id,
+            prompts.c.id == prompt_occurrences.c.prompt_id,
+        ),
+    ).outerjoin(
+        members,
+        and_(members.c.community_id == prompts.c.community_id, members.c.id == prompts.c.author),
+    )
+)
+
 
 class SqlPromptRepository:
     def __init__(self, db: Db, community_id: int, platform: str) -> None:
@@ -198,19 +213,8 @@ class SqlPromptRepository:
         )
         if occurrence_id is None:
             return None
-        return Occurrence(
-            occurrence_id,
-            schedule_id,
-            due,
-            outcome,
-            text,
-            prompt_id,
-            bank_index,
-            claim,
-            now,
-            None,
-            recapped=False,
-        )
+        (claimed,) = await self._occurrence_list(prompt_occurrences.c.id == occurrence_id)
+        return claimed
 
     async def take_over(self, occurrence: Occurrence, claim: str, now: datetime) -> bool:
         taken = await self._db.execute(
@@ -410,7 +414,7 @@ class SqlPromptRepository:
         self, *conditions: Any, newest_first: bool = False, limit: int | None = None
     ) -> list[Occurrence]:
         order = prompt_occurrences.c.due_at.desc() if newest_first else prompt_occurrences.c.id
-        query = select(prompt_occurrences).where(self._occurrences(), *conditions).order_by(order)
+        query = _OCCURRENCES.where(self._occurrences(), *conditions).order_by(order)
         rows = await self._db.execute(query.limit(limit) if limit else query)
         return [self._occurrence(row) for row in rows.all()]
 
@@ -432,6 +436,7 @@ class SqlPromptRepository:
             claimed_at=row.claimed_at,
             message=message,
             recapped=row.recapped,
+            author_name=row.author_name,
         )
 
 
@@ -441,6 +446,7 @@ def _prompt(row: Any) -> Prompt:
         text=row.text,
         status=PromptStatus(row.status),
         position=row.position or 0,
+        author=row.author,
         author_name=row.author_name,
         created_at=row.created_at,
     )

@@ -284,6 +284,35 @@ async def test_suggestions_are_approved_or_rejected_by_moderators(
     assert "What tool changed" in (await talk("mod", "/prompt list")).text
 
 
+def sent_to(chat: FakeChat, user: str) -> list[str]:
+    return [s.reply.text for s in chat.sent if s.to == f"@{user}"]
+
+
+async def test_a_suggestion_is_posted_with_its_credit_and_its_author_hears_the_decision(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk)
+    await talk("alice", '/prompt suggest "What tool changed how you work?"')
+    await talk("bob", '/prompt suggest "Tabs or spaces?"')
+    alices, bobs = chat.posted_to("mods")[-2:]
+    assert sent_to(chat, "alice") == []  # nothing is decided yet
+    await talk.press("mod", "Approve", on=alices)
+    await talk.press("mod", "Reject", on=bobs)
+    assert sent_to(chat, "alice") == [
+        "The moderators approved your prompt “What tool changed how you work?”: it joins "
+        "the queue and will be posted with your name."
+    ]
+    assert sent_to(chat, "bob") == [
+        "Thanks for suggesting “Tabs or spaces?”. The moderators didn't take it this time."
+    ]
+    clock._now = WINTER_MONDAY
+    await runner(core, chat, clock).run_due()
+    [posted] = [r for r in chat.posted_to("weekly") if r.cards[0].title == "This week's prompt"]
+    assert posted.cards[0].body == "What tool changed how you work?"
+    assert posted.cards[0].footer == "Suggested by Alice. Answer in the thread below."
+
+
 async def test_near_duplicates_are_flagged(talk: Talk) -> None:
     await talk("mod", '/prompt add "What did you learn this week?"')
     again = await talk("mod", '/prompt add "What did you learn this week ?"')
@@ -368,7 +397,9 @@ async def test_privacy_covers_suggestions_and_answers(
     await talk.press("mod", "Approve", on=chat.posted_to("mods")[-1])
     clock._now = WINTER_MONDAY
     await runner(core, chat, clock).run_due()
-    await core.member_posted(talk.actor("alice"), MessageRef("test", "weekly", "2", "t2"))
+    [prompt_message] = chat.threads
+    answer = MessageRef("test", "weekly", "answer-1", f"t{prompt_message}")
+    await core.member_posted(talk.actor("alice"), answer)
     await talk("alice", "/privacy export")
     exported = chat.last_json("@alice")["prompts"]
     assert exported["suggested"] == ["Mine"] and exported["answers"][0]["answers"] == 1

@@ -33,6 +33,7 @@ class Prompt:
     text: str
     status: PromptStatus
     position: int
+    author: int | None  # the member who suggested it
     author_name: str | None
     created_at: datetime
 
@@ -88,6 +89,7 @@ class Occurrence:
     claimed_at: datetime
     message: MessageRef | None
     recapped: bool
+    author_name: str | None = None  # who suggested its prompt, credited when it is posted
 
 
 @dataclass(frozen=True)

@@ -243,12 +243,14 @@ async def recap_reply(uow: UnitOfWork, previous: Occurrence) -> Reply:
 
 
 def prompt_reply(occurrence: Occurrence) -> Reply:
+    """The prompt, credited to the member who suggested it."""
+    credit = f"Suggested by {occurrence.author_name}. " if occurrence.author_name else ""
     return Reply(
         cards=(
             Card(
                 title="This week's prompt",
                 body=occurrence.text,
-                footer="Answer in the thread below.",
+                footer=f"{credit}Answer in the thread below.",
             ),
         )
     )
