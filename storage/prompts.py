@@ -321,16 +321,18 @@ class SqlPromptRepository:
         total, people = rows.rows[0]
         return int(total), int(people)
 
-    async def bank_used_since(self, since: datetime) -> set[int]:
+    async def bank_last_used(self) -> dict[int, datetime]:
+        last = func.max(prompt_occurrences.c.claimed_at)
         rows = await self._db.execute(
-            select(prompt_occurrences.c.bank_index).where(
+            select(prompt_occurrences.c.bank_index, last)
+            .where(
                 self._occurrences(),
                 prompt_occurrences.c.bank_index.is_not(None),
                 prompt_occurrences.c.outcome.in_([Outcome.CLAIMED.value, Outcome.POSTED.value]),
-                prompt_occurrences.c.claimed_at >= since,
             )
+            .group_by(prompt_occurrences.c.bank_index)
         )
-        return set(rows.scalars())
+        return {index: when for index, when in rows.all()}
 
     async def stats(self) -> list[PromptStats]:
         answered = (

@@ -200,18 +200,30 @@ async def test_the_recap_of_a_prompt_nobody_answered_says_so(
     )
 
 
-async def test_an_empty_queue_falls_back_on_starter_prompts_never_repeated_in_a_year(
+async def test_starter_prompts_repeat_only_once_all_were_used_least_recent_first(
     core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
 ) -> None:
+    """Four weekly schedules and an empty queue use the whole bank in under a year: then
+    the least recently used comes back first, never one prompt over and over. Three
+    schedules (156 postings a year) see no repeat within a year."""
+    assert len(STARTER_PROMPTS) >= 3 * 52
     clock._now = WINTER_MONDAY - timedelta(days=1)
     await setup(talk)
+    for channel in ("two", "three", "four"):
+        await talk("mod", f"/prompt schedule {channel} monday 09:00 Europe/Berlin")
     run = runner(core, chat, clock)
-    for week in range(len(STARTER_PROMPTS) + 1):
+    for week in range(52):
         clock._now = WINTER_MONDAY + timedelta(days=7 * week)
-        await run.run_due()
-    posted = prompts_in(chat)
-    assert len(STARTER_PROMPTS) >= 52
-    assert len(set(posted[:52])) == 52  # a year of weeks, no repeat
+        assert await run.run_due() == 4
+    posted = [
+        s.reply.cards[0].body
+        for s in chat.sent
+        if s.reply.cards and s.reply.cards[0].title == "This week's prompt"
+    ]
+    bank = [text for _, text in STARTER_PROMPTS]
+    assert len(posted) == 208
+    assert posted[: len(bank)] == bank
+    assert posted[len(bank) :] == bank[: 208 - len(bank)]
     warnings = [r.text for r in chat.posted_to("mods")]
     assert warnings and "queue holds 0 prompts" in warnings[0]
 

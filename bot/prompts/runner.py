@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.common.weekly import Weekly
 from bot.kernel.messages import Card, CardField, CommunityKey, Reply
@@ -26,7 +26,7 @@ from bot.prompts.starter import STARTER_PROMPTS
 log = logging.getLogger(__name__)
 
 LOW_QUEUE = 2
-BANK_REPEAT = timedelta(days=365)
+NEVER = datetime.min.replace(tzinfo=UTC)  # when an unused starter prompt was last used
 LEASE = timedelta(minutes=2)  # a claim older than this, never recorded, is taken over
 LOW_QUEUE_WARNED = "prompts.low_queue_warned_at"
 PROCESS = uuid.uuid4().hex[:12]  # whose claim is whose, across processes
@@ -206,7 +206,8 @@ class PromptRunner:
 async def next_prompt(
     uow: UnitOfWork, now: datetime, take: bool
 ) -> tuple[str, int | None, int | None]:
-    """The queue's first prompt (marked posted), else a starter prompt unused for a year."""
+    """The queue's first prompt (marked posted), else the least recently used starter
+    prompt: none comes back before every other one was used."""
     if not take:
         return "", None, None
     await uow.prompts.hold_queue()
@@ -214,9 +215,8 @@ async def next_prompt(
     if queue:
         await uow.prompts.set_status(queue[0].id, PromptStatus.POSTED, now)
         return queue[0].text, queue[0].id, None
-    used = await uow.prompts.bank_used_since(now - BANK_REPEAT)
-    fresh = [n for n in range(len(STARTER_PROMPTS)) if n not in used]
-    index = fresh[0] if fresh else 0
+    last_used = await uow.prompts.bank_last_used()
+    index = min(range(len(STARTER_PROMPTS)), key=lambda n: (last_used.get(n, NEVER), n))
     return STARTER_PROMPTS[index][1], None, index
 
 
