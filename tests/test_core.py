@@ -225,8 +225,8 @@ async def test_integer_and_boolean_options(
     [
         (
             "alice",
-            "library add https://example.org/a",
-            ("library add", {"url": "https://example.org/a"}),
+            "library search tag:python",
+            ("library search", {"tag": "python"}),
         ),
         ("alice", "resource add", ("library add", {})),  # by its earlier name too
         ("alice", "library add https://example.org/a Guide", None),  # nothing missing
