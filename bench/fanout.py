@@ -26,6 +26,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bot.common.cadence import Cadence
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
 from bot.kernel.ports import ChatLimits, MemberInfo
 from bot.prompts.runner import LEASE, PromptRunner
@@ -33,6 +34,7 @@ from copbot.bootstrap import open_core
 from tests.fakes import ManualClock
 
 DUE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
+MONDAY_9_UTC = Cadence(0, 9, 0, "UTC")
 PER_COMMUNITY = 10
 DISCORD_RATE = 50  # requests per second, global
 
@@ -91,7 +93,7 @@ async def create(database: Path, schedules: int) -> None:
             async with core.store.unit_of_work(community) as uow:
                 for n in range(c, min(c + PER_COMMUNITY, schedules)):
                     await uow.prompts.add_schedule(
-                        f"channel-{n}", 0, 9, 0, "UTC", DUE - timedelta(days=1)
+                        f"channel-{n}", MONDAY_9_UTC, None, DUE - timedelta(days=1)
                     )
                 await uow.commit()
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.common.cadence import Cadence
 from bot.kernel.core import Core
 from bot.kernel.messages import Action, Reply
 from bot.mentoring import rounds
@@ -484,7 +485,7 @@ async def test_a_large_round_answers_after_the_first_asks_and_the_timer_sends_th
 
 def test_a_round_in_the_hour_clocks_fall_back_is_due_once() -> None:
     """01:30 happens twice in London on 25 October 2026; the round is due at the first."""
-    before = RoundSchedule(6, 1, 30, "Europe/London", datetime(2026, 10, 24, tzinfo=UTC))
+    before = RoundSchedule(Cadence(6, 1, 30, "Europe/London"), datetime(2026, 10, 24, tzinfo=UTC))
     after_the_fold = datetime(2026, 10, 25, 3, 0, tzinfo=UTC)
     first_pass = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 01:30 BST
     assert before.due(after_the_fold) == first_pass

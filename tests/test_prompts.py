@@ -280,6 +280,126 @@ async def test_a_skipped_posting_is_left_out_of_the_preview_and_the_schedules(
     assert listed[0].endswith("next Mon 12 Jan 09:00 Europe/Berlin (skipping Mon 05 Jan)")
 
 
+async def posting_times(
+    core: Core, chat: FakeChat, clock: ManualClock, until: datetime
+) -> list[datetime]:
+    """When the runner posted, run every hour from now to `until`."""
+    run, posted_at = runner(core, chat, clock), []
+    while clock.now() < until:
+        clock.advance(timedelta(hours=1))
+        if await run.run_due():
+            posted_at.append(clock.now())
+    return posted_at
+
+
+async def test_every_few_weeks_counts_from_the_first_posting(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = datetime(2026, 3, 10, tzinfo=UTC)  # a Tuesday: the first is next Monday
+    made = await talk("mod", "/prompt schedule weekly monday 09:00 Europe/Berlin every:2")
+    assert made.text == (
+        "Schedule #1: every 2 weeks on Mondays at 09:00 Europe/Berlin, from 16 Mar 2026 in "
+        "<#weekly>. The first is due Mon 16 Mar 09:00 Europe/Berlin."
+    )
+    posted_at = await posting_times(core, chat, clock, datetime(2026, 4, 28, tzinfo=UTC))
+    assert posted_at == [
+        datetime(2026, 3, 16, 8, tzinfo=UTC),
+        datetime(2026, 3, 30, 7, tzinfo=UTC),  # summer time: still 09:00 in Berlin
+        datetime(2026, 4, 13, 7, tzinfo=UTC),
+        datetime(2026, 4, 27, 7, tzinfo=UTC),
+    ]
+    preview = await talk("mod", "/prompt preview")
+    assert preview.cards[0].title == "Mon 11 May 07:00 your time (UTC)"
+
+
+@pytest.mark.parametrize(
+    ("week", "expected"),
+    [
+        ("first", [datetime(2026, 10, 2, 8, tzinfo=UTC), datetime(2026, 11, 6, 9, tzinfo=UTC)]),
+        ("last", [datetime(2026, 10, 30, 9, tzinfo=UTC), datetime(2026, 11, 27, 9, tzinfo=UTC)]),
+    ],
+)
+async def test_one_weekday_of_each_month_through_a_clock_change(
+    core: Core,
+    talk: Talk,
+    chat: FakeChat,
+    clock: ManualClock,
+    week: str,
+    expected: list[datetime],
+) -> None:
+    clock._now = datetime(2026, 9, 30, tzinfo=UTC)
+    made = await talk("mod", f"/prompt schedule weekly friday 10:00 Europe/Berlin week:{week}")
+    assert f"the {week} Friday of each month at 10:00 Europe/Berlin" in made.text
+    assert await posting_times(core, chat, clock, datetime(2026, 12, 1, tzinfo=UTC)) == expected
+
+
+async def test_a_schedule_may_mention_a_role_or_user_group(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await talk("mod", "/prompt add 'Ping!'")
+    for given, mention in (
+        ("<@&123456789012>", "123456789012"),
+        ("<!subteam^S0ABC|@mods>", "S0ABC"),
+    ):
+        made = await talk("mod", f"/prompt schedule c{mention} monday 09:00 UTC mention:'{given}'")
+        assert made.text.startswith("Schedule #") and f"mentioning `{mention}`" in made.text
+    refused = await talk("mod", "/prompt schedule weekly monday 09:00 UTC mention:everyone")
+    assert refused.error and "isn't a role or user group" in refused.text
+    clock._now = WINTER_MONDAY
+    await runner(core, chat, clock).run_due()
+    posted = {s.to: s.reply for s in chat.sent if s.reply.cards}
+    assert posted["#c123456789012"].mention == "123456789012"
+    assert posted["#cS0ABC"].mention == "S0ABC"
+
+
+async def test_the_same_channel_and_time_twice_is_refused(talk: Talk, clock: ManualClock) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "one")
+    for line in (
+        "/prompt schedule weekly monday 09:00 Europe/Berlin",
+        "/prompt schedule #weekly Monday 09:00 Europe/Paris",  # the same moment
+        "/prompt schedule weekly monday 09:00 Europe/Berlin every:3",
+        "/prompt schedule weekly monday 09:00 Europe/Berlin week:last",
+    ):
+        refused = await talk("mod", line)
+        assert refused.error and "Schedule #1 already posts in <#weekly>" in refused.text, line
+    assert len((await talk("mod", "/prompt schedules")).text.splitlines()) == 1
+    for line in (
+        "/prompt schedule weekly monday 10:00 Europe/Berlin",
+        "/prompt schedule other monday 09:00 Europe/Berlin",
+        "/prompt schedule weekly tuesday 09:00 Europe/Berlin",
+    ):
+        assert not (await talk("mod", line)).error, line
+    refused = await talk("mod", "/prompt schedule weekly monday 10:00 UTC every:2 week:first")
+    assert refused.error and "not both" in refused.text
+
+
+async def test_unscheduling_is_confirmed_audited_and_keeps_the_history(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "one", "two")
+    clock._now = WINTER_MONDAY
+    await runner(core, chat, clock).run_due()
+    asked = await talk("mod", "/prompt unschedule 1")
+    assert "Stop schedule #1" in asked.text and "stay in `/prompt stats`" in asked.text
+    assert (await talk.press("mod", "Keep schedule", on=asked)).text == "Schedule #1 stays."
+    forged = await talk.press("alice", "Unschedule", on=asked)
+    assert forged.error and "Only moderators" in forged.text
+    assert "#1" in (await talk("mod", "/prompt schedules")).text
+    done = await talk.press("mod", "Unschedule", on=asked)
+    assert done.text == "Schedule #1 is stopped: nothing more is posted in <#weekly>."
+    assert "No schedules yet" in (await talk("mod", "/prompt schedules")).text
+    assert "no schedule #1" in (await talk.press("mod", "Unschedule", on=asked)).text
+    clock._now += timedelta(days=7)
+    assert await runner(core, chat, clock).run_due() == 0
+    assert "1 posted" in (await talk("mod", "/prompt stats")).text
+    assert "`prompt.unschedule` (1)" in (await talk("mod", "/audit")).text
+    again = await talk("mod", "/prompt schedule weekly monday 09:00 Europe/Berlin")
+    assert again.text.startswith("Schedule #2")
+
+
 async def test_suggestions_are_approved_or_rejected_by_moderators(
     talk: Talk, chat: FakeChat
 ) -> None:

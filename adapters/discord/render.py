@@ -32,6 +32,7 @@ from adapters.discord.limits import (
 from bot.kernel.messages import Card, Reply
 
 EMPTY = "Done."
+_ROLE = re.compile(r"^[0-9]{1,20}$")  # a role id (a snowflake)
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Message:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
     files: list[discord.File] = field(default_factory=list)
+    allowed_mentions: discord.AllowedMentions | None = None
 
     def send_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"content": self.content, "embeds": self.embeds}
@@ -49,6 +51,8 @@ class Message:
             kwargs["view"] = self.view
         if self.files:
             kwargs["files"] = self.files
+        if self.allowed_mentions is not None:
+            kwargs["allowed_mentions"] = self.allowed_mentions
         return kwargs
 
     def edit_kwargs(self) -> dict[str, Any]:
@@ -56,6 +60,8 @@ class Message:
         kwargs["view"] = self.view
         if self.files:
             kwargs["attachments"] = self.files
+        if self.allowed_mentions is not None:
+            kwargs["allowed_mentions"] = self.allowed_mentions
         return kwargs
 
 
@@ -67,13 +73,19 @@ def render(reply: Reply) -> Message:
         cards.insert(0, Card(title="", body=text))
         text = ""
     embeds = _embeds(cards)
+    role = reply.mention if reply.mention and _ROLE.match(reply.mention) else None
+    if role:  # the role's members are notified: only that role, never @everyone
+        text = f"<@&{role}> {text}".strip()
     content = text or None
     if content is None and not embeds and not reply.attachments:
         content = EMPTY
     files = [
         discord.File(io.BytesIO(a.content), filename=a.filename) for a in reply.attachments[:10]
     ]
-    return Message(content, embeds, view(reply.buttons), files)
+    allowed = (
+        discord.AllowedMentions(everyone=False, roles=[discord.Object(int(role))]) if role else None
+    )
+    return Message(content, embeds, view(reply.buttons), files, allowed)
 
 
 def _embeds(cards: Sequence[Card]) -> list[discord.Embed]:

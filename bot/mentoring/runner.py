@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.common.weekly import Weekly
+from bot.common.cadence import Cadence
 from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store
@@ -50,7 +50,7 @@ class MentorRunner:
             await self._scheduled_round(community, grace)
         return moved
 
-    async def alarms(self) -> Mapping[str, Weekly]:
+    async def alarms(self) -> Mapping[str, Cadence]:
         return {}  # every minute is exact enough for deadlines and rounds
 
     async def _expire(self, community: CommunityKey) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from bot.common.weekly import Weekly
+from bot.common.cadence import Cadence
 from bot.kernel.messages import Card, CardField, CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.pacer import Pacer
@@ -57,7 +57,7 @@ class PromptRunner:
         self.store, self.chat, self.clock, self.claim = store, chat, clock, claim
         self.pacer = pacer or Pacer(chat.limits)
 
-    async def alarms(self) -> Mapping[str, Weekly]:
+    async def alarms(self) -> Mapping[str, Cadence]:
         """Each running schedule's time, keyed by community and schedule."""
         wanted = {}
         for community in await self.store.communities_with_schedules():
@@ -65,7 +65,7 @@ class PromptRunner:
                 for schedule in await uow.prompts.schedules():
                     if not schedule.paused:
                         wanted[f"{community.platform}:{community.id}:{schedule.id}"] = (
-                            schedule.weekly
+                            schedule.cadence
                         )
         return wanted
 
@@ -210,7 +210,7 @@ async def next_prompt(
     prompt: none comes back before every other one was used."""
     if not take:
         return "", None, None
-    await uow.prompts.hold_queue()
+    await uow.prompts.hold()
     queue = await uow.prompts.listed(PromptStatus.QUEUED)
     if queue:
         await uow.prompts.set_status(queue[0].id, PromptStatus.POSTED, now)
@@ -243,7 +243,8 @@ async def recap_reply(uow: UnitOfWork, previous: Occurrence) -> Reply:
 
 
 def prompt_reply(occurrence: Occurrence) -> Reply:
-    """The prompt, credited to the member who suggested it."""
+    """The prompt, credited to the member who suggested it, mentioning its schedule's
+    group."""
     credit = f"Suggested by {occurrence.author_name}. " if occurrence.author_name else ""
     return Reply(
         cards=(
@@ -252,7 +253,8 @@ def prompt_reply(occurrence: Occurrence) -> Reply:
                 body=occurrence.text,
                 footer=f"{credit}Answer in the thread below.",
             ),
-        )
+        ),
+        mention=occurrence.mention,
     )
 
 
