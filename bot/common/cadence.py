@@ -61,7 +61,7 @@ class Cadence:
     def due_times(self, after: datetime, until: datetime) -> Iterator[datetime]:
         """Due times (UTC) after `after` up to `until`. When clocks fall back, a wall-clock
         time that happens twice is due only the first time; one that doesn't happen (clocks
-        go forward) is due as the clocks jump past it."""
+        go forward) is due as much later as the clocks skipped (02:30 at 03:30)."""
         trigger, local, previous = self.trigger(), zone(self.timezone), after
         while True:
             # Cron times have whole seconds; APScheduler rounds a finer start back down.
