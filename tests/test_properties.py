@@ -37,6 +37,8 @@ ACTION_IDS = [
     "prompt.reject",
     "prompt.remove",
     "prompt.keep",
+    "prompt.unschedule",
+    "prompt.keep-schedule",
 ]
 
 values = st.one_of(
