@@ -29,6 +29,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bot.common.cadence import Cadence
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
 from bot.kernel.outbox import LEASE
 from bot.kernel.ports import ChatLimits, MemberInfo, Window
@@ -37,6 +38,7 @@ from copbot.bootstrap import open_app, open_core
 from tests.fakes import ManualClock
 
 DUE = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
+MONDAY_9_UTC = Cadence(0, 9, 0, "UTC")
 PER_COMMUNITY = 10
 DISCORD_RATE = 50  # requests per second, global
 
@@ -125,7 +127,7 @@ async def create(database: Path, schedules: int) -> None:
             async with core.store.unit_of_work(community) as uow:
                 for n in range(c, min(c + PER_COMMUNITY, schedules)):
                     await uow.prompts.add_schedule(
-                        f"channel-{n}", 0, 9, 0, "UTC", DUE - timedelta(days=1)
+                        f"channel-{n}", MONDAY_9_UTC, None, DUE - timedelta(days=1)
                     )
                 await uow.commit()
 

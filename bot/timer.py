@@ -1,6 +1,6 @@
 """APScheduler as copbot's alarm clock for the runners it is handed: each runs at start-up,
 every `Runner.every`, and at each of its alarms (a cron job in the alarm's timezone, such
-as a prompt schedule's weekly time). The timer knows no capability.
+as a prompt schedule's time). The timer knows no capability.
 
 Its job store is in memory and never shared: two processes on one job store run most jobs
 twice. Exactly-once comes from the runners' claims in the database instead, so every
@@ -17,7 +17,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.common.weekly import Weekly
+from bot.common.cadence import Cadence
 from bot.kernel.runners import GRACE, Runner
 
 log = logging.getLogger(__name__)
@@ -61,16 +61,16 @@ class Timer:
     async def sync(self) -> None:
         """The runners' alarms as cron jobs: new ones added, changed ones replaced, gone
         ones removed."""
-        wanted: dict[str, tuple[Runner, Weekly]] = {}
+        wanted: dict[str, tuple[Runner, Cadence]] = {}
         for n, runner in enumerate(self.runners):
-            for key, weekly in (await runner.alarms()).items():
-                wanted[f"{ALARM}{n}:{key}"] = (runner, weekly)
+            for key, cadence in (await runner.alarms()).items():
+                wanted[f"{ALARM}{n}:{key}"] = (runner, cadence)
         for job in self.scheduler.get_jobs():
             if job.id.startswith(ALARM) and job.id not in wanted:
                 job.remove()
-        for job_id, (runner, weekly) in wanted.items():
+        for job_id, (runner, cadence) in wanted.items():
             self.scheduler.add_job(
-                self.run, weekly.trigger(), args=[runner], id=job_id, replace_existing=True
+                self.run, cadence.trigger(), args=[runner], id=job_id, replace_existing=True
             )
 
     def shutdown(self) -> None:

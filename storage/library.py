@@ -137,6 +137,23 @@ class SqlLibraryRepository:
         )
         return True
 
+    async def unvote(self, resource_id: int, member_id: int) -> bool:
+        removed = await self._db.execute(
+            delete(resource_votes).where(
+                resource_votes.c.community_id == self._community_id,
+                resource_votes.c.resource_id == resource_id,
+                resource_votes.c.member_id == member_id,
+            )
+        )
+        if removed.rowcount != 1:
+            return False
+        await self._db.execute(
+            update(resources)
+            .where(self._mine(), resources.c.id == resource_id)
+            .values(votes=resources.c.votes - 1)
+        )
+        return True
+
     async def search(
         self, words: list[str], tag: str | None, limit: int, offset: int
     ) -> list[Resource]:
@@ -144,15 +161,21 @@ class SqlLibraryRepository:
         ids = (await self._db.execute(text(query), params)).scalars()
         return await self._load(list(ids))
 
+    async def search_count(self, words: list[str], tag: str | None) -> int:
+        candidates, params = search_candidates(self._sqlite, self._community_id, words, tag)
+        query = f"WITH c AS ({candidates}) SELECT count(*) FROM c"
+        return int(await self._db.scalar(text(query), params) or 0)
+
     async def browse(self, tag: str | None, top: bool, limit: int, offset: int) -> list[Resource]:
-        query = select(resources.c.id).where(self._mine())
-        if tag:
-            query = query.where(self._tagged(tag))
+        query = select(resources.c.id).where(self._browsed(tag))
         order = (
             (resources.c.votes.desc(), resources.c.id.desc()) if top else (resources.c.id.desc(),)
         )
         ids = await self._db.execute(query.order_by(*order).limit(limit).offset(offset))
         return await self._load(list(ids.scalars()))
+
+    async def count(self, tag: str | None) -> int:
+        return int(await self._db.scalar(select(func.count()).where(self._browsed(tag))) or 0)
 
     async def tag_counts(self, limit: int) -> list[tuple[str, int]]:
         count = func.count()
@@ -255,6 +278,9 @@ class SqlLibraryRepository:
     def _mine(self) -> Any:
         return resources.c.community_id == self._community_id
 
+    def _browsed(self, tag: str | None) -> Any:
+        return and_(self._mine(), self._tagged(tag)) if tag else self._mine()
+
     def _tagged(self, tag: str) -> Any:
         return exists().where(
             resource_tags.c.community_id == resources.c.community_id,
@@ -334,12 +360,41 @@ def ranked_search(
 ) -> tuple[str, dict[str, Any]]:
     """The ranked ids query (SQL with :named parameters) for one engine.
 
-    Candidates are the newest `CANDIDATES` matches of the title, of the tags, of the note and
-    of all three, which each engine's index finds without reading every match; they are then
-    scored by the same LIKE tests on the indexed words on both engines. Broad queries (a
-    word in half the library) thus rank among recent matches, and stay fast.
+    The candidates (`search_candidates`) are scored by the same LIKE tests on the indexed
+    words on both engines. Broad queries (a word in half the library) thus rank among
+    recent matches, and stay fast.
     """
-    params: dict[str, Any] = {"cid": community_id, "limit": limit, "offset": offset}
+    candidates, params = search_candidates(sqlite, community_id, words, tag)
+    params |= {"limit": limit, "offset": offset}
+    score = []
+    for field, _, points in _WEIGHTS:
+        tests = []
+        for n, word in enumerate(words):
+            params[f"{field}{n}"] = f"% {word}%" if len(word) > 1 else f"% {word} %"
+            tests.append(f"(' ' || r.search_{field} || ' ') LIKE :{field}{n}")
+        score.append(f"CASE WHEN {' AND '.join(tests)} THEN {points} ELSE 0 END")
+    # PostgreSQL's planner would hash-join the few candidates against a scan of the whole
+    # table; as an id array they are fetched by primary key.
+    scored = (
+        "c JOIN resources r ON r.id = c.id"
+        if sqlite
+        else ("resources r WHERE r.id = ANY(ARRAY(SELECT id FROM c))")
+    )
+    query = (
+        f"WITH c AS ({candidates}) SELECT r.id FROM {scored} "
+        f"ORDER BY ({' + '.join(score)}) DESC, r.votes DESC, r.id DESC "
+        "LIMIT :limit OFFSET :offset"
+    )
+    return query, params
+
+
+def search_candidates(
+    sqlite: bool, community_id: int, words: list[str], tag: str | None
+) -> tuple[str, dict[str, Any]]:
+    """The ids a search ranks (SQL with :named parameters): the newest `CANDIDATES` matches
+    of the title, of the tags, of the note and of all three, which each engine's index
+    finds without reading every match."""
+    params: dict[str, Any] = {"cid": community_id}
     tagged, fts_tag, ts_tag = "", "", ""
     if tag:
         # The index narrows to the tag's words; EXISTS then insists on the exact tag.
@@ -367,26 +422,7 @@ def ranked_search(
                 f"to_tsquery('simple', :{field}){tagged.format(id='resources.id')} "
                 f"ORDER BY id DESC LIMIT {CANDIDATES})"
             )
-    score = []
-    for field, _, points in _WEIGHTS:
-        tests = []
-        for n, word in enumerate(words):
-            params[f"{field}{n}"] = f"% {word}%" if len(word) > 1 else f"% {word} %"
-            tests.append(f"(' ' || r.search_{field} || ' ') LIKE :{field}{n}")
-        score.append(f"CASE WHEN {' AND '.join(tests)} THEN {points} ELSE 0 END")
-    # PostgreSQL's planner would hash-join the few candidates against a scan of the whole
-    # table; as an id array they are fetched by primary key.
-    scored = (
-        "c JOIN resources r ON r.id = c.id"
-        if sqlite
-        else ("resources r WHERE r.id = ANY(ARRAY(SELECT id FROM c))")
-    )
-    query = (
-        f"WITH c AS ({' UNION '.join(candidates)}) SELECT r.id FROM {scored} "
-        f"ORDER BY ({' + '.join(score)}) DESC, r.votes DESC, r.id DESC "
-        "LIMIT :limit OFFSET :offset"
-    )
-    return query, params
+    return " UNION ".join(candidates), params
 
 
 def _search_columns(title: str, tags: Sequence[str], note: str) -> dict[str, str]:

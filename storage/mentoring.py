@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
 
+from bot.common.cadence import Cadence
 from bot.kernel.messages import MessageRef
 from bot.mentoring.model import (
     OPEN,
@@ -269,7 +270,7 @@ class SqlMentoringRepository:
         row = rows.rows[0] if rows.rows else None
         if row is None:
             return None
-        return RoundSchedule(row.weekday, row.hour, row.minute, row.timezone, row.last_due)
+        return RoundSchedule(Cadence(row.weekday, row.hour, row.minute, row.timezone), row.last_due)
 
     async def set_round_schedule(self, schedule: RoundSchedule | None) -> None:
         mine = round_schedules.c.community_id == self._community_id
@@ -278,10 +279,10 @@ class SqlMentoringRepository:
             await self._db.execute(
                 insert(round_schedules).values(
                     community_id=self._community_id,
-                    weekday=schedule.weekday,
-                    hour=schedule.hour,
-                    minute=schedule.minute,
-                    timezone=schedule.timezone,
+                    weekday=schedule.cadence.weekday,
+                    hour=schedule.cadence.hour,
+                    minute=schedule.cadence.minute,
+                    timezone=schedule.cadence.timezone,
                     last_due=schedule.last_due,
                 )
             )

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.common.cadence import Cadence
 from bot.kernel.messages import MessageRef
 from bot.prompts.model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
 from storage.database import Db
@@ -25,6 +26,33 @@ from storage.schema import (
 
 _PROMPTS = select(prompts, members.c.display_name.label("author_name")).select_from(
     prompts.outerjoin(
+        members,
+        and_(members.c.community_id == prompts.c.community_id, members.c.id == prompts.c.author),
+    )
+)
+
+# An occurrence with its schedule's mention and the name of whoever suggested its prompt
+# (none once they erased their data: the prompt's author is then NULL).
+_OCCURRENCES = select(
+    prompt_occurrences,
+    members.c.display_name.label("author_name"),
+    prompt_schedules.c.mention,
+).select_from(
+    prompt_occurrences.join(
+        prompt_schedules,
+        and_(
+            prompt_schedules.c.community_id == prompt_occurrences.c.community_id,
+            prompt_schedules.c.id == prompt_occurrences.c.schedule_id,
+        ),
+    )
+    .outerjoin(
+        prompts,
+        and_(
+            prompts.c.community_id == prompt_occurrences.c.community_id,
+            prompts.c.id == prompt_occurrences.c.prompt_id,
+        ),
+    )
+    .outerjoin(
         members,
         and_(members.c.community_id == prompts.c.community_id, members.c.id == prompts.c.author),
     )
@@ -62,7 +90,7 @@ class SqlPromptRepository:
         rows = await self._db.execute(_PROMPTS.where(self._mine(), prompts.c.id == prompt_id))
         return _prompt(rows.rows[0]) if rows.rows else None
 
-    async def hold_queue(self) -> None:
+    async def hold(self) -> None:
         # SQLite needs nothing: one process, whose units of work already take turns.
         # FOR NO KEY UPDATE: other units of work's foreign-key checks on this community
         # (KEY SHARE) don't wait for it, so it can't close a deadlock with them.
@@ -121,17 +149,21 @@ class SqlPromptRepository:
         await self._db.execute(delete(prompts).where(self._mine(), prompts.c.id == prompt_id))
 
     async def add_schedule(
-        self, channel_id: str, weekday: int, hour: int, minute: int, timezone: str, now: datetime
+        self, channel_id: str, cadence: Cadence, mention: str | None, now: datetime
     ) -> Schedule:
         schedule_id = await self._db.scalar(
             insert(prompt_schedules)
             .values(
                 community_id=self._community_id,
                 channel_id=channel_id,
-                weekday=weekday,
-                hour=hour,
-                minute=minute,
-                timezone=timezone,
+                weekday=cadence.weekday,
+                hour=cadence.hour,
+                minute=cadence.minute,
+                timezone=cadence.timezone,
+                every_weeks=cadence.every,
+                week_of_month=cadence.week_of_month,
+                starts_on=cadence.start,
+                mention=mention,
                 paused=False,
                 last_due=now,
                 created_at=now,
@@ -144,20 +176,22 @@ class SqlPromptRepository:
 
     async def schedule(self, schedule_id: int) -> Schedule | None:
         rows = await self._db.execute(
-            select(prompt_schedules).where(
-                prompt_schedules.c.community_id == self._community_id,
-                prompt_schedules.c.id == schedule_id,
-            )
+            select(prompt_schedules).where(self._live(), prompt_schedules.c.id == schedule_id)
         )
         return _schedule(rows.rows[0]) if rows.rows else None
 
     async def schedules(self) -> list[Schedule]:
         rows = await self._db.execute(
-            select(prompt_schedules)
-            .where(prompt_schedules.c.community_id == self._community_id)
-            .order_by(prompt_schedules.c.id)
+            select(prompt_schedules).where(self._live()).order_by(prompt_schedules.c.id)
         )
         return [_schedule(row) for row in rows.all()]
+
+    async def remove_schedule(self, schedule_id: int, now: datetime) -> None:
+        await self._db.execute(
+            update(prompt_schedules)
+            .where(self._live(), prompt_schedules.c.id == schedule_id)
+            .values(removed_at=now)
+        )
 
     async def save_schedule(self, schedule: Schedule) -> None:
         await self._db.execute(
@@ -198,19 +232,8 @@ class SqlPromptRepository:
         )
         if occurrence_id is None:
             return None
-        return Occurrence(
-            occurrence_id,
-            schedule_id,
-            due,
-            outcome,
-            text,
-            prompt_id,
-            bank_index,
-            claim,
-            now,
-            None,
-            recapped=False,
-        )
+        (claimed,) = await self._occurrence_list(prompt_occurrences.c.id == occurrence_id)
+        return claimed
 
     async def record(
         self, occurrence_id: int, outcome: Outcome, message: MessageRef | None, now: datetime
@@ -297,16 +320,18 @@ class SqlPromptRepository:
         total, people = rows.rows[0]
         return int(total), int(people)
 
-    async def bank_used_since(self, since: datetime) -> set[int]:
+    async def bank_last_used(self) -> dict[int, datetime]:
+        last = func.max(prompt_occurrences.c.claimed_at)
         rows = await self._db.execute(
-            select(prompt_occurrences.c.bank_index).where(
+            select(prompt_occurrences.c.bank_index, last)
+            .where(
                 self._occurrences(),
                 prompt_occurrences.c.bank_index.is_not(None),
                 prompt_occurrences.c.outcome.in_([Outcome.CLAIMED.value, Outcome.POSTED.value]),
-                prompt_occurrences.c.claimed_at >= since,
             )
+            .group_by(prompt_occurrences.c.bank_index)
         )
-        return set(rows.scalars())
+        return {index: when for index, when in rows.all()}
 
     async def stats(self) -> list[PromptStats]:
         answered = (
@@ -378,6 +403,13 @@ class SqlPromptRepository:
     def _occurrences(self) -> Any:
         return prompt_occurrences.c.community_id == self._community_id
 
+    def _live(self) -> Any:
+        """This community's schedules that weren't removed."""
+        return and_(
+            prompt_schedules.c.community_id == self._community_id,
+            prompt_schedules.c.removed_at.is_(None),
+        )
+
     async def _end_of_queue(self) -> int:
         last = await self._db.scalar(
             select(func.max(prompts.c.position)).where(
@@ -390,7 +422,7 @@ class SqlPromptRepository:
         self, *conditions: Any, newest_first: bool = False, limit: int | None = None
     ) -> list[Occurrence]:
         order = prompt_occurrences.c.due_at.desc() if newest_first else prompt_occurrences.c.id
-        query = select(prompt_occurrences).where(self._occurrences(), *conditions).order_by(order)
+        query = _OCCURRENCES.where(self._occurrences(), *conditions).order_by(order)
         rows = await self._db.execute(query.limit(limit) if limit else query)
         return [self._occurrence(row) for row in rows.all()]
 
@@ -412,6 +444,8 @@ class SqlPromptRepository:
             claimed_at=row.claimed_at,
             message=message,
             recapped=row.recapped,
+            author_name=row.author_name,
+            mention=row.mention,
         )
 
 
@@ -421,19 +455,27 @@ def _prompt(row: Any) -> Prompt:
         text=row.text,
         status=PromptStatus(row.status),
         position=row.position or 0,
+        author=row.author,
         author_name=row.author_name,
         created_at=row.created_at,
     )
 
 
 def _schedule(row: Any) -> Schedule:
+    cadence = Cadence(
+        row.weekday,
+        row.hour,
+        row.minute,
+        row.timezone,
+        row.every_weeks,
+        row.week_of_month,
+        row.starts_on,
+    )
     return Schedule(
         id=row.id,
         channel_id=row.channel_id,
-        weekday=row.weekday,
-        hour=row.hour,
-        minute=row.minute,
-        timezone=row.timezone,
+        cadence=cadence,
+        mention=row.mention,
         paused=row.paused,
         skip_due=row.skip_due,
         last_due=row.last_due,

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -212,10 +213,15 @@ prompt_schedules = Table(
     Column("hour", Integer, nullable=False),
     Column("minute", Integer, nullable=False),
     Column("timezone", String(64), nullable=False),
+    Column("every_weeks", Integer, nullable=False, server_default="1"),
+    Column("week_of_month", Integer),  # 1-4, or -1 for the last: monthly instead of weekly
+    Column("starts_on", Date),  # every few weeks: the local date the count starts from
+    Column("mention", String(64)),  # a role or user group mentioned with each posting
     Column("paused", Boolean, nullable=False),
     Column("skip_due", UtcDateTime),
     Column("last_due", UtcDateTime, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("removed_at", UtcDateTime),  # unscheduled; its postings stay for the stats
     UniqueConstraint("community_id", "id", name="uq_prompt_schedules_community_id_id"),
 )
 

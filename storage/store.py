@@ -103,6 +103,7 @@ class SqlStore:
                     exists().where(
                         prompt_schedules.c.community_id == communities.c.id,
                         prompt_schedules.c.paused.is_(False),
+                        prompt_schedules.c.removed_at.is_(None),
                     )
                 )
                 .order_by(communities.c.id)

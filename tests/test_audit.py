@@ -74,3 +74,12 @@ async def test_a_moderators_export_holds_their_changes(talk: Talk, chat: FakeCha
     await talk("mod", "/privacy export")
     [change] = talk.json("mod")["audit log"]["moderator_changes"]
     assert change["what"] == "/prompt add" and change["detail"] == "text=What did you ship?"
+
+
+async def test_posting_a_prompt_now_is_logged(talk: Talk, chat: FakeChat) -> None:
+    """Post-now writes nothing itself: the runner posts once the command commits."""
+    await talk("mod", "/prompt schedule weekly monday 09:00 UTC")
+    await talk("mod", "/prompt post-now schedule:1")
+    assert chat.posted_to("weekly")
+    newest = lines((await talk("mod", "/audit")).text)[0]
+    assert "Mod · `/prompt post-now` (schedule=1)" in newest

@@ -54,11 +54,39 @@ async def test_bad_input_is_explained_and_changes_nothing(
     assert shown.cards[0].fields[0].value == "python"
 
 
-@pytest.mark.parametrize("text", ["bad\x00byte", "bell\x07", "bidi\u202etrick", "zero\u200bwidth"])
-async def test_control_characters_are_refused(core: Core, talk: Talk, text: str) -> None:
-    invocation = Invocation(talk.actor("alice"), "general", "profile set", {"bio": text})
-    reply = await core.invoke(invocation)
-    assert reply.ephemeral and "control characters" in reply.text
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bad\x00byte",
+        "bell\x07",
+        "bidi\u202etrick",
+        "zero\u200bwidth",
+        "word\u2060joiner",
+        "byte\ufefforder",
+        "arabic\u061cmark",
+        "soft\u00adhyphen",
+        "line\u2028separator",
+        "lone \ud800 surrogate",
+    ],
+)
+@pytest.mark.parametrize(
+    ("path", "options"),
+    [
+        ("profile set", {"bio": "{}"}),
+        ("library add", {"url": "https://example.org/a", "title": "{}"}),
+        ("library add", {"url": "https://example.org/a", "title": "A", "note": "{}"}),
+        ("prompt add", {"text": "{}"}),
+    ],
+)
+async def test_invisible_and_control_characters_are_refused_in_every_text(
+    core: Core, talk: Talk, text: str, path: str, options: dict[str, str]
+) -> None:
+    given = {name: value.replace("{}", text) for name, value in options.items()}
+    reply = await core.invoke(Invocation(talk.actor("mod"), "general", path, given))
+    assert reply.error and reply.ephemeral and "control characters" in reply.text, reply.text
+    assert "no resource #1" in (await talk("mod", "/library show 1")).text
+    assert "queue is empty" in (await talk("mod", "/prompt list")).text
+    assert "Your profile is empty" in (await talk("mod", "/profile show")).text
 
 
 async def test_line_breaks_only_where_the_option_allows_them(core: Core, talk: Talk) -> None:
@@ -197,8 +225,8 @@ async def test_integer_and_boolean_options(
     [
         (
             "alice",
-            "library add https://example.org/a",
-            ("library add", {"url": "https://example.org/a"}),
+            "library search tag:python",
+            ("library search", {"tag": "python"}),
         ),
         ("alice", "resource add", ("library add", {})),  # by its earlier name too
         ("alice", "library add https://example.org/a Guide", None),  # nothing missing

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from bot.common.cadence import Cadence
 from bot.kernel.core import Core
 from bot.kernel.messages import Action, Reply
 from bot.mentoring import rounds
@@ -202,6 +203,24 @@ async def test_bad_input_is_refused_and_changes_nothing(
     assert len(chat.sent) == before
     assert "0 matches made" in (await talk("mod", "/mentor stats")).text
     assert "no open request" in (await talk("alice", "/mentor requests")).text
+
+
+@pytest.mark.parametrize(
+    ("zone", "until", "expected"),
+    [
+        ("Asia/Tokyo", "0001-01-01", "has passed"),
+        ("Pacific/Kiritimati", "0001-01-01", "has passed"),
+        ("Asia/Tokyo", "2026-01-05", "has passed"),  # today there
+        ("America/New_York", "9999-12-31", "until 9999-12-31"),
+    ],
+)
+async def test_a_pause_date_at_either_end_of_the_calendar_is_answered(
+    talk: Talk, zone: str, until: str, expected: str
+) -> None:
+    await talk("bob", f"/profile set timezone:{zone}")
+    await talk("bob", "/mentor offer topics:python")
+    reply = await talk("bob", f"/mentor pause until:{until}")
+    assert expected in reply.text and reply.error == (expected == "has passed"), reply.text
 
 
 async def test_a_second_request_on_the_same_topic_and_an_ended_match(
@@ -470,7 +489,7 @@ async def test_a_large_round_answers_at_once_and_every_ask_follows(
 
 def test_a_round_in_the_hour_clocks_fall_back_is_due_once() -> None:
     """01:30 happens twice in London on 25 October 2026; the round is due at the first."""
-    before = RoundSchedule(6, 1, 30, "Europe/London", datetime(2026, 10, 24, tzinfo=UTC))
+    before = RoundSchedule(Cadence(6, 1, 30, "Europe/London"), datetime(2026, 10, 24, tzinfo=UTC))
     after_the_fold = datetime(2026, 10, 25, 3, 0, tzinfo=UTC)
     first_pass = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 01:30 BST
     assert before.due(after_the_fold) == first_pass

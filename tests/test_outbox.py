@@ -191,6 +191,7 @@ def test_every_step_survives_its_stored_form() -> None:
         cards=(Card("t", "b", (CardField("n", "v", inline=False),), "https://x.org", "f"),),
         buttons=(Button("Go", "mentor.accept", "1", ButtonStyle.PRIMARY),),
         attachments=(Attachment("a.json", b"\x00{}", "application/json"),),
+        mention="123",
     )
     ref = MessageRef("test", "c", "m", "t")
     steps = (
@@ -200,7 +201,7 @@ def test_every_step_survives_its_stored_form() -> None:
         OpenSpace("c", ("u1", "u2"), "space"),
         Inbox(7, "u", "c", "inbox"),
         StartThread(0, "answers"),
-        Pin(on=0, make_room=(ref,)),
+        Pin(on=0),
         Pin(ref=ref),
         Unpin(ref),
     )

@@ -209,18 +209,46 @@ async def test_answers_are_counted_and_recapped_before_the_next_prompt(
     assert "2026-01 · What did you learn?: 1 posted, 3 answers, 2 members" in stats.text
 
 
-async def test_an_empty_queue_falls_back_on_starter_prompts_never_repeated_in_a_year(
+async def test_the_recap_of_a_prompt_nobody_answered_says_so(
     core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
 ) -> None:
     clock._now = WINTER_MONDAY - timedelta(days=1)
-    await setup(talk)
-    run = runner(core, chat, clock)
-    for week in range(len(STARTER_PROMPTS) + 1):
+    await setup(talk, "Anyone?", "Next")
+    for week in range(2):
         clock._now = WINTER_MONDAY + timedelta(days=7 * week)
-        await run.run_due()
-    posted = prompts_in(chat)
-    assert len(STARTER_PROMPTS) >= 52
-    assert len(set(posted[:52])) == 52  # a year of weeks, no repeat
+        await runner(core, chat, clock).run_due()
+    recap = next(r for r in chat.posted_to("weekly") if r.cards[0].title == "Last time's prompt")
+    assert recap.cards[0].fields == ()
+    assert recap.cards[0].footer == (
+        "Posted 05 Jan in <#weekly>. Nobody has answered yet: "
+        "there's still time to add yours in its thread."
+    )
+
+
+async def test_starter_prompts_repeat_only_once_all_were_used_least_recent_first(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    """Four weekly schedules and an empty queue use the whole bank in under a year: then
+    the least recently used comes back first, never one prompt over and over. Three
+    schedules (156 postings a year) see no repeat within a year."""
+    assert len(STARTER_PROMPTS) >= 3 * 52
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk)
+    for channel in ("two", "three", "four"):
+        await talk("mod", f"/prompt schedule {channel} monday 09:00 Europe/Berlin")
+    run = runner(core, chat, clock)
+    for week in range(52):
+        clock._now = WINTER_MONDAY + timedelta(days=7 * week)
+        assert await run.run_due() == 4
+    posted = [
+        s.reply.cards[0].body
+        for s in chat.sent
+        if s.reply.cards and s.reply.cards[0].title == "This week's prompt"
+    ]
+    bank = [text for _, text in STARTER_PROMPTS]
+    assert len(posted) == 208
+    assert posted[: len(bank)] == bank
+    assert posted[len(bank) :] == bank[: 208 - len(bank)]
     warnings = [r.text for r in chat.posted_to("mods")]
     assert warnings and "queue holds 0 prompts" in warnings[0]
 
@@ -261,6 +289,142 @@ async def test_skip_pause_resume_and_post_now(
     assert prompts_in(chat) == ["one", "two"]
 
 
+async def test_a_skipped_posting_is_left_out_of_the_preview_and_the_schedules(
+    talk: Talk, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "one", "two")
+    await talk("mod", "/prompt schedule other monday 10:00 UTC")
+    await talk("mod", "/prompt skip 1")
+    preview = await talk("mod", "/prompt preview")
+    assert [(c.title, c.body) for c in preview.cards] == [
+        ("Mon 05 Jan 10:00 your time (UTC)", "one"),
+        ("Mon 12 Jan 08:00 your time (UTC)", "two"),
+    ]
+    listed = (await talk("mod", "/prompt schedules")).text.splitlines()
+    assert listed[0].endswith("next Mon 12 Jan 09:00 Europe/Berlin (skipping Mon 05 Jan)")
+
+
+async def posting_times(
+    core: Core, chat: FakeChat, clock: ManualClock, until: datetime
+) -> list[datetime]:
+    """When the runner posted, run every hour from now to `until`."""
+    run, posted_at = runner(core, chat, clock), []
+    while clock.now() < until:
+        clock.advance(timedelta(hours=1))
+        if await run.run_due():
+            posted_at.append(clock.now())
+    return posted_at
+
+
+async def test_every_few_weeks_counts_from_the_first_posting(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = datetime(2026, 3, 10, tzinfo=UTC)  # a Tuesday: the first is next Monday
+    made = await talk("mod", "/prompt schedule weekly monday 09:00 Europe/Berlin every:2")
+    assert made.text == (
+        "Schedule #1: every 2 weeks on Mondays at 09:00 Europe/Berlin, from 16 Mar 2026 in "
+        "<#weekly>. The first is due Mon 16 Mar 09:00 Europe/Berlin."
+    )
+    posted_at = await posting_times(core, chat, clock, datetime(2026, 4, 28, tzinfo=UTC))
+    assert posted_at == [
+        datetime(2026, 3, 16, 8, tzinfo=UTC),
+        datetime(2026, 3, 30, 7, tzinfo=UTC),  # summer time: still 09:00 in Berlin
+        datetime(2026, 4, 13, 7, tzinfo=UTC),
+        datetime(2026, 4, 27, 7, tzinfo=UTC),
+    ]
+    preview = await talk("mod", "/prompt preview")
+    assert preview.cards[0].title == "Mon 11 May 07:00 your time (UTC)"
+
+
+@pytest.mark.parametrize(
+    ("week", "expected"),
+    [
+        ("first", [datetime(2026, 10, 2, 8, tzinfo=UTC), datetime(2026, 11, 6, 9, tzinfo=UTC)]),
+        ("last", [datetime(2026, 10, 30, 9, tzinfo=UTC), datetime(2026, 11, 27, 9, tzinfo=UTC)]),
+    ],
+)
+async def test_one_weekday_of_each_month_through_a_clock_change(
+    core: Core,
+    talk: Talk,
+    chat: FakeChat,
+    clock: ManualClock,
+    week: str,
+    expected: list[datetime],
+) -> None:
+    clock._now = datetime(2026, 9, 30, tzinfo=UTC)
+    made = await talk("mod", f"/prompt schedule weekly friday 10:00 Europe/Berlin week:{week}")
+    assert f"the {week} Friday of each month at 10:00 Europe/Berlin" in made.text
+    assert await posting_times(core, chat, clock, datetime(2026, 12, 1, tzinfo=UTC)) == expected
+
+
+async def test_a_schedule_may_mention_a_role_or_user_group(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await talk("mod", "/prompt add 'Ping!'")
+    for given, mention in (
+        ("<@&123456789012>", "123456789012"),
+        ("<!subteam^S0ABC|@mods>", "S0ABC"),
+    ):
+        made = await talk("mod", f"/prompt schedule c{mention} monday 09:00 UTC mention:'{given}'")
+        assert made.text.startswith("Schedule #") and f"mentioning `{mention}`" in made.text
+    refused = await talk("mod", "/prompt schedule weekly monday 09:00 UTC mention:everyone")
+    assert refused.error and "isn't a role or user group" in refused.text
+    clock._now = WINTER_MONDAY
+    await runner(core, chat, clock).run_due()
+    posted = {s.to: s.reply for s in chat.sent if s.reply.cards}
+    assert posted["#c123456789012"].mention == "123456789012"
+    assert posted["#cS0ABC"].mention == "S0ABC"
+
+
+async def test_the_same_channel_and_time_twice_is_refused(talk: Talk, clock: ManualClock) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "one")
+    for line in (
+        "/prompt schedule weekly monday 09:00 Europe/Berlin",
+        "/prompt schedule #weekly Monday 09:00 Europe/Paris",  # the same moment
+        "/prompt schedule weekly monday 09:00 Europe/Berlin every:3",
+        "/prompt schedule weekly monday 09:00 Europe/Berlin week:last",
+    ):
+        refused = await talk("mod", line)
+        assert refused.error and "Schedule #1 already posts in <#weekly>" in refused.text, line
+    assert len((await talk("mod", "/prompt schedules")).text.splitlines()) == 1
+    for line in (
+        "/prompt schedule weekly monday 10:00 Europe/Berlin",
+        "/prompt schedule other monday 09:00 Europe/Berlin",
+        "/prompt schedule weekly tuesday 09:00 Europe/Berlin",
+    ):
+        assert not (await talk("mod", line)).error, line
+    refused = await talk("mod", "/prompt schedule weekly monday 10:00 UTC every:2 week:first")
+    assert refused.error and "not both" in refused.text
+
+
+async def test_unscheduling_is_confirmed_audited_and_keeps_the_history(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk, "one", "two")
+    clock._now = WINTER_MONDAY
+    await runner(core, chat, clock).run_due()
+    asked = await talk("mod", "/prompt unschedule 1")
+    assert "Stop schedule #1" in asked.text and "stay in `/prompt stats`" in asked.text
+    assert (await talk.press("mod", "Keep schedule", on=asked)).text == "Schedule #1 stays."
+    forged = await talk.press("alice", "Unschedule", on=asked)
+    assert forged.error and "Only moderators" in forged.text
+    assert "#1" in (await talk("mod", "/prompt schedules")).text
+    done = await talk.press("mod", "Unschedule", on=asked)
+    assert done.text == "Schedule #1 is stopped: nothing more is posted in <#weekly>."
+    assert "No schedules yet" in (await talk("mod", "/prompt schedules")).text
+    assert "no schedule #1" in (await talk.press("mod", "Unschedule", on=asked)).text
+    clock._now += timedelta(days=7)
+    assert await runner(core, chat, clock).run_due() == 0
+    assert "1 posted" in (await talk("mod", "/prompt stats")).text
+    assert "`prompt.unschedule` (1)" in (await talk("mod", "/audit")).text
+    again = await talk("mod", "/prompt schedule weekly monday 09:00 Europe/Berlin")
+    assert again.text.startswith("Schedule #2")
+
+
 async def test_suggestions_are_approved_or_rejected_by_moderators(
     talk: Talk, chat: FakeChat
 ) -> None:
@@ -275,6 +439,35 @@ async def test_suggestions_are_approved_or_rejected_by_moderators(
     assert approved.text == "Approved #1: it joins the queue, credited to Alice."
     assert "decided" in (await talk.press("mod", "Reject", on=notice)).text
     assert "What tool changed" in (await talk("mod", "/prompt list")).text
+
+
+def sent_to(chat: FakeChat, user: str) -> list[str]:
+    return [r.text for r in chat.posted_to(f"dm-{user}")]
+
+
+async def test_a_suggestion_is_posted_with_its_credit_and_its_author_hears_the_decision(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    clock._now = WINTER_MONDAY - timedelta(days=1)
+    await setup(talk)
+    await talk("alice", '/prompt suggest "What tool changed how you work?"')
+    await talk("bob", '/prompt suggest "Tabs or spaces?"')
+    alices, bobs = chat.posted_to("mods")[-2:]
+    assert sent_to(chat, "alice") == []  # nothing is decided yet
+    await talk.press("mod", "Approve", on=alices)
+    await talk.press("mod", "Reject", on=bobs)
+    assert sent_to(chat, "alice") == [
+        "The moderators approved your prompt “What tool changed how you work?”: it joins "
+        "the queue and will be posted with your name."
+    ]
+    assert sent_to(chat, "bob") == [
+        "Thanks for suggesting “Tabs or spaces?”. The moderators didn't take it this time."
+    ]
+    clock._now = WINTER_MONDAY
+    await runner(core, chat, clock).run_due()
+    [posted] = [r for r in chat.posted_to("weekly") if r.cards[0].title == "This week's prompt"]
+    assert posted.cards[0].body == "What tool changed how you work?"
+    assert posted.cards[0].footer == "Suggested by Alice. Answer in the thread below."
 
 
 async def test_near_duplicates_are_flagged(talk: Talk) -> None:
@@ -361,7 +554,9 @@ async def test_privacy_covers_suggestions_and_answers(
     await talk.press("mod", "Approve", on=chat.posted_to("mods")[-1])
     clock._now = WINTER_MONDAY
     await runner(core, chat, clock).run_due()
-    await core.member_posted(talk.actor("alice"), MessageRef("test", "weekly", "2", "t2"))
+    [prompt_message] = chat.threads
+    answer = MessageRef("test", "weekly", "answer-1", f"t{prompt_message}")
+    await core.member_posted(talk.actor("alice"), answer)
     await talk("alice", "/privacy export")
     exported = talk.json("alice")["prompts"]
     assert exported["suggested"] == ["Mine"] and exported["answers"][0]["answers"] == 1

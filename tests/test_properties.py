@@ -37,11 +37,14 @@ ACTION_IDS = [
     "prompt.reject",
     "prompt.remove",
     "prompt.keep",
+    "prompt.unschedule",
+    "prompt.keep-schedule",
 ]
 
 values = st.one_of(
     st.text(max_size=60),
     st.text(alphabet=st.characters(codec="utf-8"), max_size=500),
+    st.text(alphabet=st.characters(categories=["Cs", "Cc", "Cf", "Zl", "L"]), max_size=40),
     st.sampled_from(["", " ", "py, js", "Europe/Berlin", "@alice", "#general", "1", "yes"]),
     st.integers(),
     st.booleans(),
@@ -142,7 +145,10 @@ def test_any_button_or_form(harness: Harness) -> None:
     @PROPERTY_SETTINGS
     @given(
         action_id=st.sampled_from(ACTION_IDS),
-        value=st.text(max_size=20),
+        value=st.one_of(
+            st.text(max_size=20),
+            st.text(alphabet=st.characters(categories=["Cs", "Cc", "N", "P"]), max_size=20),
+        ),
         form=option_sets.map(lambda d: {k: str(v) for k, v in d.items()}),
         user=st.sampled_from(["alice", "bob", "eve", "mod"]),
     )

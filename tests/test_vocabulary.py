@@ -42,6 +42,13 @@ def test_bad_tags_are_refused(raw: str) -> None:
         normalise_tag(raw)
 
 
+@pytest.mark.parametrize("raw", ["+", "&", "/", ".", "-", "+/.", "_"])
+def test_a_tag_of_punctuation_only_is_refused(raw: str) -> None:
+    """Search indexes a tag's letters and digits: a tag with none could never be found."""
+    with pytest.raises(UserError, match="letter or digit"):
+        normalise_tag(raw)
+
+
 def test_timezones_are_canonical_iana_names() -> None:
     assert canonical_timezone("europe/berlin") == "Europe/Berlin"
     assert canonical_timezone(" America/New York ") == "America/New_York"

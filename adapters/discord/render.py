@@ -33,6 +33,7 @@ from bot.kernel.messages import Card, Reply
 
 EMPTY = "Done."
 REF = "ref "  # before the key copbot finds a message of its own by
+_ROLE = re.compile(r"^[0-9]{1,20}$")  # a role id (a snowflake)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Message:
     embeds: list[discord.Embed] = field(default_factory=list)
     view: discord.ui.View | None = None
     files: list[discord.File] = field(default_factory=list)
+    allowed_mentions: discord.AllowedMentions | None = None
 
     def send_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"content": self.content, "embeds": self.embeds}
@@ -50,6 +52,8 @@ class Message:
             kwargs["view"] = self.view
         if self.files:
             kwargs["files"] = self.files
+        if self.allowed_mentions is not None:
+            kwargs["allowed_mentions"] = self.allowed_mentions
         return kwargs
 
     def edit_kwargs(self) -> dict[str, Any]:
@@ -57,6 +61,8 @@ class Message:
         kwargs["view"] = self.view
         if self.files:
             kwargs["attachments"] = self.files
+        if self.allowed_mentions is not None:
+            kwargs["allowed_mentions"] = self.allowed_mentions
         return kwargs
 
 
@@ -72,13 +78,19 @@ def render(reply: Reply, *, ref: str | None = None) -> Message:
     if ref is not None:
         cards = _carrying(cards[:EMBEDS], ref)
     embeds = _embeds(cards)
+    role = reply.mention if reply.mention and _ROLE.match(reply.mention) else None
+    if role:  # the role's members are notified: only that role, never @everyone
+        text = f"<@&{role}> {text}".strip()
     content = text or None
     if content is None and not embeds and not reply.attachments:
         content = EMPTY
     files = [
         discord.File(io.BytesIO(a.content), filename=a.filename) for a in reply.attachments[:10]
     ]
-    return Message(content, embeds, view(reply.buttons), files)
+    allowed = (
+        discord.AllowedMentions(everyone=False, roles=[discord.Object(int(role))]) if role else None
+    )
+    return Message(content, embeds, view(reply.buttons), files, allowed)
 
 
 def _carrying(cards: list[Card], ref: str) -> list[Card]:

@@ -44,6 +44,7 @@ YES, NO = "yes", "no"
 # Slack reads <...> as links and mentions (<!channel> pings everyone): user text can't
 # make them; the core's own channel and user mentions stay.
 _MENTION = re.compile(r"(<[#@][A-Z0-9]{2,20}>)")
+_GROUP = re.compile(r"^[A-Z0-9]{2,20}$")  # a user group's id
 # The core names commands `/path`; Slack has one command that carries them all. Slashes in
 # links and words (`https://x/y`, `and/or`) stay.
 _COMMAND = re.compile(r"(?:^|(?<=[\s`(“\"]))/(?=[a-z])")
@@ -75,11 +76,13 @@ def mrkdwn(text: str, limit: int = SECTION_TEXT) -> dict[str, Any]:
 def fallback(reply: Reply) -> str:
     """The notification and screen-reader text of a message."""
     first = reply.text or next((c.title for c in reply.cards), "") or "copbot"
-    return clip(escape(first), FALLBACK_TEXT)
+    return clip(_mention(reply) + escape(first), FALLBACK_TEXT)
 
 
 def blocks(reply: Reply, limit: int = MESSAGE_BLOCKS) -> list[Block]:
-    content = [_section(chunk) for chunk in _chunks(escape(reply.text), SECTION_TEXT)]
+    mention = _mention(reply)
+    content = [_section(mention.rstrip())] if mention else []
+    content += [_section(chunk) for chunk in _chunks(escape(reply.text), SECTION_TEXT)]
     for card in reply.cards:
         content += _card(card)
     actions = _actions(reply.buttons)
@@ -88,6 +91,12 @@ def blocks(reply: Reply, limit: int = MESSAGE_BLOCKS) -> list[Block]:
         left_out = len(content) - room + 1
         content = [*content[: room - 1], _context(f"…and {left_out} more blocks not shown.")]
     return content + actions
+
+
+def _mention(reply: Reply) -> str:
+    """The user group the message notifies, as Slack writes it, with a space after."""
+    group = reply.mention
+    return f"<!subteam^{group}> " if group and _GROUP.match(group) else ""
 
 
 def _section(text: str) -> Block:

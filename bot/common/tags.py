@@ -59,6 +59,7 @@ LANGUAGE_ALIASES: dict[str, str] = {
 }
 
 _ALLOWED = re.compile(r"^[\w+#.&/-]+$")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _SEPARATORS = re.compile(r"[,;\n]")
 
 
@@ -74,6 +75,8 @@ def normalise_tag(raw: str, aliases: dict[str, str] = ALIASES) -> str:
         raise UserError(
             f"the tag `{tag}` has characters tags can't hold; use letters, digits and + # . & / -."
         )
+    if not _LETTER_OR_DIGIT.search(tag):  # search finds tags by their letters and digits
+        raise UserError(f"the tag `{tag}` needs a letter or digit, such as `c++` or `c#`.")
     return aliases.get(tag, tag)
 
 

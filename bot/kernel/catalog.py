@@ -41,6 +41,7 @@ class OptionType(StrEnum):
     TAGS = "tags"
     LANGUAGES = "languages"
     TIMEZONE = "timezone"
+    GROUP = "group"  # a role (Discord) or user group (Slack): its id or its mention
 
 
 class Access(StrEnum):

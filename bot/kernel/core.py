@@ -18,6 +18,14 @@ from bot.common.errors import UserError
 from bot.kernel.catalog import MAX_CHOICES, Access, Catalog, Choice, Command
 from bot.kernel.commandline import split_command_line
 from bot.kernel.context import Context
+from bot.kernel.edge import (
+    admitted,
+    admitted_action,
+    admitted_message,
+    admitted_options,
+    admitted_ref,
+    clean,
+)
 from bot.kernel.messages import (
     EMPTY,
     Action,
@@ -120,37 +128,51 @@ class Core:
             return Reply(
                 f"There's no message action called “{name[:40]}”.", ephemeral=True, error=True
             )
-        run = self._run(
-            lambda context: handler(context, message), actor, channel_id, message=message
-        )
-        return await self._guarded(actor, name, run)
+
+        async def run() -> Reply:
+            who, acted_on = admitted(actor, channel_id), admitted_message(message)
+            return await self._run(
+                lambda context: handler(context, acted_on), who, channel_id, message=acted_on
+            )
+
+        return await self._guarded(actor, name, run())
 
     async def react(
         self, actor: Actor, channel_id: str, emoji: str, message: ChatMessage
     ) -> Reply | None:
         """An emoji reaction; None when no capability acted on it."""
 
-        async def first_reply(context: Context) -> Reply | None:
-            for handler in self.catalog.reaction_handlers:
-                reply = await handler(context, emoji, message)
-                if reply is not None:
-                    return reply
-            return None
+        async def run() -> Reply | None:
+            who, acted_on = admitted(actor, channel_id), admitted_message(message)
 
-        run = self._run(first_reply, actor, channel_id, message=message)
-        return await self._guarded(actor, f"reaction {emoji}", run)
+            async def first_reply(context: Context) -> Reply | None:
+                for handler in self.catalog.reaction_handlers:
+                    reply = await handler(context, emoji, acted_on)
+                    if reply is not None:
+                        return reply
+                return None
+
+            return await self._run(first_reply, who, channel_id, message=acted_on)
+
+        return await self._guarded(actor, f"reaction {emoji}", run())
 
     async def member_posted(self, actor: Actor, message: MessageRef) -> None:
         """A member posted a message in a thread; nothing is said back."""
         if message.thread_id is None or not self.catalog.thread_reply_handlers:
             return
 
+        try:
+            posted, who = admitted_ref(message), admitted(actor, message.channel_id)
+        except UserError as error:
+            log.warning("a thread reply by %r isn't counted: %s", actor.user_id[:40], error)
+            return
+
         async def notify(context: Context) -> None:
             for handler in self.catalog.thread_reply_handlers:
-                await handler(context, message)
+                await handler(context, posted)
 
         try:
-            await self._run(notify, actor, message.channel_id)
+            await self._run(notify, who, posted.channel_id)
         except Exception:  # nobody to tell: a thread reply gets no answer
             log.exception("counting a thread reply by %s failed", actor.user_id)
 
@@ -162,7 +184,9 @@ class Core:
             return [reply for reply in shown if reply is not None]
 
         try:
-            return await self._run(sections, actor, "")
+            return await self._run(sections, admitted(actor, ""), "")
+        except UserError as error:
+            return [Reply(error.message, error=True)]
         except Exception:  # a home that can't be read says so instead of failing the tab
             log.exception("the home of %s in %s failed", actor.user_id, actor.community)
             return [Reply(FAILED, error=True)]
@@ -186,29 +210,36 @@ class Core:
         if source is None:
             return []
         try:
+            actor = admitted(actor, "")
+        except UserError:
+            return []
+        try:
             async with self.store.unit_of_work(actor.community) as uow:
                 now = self.clock.now()
-                context = Context(actor, "", uow, self.chat, self.store, self.clock, now, options)
-                choices = await source(context, partial[:100])
+                given = admitted_options(options)
+                context = Context(actor, "", uow, self.chat, self.store, self.clock, now, given)
+                choices = await source(context, clean(partial)[:100])
         except Exception:
             log.exception("autocomplete %s.%s failed", path, option_name)
             return []
         return choices[:MAX_CHOICES]
 
     async def _invoke(self, invocation: Invocation) -> Reply:
+        actor = admitted(invocation.actor, invocation.channel_id)
         command = self._find(invocation.path)
-        if not may_run(invocation.actor, command):
+        if not may_run(actor, command):
             raise UserError(f"`/{command.path}` is for moderators only.")
         options = parse_options(command, invocation.options)
         return await self._run(
             command.handler,
-            invocation.actor,
+            actor,
             invocation.channel_id,
             options=options,
             audit_as=f"/{command.path}" if command.access is Access.MODERATOR else None,
         )
 
     async def _act(self, action: Action) -> Reply:
+        action = admitted_action(action)
         found = self.catalog.action_handler(action.action_id)
         if found is None:
             raise UserError("That button or form isn't one I know; it may be from an old version.")
@@ -260,7 +291,7 @@ class Core:
                     known_as=known_as,
                 )
                 reply = await handler(context)
-                if context.audit_as and uow.changed:
+                if context.audit_as and (uow.changed or uow.outbox.recorded):
                     member = await context.member()
                     detail = _detail(options, action)
                     await uow.audit.add(member.id, context.audit_as, detail, context.now)

@@ -148,7 +148,8 @@ class Attachment:
 @dataclass(frozen=True)
 class Reply:
     """What the core answers; `ephemeral` replies are seen only by the actor, and `error`
-    marks a refusal (from a `UserError`) that changed nothing."""
+    marks a refusal (from a `UserError`) that changed nothing. `mention` is the id of a
+    role (Discord) or user group (Slack) whose members the message notifies."""
 
     text: str = ""
     cards: tuple[Card, ...] = ()
@@ -157,3 +158,4 @@ class Reply:
     attachments: tuple[Attachment, ...] = ()
     ephemeral: bool = False
     error: bool = False
+    mention: str | None = None

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
+from bot.common.cadence import MAX_EVERY, WEEKDAYS, WEEKS_OF_MONTH, Cadence
 from bot.common.errors import UserError
 from bot.common.numbers import MAX_ID, whole_number
 from bot.common.tags import LANGUAGE_ALIASES, parse_tags
 from bot.common.timezones import canonical_timezone
-from bot.common.weekly import WEEKDAYS
 from bot.kernel.catalog import Command, Option, OptionType
 
-# C0/C1 controls, zero-width and bidirectional overrides: never meaningful in a command.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Unicode's controls (Cc), format characters (Cf: zero-width and direction marks, word
+# joiner, soft hyphen, byte order mark...), line and paragraph separators (Zl, Zp) and lone
+# surrogates (Cs): invisible or broken, never meaningful in a command. By category, so no
+# invisible character slips through a list. The two joiners are kept: they shape what is
+# seen (Persian and Indic words, emoji such as 👩‍💻).
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_JOINERS = "\u200c\u200d"
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
 _ID = re.compile(r"^[\w.-]{1,64}$")
+# A role or user group: its id (2-20 capital letters or digits), or its mention as the
+# platform puts it in a typed option (Discord `<@&id>`, Slack `<!subteam^id|@name>`).
+_GROUP = re.compile(
+    r"^(?:<@&([0-9]{2,20})>|<!subteam\^([A-Z0-9]{2,20})(?:\|[^<>]*)?>|@?([A-Z0-9]{2,20}))$"
+)
 
 
 def id_option(name: str, description: str, *, autocomplete: str | None = None) -> Option:
@@ -49,14 +61,42 @@ WEEKLY = (
 )
 
 
-def weekly(options: Mapping[str, Any]) -> tuple[int, int, int, str]:
-    """(weekday, hour, minute, timezone) of the `WEEKLY` options."""
+# Beyond every week, as `/prompt schedule` also takes it.
+EVERY_FEW_WEEKS = (
+    Option(
+        "every",
+        "Every how many weeks (1 is weekly)",
+        OptionType.INTEGER,
+        min_value=1,
+        max_value=MAX_EVERY,
+    ),
+    Option(
+        "week",
+        "Monthly instead: that day's first, second ... or last of the month",
+        choices=tuple(WEEKS_OF_MONTH),
+    ),
+)
+
+
+def cadence(options: Mapping[str, Any], now: datetime) -> Cadence:
+    """The cadence the `WEEKLY` options give (with `EVERY_FEW_WEEKS`, where a command has
+    them), counted from `now`."""
     raw = options["time"]
     hour, colon, minute = raw.strip().partition(":")
     hours, minutes = whole_number(hour, 23), whole_number(minute, 59)
     if not colon or len(minute) != 2 or hours is None or minutes is None:
         raise UserError(f"`{raw[:10]}` isn't a time: use 24-hour HH:MM, such as 09:00.")
-    return WEEKDAYS.index(options["day"]), hours, minutes, options["timezone"]
+    every, week = options.get("every", 1), options.get("week")
+    if week is not None and every > 1:
+        raise UserError("Give `every` (weeks) or `week` (of the month), not both.")
+    weekly = Cadence(
+        WEEKDAYS.index(options["day"]),
+        hours,
+        minutes,
+        options["timezone"],
+        week_of_month=WEEKS_OF_MONTH[week] if week else None,
+    )
+    return weekly.every_few_weeks(every, now)
 
 
 def parse_options(command: Command, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -98,6 +138,14 @@ def parse_value(option: Option, value: Any) -> Any:
             return parse_tags(text, max_items=option.max_items, aliases=LANGUAGE_ALIASES)
         case OptionType.TIMEZONE:
             return canonical_timezone(text) if text else None
+        case OptionType.GROUP:
+            found = _GROUP.match(text)
+            if found is None:
+                raise UserError(
+                    f"`{text[:40]}` isn't a role or user group: pick it from the list as you "
+                    "type @, or give its id."
+                )
+            return next(part for part in found.groups() if part)
         case OptionType.MEMBER | OptionType.CHANNEL:
             ident = text.removeprefix("@" if option.type is OptionType.MEMBER else "#")
             if not _ID.match(ident):
@@ -110,8 +158,10 @@ def parse_value(option: Option, value: Any) -> Any:
 
 def _text(option: Option, value: Any) -> str:
     text = str(value)
-    if _CONTROL.search(text.replace("\t", " ")) or ("\n" in text and not option.multiline):
-        raise UserError("control characters and line breaks aren't allowed here.")
+    allowed = _JOINERS + ("\t\n" if option.multiline else "\t")
+    if any(c not in allowed and unicodedata.category(c) in _INVISIBLE for c in text):
+        breaks = "" if option.multiline else " and line breaks"
+        raise UserError(f"control characters, invisible characters{breaks} aren't allowed here.")
     text = text.strip()
     if len(text) > option.max_length:
         raise UserError(f"that's {len(text)} characters; at most {option.max_length} fit.")

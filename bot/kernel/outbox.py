@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.common.weekly import Weekly
+from bot.common.cadence import Cadence
 from bot.kernel.messages import CommunityKey, MessageRef
 from bot.kernel.pacer import Pacer
 from bot.kernel.ports import (
@@ -125,7 +125,7 @@ class Outbox:
             if not self._pass.cancelled():
                 self._pass.exception()  # logged by the pass, or the process is ending with it
 
-    async def alarms(self) -> Mapping[str, Weekly]:
+    async def alarms(self) -> Mapping[str, Cadence]:
         return {}  # woken when sends are recorded; `every` catches retries
 
     async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
@@ -173,11 +173,11 @@ class Outbox:
         if hooks.still_wanted is not None and not await self._wanted(community, send, hooks):
             await self._finish(community, queued, "dropped", "no longer wanted")
             return 1
-        refs, unpinned = list(queued.progress), list[MessageRef]()
+        refs = list(queued.progress)
         try:
             async with asyncio.timeout(ATTEMPT.total_seconds()):
                 while len(refs) < len(send.steps):
-                    refs.append(await self._step(community, queued, len(refs), refs, unpinned))
+                    refs.append(await self._step(community, queued, len(refs), refs))
         except (ChannelUnavailable, NotPinnable, PinLimitReached) as refusal:
             await self._finish(community, queued, "refused", _reason(refusal))
             return 1
@@ -186,7 +186,7 @@ class Outbox:
             await self._retry(community, queued, refs, repr(error))
             return 1
         async with self.store.unit_of_work(community) as uow:
-            delivered, now = Delivered(tuple(refs), tuple(unpinned)), self.clock.now()
+            delivered, now = Delivered(tuple(refs)), self.clock.now()
             await uow.outbox.done(queued.id, delivered, now)
             if hooks.delivered is not None:
                 await hooks.delivered(uow, send, delivered, now)
@@ -200,7 +200,6 @@ class Outbox:
         queued: Queued,
         index: int,
         refs: list[MessageRef | None],
-        unpinned: list[MessageRef],
     ) -> MessageRef | None:
         step: Step = queued.send.steps[index]
         # Steps past the recorded progress may have been done by an attempt that failed on
@@ -226,7 +225,7 @@ class Outbox:
                 await self.pacer.wait(message.channel_id)
                 return await self.chat.start_thread(message, step.name)
             case Pin():
-                return await self._pin(step, refs, unpinned)
+                return await self._pin(step, refs)
             case Unpin():
                 await self.pacer.wait(step.ref.channel_id)
                 # Unpinned by hand already, or the message is gone: done either way.
@@ -261,27 +260,15 @@ class Outbox:
         await self.pacer.wait(channel)
         return await self.chat.post(community, channel, step.reply, thread_id=thread, key=step_key)
 
-    async def _pin(
-        self, step: Pin, refs: list[MessageRef | None], unpinned: list[MessageRef]
-    ) -> MessageRef:
+    async def _pin(self, step: Pin, refs: list[MessageRef | None]) -> MessageRef:
         if step.ref is not None:
             message = step.ref
         else:
             assert step.on is not None
             message = _made(refs, step.on)
-        room = list(step.make_room)
-        while True:
-            await self.pacer.wait(message.channel_id)
-            try:
-                await self.chat.pin(message)
-                return message
-            except PinLimitReached:
-                if not room:
-                    raise
-                oldest = room.pop(0)
-                with contextlib.suppress(NotPinnable):  # already gone: room all the same
-                    await self.chat.unpin(oldest)
-                unpinned.append(oldest)
+        await self.pacer.wait(message.channel_id)
+        await self.chat.pin(message)
+        return message
 
     async def _inbox(
         self, community: CommunityKey, step: Inbox, earlier: tuple[tuple[datetime, datetime], ...]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from bot.common.weekly import Weekly
+from bot.common.cadence import Cadence
 from bot.kernel.ports import Clock, Store
 
 GRACE = timedelta(hours=6)  # work due longer ago than this is recorded as missed, not done
@@ -29,9 +29,9 @@ class Runner(Protocol):
         done, for the log."""
         ...
 
-    async def alarms(self) -> Mapping[str, Weekly]:
-        """Weekly times to wake at exactly (prompt schedules), by keys that stay the same
-        from one call to the next."""
+    async def alarms(self) -> Mapping[str, Cadence]:
+        """Times to wake at exactly (prompt schedules), by keys that stay the same from one
+        call to the next."""
         ...
 
 

@@ -73,12 +73,10 @@ class StartThread:
 
 @dataclass(frozen=True)
 class Pin:
-    """Pin a message (`ref`, or the one step `on` posted); at the platform's pin limit,
-    unpin `make_room` (copbot's own pins, oldest first) one by one until it fits."""
+    """Pin a message (`ref`, or the one step `on` posted)."""
 
     ref: MessageRef | None = None
     on: int | None = None
-    make_room: tuple[MessageRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,11 +101,9 @@ class Send:
 
 @dataclass(frozen=True)
 class Delivered:
-    """What a send's steps made, in step order (None for steps that make nothing), and
-    the pins it removed to make room."""
+    """What a send's steps made, in step order (None for steps that make nothing)."""
 
     refs: tuple[MessageRef | None, ...]
-    unpinned: tuple[MessageRef, ...] = ()
 
 
 def notice(
@@ -181,7 +177,6 @@ def _step(step: Step) -> dict[str, Any]:
                 "op": "pin",
                 "ref": encode_ref(step.ref),
                 "on": step.on,
-                "room": [encode_ref(r) for r in step.make_room],
             }
         case Unpin():
             return {"op": "unpin", "ref": encode_ref(step.ref)}
@@ -204,8 +199,7 @@ def _unstep(item: dict[str, Any]) -> Step:
         case "thread":
             return StartThread(item["on"], item["name"])
         case "pin":
-            room = tuple(ref for r in item["room"] if (ref := decode_ref(r)) is not None)
-            return Pin(decode_ref(item["ref"]), item["on"], room)
+            return Pin(decode_ref(item["ref"]), item["on"])
         case "unpin":
             ref = decode_ref(item["ref"])
             assert ref is not None
@@ -233,6 +227,7 @@ def encode_reply(reply: Reply) -> dict[str, Any]:
             [a.filename, base64.b64encode(a.content).decode(), a.media_type]
             for a in reply.attachments
         ],
+        "mention": reply.mention,
     }
 
 
@@ -257,4 +252,5 @@ def decode_reply(data: Mapping[str, Any]) -> Reply:
             Attachment(name, base64.b64decode(content), media)
             for name, content, media in data["files"]
         ),
+        mention=data.get("mention"),
     )

@@ -14,7 +14,7 @@ from bot.library.model import Resource
 from bot.library.pins import unpin_mirrors
 from bot.library.saving import MAX_NOTE, MAX_TAGS, MAX_TITLE, save
 from bot.library.search import query_words
-from bot.library.urls import MAX_URL_LENGTH, normalise_url
+from bot.library.urls import MAX_URL_LENGTH, normalise_url, readable
 from bot.library.views import list_page, page_state, resource_card, search_page, upvote_button
 
 MAX_QUERY = 40
@@ -44,7 +44,7 @@ def register(catalog: Catalog) -> None:
         "library add",
         "Save a link to the community library",
         Option("url", "The link (http or https)", required=True, max_length=MAX_URL_LENGTH),
-        Option("title", "What it is, in a few words", required=True, max_length=MAX_TITLE),
+        Option("title", "What it is, in a few words (the link if left out)", max_length=MAX_TITLE),
         TAGS,
         Option("note", "Why it's worth reading", max_length=MAX_NOTE, multiline=True),
     )(add)
@@ -105,10 +105,11 @@ async def resource_choices(context: Context, partial: str) -> list[Choice]:
 
 async def add(context: Context) -> Reply:
     options = context.options
+    url = normalise_url(options["url"])
     return await save(
         context,
-        normalise_url(options["url"]),
-        options["title"],
+        url,
+        options.get("title") or readable(url),
         options.get("note", ""),
         tuple(options.get("tags", ())),
         author=None,
@@ -144,13 +145,19 @@ async def show(context: Context) -> Reply:
 
 
 async def upvote(context: Context) -> Reply:
+    """A toggle: pressed again, it takes the vote back. Votes say what others found useful,
+    so not for what one saved oneself."""
     resource = await resource_of(context, context.action_number())
     member = await context.member()
-    if not await context.uow.library.vote(resource.id, member.id, context.now):
-        return Reply(f"You've already upvoted #{resource.id}.", ephemeral=True)
-    votes = resource.votes + 1
+    if resource.saved_by == member.id:
+        raise UserError(f"You saved #{resource.id} yourself: votes are for what others found.")
+    if await context.uow.library.vote(resource.id, member.id, context.now):
+        done, votes = "Upvoted", resource.votes + 1
+    else:
+        await context.uow.library.unvote(resource.id, member.id)
+        done, votes = "Took back your vote for", resource.votes - 1
     return Reply(
-        f"Upvoted #{resource.id} “{resource.title}” ({votes} vote{'s' * (votes != 1)}).",
+        f"{done} #{resource.id} “{resource.title}” ({votes} vote{'s' * (votes != 1)}).",
         ephemeral=True,
     )
 

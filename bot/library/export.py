@@ -86,7 +86,7 @@ def csv_file(everything: list[Resource]) -> Attachment:
                 r.id,
                 cell(r.title),
                 r.url,
-                ", ".join(r.tags),
+                cell(", ".join(r.tags)),
                 cell(r.note),
                 r.votes,
                 cell(r.saved_by_name or ""),

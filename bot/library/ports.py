@@ -28,6 +28,10 @@ class LibraryRepository(Protocol):
         """False when this member already voted for it."""
         ...
 
+    async def unvote(self, resource_id: int, member_id: int) -> bool:
+        """False when this member hadn't voted for it."""
+        ...
+
     async def search(
         self, words: list[str], tag: str | None, limit: int, offset: int
     ) -> list[Resource]:
@@ -36,8 +40,16 @@ class LibraryRepository(Protocol):
         newest. The same order on every engine."""
         ...
 
+    async def search_count(self, words: list[str], tag: str | None) -> int:
+        """How many resources `search` pages through for these words."""
+        ...
+
     async def browse(self, tag: str | None, top: bool, limit: int, offset: int) -> list[Resource]:
         """By votes (`top`) or newest first."""
+        ...
+
+    async def count(self, tag: str | None) -> int:
+        """How many resources `browse` pages through."""
         ...
 
     async def tag_counts(self, limit: int) -> list[tuple[str, int]]: ...

@@ -11,7 +11,7 @@ from bot.kernel.context import Context
 from bot.kernel.messages import ChatMessage, Reply
 from bot.library.model import NewResource
 from bot.library.pins import PIN_EMOJI_SETTING
-from bot.library.urls import normalise_url
+from bot.library.urls import first_link, normalise_url, readable
 from bot.library.views import resource_card, upvote_button
 
 MAX_TAGS = 10
@@ -76,14 +76,27 @@ async def save(
 
 
 async def save_chat_message(context: Context, message: ChatMessage) -> Reply:
-    """A chat message is saved like a link: its permalink, its first line as the title."""
-    text = " ".join(message.text.split())
-    title = text[:80] + ("…" if len(text) > 80 else "") or f"Message from {message.author_name}"
-    found = await context.uow.members.by_user(message.author_id)
-    if found is None:
-        found = await context.uow.members.add(
+    """A chat message is saved by the first link in it (or, with none, by its own link in
+    the chat), its words as the title and its text as the note."""
+    found = first_link(message.text)
+    if found is not None:
+        url, words = found
+        title = summary(words) or readable(url)
+    else:
+        url = normalise_url(message.link)
+        title = summary(message.text) or f"Message from {message.author_name}"
+    author = await context.uow.members.by_user(message.author_id)
+    if author is None:
+        author = await context.uow.members.add(
             message.author_id, message.author_name, None, context.now
         )
-    return await save(
-        context, normalise_url(message.link), title, message.text[:MAX_NOTE], (), author=found.id
-    )
+    return await save(context, url, title, message.text[:MAX_NOTE], (), author=author.id)
+
+
+def summary(text: str) -> str:
+    """Chat text as a title: one line of at most 80 characters, no dangling colon or dash;
+    empty when it has no word (what's left of `see: <link>.`)."""
+    flat = " ".join(text.split()).rstrip(" :-–—")
+    if not any(c.isalnum() for c in flat):
+        return ""
+    return flat if len(flat) <= 80 else flat[:79] + "…"

@@ -28,13 +28,15 @@ async def newest(context: Context) -> Reply | None:
 
 async def search_page(context: Context, query: str, tag: str | None, offset: int) -> Reply:
     words = query_words(query)
-    hits = await context.uow.library.search(words, tag, PAGE + 1, offset)
+    library = context.uow.library
+    hits = await library.search(words, tag, PAGE + 1, offset)
     where = f" tagged {tag}" if tag else ""
     if not hits:
         return Reply(f"Nothing in the library matches “{query}”{where}.", ephemeral=True)
     return page_of(
         f"Results for “{query}”{where}",
         hits,
+        await library.search_count(words, tag),
         offset,
         "library.search",
         f"{tag or ''}|{' '.join(words)}",
@@ -42,7 +44,8 @@ async def search_page(context: Context, query: str, tag: str | None, offset: int
 
 
 async def list_page(context: Context, tag: str | None, sort: str, offset: int) -> Reply:
-    hits = await context.uow.library.browse(tag, sort == "top", PAGE + 1, offset)
+    library = context.uow.library
+    hits = await library.browse(tag, sort == "top", PAGE + 1, offset)
     where = f" tagged {tag}" if tag else ""
     if not hits:
         return Reply(
@@ -50,13 +53,20 @@ async def list_page(context: Context, tag: str | None, sort: str, offset: int) -
         )
     order = "best voted" if sort == "top" else "newest"
     return page_of(
-        f"The library{where}, {order} first", hits, offset, "library.list", f"{tag or ''}|{sort}"
+        f"The library{where}, {order} first",
+        hits,
+        await library.count(tag),
+        offset,
+        "library.list",
+        f"{tag or ''}|{sort}",
     )
 
 
-def page_of(heading: str, hits: list[Resource], offset: int, action: str, state: str) -> Reply:
-    """One page of results; Previous/Next carry the search in the button itself, so they
-    work after a restart (and are left out in the rare case it doesn't fit)."""
+def page_of(
+    heading: str, hits: list[Resource], total: int, offset: int, action: str, state: str
+) -> Reply:
+    """One page of results of `total`; Previous/Next carry the search in the button itself,
+    so they work after a restart (and are left out in the rare case it doesn't fit)."""
     pages = []
     if offset > 0:
         pages.append(("Previous", f"{max(0, offset - PAGE)}|{state}"))
@@ -67,19 +77,21 @@ def page_of(heading: str, hits: list[Resource], offset: int, action: str, state:
         for label, value in pages
         if len(action) + 1 + len(value) <= MAX_BUTTON_STATE
     )
+    of = f"page {offset // PAGE + 1} of {max(1, -(-total // PAGE))}"
     return Reply(
-        f"{heading} (page {offset // PAGE + 1}):",
+        f"{heading} ({of}; {total} resource{'s' * (total != 1)}):",
         cards=tuple(resource_card(r) for r in hits[:PAGE]),
         buttons=buttons,
         ephemeral=True,
     )
 
 
-def resource_card(resource: Resource) -> Card:
+def resource_card(resource: Resource, *, votes: bool = True) -> Card:
+    """`votes`: False for a card that stays as posted (a pin), where a count would go stale."""
     saver = resource.saved_by_name or "a former member"
     fields = [
         CardField("Tags", ", ".join(resource.tags) or "—"),
-        CardField("Votes", str(resource.votes)),
+        *([CardField("Votes", str(resource.votes))] if votes else []),
         CardField("Saved by", saver),
     ]
     if resource.author_name:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from bot.common.weekly import Weekly
+from bot.common.cadence import Cadence
 
 
 class RequestStatus(StrEnum):
@@ -99,16 +99,9 @@ class RoundSchedule:
     """A round that runs and publishes itself every week; every due time up to `last_due`
     was handled (claimed by one process)."""
 
-    weekday: int  # 0 = Monday
-    hour: int
-    minute: int
-    timezone: str
+    cadence: Cadence  # weekly
     last_due: datetime
-
-    @property
-    def weekly(self) -> Weekly:
-        return Weekly(self.weekday, self.hour, self.minute, self.timezone)
 
     def due(self, now: datetime) -> datetime | None:
         """The latest due time after `last_due` and up to `now`: one, however many passed."""
-        return next(reversed(list(self.weekly.due_times(self.last_due, now))), None)
+        return next(reversed(list(self.cadence.due_times(self.last_due, now))), None)

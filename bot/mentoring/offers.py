@@ -203,8 +203,7 @@ def date_in_their_zone(text: str | None, member: Member, now: datetime) -> datet
         day = date.fromisoformat(text.strip())
     except ValueError:
         raise UserError(f"“{text[:20]}” isn't a date like 2026-12-31.") from None
-    midnight = datetime.combine(day, time(0), zone(member.timezone or "UTC"))
-    moment = midnight.astimezone(now.tzinfo)
-    if moment <= now:
+    local = zone(member.timezone or "UTC")
+    if day <= now.astimezone(local).date():  # compared as dates: year 1 has no UTC before it
         raise UserError("That date has passed; pick a future one.")
-    return moment
+    return datetime.combine(day, time(0), local).astimezone(now.tzinfo)

@@ -11,7 +11,7 @@ from bot.common.errors import UserError
 from bot.kernel.catalog import Access, Catalog
 from bot.kernel.context import Context
 from bot.kernel.messages import Reply
-from bot.kernel.options import WEEKLY, id_option, weekly
+from bot.kernel.options import WEEKLY, cadence, id_option
 from bot.kernel.ports import UnitOfWork
 from bot.mentoring.matching import MentorOffer, Seeker, rank
 from bot.mentoring.model import (
@@ -128,10 +128,10 @@ async def discard_round(context: Context) -> Reply:
 
 
 async def schedule_rounds(context: Context) -> Reply:
-    schedule = RoundSchedule(*weekly(context.options), last_due=context.now)
+    schedule = RoundSchedule(cadence(context.options, context.now), last_due=context.now)
     await context.uow.mentoring.set_round_schedule(schedule)
     return Reply(
-        f"Rounds now run by themselves {schedule.weekly.describe()}: each assigns every open "
+        f"Rounds now run by themselves {schedule.cadence.describe()}: each assigns every open "
         "request optimally and asks the mentors at once, and the moderators' channel "
         "hears how it went. `/mentor round unschedule` stops them.",
         ephemeral=True,

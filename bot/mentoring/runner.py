@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.common.weekly import Weekly
+from bot.common.cadence import Cadence
 from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import Clock, Store, UnitOfWork
@@ -52,7 +52,7 @@ class MentorRunner:
                 log.exception("the round in %s/%s failed", community.platform, community.id)
         return moved
 
-    async def alarms(self) -> Mapping[str, Weekly]:
+    async def alarms(self) -> Mapping[str, Cadence]:
         return {}  # every minute is exact enough for deadlines and rounds
 
     async def _expire(self, community: CommunityKey) -> int:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-from bot.common.weekly import Weekly
+from bot.common.cadence import Cadence
+from bot.common.timezones import local_time
 from bot.kernel.messages import MessageRef
 
 
@@ -33,6 +33,7 @@ class Prompt:
     text: str
     status: PromptStatus
     position: int
+    author: int | None  # the member who suggested it
     author_name: str | None
     created_at: datetime
 
@@ -41,31 +42,31 @@ class Prompt:
 class Schedule:
     id: int
     channel_id: str
-    weekday: int  # 0 = Monday
-    hour: int
-    minute: int
-    timezone: str
+    cadence: Cadence
+    mention: str | None  # the id of a role or user group mentioned with each posting
     paused: bool
     skip_due: datetime | None  # the one occurrence a moderator skipped
     last_due: datetime  # every occurrence up to here was handled
 
-    @property
-    def weekly(self) -> Weekly:
-        return Weekly(self.weekday, self.hour, self.minute, self.timezone)
-
     def due_times(self, until: datetime) -> Iterator[datetime]:
         """Due times (UTC) after `last_due` up to `until`."""
-        return self.weekly.due_times(self.last_due, until)
+        return self.cadence.due_times(self.last_due, until)
 
     def next_due(self, now: datetime) -> datetime | None:
-        ahead = replace(self, last_due=max(now, self.last_due))
-        return next(ahead.due_times(now + timedelta(days=8)), None)
+        return next(self.cadence.upcoming(max(now, self.last_due)), None)
+
+    def next_posting(self, now: datetime) -> datetime | None:
+        """The next due time that will be posted: a skipped one is passed over."""
+        upcoming = self.cadence.upcoming(max(now, self.last_due))
+        return next((d for d in upcoming if d != self.skip_due), None)
 
     def local(self, moment: datetime) -> str:
-        return f"{moment.astimezone(ZoneInfo(self.timezone)):%a %d %b %H:%M} {self.timezone}"
+        zone = self.cadence.timezone
+        return f"{local_time(moment, zone):%a %d %b %H:%M} {zone}"
 
     def describe(self) -> str:
-        return f"{self.weekly.describe()} in <#{self.channel_id}>"
+        mention = f", mentioning `{self.mention}`" if self.mention else ""
+        return f"{self.cadence.describe()} in <#{self.channel_id}>{mention}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,8 @@ class Occurrence:
     claimed_at: datetime
     message: MessageRef | None
     recapped: bool
+    author_name: str | None = None  # who suggested its prompt, credited when it is posted
+    mention: str | None = None  # its schedule's role or user group, mentioned with it
 
 
 @dataclass(frozen=True)

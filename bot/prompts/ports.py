@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from bot.common.cadence import Cadence
 from bot.kernel.messages import MessageRef
 from bot.prompts.model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
 
@@ -18,9 +19,10 @@ class PromptRepository(Protocol):
 
     async def get(self, prompt_id: int) -> Prompt | None: ...
 
-    async def hold_queue(self) -> None:
-        """Make other processes wait for this unit of work before they pick a prompt (so two
-        schedulers never pick the same one)."""
+    async def hold(self) -> None:
+        """Make other units of work that hold this community's prompts wait for this one:
+        two schedulers never pick the same prompt, two moderators never add the same
+        schedule."""
         ...
 
     async def queued_count(self) -> int: ...
@@ -42,18 +44,20 @@ class PromptRepository(Protocol):
     async def remove(self, prompt_id: int) -> None: ...
 
     async def add_schedule(
-        self,
-        channel_id: str,
-        weekday: int,
-        hour: int,
-        minute: int,
-        timezone: str,
-        now: datetime,
+        self, channel_id: str, cadence: Cadence, mention: str | None, now: datetime
     ) -> Schedule: ...
 
-    async def schedule(self, schedule_id: int) -> Schedule | None: ...
+    async def schedule(self, schedule_id: int) -> Schedule | None:
+        """A schedule that wasn't removed."""
+        ...
 
-    async def schedules(self) -> list[Schedule]: ...
+    async def schedules(self) -> list[Schedule]:
+        """Those that weren't removed."""
+        ...
+
+    async def remove_schedule(self, schedule_id: int, now: datetime) -> None:
+        """Nothing more is posted; what it posted stays (stats, answers in its threads)."""
+        ...
 
     async def save_schedule(self, schedule: Schedule) -> None:
         """Write `paused`, `skip_due` and `last_due`."""
@@ -92,7 +96,9 @@ class PromptRepository(Protocol):
         """(answers, distinct members)"""
         ...
 
-    async def bank_used_since(self, since: datetime) -> set[int]: ...
+    async def bank_last_used(self) -> dict[int, datetime]:
+        """When each starter prompt was last taken for a posting, by its place in the bank."""
+        ...
 
     async def stats(self) -> list[PromptStats]: ...
 

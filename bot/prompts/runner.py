@@ -11,9 +11,9 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.common.weekly import Weekly
+from bot.common.cadence import Cadence
 from bot.kernel.catalog import Catalog
 from bot.kernel.messages import Card, CardField, CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 POSTING = "prompt.posting"
 LOW_QUEUE = 2
-BANK_REPEAT = timedelta(days=365)
+NEVER = datetime.min.replace(tzinfo=UTC)  # when an unused starter prompt was last used
 LOW_QUEUE_WARNED = "prompts.low_queue_warned_at"
 PROCESS = uuid.uuid4().hex[:12]  # whose claim is whose, across processes
 
@@ -61,7 +61,7 @@ class PromptRunner:
         """`wake`: the outbox's sender, hurried once a posting is recorded."""
         self.store, self.clock, self.wake, self.claim = store, clock, wake, claim
 
-    async def alarms(self) -> Mapping[str, Weekly]:
+    async def alarms(self) -> Mapping[str, Cadence]:
         """Each running schedule's time, keyed by community and schedule."""
         wanted = {}
         for community in await self.store.communities_with_schedules():
@@ -69,7 +69,7 @@ class PromptRunner:
                 for schedule in await uow.prompts.schedules():
                     if not schedule.paused:
                         wanted[f"{community.platform}:{community.id}:{schedule.id}"] = (
-                            schedule.weekly
+                            schedule.cadence
                         )
         return wanted
 
@@ -212,17 +212,17 @@ async def channel_lost(uow: UnitOfWork, send: Send, reason: str, now: datetime) 
 async def next_prompt(
     uow: UnitOfWork, now: datetime, take: bool
 ) -> tuple[str, int | None, int | None]:
-    """The queue's first prompt (marked posted), else a starter prompt unused for a year."""
+    """The queue's first prompt (marked posted), else the least recently used starter
+    prompt: none comes back before every other one was used."""
     if not take:
         return "", None, None
-    await uow.prompts.hold_queue()
+    await uow.prompts.hold()
     queue = await uow.prompts.listed(PromptStatus.QUEUED)
     if queue:
         await uow.prompts.set_status(queue[0].id, PromptStatus.POSTED, now)
         return queue[0].text, queue[0].id, None
-    used = await uow.prompts.bank_used_since(now - BANK_REPEAT)
-    fresh = [n for n in range(len(STARTER_PROMPTS)) if n not in used]
-    index = fresh[0] if fresh else 0
+    last_used = await uow.prompts.bank_last_used()
+    index = min(range(len(STARTER_PROMPTS)), key=lambda n: (last_used.get(n, NEVER), n))
     return STARTER_PROMPTS[index][1], None, index
 
 
@@ -235,30 +235,32 @@ async def recap_before(uow: UnitOfWork, occurrence: Occurrence) -> tuple[Occurre
 
 
 async def recap_reply(uow: UnitOfWork, previous: Occurrence) -> Reply:
+    """The figures and a thank-you; for a prompt nobody answered, an invitation instead."""
     answers, members = await uow.prompts.answers(previous.id)
     link = previous.message
-    where = f" in <#{link.channel_id}>" if link else ""
-    return Reply(
-        cards=(
-            Card(
-                title="Last time's prompt",
-                body=previous.text,
-                fields=(CardField("Answers", str(answers)), CardField("Members", str(members))),
-                footer=f"Posted {previous.due_at:%d %b}{where}. Thanks to everyone who answered!",
-            ),
-        ),
-    )
+    posted = f"Posted {previous.due_at:%d %b}" + (f" in <#{link.channel_id}>" if link else "")
+    fields: tuple[CardField, ...] = ()
+    after = "Nobody has answered yet: there's still time to add yours in its thread."
+    if answers:
+        fields = (CardField("Answers", str(answers)), CardField("Members", str(members)))
+        after = "Thanks to everyone who answered!"
+    card = Card("Last time's prompt", previous.text, fields, footer=f"{posted}. {after}")
+    return Reply(cards=(card,))
 
 
 def prompt_reply(occurrence: Occurrence) -> Reply:
+    """The prompt, credited to the member who suggested it, mentioning its schedule's
+    group."""
+    credit = f"Suggested by {occurrence.author_name}. " if occurrence.author_name else ""
     return Reply(
         cards=(
             Card(
                 title="This week's prompt",
                 body=occurrence.text,
-                footer="Answer in the thread below.",
+                footer=f"{credit}Answer in the thread below.",
             ),
-        )
+        ),
+        mention=occurrence.mention,
     )
 
 

@@ -8,6 +8,7 @@ from bot.kernel.context import Context
 from bot.kernel.messages import Button, ButtonStyle, Card, Reply
 from bot.kernel.moderators import MODERATOR_CHANNEL, tell_moderators
 from bot.prompts.model import Prompt, PromptStatus
+from bot.prompts.notices import tell_author
 from bot.prompts.queue import TEXT, prompt_text, similar_warning
 from bot.prompts.schedules import require_visible
 
@@ -78,6 +79,7 @@ async def approve(context: Context) -> Reply:
     prompt = await suggested_prompt(context)
     warning = await similar_warning(context.uow, prompt.text, ignore=prompt.id)
     await context.uow.prompts.set_status(prompt.id, PromptStatus.QUEUED, context.now)
+    await tell_author(context, prompt, approved=True)
     credit = f", credited to {prompt.author_name}" if prompt.author_name else ""
     return Reply(f"Approved #{prompt.id}: it joins the queue{credit}.{warning}", ephemeral=True)
 
@@ -85,6 +87,7 @@ async def approve(context: Context) -> Reply:
 async def reject(context: Context) -> Reply:
     prompt = await suggested_prompt(context)
     await context.uow.prompts.set_status(prompt.id, PromptStatus.REJECTED, context.now)
+    await tell_author(context, prompt, approved=False)
     return Reply(f"Rejected suggestion #{prompt.id}.", ephemeral=True)
 
 

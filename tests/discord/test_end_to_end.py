@@ -313,6 +313,20 @@ async def test_a_post_with_the_same_key_is_not_doubled(
     assert len(fake.posted_in(int(general))) == 1
 
 
+async def test_a_mentioned_role_is_notified_and_only_that_role(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    community = CommunityKey("discord", str(world.home.id))
+    general = str(world.channel("general"))
+    await bot.chat.post(community, general, Reply("Hello @everyone", mention="4242"))
+    [posted] = fake.posted_in(int(general))
+    assert posted["content"] == "<@&4242> Hello @everyone"
+    [sent] = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert sent.body["allowed_mentions"]["roles"] == [4242]
+    assert "everyone" not in sent.body["allowed_mentions"]["parse"]
+    assert fake.violations == []
+
+
 async def test_pins_beyond_discords_limit_are_refused_as_such(
     fake: FakeDiscord, world: World, bot: CopbotClient
 ) -> None:
@@ -546,7 +560,11 @@ async def test_a_command_that_cannot_post_names_the_missing_permission(
     updated = asyncio.ensure_future(bot.wait_for("guild_channel_update"))
     await fake.deny_bot(world.home, mods, SEND_MESSAGES)
     await updated
-    await run(fake, world, world.alice, "library add", url="https://example.org/a", title="A")
+    await run(fake, world, world.alice, "library add", url="https://example.org/a")
+    shown = await fake.slash(world.home, world.bob, world.channel("general"), "library show", id=1)
+    await final(fake, shown)
+    voted = await fake.press(world.home, world.bob, fake.response_message(shown), "Upvote")
+    assert "Upvoted" in text(await final(fake, voted))
     reply = await run(fake, world, world.mod, "library pin-top", channel=mods)
     assert reply["flags"] & EPHEMERAL and text(reply) == f"Pinning #1 in <#{mods}>."
 

@@ -200,3 +200,14 @@ def test_rendering_is_pinned_by_a_golden_file() -> None:
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(actual)
     assert actual == GOLDEN.read_text()
+
+
+def test_a_role_is_mentioned_first_and_only_it_may_ping() -> None:
+    message = render(
+        Reply(cards=(Card("This week's prompt", "What did you learn?"),), mention="42")
+    )
+    assert message.content == "<@&42>"
+    allowed = message.send_kwargs()["allowed_mentions"]
+    assert allowed.everyone is False and [r.id for r in allowed.roles] == [42]
+    plain = render(Reply("hi", mention="S0ABC"))  # not a role id: nothing to mention
+    assert plain.content == "hi" and "allowed_mentions" not in plain.send_kwargs()

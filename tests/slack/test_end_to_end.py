@@ -75,11 +75,11 @@ async def test_bad_input_is_refused_kindly_and_changes_nothing(workspace: Worksp
 async def test_missing_options_open_a_modal_whose_submission_runs_the_command(
     workspace: Workspace,
 ) -> None:
-    sent = await workspace.command(ALICE, "library add url:https://example.org/guide")
+    sent = await workspace.command(ALICE, 'library add title:"A good guide"')
     modal = await sent.modal()
-    url = next(b for b in modal["blocks"] if b["block_id"] == "url")
-    assert url["element"]["initial_value"] == "https://example.org/guide"
-    submitted = await workspace.submit(ALICE, modal, title="A good guide", tags="python")
+    title = next(b for b in modal["blocks"] if b["block_id"] == "title")
+    assert title["element"]["initial_value"] == "A good guide"
+    submitted = await workspace.submit(ALICE, modal, url="https://example.org/guide", tags="python")
     assert submitted.status == 200
     saved = await sent.reply()  # the answer goes to the slash command's response_url
     assert saved["response_type"] == "in_channel"
@@ -96,7 +96,7 @@ async def test_a_button_routes_back_to_the_core(workspace: Workspace) -> None:
     assert "Upvoted #1" in text_of(reply)
     assert reply["replace_original"] is True  # an ephemeral answer replaces the question
     again = await workspace.press(BOB, "Upvote", shown["blocks"])
-    assert "already upvoted" in text_of(await again.reply())
+    assert "Took back your vote for #1" in text_of(await again.reply())
 
 
 async def test_long_lists_page_in_place(workspace: Workspace) -> None:
@@ -329,6 +329,8 @@ async def test_pins_respect_the_channel_limit(
     workspace: Workspace, fake: FakeSlack, slack: Running
 ) -> None:
     await run(workspace, ALICE, 'library add https://example.org/a "Article A"')
+    shown = await run(workspace, BOB, "library show 1")
+    await (await workspace.press(BOB, "Upvote", shown["blocks"])).reply()
     fake.pins[GENERAL] = [f"1600000000.{n:06d}" for n in range(100)]
     full = await run(workspace, MOD, "library pin-top C0GENERAL 1")
     assert text_of(full) == "Pinning #1 in <#C0GENERAL>."

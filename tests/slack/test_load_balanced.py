@@ -36,4 +36,4 @@ async def test_two_http_processes_share_one_postgresql(
         pressed = await first.press(ALICE, "Upvote", added["blocks"], ephemeral=False)
         assert "Upvoted #1" in text_of(await pressed.reply())
         again = await second.press(ALICE, "Upvote", added["blocks"], ephemeral=False)
-        assert "already upvoted" in text_of(await again.reply())
+        assert "Took back your vote for #1" in text_of(await again.reply())

@@ -111,3 +111,14 @@ def test_a_form_modal_prefills_and_reads_back() -> None:
         }
     }
     assert submitted({"state": state}) == {"bio": "Hello", "tz": None}
+
+
+def test_a_user_group_is_mentioned_first_and_in_the_notification() -> None:
+    reply = Reply(cards=(Card("This week's prompt", "What did you learn?"),), mention="S0ABC")
+    assert render.blocks(reply)[0] == {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": "<!subteam^S0ABC>"},
+    }
+    assert render.fallback(reply) == "<!subteam^S0ABC> This week's prompt"
+    unsafe = Reply("hi", mention="<!channel>")  # never from the core; rendered as nothing
+    assert render.fallback(unsafe) == "hi" and len(render.blocks(unsafe)) == 1

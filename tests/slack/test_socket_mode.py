@@ -22,9 +22,9 @@ async def test_a_slash_command_is_acked_then_answered(
 async def test_a_button_and_a_modal_over_the_socket(
     socket_workspace: Workspace, fake: FakeSlack
 ) -> None:
-    sent = await socket_workspace.command(ALICE, "library add https://example.org/s")
+    sent = await socket_workspace.command(ALICE, 'library add title:"Socket guide"')
     modal = await sent.modal()
-    await socket_workspace.submit(ALICE, modal, title="Socket guide")
+    await socket_workspace.submit(ALICE, modal, url="https://example.org/s")
     saved = await sent.reply()
     pressed = await socket_workspace.press(BOB, "Upvote", saved["blocks"], ephemeral=False)
     reply = await pressed.reply()

@@ -13,9 +13,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import DBAPIError
 
+from bot.common.cadence import Cadence
 from bot.common.errors import StaleWrite
 from bot.kernel.messages import CommunityKey
 from bot.mentoring.model import RequestStatus
+from bot.prompts.model import Outcome
 from storage import SqlStore, open_store
 from storage.database import open_database
 from storage.migrate import migrate
@@ -41,8 +43,8 @@ async def test_migrations_build_the_declared_schema_from_empty(database_url: str
     database = open_database(database_url)
     try:
         before, after = await migrate(database)
-        assert (before, after) == (None, "0008")
-        assert await migrate(database) == ("0008", "0008")
+        assert (before, after) == (None, "0009")
+        assert await migrate(database) == ("0009", "0009")
         assert await database.run_sync(_differences) == []
     finally:
         await database.dispose()
@@ -287,3 +289,20 @@ async def test_two_processes_saving_one_profile_keep_exactly_one_write(postgres_
     finally:
         await first.close()
         await second.close()
+
+
+async def test_when_each_starter_prompt_was_last_used(store: SqlStore) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        schedule = await uow.prompts.add_schedule("weekly", Cadence(0, 9, 0, "UTC"), None, START)
+        for days, index, outcome in (
+            (0, 3, Outcome.POSTED),
+            (7, 3, Outcome.POSTED),
+            (14, 5, Outcome.FAILED),
+        ):
+            due = START + timedelta(days=days)
+            await uow.prompts.claim(schedule.id, due, outcome, "me", due, "text", None, index)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        assert await uow.prompts.bank_last_used() == {3: START + timedelta(days=7)}
+    async with store.unit_of_work(ELSEWHERE) as uow:
+        assert await uow.prompts.bank_last_used() == {}

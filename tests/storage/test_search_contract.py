@@ -65,10 +65,14 @@ async def answers(url: str) -> list[list[int]]:
     try:
         await load(store)
         async with store.unit_of_work(HOME) as uow:
-            return [
-                [r.id for r in await uow.library.search(query_words(q), tag, 20, 0)]
-                for q, tag in QUERIES
-            ]
+            found = []
+            for q, tag in QUERIES:
+                ids = [r.id for r in await uow.library.search(query_words(q), tag, 20, 0)]
+                assert await uow.library.search_count(query_words(q), tag) == len(ids), q
+                found.append(ids)
+            assert await uow.library.count("python") == 4
+            assert await uow.library.count(None) == len(FIXTURE)
+            return found
     finally:
         await store.close()
 
