@@ -9,7 +9,8 @@ fetch, close), which made a profile command three times slower (see bench/comman
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
+import logging
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from sqlalchemy import Connection, Executable, Select, TextClause, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 Parameters = dict[str, Any] | Sequence[dict[str, Any]] | None
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -71,6 +73,11 @@ class Database(Protocol):
         ...
 
     async def dispose(self) -> None: ...
+
+    async def scrub(self, tables: Collection[str]) -> None:
+        """Remove from disk, as far as the engine can, what was deleted from `tables`
+        (after an erase): the README's privacy policy says how far that is."""
+        ...
 
 
 def open_database(url: str) -> Database:
@@ -152,6 +159,19 @@ class SqliteDatabase:
             await self._writer.close()
             await self._reader.close()
 
+    async def scrub(self, tables: Collection[str]) -> None:
+        """`secure_delete` (on for every connection) zeroed deleted rows in their pages as
+        they went, but the -wal still holds the pages as they were, and an FTS5 index keeps
+        deleted words in its older segments behind delete markers. So an FTS5 table among
+        `tables` is optimized (its index rewritten as one segment, without them), then a
+        TRUNCATE checkpoint copies the current pages into the main file and empties the
+        -wal. A reader in another process can make the checkpoint give up: logged, and the
+        next scrub (the privacy runner's daily one at the latest) does it."""
+        async with self._lock, self._reading:
+            busy = await self.call(lambda c: _scrub_sqlite(c, tables))
+        if busy:
+            log.warning("a reader kept the WAL checkpoint from finishing; the next scrub retries")
+
 
 class _Connection:
     """A SQLite connection that lives on a thread of its own, made on first use."""
@@ -188,6 +208,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
+    # Deleted content is overwritten with zeros, not left in free space: an erase holds.
+    cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
 
 
@@ -273,6 +295,22 @@ def _first_write(connection: Connection, statement: Executable, parameters: Para
     return _fetched(connection.execute(statement, parameters))
 
 
+def _scrub_sqlite(connection: Connection, tables: Collection[str]) -> bool:
+    """`SqliteDatabase.scrub` on its thread; True when the checkpoint was kept from finishing."""
+    fts5 = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '% USING fts5(%'"
+    ).scalars()
+    indexes = sorted(set(fts5) & set(tables))
+    connection.commit()
+    for name in indexes:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(f'INSERT INTO "{name}"("{name}") VALUES (\'optimize\')')
+        connection.commit()
+    busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+    connection.commit()
+    return bool(busy)
+
+
 class PostgresDatabase:
     dialect = "postgresql"
 
@@ -298,6 +336,27 @@ class PostgresDatabase:
 
     async def dispose(self) -> None:
         await self._engine.dispose()
+
+    async def scrub(self, tables: Collection[str]) -> None:
+        """VACUUM the tables right away: it frees the dead row versions an erase left in the
+        heap and their index entries (INDEX_CLEANUP ON: PostgreSQL may otherwise skip the
+        indexes when few rows died). It can't remove versions a transaction still open
+        may see, nor one of a table another vacuum is busy with (SKIP_LOCKED): the privacy
+        runner's daily scrub catches those. Freed space isn't zeroed until reused, and the
+        WAL keeps what was written until its segments are recycled (see the README)."""
+        async with self._engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            found = await autocommit.execute(
+                sqlalchemy.text(
+                    "SELECT tablename FROM pg_tables "
+                    "WHERE schemaname = current_schema() AND tablename = ANY(:names)"
+                ),
+                {"names": list(tables)},
+            )
+            quote = autocommit.dialect.identifier_preparer.quote
+            names = ", ".join(quote(name) for name in sorted(found.scalars()))
+            if names:
+                await autocommit.exec_driver_sql(f"VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON) {names}")
 
 
 class _AsyncDb:

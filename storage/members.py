@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -12,7 +13,7 @@ from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, updat
 from bot.common.errors import StaleWrite
 from bot.kernel.members import Member
 from storage.database import Db
-from storage.schema import insert_new, member_tags, members
+from storage.schema import insert_new, member_tags, members, mentor_avoid
 
 ERASED_NAME = "Former member"
 _TAG_KINDS = {"skill": "skills", "interest": "interests", "language": "languages"}
@@ -61,7 +62,20 @@ class SqlMemberRepository:
             found = await self.by_user(user_id)
             assert found is not None
             return found
+        await self._recognise(member_id, user_id)
         return Member(member_id, user_id, display_name, now, now, timezone=timezone)
+
+    async def _recognise(self, member_id: int, user_id: str) -> None:
+        """Someone who erased their data came back: others' confidential don't-match lists
+        that named them (by `returning_key` since the erase) name them again."""
+        await self._db.execute(
+            update(mentor_avoid)
+            .where(
+                mentor_avoid.c.community_id == self._community_id,
+                mentor_avoid.c.other_key == returning_key(self._community_id, user_id),
+            )
+            .values(other_id=member_id, other_key=None)
+        )
 
     async def save(self, member: Member, now: datetime) -> Member:
         changed = await self._db.execute(
@@ -85,6 +99,8 @@ class SqlMemberRepository:
         return replace(member, version=member.version + 1, updated_at=now)
 
     async def erase(self, member: Member, now: datetime) -> None:
+        """Drop everything personal, keep the row so others' records still point somewhere
+        (the profile's part of `/privacy erase`, storage/personal.py)."""
         await self._db.execute(
             update(members)
             .where(members.c.community_id == self._community_id, members.c.id == member.id)
@@ -147,6 +163,13 @@ class SqlMemberRepository:
         ]
         if rows:
             await self._db.execute(insert(member_tags), rows)
+
+
+def returning_key(community_id: int, user_id: str) -> str:
+    """What others' records keep of an erased member's platform id: a one-way hash, which
+    recognises them if they come back but can't be turned back into the id (though anyone
+    with the database and a list of the community's ids could test each one)."""
+    return hashlib.sha256(f"copbot:{community_id}:{user_id}".encode()).hexdigest()
 
 
 def _member(rows: Sequence[Row[Any]]) -> Member:

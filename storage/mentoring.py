@@ -32,6 +32,7 @@ from storage.schema import (
     mentor_passes,
     mentor_requests,
     mentor_topics,
+    mentoring_inboxes,
     mentors,
     round_schedules,
 )
@@ -41,9 +42,10 @@ _STATUSES = {s.value: s for s in RequestStatus}  # faster than RequestStatus(val
 
 
 class SqlMentoringRepository:
-    def __init__(self, db: Db, community_id: int) -> None:
+    def __init__(self, db: Db, community_id: int, platform: str) -> None:
         self._db = db
         self._community_id = community_id
+        self._platform = platform
 
     # Mentors
 
@@ -550,18 +552,6 @@ class SqlMentoringRepository:
         )
         return bool(added.rowcount)
 
-    async def feedback_by(self, member_id: int) -> list[Feedback]:
-        rows = await self._db.execute(
-            select(match_feedback).where(
-                match_feedback.c.community_id == self._community_id,
-                match_feedback.c.member_id == member_id,
-            )
-        )
-        return [
-            Feedback(row.match_id, row.member_id, row.met, row.rating, row.created_at)
-            for row in rows.all()
-        ]
-
     async def stats(self) -> tuple[int, int, float | None]:
         made = await self._db.scalar(
             select(func.count()).where(matches.c.community_id == self._community_id)
@@ -632,42 +622,26 @@ class SqlMentoringRepository:
             .values(status=status, pairs=_pairs_json(pairs), updated_at=now)
         )
 
-    # Privacy
+    # Private spaces
 
-    async def forget(self, member_id: int, now: datetime) -> None:
-        mine = self._community_id
-        for request in await self.requests([RequestStatus.ASKING], mentor_id=member_id):
-            await self.wait(request.id, now)
-        await self._db.execute(
-            delete(mentor_requests).where(
-                mentor_requests.c.community_id == mine,
-                mentor_requests.c.mentee_id == member_id,
-                mentor_requests.c.status != RequestStatus.MATCHED.value,
-                ~mentor_requests.c.id.in_(select(matches.c.request_id)),
+    async def inbox(self, member_id: int) -> MessageRef | None:
+        rows = await self._db.execute(
+            select(mentoring_inboxes.c.channel_id, mentoring_inboxes.c.thread_id).where(
+                mentoring_inboxes.c.community_id == self._community_id,
+                mentoring_inboxes.c.member_id == member_id,
             )
         )
+        found = rows.rows[0] if rows.rows else None
+        return None if found is None else MessageRef(self._platform, found[0], "", found[1])
+
+    async def set_inbox(self, member_id: int, space: MessageRef) -> None:
         await self._db.execute(
-            delete(mentor_avoid).where(
-                mentor_avoid.c.community_id == mine,
-                or_(mentor_avoid.c.member_id == member_id, mentor_avoid.c.other_id == member_id),
+            insert_new(self._db.dialect, mentoring_inboxes, ["community_id", "member_id"]).values(
+                community_id=self._community_id,
+                member_id=member_id,
+                channel_id=space.channel_id,
+                thread_id=space.thread_id,
             )
-        )
-        await self._db.execute(
-            delete(mentor_passes).where(
-                mentor_passes.c.community_id == mine,
-                or_(
-                    mentor_passes.c.mentee_id == member_id,
-                    mentor_passes.c.mentor_id == member_id,
-                ),
-            )
-        )
-        await self._db.execute(
-            delete(match_feedback).where(
-                match_feedback.c.community_id == mine, match_feedback.c.member_id == member_id
-            )
-        )
-        await self._db.execute(
-            delete(mentors).where(mentors.c.community_id == mine, mentors.c.member_id == member_id)
         )
 
     def _my_requests(self) -> Any:

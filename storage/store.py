@@ -16,6 +16,7 @@ from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
 from storage.mentoring import SqlMentoringRepository
 from storage.migrate import migrate
+from storage.personal import PERSONAL_TABLES, SqlPersonalDataRepository
 from storage.prompts import SqlPromptRepository
 from storage.schema import (
     communities,
@@ -34,8 +35,9 @@ class SqlUnitOfWork:
         self.library = SqlLibraryRepository(db, community_id, community.platform)
         self.settings = SqlSettingsRepository(db, community_id)
         self.prompts = SqlPromptRepository(db, community_id, community.platform)
-        self.mentoring = SqlMentoringRepository(db, community_id)
+        self.mentoring = SqlMentoringRepository(db, community_id, community.platform)
         self.audit = SqlAuditRepository(db, community_id)
+        self.personal = SqlPersonalDataRepository(db, community_id, community.platform)
         self._db = db
 
     @property
@@ -126,6 +128,9 @@ class SqlStore:
 
     async def close(self) -> None:
         await self.database.dispose()
+
+    async def scrub(self) -> None:
+        await self.database.scrub(PERSONAL_TABLES)
 
 
 async def open_store(url: str, *, clock: Clock) -> SqlStore:

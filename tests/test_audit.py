@@ -72,5 +72,5 @@ async def test_the_log_pages_and_filters_by_moderator(core: Core) -> None:
 async def test_a_moderators_export_holds_their_changes(talk: Talk, chat: FakeChat) -> None:
     await talk("mod", "/prompt add 'What did you ship?'")
     await talk("mod", "/privacy export")
-    [change] = chat.last_json("@mod")["audit log"]["moderator_changes"]
+    [change] = chat.last_json("@mod")["audit"]["moderator_changes"]
     assert change["what"] == "/prompt add" and change["detail"] == "text=What did you ship?"

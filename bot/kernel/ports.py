@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.kernel.members import Member
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
+from bot.kernel.personal import Erasure
 
 if TYPE_CHECKING:  # each capability's own port, named here so a unit of work carries it
     from bot.library.ports import LibraryRepository
@@ -118,10 +119,6 @@ class MemberRepository(Protocol):
         `StaleWrite`; returns it with the next version."""
         ...
 
-    async def erase(self, member: Member, now: datetime) -> None:
-        """Drop everything personal, keep the row so others' records still point somewhere."""
-        ...
-
     async def by_ids(self, member_ids: Sequence[int]) -> dict[int, Member]: ...
 
     async def tags_in_use(self, prefix: str, limit: int) -> list[tuple[str, int]]:
@@ -158,6 +155,20 @@ class AuditRepository(Protocol):
         ...
 
 
+class PersonalDataRepository(Protocol):
+    """The kinds of record capabilities declare they keep about a member
+    (`Catalog.keeps_personal_data`), by capability and kind name: storage maps each kind
+    to its tables in one place, so its export and its erase read and change the same rows."""
+
+    async def export(self, capability: str, kind: str, member: Member) -> object:
+        """The member's records of this kind, as JSON values (snake_case keys)."""
+        ...
+
+    async def erase(self, capability: str, kind: str, member: Member, erasure: Erasure) -> None:
+        """Erase them as the kind's declaration says (`Kept.erased`)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One command's reads and writes: committed together or not at all."""
 
@@ -181,6 +192,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditRepository: ...
+
+    @property
+    def personal(self) -> PersonalDataRepository: ...
 
     @property
     def changed(self) -> bool:
@@ -210,6 +224,11 @@ class Store(Protocol):
 
     async def communities_with_round_schedules(self) -> list[CommunityKey]:
         """Where matching rounds run by themselves."""
+        ...
+
+    async def scrub(self) -> None:
+        """Remove from disk what erases left there, as far as the engine can (the README's
+        privacy policy says how far): after an erase commits, and once a day."""
         ...
 
     async def close(self) -> None: ...

@@ -23,5 +23,5 @@ def register(catalog: Catalog) -> None:
     settings.register(catalog)
     rounds.register(catalog)
     home.register(catalog)
-    catalog.keeps_personal_data("mentoring", personal.export, personal.erase)
+    catalog.keeps_personal_data("mentoring", *personal.KEPT)
     catalog.runner(mentor_runner)

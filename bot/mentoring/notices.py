@@ -13,7 +13,7 @@ from bot.kernel.ports import Chat, Clock, Store, UnitOfWork
 from bot.mentoring.matching import Fit
 from bot.mentoring.model import Match, MentorRequest, RequestStatus
 from bot.mentoring.rules import ask, candidates
-from bot.mentoring.settings import INBOX, space_channel
+from bot.mentoring.settings import space_channel
 from bot.mentoring.views import answer_buttons, their_time
 
 
@@ -176,13 +176,12 @@ async def offer_waitlist(
 
 async def inbox_of(uow: UnitOfWork, chat: Chat, member: Member, channel_id: str) -> MessageRef:
     """The member's private space with copbot, opened once and kept."""
-    key = f"{INBOX}{member.id}"
-    known = await uow.settings.get(key)
-    if isinstance(known, dict):
-        return MessageRef(uow.community.platform, known["channel"], "", known.get("thread"))
+    known = await uow.mentoring.inbox(member.id)
+    if known is not None:
+        return known
     channel = await space_channel(uow, channel_id)
     space = await chat.open_private_space(
         uow.community, channel, [member.user_id], f"Mentoring · {member.display_name}"[:100]
     )
-    await uow.settings.put(key, {"channel": space.channel_id, "thread": space.thread_id})
+    await uow.mentoring.set_inbox(member.id, space)
     return space

@@ -336,7 +336,7 @@ async def test_an_export_arrives_as_a_file_in_a_dm(workspace: Workspace, fake: F
     assert "Here is everything" in text_of(dm[0].args)
     await fake.wait_for(lambda: fake.called("files.completeUploadExternal"))
     exported = json.loads(next(iter(fake.uploads.values())))
-    assert exported["profile"]["skills"] == ["python"]
+    assert exported["profiles"]["profile"]["skills"] == ["python"]
 
 
 async def test_autocomplete_fills_an_external_select(workspace: Workspace) -> None:
