@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from sqlalchemy import exists, select
 
 from bot.kernel.messages import CommunityKey
-from bot.kernel.ports import Clock
+from bot.kernel.ports import Clock, Departure
 from bot.mentoring.model import RequestStatus
 from storage.audit import SqlAuditRepository
+from storage.communities import (
+    communities_left_before,
+    departure_of,
+    erase_community,
+    record_back,
+    record_left,
+)
 from storage.database import Database, Db, open_database
 from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
@@ -131,6 +139,25 @@ class SqlStore:
 
     async def scrub(self) -> None:
         await self.database.scrub(PERSONAL_TABLES)
+
+    # Communities that removed copbot: storage/communities.py
+
+    async def community_left(self, community: CommunityKey, now: datetime) -> None:
+        await record_left(self.database, community, now)
+
+    async def community_back(self, community: CommunityKey, now: datetime) -> bool:
+        return await record_back(self.database, community, now)
+
+    async def departure(self, community: CommunityKey) -> Departure:
+        return await departure_of(self.database, community)
+
+    async def communities_left_before(self, moment: datetime) -> list[CommunityKey]:
+        return await communities_left_before(self.database, moment)
+
+    async def erase_community(
+        self, community: CommunityKey, now: datetime, *, left_before: datetime | None = None
+    ) -> bool:
+        return await erase_community(self.database, community, now, left_before)
 
 
 async def open_store(url: str, *, clock: Clock) -> SqlStore:

@@ -11,13 +11,23 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.common.errors import UserError
 from bot.kernel.catalog import MAX_CHOICES, Access, Catalog, Choice, Command
 from bot.kernel.commandline import split_command_line
 from bot.kernel.context import Context
-from bot.kernel.messages import EMPTY, Action, Actor, ChatMessage, Invocation, MessageRef, Reply
+from bot.kernel.messages import (
+    EMPTY,
+    Action,
+    Actor,
+    ChatMessage,
+    CommunityKey,
+    Invocation,
+    MessageRef,
+    Reply,
+)
 from bot.kernel.options import parse_options
 from bot.kernel.ports import ChannelUnavailable, Chat, Clock, Store
 from bot.kernel.runners import Runner
@@ -26,6 +36,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", Reply, Reply | None, list[Reply])
 
 AUDIT_VALUE = 80  # characters of each option kept in the audit log
+PRESENT = timedelta(minutes=1)  # how long a process trusts that copbot is in a community
 AUDIT_DETAIL = 500
 FAILED = (
     "Something went wrong on my side and nothing was changed. "
@@ -48,6 +59,7 @@ class Core:
         self.chat = chat
         self.clock = clock
         self.runners = runners
+        self._present: dict[CommunityKey, datetime] = {}
 
     async def invoke(self, invocation: Invocation) -> Reply:
         return await self._guarded(invocation.actor, invocation.path, self._invoke(invocation))
@@ -165,6 +177,34 @@ class Core:
             log.exception("autocomplete %s.%s failed", path, option_name)
             return []
         return choices[:MAX_CHOICES]
+
+    async def community_left(self, community: CommunityKey) -> None:
+        """copbot was removed (a Discord guild removed it, a Slack workspace uninstalled it):
+        the community's data is erased once the privacy runner's grace period has passed,
+        unless copbot comes back first."""
+        self._present.pop(community, None)
+        try:
+            await self.store.community_left(community, self.clock.now())
+        except Exception:  # an event nobody waits for an answer to
+            log.exception("recording that %s removed copbot failed", community)
+
+    async def community_back(self, community: CommunityKey) -> None:
+        """The platform shows copbot in the community (a Discord guild joined or became
+        available, any Slack event from the workspace): an erase pending since it left is
+        cancelled. A process checks each community at most once every `PRESENT`, so a
+        platform's every event costs nothing; another process's news of a departure
+        reaches it within that time."""
+        now = self.clock.now()
+        checked = self._present.get(community)
+        if checked is not None and now - checked < PRESENT:
+            return
+        try:
+            if await self.store.community_back(community, now):
+                log.info("copbot is back in %s: its erase is cancelled", community)
+        except Exception:
+            log.exception("checking whether %s came back failed", community)
+            return
+        self._present[community] = now
 
     async def _invoke(self, invocation: Invocation) -> Reply:
         command = self._find(invocation.path)

@@ -169,6 +169,21 @@ class PersonalDataRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Departure:
+    """When copbot was last removed from a community, came back, or erased its data."""
+
+    left_at: datetime | None = None
+    back_at: datetime | None = None
+    erased_at: datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        """It left and has neither come back nor been erased since."""
+        left, since = self.left_at, (self.back_at, self.erased_at)
+        return left is not None and all(moment is None or moment < left for moment in since)
+
+
 class UnitOfWork(Protocol):
     """One command's reads and writes: committed together or not at all."""
 
@@ -224,6 +239,27 @@ class Store(Protocol):
 
     async def communities_with_round_schedules(self) -> list[CommunityKey]:
         """Where matching rounds run by themselves."""
+        ...
+
+    async def community_left(self, community: CommunityKey, now: datetime) -> None:
+        """copbot was removed from the community: its data waits to be erased."""
+        ...
+
+    async def community_back(self, community: CommunityKey, now: datetime) -> bool:
+        """copbot is in the community again: True when that cancelled a pending erase."""
+        ...
+
+    async def departure(self, community: CommunityKey) -> Departure: ...
+
+    async def communities_left_before(self, moment: datetime) -> list[CommunityKey]:
+        """Communities whose pending erase started at `moment` or before."""
+        ...
+
+    async def erase_community(
+        self, community: CommunityKey, now: datetime, *, left_before: datetime | None = None
+    ) -> bool:
+        """Delete everything of the community, then scrub; with `left_before` only when its
+        pending erase started by then. True for exactly one caller, across processes."""
         ...
 
     async def scrub(self) -> None:

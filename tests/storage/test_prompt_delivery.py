@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.admin.leaving import PrivacyRunner
 from bot.kernel.messages import MessageRef
 from bot.mentoring.runner import MentorRunner
 from bot.prompts.runner import PromptRunner
@@ -81,12 +82,13 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
         await talk("mod", "/prompt schedule paused friday 17:30 UTC")
         await talk("mod", "/prompt pause 2")
         timer = app.timer
-        assert [type(r) for r in timer.runners] == [PromptRunner, MentorRunner]
+        assert [type(r) for r in timer.runners] == [PromptRunner, MentorRunner, PrivacyRunner]
         await timer.start()
         jobs = {job.id: job for job in timer.scheduler.get_jobs()}
-        assert set(jobs) == {"alarm:0:test:home:1", "every:0", "every:1", "sync"}
+        assert set(jobs) == {"alarm:0:test:home:1", "every:0", "every:1", "every:2", "sync"}
         assert jobs["every:0"].trigger.interval.total_seconds() == 300
         assert jobs["every:1"].trigger.interval.total_seconds() == 60
+        assert jobs["every:2"].trigger.interval.total_seconds() == 3600
         trigger = jobs["alarm:0:test:home:1"].trigger
         assert str(trigger.timezone) == "Europe/Berlin"
         assert trigger.fields[4].expressions[0].first == 0  # day_of_week: Monday
@@ -101,6 +103,7 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
             "alarm:0:test:home:2",
             "every:0",
             "every:1",
+            "every:2",
             "sync",
         }
     assert not timer.scheduler.running  # stopped with the app
