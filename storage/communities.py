@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, select, update
 
 from bot.kernel.messages import CommunityKey
 from bot.kernel.ports import Departure
@@ -22,11 +22,7 @@ from storage.schema import communities, metadata
 
 EVERY_TABLE = (*metadata.tables, SEARCH_INDEX)
 _c = communities.c
-_PENDING = and_(
-    _c.left_at.is_not(None),
-    or_(_c.back_at.is_(None), _c.back_at < _c.left_at),
-    or_(_c.erased_at.is_(None), _c.erased_at < _c.left_at),
-)
+_PENDING = and_(_c.left_at.is_not(None), _c.back_at.is_(None), _c.erased_at.is_(None))
 
 
 def _the(community: CommunityKey) -> Any:
@@ -35,7 +31,11 @@ def _the(community: CommunityKey) -> Any:
 
 async def record_left(database: Database, community: CommunityKey, now: datetime) -> None:
     async with database.transaction() as db:
-        await db.execute(update(communities).where(_the(community)).values(left_at=now))
+        await db.execute(
+            update(communities)
+            .where(_the(community))
+            .values(left_at=now, back_at=None, erased_at=None)  # about this departure only
+        )
         await db.commit()
 
 

@@ -45,16 +45,15 @@ async def status(context: Context) -> Reply:
             f"copbot was removed from here on {_day(left)}: everything it keeps here will be "
             f"erased on {_day(left + ERASE_AFTER)} unless it is added back before then."
         )
-    elif departure.erased_at is not None and departure.erased_at >= left:
+    elif departure.erased_at is not None:
         said = (
             f"copbot was removed from here on {_day(left)}, and everything it kept here was "
             f"erased on {_day(departure.erased_at)}; what it keeps now is new since."
         )
     else:
-        back = departure.back_at or left
         said = (
-            f"copbot was removed from here on {_day(left)} and added back on {_day(back)}, "
-            "which cancelled the erase: nothing was erased."
+            f"copbot was removed from here on {_day(left)} and added back on "
+            f"{_day(departure.back_at or left)}, which cancelled the erase: nothing was erased."
         )
     return Reply(f"{said}\n{policy}", ephemeral=True)
 

@@ -171,7 +171,8 @@ class PersonalDataRepository(Protocol):
 
 @dataclass(frozen=True)
 class Departure:
-    """When copbot was last removed from a community, came back, or erased its data."""
+    """When copbot was last removed from a community, and whether it came back since or
+    erased the community's data."""
 
     left_at: datetime | None = None
     back_at: datetime | None = None
@@ -179,9 +180,7 @@ class Departure:
 
     @property
     def pending(self) -> bool:
-        """It left and has neither come back nor been erased since."""
-        left, since = self.left_at, (self.back_at, self.erased_at)
-        return left is not None and all(moment is None or moment < left for moment in since)
+        return self.left_at is not None and self.back_at is None and self.erased_at is None
 
 
 class UnitOfWork(Protocol):
