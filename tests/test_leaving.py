@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from bot.admin.leaving import ERASE_AFTER, PrivacyRunner
 from bot.kernel.core import PRESENT, Core
 from bot.kernel.messages import CommunityKey
 from bot.kernel.pacer import Pacer
 from bot.kernel.runners import Services
 from copbot.bootstrap import open_core
+from copbot.cli import main
 from tests.fakes import FakeChat, ManualClock, Talk
 
 ELSEWHERE = CommunityKey("test", "elsewhere")
@@ -101,3 +104,23 @@ async def test_two_processes_erase_a_community_once(
 async def test_status_without_a_departure_states_the_policy(talk: Talk) -> None:
     said = await talk("alice", "/privacy status")
     assert said.ephemeral and said.text.startswith("If copbot is removed from this community")
+
+
+async def test_copbot_erase_community_erases_on_demand_after_confirming(
+    sqlite_url: str, chat: FakeChat, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    guild = CommunityKey("discord", "4242")
+    async with open_core(sqlite_url, chat=chat, clock=clock) as core:
+        await a_community(Talk(core, community=guild))
+    database = ["--database", sqlite_url]
+    answers = iter(["no", "4242"])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    assert await asyncio.to_thread(main, [*database, "erase-community", "discord", "4242"]) == 1
+    async with open_core(sqlite_url, chat=chat, clock=clock) as core:
+        assert (await Talk(core, community=guild)("bob", "/library list")).cards  # kept
+    assert await asyncio.to_thread(main, [*database, "erase-community", "discord", "4242"]) == 0
+    async with open_core(sqlite_url, chat=chat, clock=clock) as core:
+        listed = await Talk(core, community=guild)("bob", "/library list")
+        assert "The library has nothing yet" in listed.text
+    unknown = [*database, "erase-community", "slack", "T0NOBODY", "--yes"]
+    assert await asyncio.to_thread(main, unknown) == 1
