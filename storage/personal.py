@@ -23,7 +23,6 @@ from bot.prompts.model import PromptStatus
 from storage.database import Db
 from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository, returning_key
-from storage.mentoring import SqlMentoringRepository
 from storage.schema import (
     audit_log,
     match_feedback,
@@ -273,17 +272,20 @@ async def _erase_answers(scope: Scope, member: Member, erasure: Erasure) -> None
 
 
 async def _export_offer(scope: Scope, member: Member) -> object:
-    found = await SqlMentoringRepository(scope.db, scope.community_id, scope.platform).mentor(
-        member.id
+    c = mentors.c
+    found = await scope.rows(
+        select(c.capacity, c.paused, c.paused_until, c.created_at, c.updated_at).where(
+            scope.mine(mentors), c.member_id == member.id
+        )
     )
-    if found is None:
+    if not found:
         return None
-    return {
-        "topics": list(found.topics),
-        "capacity": found.capacity,
-        "paused": found.paused,
-        "paused_until": _plain(found.paused_until),
-    }
+    topics = await scope.db.execute(
+        select(mentor_topics.c.topic)
+        .where(scope.mine(mentor_topics), mentor_topics.c.member_id == member.id)
+        .order_by(mentor_topics.c.position)
+    )
+    return {"topics": list(topics.scalars()), **found[0]}
 
 
 async def _erase_offer(scope: Scope, member: Member, erasure: Erasure) -> None:

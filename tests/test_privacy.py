@@ -20,6 +20,7 @@ from bot.app import build_catalog
 from bot.kernel.catalog import Access, Option, OptionType
 from bot.kernel.context import Context
 from bot.kernel.messages import Action, Reply
+from bot.kernel.personal import Erased, Kept
 from copbot.bootstrap import open_core
 from storage.personal import NOT_PERSONAL
 from storage.schema import metadata
@@ -331,3 +332,17 @@ async def test_other_moderators_entries_name_a_former_member(
         await talk.press("alice123", "Erase my data")
         audit = (await talk("mod", "/audit")).text
     assert "(member=a former member)" in audit and "alice123" not in audit
+
+
+def test_a_declaration_names_its_kinds_once_and_says_why_it_keeps_anything() -> None:
+    with pytest.raises(ValueError, match="say why"):
+        Kept("notes", "your notes", Erased.ANONYMISED)
+    with pytest.raises(ValueError, match="snake_case"):
+        Kept("Saved Notes", "your notes", Erased.DELETED)
+    catalog = build_catalog()
+    with pytest.raises(ValueError, match="declared twice"):
+        catalog.keeps_personal_data("library", Kept("notes", "your notes", Erased.DELETED))
+    twice = (Kept("notes", "your notes", Erased.DELETED),) * 2
+    with pytest.raises(ValueError, match="declared twice"):
+        catalog.keeps_personal_data("notes", *twice)
+    assert not Kept("lists", "theirs", Erased.KEPT, "theirs").exported
