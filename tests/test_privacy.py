@@ -126,6 +126,7 @@ async def test_an_erase_leaves_none_of_their_words_in_the_sqlite_files(
         await _erase(talk)
         left = _sqlite_bytes(tmp_path) + _sqlite_rows(tmp_path)
         assert [word for word in WORDS if word.encode() in left] == []
+        await _comes_back(talk)
 
 
 @pytest.mark.postgres
@@ -138,7 +139,8 @@ async def test_an_erase_leaves_none_of_their_words_in_any_postgres_row(
         assert _missing(await _postgres_rows(postgres_url)) == []
         await _erase(talk)
         left = await _postgres_rows(postgres_url)
-    assert [word for word in WORDS if word.encode() in left] == []
+        assert [word for word in WORDS if word.encode() in left] == []
+        await _comes_back(talk)
 
 
 def _missing(haystack: bytes) -> list[str]:
@@ -149,6 +151,14 @@ async def _erase(talk: Talk) -> None:
     await talk(ZED, "/privacy erase")
     done = await talk.press(ZED, "Erase my data")
     assert done.text == "Done: your data is erased."
+
+
+async def _comes_back(talk: Talk) -> None:
+    """Bob's confidential list still keeps Zed away from him (Dave, their mentor before the
+    erase, is no longer a past partner: that history went with Zed's record)."""
+    back = await talk(ZED, "/mentor request topic:python")
+    assert "I asked Dave" in back.text, back.text
+    assert f"You won't be matched with: {NAME}" in (await talk("bob", "/mentor avoid")).text
 
 
 def _sqlite_bytes(folder: Path) -> bytes:
