@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app import build_catalog
 from bot.kernel.catalog import Catalog
 from bot.kernel.core import Core
+from bot.kernel.messages import CommunityKey
 from bot.kernel.outbox import Outbox
 from bot.kernel.pacer import Pacer
 from bot.kernel.ports import Chat, Clock
@@ -89,6 +90,17 @@ async def serving_core(
     async with open_app(database_url, chat=chat, clock=clock, catalog=catalog, grace=grace) as app:
         await app.timer.start()
         yield app.core
+
+
+async def erase_community(database_url: str, community: CommunityKey, *, clock: Clock) -> bool:
+    """Everything copbot keeps of one community, erased now (`copbot erase-community`, for
+    whoever runs copbot; a community that removed copbot is erased by the privacy runner).
+    False when there was nothing of it."""
+    store = await open_store(database_url, clock=clock)
+    try:
+        return await store.erase_community(community, clock.now())
+    finally:
+        await store.close()
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""`copbot`: run the bot, the console, migrations and config checks."""
+"""`copbot`: run the bot, the console, migrations, config checks and on-demand erases."""
 
 from __future__ import annotations
 
@@ -24,7 +24,14 @@ from adapters.slack import SlackOptions, run_slack
 from adapters.slack.manifest import manifest
 from bot.app import build_catalog
 from bot.kernel.catalog import Catalog
-from copbot.bootstrap import SystemClock, open_app, serving_core, serving_process
+from bot.kernel.messages import CommunityKey
+from copbot.bootstrap import (
+    SystemClock,
+    erase_community,
+    open_app,
+    serving_core,
+    serving_process,
+)
 from copbot.config import ConfigError, Settings, load_settings
 from storage.database import DatabaseUnusable, open_database
 from storage.migrate import migrate
@@ -74,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
         "check-config", help="validate the config and say what's wrong"
     ).set_defaults(run=_check_config)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    erase = commands.add_parser(
+        "erase-community", help="erase everything copbot keeps of one community, now"
+    )
+    erase.add_argument("platform", choices=("discord", "slack", "console"))
+    erase.add_argument("id", help="the Discord server's id, the Slack team's (T...), a console's")
+    erase.add_argument("--yes", action="store_true", help="erase without asking to confirm")
+    erase.set_defaults(run=_erase_community)
     slack = commands.add_parser("slack", help="Slack set-up").add_subparsers(title="slack")
     printer = slack.add_parser("manifest", help="print the Slack app manifest to paste")
     printer.add_argument("--url", help="HTTP mode: the public https URL Slack reaches copbot at")
@@ -270,6 +284,24 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     state = "already up to date" if before == after else f"upgraded from {before or 'empty'}"
     Console().print(f"database at revision {after}: {state}", highlight=False)
     return 0
+
+
+def _erase_community(args: argparse.Namespace, settings: Settings) -> int:
+    out = Console(highlight=False)
+    if not args.yes:
+        out.print(
+            f"This erases everything copbot keeps of the {args.platform} community {args.id} "
+            f"in {settings.database.url}, for good."
+        )
+        if input("Type the community's id again to confirm: ").strip() != args.id:
+            out.print("Nothing was erased.")
+            return 1
+    community = CommunityKey(args.platform, args.id)
+    if asyncio.run(erase_community(settings.database.url, community, clock=SystemClock())):
+        out.print(f"Erased everything copbot kept of {args.platform} community {args.id}.")
+        return 0
+    out.print(f"copbot keeps nothing of {args.platform} community {args.id}: nothing to erase.")
+    return 1
 
 
 def _grace(settings: Settings) -> timedelta:

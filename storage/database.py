@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.kernel.ports import Conflict, DatabaseBusy
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 Parameters = dict[str, Any] | Sequence[dict[str, Any]] | None
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -86,6 +88,11 @@ class Database(Protocol):
         ...
 
     async def dispose(self) -> None: ...
+
+    async def scrub(self, tables: Collection[str]) -> None:
+        """Remove from disk, as far as the engine can, what was deleted from `tables`
+        (after an erase): the README's privacy policy says how far that is."""
+        ...
 
 
 class DatabaseUnusable(Exception):
@@ -199,6 +206,19 @@ class SqliteDatabase:
             await self._reader.close()
         self._process_lock.release()
 
+    async def scrub(self, tables: Collection[str]) -> None:
+        """`secure_delete` (on for every connection) zeroed deleted rows in their pages as
+        they went, but the -wal still holds the pages as they were, and an FTS5 index keeps
+        deleted words in its older segments behind delete markers. So an FTS5 table among
+        `tables` is optimized (its index rewritten as one segment, without them), then a
+        TRUNCATE checkpoint copies the current pages into the main file and empties the
+        -wal. A reader in another process can make the checkpoint give up: logged, and the
+        next scrub (the privacy runner's daily one at the latest) does it."""
+        async with self._lock, self._reading:
+            busy = await self.call(lambda c: _scrub_sqlite(c, tables))
+        if busy:
+            log.warning("a reader kept the WAL checkpoint from finishing; the next scrub retries")
+
 
 def _check_writable(path: Path) -> None:
     """SQLite opens a file it may not write read-only (and then fails every write), and a
@@ -282,6 +302,8 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
+    # Deleted content is overwritten with zeros, not left in free space: an erase holds.
+    cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
 
 
@@ -376,6 +398,22 @@ def _first_write(connection: Connection, statement: Executable, parameters: Para
     return _fetched(connection.execute(statement, parameters))
 
 
+def _scrub_sqlite(connection: Connection, tables: Collection[str]) -> bool:
+    """`SqliteDatabase.scrub` on its thread; True when the checkpoint was kept from finishing."""
+    fts5 = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '% USING fts5(%'"
+    ).scalars()
+    indexes = sorted(set(fts5) & set(tables))
+    connection.commit()
+    for name in indexes:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(f'INSERT INTO "{name}"("{name}") VALUES (\'optimize\')')
+        connection.commit()
+    busy = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").scalar()
+    connection.commit()
+    return bool(busy)
+
+
 class PostgresDatabase:
     """Pooled asyncpg connections. Every wait on the server is bounded: a server that
     stalls (frozen, a network that drops packets) costs a command `STATEMENT_TIMEOUT` and a
@@ -425,6 +463,27 @@ class PostgresDatabase:
 
     async def dispose(self) -> None:
         await self._engine.dispose()
+
+    async def scrub(self, tables: Collection[str]) -> None:
+        """VACUUM the tables right away: it frees the dead row versions an erase left in the
+        heap and their index entries (INDEX_CLEANUP ON: PostgreSQL may otherwise skip the
+        indexes when few rows died). It can't remove versions a transaction still open
+        may see, nor one of a table another vacuum is busy with (SKIP_LOCKED): the privacy
+        runner's daily scrub catches those. Freed space isn't zeroed until reused, and the
+        WAL keeps what was written until its segments are recycled (see the README)."""
+        async with self._engine.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            found = await autocommit.execute(
+                sqlalchemy.text(
+                    "SELECT tablename FROM pg_tables "
+                    "WHERE schemaname = current_schema() AND tablename = ANY(:names)"
+                ),
+                {"names": list(tables)},
+            )
+            quote = autocommit.dialect.identifier_preparer.quote
+            names = ", ".join(quote(name) for name in sorted(found.scalars()))
+            if names:
+                await autocommit.exec_driver_sql(f"VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON) {names}")
 
 
 async def _closed(connection: AsyncConnection, seconds: float) -> None:

@@ -194,46 +194,6 @@ class SqlLibraryRepository:
         )
         return await self._load(list(ids.scalars()))
 
-    async def saved_by(self, member_id: int) -> list[Resource]:
-        ids = await self._db.execute(
-            select(resources.c.id)
-            .where(self._mine(), resources.c.saved_by == member_id)
-            .order_by(resources.c.id)
-        )
-        return await self._load(list(ids.scalars()))
-
-    async def voted_by(self, member_id: int) -> list[int]:
-        rows = await self._db.execute(
-            select(resource_votes.c.resource_id)
-            .where(
-                resource_votes.c.community_id == self._community_id,
-                resource_votes.c.member_id == member_id,
-            )
-            .order_by(resource_votes.c.resource_id)
-        )
-        return list(rows.scalars())
-
-    async def forget(self, member_id: int) -> None:
-        for resource_id in await self.voted_by(member_id):
-            await self._db.execute(
-                update(resources)
-                .where(self._mine(), resources.c.id == resource_id)
-                .values(votes=resources.c.votes - 1)
-            )
-        await self._db.execute(
-            delete(resource_votes).where(
-                resource_votes.c.community_id == self._community_id,
-                resource_votes.c.member_id == member_id,
-            )
-        )
-        theirs = and_(self._mine(), resources.c.saved_by == member_id)
-        unloved = (
-            await self._db.execute(select(resources.c.id).where(theirs, resources.c.votes == 0))
-        ).scalars()
-        await self._db.execute(delete(resources).where(resources.c.id.in_(unloved)))
-        await self._unindex(list(unloved))
-        await self._db.execute(update(resources).where(theirs).values(saved_by=None))
-
     async def mirrors(self, channel_id: str) -> list[Mirror]:
         return await self._mirrors(resource_mirrors.c.channel_id == channel_id)
 
@@ -352,6 +312,17 @@ class SqlLibraryRepository:
         if self._sqlite and ids:
             await self._db.execute(
                 text("DELETE FROM resource_search WHERE rowid = :id"), [{"id": i} for i in ids]
+            )
+
+    async def unindex_all(self) -> None:
+        """Drop the community's entries from SQLite's FTS5 copy (erasing the community)."""
+        if self._sqlite:
+            await self._db.execute(
+                text(
+                    "DELETE FROM resource_search WHERE rowid IN "
+                    "(SELECT id FROM resources WHERE community_id = :cid)"
+                ),
+                {"cid": self._community_id},
             )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -11,8 +12,9 @@ from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, updat
 
 from bot.common.errors import StaleWrite
 from bot.kernel.members import Member
+from bot.kernel.messages import MessageRef
 from storage.database import Db
-from storage.schema import insert_new, member_tags, members
+from storage.schema import insert_new, member_inboxes, member_tags, members, mentor_avoid
 
 ERASED_NAME = "Former member"
 _TAG_KINDS = {"skill": "skills", "interest": "interests", "language": "languages"}
@@ -33,9 +35,10 @@ _BY_ID = _WITH_TAGS.where(members.c.community_id == bindparam("cid")).order_by(
 
 
 class SqlMemberRepository:
-    def __init__(self, db: Db, community_id: int) -> None:
+    def __init__(self, db: Db, community_id: int, platform: str) -> None:
         self._db = db
         self._community_id = community_id
+        self._platform = platform
 
     async def by_user(self, user_id: str) -> Member | None:
         found = await self._db.execute(_BY_USER, {"cid": self._community_id, "user_id": user_id})
@@ -61,7 +64,20 @@ class SqlMemberRepository:
             found = await self.by_user(user_id)
             assert found is not None
             return found
+        await self._recognise(member_id, user_id)
         return Member(member_id, user_id, display_name, now, now, timezone=timezone)
+
+    async def _recognise(self, member_id: int, user_id: str) -> None:
+        """Someone who erased their data came back: others' confidential don't-match lists
+        that named them (by `returning_key` since the erase) name them again."""
+        await self._db.execute(
+            update(mentor_avoid)
+            .where(
+                mentor_avoid.c.community_id == self._community_id,
+                mentor_avoid.c.other_key == returning_key(self._community_id, user_id),
+            )
+            .values(other_id=member_id, other_key=None)
+        )
 
     async def save(self, member: Member, now: datetime) -> Member:
         changed = await self._db.execute(
@@ -85,6 +101,8 @@ class SqlMemberRepository:
         return replace(member, version=member.version + 1, updated_at=now)
 
     async def erase(self, member: Member, now: datetime) -> None:
+        """Drop everything personal, keep the row so others' records still point somewhere
+        (the profile's part of `/privacy erase`, storage/personal.py)."""
         await self._db.execute(
             update(members)
             .where(members.c.community_id == self._community_id, members.c.id == member.id)
@@ -111,6 +129,26 @@ class SqlMemberRepository:
                 by_member.setdefault(row.id, []).append(row)
             found.update((member_id, _member(rs)) for member_id, rs in by_member.items())
         return found
+
+    async def inbox(self, member_id: int) -> MessageRef | None:
+        rows = await self._db.execute(
+            select(member_inboxes.c.channel_id, member_inboxes.c.thread_id).where(
+                member_inboxes.c.community_id == self._community_id,
+                member_inboxes.c.member_id == member_id,
+            )
+        )
+        found = rows.rows[0] if rows.rows else None
+        return None if found is None else MessageRef(self._platform, found[0], "", found[1])
+
+    async def set_inbox(self, member_id: int, space: MessageRef) -> None:
+        await self._db.execute(
+            insert_new(self._db.dialect, member_inboxes, ["community_id", "member_id"]).values(
+                community_id=self._community_id,
+                member_id=member_id,
+                channel_id=space.channel_id,
+                thread_id=space.thread_id,
+            )
+        )
 
     async def tags_in_use(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         users = func.count(member_tags.c.member_id.distinct())
@@ -147,6 +185,13 @@ class SqlMemberRepository:
         ]
         if rows:
             await self._db.execute(insert(member_tags), rows)
+
+
+def returning_key(community_id: int, user_id: str) -> str:
+    """What others' records keep of an erased member's platform id: a one-way hash, which
+    recognises them if they come back but can't be turned back into the id (though anyone
+    with the database and a list of the community's ids could test each one)."""
+    return hashlib.sha256(f"copbot:{community_id}:{user_id}".encode()).hexdigest()
 
 
 def _member(rows: Sequence[Row[Any]]) -> Member:

@@ -42,9 +42,10 @@ _STATUSES = {s.value: s for s in RequestStatus}  # faster than RequestStatus(val
 
 
 class SqlMentoringRepository:
-    def __init__(self, db: Db, community_id: int) -> None:
+    def __init__(self, db: Db, community_id: int, platform: str) -> None:
         self._db = db
         self._community_id = community_id
+        self._platform = platform
 
     # Mentors
 
@@ -538,18 +539,6 @@ class SqlMentoringRepository:
         )
         return bool(added.rowcount)
 
-    async def feedback_by(self, member_id: int) -> list[Feedback]:
-        rows = await self._db.execute(
-            select(match_feedback).where(
-                match_feedback.c.community_id == self._community_id,
-                match_feedback.c.member_id == member_id,
-            )
-        )
-        return [
-            Feedback(row.match_id, row.member_id, row.met, row.rating, row.created_at)
-            for row in rows.all()
-        ]
-
     async def stats(self) -> tuple[int, int, float | None]:
         made = await self._db.scalar(
             select(func.count()).where(matches.c.community_id == self._community_id)
@@ -618,44 +607,6 @@ class SqlMentoringRepository:
                 matching_rounds.c.id == round_id,
             )
             .values(status=status, pairs=_pairs_json(pairs), updated_at=now)
-        )
-
-    # Privacy
-
-    async def forget(self, member_id: int, now: datetime) -> None:
-        mine = self._community_id
-        for request in await self.requests([RequestStatus.ASKING], mentor_id=member_id):
-            await self.wait(request.id, now)
-        await self._db.execute(
-            delete(mentor_requests).where(
-                mentor_requests.c.community_id == mine,
-                mentor_requests.c.mentee_id == member_id,
-                mentor_requests.c.status != RequestStatus.MATCHED.value,
-                ~mentor_requests.c.id.in_(select(matches.c.request_id)),
-            )
-        )
-        await self._db.execute(
-            delete(mentor_avoid).where(
-                mentor_avoid.c.community_id == mine,
-                or_(mentor_avoid.c.member_id == member_id, mentor_avoid.c.other_id == member_id),
-            )
-        )
-        await self._db.execute(
-            delete(mentor_passes).where(
-                mentor_passes.c.community_id == mine,
-                or_(
-                    mentor_passes.c.mentee_id == member_id,
-                    mentor_passes.c.mentor_id == member_id,
-                ),
-            )
-        )
-        await self._db.execute(
-            delete(match_feedback).where(
-                match_feedback.c.community_id == mine, match_feedback.c.member_id == member_id
-            )
-        )
-        await self._db.execute(
-            delete(mentors).where(mentors.c.community_id == mine, mentors.c.member_id == member_id)
         )
 
     def _my_requests(self) -> Any:

@@ -140,6 +140,8 @@ class SqlOutboxRepository:
         await self._finish(send_id, status=status, error=error, finished_at=now)
 
     async def _finish(self, send_id: int, **values: Any) -> None:
+        if "finished_at" in values:  # done with: only its key and the ids it made stay
+            values.update(steps="[]", args="{}")
         await self._db.execute(
             update(outbox)
             .where(outbox.c.community_id == self._community_id, outbox.c.id == send_id)

@@ -369,34 +369,6 @@ class SqlPromptRepository:
             for (month, text), counts in sorted(totals.items(), reverse=True)
         ]
 
-    async def authored(self, member_id: int) -> list[Prompt]:
-        rows = await self._db.execute(
-            _PROMPTS.where(self._mine(), prompts.c.author == member_id).order_by(prompts.c.id)
-        )
-        return [_prompt(row) for row in rows.all()]
-
-    async def answers_by(self, member_id: int) -> list[tuple[int, int]]:
-        rows = await self._db.execute(
-            select(prompt_answers.c.occurrence_id, prompt_answers.c.answers)
-            .where(
-                prompt_answers.c.community_id == self._community_id,
-                prompt_answers.c.member_id == member_id,
-            )
-            .order_by(prompt_answers.c.occurrence_id)
-        )
-        return [(occurrence, answers) for occurrence, answers in rows.all()]
-
-    async def forget(self, member_id: int) -> None:
-        for table in (prompt_answers, prompt_answer_messages):
-            await self._db.execute(
-                delete(table).where(
-                    table.c.community_id == self._community_id, table.c.member_id == member_id
-                )
-            )
-        await self._db.execute(
-            update(prompts).where(self._mine(), prompts.c.author == member_id).values(author=None)
-        )
-
     def _mine(self) -> Any:
         return prompts.c.community_id == self._community_id
 

@@ -65,6 +65,10 @@ communities = Table(
     Column("platform", String(16), nullable=False),
     Column("external_id", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # copbot was removed (a Discord guild, a Slack uninstall), came back, or erased it all.
+    Column("left_at", UtcDateTime),
+    Column("back_at", UtcDateTime),
+    Column("erased_at", UtcDateTime),
     UniqueConstraint("platform", "external_id"),
 )
 
@@ -335,6 +339,9 @@ mentor_avoid = Table(
     Column("community_id", Integer, primary_key=True),
     Column("member_id", Integer, primary_key=True),
     Column("other_id", Integer, primary_key=True),
+    # Once `other_id` erased their data: a hash of their platform id, so that the list
+    # still keeps them apart if they come back (storage.members.returning_key).
+    Column("other_key", String(64)),
     ForeignKeyConstraint(*_member, name="fk_mentor_avoid_member"),
     ForeignKeyConstraint(
         ["community_id", "other_id"],
@@ -342,6 +349,19 @@ mentor_avoid = Table(
         name="fk_mentor_avoid_other",
     ),
     Index("ix_mentor_avoid_other", "community_id", "other_id"),
+    Index("ix_mentor_avoid_key", "community_id", "other_key"),
+)
+
+# Each member's private space with copbot (asks, news, feedback requests), opened the
+# first time something is sent there and kept.
+member_inboxes = Table(
+    "member_inboxes",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    Column("channel_id", String(64), nullable=False),
+    Column("thread_id", String(64)),
+    ForeignKeyConstraint(*_member, name="fk_member_inboxes_member"),
 )
 
 mentor_requests = Table(

@@ -9,15 +9,24 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, select
 
 from bot.kernel.messages import CommunityKey
+from bot.kernel.personal import Departure
 from bot.kernel.ports import Clock
 from bot.mentoring.model import RequestStatus
 from storage.audit import SqlAuditRepository
+from storage.communities import (
+    communities_left_before,
+    departure_of,
+    erase_community,
+    record_back,
+    record_left,
+)
 from storage.database import Database, Db, open_database
 from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
 from storage.mentoring import SqlMentoringRepository
 from storage.migrate import migrate
 from storage.outbox import FINISHED, SqlOutboxRepository, due
+from storage.personal import PERSONAL_TABLES, SqlPersonalDataRepository
 from storage.prompts import SqlPromptRepository
 from storage.schema import (
     communities,
@@ -33,13 +42,14 @@ from storage.settings import SqlSettingsRepository
 class SqlUnitOfWork:
     def __init__(self, db: Db, community: CommunityKey, community_id: int):
         self.community = community
-        self.members = SqlMemberRepository(db, community_id)
+        self.members = SqlMemberRepository(db, community_id, community.platform)
         self.library = SqlLibraryRepository(db, community_id, community.platform)
         self.settings = SqlSettingsRepository(db, community_id)
         self.prompts = SqlPromptRepository(db, community_id, community.platform)
-        self.mentoring = SqlMentoringRepository(db, community_id)
+        self.mentoring = SqlMentoringRepository(db, community_id, community.platform)
         self.audit = SqlAuditRepository(db, community_id)
         self.outbox = SqlOutboxRepository(db, community_id)
+        self.personal = SqlPersonalDataRepository(db, community_id, community.platform)
         self._db = db
 
     @property
@@ -154,6 +164,28 @@ class SqlStore:
 
     async def close(self) -> None:
         await self.database.dispose()
+
+    async def scrub(self) -> None:
+        await self.database.scrub(PERSONAL_TABLES)
+
+    # Communities that removed copbot: storage/communities.py
+
+    async def community_left(self, community: CommunityKey, now: datetime) -> None:
+        await record_left(self.database, community, now)
+
+    async def community_back(self, community: CommunityKey, now: datetime) -> bool:
+        return await record_back(self.database, community, now)
+
+    async def departure(self, community: CommunityKey) -> Departure:
+        return await departure_of(self.database, community)
+
+    async def communities_left_before(self, moment: datetime) -> list[CommunityKey]:
+        return await communities_left_before(self.database, moment)
+
+    async def erase_community(
+        self, community: CommunityKey, now: datetime, *, left_before: datetime | None = None
+    ) -> bool:
+        return await erase_community(self.database, community, now, left_before)
 
 
 async def open_store(url: str, *, clock: Clock) -> SqlStore:

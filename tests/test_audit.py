@@ -72,7 +72,7 @@ async def test_the_log_pages_and_filters_by_moderator(core: Core) -> None:
 async def test_a_moderators_export_holds_their_changes(talk: Talk, chat: FakeChat) -> None:
     await talk("mod", "/prompt add 'What did you ship?'")
     await talk("mod", "/privacy export")
-    [change] = talk.json("mod")["audit log"]["moderator_changes"]
+    [change] = talk.json("mod")["audit"]["moderator_changes"]
     assert change["what"] == "/prompt add" and change["detail"] == "text=What did you ship?"
 
 

@@ -26,7 +26,9 @@ async def test_unknown_command_suggests_the_closest(talk: Talk) -> None:
 async def test_a_group_alone_lists_its_subcommands(talk: Talk) -> None:
     reply = await talk("alice", "/privacy")
     assert reply.ephemeral
-    assert reply.text == "`/privacy` needs a subcommand: `/privacy erase`, `/privacy export`."
+    assert reply.text == (
+        "`/privacy` needs a subcommand: `/privacy erase`, `/privacy export`, `/privacy status`."
+    )
 
 
 @pytest.mark.parametrize(

@@ -311,7 +311,10 @@ async def test_saving_a_chat_message_and_the_pin_emoji(core: Core, talk: Talk) -
     await talk("dave", "/privacy erase")
     await talk.press("dave", "Erase my data")
     kept = (await talk("erin", "/library show 1")).cards[0]
-    assert ("Written by", "Former member") in [(f.name, f.value) for f in kept.fields]
+    assert kept.title == "#1 https://chat.example/m1"  # Dave's words went with him
+    assert [(f.name, f.value) for f in kept.fields if f.name in ("Saved by", "Written by")] == [
+        ("Saved by", "Erin")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -370,11 +373,12 @@ async def test_privacy_export_and_erase_cover_the_library(talk: Talk, chat: Fake
     await talk("alice", "/privacy export")
     library = talk.json("alice")["library"]
     assert [r["title"] for r in library["saved"]] == ["Loved", "Lonely"]
-    assert library["upvoted"] == [3]
+    assert [v["resource_id"] for v in library["upvoted"]] == [3]
 
     await talk("alice", "/privacy erase")
     await talk.press("alice", "Erase my data")
     kept = (await talk("bob", "/library show 1")).cards[0]
+    assert kept.title == "#1 https://loved.org/" and not kept.body  # its link, none of her words
     assert ("Saved by", "a former member") in [(f.name, f.value) for f in kept.fields]
     assert "no resource #2" in (await talk("bob", "/library show 2")).text
     assert (await talk("bob", "/library show 3")).cards[0].fields[1].value == "0"

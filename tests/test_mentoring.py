@@ -368,14 +368,15 @@ async def test_privacy_export_and_erase_cover_mentoring(talk: Talk, chat: FakeCh
     await press(talk, "bob", ask_to(chat, "bob")[0], "Accept")
     await talk("bob", "/privacy export")
     exported = talk.json("bob")["mentoring"]
-    assert exported["mentor"]["topics"] == ["python"]
+    assert exported["mentor_offer"]["topics"] == ["python"]
     assert exported["matches"][0]["role"] == "mentor"
     await talk("alice", "/privacy export")
     assert talk.json("alice")["mentoring"]["dont_match_with"] == ["Carol"]
     await talk("bob", "/privacy erase")
     await talk.press("bob", "Erase my data")
     assert "python: 2 mentors" in (await talk("mod", "/mentor topics")).text
-    assert "mentored by Former member" in (await talk("alice", "/mentor matches")).text
+    assert "no active match" in (await talk("alice", "/mentor matches")).text  # it ended
+    assert (await talk("alice", "/mentor stats")).text.startswith("1 match made")  # still made
 
 
 async def test_home_shows_matches_requests_and_asks(core: Core, talk: Talk, chat: FakeChat) -> None:

@@ -216,6 +216,18 @@ class CopbotClient(discord.AutoShardedClient):
 
     # Gateway events
 
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """copbot was kicked or banned, or the guild deleted (not an outage: discord.py
+        tells those apart)."""
+        await self.core.community_left(CommunityKey(PLATFORM, str(guild.id)))
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.core.community_back(CommunityKey(PLATFORM, str(guild.id)))
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        """Every guild at each connection, and after an outage: copbot is still there."""
+        await self.core.community_back(CommunityKey(PLATFORM, str(guild.id)))
+
     async def on_message(self, message: discord.Message) -> None:
         """A post in a thread counts as an answer; only its author and place are read."""
         thread = message.channel

@@ -46,6 +46,7 @@ _ESCAPED = re.compile(r"<[#@]([A-Z0-9]+)(?:\|[^>]*)?>")  # `/cop` with should_es
 # Reactions arrive by Slack name (`:pushpin:`, as `/cop` text names emoji too); an emoji
 # the core was given as a character (the library's default pin, 📌) is tried that way too.
 _CHARACTERS = {"pushpin": "📌"}
+LEAVING = ("app_uninstalled", "tokens_revoked")  # events of copbot leaving, not being there
 
 Ack = Callable[..., Awaitable[None]]
 
@@ -74,6 +75,7 @@ class SlackBot:
         )
         app = self.app
         app.middleware(self._drop_retried_events)
+        app.middleware(self._still_installed)
         app.command(COMMAND)(self._on_command)
         app.action(render.BUTTON_ACTION)(self._on_button)
         app.view(render.COMMAND_MODAL)(self._on_command_modal)
@@ -83,6 +85,8 @@ class SlackBot:
         app.event("app_home_opened")(self._on_home_opened)
         app.event("reaction_added")(self._on_reaction)
         app.event("message")(self._on_message)
+        app.event("app_uninstalled")(self._on_uninstalled)
+        app.event("tokens_revoked")(self._on_tokens_revoked)
 
     async def _drop_retried_events(
         self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
@@ -103,14 +107,20 @@ class SlackBot:
         await next()
         return None
 
+    async def _still_installed(
+        self, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Whatever a workspace sends shows copbot is installed there: an erase pending since
+        it was uninstalled is cancelled (the core looks at most once a minute)."""
+        community = _community(context)
+        if (body.get("event") or {}).get("type") not in LEAVING and community.id:
+            await self.core.community_back(community)
+        await next()
+
     async def _actor(self, context: AsyncBoltContext) -> Actor:
-        # The workspace copbot is installed in, also for people from elsewhere in a shared
-        # channel; an org-wide install has none and goes by the payload's team.
-        installed = context.authorize_result.team_id if context.authorize_result else None
-        team = installed or context.team_id or context.enterprise_id or ""
         person = await self.chat.people.get(context.user_id or "")
         return Actor(
-            CommunityKey(PLATFORM, team),
+            _community(context),
             person.user_id,
             person.display_name,
             is_moderator=await self.chat.people.moderates(person),
@@ -265,6 +275,21 @@ class SlackBot:
         actor = await self._actor(context)
         where = MessageRef(PLATFORM, event["channel"], ts, thread)
         await self.core.member_posted(actor, where)
+
+    async def _on_uninstalled(self, context: AsyncBoltContext) -> None:
+        await self.core.community_left(_community(context))
+
+    async def _on_tokens_revoked(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Only the bot's token matters: members' own tokens copbot never asks for."""
+        if (event.get("tokens") or {}).get("bot"):
+            await self.core.community_left(_community(context))
+
+
+def _community(context: AsyncBoltContext) -> CommunityKey:
+    """The workspace copbot is installed in, also for people from elsewhere in a shared
+    channel; an org-wide install has none and goes by the payload's team."""
+    installed = context.authorize_result.team_id if context.authorize_result else None
+    return CommunityKey(PLATFORM, installed or context.team_id or context.enterprise_id or "")
 
 
 def form_errors(view: Mapping[str, Any], message: str) -> dict[str, str]:

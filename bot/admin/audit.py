@@ -12,8 +12,24 @@ from bot.kernel.catalog import Access, Catalog, Option, OptionType
 from bot.kernel.context import Context
 from bot.kernel.members import Member
 from bot.kernel.messages import Button, Reply
+from bot.kernel.personal import Erased, Kept
 
 PAGE = 15
+KEPT = (
+    Kept(
+        "moderator_changes",
+        "what you changed as a moderator, and what you gave each command",
+        Erased.ANONYMISED,
+        "the entries stay, as the community's record of what moderators did, with a former "
+        "member in your place and without anything you typed",
+    ),
+    Kept(
+        "named_in_changes",
+        "other moderators' entries whose options named you",
+        Erased.KEPT,
+        "their record: it stays, naming a former member where it named your platform id",
+    ),
+)
 
 
 def register(catalog: Catalog) -> None:
@@ -24,7 +40,7 @@ def register(catalog: Catalog) -> None:
         access=Access.MODERATOR,
     )(show)
     catalog.action("audit.page", access=Access.MODERATOR)(more)
-    catalog.keeps_personal_data("audit log", export)
+    catalog.keeps_personal_data("audit", *KEPT)
 
 
 async def show(context: Context) -> Reply:
@@ -42,16 +58,6 @@ async def more(context: Context) -> Reply:
         raise UserError("That button has expired; run `/audit` again.")
     moderator = (await context.uow.members.by_ids([member_id])).get(member_id)
     return await _page(context, moderator, offset)
-
-
-async def export(context: Context, member: Member) -> dict[str, object]:
-    """A moderator's own entries, for `/privacy export`."""
-    entries = await context.uow.audit.recent(None, member_id=member.id)
-    return {
-        "moderator_changes": [
-            {"when": e.created_at.isoformat(), "what": e.what, "detail": e.detail} for e in entries
-        ]
-    }
 
 
 async def _page(context: Context, moderator: Member | None, offset: int) -> Reply:

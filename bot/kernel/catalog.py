@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.kernel.context import Context
-from bot.kernel.members import Member
 from bot.kernel.messages import ChatMessage, MessageRef, Reply
 from bot.kernel.outbox import Delivery, OnDelivered, OnRefused, StillWanted
+from bot.kernel.personal import Kept, PersonalData
 from bot.kernel.runners import RunnerFactory
 
 Handler = Callable[[Context], Awaitable[Reply]]
@@ -24,8 +24,6 @@ MessageHandler = Callable[[Context, ChatMessage], Awaitable[Reply]]
 ReactionHandler = Callable[[Context, str, ChatMessage], Awaitable[Reply | None]]
 ThreadReplyHandler = Callable[[Context, MessageRef], Awaitable[None]]
 HomeSection = Callable[[Context], Awaitable[Reply | None]]
-Exporter = Callable[[Context, Member], Awaitable[object]]
-Eraser = Callable[[Context, Member], Awaitable[None]]
 
 _WORD = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 MAX_OPTIONS = 25  # Discord's limit per command; Slack has none, so Discord's binds.
@@ -105,15 +103,6 @@ class Command:
 
     def option(self, name: str) -> Option:
         return next(o for o in self.options if o.name == name)
-
-
-@dataclass(frozen=True)
-class PersonalData:
-    """What one capability holds about a member: exported and erased on request."""
-
-    name: str
-    export: Exporter
-    erase: Eraser | None = None
 
 
 class Catalog:
@@ -214,12 +203,16 @@ class Catalog:
 
         return register
 
-    def keeps_personal_data(self, name: str, export: Exporter, erase: Eraser | None = None) -> None:
-        """Join `/privacy export` and `/privacy erase`: every capability that stores
-        something about a member must."""
-        if any(p.name == name for p in self.personal_data):
-            raise ValueError(f"personal data {name!r} is declared twice")
-        self.personal_data.append(PersonalData(name, export, erase))
+    def keeps_personal_data(self, capability: str, *kinds: Kept) -> None:
+        """What `capability` keeps about a member, which `/privacy export` and `/privacy
+        erase` are generated from: every capability that stores something about a member
+        declares it here, once."""
+        names = [k.name for k in kinds]
+        if any(p.capability == capability for p in self.personal_data) or len(set(names)) != len(
+            names
+        ):
+            raise ValueError(f"personal data of {capability!r} is declared twice")
+        self.personal_data.append(PersonalData(capability, kinds))
 
     def runner(self, build: RunnerFactory) -> None:
         """The capability's background work: built once per process (copbot/bootstrap.py)

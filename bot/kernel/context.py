@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,8 @@ from bot.kernel.members import Member
 from bot.kernel.messages import Action, Actor, ChatMessage
 from bot.kernel.ports import ChannelDirectory, Clock, MemberInfo, Store, UnitOfWork
 from bot.kernel.sends import Send
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Context:
     audit_as: str | None = None  # the audit log's name for this, once a moderator's right is used
     known_as: MemberInfo | None = None  # what the platform says of a member met for the first time
     _member: Member | None = field(default=None, repr=False)
+    _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
 
     def action_number(self) -> int:
         """The id a button carries; a stale or forged value is the member's error, not a crash."""
@@ -42,6 +46,19 @@ class Context:
         """This command does what only a moderator may (such as removing someone else's
         resource): the audit log records it as `what` once it commits."""
         self.audit_as = what
+
+    def after_commit(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Local work that must wait until the command's change is committed, such as
+        scrubbing the disk after an erase. (What copbot sends goes through `send`.)"""
+        self._after_commit.append(work)
+
+    async def run_after_commit(self) -> None:
+        """The work `after_commit` put off; the command is done, so a failure is logged."""
+        for work in self._after_commit:
+            try:
+                await work()
+            except Exception:
+                log.exception("work after %s failed", self.actor.user_id)
 
     async def send(self, send: Send) -> None:
         """Have copbot send this once the command commits (and never if it doesn't): the

@@ -12,6 +12,7 @@ import difflib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from bot.common.errors import UserError
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T", Reply, Reply | None, list[Reply])
 
 AUDIT_VALUE = 80  # characters of each option kept in the audit log
+PRESENT = timedelta(minutes=1)  # how long a process trusts that copbot is in a community
 AUDIT_DETAIL = 500
 BUSY = (
     "The database is slow to answer right now, so nothing was changed. "
@@ -86,6 +88,7 @@ class Core:
         self.clock = clock
         self.outbox = outbox
         self._met: OrderedDict[tuple[CommunityKey, str], None] = OrderedDict()
+        self._present: dict[CommunityKey, datetime] = {}
 
     async def invoke(self, invocation: Invocation) -> Reply:
         return await self._guarded(invocation.actor, invocation.path, self._invoke(invocation))
@@ -224,6 +227,34 @@ class Core:
             return []
         return choices[:MAX_CHOICES]
 
+    async def community_left(self, community: CommunityKey) -> None:
+        """copbot was removed (a Discord guild removed it, a Slack workspace uninstalled it):
+        the community's data is erased once the privacy runner's grace period has passed,
+        unless copbot comes back first."""
+        self._present.pop(community, None)
+        try:
+            await self.store.community_left(community, self.clock.now())
+        except Exception:  # an event nobody waits for an answer to
+            log.exception("recording that %s removed copbot failed", community)
+
+    async def community_back(self, community: CommunityKey) -> None:
+        """The platform shows copbot in the community (a Discord guild joined or became
+        available, any Slack event from the workspace): an erase pending since it left is
+        cancelled. A process checks each community at most once every `PRESENT`, so a
+        platform's every event costs nothing; another process's news of a departure
+        reaches it within that time."""
+        now = self.clock.now()
+        checked = self._present.get(community)
+        if checked is not None and now - checked < PRESENT:
+            return
+        try:
+            if await self.store.community_back(community, now):
+                log.info("copbot is back in %s: its erase is cancelled", community)
+        except Exception:
+            log.exception("checking whether %s came back failed", community)
+            return
+        self._present[community] = now
+
     async def _invoke(self, invocation: Invocation) -> Reply:
         actor = admitted(invocation.actor, invocation.channel_id)
         command = self._find(invocation.path)
@@ -296,6 +327,7 @@ class Core:
                     detail = _detail(options, action)
                     await uow.audit.add(member.id, context.audit_as, detail, context.now)
                 await uow.commit()
+            await context.run_after_commit()
             if context.met:
                 self._met_now(actor)
             if uow.outbox.recorded and self.outbox is not None:

@@ -37,7 +37,6 @@ from bot.kernel.ports import (
 )
 from bot.kernel.runners import GRACE
 from bot.kernel.sends import (
-    INBOX,
     Delivered,
     Inbox,
     OpenSpace,
@@ -274,11 +273,10 @@ class Outbox:
         self, community: CommunityKey, step: Inbox, earlier: tuple[tuple[datetime, datetime], ...]
     ) -> MessageRef:
         """The member's kept space, or a new one, kept at once (before the send goes on)."""
-        key = f"{INBOX}{step.member_id}"
         async with self.store.unit_of_work(community) as uow:
-            known = await uow.settings.get(key)
-        if isinstance(known, dict):
-            return MessageRef(community.platform, known["channel"], "", known.get("thread"))
+            known = await uow.members.inbox(step.member_id)
+        if known is not None:
+            return known
         users = (step.user_id,)
         space = earlier and await self.chat.find_space(
             community, step.channel_id, users, step.name, earlier
@@ -287,7 +285,7 @@ class Outbox:
             await self.pacer.wait(step.channel_id)
             space = await self.chat.open_private_space(community, step.channel_id, users, step.name)
         async with self.store.unit_of_work(community) as uow:
-            await uow.settings.put(key, {"channel": space.channel_id, "thread": space.thread_id})
+            await uow.members.set_inbox(step.member_id, space)
             await uow.commit()
         return space
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.kernel.members import Member
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
+from bot.kernel.personal import Departure, PersonalDataRepository
 from bot.kernel.sends import Delivered, Send
 
 if TYPE_CHECKING:  # each capability's own port, named here so a unit of work carries it
@@ -170,15 +171,17 @@ class MemberRepository(Protocol):
         `StaleWrite`; returns it with the next version."""
         ...
 
-    async def erase(self, member: Member, now: datetime) -> None:
-        """Drop everything personal, keep the row so others' records still point somewhere."""
-        ...
-
     async def by_ids(self, member_ids: Sequence[int]) -> dict[int, Member]: ...
 
     async def tags_in_use(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         """Skills and interests starting with `prefix`, with how many members use each."""
         ...
+
+    async def inbox(self, member_id: int) -> MessageRef | None:
+        """The member's private space with copbot, once opened (`sends.Inbox`)."""
+        ...
+
+    async def set_inbox(self, member_id: int, space: MessageRef) -> None: ...
 
 
 class SettingsRepository(Protocol):
@@ -298,6 +301,9 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
 
     @property
+    def personal(self) -> PersonalDataRepository: ...
+
+    @property
     def changed(self) -> bool:
         """Whether anything was written (the audit log records changes, not reads)."""
         ...
@@ -341,6 +347,31 @@ class Store(Protocol):
 
     async def prune_sends(self, before: datetime) -> int:
         """Forget sends finished before `before`, in every community."""
+
+    async def community_left(self, community: CommunityKey, now: datetime) -> None:
+        """copbot was removed from the community: its data waits to be erased."""
+        ...
+
+    async def community_back(self, community: CommunityKey, now: datetime) -> bool:
+        """copbot is in the community again: True when that cancelled a pending erase."""
+        ...
+
+    async def departure(self, community: CommunityKey) -> Departure: ...
+
+    async def communities_left_before(self, moment: datetime) -> list[CommunityKey]:
+        """Communities whose pending erase started at `moment` or before."""
+        ...
+
+    async def erase_community(
+        self, community: CommunityKey, now: datetime, *, left_before: datetime | None = None
+    ) -> bool:
+        """Delete everything of the community, then scrub; with `left_before` only when its
+        pending erase started by then. True for exactly one caller, across processes."""
+        ...
+
+    async def scrub(self) -> None:
+        """Remove from disk what erases left there, as far as the engine can (the README's
+        privacy policy says how far): after an erase commits, and once a day."""
         ...
 
     async def close(self) -> None: ...

@@ -49,18 +49,13 @@ class OpenSpace:
 @dataclass(frozen=True)
 class Inbox:
     """The member's private space with copbot (asks, news, feedback requests): opened
-    under `channel_id` the first time it is needed and kept (`INBOX` + member id), so
+    under `channel_id` the first time it is needed and kept (`MemberRepository.inbox`), so
     several sends to a new member open one. Post there with `Post(into=...)`."""
 
     member_id: int
     user_id: str
     channel_id: str
     name: str
-
-
-# The setting keeps its first name (mentoring opened the first inboxes), so stored ones
-# stay valid.
-INBOX = "mentoring.inbox."
 
 
 @dataclass(frozen=True)

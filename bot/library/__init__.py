@@ -18,4 +18,4 @@ def register(catalog: Catalog) -> None:
     views.register(catalog)
     catalog.renamed("resource", "library")  # the group's earlier name, still typed by some
     catalog.renamed("lib.", "library.")  # on buttons posted before the rename
-    catalog.keeps_personal_data("library", personal.export, personal.erase)
+    catalog.keeps_personal_data("library", *personal.KEPT)

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from bot.kernel.context import Context
-from bot.kernel.members import Member
-from bot.library.export import as_dict
+from bot.kernel.personal import Erased, Kept
 
-
-async def export(context: Context, member: Member) -> dict[str, object]:
-    saved = await context.uow.library.saved_by(member.id)
-    return {
-        "saved": [as_dict(r) for r in saved],
-        "upvoted": await context.uow.library.voted_by(member.id),
-    }
-
-
-async def erase(context: Context, member: Member) -> None:
-    await context.uow.library.forget(member.id)
+KEPT = (
+    Kept(
+        "saved",
+        "the links and messages you saved: address, title, note, tags, votes",
+        Erased.ANONYMISED,
+        "what nobody else voted for goes; what others voted for keeps its link and votes but "
+        "loses your title, note and tags, unless you choose to leave them",
+    ),
+    Kept("upvoted", "what you voted for", Erased.DELETED),
+    Kept(
+        "messages_saved_by_others",
+        "your chat messages that others saved: their text as title and note",
+        Erased.ANONYMISED,
+        "the saver's entry keeps its link and their tags; your words go, unless you choose "
+        "to leave them",
+    ),
+)

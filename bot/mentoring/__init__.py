@@ -24,5 +24,5 @@ def register(catalog: Catalog) -> None:
     rounds.register(catalog)
     home.register(catalog)
     notices.register(catalog)
-    catalog.keeps_personal_data("mentoring", personal.export, personal.erase)
+    catalog.keeps_personal_data("mentoring", *personal.KEPT)
     catalog.runner(mentor_runner)

@@ -2,53 +2,49 @@
 
 from __future__ import annotations
 
-from bot.kernel.context import Context
-from bot.kernel.members import Member
-from bot.mentoring.model import OPEN, RequestStatus
-from bot.mentoring.settings import INBOX
+from bot.kernel.personal import Erased, Kept
 
-
-async def export(context: Context, member: Member) -> dict[str, object]:
-    mentoring = context.uow.mentoring
-    mentor = await mentoring.mentor(member.id)
-    avoided = await context.uow.members.by_ids(await mentoring.avoided_by(member.id))
-    everything = [*OPEN, RequestStatus.MATCHED, RequestStatus.CANCELLED]
-    return {
-        "mentor": None
-        if mentor is None
-        else {
-            "topics": list(mentor.topics),
-            "capacity": mentor.capacity,
-            "paused": mentor.paused,
-            "paused_until": mentor.paused_until.isoformat() if mentor.paused_until else None,
-        },
-        "dont_match_with": sorted(m.display_name for m in avoided.values()),
-        "requests": [
-            {
-                "topic": r.topic,
-                "note": r.note,
-                "status": r.status.value,
-                "created_at": r.created_at.isoformat(),
-            }
-            for r in await mentoring.requests(everything, mentee_id=member.id)
-        ],
-        "matches": [
-            {
-                "id": m.id,
-                "topic": m.topic,
-                "role": "mentor" if m.mentor_id == member.id else "mentee",
-                "started_at": m.started_at.isoformat(),
-                "ended_at": m.ended_at.isoformat() if m.ended_at else None,
-            }
-            for m in await mentoring.matches(member.id, active=False)
-        ],
-        "feedback": [
-            {"match": f.match_id, "met": f.met, "rating": f.rating}
-            for f in await mentoring.feedback_by(member.id)
-        ],
-    }
-
-
-async def erase(context: Context, member: Member) -> None:
-    await context.uow.mentoring.forget(member.id, context.now)
-    await context.uow.settings.put(f"{INBOX}{member.id}", None)
+KEPT = (
+    Kept("mentor_offer", "the topics you mentor, your capacity and pauses", Erased.DELETED),
+    Kept("dont_match_with", "your confidential don't-match list", Erased.DELETED),
+    Kept(
+        "on_others_lists",
+        "other members' confidential don't-match lists that name you",
+        Erased.KEPT,
+        "the lists are theirs: they name a former member, and still keep you apart if you "
+        "come back, by a one-way hash of your platform id",
+    ),
+    Kept(
+        "requests",
+        "your mentor requests: topic, note, status",
+        Erased.ANONYMISED,
+        "open and closed ones go; one that became a match stays for the match, without its note",
+    ),
+    Kept(
+        "asked_to_mentor",
+        "requests you are being asked to take",
+        Erased.ANONYMISED,
+        "they go back to the waitlist for another mentor",
+    ),
+    Kept(
+        "declines",
+        "requests you declined or let time out, and mentors who passed on yours",
+        Erased.DELETED,
+    ),
+    Kept(
+        "matches",
+        "your matches as mentor or mentee",
+        Erased.ANONYMISED,
+        "active ones end; all stay in the other side's history (and keep a pair from "
+        "repeating), with a former member in your place",
+    ),
+    Kept("feedback", "whether you met, and your ratings", Erased.DELETED),
+    Kept("private_space", "where copbot writes to you privately", Erased.DELETED),
+    Kept(
+        "round_plans",
+        "moderators' plans of matching rounds that included you",
+        Erased.KEPT,
+        "the moderators' history: it names only copbot's number for you, which names "
+        "nobody after an erase, and a plan re-checks every pair before anyone is asked",
+    ),
+)

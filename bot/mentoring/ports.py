@@ -146,8 +146,6 @@ class MentoringRepository(Protocol):
         """False when this member already gave feedback on this match."""
         ...
 
-    async def feedback_by(self, member_id: int) -> list[Feedback]: ...
-
     async def stats(self) -> tuple[int, int, float | None]:
         """(matches made, matches met, average rating)."""
         ...
@@ -163,9 +161,3 @@ class MentoringRepository(Protocol):
     async def save_round(
         self, round_id: int, status: str, pairs: Sequence[RoundPair], now: datetime
     ) -> None: ...
-
-    async def forget(self, member_id: int, now: datetime) -> None:
-        """Erase a member: their offer, lists, passes, open requests and feedback go; ended
-        matches stay (the other side's history) pointing at the anonymised member; requests
-        they were asked go back to the waitlist."""
-        ...

@@ -13,7 +13,6 @@ REPEAT_DAYS = 180
 CHANNEL = "mentoring.channel"
 ANSWER_SETTING = "mentoring.answer_hours"
 REPEAT_SETTING = "mentoring.repeat_days"
-INBOX = "mentoring.inbox."  # + member id: their private space with copbot
 
 
 def register(catalog: Catalog) -> None:

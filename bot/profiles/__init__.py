@@ -8,4 +8,4 @@ from bot.profiles import commands, personal
 
 def register(catalog: Catalog) -> None:
     commands.register(catalog)
-    catalog.keeps_personal_data("profile", personal.export)
+    catalog.keeps_personal_data("profiles", *personal.KEPT)

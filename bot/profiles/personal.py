@@ -1,23 +1,15 @@
-"""What a profile holds about a member, for `/privacy export` (erasing it is the
-member record's own anonymisation)."""
+"""What a profile keeps about a member, for `/privacy export` and `/privacy erase`."""
 
 from __future__ import annotations
 
-from typing import Any
+from bot.kernel.personal import Erased, Kept
 
-from bot.kernel.context import Context
-from bot.kernel.members import Member
-
-
-async def export(context: Context, member: Member) -> dict[str, Any]:
-    return {
-        "user_id": member.user_id,
-        "display_name": member.display_name,
-        "timezone": member.timezone,
-        "skills": list(member.skills),
-        "interests": list(member.interests),
-        "languages": list(member.languages),
-        "bio": member.bio,
-        "created_at": member.created_at.isoformat(),
-        "updated_at": member.updated_at.isoformat(),
-    }
+KEPT = (
+    Kept(
+        "profile",
+        "your platform id, name, timezone, bio, skills, interests and languages",
+        Erased.ANONYMISED,
+        "the member record stays as “Former member”, with nothing of yours on it, so that "
+        "what others' records point at (a match, a vote) still exists",
+    ),
+)

@@ -13,5 +13,5 @@ def register(catalog: Catalog) -> None:
     schedules.register(catalog)
     suggestions.register(catalog)
     answers.register(catalog)
-    catalog.keeps_personal_data("prompts", personal.export, personal.erase)
+    catalog.keeps_personal_data("prompts", *personal.KEPT)
     runner.register(catalog)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from bot.kernel.context import Context
-from bot.kernel.members import Member
+from bot.kernel.personal import Erased, Kept
 
-
-async def export(context: Context, member: Member) -> dict[str, object]:
-    return {
-        "suggested": [p.text for p in await context.uow.prompts.authored(member.id)],
-        "answers": [
-            {"posting": o, "answers": n} for o, n in await context.uow.prompts.answers_by(member.id)
-        ],
-    }
-
-
-async def erase(context: Context, member: Member) -> None:
-    await context.uow.prompts.forget(member.id)
+KEPT = (
+    Kept(
+        "suggested",
+        "the prompts you suggested, and what became of them",
+        Erased.ANONYMISED,
+        "pending, rejected and queued ones go (queued ones stay if you choose to leave what "
+        "you shared); posted ones stay without your name: the channel shows them already",
+    ),
+    Kept(
+        "answers",
+        "how many replies you posted under each prompt, and their message ids (never text)",
+        Erased.DELETED,
+    ),
+)

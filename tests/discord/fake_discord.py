@@ -4,7 +4,8 @@ bound to 127.0.0.1 only.
 
 Every REST request is checked against Discord's OpenAPI spec (`violations`); the fake keeps
 what a test needs to assert on (messages, threads, pins, interaction responses) and can
-answer the next request on a route with a 429, or forget a guild as if copbot were removed.
+answer the next request on a route with a 429, or forget a guild as if copbot were removed
+(and add it back).
 """
 
 from __future__ import annotations
@@ -289,6 +290,14 @@ class FakeDiscord:
         """copbot was kicked: the guild goes from the gateway and REST refuses its channels."""
         del self.guilds[guild.id]
         await self.dispatch(guild.id, "GUILD_DELETE", {"id": str(guild.id)})
+
+    async def add_back(self, guild: FakeGuild) -> None:
+        """copbot was invited again: the guild is back, announced by GUILD_CREATE without
+        `unavailable` (which Discord sets only for a guild lazily loaded or back from an
+        outage; discord.py tells a join from those by it)."""
+        self.guilds[guild.id] = guild
+        joined = {k: v for k, v in guild.payload().items() if k != "unavailable"}
+        await self.dispatch(guild.id, "GUILD_CREATE", joined)
 
     def limit_next(self, method: str, path_pattern: str, retry_after: float = 0.05) -> None:
         """Answer the next matching request with 429 and `retry_after`, as Discord does."""

@@ -602,3 +602,43 @@ async def test_the_gateway_is_zlib_compressed_and_heartbeats_are_acknowledged(
     assert connection.compress is not None  # discord.py asked for zlib-stream
     await fake.wait_for(lambda: connection.heartbeats)
     assert bot.latency < 1.0  # measured from our HEARTBEAT_ACK
+
+
+async def test_a_guild_that_removes_copbot_waits_to_be_erased_until_it_adds_it_back(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    community = CommunityKey("discord", str(world.home.id))
+    await run(fake, world, world.alice, "profile set", bio="hello")
+    await fake.remove_guild(world.home)
+    await until_departure(fake, world, bot, community, pending=True)
+    await fake.add_back(world.home)
+    await until_departure(fake, world, bot, community, pending=False)
+    status = text(await run(fake, world, world.mod, "privacy status"))
+    assert "added back on" in status and "cancelled the erase" in status
+    assert "hello" in text(await run(fake, world, world.bob, "profile show", member=world.alice.id))
+
+
+async def test_a_guild_that_adds_copbot_back_while_it_is_down_is_kept(
+    fake: FakeDiscord, world: World, sqlite_url: str, clock: ManualClock
+) -> None:
+    community = CommunityKey("discord", str(world.home.id))
+    async with running(sqlite_url, clock) as first:
+        await run(fake, world, world.alice, "profile set", bio="hello")
+        await fake.remove_guild(world.home)
+        await until_departure(fake, world, first, community, pending=True)
+    fake.guilds[world.home.id] = world.home  # invited again meanwhile: in READY next time
+    async with running(sqlite_url, clock) as second:
+        await until_departure(fake, world, second, community, pending=False)
+
+
+async def until_departure(
+    fake: FakeDiscord, world: World, bot: CopbotClient, community: CommunityKey, *, pending: bool
+) -> None:
+    """Each gateway event is handled in a task of its own: commands in the other guild go
+    round while it runs, until its effect shows."""
+    for _ in range(50):
+        if (await bot.core.store.departure(community)).pending is pending:
+            return
+        where = world.channel("general", world.other)
+        await final(fake, await fake.slash(world.other, world.stranger, where, "help"))
+    raise AssertionError(f"the departure never became pending={pending}")

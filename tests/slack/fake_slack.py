@@ -63,6 +63,7 @@ class FakeSlack:
     violations: list[str] = field(default_factory=list)
     ratelimited: dict[str, int] = field(default_factory=dict)  # method: answers left to 429
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    installed: bool = True  # uninstalled: the bot token is revoked, as Slack does then
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -153,9 +154,11 @@ class FakeSlack:
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
             )
         handler = getattr(self, "_" + method.replace(".", "_"), None)
-        if handler is None:
+        if not self.installed:
+            body: dict[str, Any] = {"ok": False, "error": "token_revoked"}
+        elif handler is None:
             self.violations.append(f"{method}: the fake doesn't know it")
-            body: dict[str, Any] = {"ok": False, "error": "unknown_method"}
+            body = {"ok": False, "error": "unknown_method"}
         else:
             body = handler(args)
         await self._notify()

@@ -354,7 +354,7 @@ async def test_an_export_arrives_as_a_file_in_a_dm(workspace: Workspace, fake: F
     assert "Here is everything" in text_of(dm[0].args)
     await fake.wait_for(lambda: fake.called("files.completeUploadExternal"))
     exported = json.loads(next(iter(fake.uploads.values())))
-    assert exported["profile"]["skills"] == ["python"]
+    assert exported["profiles"]["profile"]["skills"] == ["python"]
 
 
 async def test_autocomplete_fills_an_external_select(workspace: Workspace) -> None:
@@ -364,3 +364,27 @@ async def test_autocomplete_fills_an_external_select(workspace: Workspace) -> No
     assert zone["element"]["type"] == "external_select"
     offered = await workspace.suggest(MOD, modal, "timezone", "Europe/Ber")
     assert "Europe/Berlin" in [option["value"] for option in offered]
+
+
+async def test_an_uninstalled_workspace_waits_to_be_erased_until_copbot_is_back(
+    workspace: Workspace, fake: FakeSlack, slack: Running
+) -> None:
+    await run(workspace, ALICE, "profile set bio:hello")
+    community = CommunityKey("slack", TEAM)
+    assert (await workspace.uninstall())[0] == 200
+    await _departure_when(slack, community, pending=True)
+    workspace.install()
+    await workspace.event({"type": "app_home_opened", "user": ALICE, "tab": "home"})
+    await _departure_when(slack, community, pending=False)
+    status = text_of(await run(workspace, MOD, "privacy status"))
+    assert "added back on" in status and "cancelled the erase" in status
+    assert (await workspace.revoke_tokens(bot=True))[0] == 200
+    await _departure_when(slack, community, pending=True)
+
+
+async def _departure_when(slack: Running, community: CommunityKey, *, pending: bool) -> None:
+    """Events are handled after their ack: look until the departure shows (5 s at most);
+    the probe is the store, as any request from the workspace would count as being back."""
+    deadline = time.monotonic() + 5
+    while (await slack.core.store.departure(community)).pending is not pending:
+        assert time.monotonic() < deadline, f"the departure never became pending={pending}"

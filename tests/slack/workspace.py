@@ -292,6 +292,21 @@ class Workspace:
     ) -> tuple[int, str]:
         return await self.transport.send("event", self.event_payload(event, event_id), retry)
 
+    async def uninstall(self) -> tuple[int, str]:
+        """The workspace removes the app: Slack revokes its tokens and says so."""
+        self.fake.installed = False
+        return await self.event({"type": "app_uninstalled"})
+
+    async def revoke_tokens(self, *, bot: bool) -> tuple[int, str]:
+        """Tokens revoked: the bot's (the app can do nothing more), or only a member's."""
+        self.fake.installed = not bot
+        tokens = {"oauth": [] if bot else ["U0ALICE"], "bot": [BOT_USER] if bot else []}
+        return await self.event({"type": "tokens_revoked", "tokens": tokens})
+
+    def install(self) -> None:
+        """Installed again (through Slack's OAuth flow): the app's token works again."""
+        self.fake.installed = True
+
 
 def _input_state(element: dict[str, Any], given: str | None) -> dict[str, Any]:
     kind = element["type"]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.admin.leaving import PrivacyRunner
 from bot.kernel.core import Core
 from bot.kernel.messages import MessageRef
 from bot.kernel.outbox import Outbox
@@ -92,13 +93,26 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
         await talk("mod", "/prompt schedule paused friday 17:30 UTC")
         await talk("mod", "/prompt pause 2")
         timer = app.timer
-        assert [type(r) for r in timer.runners] == [Outbox, PromptRunner, MentorRunner]
+        assert [type(r) for r in timer.runners] == [
+            Outbox,
+            PromptRunner,
+            MentorRunner,
+            PrivacyRunner,
+        ]
         await timer.start()
         jobs = {job.id: job for job in timer.scheduler.get_jobs()}
-        assert set(jobs) == {"alarm:1:test:home:1", "every:0", "every:1", "every:2", "sync"}
+        assert set(jobs) == {
+            "alarm:1:test:home:1",
+            "every:0",
+            "every:1",
+            "every:2",
+            "every:3",
+            "sync",
+        }
         assert jobs["every:0"].trigger.interval.total_seconds() == 5
         assert jobs["every:1"].trigger.interval.total_seconds() == 300
         assert jobs["every:2"].trigger.interval.total_seconds() == 60
+        assert jobs["every:3"].trigger.interval.total_seconds() == 3600
         trigger = jobs["alarm:1:test:home:1"].trigger
         assert str(trigger.timezone) == "Europe/Berlin"
         assert trigger.fields[4].expressions[0].first == 0  # day_of_week: Monday
@@ -115,6 +129,7 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
             "every:0",
             "every:1",
             "every:2",
+            "every:3",
             "sync",
         }
     assert not timer.scheduler.running  # stopped with the app
