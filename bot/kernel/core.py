@@ -56,7 +56,7 @@ AUDIT_VALUE = 80  # characters of each option kept in the audit log
 PRESENT = timedelta(minutes=1)  # how long a process trusts that copbot is in a community
 AUDIT_DETAIL = 500
 BUSY = (
-    "The database is slow to answer right now, so nothing was changed. "
+    "The database is slow to answer right now, so I couldn't finish that. "
     "Please try again in a moment."
 )
 SIMULTANEOUS = (
