@@ -188,15 +188,27 @@ class SqliteDatabase:
                 await self._reader.call(lambda c: c.rollback())
 
     async def run_sync(self, work: Callable[[Connection], T]) -> T:
+        """With foreign keys off, as SQLite's way to change a table requires (a migration
+        rebuilds it: a new table, the rows copied, the old one dropped); they are checked
+        before the commit instead."""
+
         def committed(connection: Connection) -> T:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")  # only outside a transaction
             try:
-                done = work(connection)
-            except BaseException:
-                connection.rollback()
-                raise
-            connection.commit()
-            return done
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                try:
+                    done = work(connection)
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"rows that reference nothing: {broken[:5]}")
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+                return done
+            finally:
+                connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+                connection.commit()  # nothing to commit: it ends SQLAlchemy's transaction
 
         async with self._lock:
             return await self.call(committed)

@@ -138,6 +138,7 @@ class SqlPromptRepository:
         )
 
     async def move(self, prompt_id: int, position: int) -> None:
+        await self.hold()  # the queue as it is, not as another move leaves it halfway
         queue = [p.id for p in await self.listed(PromptStatus.QUEUED) if p.id != prompt_id]
         queue.insert(position - 1, prompt_id)
         for n, each in enumerate(queue, 1):
@@ -383,6 +384,9 @@ class SqlPromptRepository:
         )
 
     async def _end_of_queue(self) -> int:
+        """The next position, with the queue held until commit: prompts added at the same
+        moment get one each."""
+        await self.hold()
         last = await self._db.scalar(
             select(func.max(prompts.c.position)).where(
                 self._mine(), prompts.c.status == PromptStatus.QUEUED.value

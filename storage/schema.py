@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -58,6 +59,13 @@ class UtcDateTime(TypeDecorator[datetime]):
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+# Every table with an id is `sqlite_autoincrement`: each row gets a new id, never a
+# deleted row's (SQLite would otherwise reuse the largest), so an old button can't act on
+# someone else's new row. PostgreSQL's sequences never go back.
+
+OPEN_REQUEST = "status IN ('asking', 'waiting')"  # RequestStatus's open ones
+
+
 communities = Table(
     "communities",
     metadata,
@@ -70,6 +78,7 @@ communities = Table(
     Column("back_at", UtcDateTime),
     Column("erased_at", UtcDateTime),
     UniqueConstraint("platform", "external_id"),
+    sqlite_autoincrement=True,
 )
 
 members = Table(
@@ -88,6 +97,7 @@ members = Table(
     UniqueConstraint("community_id", "user_id"),
     # Lets child tables reference (community, member) so a row can't cross communities.
     UniqueConstraint("community_id", "id", name="uq_members_community_id_id"),
+    sqlite_autoincrement=True,
 )
 
 member_tags = Table(
@@ -137,6 +147,7 @@ resources = Table(
         name="fk_resources_author",
     ),
     Index("ix_resources_top", "community_id", "votes", "id"),
+    sqlite_autoincrement=True,
 )
 
 _resource = (["community_id", "resource_id"], ["resources.community_id", "resources.id"])
@@ -205,6 +216,7 @@ prompts = Table(
         name="fk_prompts_author",
     ),
     Index("ix_prompts_queue", "community_id", "status", "position"),
+    sqlite_autoincrement=True,
 )
 
 prompt_schedules = Table(
@@ -227,6 +239,7 @@ prompt_schedules = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("removed_at", UtcDateTime),  # unscheduled; its postings stay for the stats
     UniqueConstraint("community_id", "id", name="uq_prompt_schedules_community_id_id"),
+    sqlite_autoincrement=True,
 )
 
 prompt_occurrences = Table(
@@ -257,6 +270,7 @@ prompt_occurrences = Table(
     ),
     Index("ix_prompt_occurrences_thread", "community_id", "channel_id", "thread_id"),
     Index("ix_prompt_occurrences_claims", "community_id", "outcome", "claimed_at"),
+    sqlite_autoincrement=True,
 )
 
 prompt_answers = Table(
@@ -390,6 +404,17 @@ mentor_requests = Table(
     Index("ix_mentor_requests_mentee", "community_id", "mentee_id", "status"),
     Index("ix_mentor_requests_mentor", "community_id", "mentor_id", "status"),
     Index("ix_mentor_requests_deadline", "status", "deadline"),
+    # One open request per member and topic, whoever asks at the same moment.
+    Index(
+        "uq_mentor_requests_open",
+        "community_id",
+        "mentee_id",
+        "topic",
+        unique=True,
+        sqlite_where=text(OPEN_REQUEST),
+        postgresql_where=text(OPEN_REQUEST),
+    ),
+    sqlite_autoincrement=True,
 )
 
 mentor_passes = Table(
@@ -424,6 +449,7 @@ matches = Table(
     ),
     Index("ix_matches_mentor", "community_id", "mentor_id", "ended_at"),
     Index("ix_matches_mentee", "community_id", "mentee_id", "ended_at"),
+    sqlite_autoincrement=True,
 )
 
 match_feedback = Table(
@@ -448,6 +474,7 @@ matching_rounds = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_matching_rounds_status", "community_id", "status"),
+    sqlite_autoincrement=True,
 )
 
 round_schedules = Table(
@@ -476,6 +503,7 @@ audit_log = Table(
         name="fk_audit_log_member",
     ),
     Index("ix_audit_log_member", "community_id", "member_id"),
+    sqlite_autoincrement=True,
 )
 
 

@@ -2,7 +2,7 @@
 or user group to mention with each posting, and unscheduling that keeps the history.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06
 """
 

@@ -4,7 +4,7 @@ mentoring's private spaces in a table of their own instead of per-member setting
 that every table holding member data says so in its columns.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 Create Date: 2026-12-08
 """
 
