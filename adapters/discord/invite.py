@@ -13,7 +13,9 @@ PERMISSIONS: dict[str, str] = {
     "send_messages": "post weekly prompts, recaps and library pins",
     "embed_links": "show cards (resources, profiles, prompts) as embeds",
     "attach_files": "send exports (library, your data) as files",
-    "read_message_history": "find the message a pin reaction or context menu names",
+    "read_message_history": (
+        "find its own earlier messages before posting again, and the message a pin reaction names"
+    ),
     "create_public_threads": "open a thread under each weekly prompt",
     "create_private_threads": "open a private thread for each mentor match",
     "send_messages_in_threads": "welcome members in those threads",
