@@ -209,28 +209,23 @@ class SlackChat:
         self, channel_id: str, thread_id: str | None, oldest: str, latest: str, cursor: str | None
     ) -> dict[str, Any]:
         """One page of a channel's (or a thread's) messages between two times."""
+        thread = {} if thread_id is None else {"ts": thread_id}
+        read = (
+            self.client.conversations_history
+            if thread_id is None
+            else self.client.conversations_replies
+        )
         try:
-            if thread_id is None:
-                found = await self.client.conversations_history(
-                    channel=channel_id,
-                    oldest=oldest,
-                    latest=latest,
-                    inclusive=True,
-                    include_all_metadata=True,
-                    limit=PAGE,
-                    cursor=cursor,
-                )
-            else:
-                found = await self.client.conversations_replies(
-                    channel=channel_id,
-                    ts=thread_id,
-                    oldest=oldest,
-                    latest=latest,
-                    inclusive=True,
-                    include_all_metadata=True,
-                    limit=PAGE,
-                    cursor=cursor,
-                )
+            found = await read(
+                channel=channel_id,
+                oldest=oldest,
+                latest=latest,
+                inclusive=True,
+                include_all_metadata=True,
+                limit=PAGE,
+                cursor=cursor,
+                **thread,
+            )
         except SlackApiError as error:
             _raise_unavailable(error, channel_id)
             raise
