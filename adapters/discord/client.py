@@ -134,7 +134,7 @@ class CopbotClient(discord.AutoShardedClient):
 
     # Interactions in
 
-    def actor(self, interaction: discord.Interaction[Any]) -> Actor | None:
+    def actor(self, interaction: discord.Interaction[Any]) -> Actor | Reply:
         return inbound.interaction_actor(interaction, self.options.moderator_role)
 
     async def invoked(
@@ -151,7 +151,7 @@ class CopbotClient(discord.AutoShardedClient):
         self, interaction: discord.Interaction[Any], path: str, option: str, partial: str
     ) -> list[Choice]:
         actor = self.actor(interaction)
-        if actor is None:
+        if isinstance(actor, Reply):
             return []
         return await self.core.autocomplete(
             actor, path, option, partial, options_given(interaction)

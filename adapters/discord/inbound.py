@@ -10,7 +10,14 @@ from typing import Any
 import discord
 
 from adapters.discord.chat import PLATFORM
-from bot.kernel.messages import Actor, ChatMessage, CommunityKey, MessageRef
+from bot.kernel.messages import Actor, ChatMessage, CommunityKey, MessageRef, Reply
+
+GUILDS_ONLY = Reply("copbot works inside a server, not in direct messages.", ephemeral=True)
+NOT_HERE = Reply(
+    "copbot isn't in this server: someone who manages it can add copbot with its invite link.",
+    ephemeral=True,
+    error=True,
+)
 
 
 def community(guild_id: int) -> CommunityKey:
@@ -25,10 +32,15 @@ def moderates(user: discord.abc.User, permissions: discord.Permissions, role: st
     return role is not None and any(role in (r.name, str(r.id)) for r in roles)
 
 
-def interaction_actor(interaction: discord.Interaction[Any], role: str | None) -> Actor | None:
-    """Who acted, or None outside a guild (copbot's communities are guilds)."""
+def interaction_actor(interaction: discord.Interaction[Any], role: str | None) -> Actor | Reply:
+    """Who acted, or why copbot won't serve them: its communities are the guilds it is in,
+    the ones Discord announced to it (GUILD_CREATE). An interaction can come from a guild
+    that never was (copbot's commands installed there without its bot): served, its Manage
+    Server members would moderate a community copbot isn't part of."""
     if interaction.guild_id is None:
-        return None
+        return GUILDS_ONLY
+    if interaction.client.get_guild(interaction.guild_id) is None:
+        return NOT_HERE
     user = interaction.user
     return Actor(
         community(interaction.guild_id),

@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 DEFER_AFTER = 0.3  # seconds: answer at once if the core is this fast, else defer
 FORMS_KEPT = 1000  # forms waiting for their "Open the form" press, newest kept
 
-GUILDS_ONLY = Reply("copbot works inside a server, not in direct messages.", ephemeral=True)
 FORM_EXPIRED = Reply(
     "That form has expired (copbot restarted since). Please run the command again.",
     ephemeral=True,
@@ -39,12 +38,13 @@ class Responder:
     async def answer(
         self,
         interaction: discord.Interaction[Any],
-        actor: Actor | None,
+        actor: Actor | Reply,
         work: Callable[[Actor], Awaitable[Reply]],
     ) -> None:
-        """Answer with the core's reply to `work`, deferring first if the core takes a while."""
-        if actor is None:
-            await self.respond(interaction, GUILDS_ONLY)
+        """Answer with the core's reply to `work`, deferring first if the core takes a while;
+        `actor` is a reply instead when copbot won't serve whoever acted."""
+        if isinstance(actor, Reply):
+            await self.respond(interaction, actor)
             return
         task = asyncio.ensure_future(work(actor))
         try:

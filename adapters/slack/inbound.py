@@ -11,16 +11,13 @@ back is decoded here.
 from __future__ import annotations
 
 import asyncio
-import logging
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
-from slack_bolt.response import BoltResponse
 
-from adapters.slack import render
+from adapters.slack import render, requests
 from adapters.slack.chat import PLATFORM, Audience, SlackChat
 from adapters.slack.state import ModalState, button_target
 from bot.kernel.core import Core
@@ -34,10 +31,7 @@ from bot.kernel.messages import (
     Reply,
 )
 
-log = logging.getLogger(__name__)
-
 COMMAND = "/cop"
-REMEMBERED_EVENTS = 10_000  # event ids kept to drop Slack's retries of them
 FORM_ACK_BUDGET = 2.0  # seconds of Slack's 3 spent waiting to show a refusal in the form
 _SHORTCUT = re.compile(r"^msg:")
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -47,6 +41,7 @@ _ESCAPED = re.compile(r"<[#@]([A-Z0-9]+)(?:\|[^>]*)?>")  # `/cop` with should_es
 # the core was given as a character (the library's default pin, 📌) is tried that way too.
 _CHARACTERS = {"pushpin": "📌"}
 LEAVING = ("app_uninstalled", "tokens_revoked")  # events of copbot leaving, not being there
+UNREADABLE = "This form can't be read any more: close it and open it again."
 
 Ack = Callable[..., Awaitable[None]]
 
@@ -64,17 +59,17 @@ class SlackBot:
     ) -> None:
         self.core = core
         self.chat = chat
-        self._seen_events: OrderedDict[str, None] = OrderedDict()
         self._home_viewers: set[tuple[str, str]] = set()
         self._shortcuts = {shortcut_id(n): n for n in core.catalog.message_actions}
         self.app = AsyncApp(
             client=chat.client,
-            signing_secret=signing_secret,
-            request_verification_enabled=not socket_mode,
+            request_verification_enabled=False,  # `requests.signed` checks, in HTTP mode
+            before_authorize=None if socket_mode else requests.signed(signing_secret),
             name="copbot",
         )
         app = self.app
-        app.middleware(self._drop_retried_events)
+        app.middleware(requests.for_this_workspace)
+        app.middleware(requests.once(requests.Recent(requests.REMEMBERED, requests.REPLAY_WINDOW)))
         app.middleware(self._still_installed)
         app.command(COMMAND)(self._on_command)
         app.action(render.BUTTON_ACTION)(self._on_button)
@@ -87,25 +82,6 @@ class SlackBot:
         app.event("message")(self._on_message)
         app.event("app_uninstalled")(self._on_uninstalled)
         app.event("tokens_revoked")(self._on_tokens_revoked)
-
-    async def _drop_retried_events(
-        self, body: dict[str, Any], next: Callable[[], Awaitable[None]]
-    ) -> BoltResponse | None:
-        """Slack resends an event it thinks was missed (X-Slack-Retry-Num); handle each
-        event id once here, without a database round trip. A retry that reaches another
-        process changes nothing either: what events change is keyed by message (answers
-        by message id, saved messages by their link). Runs after bolt has checked
-        the signature, so a forged retry can't hide a real event."""
-        event_id = body.get("event_id")
-        if body.get("type") == "event_callback" and isinstance(event_id, str):
-            if event_id in self._seen_events:
-                log.info("dropping a retry of event %s", event_id)
-                return BoltResponse(status=200, body="")
-            self._seen_events[event_id] = None
-            if len(self._seen_events) > REMEMBERED_EVENTS:
-                self._seen_events.popitem(last=False)
-        await next()
-        return None
 
     async def _still_installed(
         self, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
@@ -147,15 +123,21 @@ class SlackBot:
     async def _on_command_modal(
         self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
+        state = ModalState.decode(body["view"].get("private_metadata"))
+        if state is None:
+            await _unreadable(ack, body["view"])
+            return
         actor = await self._actor(context)
-        state = ModalState.decode(body["view"]["private_metadata"])
         given = {k: v for k, v in submitted(body["view"]).items() if v is not None}
         work = self.core.invoke(Invocation(actor, state.channel_id, state.target, given))
         await self._submitted(ack, body, actor, state, work)
 
     async def _on_form(self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        state = ModalState.decode(body["view"].get("private_metadata"))
+        if state is None:
+            await _unreadable(ack, body["view"])
+            return
         actor = await self._actor(context)
-        state = ModalState.decode(body["view"]["private_metadata"])
         values = {k: v or "" for k, v in submitted(body["view"]).items()}
         work = self.core.act(Action(actor, state.channel_id, state.target, state.value, values))
         await self._submitted(ack, body, actor, state, work)
@@ -215,7 +197,10 @@ class SlackBot:
         self, ack: Ack, body: dict[str, Any], context: AsyncBoltContext
     ) -> None:
         """Suggestions for an external select in a command modal."""
-        state = ModalState.decode(body["view"]["private_metadata"])
+        state = ModalState.decode(body["view"].get("private_metadata"))
+        if state is None:
+            await ack(options=[])
+            return
         actor = await self._actor(context)
         found = await self.core.autocomplete(
             actor, state.target, body.get("block_id", ""), body.get("value", "")
@@ -286,10 +271,16 @@ class SlackBot:
 
 
 def _community(context: AsyncBoltContext) -> CommunityKey:
-    """The workspace copbot is installed in, also for people from elsewhere in a shared
-    channel; an org-wide install has none and goes by the payload's team."""
-    installed = context.authorize_result.team_id if context.authorize_result else None
-    return CommunityKey(PLATFORM, installed or context.team_id or context.enterprise_id or "")
+    """The workspace the request is for: the one copbot is installed in
+    (`requests.for_this_workspace` lets no other through)."""
+    return CommunityKey(PLATFORM, context.team_id or context.enterprise_id or "")
+
+
+async def _unreadable(ack: Ack, view: Mapping[str, Any]) -> None:
+    """A submitted modal whose state copbot can't read (it didn't write it): said under its
+    first input, or the modal closes."""
+    errors = form_errors(view, UNREADABLE)
+    await (ack(response_action="errors", errors=errors) if errors else ack())
 
 
 def form_errors(view: Mapping[str, Any], message: str) -> dict[str, str]:

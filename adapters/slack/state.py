@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+METADATA = 3000  # characters of `private_metadata` Slack keeps at most
+
 
 def button_value(action_id: str, value: str) -> str:
     """A button's Slack value: the core's `action_id:value` (Slack wants action ids unique
@@ -33,6 +35,16 @@ class ModalState:
         return json.dumps([self.target, self.channel_id, self.response_url, self.value])
 
     @classmethod
-    def decode(cls, text: str) -> ModalState:
-        target, channel_id, response_url, value = json.loads(text)
-        return cls(target, channel_id, response_url, value)
+    def decode(cls, text: object) -> ModalState | None:
+        """None for anything `encode` didn't write: the payload is Slack's to send, and a
+        refusal beats a crash."""
+        if not isinstance(text, str) or len(text) > METADATA:
+            return None
+        try:
+            fields = json.loads(text)
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python goes
+            return None
+        match fields:
+            case [str(target), str(channel_id), str() | None as response_url, str(value)]:
+                return cls(target, channel_id, response_url, value)
+        return None

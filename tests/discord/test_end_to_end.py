@@ -148,6 +148,37 @@ async def test_a_button_from_another_guild_finds_nothing_there(
     assert "no resource #1" in text(reply)
 
 
+async def test_a_guild_copbot_never_joined_is_refused_and_moderates_nothing(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    """Its interactions reach copbot (its commands installed there without the bot, say) but
+    no GUILD_CREATE ever came: its Manage Server member is no moderator of anything."""
+    await run(fake, world, world.alice, "library add", url="https://example.org/a", title="A")
+    shown = await fake.slash(
+        world.home, world.alice, world.channel("general"), "library show", id=1
+    )
+    await final(fake, shown)
+    elsewhere = fake.add_guild("Elsewhere", "general")  # after copbot connected: never sent
+    manager = fake.add_user(elsewhere, "Manager", moderator=True)
+    where = world.channel("general", elsewhere)
+    for sent in (
+        await fake.slash(elsewhere, manager, where, "prompt add", text="Mine now"),
+        await fake.slash(elsewhere, manager, where, "profile set", bio="hello"),
+        await fake.press(
+            elsewhere, manager, {**fake.response_message(shown), "channel_id": str(where)}, "Upvote"
+        ),
+    ):
+        reply = await final(fake, sent)
+        assert reply["flags"] & EPHEMERAL
+        assert "isn't in this server" in text(reply)
+    offered = await fake.autocomplete(elsewhere, manager, where, "library show", "id", id="")
+    [response] = await fake.answer(offered)
+    assert response["data"]["choices"] == []
+    async with bot.core.store.unit_of_work(CommunityKey("discord", str(elsewhere.id))) as uow:
+        assert await uow.members.by_user(str(manager.id)) is None
+        assert await uow.prompts.listed(PromptStatus.QUEUED) == []
+
+
 async def test_a_form_opens_as_a_modal_and_its_submit_saves(
     fake: FakeDiscord, world: World, bot: CopbotClient
 ) -> None:

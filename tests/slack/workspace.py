@@ -19,6 +19,7 @@ from tests.slack.fake_slack import BOT_USER, TEAM, FakeSlack
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 APP = "A0COPBOT"
 _KINDS = {"command": "slash_commands", "interactive": "interactive", "event": "events_api"}
+_numbers = itertools.count(1)  # trigger and event ids, unique across workspaces and processes
 
 
 class Transport(Protocol):
@@ -40,7 +41,7 @@ class Http:
         retry: int = 0,
         *,
         secret: str | None = None,
-        timestamp: int | None = None,
+        timestamp: int | str | None = None,
     ) -> tuple[int, str]:
         if kind == "command":
             body, content_type = urlencode(payload), "application/x-www-form-urlencoded"
@@ -90,6 +91,7 @@ class Interaction:
     body: str
     response_key: str | None
     trigger_id: str
+    payload: dict[str, Any]  # what was sent: sent again, a replay
 
     async def reply(self, number: int = 1) -> dict[str, Any]:
         """The `number`th answer to this interaction's response_url."""
@@ -123,7 +125,6 @@ class Workspace:
     def __init__(self, fake: FakeSlack, transport: Transport) -> None:
         self.fake = fake
         self.transport = transport
-        self._numbers = itertools.count(1)
 
     def _who(self, user: str) -> dict[str, Any]:
         return {"id": user, "team_id": TEAM, "username": user.casefold(), "name": user.casefold()}
@@ -131,7 +132,7 @@ class Workspace:
     def _interaction(self, status: int, body: str, payload: dict[str, Any]) -> Interaction:
         url = payload.get("response_url")
         key = url.rsplit("/", 1)[1] if url else None
-        return Interaction(self.fake, status, body, key, payload.get("trigger_id", ""))
+        return Interaction(self.fake, status, body, key, payload.get("trigger_id", ""), payload)
 
     def command_payload(self, user: str, text: str, channel: str) -> dict[str, Any]:
         return {
@@ -146,7 +147,7 @@ class Workspace:
             "text": text,
             "api_app_id": APP,
             "response_url": self.fake.response_url(),
-            "trigger_id": f"trigger-{next(self._numbers)}",
+            "trigger_id": f"trigger-{next(_numbers)}",
         }
 
     async def command(self, user: str, text: str, channel: str = "C0GENERAL") -> Interaction:
@@ -179,7 +180,7 @@ class Workspace:
             "api_app_id": APP,
             "team": {"id": TEAM, "domain": "fake"},
             "user": self._who(user),
-            "trigger_id": f"trigger-{next(self._numbers)}",
+            "trigger_id": f"trigger-{next(_numbers)}",
             "actions": [
                 {
                     "type": "button",
@@ -225,7 +226,7 @@ class Workspace:
             "api_app_id": APP,
             "team": {"id": TEAM, "domain": "fake"},
             "user": self._who(user),
-            "trigger_id": f"trigger-{next(self._numbers)}",
+            "trigger_id": f"trigger-{next(_numbers)}",
             "view": {
                 "id": "V1",
                 "team_id": TEAM,
@@ -270,7 +271,7 @@ class Workspace:
             "message": {"type": "message", "user": author, "ts": ts, "text": text},
             "message_ts": ts,
             "response_url": self.fake.response_url(),
-            "trigger_id": f"trigger-{next(self._numbers)}",
+            "trigger_id": f"trigger-{next(_numbers)}",
         }
         status, body = await self.transport.send("interactive", payload)
         return self._interaction(status, body, payload)
@@ -282,7 +283,7 @@ class Workspace:
             "api_app_id": APP,
             "type": "event_callback",
             "event": event,
-            "event_id": event_id or f"Ev{next(self._numbers):08d}",
+            "event_id": event_id or f"Ev{next(_numbers):08d}",
             "event_time": 1700000000,
             "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
         }
