@@ -42,7 +42,9 @@ FORM_ACK_BUDGET = 2.0  # seconds of Slack's 3 spent waiting to show a refusal in
 _SHORTCUT = re.compile(r"^msg:")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _NAMED = re.compile(r"^`([a-z][a-z0-9-]*)`")  # the core's refusals name an option first
-_ESCAPED = re.compile(r"<[#@]([A-Z0-9]+)(?:\|[^>]*)?>")  # `/cop` with should_escape: ids
+# `/cop` with should_escape: mentions arrive as `<@U123|name>`, read as `@U123` (so the
+# command line knows a member or a channel by its sigil, as in the console).
+_ESCAPED = re.compile(r"<([#@][A-Z0-9]+)(?:\|[^>]*)?>")
 # Reactions arrive by Slack name (`:pushpin:`, as `/cop` text names emoji too); an emoji
 # the core was given as a character (the library's default pin, 📌) is tried that way too.
 _CHARACTERS = {"pushpin": "📌"}

@@ -17,6 +17,7 @@ PAGE = 15
 
 
 def register(catalog: Catalog) -> None:
+    catalog.group("audit", "What moderators changed with their rights", "/audit")
     catalog.command(
         "audit",
         "What moderators changed, newest first",

@@ -17,6 +17,9 @@ from bot.kernel.messages import Attachment, Button, ButtonStyle, Reply
 
 def register(catalog: Catalog) -> None:
     privacy = Privacy(catalog)
+    catalog.group(
+        "privacy", "A copy of what copbot keeps about you, or erasing it", "/privacy export"
+    )
     catalog.command("privacy export", "Get a copy of everything copbot keeps about you")(
         privacy.export
     )

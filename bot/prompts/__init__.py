@@ -10,6 +10,11 @@ from bot.prompts.runner import prompt_runner
 
 
 def register(catalog: Catalog) -> None:
+    catalog.group(
+        "prompt",
+        "A weekly question to discuss in its thread",
+        "/prompt suggest What did you learn this week?",
+    )
     queue.register(catalog)
     schedules.register(catalog)
     suggestions.register(catalog)

@@ -55,7 +55,7 @@ async def test_a_new_catalog_command_works_in_the_console_unchanged(sqlite_url: 
         )
 
     output: list[str] = []
-    lines = ['alice@#team: /kudos give @bob "the review"', "bob: /help"]
+    lines = ['alice@#team: /kudos give @bob "the review"', "bob: /help kudos"]
     await run_script(lines, settings_for(sqlite_url), output.append, echo=False, catalog=catalog)
     assert output[0] == "[#team] alice thanks bob for the review!"
     assert "[only bob] `/kudos give` Thank someone" in output

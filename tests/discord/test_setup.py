@@ -70,7 +70,9 @@ async def test_copbot_run_serves_discord_when_its_token_is_set(
     await fake.wait_for(lambda: fake.commands and fake.connections and fake.identified)
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
     [answer] = await fake.answer(sent)
-    assert "/library add" in (answer["data"].get("content") or str(answer["data"]["embeds"]))
+    assert "Here's what you can do" in (
+        answer["data"].get("content") or str(answer["data"]["embeds"])
+    )
     assert fake.commands[0]["application_id"] == str(APPLICATION_ID)
     serving.cancel()
     with pytest.raises(asyncio.CancelledError):
