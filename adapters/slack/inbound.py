@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 
 from adapters.slack import render
@@ -51,6 +52,14 @@ _CHARACTERS = {"pushpin": "📌"}
 
 Ack = Callable[..., Awaitable[None]]
 
+# bolt's own logger. bolt reads $SLACK_BOT_TOKEN by itself (copbot's config reads it too)
+# and, handed copbot's client as well, warned at every start that the token goes unused:
+# which is what copbot means, so that one warning is dropped.
+BOLT_LOG = logging.getLogger(f"{__name__}.bolt")
+BOLT_LOG.addFilter(
+    lambda record: record.getMessage() != warning_client_prioritized_and_token_skipped()
+)
+
 
 def shortcut_id(name: str) -> str:
     """The callback id of a catalog message action's message shortcut."""
@@ -73,6 +82,7 @@ class SlackBot:
             signing_secret=signing_secret,
             request_verification_enabled=not socket_mode,
             name="copbot",
+            logger=BOLT_LOG,
         )
         app = self.app
         app.middleware(self._drop_retried_events)
