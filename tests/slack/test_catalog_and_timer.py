@@ -114,7 +114,7 @@ def test_copbot_run_starts_slack_when_its_tokens_are_set(
     async def record(options: SlackOptions, open_core: object) -> None:
         started.append(options)
 
-    monkeypatch.setattr("copbot.cli.run_slack", record)
+    monkeypatch.setattr("copbot.serve.run_slack", record)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "config.toml").write_text('[slack]\nmoderators = ["S0MENTORS"]\n')
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
