@@ -46,7 +46,7 @@ from bench.matching import community
 from bench.rounds import rounds_back_to_back, seed_store
 from bot.kernel.messages import Actor, CommunityKey
 from copbot.bootstrap import SystemClock, open_core, serving_process
-from storage import SqlStore
+from storage.store import SqlStore
 from tests.discord.fake_discord import TOKEN, FakeDiscord
 
 TARGET_P99_MS = 250.0

@@ -30,9 +30,9 @@ from sqlalchemy.dialects import postgresql
 from bot.kernel.messages import Actor, CommunityKey, Invocation
 from bot.library.search import query_words
 from copbot.bootstrap import open_core
-from storage import SqlStore
 from storage.library import _search_columns, ranked_search
 from storage.schema import communities, members, resource_tags, resources
+from storage.store import SqlStore
 from tests.fakes import FakeChat, ManualClock
 
 COMMUNITY = CommunityKey("bench", "library")

@@ -13,7 +13,8 @@ import sqlalchemy
 from bot.kernel.core import Core
 from bot.kernel.messages import Actor, CommunityKey, Invocation
 from bot.mentoring.matching import MentorOffer, Seeker
-from storage import SqlStore, schema
+from storage import schema
+from storage.store import SqlStore
 
 # A zone without daylight saving time for each offset, so the seeded offsets hold all year.
 ZONE_NAMES = {-8: "Pacific/Pitcairn", -7: "America/Phoenix", -6: "America/Regina",

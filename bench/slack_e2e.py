@@ -47,7 +47,7 @@ from bench.matching import community
 from bench.rounds import rounds_back_to_back, seed_store
 from bot.kernel.messages import Actor, CommunityKey
 from copbot.bootstrap import SystemClock, serving_core, serving_process
-from storage import SqlStore
+from storage.store import SqlStore
 from tests.slack.fake_slack import TEAM, FakeSlack
 from tests.slack.workspace import SECRET, Http, Workspace
 

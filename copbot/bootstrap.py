@@ -6,6 +6,7 @@ Slack, benchmarks and tests alike, swapping only the `Chat` and the `Clock`).
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from bot.kernel.ports import Chat, Clock
 from bot.kernel.runners import GRACE, Services
 from bot.mentoring.solver import start_worker, stop_worker
 from bot.timer import Timer
-from storage import open_store
+from storage.store import open_store
 
 
 class SystemClock:
@@ -118,3 +119,17 @@ def serving_process() -> Iterator[None]:
         yield
     finally:
         stop_worker()
+
+
+def log_to_terminal(level: str) -> None:
+    """A serving process's log, on stderr, without the libraries that narrate every step."""
+    from rich.console import Console
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
+    )
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

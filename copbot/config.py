@@ -1,24 +1,30 @@
-"""`config.toml` (documented in `config.example.toml`), with secrets from the environment."""
+"""`config.toml` (documented in `config.example.toml`), with secrets from the environment.
+
+Yes/no, number and list keys take TOML's own types only (strict): `enabled = "yes"` or
+`grace_hours = true` are mistakes to name, not values to guess at."""
 
 from __future__ import annotations
 
 import os
 import tomllib
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     SecretStr,
+    StrictInt,
     ValidationError,
     field_validator,
     model_validator,
 )
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+
+from storage.check import address
 
 DEFAULT_PATH = Path("config.toml")
 
@@ -46,18 +52,23 @@ class DatabaseSettings(_Section):
     @field_validator("url")
     @classmethod
     def _known_engine(cls, url: str) -> str:
-        try:
-            backend = make_url(url).get_backend_name()
-        except ArgumentError:
-            raise ValueError("not a database URL, e.g. sqlite:///copbot.db") from None
-        if backend not in ("sqlite", "postgresql"):
-            raise ValueError("use sqlite:///FILE or postgresql://USER@HOST/DATABASE")
+        address(url)  # raises what is wrong with it, as `copbot run` would
         return url
+
+    def shown(self) -> str:
+        """The URL without its password, to print."""
+        parts = urlsplit(self.url)
+        if parts.password is None:
+            return self.url
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        return urlunsplit(parts._replace(netloc=netloc))
 
 
 class ConsoleSettings(_Section):
     enabled: bool | None = Field(
-        default=None, description="run the console; by default only when no platform is set"
+        default=None,
+        strict=True,
+        description="run the console; by default only when no platform is set",
     )
     community: str = Field(default="local", min_length=1, max_length=64)
     channel: str = Field(default="general", pattern=r"^[a-z0-9_-]{1,32}$")
@@ -68,8 +79,10 @@ class ConsoleSettings(_Section):
 class DiscordSettings(_Section):
     token: SecretStr | None = None
     moderator_role: str | None = None
-    shard_count: int | None = Field(default=None, ge=1, description="None: Discord's advice")
-    shard_ids: tuple[int, ...] | None = Field(
+    shard_count: int | None = Field(
+        default=None, ge=1, strict=True, description="None: Discord's advice"
+    )
+    shard_ids: tuple[StrictInt, ...] | None = Field(
         default=None, min_length=1, description="the shards this process runs; None: all"
     )
 
@@ -90,7 +103,7 @@ class SlackSettings(_Section):
     signing_secret: SecretStr | None = None
     mode: Literal["socket", "http"] = "socket"
     host: str = "0.0.0.0"  # HTTP mode: where to listen for Slack
-    port: int = Field(default=3000, ge=1, le=65535)
+    port: int = Field(default=3000, ge=1, le=65535, strict=True)
     moderators: tuple[str, ...] = Field(
         default=(), description="user ids (U...) and user-group ids (S...), besides admins"
     )
@@ -112,8 +125,16 @@ class SlackSettings(_Section):
 
 class PromptSettings(_Section):
     grace_hours: float = Field(
-        default=6, ge=0, le=168, description="post occurrences missed while down this late"
+        default=6,
+        ge=0,
+        le=168,
+        strict=True,
+        description="post occurrences missed while down this late",
     )
+
+    @property
+    def grace(self) -> timedelta:
+        return timedelta(hours=self.grace_hours)
 
 
 class Settings(_Section):
@@ -139,36 +160,50 @@ class Settings(_Section):
         return self.console.enabled
 
 
-def load_settings(path: Path | None = None, environ: Mapping[str, str] = os.environ) -> Settings:
-    """Read `path` (or ./config.toml if it exists, else defaults) and the environment."""
-    source = path or DEFAULT_PATH
+def config_file(path: Path | None) -> Path | None:
+    """The file `load_settings(path)` reads: `path`, or ./config.toml if there is one."""
+    return path if path is not None or not DEFAULT_PATH.exists() else DEFAULT_PATH
+
+
+def load_settings(
+    path: Path | None = None,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    database_url: str | None = None,
+) -> Settings:
+    """Read `path` (or ./config.toml if it exists, else defaults) and the environment;
+    `database_url` (`copbot --database`) overrides both, checked like the rest."""
+    file = config_file(path)
+    source = file or DEFAULT_PATH
     raw: dict[str, Any] = {}
-    if path is not None or DEFAULT_PATH.exists():
+    if file is not None:
         try:
             raw = tomllib.loads(source.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"{source}: no such file") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ConfigError(f"{source}: not valid TOML: {error}") from None
-    from_environment = {}
-    for variable, (section, key) in ENVIRONMENT.items():
-        if environ.get(variable):
-            table = raw.setdefault(section, {})
-            if isinstance(table, dict):
-                table[key] = environ[variable]
-                from_environment[f"{section}.{key}"] = variable
+    overrides = [(f"${v}", at, environ[v]) for v, at in ENVIRONMENT.items() if environ.get(v)]
+    if database_url is not None:
+        overrides.append(("--database", ("database", "url"), database_url))
+    given_elsewhere = {}
+    for origin, (section, key), value in overrides:
+        table = raw.setdefault(section, {})
+        if isinstance(table, dict):
+            table[key] = value
+            given_elsewhere[f"{section}.{key}"] = origin
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as error:
-        problems = (_describe(source, e, from_environment) for e in error.errors())
+        problems = (_describe(source, e, given_elsewhere) for e in error.errors())
         raise ConfigError("\n".join(problems)) from None
     _check_combinations(source, settings)
     return settings
 
 
-def _describe(source: Path, error: Any, from_environment: dict[str, str]) -> str:
+def _describe(source: Path, error: Any, given_elsewhere: dict[str, str]) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-    env = f" (from ${from_environment[key]})" if key in from_environment else ""
+    env = f" (from {given_elsewhere[key]})" if key in given_elsewhere else ""
     problem = {
         "extra_forbidden": "unknown key; see config.example.toml for the keys there are",
         "model_type": "must be a table, e.g. [section]",

@@ -1,5 +1,3 @@
-"""Persistence: the core's `Store` port on SQLite (default) or PostgreSQL."""
+"""Persistence: the core's `Store` port on SQLite (default) or PostgreSQL (`storage.store`).
 
-from storage.store import SqlStore, open_store
-
-__all__ = ["SqlStore", "open_store"]
+Nothing is imported here, so that `storage.check` loads without SQLAlchemy."""

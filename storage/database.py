@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 import sqlalchemy
 from sqlalchemy import Connection, Executable, Select, TextClause, event
 from sqlalchemy import exc as database_errors
@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.kernel.ports import Conflict, DatabaseBusy
+from storage.check import DatabaseInUse, check_writable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -96,14 +97,6 @@ class Database(Protocol):
         ...
 
 
-class DatabaseUnusable(Exception):
-    """copbot can't use this database as it is; the message names the file and what to do."""
-
-
-class DatabaseInUse(DatabaseUnusable):
-    """Another copbot process has this SQLite file: several processes belong on PostgreSQL."""
-
-
 def open_database(url: str) -> Database:
     """`sqlite:///path` or `postgresql://...`; the driver is chosen here."""
     parsed = make_url(url)
@@ -112,7 +105,7 @@ def open_database(url: str) -> Database:
         if parsed.database in (None, "", ":memory:"):
             raise ValueError("copbot needs a SQLite file, not an in-memory database")
         path = Path(parsed.database)
-        _check_writable(path)
+        check_writable(path)
         return SqliteDatabase(
             parsed.set(drivername="sqlite+pysqlite").render_as_string(False), _ProcessLock(path)
         )
@@ -231,22 +224,6 @@ class SqliteDatabase:
             busy = await self.call(lambda c: _scrub_sqlite(c, tables))
         if busy:
             log.warning("a reader kept the WAL checkpoint from finishing; the next scrub retries")
-
-
-def _check_writable(path: Path) -> None:
-    """SQLite opens a file it may not write read-only (and then fails every write), and a
-    read-only `-shm` file can kill the process with SIGBUS: refuse at start instead."""
-    if not path.parent.is_dir():
-        raise DatabaseUnusable(
-            f"the directory {path.parent} doesn't exist: create it, or point "
-            "`database.url` somewhere else"
-        )
-    for name in (path.parent, path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
-        if name.exists() and not os.access(name, os.W_OK):
-            raise DatabaseUnusable(
-                f"copbot can't write {name}: give the user copbot runs as write access to "
-                "it (and its directory), or use a copy it may write"
-            )
 
 
 class _ProcessLock:

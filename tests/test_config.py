@@ -97,3 +97,91 @@ def test_migrate_reports_what_it_did(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "database at revision 0011: upgraded from empty" in capsys.readouterr().out
     assert main([*database, "migrate"]) == 0
     assert "already up to date" in capsys.readouterr().out
+
+
+def test_check_config_names_the_file_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["check-config"]) == 0
+    assert "(defaults: no config.toml here)" in capsys.readouterr().out
+    write(tmp_path, '[console]\ncommunity = "team"\n')
+    assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "config OK (config.toml)" in out and "no config.toml" not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[database]\nurl = "sqlite://"\n', "database.url: copbot needs a SQLite file"),
+        ('[database]\nurl = "sqlite:///:memory:"\n', "database.url: copbot needs a SQLite file"),
+        ("[prompts]\ngrace_hours = true\n", "prompts.grace_hours: Input should be a valid number"),
+        ('[console]\nenabled = "yes"\n', "console.enabled: Input should be a valid boolean"),
+        ('[slack]\nport = "3000"\n', "slack.port: Input should be a valid integer"),
+        ("[discord]\nshard_count = 2\nshard_ids = [true]\n", "discord.shard_ids.0"),
+    ],
+)
+def test_values_run_would_refuse_are_refused_by_check_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    assert main(["--config", str(write(tmp_path, text)), "check-config"]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_database_option_is_checked_like_the_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--database", "sqlite://", "check-config"]) == 2
+    assert "database.url (from --database): copbot needs a SQLite file" in (capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("database = 3\n", "database: must be a table, e.g. [section]"),
+        ("[console]\nchannel = 'Has Spaces'\n", "pattern '^[a-z0-9_-]{1,32}$'"),
+    ],
+)
+def test_messages_are_printed_as_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, shown: str
+) -> None:
+    """Bracketed text in a message (a TOML table, a pattern) is not taken for markup."""
+    assert main(["--config", str(write(tmp_path, text)), "check-config"]) == 2
+    assert shown in capsys.readouterr().err
+
+
+def test_urls_are_read_as_sqlalchemy_reads_them() -> None:
+    """`storage.check.address` reads database URLs without SQLAlchemy (for a quick
+    check-config); `storage.database` opens them with it: both agree."""
+    from sqlalchemy.engine import make_url
+
+    from storage.check import address
+
+    for url in [
+        "sqlite:///copbot.db",
+        "sqlite:////var/lib/copbot/copbot.db",
+        "sqlite+pysqlite:///data/c.db?timeout=5",
+        "postgresql://copbot@db.internal/copbot",
+        "postgresql+asyncpg://u:p@h:5433/d",
+    ]:
+        found, parsed = address(url), make_url(url)
+        assert found.backend == parsed.get_backend_name()
+        if found.backend == "sqlite":
+            assert found.target == parsed.database
+        else:
+            assert make_url(found.target).database == parsed.database
+            assert make_url(found.target).host == parsed.host
+    for bad in ["sqlite://", "sqlite:///:memory:", "mysql://x/y", "nonsense"]:
+        with pytest.raises(ValueError):
+            address(bad)
+
+
+def test_a_password_in_the_database_url_is_not_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, '[database]\nurl = "postgresql://copbot:hunter2@127.0.0.1:1/db"\n')
+    assert main(["--config", str(path), "check-config"]) == 1
+    captured = capsys.readouterr()
+    assert "postgresql://copbot:***@127.0.0.1:1/db" in captured.out
+    assert "hunter2" not in captured.out + captured.err

@@ -403,5 +403,5 @@ async def test_the_groups_earlier_names_keep_working(talk: Talk) -> None:
     assert saved.text == "Alice saved #1 to the library."
     old_button = Action(talk.actor("bob"), talk.channel, "lib.upvote", "1")
     assert (await talk.core.act(old_button)).text.startswith("Upvoted #1")
-    listing = (await talk("bob", "/help")).text
+    listing = (await talk("bob", "/help library")).text
     assert "`/library add`" in listing and "/resource" not in listing

@@ -16,8 +16,8 @@ from bot.app import build_catalog
 from bot.kernel.core import FAILED, Core
 from bot.kernel.messages import Action, Invocation, Reply
 from copbot.bootstrap import open_core
-from storage import SqlStore
 from storage.schema import metadata
+from storage.store import SqlStore
 from tests.fakes import FakeChat, ManualClock, Talk
 
 PATHS = [c.path for c in build_catalog()]

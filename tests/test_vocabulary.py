@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import build_catalog
 from bot.common.errors import UserError
 from bot.common.tags import normalise_tag, parse_tags
 from bot.common.timezones import canonical_timezone, search_timezones
 from bot.kernel.catalog import Catalog, Command, Option
-from bot.kernel.commandline import split_command_line
 from bot.kernel.context import Context
 from bot.kernel.messages import Reply
 
@@ -64,47 +62,6 @@ def test_timezone_search_puts_prefix_matches_first() -> None:
     assert found[0] == "America/New_York" and all("new" in n.casefold() for n in found)
     assert "Europe/London" in search_timezones("lon", 5)
     assert len(search_timezones("", 25)) == 25
-
-
-@pytest.mark.parametrize(
-    ("line", "path", "options"),
-    [
-        ("/help", "help", {}),
-        ("/profile show @bob", "profile show", {"member": "@bob"}),
-        (
-            "/profile set skills:\"python, sql\" bio:'a b'",
-            "profile set",
-            {"skills": "python, sql", "bio": "a b"},
-        ),
-        (
-            "/profile set py Europe/Berlin",
-            "profile set",
-            {"skills": "py", "interests": "Europe/Berlin"},
-        ),
-        (
-            "/profile set Europe/Berlin skills:go",
-            "profile set",
-            {"skills": "go", "interests": "Europe/Berlin"},
-        ),
-        ("  /PROFILE Show  ", "profile show", {}),
-        ("/nothing here", "nothing here", {}),
-    ],
-)
-def test_command_lines(line: str, path: str, options: dict[str, str]) -> None:
-    assert split_command_line(build_catalog(), line) == (path, options)
-
-
-def test_a_bare_url_is_a_value_not_an_option() -> None:
-    catalog = build_catalog()
-
-    async def noop(context: Context) -> Reply:
-        return Reply()
-
-    catalog.add(Command("link add", "Add a link", noop, (Option("url", "The link"),)))
-    assert split_command_line(catalog, "/link add https://example.org/a:b") == (
-        "link add",
-        {"url": "https://example.org/a:b"},
-    )
 
 
 def test_catalog_declarations_are_checked() -> None:

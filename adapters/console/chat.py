@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from adapters.console.render import render
+from adapters.console.render import printable, render
 from bot.kernel.messages import ChatMessage, CommunityKey, MessageRef, Reply
 from bot.kernel.ports import ChatLimits, MemberInfo, NotPinnable, PinLimitReached, Window
 
@@ -32,7 +32,7 @@ class Shown:
 
 class ConsoleChat:
     def __init__(self, write: Callable[[str], None], *, pin_limit: int = PIN_LIMIT) -> None:
-        self._write = write
+        self._out = write
         self._ids = itertools.count(1)
         self.shown: deque[Shown] = deque(maxlen=_REMEMBERED)
         self.said: dict[str, ChatMessage] = {}
@@ -44,6 +44,10 @@ class ConsoleChat:
         self._named_spaces: dict[tuple[str, str], MessageRef] = {}
 
     limits = ChatLimits()  # a terminal takes posts as fast as they come
+
+    def _write(self, line: str) -> None:
+        """Every line goes out printable: what members say reaches a terminal too."""
+        self._out(printable(line))
 
     def say(
         self, community: CommunityKey, user: str, channel_id: str, thread: str | None, text: str
@@ -173,3 +177,25 @@ class ConsoleClock:
 
     def advance(self, delta: timedelta) -> None:
         self._offset += delta
+
+    @property
+    def moved(self) -> bool:
+        return self._fixed is not None or bool(self._offset)
+
+    def state(self) -> dict[str, object]:
+        """What `restore` takes back: the clock as JSON."""
+        fixed = self._fixed.isoformat() if self._fixed else None
+        return {"fixed": fixed, "offset": self._offset.total_seconds()}
+
+    def restore(self, state: object) -> None:
+        """The clock as `state` left it (what isn't one is ignored: real time, then)."""
+        if not isinstance(state, dict):
+            return
+        fixed, offset = state.get("fixed"), state.get("offset")
+        try:
+            self._fixed = datetime.fromisoformat(fixed) if isinstance(fixed, str) else None
+            self._offset = (
+                timedelta(seconds=offset) if isinstance(offset, int | float) else timedelta()
+            )
+        except (ValueError, OverflowError):
+            self._fixed, self._offset = None, timedelta()

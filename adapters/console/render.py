@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.kernel.messages import Attachment, Card, Form, Reply
 
 _TEXT_TYPES = ("application/json", "text/")
+# Control characters (a terminal runs escape codes: colours, cursor moves, a new title),
+# the bidirectional overrides that reorder what a line shows, and lone surrogates, which
+# can't be written out at all; a tab is harmless.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(line: str) -> str:
+    """`line` as the terminal should show it: what it would run or hide, escaped
+    (`\\x1b[31m` is shown as those characters)."""
+    return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape").decode(), line)
 
 
 def render(reply: Reply) -> list[str]:

@@ -20,7 +20,7 @@ import re
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from adapters.console.chat import PLATFORM, ConsoleChat, ConsoleClock, Shown
 from bot.kernel.core import Core
@@ -35,6 +35,12 @@ _MESSAGE_ACTION = re.compile(r"^\{(?P<name>[^}]+)\}\s*(?P<id>\d+)$")
 _REACTION = re.compile(r"^\+(?P<emoji>\S+)\s+(?P<id>\d+)$")
 _DURATION = re.compile(r"(\d+)\s*([wdhms])")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+# Where the console's clock may go: years whose dates every timezone and database handles,
+# and at most a year ahead at a time, since copbot then does all that fell due in between
+# (a jump of centuries would post for hours).
+EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC)
+MAX_STEP = timedelta(days=366)
+CLOCK = "console.clock"  # where the console keeps its clock between runs (community settings)
 
 
 class LineError(Exception):
@@ -95,23 +101,44 @@ class ConsoleSession:
             self._show(Reply(str(error), ephemeral=True, error=True), user, channel)
         await self.settle()
 
+    async def resume_clock(self) -> None:
+        """The clock where the console left it: a restart that took time back to the real
+        date would put what copbot did since in the future (schedules would look paused)."""
+        async with self.core.store.unit_of_work(self.key) as uow:
+            self.clock.restore(await uow.settings.get(CLOCK))
+        if self.clock.moved:
+            self.chat.note(
+                f"it is {self.clock.now():%a %Y-%m-%d %H:%M} UTC, as the console left it"
+            )
+
     async def _clock_line(self, line: str) -> None:
         word, _, argument = line.partition(" ")
         if word == "@advance":
-            self.clock.advance(parse_duration(argument))
+            delta = parse_duration(argument)
+            self._may_go(delta, to=None)
+            self.clock.advance(delta)
         elif word == "@now":
-            try:
-                moment = datetime.fromisoformat(argument.strip().replace("Z", "+00:00"))
-            except ValueError:
-                raise LineError("`@now` takes an ISO time such as 2026-01-05T09:00Z.") from None
-            if moment.tzinfo is None:
-                raise LineError("`@now` needs a timezone, e.g. 2026-01-05T09:00Z.")
+            moment = _moment(argument)
+            self._may_go(moment - self.clock.now(), to=moment)
             self.clock.fix(moment)
         else:
             raise LineError(f"Unknown console directive `{word}`; there are @advance and @now.")
+        async with self.core.store.unit_of_work(self.key) as uow:
+            await uow.settings.put(CLOCK, self.clock.state())
+            await uow.commit()
         self.chat.note(f"it is now {self.clock.now():%a %Y-%m-%d %H:%M} UTC")
         await self.catch_up()
         await self.settle()
+
+    def _may_go(self, step: timedelta, *, to: datetime | None) -> None:
+        if step > MAX_STEP:
+            raise LineError(
+                "That's more than a year ahead, and copbot would do all that falls due in "
+                "between at once: move on a year or less at a time."
+            )
+        target = to or self.clock.now() + step
+        if not EARLIEST <= target < LATEST:
+            raise LineError("The console's clock stays within the years 2000 to 2999.")
 
     async def _act_as(self, user: str, channel: str, thread: str | None, rest: str) -> None:
         actor = Actor(self.key, user, user, is_moderator=user in self.community.moderators)
@@ -190,6 +217,19 @@ def _form_values(text: str) -> dict[str, str]:
             raise LineError(f"Give form values as `field:value`, not `{word[:40]}`.")
         values[name] = value
     return values
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise LineError("`@now` takes an ISO time such as 2026-01-05T09:00Z.") from None
+    if moment.tzinfo is None:
+        raise LineError("`@now` needs a timezone, e.g. 2026-01-05T09:00Z.")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before the first UTC time there is
+        raise LineError("The console's clock stays within the years 2000 to 2999.") from None
 
 
 def parse_duration(text: str) -> timedelta:

@@ -11,11 +11,13 @@ back is decoded here.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 
 from adapters.slack import render, requests
 from adapters.slack.chat import PLATFORM, Audience, SlackChat
@@ -36,7 +38,9 @@ FORM_ACK_BUDGET = 2.0  # seconds of Slack's 3 spent waiting to show a refusal in
 _SHORTCUT = re.compile(r"^msg:")
 _SLUG = re.compile(r"[^a-z0-9]+")
 _NAMED = re.compile(r"^`([a-z][a-z0-9-]*)`")  # the core's refusals name an option first
-_ESCAPED = re.compile(r"<[#@]([A-Z0-9]+)(?:\|[^>]*)?>")  # `/cop` with should_escape: ids
+# `/cop` with should_escape: mentions arrive as `<@U123|name>`, read as `@U123` (so the
+# command line knows a member or a channel by its sigil, as in the console).
+_ESCAPED = re.compile(r"<([#@][A-Z0-9]+)(?:\|[^>]*)?>")
 # Reactions arrive by Slack name (`:pushpin:`, as `/cop` text names emoji too); an emoji
 # the core was given as a character (the library's default pin, 📌) is tried that way too.
 _CHARACTERS = {"pushpin": "📌"}
@@ -44,6 +48,14 @@ LEAVING = ("app_uninstalled", "tokens_revoked")  # events of copbot leaving, not
 UNREADABLE = "This form can't be read any more: close it and open it again."
 
 Ack = Callable[..., Awaitable[None]]
+
+# bolt's own logger. bolt reads $SLACK_BOT_TOKEN by itself (copbot's config reads it too)
+# and, handed copbot's client as well, warned at every start that the token goes unused:
+# which is what copbot means, so that one warning is dropped.
+BOLT_LOG = logging.getLogger(f"{__name__}.bolt")
+BOLT_LOG.addFilter(
+    lambda record: record.getMessage() != warning_client_prioritized_and_token_skipped()
+)
 
 
 def shortcut_id(name: str) -> str:
@@ -66,6 +78,7 @@ class SlackBot:
             request_verification_enabled=False,  # `requests.signed` checks, in HTTP mode
             before_authorize=None if socket_mode else requests.signed(signing_secret),
             name="copbot",
+            logger=BOLT_LOG,
         )
         app = self.app
         app.middleware(requests.for_this_workspace)

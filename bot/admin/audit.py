@@ -33,6 +33,7 @@ KEPT = (
 
 
 def register(catalog: Catalog) -> None:
+    catalog.group("audit", "What moderators changed with their rights", "/audit")
     catalog.command(
         "audit",
         "What moderators changed, newest first",

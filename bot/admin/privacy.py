@@ -23,6 +23,9 @@ NOTHING = "copbot keeps nothing about you here."
 
 def register(catalog: Catalog) -> None:
     privacy = Privacy(catalog)
+    catalog.group(
+        "privacy", "A copy of what copbot keeps about you, or erasing it", "/privacy export"
+    )
     catalog.command("privacy export", "Get a copy of everything copbot keeps about you")(
         privacy.export
     )

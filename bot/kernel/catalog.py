@@ -24,6 +24,7 @@ MessageHandler = Callable[[Context, ChatMessage], Awaitable[Reply]]
 ReactionHandler = Callable[[Context, str, ChatMessage], Awaitable[Reply | None]]
 ThreadReplyHandler = Callable[[Context, MessageRef], Awaitable[None]]
 HomeSection = Callable[[Context], Awaitable[Reply | None]]
+RoleCheck = Callable[[Context], Awaitable[bool]]
 
 _WORD = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 MAX_OPTIONS = 25  # Discord's limit per command; Slack has none, so Discord's binds.
@@ -85,6 +86,7 @@ class Command:
     handler: Handler
     options: tuple[Option, ...] = ()
     access: Access = Access.MEMBER
+    role: str | None = None  # whom it is for, beyond who may run it (`Catalog.role`)
 
     def __post_init__(self) -> None:
         words = self.path.split(" ")
@@ -105,6 +107,16 @@ class Command:
         return next(o for o in self.options if o.name == name)
 
 
+@dataclass(frozen=True)
+class Group:
+    """How `/help` introduces a command group (`profile`, `mentor`...): what it is for, and
+    lines to try, of which a member is shown the first they may run."""
+
+    name: str
+    description: str
+    examples: tuple[str, ...] = ()
+
+
 class Catalog:
     """What each capability plugs in: commands, button/form handlers, autocomplete
     sources, the personal data it keeps, its background runner and the hooks of what it
@@ -121,6 +133,8 @@ class Catalog:
         self.personal_data: list[PersonalData] = []
         self.runners: list[RunnerFactory] = []
         self.deliveries: dict[str, Delivery] = {}
+        self.groups: dict[str, Group] = {}
+        self._roles: dict[str, RoleCheck] = {}
         self._renamed: dict[str, str] = {}
 
     def add(self, command: Command) -> None:
@@ -137,6 +151,8 @@ class Catalog:
         for option in command.options:
             if option.autocomplete and option.autocomplete not in self._sources:
                 raise ValueError(f"unknown autocomplete source {option.autocomplete!r}")
+        if command.role is not None and command.role not in self._roles:
+            raise ValueError(f"command {command.path!r} is for an unknown role {command.role!r}")
         self._commands[command.path] = command
 
     def command(
@@ -145,14 +161,37 @@ class Catalog:
         description: str,
         *options: Option,
         access: Access = Access.MEMBER,
+        role: str | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator form of `add`."""
 
         def register(handler: Handler) -> Handler:
-            self.add(Command(path, description, handler, options, access))
+            self.add(Command(path, description, handler, options, access, role))
             return handler
 
         return register
+
+    def group(self, name: str, description: str, *examples: str) -> None:
+        """Introduce the command group `name` in `/help`, with lines to try."""
+        if name in self.groups:
+            raise ValueError(f"group {name!r} is declared twice")
+        self.groups[name] = Group(name, description, examples)
+
+    def role(self, name: str) -> Callable[[RoleCheck], RoleCheck]:
+        """Declare a role commands can be for (`Command.role`, such as `mentor`) and the check
+        whether the acting member has it: the capability that knows answers, so that `/help`
+        can show mentors' commands to mentors without knowing mentoring."""
+
+        def register(check: RoleCheck) -> RoleCheck:
+            if name in self._roles:
+                raise ValueError(f"role {name!r} is declared twice")
+            self._roles[name] = check
+            return check
+
+        return register
+
+    async def has_role(self, context: Context, role: str) -> bool:
+        return await self._roles[role](context)
 
     def action(
         self, action_id: str, *, access: Access = Access.MEMBER

@@ -11,6 +11,9 @@ from bot.library import commands, export, personal, pins, saving, views
 
 
 def register(catalog: Catalog) -> None:
+    catalog.group(
+        "library", "Links the community keeps, searched and voted", "/library search python"
+    )
     commands.register(catalog)
     saving.register(catalog)
     pins.register(catalog)

@@ -17,6 +17,12 @@ from bot.mentoring.runner import mentor_runner
 
 
 def register(catalog: Catalog) -> None:
+    catalog.group(
+        "mentor",
+        "Find a mentor, or become one",
+        "/mentor request python",
+        "/mentor offer topics:python, sql capacity:2",
+    )
     requests.register(catalog)
     offers.register(catalog)
     matches.register(catalog)

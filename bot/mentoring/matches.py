@@ -48,7 +48,8 @@ async def my_matches(context: Context) -> Reply:
         for m in active
     ]
     return Reply(
-        "Your active matches (end one with `/mentor end match:ID`):\n" + "\n".join(lines),
+        f"Your active matches (end one with `/mentor end match:{active[0].id}`):\n"
+        + "\n".join(lines),
         ephemeral=True,
     )
 

@@ -22,6 +22,7 @@ MAX_CAPACITY = 10
 
 
 def register(catalog: Catalog) -> None:
+    catalog.role("mentor")(is_mentor)
     catalog.command(
         "mentor offer",
         "Offer to mentor: your topics and how many mentees at once",
@@ -45,12 +46,19 @@ def register(catalog: Catalog) -> None:
         "mentor pause",
         "Take no new requests for a while",
         Option("until", "Resume on this date, YYYY-MM-DD (until you resume if left out)"),
+        role="mentor",
     )(pause)
-    catalog.command("mentor resume", "Take mentoring requests again")(resume)
-    catalog.command("mentor inbox", "Requests waiting for your answer")(inbox)
+    catalog.command("mentor resume", "Take mentoring requests again", role="mentor")(resume)
+    catalog.command("mentor inbox", "Requests waiting for your answer", role="mentor")(inbox)
     catalog.action("mentor.accept")(accept)
     catalog.action("mentor.decline")(decline)
     catalog.action("mentor.decline_pause")(decline_and_pause)
+
+
+async def is_mentor(context: Context) -> bool:
+    """Whether the actor has offered to mentor (without making a member record to ask)."""
+    member = await context.uow.members.by_user(context.actor.user_id)
+    return member is not None and await context.uow.mentoring.mentor(member.id) is not None
 
 
 async def offer(context: Context) -> Reply:
@@ -125,9 +133,11 @@ async def accept(context: Context) -> Reply:
     request = await asked_of(context, member)
     mentor = await mentoring.mentor(member.id)
     if mentor is None or mentor.spare < 1:
+        more = mentor.capacity + 1 if mentor else 1
+        raise_it = f" or raise your capacity (`/mentor offer capacity:{more}`)"
         raise UserError(
-            "You're at your capacity, so I can't add this one. End a match "
-            "(`/mentor end`) or raise your capacity (`/mentor offer capacity:N`) first."
+            "You're at your capacity, so I can't add this one. End a match (`/mentor end`)"
+            f"{raise_it if more <= MAX_CAPACITY else ''} first."
         )
     if not await mentoring.answer(request.id, member.id, RequestStatus.MATCHED, context.now):
         raise UserError("This request was answered already or has moved on.")
@@ -176,7 +186,9 @@ async def decline_ask(context: Context, *, pause: bool) -> Reply:
 async def mentor_of(context: Context, member: Member) -> Mentor:
     mentor = await context.uow.mentoring.mentor(member.id)
     if mentor is None:
-        raise UserError("You're not a mentor yet: `/mentor offer topics:... capacity:2`.")
+        raise UserError(
+            "You're not a mentor yet: e.g. `/mentor offer topics:python, sql capacity:2`."
+        )
     return mentor
 
 

@@ -126,7 +126,7 @@ async def topic_list(context: Context) -> Reply:
             entry[1] += int(mentor.available(context.now) and mentor.spare > 0)
     if not counts:
         return Reply(
-            "No mentors yet. Be the first: `/mentor offer topics:... capacity:2`.",
+            "No mentors yet. Be the first: e.g. `/mentor offer topics:python, sql capacity:2`.",
             ephemeral=True,
         )
     lines = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import shared_memory
@@ -23,9 +24,17 @@ def start_worker() -> ProcessPoolExecutor:
     from a large one pauses it (and its event loop) while the memory map is copied."""
     global _worker
     if _worker is None:
-        _worker = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        _worker = ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("spawn"), initializer=_leave_ctrl_c_to_copbot
+        )
         _worker.submit(int).result()  # the process exists now, not at the first round
     return _worker
+
+
+def _leave_ctrl_c_to_copbot() -> None:
+    """Ctrl-C reaches every process of the terminal's foreground group: the worker ignores
+    it (instead of printing a traceback of its own) and stops when copbot stops it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def stop_worker() -> None:

@@ -9,6 +9,11 @@ from bot.prompts import answers, personal, queue, runner, schedules, suggestions
 
 
 def register(catalog: Catalog) -> None:
+    catalog.group(
+        "prompt",
+        "A weekly question to discuss in its thread",
+        "/prompt suggest What did you learn this week?",
+    )
     queue.register(catalog)
     schedules.register(catalog)
     suggestions.register(catalog)

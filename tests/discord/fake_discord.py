@@ -662,6 +662,9 @@ class FakeDiscord:
             if problems:
                 self.violations.extend(problems)
                 return _error(400, 50035, "Invalid Form Body: " + "; ".join(problems))
+        bot_route = not path.startswith(("/webhooks/", "/interactions/"))  # token-less
+        if bot_route and request.headers.get("Authorization") != f"Bot {TOKEN}":
+            return _error(401, 0, "401: Unauthorized")
         for (method, pattern), retry_after in list(self.limited.items()):
             if method == request.method and re.fullmatch(pattern, path):
                 del self.limited[(method, pattern)]

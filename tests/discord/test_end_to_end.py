@@ -291,7 +291,7 @@ async def test_a_reconnect_resumes_and_loses_nothing(
     await fake.wait_for(lambda: not fake.connections)
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")  # queued
     reply = await final(fake, sent)
-    assert "/library add" in text(reply)
+    assert "Here's what you can do" in text(reply)
     assert (fake.identified, fake.resumed) == (1, 1)
     assert len(fake.responses[sent]) == 1
 
@@ -302,7 +302,7 @@ async def test_a_reconnect_request_resumes_the_session(
     await fake.ask_to_reconnect()
     await fake.wait_for(lambda: fake.resumed == 1)
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
-    assert "/library add" in text(await final(fake, sent))
+    assert "Here's what you can do" in text(await final(fake, sent))
     assert fake.identified == 1
 
 
@@ -313,7 +313,7 @@ async def test_a_refused_resume_identifies_again(
     await fake.drop_connections()
     await fake.wait_for(lambda: fake.identified == 2 and fake.connections)
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
-    assert "/library add" in text(await final(fake, sent))
+    assert "Here's what you can do" in text(await final(fake, sent))
     assert fake.resumed == 0
 
 
@@ -418,7 +418,7 @@ async def test_a_stale_interaction_is_skipped_and_copbot_carries_on(
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
     fake.forget(sent)
     later = await fake.slash(world.home, world.alice, world.channel("general"), "help")
-    assert "/library add" in text(await final(fake, later))
+    assert "Here's what you can do" in text(await final(fake, later))
     assert fake.responses[sent] == []
 
 
@@ -533,7 +533,7 @@ async def test_two_processes_split_the_shards_on_one_database(
         assert {g.id for g in second.guilds} == {g for g, s in shard_of.items() if s == 1}
         for guild, user in ((world.home, world.alice), (world.other, world.stranger)):
             sent = await fake.slash(guild, user, world.channel("general", guild), "help")
-            assert "/library add" in text(await final(fake, sent))
+            assert "Here's what you can do" in text(await final(fake, sent))
         # Either process may post for any guild, so it can tell whose channel is whose.
         cached, uncached = sorted((world.home, world.other), key=lambda g: shard_of[g.id])
         community = CommunityKey("discord", str(uncached.id))

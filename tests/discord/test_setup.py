@@ -12,8 +12,9 @@ import pytest
 
 from adapters.discord.client import intents
 from adapters.discord.invite import PERMISSIONS, application_id_of, invite_url
-from copbot.cli import main, serve_discord
+from copbot.cli import main
 from copbot.config import ConfigError, load_settings
+from copbot.serve import serve_discord
 from tests.discord.conftest import World
 from tests.discord.fake_discord import APPLICATION_ID, TOKEN, FakeDiscord
 
@@ -70,8 +71,25 @@ async def test_copbot_run_serves_discord_when_its_token_is_set(
     await fake.wait_for(lambda: fake.commands and fake.connections and fake.identified)
     sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
     [answer] = await fake.answer(sent)
-    assert "/library add" in (answer["data"].get("content") or str(answer["data"]["embeds"]))
+    assert "Here's what you can do" in (
+        answer["data"].get("content") or str(answer["data"]["embeds"])
+    )
     assert fake.commands[0]["application_id"] == str(APPLICATION_ID)
     serving.cancel()
     with pytest.raises(asyncio.CancelledError):
         await serving
+
+
+async def test_a_discord_token_discord_refuses_is_named(
+    fake: FakeDiscord,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "a-token-discord-never-issued")
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    assert await asyncio.to_thread(main, ["run"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, err
+    assert "Discord refused the bot token" in err

@@ -114,7 +114,7 @@ def test_copbot_run_starts_slack_when_its_tokens_are_set(
     async def record(options: SlackOptions, open_core: object) -> None:
         started.append(options)
 
-    monkeypatch.setattr("copbot.cli.run_slack", record)
+    monkeypatch.setattr("copbot.serve.run_slack", record)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "config.toml").write_text('[slack]\nmoderators = ["S0MENTORS"]\n')
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
@@ -124,3 +124,22 @@ def test_copbot_run_starts_slack_when_its_tokens_are_set(
     assert [(o.mode, o.bot_token, o.app_token, o.moderators) for o in started] == [
         ("socket", "xoxb-1", "xapp-1", ("S0MENTORS",))
     ]
+
+
+async def test_starting_with_the_token_in_the_environment_logs_no_false_warning(
+    fake: FakeSlack,
+    sqlite_url: str,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """copbot reads $SLACK_BOT_TOKEN and hands bolt its client; bolt reads the variable too
+    and used to warn at every start that the token would be unused."""
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    with caplog.at_level("INFO"):
+        async with slack_running(
+            options(fake, "http"), lambda chat: serving_core(sqlite_url, chat=chat, clock=clock)
+        ):
+            pass
+    assert not [r for r in caplog.records if "will be unused" in r.getMessage()]
+    assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text

@@ -49,8 +49,27 @@ async def test_every_command_answers_or_asks_for_its_options(
 
 async def test_help_names_commands_as_slack_runs_them(workspace: Workspace) -> None:
     shown = text_of(await run(workspace, ALICE, ""))  # a bare /cop is /cop help
-    assert "`/cop profile set` Set what you teach" in shown
-    assert "`/cop prompt add`" not in shown  # moderators' commands, for moderators
+    assert "`/cop profile` What you teach" in shown
+    assert "Try `/cop profile set py Europe/Berlin`" in shown
+    assert "add, " not in shown.split("`/cop prompt`")[1].splitlines()[0]  # for moderators
+    profile = text_of(await run(workspace, ALICE, "help profile"))
+    assert "`/cop profile set` Set what you teach" in profile
+
+
+async def test_a_cop_line_reads_as_a_console_line_does(workspace: Workspace) -> None:
+    """Free text without quotes, curly quotes as Slack's clients type them, and values that
+    find their option by type: `/cop` reads a line with the same grammar as the console."""
+    suggested = await run(workspace, ALICE, "prompt suggest What is your stack")
+    assert "suggest" in text_of(suggested).casefold(), text_of(suggested)
+    assert "What is your stack" in text_of(await run(workspace, MOD, "prompt suggestions"))
+    await run(workspace, ALICE, "profile set bio:“Data engineer” py Asia/Tokyo")
+    shown = text_of(await run(workspace, ALICE, "profile show"))
+    assert "Data engineer" in shown and "Asia/Tokyo" in shown and "python" in shown
+    await run(workspace, BOB, "mentor offer topics:python, sql capacity:2")
+    await run(workspace, CAROL, "mentor offer topics:python capacity:2")
+    # Carol shares Alice's hours (Tokyo), but a mention is the mentor she asks for.
+    asked = text_of(await run(workspace, ALICE, "mentor request python Help me <@U0BOB|bob>"))
+    assert "I asked Bob" in asked, asked
 
 
 async def test_a_command_replies_ephemerally_and_prefills_the_timezone(

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from bot.kernel.messages import CommunityKey
 from copbot.bootstrap import open_core
-from storage import SqlStore, open_store
 from storage.schema import communities, metadata
+from storage.store import SqlStore, open_store
 from tests.fakes import FakeChat, ManualClock, Talk
 from tests.privacy_world import build, talk_of
 

@@ -18,10 +18,10 @@ from bot.common.errors import StaleWrite
 from bot.kernel.messages import CommunityKey
 from bot.mentoring.model import RequestStatus
 from bot.prompts.model import Outcome
-from storage import SqlStore, open_store
 from storage.database import open_database
 from storage.migrate import migrate
 from storage.schema import declared_here, members, metadata
+from storage.store import SqlStore, open_store
 from tests.fakes import HOME, START, ManualClock
 
 ELSEWHERE = CommunityKey("test", "elsewhere")

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.kernel.core import FAILED
 from bot.kernel.messages import Action, Actor, ChatMessage, CommunityKey, Invocation, MessageRef
 from copbot.bootstrap import open_core
-from storage import SqlStore
 from storage.schema import members
+from storage.store import SqlStore
 from tests.fakes import HOME, FakeChat, ManualClock, Talk
 
 

@@ -14,11 +14,11 @@ from sqlalchemy import Connection, insert, select
 
 from bot.kernel.messages import MessageRef
 from bot.library.model import NewResource
-from storage import SqlStore, open_store
 from storage.database import open_database
 from storage.migrate import _config
 from storage.personal import PERSONAL_TABLES
 from storage.schema import community_settings, member_inboxes
+from storage.store import SqlStore, open_store
 from tests.fakes import HOME, START, ManualClock
 
 SECRET = "zqscrubsecret"

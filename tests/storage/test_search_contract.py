@@ -8,7 +8,7 @@ import pytest
 
 from bot.library.model import NewResource
 from bot.library.search import query_words
-from storage import SqlStore, open_store
+from storage.store import SqlStore, open_store
 from tests.fakes import HOME, START, ManualClock
 
 FIXTURE = [

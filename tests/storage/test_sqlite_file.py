@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from storage import open_store
-from storage.database import DatabaseInUse, DatabaseUnusable
+from storage.check import DatabaseInUse, DatabaseUnusable
+from storage.store import open_store
 from tests.fakes import ManualClock
 
 
@@ -35,7 +35,7 @@ async def test_a_second_process_on_one_sqlite_file_refuses_to_start(sqlite_url: 
             await open_store(sqlite_url, clock=ManualClock())
         code, told = copbot(sqlite_url, "migrate")  # a real second process
         database = sqlite_url.removeprefix("sqlite:///")
-        assert code == 2
+        assert code == 1
         assert f"{database} is in use by another copbot (process {os.getpid()}" in told
     finally:
         await store.close()
@@ -64,7 +64,7 @@ async def test_a_read_only_database_refuses_to_start(mounted: Path) -> None:
     with pytest.raises(DatabaseUnusable, match="can't write"):
         await open_store(url, clock=ManualClock())
     code, told = copbot(url, "migrate")
-    assert code == 2 and f"copbot can't write {mounted}" in told and "Traceback" not in told
+    assert code == 1 and f"copbot can't write {mounted}" in told and "Traceback" not in told
 
 
 async def test_an_unwritable_shm_file_refuses_to_start_instead_of_crashing(
@@ -81,5 +81,5 @@ async def test_an_unwritable_shm_file_refuses_to_start_instead_of_crashing(
 
 
 async def test_a_directory_that_does_not_exist_is_named(tmp_path: Path) -> None:
-    with pytest.raises(DatabaseUnusable, match="doesn't exist"):
+    with pytest.raises(DatabaseUnusable, match="no directory"):
         await open_store(f"sqlite:///{tmp_path / 'nowhere' / 'copbot.db'}", clock=ManualClock())
