@@ -69,6 +69,9 @@ class CopbotClient(discord.AutoShardedClient):
             shards["shard_ids"] = list(self.options.shard_ids)
         super().__init__(
             intents=intents(),
+            # What members wrote (a prompt, a note) may say @everyone or name a role: only a
+            # reply's own mention (`Reply.mention`, rendered with its AllowedMentions) pings.
+            allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
             chunk_guilds_at_startup=False,
             guild_ready_timeout=guild_ready_timeout,
             **shards,

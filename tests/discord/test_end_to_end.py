@@ -358,6 +358,23 @@ async def test_a_mentioned_role_is_notified_and_only_that_role(
     assert fake.violations == []
 
 
+async def test_text_that_says_everyone_or_names_a_role_pings_nobody(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    """A prompt or a note a member wrote may hold `@everyone` or `<@&id>`: copbot's own
+    posts never ping a crowd unless the reply names its one role (`Reply.mention`)."""
+    community = CommunityKey("discord", str(world.home.id))
+    general = str(world.channel("general"))
+    await bot.chat.post(community, general, Reply("Hello @everyone and @here <@&4242>"))
+    await run(fake, world, world.mod, "prompt add", text="Hi @everyone, what's new?")
+    [posted] = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    [answered] = [r for r in fake.requests if r.path.endswith("/callback")]
+    for body in (posted.body, answered.body.get("data", {})):
+        allowed = body["allowed_mentions"]
+        assert "everyone" not in allowed["parse"] and "roles" not in allowed["parse"]
+        assert allowed.get("roles", []) == []
+
+
 async def test_pins_beyond_discords_limit_are_refused_as_such(
     fake: FakeDiscord, world: World, bot: CopbotClient
 ) -> None:
