@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from bot.kernel.messages import CommunityKey
 from bot.kernel.personal import Departure
@@ -68,6 +68,17 @@ async def communities_left_before(database: Database, moment: datetime) -> list[
             .order_by(_c.id)
         )
     return [CommunityKey(platform, external) for platform, external in found.all()]
+
+
+async def communities_here(database: Database, platform: str) -> list[str]:
+    async with database.transaction() as db:
+        found = await db.execute(
+            select(_c.external_id)
+            .where(_c.platform == platform, _c.erased_at.is_(None))
+            .where(or_(_c.left_at.is_(None), _c.back_at.is_not(None)))
+            .order_by(_c.id)
+        )
+    return list(found.scalars())
 
 
 async def erase_community(

@@ -14,6 +14,7 @@ from bot.kernel.ports import Clock
 from bot.mentoring.model import RequestStatus
 from storage.audit import SqlAuditRepository
 from storage.communities import (
+    communities_here,
     communities_left_before,
     departure_of,
     erase_community,
@@ -181,6 +182,9 @@ class SqlStore:
 
     async def communities_left_before(self, moment: datetime) -> list[CommunityKey]:
         return await communities_left_before(self.database, moment)
+
+    async def communities_here(self, platform: str) -> list[str]:
+        return await communities_here(self.database, platform)
 
     async def erase_community(
         self, community: CommunityKey, now: datetime, *, left_before: datetime | None = None

@@ -219,6 +219,17 @@ class CopbotClient(discord.AutoShardedClient):
 
     # Gateway events
 
+    async def on_ready(self) -> None:
+        """Every guild copbot is in has been listed (an unavailable one too): a guild it
+        knows that isn't there removed it while copbot was down."""
+        await self.core.communities_seen(
+            PLATFORM, {str(guild.id) for guild in self.guilds}, self._served_here
+        )
+
+    def _served_here(self, guild_id: str) -> bool:
+        """Whether this process's shards carry the guild (Discord's rule for a shard)."""
+        return guild_id.isdigit() and (int(guild_id) >> 22) % (self.shard_count or 1) in self.shards
+
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """copbot was kicked or banned, or the guild deleted (not an outage: discord.py
         tells those apart)."""

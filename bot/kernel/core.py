@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -254,6 +254,26 @@ class Core:
             log.exception("checking whether %s came back failed", community)
             return
         self._present[community] = now
+
+    async def communities_seen(
+        self, platform: str, present: Collection[str], watched: Callable[[str], bool]
+    ) -> None:
+        """The platform listed every community copbot is in, of those `watched` says this
+        process hears from (its shards): a community copbot keeps data for that isn't
+        listed removed copbot while no process was there to be told, and waits to be
+        erased like any other (adding copbot back still cancels it)."""
+        try:
+            gone = [
+                external
+                for external in await self.store.communities_here(platform)
+                if watched(external) and external not in present
+            ]
+        except Exception:
+            log.exception("checking which %s communities copbot is still in failed", platform)
+            return
+        for external in gone:
+            log.info("copbot was removed from %s %s while it was away", platform, external)
+            await self.community_left(CommunityKey(platform, external))
 
     async def _invoke(self, invocation: Invocation) -> Reply:
         actor = admitted(invocation.actor, invocation.channel_id)

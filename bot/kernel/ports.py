@@ -358,6 +358,11 @@ class Store(Protocol):
 
     async def departure(self, community: CommunityKey) -> Departure: ...
 
+    async def communities_here(self, platform: str) -> list[str]:
+        """The ids of the platform's communities copbot keeps data for and has not been
+        told it left: what a platform's list of where copbot is can be checked against."""
+        ...
+
     async def communities_left_before(self, moment: datetime) -> list[CommunityKey]:
         """Communities whose pending erase started at `moment` or before."""
         ...

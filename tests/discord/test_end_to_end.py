@@ -679,6 +679,38 @@ async def test_a_guild_that_adds_copbot_back_while_it_is_down_is_kept(
         await until_departure(fake, world, second, community, pending=False)
 
 
+async def test_a_guild_that_removes_copbot_while_it_is_down_waits_to_be_erased(
+    fake: FakeDiscord, world: World, sqlite_url: str, clock: ManualClock
+) -> None:
+    """No GUILD_DELETE reaches a copbot that is down: READY's list of guilds tells. A
+    process serving some shards judges only their guilds."""
+    home, other = (CommunityKey("discord", str(g.id)) for g in (world.home, world.other))
+    async with running(sqlite_url, clock) as first:
+        await run(fake, world, world.alice, "profile set", bio="hello")
+        where = world.channel("general", world.other)
+        sent = await fake.slash(world.other, world.stranger, where, "profile set", bio="hi")
+        await final(fake, sent)
+        assert {home.id, other.id} <= set(await first.core.store.communities_here("discord"))
+    del fake.guilds[world.home.id]  # kicked while copbot was down
+    del fake.guilds[world.other.id]
+    elsewhere = (world.home.id >> 22) % 2  # a process for the other shard can't see home
+    async with running(sqlite_url, clock, shard_count=2, shard_ids=(1 - elsewhere,)) as second:
+        await fake.wait_for(lambda: second.is_ready())
+        await asyncio.sleep(0.1)
+        assert not (await second.core.store.departure(home)).pending
+    async with running(sqlite_url, clock) as third:
+        await fake.wait_for(lambda: third.is_ready())
+        for _ in range(50):
+            if (await third.core.store.departure(home)).pending:
+                break
+            await asyncio.sleep(0.02)
+        assert (await third.core.store.departure(home)).pending
+        assert (await third.core.store.departure(other)).pending
+    fake.guilds[world.home.id] = world.home  # invited again: in READY, the erase is off
+    async with running(sqlite_url, clock) as fourth:
+        await until_departure(fake, world, fourth, home, pending=False)
+
+
 async def until_departure(
     fake: FakeDiscord, world: World, bot: CopbotClient, community: CommunityKey, *, pending: bool
 ) -> None:

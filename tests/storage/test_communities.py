@@ -42,6 +42,28 @@ async def test_erasing_a_community_deletes_all_of_it_and_nothing_else(
         assert await store.communities_left_before(clock.now()) == []
 
 
+async def test_communities_here_are_those_copbot_was_not_told_it_left(
+    database_url: str, clock: ManualClock
+) -> None:
+    store = await open_store(database_url, clock=clock)
+    try:
+        names = ("kept", "left", "back", "erased")
+        for name in names:
+            async with store.unit_of_work(CommunityKey("test", name)) as uow:
+                await uow.members.add("alice", "Alice", None, clock.now())
+                await uow.commit()
+        async with store.unit_of_work(CommunityKey("other", "kept")) as uow:
+            await uow.members.add("alice", "Alice", None, clock.now())
+            await uow.commit()
+        for name in ("left", "back", "erased"):
+            await store.community_left(CommunityKey("test", name), clock.now())
+        await store.community_back(CommunityKey("test", "back"), clock.now())
+        await store.erase_community(CommunityKey("test", "erased"), clock.now())
+        assert await store.communities_here("test") == ["kept", "back"]
+    finally:
+        await store.close()
+
+
 @pytest.mark.postgres  # several processes share a database only on PostgreSQL
 async def test_of_two_processes_one_erases(postgres_url: str, clock: ManualClock) -> None:
     first = await open_store(postgres_url, clock=clock)
