@@ -76,13 +76,23 @@ def _postgres(error: BaseException, settings: Settings) -> str | None:
     return None
 
 
+SLACK_REFUSALS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked"}
+
+
 def _platform(error: BaseException) -> str | None:
     """A platform that refused copbot's credentials."""
     from discord import LoginFailure
+    from slack_sdk.errors import SlackApiError
 
     if isinstance(error, LoginFailure):
         return (
             f"Discord refused the bot token ({error}). Copy it again from the Developer "
             "Portal (your application, Bot, Reset Token) into DISCORD_TOKEN."
         )
+    if isinstance(error, SlackApiError) and (said := error.response.get("error")) in SLACK_REFUSALS:
+        if error.response.api_url.endswith("apps.connections.open"):
+            token = "SLACK_APP_TOKEN: the app-level token (Basic Information, App-Level Tokens)"
+        else:
+            token = "SLACK_BOT_TOKEN: the Bot User OAuth Token (OAuth & Permissions)"
+        return f"Slack refused the token ({said}). Copy it again into {token}."
     return None

@@ -49,6 +49,7 @@ async def slack_running(options: SlackOptions, open_core: OpenCore) -> AsyncIter
     """Everything connected; all of it closed again on leaving."""
     async with ClientSession() as session:
         client = web_client(options.bot_token, session, options.api_url)
+        await client.auth_test()  # a token Slack refuses stops copbot here, not each request
         chat = SlackChat(client, People(client, moderators=options.moderators), session)
         async with open_core(chat) as core:
             bot = SlackBot(
@@ -84,6 +85,8 @@ async def _serve_http(bot: SlackBot, host: str, port: int) -> AsyncIterator[int]
 
 @asynccontextmanager
 async def _socket_mode(bot: SlackBot, app_token: str) -> AsyncIterator[None]:
+    # The handler retries a refused connection for ever: a token Slack refuses stops here.
+    await bot.app.client.apps_connections_open(app_token=app_token)
     handler = AsyncSocketModeHandler(bot.app, app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     try:

@@ -64,6 +64,7 @@ class FakeSlack:
     ratelimited: dict[str, int] = field(default_factory=dict)  # method: answers left to 429
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     installed: bool = True  # uninstalled: the bot token is revoked, as Slack does then
+    refused: set[str] = field(default_factory=set)  # tokens Slack never issued
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -154,8 +155,10 @@ class FakeSlack:
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "0"}
             )
         handler = getattr(self, "_" + method.replace(".", "_"), None)
-        if not self.installed:
-            body: dict[str, Any] = {"ok": False, "error": "token_revoked"}
+        if authorization in {f"Bearer {token}" for token in self.refused}:
+            body: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
+        elif not self.installed:
+            body = {"ok": False, "error": "token_revoked"}
         elif handler is None:
             self.violations.append(f"{method}: the fake doesn't know it")
             body = {"ok": False, "error": "unknown_method"}

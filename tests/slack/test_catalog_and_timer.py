@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from slack_sdk.errors import SlackApiError
 
 from adapters.slack import SlackOptions, slack_running
 from bot.app import build_catalog
@@ -21,6 +22,8 @@ from bot.kernel.messages import Reply
 from bot.kernel.ports import Chat
 from copbot.bootstrap import serving_core
 from copbot.cli import main
+from copbot.config import load_settings
+from copbot.startup import startup_problem
 from tests.fakes import ManualClock
 from tests.slack.conftest import ALICE, MOD, options
 from tests.slack.fake_slack import FakeSlack
@@ -143,3 +146,30 @@ async def test_starting_with_the_token_in_the_environment_logs_no_false_warning(
             pass
     assert not [r for r in caplog.records if "will be unused" in r.getMessage()]
     assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
+
+
+@pytest.mark.parametrize(
+    ("mode", "token", "named"),
+    [("http", "xoxb-test", "SLACK_BOT_TOKEN"), ("socket", "xapp-test", "SLACK_APP_TOKEN")],
+)
+async def test_a_token_slack_refuses_stops_the_start_and_is_named(
+    fake: FakeSlack,
+    sqlite_url: str,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    mode: str,
+    token: str,
+    named: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no config.toml
+    fake.refused.add(token)
+    with pytest.raises(SlackApiError) as refused:
+        async with slack_running(
+            options(fake, mode), lambda chat: serving_core(sqlite_url, chat=chat, clock=clock)
+        ):
+            pytest.fail("copbot served with a token Slack refuses")
+    settings = load_settings(None, environ={}, database_url=sqlite_url)
+    said = startup_problem(refused.value, settings)
+    assert said is not None and "Slack refused the token (invalid_auth)" in said
+    assert named in said and token not in said
