@@ -19,6 +19,7 @@ from bot.mentoring.model import (
     MatchingRound,
     Mentor,
     MentorRequest,
+    Moved,
     RequestStatus,
     RoundPair,
     RoundSchedule,
@@ -130,6 +131,7 @@ class SqlMentoringRepository:
         topics: dict[int, list[str]] = {}
         active: dict[int, int] = {}
         recent: dict[int, int] = {}
+        asked: dict[int, int] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             for member_id, topic in (
@@ -154,6 +156,18 @@ class SqlMentoringRepository:
                 )
             ).all():
                 active[member_id] = count
+            for member_id, count in (
+                await self._db.execute(
+                    select(mentor_requests.c.mentor_id, func.count())
+                    .where(
+                        self._my_requests(),
+                        mentor_requests.c.mentor_id.in_(chunk),
+                        mentor_requests.c.status == RequestStatus.ASKING.value,
+                    )
+                    .group_by(mentor_requests.c.mentor_id)
+                )
+            ).all():
+                asked[member_id] = count
             if since is not None:
                 for member_id, count in (
                     await self._db.execute(
@@ -172,6 +186,7 @@ class SqlMentoringRepository:
                 paused_until=row.paused_until,
                 active=active.get(row.member_id, 0),
                 recent=recent.get(row.member_id, 0),
+                asked=asked.get(row.member_id, 0),
             )
             for row in rows
         ]
@@ -385,6 +400,16 @@ class SqlMentoringRepository:
             updated_at=now,
         )
 
+    async def moved(self, moves: Sequence[tuple[int, int]], why: Moved, now: datetime) -> None:
+        if not moves:
+            return
+        await self._db.execute(
+            update(mentor_requests)
+            .where(self._my_requests(), mentor_requests.c.id == bindparam("request"))
+            .values(moved_from=bindparam("mentor"), moved_why=why.value, updated_at=now),
+            [{"request": request, "mentor": mentor} for request, mentor in moves],
+        )
+
     async def mark_notified(self, request_id: int, mentor_id: int) -> None:
         await self._db.execute(
             update(mentor_requests)
@@ -419,7 +444,7 @@ class SqlMentoringRepository:
                 mentor_requests.c.id == request_id,
                 mentor_requests.c.status.in_([s.value for s in OPEN]),
             )
-            .values(status=RequestStatus.CANCELLED.value, deadline=None, updated_at=now)
+            .values(deadline=None, updated_at=now, **_closed(Moved.WITHDRAWN))
         )
         return bool(changed.rowcount)
 
@@ -429,7 +454,7 @@ class SqlMentoringRepository:
             await self._db.execute(
                 update(mentor_requests)
                 .where(mentor_requests.c.id.in_([r.id for r in cancelled]))
-                .values(status=RequestStatus.CANCELLED.value, deadline=None, updated_at=now)
+                .values(deadline=None, updated_at=now, **_closed(Moved.ELSEWHERE))
             )
         return cancelled
 
@@ -634,7 +659,18 @@ def _request(row: Row[Any]) -> MentorRequest:
         notified=row.notified,
         left_out=row.left_out,
         created_at=row.created_at,
+        moved_from=row.moved_from,
+        moved_why=None if row.moved_why is None else Moved(row.moved_why),
     )
+
+
+def _closed(why: Moved) -> dict[str, Any]:
+    """A request closing: the mentor it was with (if any) hears why by `moved_from`."""
+    return {
+        "status": RequestStatus.CANCELLED.value,
+        "moved_from": func.coalesce(mentor_requests.c.mentor_id, mentor_requests.c.moved_from),
+        "moved_why": why.value,
+    }
 
 
 def _match(row: Row[Any]) -> Match:

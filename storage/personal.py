@@ -377,6 +377,27 @@ async def _erase_asks(scope: Scope, member: Member, erasure: Erasure) -> None:
     )
 
 
+def _moved_from(scope: Scope, member: Member) -> tuple[Any, ...]:
+    return (scope.mine(mentor_requests), mentor_requests.c.moved_from == member.id)
+
+
+async def _export_moved_on(scope: Scope, member: Member) -> object:
+    c = mentor_requests.c
+    return await scope.rows(
+        select(c.id.label("request"), c.topic, c.moved_why.label("why"))
+        .where(*_moved_from(scope, member))
+        .order_by(c.id)
+    )
+
+
+async def _erase_moved_on(scope: Scope, member: Member, erasure: Erasure) -> None:
+    await scope.db.execute(
+        update(mentor_requests)
+        .where(*_moved_from(scope, member))
+        .values(moved_from=None, moved_why=None)
+    )
+
+
 async def _export_declines(scope: Scope, member: Member) -> object:
     """Both sides, without the other's name: a mentee isn't told which mentor declined."""
     c = mentor_passes.c
@@ -531,6 +552,7 @@ RECORDS: dict[str, Record] = {
     "mentoring.on_others_lists": Record(("mentor_avoid",), None, _key_others_lists),
     "mentoring.requests": Record(("mentor_requests", "matches"), _export_requests, _erase_requests),
     "mentoring.asked_to_mentor": Record(("mentor_requests",), _export_asks, _erase_asks),
+    "mentoring.asks_moved_on": Record(("mentor_requests",), _export_moved_on, _erase_moved_on),
     "mentoring.declines": Record(("mentor_passes",), _export_declines, _erase_declines),
     "mentoring.matches": Record(("matches",), _export_matches, _erase_matches),
     "mentoring.feedback": Record(("match_feedback",), _export_feedback, _erase_feedback),

@@ -238,6 +238,8 @@ IN_EXPORT: dict[str, Check | str] = {
         [r["note"] for r in _mentoring(e)["requests"]]
         == ["zqrequestnote please", "", "zqopennote someday"]
         and [a["topic"] for a in _mentoring(e)["asked_to_mentor"]] == ["rust"]
+        and [(m["topic"], m["why"]) for m in _mentoring(e)["asks_moved_on"]]
+        == [("rust", "declined")]
     ),
     "mentor_passes": lambda e: (
         [(d["role"], d["topic"]) for d in _mentoring(e)["declines"]] == [("mentor", "rust")]

@@ -19,6 +19,17 @@ class RequestStatus(StrEnum):
 OPEN = (RequestStatus.ASKING, RequestStatus.WAITING)
 
 
+class Moved(StrEnum):
+    """Why a request left the mentor it was with (or closed): what their stale buttons say."""
+
+    WITHDRAWN = "withdrawn"  # the mentee withdrew it
+    DECLINED = "declined"
+    TIMEOUT = "timeout"  # the mentor's time to answer ran out
+    ROUND = "round"  # a matching round gave it to another mentor
+    FULL = "full"  # the mentor's places filled up
+    ELSEWHERE = "elsewhere"  # the mentee was matched on another request
+
+
 @dataclass(frozen=True)
 class Mentor:
     member_id: int
@@ -28,13 +39,20 @@ class Mentor:
     paused_until: datetime | None  # None with `paused`: until they resume
     active: int  # matches not ended
     recent: int  # matches started in the last 90 days
+    asked: int = 0  # requests waiting for their answer
 
     def available(self, now: datetime) -> bool:
         return not self.paused or (self.paused_until is not None and self.paused_until <= now)
 
     @property
     def spare(self) -> int:
+        """Places not taken by a match: what a round plans with (it re-plans every ask)."""
         return max(0, self.capacity - self.active)
+
+    @property
+    def room(self) -> int:
+        """Places neither taken nor promised to an ask in flight: how many more to ask."""
+        return max(0, self.capacity - self.active - self.asked)
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,8 @@ class MentorRequest:
     notified: bool  # the asked mentor has been sent the request
     left_out: int  # rounds that left it unassigned since it was last asked
     created_at: datetime
+    moved_from: int | None = None  # the mentor it last left, and why
+    moved_why: Moved | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import UnitOfWork
 from bot.kernel.sends import Delivered, Inbox, OpenSpace, Post, Send, to_inbox
 from bot.mentoring.matching import Fit
-from bot.mentoring.model import Match, MentorRequest, RequestStatus
+from bot.mentoring.model import Match, MentorRequest, Moved, RequestStatus
 from bot.mentoring.settings import spaces_channel
 from bot.mentoring.views import answer_buttons, their_time
 
@@ -86,6 +86,32 @@ async def tell_mentee_moved_on(
     key = f"moved-on-{request.id}-{request.mentor_id}"
     inbox = _inbox(people[request.mentee_id], await spaces_channel(uow) or request.channel_id)
     await uow.outbox.add(to_inbox("notice", key, Reply(text), inbox), now)
+
+
+LEFT = {
+    Moved.WITHDRAWN: "{mentee} withdrew their request on {topic}",
+    Moved.TIMEOUT: "Your time to answer {mentee}'s request on {topic} ran out",
+    Moved.ROUND: "A matching round gave {mentee}'s request on {topic} to another mentor",
+    Moved.FULL: "Your places are full, so I passed {mentee}'s request on {topic} on",
+    Moved.ELSEWHERE: "{mentee} was matched on another request, so their request on {topic} closed",
+}
+
+
+async def tell_mentor_ask_left(
+    uow: UnitOfWork, request: MentorRequest, why: Moved, now: datetime
+) -> None:
+    """The mentor who had the ask hears it left them, once they have it: an ask not yet
+    delivered is never sent (`ask_still_open`), so there is nothing to take back."""
+    if request.mentor_id is None or not request.notified or why not in LEFT:
+        return
+    people = await uow.members.by_ids([request.mentee_id, request.mentor_id])
+    mentee, mentor = people[request.mentee_id], people[request.mentor_id]
+    text = LEFT[why].format(mentee=mentee.display_name, topic=request.topic)
+    reply = Reply(f"{text}: there's nothing for you to answer there now.")
+    asked = int(request.asked_at.timestamp()) if request.asked_at else 0
+    key = f"ask-left-{request.id}-{request.mentor_id}-{asked}"
+    inbox = _inbox(mentor, await spaces_channel(uow) or request.channel_id)
+    await uow.outbox.add(to_inbox("notice", key, reply, inbox), now)
 
 
 async def announce_waitlist(uow: UnitOfWork, request: MentorRequest, now: datetime) -> None:

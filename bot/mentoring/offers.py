@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, time
 
 from bot.common.errors import UserError
@@ -11,12 +10,10 @@ from bot.kernel.catalog import Catalog, Option, OptionType
 from bot.kernel.context import Context
 from bot.kernel.members import Member
 from bot.kernel.messages import Reply
-from bot.mentoring.model import Mentor, MentorRequest, RequestStatus
-from bot.mentoring.notices import announce_waitlist, open_match_space, tell_mentee_moved_on
-from bot.mentoring.rules import offer_waitlist, pass_on
+from bot.mentoring.model import Mentor, MentorRequest, Moved, RequestStatus
+from bot.mentoring.notices import open_match_space, tell_mentor_ask_left
+from bot.mentoring.rules import offer_waitlist, pass_on, trim_asks
 from bot.mentoring.views import answer_buttons, name_of, their_time
-
-log = logging.getLogger(__name__)
 
 MAX_CAPACITY = 10
 
@@ -74,6 +71,7 @@ async def offer(context: Context) -> Reply:
     paused = current.paused if current else False
     until = current.paused_until if current else None
     await context.uow.mentoring.save_mentor(member.id, capacity, topics, paused, until, context.now)
+    await trim_asks(context.uow, member.id, context.now)  # a lower capacity: fewer asks
     await offer_waitlist(context.uow, member.id, context.now)
     state = " You're paused: `/mentor resume` when you're ready." if paused else ""
     return Reply(
@@ -145,8 +143,9 @@ async def accept(context: Context) -> Reply:
     cancelled = await mentoring.cancel_open(request.mentee_id, context.now)
     mentee = (await context.uow.members.by_ids([request.mentee_id]))[request.mentee_id]
     await open_match_space(context.uow, match, request, context.now)
-    if cancelled:
-        log.info("accepting %s cancelled %d other request(s)", request.id, len(cancelled))
+    for other in cancelled:
+        await tell_mentor_ask_left(context.uow, other, Moved.ELSEWHERE, context.now)
+    await trim_asks(context.uow, member.id, context.now)  # the last place went: move the rest
     return Reply(
         f"You're matched with {mentee.display_name} on {request.topic}! I'm opening a "
         "private space for the two of you.",
@@ -175,12 +174,14 @@ async def decline_ask(context: Context, *, pause: bool) -> Reply:
             await context.uow.mentoring.save_mentor(
                 member.id, mentor.capacity, mentor.topics, True, None, context.now
             )
-    fit = await pass_on(context.uow, request, "declined", context.now)
-    await tell_mentee_moved_on(context.uow, request, fit, context.now)
-    if fit is None:
-        await announce_waitlist(context.uow, request, context.now)
+    fit = await pass_on(context.uow, request, Moved.DECLINED, context.now)
+    then = (
+        "I've asked another mentor."
+        if fit
+        else "Nobody else fitting has room, so it waits on the waitlist."
+    )
     paused = " You're paused now; `/mentor resume` when you're ready." if pause else ""
-    return Reply(f"Declined; I'll find someone else.{paused}", ephemeral=True)
+    return Reply(f"Declined. {then}{paused}", ephemeral=True)
 
 
 async def mentor_of(context: Context, member: Member) -> Mentor:
@@ -195,16 +196,39 @@ async def mentor_of(context: Context, member: Member) -> Mentor:
 async def asked_of(context: Context, member: Member) -> MentorRequest:
     """The request this button is about, if it is `member`'s to answer now."""
     request = await context.uow.mentoring.request(context.action_number())
-    if (
-        request is None
-        or request.mentor_id != member.id
-        or request.status is not RequestStatus.ASKING
-    ):
-        raise UserError(
-            "This request isn't waiting for your answer: only the mentor being asked can "
-            "answer, and only until it's answered or moves on."
-        )
+    if request is None:
+        raise UserError(NOT_YOURS)
+    if request.mentor_id != member.id or request.status is not RequestStatus.ASKING:
+        raise UserError(await what_happened(context, member, request))
     return request
+
+
+NOT_YOURS = (
+    "This request isn't waiting for your answer: only the mentor being asked can answer, "
+    "and only until it's answered or moves on."
+)
+WHAT_HAPPENED = {
+    Moved.WITHDRAWN: "{mentee} withdrew this request.",
+    Moved.DECLINED: "You declined this request, so it moved on.",
+    Moved.TIMEOUT: "Your time to answer ran out, so this request moved on to another mentor.",
+    Moved.ROUND: "A matching round gave this request to another mentor.",
+    Moved.FULL: "Your places filled up, so I passed this request on to another mentor.",
+    Moved.ELSEWHERE: "{mentee} was matched on another request, so this one closed.",
+}
+
+
+async def what_happened(context: Context, member: Member, request: MentorRequest) -> str:
+    """Why a request isn't `member`'s to answer, said as plainly as their part in it allows:
+    the mentor who had it hears what happened; anyone else only that it isn't theirs."""
+    if request.status is RequestStatus.MATCHED and request.mentor_id == member.id:
+        mine = await context.uow.mentoring.matches(member.id, active=False)
+        match = next((m for m in mine if m.request_id == request.id), None)
+        return f"You already accepted: match #{match.id}." if match else NOT_YOURS
+    if request.moved_from != member.id or request.moved_why is None:
+        return NOT_YOURS
+    mentee = (await context.uow.members.by_ids([request.mentee_id])).get(request.mentee_id)
+    name = mentee.display_name if mentee else "The member"
+    return WHAT_HAPPENED[request.moved_why].format(mentee=name)
 
 
 def date_in_their_zone(text: str | None, member: Member, now: datetime) -> datetime | None:

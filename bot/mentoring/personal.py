@@ -27,6 +27,12 @@ KEPT = (
         "they go back to the waitlist for another mentor",
     ),
     Kept(
+        "asks_moved_on",
+        "requests that moved on from you (withdrawn, declined, timed out, given to another "
+        "mentor), and why",
+        Erased.DELETED,
+    ),
+    Kept(
         "declines",
         "requests you declined or let time out, and mentors who passed on yours",
         Erased.DELETED,

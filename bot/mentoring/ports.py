@@ -13,6 +13,7 @@ from bot.mentoring.model import (
     MatchingRound,
     Mentor,
     MentorRequest,
+    Moved,
     RequestStatus,
     RoundPair,
     RoundSchedule,
@@ -97,6 +98,11 @@ class MentoringRepository(Protocol):
         """Put the request on the waitlist."""
         ...
 
+    async def moved(self, moves: Sequence[tuple[int, int]], why: Moved, now: datetime) -> None:
+        """Each request (id, mentor id) left that mentor, for `why`: call before it is
+        asked of another mentor or waits, so the mentor's stale buttons can say so."""
+        ...
+
     async def mark_notified(self, request_id: int, mentor_id: int) -> None: ...
 
     async def answer(
@@ -107,11 +113,12 @@ class MentoringRepository(Protocol):
         ...
 
     async def cancel(self, request_id: int, now: datetime) -> bool:
-        """Withdraw an open request; False when it isn't open any more."""
+        """Withdraw an open request (`Moved.WITHDRAWN`); False when it isn't open any more."""
         ...
 
     async def cancel_open(self, mentee_id: int, now: datetime) -> list[MentorRequest]:
-        """Cancel the mentee's open requests; returns them as they were."""
+        """Cancel the mentee's open requests (they were matched on another, `Moved.ELSEWHERE`);
+        returns them as they were."""
         ...
 
     async def expired(self, now: datetime) -> list[MentorRequest]:

@@ -10,8 +10,8 @@ from bot.kernel.context import Context
 from bot.kernel.members import Member
 from bot.kernel.messages import Button, Reply
 from bot.mentoring.matching import Fit
-from bot.mentoring.model import OPEN, MentorRequest, RequestStatus
-from bot.mentoring.notices import announce_waitlist
+from bot.mentoring.model import OPEN, MentorRequest, Moved, RequestStatus
+from bot.mentoring.notices import announce_waitlist, tell_mentor_ask_left
 from bot.mentoring.rules import ask, candidates
 from bot.mentoring.settings import ANSWER_HOURS, ANSWER_SETTING, setting
 
@@ -79,7 +79,7 @@ async def request_mentor(context: Context) -> Reply:
         if not chosen:
             raise UserError(
                 f"{wanted.display_name} can't take a request on {topic} now (not offering "
-                "it, paused or full). Leave `mentor:` out and I'll find someone."
+                "it, paused, or no place left). Leave `mentor:` out and I'll find someone."
             )
         fits = chosen
     return await ask_first(context, made, fits)
@@ -113,6 +113,8 @@ async def withdraw(context: Context) -> Reply:
         raise UserError("That isn't one of your requests.")
     if not await context.uow.mentoring.cancel(found.id, context.now):
         raise UserError("That request isn't open any more.")
+    if found.status is RequestStatus.ASKING:
+        await tell_mentor_ask_left(context.uow, found, Moved.WITHDRAWN, context.now)
     return Reply(f"Withdrew your request #{found.id} on {found.topic}.", ephemeral=True)
 
 

@@ -96,7 +96,11 @@ async def swap_pairs(context: Context) -> Reply:
     fits = []
     for pair, mentor_id in ((first, second.mentor_id), (second, first.mentor_id)):
         found = await context.uow.mentoring.request(pair.request_id)
-        allowed = [] if found is None else await candidates(context.uow, found, context.now)
+        allowed = (
+            []
+            if found is None
+            else await candidates(context.uow, found, context.now, counting_asks=False)
+        )
         fit = next((f for f in allowed if f.mentor.person.member_id == mentor_id), None)
         if fit is None:
             raise UserError(

@@ -12,8 +12,7 @@ from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import Clock, Store, UnitOfWork
 from bot.kernel.runners import GRACE, Services
-from bot.mentoring.model import RequestStatus
-from bot.mentoring.notices import announce_waitlist, tell_mentee_moved_on
+from bot.mentoring.model import Moved, RequestStatus
 from bot.mentoring.rounds import publish_round, round_input
 from bot.mentoring.rules import pass_on
 from bot.mentoring.solver import plan_round_off_loop
@@ -68,10 +67,7 @@ class MentorRunner:
                 )
                 if not answered:
                     continue  # answered meanwhile, or another process took it
-                fit = await pass_on(uow, request, "timeout", now)
-                await tell_mentee_moved_on(uow, request, fit, now)
-                if fit is None:
-                    await announce_waitlist(uow, request, now)
+                await pass_on(uow, request, Moved.TIMEOUT, now)
                 await uow.commit()
             moved += 1
             self.wake()

@@ -1,0 +1,30 @@
+"""Mentoring says where a request stands: a request remembers the mentor it last moved on
+from and why (withdrawn, declined, timeout, a round, their places filled, matched
+elsewhere), so that mentor's stale button can say what happened.
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012"
+down_revision: str | None = "0011"
+branch_labels: Sequence[str] | None = None
+depends_on: Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("mentor_requests") as table:
+        table.add_column(sa.Column("moved_from", sa.Integer()))
+        table.add_column(sa.Column("moved_why", sa.String(12)))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("mentor_requests") as table:
+        table.drop_column("moved_why")
+        table.drop_column("moved_from")
