@@ -21,6 +21,7 @@ from bot.mentoring.model import (
     MentorRequest,
     Moved,
     RequestStatus,
+    RoundEdits,
     RoundPair,
     RoundSchedule,
 )
@@ -580,8 +581,13 @@ class SqlMentoringRepository:
     # Rounds
 
     async def add_round(
-        self, pairs: Sequence[RoundPair], left_out: Sequence[int], now: datetime
+        self,
+        pairs: Sequence[RoundPair],
+        left_out: Sequence[int],
+        now: datetime,
+        edits: RoundEdits | None = None,
     ) -> MatchingRound:
+        edits = edits or RoundEdits()
         await self._db.execute(
             update(matching_rounds)
             .where(
@@ -597,12 +603,13 @@ class SqlMentoringRepository:
                 status="preview",
                 pairs=_pairs_json(pairs),
                 left_out=json.dumps(list(left_out)),
+                edits=_edits_json(edits),
                 created_at=now,
                 updated_at=now,
             )
             .returning(matching_rounds.c.id)
         )
-        return MatchingRound(round_id, "preview", tuple(pairs), tuple(left_out), now)
+        return MatchingRound(round_id, "preview", tuple(pairs), tuple(left_out), now, edits)
 
     async def preview(self) -> MatchingRound | None:
         rows = await self._db.execute(
@@ -617,21 +624,30 @@ class SqlMentoringRepository:
         if not rows.rows:
             return None
         row = rows.rows[0]
-        pairs = tuple(RoundPair(r, m, f) for r, m, f in json.loads(row.pairs))
+        edits = json.loads(row.edits) if row.edits else {}
         return MatchingRound(
-            row.id, row.status, pairs, tuple(json.loads(row.left_out)), row.created_at
+            row.id,
+            row.status,
+            _pairs(json.loads(row.pairs)),
+            tuple(json.loads(row.left_out)),
+            row.created_at,
+            RoundEdits(tuple(edits.get("dropped", ())), _pairs(edits.get("pinned", ()))),
         )
 
-    async def save_round(
-        self, round_id: int, status: str, pairs: Sequence[RoundPair], now: datetime
-    ) -> None:
+    async def save_round(self, matching_round: MatchingRound, now: datetime) -> None:
         await self._db.execute(
             update(matching_rounds)
             .where(
                 matching_rounds.c.community_id == self._community_id,
-                matching_rounds.c.id == round_id,
+                matching_rounds.c.id == matching_round.id,
             )
-            .values(status=status, pairs=_pairs_json(pairs), updated_at=now)
+            .values(
+                status=matching_round.status,
+                pairs=_pairs_json(matching_round.pairs),
+                left_out=json.dumps(list(matching_round.left_out)),
+                edits=_edits_json(matching_round.edits),
+                updated_at=now,
+            )
         )
 
     def _my_requests(self) -> Any:
@@ -688,4 +704,18 @@ def _match(row: Row[Any]) -> Match:
 
 
 def _pairs_json(pairs: Sequence[RoundPair]) -> str:
-    return json.dumps([[p.request_id, p.mentor_id, p.fit] for p in pairs])
+    return json.dumps(_pair_rows(pairs))
+
+
+def _pair_rows(pairs: Sequence[RoundPair]) -> list[list[float]]:
+    return [[p.request_id, p.mentor_id, p.fit] for p in pairs]
+
+
+def _pairs(rows: Sequence[Sequence[Any]]) -> tuple[RoundPair, ...]:
+    return tuple(RoundPair(int(r), int(m), float(f)) for r, m, f in rows)
+
+
+def _edits_json(edits: RoundEdits) -> str | None:
+    if not edits:
+        return None
+    return json.dumps({"dropped": list(edits.dropped), "pinned": _pair_rows(edits.pinned)})

@@ -474,6 +474,8 @@ matching_rounds = Table(
     Column("status", String(12), nullable=False),  # preview, published, discarded
     Column("pairs", Text, nullable=False),  # JSON: [[request, mentor, fit], ...]
     Column("left_out", Text, nullable=False),  # JSON: [request, ...]
+    # JSON: {"dropped": [request, ...], "pinned": [[request, mentor, fit], ...]}
+    Column("edits", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_matching_rounds_status", "community_id", "status"),

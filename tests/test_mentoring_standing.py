@@ -3,8 +3,10 @@ when an ask leaves them (and their stale buttons say why)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+from bot.mentoring.model import RoundPair
 from bot.mentoring.runner import MentorRunner
 from tests.fakes import FakeChat, ManualClock, Talk
 from tests.test_mentoring import ask_to, community
@@ -125,3 +127,80 @@ async def test_an_ask_never_delivered_is_not_taken_back(
     await talk.settle()
     assert ask_to(chat, "bob") == [] and news_to(chat, "bob") == []
     assert any("Withdrew your request #1" in r.text for r in [talk.last["alice"]])
+
+
+async def two_asked(talk: Talk) -> None:
+    """alice is with bob, erin with dave (bob's one place is promised), carol is paused."""
+    await community(talk)
+    await talk("erin", "/profile set timezone:Europe/Rome languages:english")
+    await talk("carol", "/mentor pause")
+    assert "I asked Bob" in (await talk("alice", "/mentor request topic:python")).text
+    assert "I asked Dave" in (await talk("erin", "/mentor request topic:python")).text
+
+
+async def test_a_published_swap_tells_both_mentees_and_both_mentors(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await two_asked(talk)
+    preview = await talk("mod", "/mentor round preview")
+    assert "1. Alice on python ← Bob" in preview.text and "2. Erin on python ← Dave" in preview.text
+    await talk("mod", "/mentor round swap pair:1 with:2")
+    before = len(chat.sent)
+    published = await talk("mod", "/mentor round publish")
+    assert published.text == ("Published: 2 mentors asked; 0 pair(s) had changed and were skipped.")
+    asks = [s for s in chat.sent[before:] if s.reply.buttons]
+    assert len(asks) == 2  # as many messages as the reply counts
+    assert any("instead of Bob, I asked Dave" in t for t in news_to(chat, "alice"))
+    assert any("instead of Dave, I asked Bob" in t for t in news_to(chat, "erin"))
+    assert "A matching round gave Alice's request on python to another mentor" in " ".join(
+        news_to(chat, "bob")
+    )
+    stale = await talk.press("bob", "Accept", on=ask_to(chat, "bob")[0])
+    assert stale.text == "A matching round gave this request to another mentor."
+    assert "#1 Alice on python" in (await talk("dave", "/mentor inbox")).text
+
+
+async def test_a_preview_names_who_is_left_out(talk: Talk) -> None:
+    await two_asked(talk)
+    await talk("gina", "/mentor request topic:python")  # nobody has room: the waitlist
+    preview = await talk("mod", "/mentor round preview")
+    assert "1 request(s) left out" in preview.text
+    assert "Left out: Gina on python." in preview.text
+
+
+async def test_previewing_again_keeps_the_moderators_edits_until_discarded(talk: Talk) -> None:
+    await two_asked(talk)
+    await talk("mod", "/mentor round preview")
+    await talk("mod", "/mentor round swap pair:1 with:2")
+    await talk("mod", "/mentor round drop pair:2")  # erin, now with bob, is taken out
+    await talk("gina", "/mentor request topic:python")
+    again = await talk("mod", "/mentor round preview")
+    assert "1. Alice on python ← Dave" in again.text, again.text
+    assert "Left out:" in again.text and "Erin on python" in again.text
+    assert "Your edits are kept: 1 request(s) you dropped stay out, 1 swapped pair(s)" in again.text
+    await talk("mod", "/mentor round discard")
+    fresh = await talk("mod", "/mentor round preview")
+    assert "1. Alice on python ← Bob" in fresh.text and "edits" not in fresh.text
+
+
+async def test_a_left_out_ask_beyond_its_mentors_places_moves_on_when_published(
+    talk: Talk, chat: FakeChat
+) -> None:
+    """The round gives bob's one place to erin and leaves alice out: alice's ask to bob
+    can't stand beside erin's, so it moves on at once instead of timing out."""
+    await two_asked(talk)
+    await talk("dave", "/mentor pause")
+    await talk("mod", "/mentor round preview")
+    async with talk.core.store.unit_of_work(talk.community) as uow:
+        current = await uow.mentoring.preview()
+        bob = await uow.members.by_user("bob")
+        assert current is not None and bob is not None
+        edited = replace(current, pairs=(RoundPair(2, bob.id, 80.0),), left_out=(1,))
+        await uow.mentoring.save_round(edited, talk.core.clock.now())
+        await uow.commit()
+    published = await talk("mod", "/mentor round publish")
+    assert published.text.startswith("Published: 1 mentor asked")
+    assert any("Your places are full" in t for t in news_to(chat, "bob"))
+    assert any("couldn't take it" in t for t in news_to(chat, "alice"))
+    inbox = (await talk("bob", "/mentor inbox")).text
+    assert "Erin" in inbox and "Alice" not in inbox

@@ -103,6 +103,18 @@ class RoundPair:
 
 
 @dataclass(frozen=True)
+class RoundEdits:
+    """What moderators changed in a preview by hand: kept when they preview again, so a
+    fresh plan (new requests, a mentor with room) doesn't undo what they decided."""
+
+    dropped: tuple[int, ...] = ()  # request ids taken out of the round
+    pinned: tuple[RoundPair, ...] = ()  # pairs a swap made
+
+    def __bool__(self) -> bool:
+        return bool(self.dropped or self.pinned)
+
+
+@dataclass(frozen=True)
 class MatchingRound:
     """A proposal moderators can edit before publishing; `status` preview, published or
     discarded."""
@@ -112,6 +124,7 @@ class MatchingRound:
     pairs: tuple[RoundPair, ...]
     left_out: tuple[int, ...]
     created_at: datetime
+    edits: RoundEdits = RoundEdits()
 
 
 @dataclass(frozen=True)

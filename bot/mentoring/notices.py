@@ -105,13 +105,47 @@ async def tell_mentor_ask_left(
     if request.mentor_id is None or not request.notified or why not in LEFT:
         return
     people = await uow.members.by_ids([request.mentee_id, request.mentor_id])
+    send = _left(request, why, people, await spaces_channel(uow))
+    await uow.outbox.add(send, now)
+
+
+def _left(
+    request: MentorRequest, why: Moved, people: dict[int, Member], spaces: str | None
+) -> Send:
+    assert request.mentor_id is not None
     mentee, mentor = people[request.mentee_id], people[request.mentor_id]
     text = LEFT[why].format(mentee=mentee.display_name, topic=request.topic)
     reply = Reply(f"{text}: there's nothing for you to answer there now.")
     asked = int(request.asked_at.timestamp()) if request.asked_at else 0
     key = f"ask-left-{request.id}-{request.mentor_id}-{asked}"
-    inbox = _inbox(mentor, await spaces_channel(uow) or request.channel_id)
-    await uow.outbox.add(to_inbox("notice", key, reply, inbox), now)
+    return to_inbox("notice", key, reply, _inbox(mentor, spaces or request.channel_id))
+
+
+async def tell_round_news(
+    uow: UnitOfWork, news: Sequence[tuple[MentorRequest, Fit]], now: datetime
+) -> None:
+    """A round asked a mentor for these requests: each mentee hears who (and instead of
+    whom, if it took the request from the mentor who had it), and that mentor hears the
+    request left them."""
+    moved = {r.id: r.mentor_id for r, _ in news if r.status is RequestStatus.ASKING and r.mentor_id}
+    ids = [r.mentee_id for r, _ in news] + [f.mentor.person.member_id for _, f in news]
+    people = await uow.members.by_ids(ids + list(moved.values()))
+    spaces = await spaces_channel(uow)
+    sends = []
+    for request, fit in news:
+        mentor = people[fit.mentor.person.member_id]
+        before = people.get(moved.get(request.id) or 0)
+        instead = f"instead of {before.display_name}, " if before else ""
+        text = (
+            f"A matching round found a mentor for your request on {request.topic}: "
+            f"{instead}I asked {mentor.display_name} ({fit.reason(request.topic)})."
+        )
+        key = f"round-asked-{request.id}-{mentor.id}-{int(now.timestamp())}"
+        inbox = _inbox(people[request.mentee_id], spaces or request.channel_id)
+        sends.append(to_inbox("notice", key, Reply(text), inbox))
+        if request.id in moved and request.notified:
+            sends.append(_left(request, Moved.ROUND, people, spaces))
+    await uow.outbox.add_all(sends, now)
 
 
 async def announce_waitlist(uow: UnitOfWork, request: MentorRequest, now: datetime) -> None:

@@ -15,6 +15,7 @@ from bot.mentoring.model import (
     MentorRequest,
     Moved,
     RequestStatus,
+    RoundEdits,
     RoundPair,
     RoundSchedule,
 )
@@ -158,13 +159,18 @@ class MentoringRepository(Protocol):
         ...
 
     async def add_round(
-        self, pairs: Sequence[RoundPair], left_out: Sequence[int], now: datetime
+        self,
+        pairs: Sequence[RoundPair],
+        left_out: Sequence[int],
+        now: datetime,
+        edits: RoundEdits | None = None,
     ) -> MatchingRound:
-        """A new preview; an older preview is discarded."""
+        """A new preview (with the moderators' `edits` kept); an older preview is
+        discarded."""
         ...
 
     async def preview(self) -> MatchingRound | None: ...
 
-    async def save_round(
-        self, round_id: int, status: str, pairs: Sequence[RoundPair], now: datetime
-    ) -> None: ...
+    async def save_round(self, matching_round: MatchingRound, now: datetime) -> None:
+        """Its status, pairs, left-out requests and edits."""
+        ...

@@ -13,7 +13,8 @@ from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import Clock, Store, UnitOfWork
 from bot.kernel.runners import GRACE, Services
 from bot.mentoring.model import Moved, RequestStatus
-from bot.mentoring.rounds import publish_round, round_input
+from bot.mentoring.publishing import publish_round
+from bot.mentoring.rounds import round_input
 from bot.mentoring.rules import pass_on
 from bot.mentoring.solver import plan_round_off_loop
 
@@ -96,13 +97,13 @@ class MentorRunner:
         async with self.store.unit_of_work(community) as uow:
             if not await uow.mentoring.claim_round(due):
                 return  # another process ran it
-            asked = await publish_round(uow, plan.pairs, plan.left_out, now)
+            published = await publish_round(uow, plan.pairs, plan.left_out, now)
             await _tell(
                 uow,
                 due,
                 now,
-                f"asked {len(asked)} mentor(s); {len(plan.left_out)} request(s) were left out "
-                "and come first next time.",
+                f"asked {len(published.asked)} mentor(s); {len(plan.left_out)} request(s) were "
+                "left out and come first next time.",
             )
             await uow.commit()
         self.wake()

@@ -1,6 +1,7 @@
 """Mentoring says where a request stands: a request remembers the mentor it last moved on
 from and why (withdrawn, declined, timeout, a round, their places filled, matched
-elsewhere), so that mentor's stale button can say what happened.
+elsewhere), so that mentor's stale button can say what happened. A proposed round keeps
+the moderators' edits (pairs dropped, pairs swapped), so previewing again keeps them.
 
 Revision ID: 0012
 Revises: 0011
@@ -22,9 +23,13 @@ def upgrade() -> None:
     with op.batch_alter_table("mentor_requests") as table:
         table.add_column(sa.Column("moved_from", sa.Integer()))
         table.add_column(sa.Column("moved_why", sa.String(12)))
+    with op.batch_alter_table("matching_rounds") as table:
+        table.add_column(sa.Column("edits", sa.Text()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("matching_rounds") as table:
+        table.drop_column("edits")
     with op.batch_alter_table("mentor_requests") as table:
         table.drop_column("moved_why")
         table.drop_column("moved_from")
