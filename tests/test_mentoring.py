@@ -171,7 +171,7 @@ async def test_a_mentor_cannot_accept_past_capacity(
     await talk("erin", "/profile set timezone:Europe/Berlin languages:english")
     await talk("alice", "/mentor request topic:python mentor:@bob")
     refused = await talk("erin", "/mentor request topic:python mentor:@bob")
-    assert refused.error and "no place left" in refused.text
+    assert refused.error and "Bob isn't available for a request on python" in refused.text
     await talk("erin", "/mentor request topic:python")
     async with core.store.unit_of_work(talk.community) as uow:
         bob = await uow.members.by_user("bob")
@@ -411,7 +411,7 @@ async def test_home_shows_matches_requests_and_asks(core: Core, talk: Talk, chat
         r for r in await core.home(talk.actor("bob")) if r.cards and r.cards[0].title == "Mentoring"
     ]
     assert bob_home.cards[0].fields[0].name == "Asked of you: #1 python"
-    accepted = await talk.press("bob", "Accept", on=bob_home)
+    accepted = await talk.press("bob", "Accept #1", on=bob_home)
     assert "matched" in accepted.text
     [bob_home] = [
         r for r in await core.home(talk.actor("bob")) if r.cards and r.cards[0].title == "Mentoring"

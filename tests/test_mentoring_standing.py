@@ -111,7 +111,9 @@ async def test_a_declining_mentor_hears_where_the_request_went(talk: Talk, chat:
     assert again.text == "You declined this request, so it moved on."
     for who in ("dave", "carol"):
         last = await talk.press(who, "Decline", on=ask_to(chat, who)[-1])
-    assert last.text == "Declined. Nobody else fitting has room, so it waits on the waitlist."
+    assert (
+        last.text == "Declined. No other mentor is available for it, so it waits on the waitlist."
+    )
 
 
 async def test_an_ask_never_delivered_is_not_taken_back(
@@ -204,3 +206,82 @@ async def test_a_left_out_ask_beyond_its_mentors_places_moves_on_when_published(
     assert any("couldn't take it" in t for t in news_to(chat, "alice"))
     inbox = (await talk("bob", "/mentor inbox")).text
     assert "Erin" in inbox and "Alice" not in inbox
+
+
+async def test_leaving_the_waitlist_tells_the_mentee(talk: Talk, chat: FakeChat) -> None:
+    await community(talk)
+    for who in ("bob", "dave", "carol"):
+        await talk(who, "/mentor pause")
+    await talk("alice", "/mentor request topic:python")
+    await talk("dave", "/mentor resume")
+    assert news_to(chat, "alice") == [
+        "Good news on your request #1: a mentor for python became available, so I asked "
+        "Dave (python, 7 h overlap, speaks english, one place left)."
+    ]
+
+
+async def test_the_inbox_answers_each_request(talk: Talk, chat: FakeChat) -> None:
+    await carol_alone(talk)
+    inbox = await talk("carol", "/mentor inbox")
+    assert [b.label for b in inbox.buttons] == [
+        "Accept #1",
+        "Decline #1",
+        "Accept #2",
+        "Decline #2",
+    ]
+    accepted = await talk.press("carol", "Accept #2", on=inbox)
+    assert "You're matched with Erin" in accepted.text
+    declined = await talk.press("carol", "Decline #1", on=inbox)
+    assert declined.text.startswith("Declined.")
+
+
+# Each wording the issue found false, with what is said instead.
+
+
+async def test_a_member_who_doesnt_mentor_is_not_said_to_be_listed_by_topics(talk: Talk) -> None:
+    await community(talk)
+    refused = await talk("alice", "/mentor request topic:python mentor:@frank")
+    assert refused.error and "shows who does" not in refused.text
+    assert "`/mentor topics` shows the topics on offer" in refused.text
+
+
+async def test_an_avoided_mentor_with_room_is_not_revealed_as_having_room(talk: Talk) -> None:
+    await community(talk)
+    await talk("alice", "/mentor avoid member:@carol")
+    for who in ("bob", "dave"):
+        await talk(who, "/mentor pause")
+    waiting = await talk("alice", "/mentor request topic:python")
+    assert waiting.text.startswith("No mentor for python is available right now")
+    assert "room" not in waiting.text and "Carol" not in waiting.text
+
+
+async def test_no_working_hours_in_common_is_not_given_as_a_reason(talk: Talk) -> None:
+    await community(talk)
+    await talk("kai", "/profile set timezone:Pacific/Auckland languages:english")
+    await talk("kai", "/mentor offer topics:python capacity:2")
+    for who in ("bob", "dave", "carol"):
+        await talk(who, "/mentor pause")
+    asked = await talk("alice", "/mentor request topic:python")
+    assert "I asked Kai (python, speaks english, has room)" in asked.text, asked.text
+
+
+async def test_removing_someone_never_on_the_list_says_so(talk: Talk) -> None:
+    await community(talk)
+    refused = await talk("alice", "/mentor avoid member:@bob remove:true")
+    assert refused.error and refused.text == "Bob isn't on your don't-match list."
+    assert "empty" in (await talk("alice", "/mentor avoid")).text
+
+
+async def test_nobody_is_promised_another_mentor_when_none_is_left(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await community(talk)
+    for who in ("bob", "dave"):
+        await talk(who, "/mentor pause")
+    asked = await talk("alice", "/mentor request topic:python")
+    assert "if they can't, your request waits on the waitlist" in asked.text
+    assert "next best" not in asked.text
+    [ask] = ask_to(chat, "carol")
+    assert "someone else" not in ask.text and "another mentor or the waitlist" in ask.text
+    declined = await talk.press("carol", "Decline", on=ask)
+    assert "someone else" not in declined.text and "waits on the waitlist" in declined.text

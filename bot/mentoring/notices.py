@@ -16,7 +16,7 @@ from bot.kernel.sends import Delivered, Inbox, OpenSpace, Post, Send, to_inbox
 from bot.mentoring.matching import Fit
 from bot.mentoring.model import Match, MentorRequest, Moved, RequestStatus
 from bot.mentoring.settings import spaces_channel
-from bot.mentoring.views import answer_buttons, their_time
+from bot.mentoring.views import answer_buttons, their_time, why
 
 ASK = "mentor.ask"
 MATCH = "mentor.match"
@@ -40,7 +40,8 @@ async def record_asks(
         note = f"\n“{request.note}”" if request.note else ""
         message = Reply(
             f"{mentee.display_name} would like you as their mentor on {request.topic}.{note}\n"
-            f"Please answer by {their_time(deadline, mentor)}; after that I'll ask someone else.",
+            f"Please answer by {their_time(deadline, mentor)}; after that it moves on to "
+            "another mentor or the waitlist.",
             buttons=answer_buttons(request.id),
         )
         ask = {"request": request.id, "mentor": mentor_id, "asked_at": now.isoformat()}
@@ -74,18 +75,23 @@ async def tell_mentee_moved_on(
     people = await uow.members.by_ids(ids)
     if fit is None:
         text = (
-            f"The mentor I asked about {request.topic} couldn't take it, and nobody else "
-            "fitting has room: you're on the waitlist, and I'll ask as soon as someone does."
+            f"The mentor I asked about {request.topic} couldn't take it, and no other mentor "
+            "is available for it: you're on the waitlist, and I'll ask as soon as one is."
         )
     else:
         mentor = people[fit.mentor.person.member_id]
         text = (
             f"The mentor I asked about {request.topic} couldn't take it, so I asked "
-            f"{mentor.display_name} ({fit.reason(request.topic)})."
+            f"{mentor.display_name} ({why(fit, request.topic)})."
         )
-    key = f"moved-on-{request.id}-{request.mentor_id}"
-    inbox = _inbox(people[request.mentee_id], await spaces_channel(uow) or request.channel_id)
-    await uow.outbox.add(to_inbox("notice", key, Reply(text), inbox), now)
+    await _tell(
+        uow,
+        people[request.mentee_id],
+        request,
+        f"moved-on-{request.id}-{request.mentor_id}",
+        text,
+        now,
+    )
 
 
 LEFT = {
@@ -138,7 +144,7 @@ async def tell_round_news(
         instead = f"instead of {before.display_name}, " if before else ""
         text = (
             f"A matching round found a mentor for your request on {request.topic}: "
-            f"{instead}I asked {mentor.display_name} ({fit.reason(request.topic)})."
+            f"{instead}I asked {mentor.display_name} ({why(fit, request.topic)})."
         )
         key = f"round-asked-{request.id}-{mentor.id}-{int(now.timestamp())}"
         inbox = _inbox(people[request.mentee_id], spaces or request.channel_id)
@@ -146,6 +152,20 @@ async def tell_round_news(
         if request.id in moved and request.notified:
             sends.append(_left(request, Moved.ROUND, people, spaces))
     await uow.outbox.add_all(sends, now)
+
+
+async def tell_mentee_asked(
+    uow: UnitOfWork, request: MentorRequest, fit: Fit, now: datetime
+) -> None:
+    """A request left the waitlist: the mentee hears who is asked now."""
+    mentor_id = fit.mentor.person.member_id
+    people = await uow.members.by_ids([request.mentee_id, mentor_id])
+    text = (
+        f"Good news on your request #{request.id}: a mentor for {request.topic} became "
+        f"available, so I asked {people[mentor_id].display_name} ({why(fit, request.topic)})."
+    )
+    key = f"from-waitlist-{request.id}-{mentor_id}-{int(now.timestamp())}"
+    await _tell(uow, people[request.mentee_id], request, key, text, now)
 
 
 async def announce_waitlist(uow: UnitOfWork, request: MentorRequest, now: datetime) -> None:
@@ -203,6 +223,15 @@ async def ask_feedback(uow: UnitOfWork, match: Match, ended_by: int, now: dateti
     )
     inbox = _inbox(other, await spaces_channel(uow) or (request.channel_id if request else ""))
     await uow.outbox.add(to_inbox("notice", f"feedback-{match.id}-{other_id}", reply, inbox), now)
+
+
+async def _tell(
+    uow: UnitOfWork, member: Member, request: MentorRequest, key: str, text: str, now: datetime
+) -> None:
+    """One line of news in the member's private space (opened under the request's channel
+    when no mentoring channel is set)."""
+    inbox = _inbox(member, await spaces_channel(uow) or request.channel_id)
+    await uow.outbox.add(to_inbox("notice", key, Reply(text), inbox), now)
 
 
 def _inbox(member: Member, channel_id: str) -> Inbox:

@@ -13,9 +13,9 @@ from bot.kernel.messages import Reply
 from bot.mentoring.model import Mentor, MentorRequest, Moved, RequestStatus
 from bot.mentoring.notices import open_match_space, tell_mentor_ask_left
 from bot.mentoring.rules import offer_waitlist, pass_on, trim_asks
-from bot.mentoring.views import answer_buttons, name_of, their_time
+from bot.mentoring.views import INBOX_ANSWERS, inbox_buttons, name_of, their_time
 
-MAX_CAPACITY = 10
+MAX_CAPACITY = INBOX_ANSWERS  # asks never pass capacity: the inbox answers each
 
 
 def register(catalog: Catalog) -> None:
@@ -111,15 +111,14 @@ async def inbox(context: Context) -> Reply:
     if not asking:
         return Reply("No request is waiting for you.", ephemeral=True)
     mentees = await context.uow.members.by_ids([r.mentee_id for r in asking])
-    first = asking[0]
     lines = [
         f"#{r.id} {name_of(mentees, r.mentee_id)} on {r.topic}, answer by "
         f"{their_time(r.deadline, member)}" + (f": “{r.note}”" if r.note else "")
         for r in asking[:20]
     ]
     return Reply(
-        "Waiting for your answer (the buttons answer the first):\n" + "\n".join(lines),
-        buttons=answer_buttons(first.id),
+        "Waiting for your answer:\n" + "\n".join(lines),
+        buttons=inbox_buttons(asking),
         ephemeral=True,
     )
 
@@ -178,7 +177,7 @@ async def decline_ask(context: Context, *, pause: bool) -> Reply:
     then = (
         "I've asked another mentor."
         if fit
-        else "Nobody else fitting has room, so it waits on the waitlist."
+        else "No other mentor is available for it, so it waits on the waitlist."
     )
     paused = " You're paused now; `/mentor resume` when you're ready." if pause else ""
     return Reply(f"Declined. {then}{paused}", ephemeral=True)

@@ -14,6 +14,7 @@ from bot.mentoring.model import OPEN, MentorRequest, Moved, RequestStatus
 from bot.mentoring.notices import announce_waitlist, tell_mentor_ask_left
 from bot.mentoring.rules import ask, candidates
 from bot.mentoring.settings import ANSWER_HOURS, ANSWER_SETTING, setting
+from bot.mentoring.views import why
 
 TOPIC = Option(
     "topic",
@@ -78,8 +79,8 @@ async def request_mentor(context: Context) -> Reply:
         chosen = [f for f in fits if f.mentor.person.member_id == wanted.id]
         if not chosen:
             raise UserError(
-                f"{wanted.display_name} can't take a request on {topic} now (not offering "
-                "it, paused, or no place left). Leave `mentor:` out and I'll find someone."
+                f"{wanted.display_name} isn't available for a request on {topic} now. "
+                "Leave `mentor:` out and I'll ask the best fitting mentor who is."
             )
         fits = chosen
     return await ask_first(context, made, fits)
@@ -154,6 +155,8 @@ async def avoid(context: Context) -> Reply:
     if other is None:
         raise UserError("I don't know that member yet.")
     remove = bool(context.options.get("remove"))
+    if remove and other.id not in await mentoring.avoided_by(member.id):
+        raise UserError(f"{other.display_name} isn't on your don't-match list.")
     await mentoring.avoid(member.id, other.id, keep=not remove)
     if remove:
         return Reply(f"{other.display_name} is off your don't-match list.", ephemeral=True)
@@ -168,8 +171,9 @@ async def ask_first(context: Context, request: MentorRequest, fits: list[Fit]) -
         await context.uow.mentoring.wait(request.id, context.now)
         await announce_waitlist(context.uow, request, context.now)
         return Reply(
-            f"No mentor for {request.topic} has room right now, so you're on the waitlist. "
-            "I'll ask the first fitting mentor who gets room, and the moderators know.",
+            f"No mentor for {request.topic} is available right now, so you're on the "
+            "waitlist. I'll ask the first fitting mentor who becomes available, and the "
+            "moderators know.",
             ephemeral=True,
         )
     best = fits[0]
@@ -178,10 +182,14 @@ async def ask_first(context: Context, request: MentorRequest, fits: list[Fit]) -
         best.mentor.person.member_id
     ]
     hours = await setting(context.uow, ANSWER_SETTING, ANSWER_HOURS)
+    then = (
+        "I'll ask the next best mentor"
+        if len(fits) > 1
+        else "your request waits on the waitlist for the next mentor available"
+    )
     return Reply(
-        f"I asked {mentor.display_name} ({best.reason(request.topic)}). They have {hours} h "
-        "to answer; if they can't, I'll ask the next best mentor. Request "
-        f"#{request.id}.",
+        f"I asked {mentor.display_name} ({why(best, request.topic)}). They have {hours} h "
+        f"to answer; if they can't, {then}. Request #{request.id}.",
         ephemeral=True,
     )
 
@@ -203,5 +211,8 @@ async def wanted_mentor(context: Context, member: Member) -> Member | None:
         raise UserError("You can't be your own mentor. Leave `mentor:` out and I'll find one.")
     wanted = await context.uow.members.by_user(user_id)
     if wanted is None or await context.uow.mentoring.mentor(wanted.id) is None:
-        raise UserError("That member doesn't mentor here. `/mentor topics` shows who does.")
+        raise UserError(
+            "That member doesn't mentor here. Leave `mentor:` out and I'll ask the best "
+            "fitting mentor; `/mentor topics` shows the topics on offer."
+        )
     return wanted

@@ -14,6 +14,7 @@ from bot.mentoring.model import Mentor, MentorRequest, Moved, RequestStatus
 from bot.mentoring.notices import (
     announce_waitlist,
     record_asks,
+    tell_mentee_asked,
     tell_mentee_moved_on,
     tell_mentor_ask_left,
 )
@@ -146,4 +147,5 @@ async def offer_waitlist(uow: UnitOfWork, mentor_id: int, now: datetime) -> None
         fits = await candidates(uow, request, now)
         if fits:
             await ask(uow, request, fits[0], now)
+            await tell_mentee_asked(uow, request, fits[0], now)
             asked += 1
