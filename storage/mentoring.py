@@ -100,6 +100,14 @@ class SqlMentoringRepository:
                 ],
             )
 
+    async def remove_mentor(self, member_id: int) -> None:
+        for table in (mentor_topics, mentors):
+            await self._db.execute(
+                delete(table).where(
+                    table.c.community_id == self._community_id, table.c.member_id == member_id
+                )
+            )
+
     async def hold_mentor(self, member_id: int) -> None:
         # SQLite needs nothing: one process, whose units of work already take turns.
         if self._db.dialect == "postgresql":

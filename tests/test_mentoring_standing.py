@@ -285,3 +285,81 @@ async def test_nobody_is_promised_another_mentor_when_none_is_left(
     assert "someone else" not in ask.text and "another mentor or the waitlist" in ask.text
     declined = await talk.press("carol", "Decline", on=ask)
     assert "someone else" not in declined.text and "waits on the waitlist" in declined.text
+
+
+async def test_stopping_mentoring_says_what_happens_then_moves_the_asks_on(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    asked = await talk("erin", "/mentor request topic:python")  # dave
+    await talk.press("dave", "Accept", on=ask_to(chat, "dave")[0])
+    assert "I asked Dave" in asked.text
+    await talk("gina", "/mentor request topic:python")  # carol
+    await talk("carol", "/mentor offer capacity:3")
+    confirm = await talk("bob", "/mentor stop")
+    assert confirm.text == (
+        "Stop mentoring? You'll no longer be asked; the 1 request(s) waiting for your answer "
+        "move on to other mentors now; you have no running match. `/mentor offer` makes you "
+        "a mentor again any time."
+    )
+    assert ask_to(chat, "carol")[-1].text.startswith("Gina")  # nothing changed yet
+    done = await talk.press("bob", "Stop mentoring")
+    assert done.text.startswith("You've stopped mentoring: nobody will ask you. 1 request(s)")
+    assert ask_to(chat, "carol")[-1].text.startswith("Alice would like you")
+    assert any("so I asked Carol" in t for t in news_to(chat, "alice"))
+    stale = await talk.press("bob", "Accept", on=ask_to(chat, "bob")[0])
+    assert stale.text == "You stopped mentoring, so this request moved on."
+    assert "python: 2 mentors" in (await talk("mod", "/mentor topics")).text
+    again = await talk.press("bob", "Stop mentoring", on=confirm)
+    assert again.error and "nothing to stop" in again.text
+    dave = await talk("dave", "/mentor stop")
+    assert "your 1 running match(es) stay yours until you end them" in dave.text
+
+
+async def test_moderators_see_the_waitlist(talk: Talk) -> None:
+    await community(talk)
+    for who in ("bob", "dave", "carol"):
+        await talk(who, "/mentor pause")
+    assert "Nobody is on" in (await talk("mod", "/mentor waitlist")).text
+    for who in ("alice", "erin"):
+        await talk(who, "/mentor request topic:python")
+    shown = await talk("mod", "/mentor waitlist")
+    assert shown.text.startswith("On the waitlist (2), oldest first:\n#1 Alice on python, since")
+    assert "#2 Erin on python" in shown.text
+    refused = await talk("alice", "/mentor waitlist")
+    assert refused.error and "for moderators only" in refused.text
+
+
+async def test_a_mentor_is_reminded_before_the_deadline_once(
+    talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    outbox = talk.core.outbox
+    assert outbox is not None
+    clock.advance(timedelta(hours=35))
+    await outbox.run_due()
+    assert len(ask_to(chat, "bob")) == 1  # not yet
+    clock.advance(timedelta(hours=1, minutes=1))
+    await outbox.run_due()
+    await outbox.run_due()
+    reminders = [r for r in ask_to(chat, "bob") if r.text.startswith("A reminder")]
+    assert len(reminders) == 1
+    assert reminders[0].text.startswith(
+        "A reminder: Alice's request on python waits for your answer until Wed 07 Jan 10:00"
+    )
+    accepted = await talk.press("bob", "Accept", on=reminders[0])
+    assert "You're matched with Alice" in accepted.text
+
+
+async def test_no_reminder_once_the_ask_is_answered(
+    talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    await talk.press("bob", "Decline", on=ask_to(chat, "bob")[0])
+    clock.advance(timedelta(hours=37))
+    assert talk.core.outbox is not None
+    await talk.core.outbox.run_due()
+    assert not any(r.text.startswith("A reminder") for r in ask_to(chat, "bob"))

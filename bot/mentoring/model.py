@@ -28,6 +28,7 @@ class Moved(StrEnum):
     ROUND = "round"  # a matching round gave it to another mentor
     FULL = "full"  # the mentor's places filled up
     ELSEWHERE = "elsewhere"  # the mentee was matched on another request
+    STOPPED = "stopped"  # the mentor stopped mentoring
 
 
 @dataclass(frozen=True)

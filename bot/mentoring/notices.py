@@ -5,6 +5,7 @@ feedback requests, the waitlist)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.kernel.catalog import Catalog
@@ -19,11 +20,14 @@ from bot.mentoring.settings import spaces_channel
 from bot.mentoring.views import answer_buttons, their_time, why
 
 ASK = "mentor.ask"
+REMINDER = "mentor.reminder"
 MATCH = "mentor.match"
+REMIND_AT = 0.75  # of the time to answer: 12 h before a 48 h deadline
 
 
 def register(catalog: Catalog) -> None:
     catalog.delivery(ASK, still_wanted=ask_still_open, delivered=ask_delivered)
+    catalog.delivery(REMINDER, still_wanted=reminder_still_wanted)
     catalog.delivery(MATCH, still_wanted=space_still_wanted, delivered=space_opened)
 
 
@@ -31,30 +35,51 @@ async def record_asks(
     uow: UnitOfWork, asks: Sequence[tuple[MentorRequest, int]], now: datetime, deadline: datetime
 ) -> None:
     """Each asked mentor gets the request, with Accept and Decline, in their private space
-    with copbot; keyed by the ask, so one ask is one message."""
+    with copbot, and a reminder late in their time to answer; keyed by the ask, so one
+    ask is one message (and one reminder)."""
     people = await uow.members.by_ids([r.mentee_id for r, _ in asks] + [m for _, m in asks])
     spaces = await spaces_channel(uow)
+    remind_at = now + (deadline - now) * REMIND_AT
     sends = []
     for request, mentor_id in asks:
         mentee, mentor = people[request.mentee_id], people[mentor_id]
         note = f"\n“{request.note}”" if request.note else ""
+        by = (
+            f"{their_time(deadline, mentor)}; after that it moves on to another mentor or "
+            "the waitlist."
+        )
         message = Reply(
             f"{mentee.display_name} would like you as their mentor on {request.topic}.{note}\n"
-            f"Please answer by {their_time(deadline, mentor)}; after that it moves on to "
-            "another mentor or the waitlist.",
+            f"Please answer by {by}",
+            buttons=answer_buttons(request.id),
+        )
+        reminder = Reply(
+            f"A reminder: {mentee.display_name}'s request on {request.topic} waits for your "
+            f"answer until {by}",
             buttons=answer_buttons(request.id),
         )
         ask = {"request": request.id, "mentor": mentor_id, "asked_at": now.isoformat()}
-        key = f"ask-{request.id}-{mentor_id}-{int(now.timestamp())}"
+        key = f"{request.id}-{mentor_id}-{int(now.timestamp())}"
         inbox = _inbox(mentor, spaces or request.channel_id)
-        sends.append(to_inbox(ASK, key, message, inbox, ask))
+        sends.append(to_inbox(ASK, f"ask-{key}", message, inbox, ask))
+        later = to_inbox(REMINDER, f"remind-{key}", reminder, inbox, ask)
+        sends.append(replace(later, due_at=remind_at))
     await uow.outbox.add_all(sends, now)
 
 
 async def ask_still_open(uow: UnitOfWork, send: Send) -> bool:
     """An ask goes out only while the mentor is still the one asked (not answered, timed
     out, withdrawn or reassigned by a round meanwhile)."""
+    return _stands(await uow.mentoring.request(send.args["request"]), send)
+
+
+async def reminder_still_wanted(uow: UnitOfWork, send: Send) -> bool:
+    """A reminder goes only while its ask stands and reached the mentor."""
     request = await uow.mentoring.request(send.args["request"])
+    return _stands(request, send) and request is not None and request.notified
+
+
+def _stands(request: MentorRequest | None, send: Send) -> bool:
     return (
         request is not None
         and request.status is RequestStatus.ASKING

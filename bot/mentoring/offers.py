@@ -9,7 +9,7 @@ from bot.common.timezones import zone
 from bot.kernel.catalog import Catalog, Option, OptionType
 from bot.kernel.context import Context
 from bot.kernel.members import Member
-from bot.kernel.messages import Reply
+from bot.kernel.messages import Button, ButtonStyle, Reply
 from bot.mentoring.model import Mentor, MentorRequest, Moved, RequestStatus
 from bot.mentoring.notices import open_match_space, tell_mentor_ask_left
 from bot.mentoring.rules import offer_waitlist, pass_on, trim_asks
@@ -47,6 +47,10 @@ def register(catalog: Catalog) -> None:
     )(pause)
     catalog.command("mentor resume", "Take mentoring requests again", role="mentor")(resume)
     catalog.command("mentor inbox", "Requests waiting for your answer", role="mentor")(inbox)
+    catalog.command("mentor stop", "Stop mentoring (asks you confirm first)", role="mentor")(
+        ask_to_stop
+    )
+    catalog.action("mentor.stop")(stop)
     catalog.action("mentor.accept")(accept)
     catalog.action("mentor.decline")(decline)
     catalog.action("mentor.decline_pause")(decline_and_pause)
@@ -103,6 +107,53 @@ async def resume(context: Context) -> Reply:
     )
     await offer_waitlist(context.uow, member.id, context.now)
     return Reply("Welcome back: you can be asked again.", ephemeral=True)
+
+
+async def ask_to_stop(context: Context) -> Reply:
+    """Say what stopping does before it does it: pending asks move on, matches stay."""
+    member = await context.member()
+    await mentor_of(context, member)
+    asking = await context.uow.mentoring.requests([RequestStatus.ASKING], mentor_id=member.id)
+    active = await context.uow.mentoring.matches(member.id, active=True)
+    mine = [m for m in active if m.mentor_id == member.id]
+    asks = (
+        f"the {len(asking)} request(s) waiting for your answer move on to other mentors now"
+        if asking
+        else "no request is waiting for your answer"
+    )
+    matches = (
+        f"your {len(mine)} running match(es) stay yours until you end them (`/mentor end`)"
+        if mine
+        else "you have no running match"
+    )
+    return Reply(
+        f"Stop mentoring? You'll no longer be asked; {asks}; {matches}. "
+        "`/mentor offer` makes you a mentor again any time.",
+        buttons=(Button("Stop mentoring", "mentor.stop", "", ButtonStyle.DANGER),),
+        ephemeral=True,
+    )
+
+
+async def stop(context: Context) -> Reply:
+    member = await context.member()
+    mentoring = context.uow.mentoring
+    await mentoring.hold_mentor(member.id)
+    if await mentoring.mentor(member.id) is None:
+        raise UserError("You're not mentoring now, so there's nothing to stop.")
+    asking = [
+        r
+        for r in await mentoring.requests([RequestStatus.ASKING], mentor_id=member.id)
+        if await mentoring.answer(r.id, member.id, RequestStatus.ASKING, context.now)
+    ]
+    await mentoring.remove_mentor(member.id)  # first: never a candidate for their own asks
+    for request in asking:
+        await pass_on(context.uow, request, Moved.STOPPED, context.now)
+    moved = f" {len(asking)} request(s) moved on to other mentors." if asking else ""
+    return Reply(
+        f"You've stopped mentoring: nobody will ask you.{moved} Thank you for mentoring! "
+        "`/mentor offer` brings you back.",
+        ephemeral=True,
+    )
 
 
 async def inbox(context: Context) -> Reply:
@@ -213,6 +264,7 @@ WHAT_HAPPENED = {
     Moved.ROUND: "A matching round gave this request to another mentor.",
     Moved.FULL: "Your places filled up, so I passed this request on to another mentor.",
     Moved.ELSEWHERE: "{mentee} was matched on another request, so this one closed.",
+    Moved.STOPPED: "You stopped mentoring, so this request moved on.",
 }
 
 

@@ -36,6 +36,10 @@ class MentoringRepository(Protocol):
         now: datetime,
     ) -> None: ...
 
+    async def remove_mentor(self, member_id: int) -> None:
+        """They stopped mentoring: their offer and topics go (their matches stay)."""
+        ...
+
     async def hold_mentor(self, member_id: int) -> None:
         """Make other processes wait for this unit of work before they change this mentor's
         matches (so two accepts can't both take the last place)."""

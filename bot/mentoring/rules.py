@@ -116,7 +116,7 @@ async def pass_on(uow: UnitOfWork, request: MentorRequest, why: Moved, now: date
         await uow.mentoring.wait(request.id, now)
         await announce_waitlist(uow, request, now)
     await tell_mentee_moved_on(uow, request, fit, now)
-    if why is not Moved.DECLINED:
+    if why not in (Moved.DECLINED, Moved.STOPPED):  # they know: they did it
         await tell_mentor_ask_left(uow, request, why, now)
     return fit
 
