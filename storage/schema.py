@@ -393,9 +393,10 @@ mentor_requests = Table(
     Column("deadline", UtcDateTime),
     Column("notified", Boolean, nullable=False),
     Column("left_out", Integer, nullable=False),
-    # The mentor it last moved on from, and why: their stale buttons say what happened.
+    # The mentor it last moved on from, and why (bot.mentoring.model.Moved): their stale
+    # buttons say what happened.
     Column("moved_from", Integer),
-    Column("moved_why", String(12)),  # withdrawn, declined, timeout, round, full, elsewhere, stopped
+    Column("moved_why", String(12)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("community_id", "id", name="uq_mentor_requests_community_id_id"),
