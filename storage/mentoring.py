@@ -39,6 +39,7 @@ from storage.schema import (
     round_schedules,
 )
 
+SILENT = "silent"  # mentors.paused_why: copbot paused them after asks timed out
 _PAGE = 1000  # rows read at once where a read may be large
 _STATUSES = {s.value: s for s in RequestStatus}  # faster than RequestStatus(value) per row
 
@@ -64,7 +65,13 @@ class SqlMentoringRepository:
         paused_until: datetime | None,
         now: datetime,
     ) -> None:
-        values = {"capacity": capacity, "paused": paused, "paused_until": paused_until}
+        # Anything a mentor sets themself clears copbot's pause for silence.
+        values = {
+            "capacity": capacity,
+            "paused": paused,
+            "paused_until": paused_until,
+            "paused_why": None,
+        }
         changed = await self._db.execute(
             update(mentors)
             .where(mentors.c.community_id == self._community_id, mentors.c.member_id == member_id)
@@ -99,6 +106,19 @@ class SqlMentoringRepository:
                     for n, topic in enumerate(topics)
                 ],
             )
+
+    async def count_missed(self, member_id: int, missed: bool) -> int:
+        mine = and_(mentors.c.community_id == self._community_id, mentors.c.member_id == member_id)
+        value = mentors.c.missed + 1 if missed else 0
+        await self._db.execute(update(mentors).where(mine).values(missed=value))
+        return int(await self._db.scalar(select(mentors.c.missed).where(mine)) or 0)
+
+    async def pause_silent(self, member_id: int, now: datetime) -> None:
+        await self._db.execute(
+            update(mentors)
+            .where(mentors.c.community_id == self._community_id, mentors.c.member_id == member_id)
+            .values(paused=True, paused_until=None, paused_why=SILENT, missed=0, updated_at=now)
+        )
 
     async def remove_mentor(self, member_id: int) -> None:
         for table in (mentor_topics, mentors):
@@ -196,6 +216,8 @@ class SqlMentoringRepository:
                 active=active.get(row.member_id, 0),
                 recent=recent.get(row.member_id, 0),
                 asked=asked.get(row.member_id, 0),
+                missed=row.missed,
+                paused_silent=row.paused_why == SILENT,
             )
             for row in rows
         ]

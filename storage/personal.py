@@ -276,9 +276,15 @@ async def _erase_answers(scope: Scope, member: Member, erasure: Erasure) -> None
 async def _export_offer(scope: Scope, member: Member) -> object:
     c = mentors.c
     found = await scope.rows(
-        select(c.capacity, c.paused, c.paused_until, c.created_at, c.updated_at).where(
-            scope.mine(mentors), c.member_id == member.id
-        )
+        select(
+            c.capacity,
+            c.paused,
+            c.paused_until,
+            c.paused_why,
+            c.missed.label("timed_out_in_a_row"),
+            c.created_at,
+            c.updated_at,
+        ).where(scope.mine(mentors), c.member_id == member.id)
     )
     if not found:
         return None

@@ -326,6 +326,8 @@ mentors = Table(
     Column("capacity", Integer, nullable=False),
     Column("paused", Boolean, nullable=False),
     Column("paused_until", UtcDateTime),
+    Column("missed", Integer, nullable=False, server_default="0"),  # asks timed out in a row
+    Column("paused_why", String(12)),  # "silent": copbot paused them after three timeouts
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     ForeignKeyConstraint(*_member, name="fk_mentors_member"),

@@ -363,3 +363,45 @@ async def test_no_reminder_once_the_ask_is_answered(
     assert talk.core.outbox is not None
     await talk.core.outbox.run_due()
     assert not any(r.text.startswith("A reminder") for r in ask_to(chat, "bob"))
+
+
+async def time_out(talk: Talk, clock: ManualClock, mentee: str) -> None:
+    """`mentee` asks for rust (bob alone mentors it), and bob lets the time run out."""
+    asked = await talk(mentee, "/mentor request topic:rust")
+    assert "I asked Bob" in asked.text, asked.text
+    clock.advance(timedelta(hours=49))
+    assert await MentorRunner(talk.core.store, clock).run_due() == 1
+    await talk.settle()
+
+
+async def test_three_asks_in_a_row_timed_out_pause_the_mentor(
+    talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await talk("mod", "/prompt moderators #mods")
+    await talk("bob", "/mentor offer topics:rust capacity:1")
+    for mentee in ("alice", "erin"):
+        await time_out(talk, clock, mentee)
+    assert "No mentor is paused" in (await talk("mod", "/mentor paused")).text
+    await time_out(talk, clock, "gina")
+    assert news_to(chat, "bob")[-1].startswith(
+        "Three requests in a row ran out of time before you answered, so I've paused you"
+    )
+    assert "`/mentor resume`" in news_to(chat, "bob")[-1]
+    assert any("I paused Bob after three requests" in r.text for r in chat.posted_to("mods"))
+    listed = await talk("mod", "/mentor paused")
+    assert "Bob: paused by copbot: three requests in a row ran out of time" in listed.text
+    waiting = await talk("henry", "/mentor request topic:rust")
+    assert "waitlist" in waiting.text
+    await talk("bob", "/mentor resume")  # the oldest waiting request he hasn't passed on
+    assert ask_to(chat, "bob")[-1].text.startswith("Henry would like you")
+    assert "No mentor is paused" in (await talk("mod", "/mentor paused")).text
+
+
+async def test_an_answer_ends_the_streak(talk: Talk, chat: FakeChat, clock: ManualClock) -> None:
+    await talk("bob", "/mentor offer topics:rust capacity:1")
+    for mentee in ("alice", "erin"):
+        await time_out(talk, clock, mentee)
+    await talk("gina", "/mentor request topic:rust")
+    await talk.press("bob", "Decline", on=ask_to(chat, "bob")[-1])
+    await time_out(talk, clock, "henry")
+    assert not any("paused you" in t for t in news_to(chat, "bob"))

@@ -41,6 +41,8 @@ class Mentor:
     active: int  # matches not ended
     recent: int  # matches started in the last 90 days
     asked: int = 0  # requests waiting for their answer
+    missed: int = 0  # asks they let time out in a row
+    paused_silent: bool = False  # copbot paused them: they let asks time out
 
     def available(self, now: datetime) -> bool:
         return not self.paused or (self.paused_until is not None and self.paused_until <= now)

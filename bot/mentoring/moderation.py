@@ -1,4 +1,5 @@
-"""What moderators see of mentoring beyond the figures: who waits for a mentor."""
+"""What moderators see of mentoring beyond the figures: who waits for a mentor, and which
+mentors are paused (copbot pauses those who let three asks in a row time out)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from bot.common.timezones import local_time
 from bot.kernel.catalog import Access, Catalog
 from bot.kernel.context import Context
 from bot.kernel.messages import Reply
-from bot.mentoring.model import RequestStatus
+from bot.mentoring.model import Mentor, RequestStatus
 from bot.mentoring.views import name_of
 
 WAITLIST_SHOWN = 40
@@ -16,6 +17,9 @@ def register(catalog: Catalog) -> None:
     catalog.command(
         "mentor waitlist", "Requests waiting for a mentor, oldest first", access=Access.MODERATOR
     )(waitlist)
+    catalog.command("mentor paused", "Mentors who are paused, and why", access=Access.MODERATOR)(
+        paused_mentors
+    )
 
 
 async def waitlist(context: Context) -> Reply:
@@ -38,3 +42,27 @@ async def waitlist(context: Context) -> Reply:
         "More mentors for these topics would help; `/mentor round preview` assigns what it can.",
         ephemeral=True,
     )
+
+
+async def paused_mentors(context: Context) -> Reply:
+    paused = [
+        m
+        for m in await context.uow.mentoring.mentors(None, context.now)
+        if not m.available(context.now)
+    ]
+    if not paused:
+        return Reply("No mentor is paused.", ephemeral=True)
+    people = await context.uow.members.by_ids([m.member_id for m in paused])
+    zone = (await context.member()).timezone or "UTC"
+
+    def why(mentor: Mentor) -> str:
+        if mentor.paused_silent:
+            return "paused by copbot: three requests in a row ran out of time"
+        if mentor.paused_until is not None:
+            return f"paused until {local_time(mentor.paused_until, zone):%d %b %Y}"
+        return "paused until they resume"
+
+    lines = [f"{name_of(people, m.member_id)}: {why(m)}" for m in paused[:WAITLIST_SHOWN]]
+    if len(paused) > WAITLIST_SHOWN:
+        lines.append(f"… and {len(paused) - WAITLIST_SHOWN} more")
+    return Reply("Paused mentors:\n" + "\n".join(lines), ephemeral=True)

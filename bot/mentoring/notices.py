@@ -193,6 +193,27 @@ async def tell_mentee_asked(
     await _tell(uow, people[request.mentee_id], request, key, text, now)
 
 
+async def tell_paused_for_silence(uow: UnitOfWork, request: MentorRequest, now: datetime) -> None:
+    """The mentor of the request that timed out hears why nobody asks them now and how to
+    come back; the moderators hear whom copbot paused."""
+    assert request.mentor_id is not None
+    mentor_id = request.mentor_id
+    mentor = (await uow.members.by_ids([mentor_id]))[mentor_id]
+    stamp = int(now.timestamp())
+    told = Reply(
+        "Three requests in a row ran out of time before you answered, so I've paused you: "
+        "nobody will ask you for now. `/mentor resume` when you're ready to answer again "
+        "(or `/mentor stop` if mentoring doesn't fit right now)."
+    )
+    inbox = _inbox(mentor, await spaces_channel(uow) or request.channel_id)
+    await uow.outbox.add(to_inbox("notice", f"silent-{mentor_id}-{stamp}", told, inbox), now)
+    moderators = Reply(
+        f"Mentoring: I paused {mentor.display_name} after three requests in a row ran out of "
+        "time; they come back with `/mentor resume`. `/mentor paused` lists paused mentors."
+    )
+    await tell_moderators(uow, f"silent-mods-{mentor_id}-{stamp}", moderators, now)
+
+
 async def announce_waitlist(uow: UnitOfWork, request: MentorRequest, now: datetime) -> None:
     mentee = (await uow.members.by_ids([request.mentee_id]))[request.mentee_id]
     reply = Reply(

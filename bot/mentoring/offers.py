@@ -189,6 +189,7 @@ async def accept(context: Context) -> Reply:
         )
     if not await mentoring.answer(request.id, member.id, RequestStatus.MATCHED, context.now):
         raise UserError("This request was answered already or has moved on.")
+    await mentoring.count_missed(member.id, missed=False)  # an answer ends a silent streak
     match = await mentoring.add_match(request, member.id, context.now)
     cancelled = await mentoring.cancel_open(request.mentee_id, context.now)
     mentee = (await context.uow.members.by_ids([request.mentee_id]))[request.mentee_id]
@@ -218,6 +219,7 @@ async def decline_ask(context: Context, *, pause: bool) -> Reply:
         request.id, member.id, RequestStatus.ASKING, context.now
     ):
         raise UserError("This request was answered already or has moved on.")
+    await context.uow.mentoring.count_missed(member.id, missed=False)
     if pause:
         mentor = await context.uow.mentoring.mentor(member.id)
         if mentor is not None:

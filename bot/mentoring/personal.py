@@ -5,7 +5,12 @@ from __future__ import annotations
 from bot.kernel.personal import Erased, Kept
 
 KEPT = (
-    Kept("mentor_offer", "the topics you mentor, your capacity and pauses", Erased.DELETED),
+    Kept(
+        "mentor_offer",
+        "the topics you mentor, your capacity and pauses, and how many asks in a row you "
+        "let time out",
+        Erased.DELETED,
+    ),
     Kept("dont_match_with", "your confidential don't-match list", Erased.DELETED),
     Kept(
         "on_others_lists",

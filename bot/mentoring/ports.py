@@ -36,6 +36,15 @@ class MentoringRepository(Protocol):
         now: datetime,
     ) -> None: ...
 
+    async def count_missed(self, member_id: int, missed: bool) -> int:
+        """One more ask they let time out (`missed`), or back to none (they answered);
+        returns how many in a row now."""
+        ...
+
+    async def pause_silent(self, member_id: int, now: datetime) -> None:
+        """Pause them until they resume, marked as copbot's doing (`Mentor.paused_silent`)."""
+        ...
+
     async def remove_mentor(self, member_id: int) -> None:
         """They stopped mentoring: their offer and topics go (their matches stay)."""
         ...

@@ -17,6 +17,7 @@ from bot.mentoring.notices import (
     tell_mentee_asked,
     tell_mentee_moved_on,
     tell_mentor_ask_left,
+    tell_paused_for_silence,
 )
 from bot.mentoring.settings import (
     ANSWER_HOURS,
@@ -27,6 +28,7 @@ from bot.mentoring.settings import (
 )
 
 RECENT = timedelta(days=90)  # matches this recent count towards a mentor's load
+SILENT_AFTER = 3  # asks in a row a mentor lets time out before copbot pauses them
 
 
 async def candidates(
@@ -119,6 +121,15 @@ async def pass_on(uow: UnitOfWork, request: MentorRequest, why: Moved, now: date
     if why not in (Moved.DECLINED, Moved.STOPPED):  # they know: they did it
         await tell_mentor_ask_left(uow, request, why, now)
     return fit
+
+
+async def pause_if_silent(uow: UnitOfWork, request: MentorRequest, now: datetime) -> None:
+    """The request's mentor let it time out: after `SILENT_AFTER` in a row they are paused
+    (so mentees stop waiting out their deadlines) and told how to come back."""
+    assert request.mentor_id is not None
+    if await uow.mentoring.count_missed(request.mentor_id, missed=True) >= SILENT_AFTER:
+        await uow.mentoring.pause_silent(request.mentor_id, now)
+        await tell_paused_for_silence(uow, request, now)
 
 
 async def trim_asks(uow: UnitOfWork, mentor_id: int, now: datetime) -> None:

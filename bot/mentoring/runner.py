@@ -15,7 +15,7 @@ from bot.kernel.runners import GRACE, Services
 from bot.mentoring.model import Moved, RequestStatus
 from bot.mentoring.publishing import publish_round
 from bot.mentoring.rounds import round_input
-from bot.mentoring.rules import pass_on
+from bot.mentoring.rules import pass_on, pause_if_silent
 from bot.mentoring.solver import plan_round_off_loop
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class MentorRunner:
                 if not answered:
                     continue  # answered meanwhile, or another process took it
                 await pass_on(uow, request, Moved.TIMEOUT, now)
+                await pause_if_silent(uow, request, now)
                 await uow.commit()
             moved += 1
             self.wake()

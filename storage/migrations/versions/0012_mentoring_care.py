@@ -2,6 +2,8 @@
 from and why (withdrawn, declined, timeout, a round, their places filled, matched
 elsewhere), so that mentor's stale button can say what happened. A proposed round keeps
 the moderators' edits (pairs dropped, pairs swapped), so previewing again keeps them.
+A mentor counts the asks they let time out in a row, and copbot marks the pause it gave
+them after three.
 
 Revision ID: 0012
 Revises: 0011
@@ -25,9 +27,15 @@ def upgrade() -> None:
         table.add_column(sa.Column("moved_why", sa.String(12)))
     with op.batch_alter_table("matching_rounds") as table:
         table.add_column(sa.Column("edits", sa.Text()))
+    with op.batch_alter_table("mentors") as table:
+        table.add_column(sa.Column("missed", sa.Integer(), nullable=False, server_default="0"))
+        table.add_column(sa.Column("paused_why", sa.String(12)))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("mentors") as table:
+        table.drop_column("paused_why")
+        table.drop_column("missed")
     with op.batch_alter_table("matching_rounds") as table:
         table.drop_column("edits")
     with op.batch_alter_table("mentor_requests") as table:
