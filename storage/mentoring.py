@@ -348,7 +348,13 @@ class SqlMentoringRepository:
     # Requests
 
     async def add_request(
-        self, mentee_id: int, topic: str, note: str, channel_id: str, now: datetime
+        self,
+        mentee_id: int,
+        topic: str,
+        note: str,
+        channel_id: str,
+        now: datetime,
+        goal: str = "",
     ) -> MentorRequest:
         request_id = await self._db.scalar(
             insert(mentor_requests)
@@ -357,6 +363,7 @@ class SqlMentoringRepository:
                 mentee_id=mentee_id,
                 topic=topic,
                 note=note,
+                goal=goal or None,
                 channel_id=channel_id,
                 status=RequestStatus.WAITING.value,
                 notified=False,
@@ -590,10 +597,37 @@ class SqlMentoringRepository:
                 member_id=feedback.member_id,
                 met=feedback.met,
                 rating=feedback.rating,
+                changed=feedback.changed or None,
+                named=feedback.named,
                 created_at=feedback.at,
             )
         )
         return bool(added.rowcount)
+
+    async def stories(self, limit: int) -> list[tuple[Feedback, Match]]:
+        f = match_feedback.c
+        rows = await self._db.execute(
+            select(match_feedback, matches)
+            .join(matches, matches.c.id == f.match_id)
+            .where(f.community_id == self._community_id, f.changed.is_not(None))
+            .order_by(f.created_at.desc(), f.match_id.desc())
+            .limit(limit)
+        )
+        return [
+            (
+                Feedback(
+                    row.match_id,
+                    row.member_id,
+                    row.met,
+                    row.rating,
+                    row.created_at,
+                    row.changed,
+                    row.named,
+                ),
+                _match(row),
+            )
+            for row in rows.all()
+        ]
 
     async def stats(self) -> tuple[int, int, float | None]:
         made = await self._db.scalar(
@@ -707,6 +741,7 @@ def _request(row: Row[Any]) -> MentorRequest:
         created_at=row.created_at,
         moved_from=row.moved_from,
         moved_why=None if row.moved_why is None else Moved(row.moved_why),
+        goal=row.goal or "",
     )
 
 

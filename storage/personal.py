@@ -336,7 +336,7 @@ async def _key_others_lists(scope: Scope, member: Member, erasure: Erasure) -> N
 async def _export_requests(scope: Scope, member: Member) -> object:
     c = mentor_requests.c
     return await scope.rows(
-        select(c.id, c.topic, c.note, c.status, c.created_at)
+        select(c.id, c.topic, c.note, c.goal, c.status, c.created_at)
         .where(scope.mine(mentor_requests), c.mentee_id == member.id)
         .order_by(c.id)
     )
@@ -349,7 +349,7 @@ async def _erase_requests(scope: Scope, member: Member, erasure: Erasure) -> Non
     await scope.db.execute(
         delete(mentor_requests).where(*theirs, mentor_requests.c.id.not_in(matched))
     )
-    await scope.db.execute(update(mentor_requests).where(*theirs).values(note=""))
+    await scope.db.execute(update(mentor_requests).where(*theirs).values(note="", goal=None))
 
 
 def _asked(scope: Scope, member: Member) -> tuple[Any, ...]:
@@ -460,7 +460,7 @@ async def _erase_matches(scope: Scope, member: Member, erasure: Erasure) -> None
 async def _export_feedback(scope: Scope, member: Member) -> object:
     c = match_feedback.c
     return await scope.rows(
-        select(c.match_id.label("match"), c.met, c.rating, c.created_at)
+        select(c.match_id.label("match"), c.met, c.rating, c.changed, c.named, c.created_at)
         .where(scope.mine(match_feedback), c.member_id == member.id)
         .order_by(c.match_id)
     )

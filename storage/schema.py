@@ -388,6 +388,7 @@ mentor_requests = Table(
     Column("mentee_id", Integer, nullable=False),
     Column("topic", String(40), nullable=False),
     Column("note", Text, nullable=False),
+    Column("goal", Text),  # "what do you want to be able to do?", if they said
     Column("channel_id", String(64), nullable=False),
     Column("status", String(12), nullable=False),  # asking, waiting, matched, cancelled
     Column("mentor_id", Integer),  # who is being asked, or who accepted
@@ -466,6 +467,8 @@ match_feedback = Table(
     Column("member_id", Integer, primary_key=True),
     Column("met", Boolean, nullable=False),
     Column("rating", Integer),
+    Column("changed", Text),  # "what changed for you?", if they said
+    Column("named", Boolean, nullable=False, server_default="0"),  # may moderators name them
     Column("created_at", UtcDateTime, nullable=False),
 )
 

@@ -38,6 +38,8 @@ WORDS = (
     "zqsuggestion",
     "zqrequestnote",
     "zqopennote",
+    "zqgoalword",
+    "zqchangedword",
     "zqauditwords",
 )
 
@@ -83,12 +85,16 @@ async def _people(talk: Talk) -> None:
 async def _mentoring(talk: Talk, chat: FakeChat) -> None:
     await talk(ZED, "/mentor avoid member:@carol")
     await talk("bob", f"/mentor avoid member:@{ZED}")
-    asked = await talk(ZED, '/mentor request topic:python note:"zqrequestnote please"')
+    asked = await talk(
+        ZED, '/mentor request topic:python note:"zqrequestnote please" goal:"zqgoalword soon"'
+    )
     assert "Dave" in asked.text, asked.text  # Bob keeps Zed off his list
     await talk.press("dave", "Accept", on=_last(asks_to(chat, "dave")))
     await talk(ZED, "/mentor end match:1")
     form = await talk.press(ZED, "End match")
-    sent = await talk.press(ZED, "Send feedback", on=form, met="yes", rating="5")
+    sent = await talk.press(
+        ZED, "Send feedback", on=form, met="yes", rating="5", changed="zqchangedword indeed"
+    )
     assert not sent.error, sent.text
     await talk(ZED, "/mentor request topic:go")
     await talk.press("frank", "Accept", on=_last(asks_to(chat, "frank")))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.kernel.messages import Reply
 from bot.mentoring.model import RoundPair
 from bot.mentoring.runner import MentorRunner
 from tests.fakes import FakeChat, ManualClock, Talk
@@ -405,3 +406,57 @@ async def test_an_answer_ends_the_streak(talk: Talk, chat: FakeChat, clock: Manu
     await talk.press("bob", "Decline", on=ask_to(chat, "bob")[-1])
     await time_out(talk, clock, "henry")
     assert not any("paused you" in t for t in news_to(chat, "bob"))
+
+
+# Care for a match
+
+
+async def test_a_goal_goes_with_the_ask_and_into_the_match_space(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await community(talk)
+    await talk("alice", '/mentor request topic:python goal:"publish a package on PyPI"')
+    [ask] = ask_to(chat, "bob")
+    assert "\nTheir goal: publish a package on PyPI\n" in ask.text
+    assert "(goal: publish a package on PyPI)" in (await talk("bob", "/mentor inbox")).text
+    await talk.press("bob", "Accept", on=ask)
+    welcome = chat.sent[-1].reply.text
+    assert "Dave" not in welcome and "Alice's goal: publish a package on PyPI" in welcome
+
+
+async def ended_match(talk: Talk, chat: FakeChat) -> tuple[Reply, Reply]:
+    """alice and bob's match #1 has ended: alice's form, and bob's invitation to give his."""
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    await talk.press("bob", "Accept", on=ask_to(chat, "bob")[0])
+    await talk("alice", "/mentor end match:1")
+    form = await talk.press("alice", "End match")
+    [invite] = [s.reply for s in chat.sent if s.reply.buttons and "has ended" in s.reply.text]
+    return form, invite
+
+
+async def test_what_changed_reaches_moderators_named_only_if_agreed(
+    talk: Talk, chat: FakeChat
+) -> None:
+    form, invite = await ended_match(talk, chat)
+    assert "No stories yet" in (await talk("mod", "/mentor stories")).text
+    said = {"met": "yes", "changed": "I shipped my first package"}
+    refused = await talk.press("alice", "Send feedback", on=form, named="maybe", **said)
+    assert refused.error and "May moderators see your name" in refused.text
+    assert not (await talk.press("alice", "Send feedback", on=form, **said)).error
+    bob_form = await talk.press("bob", "Give feedback", on=invite)
+    named = {"met": "yes", "changed": "I learnt to explain", "named": "yes"}
+    assert not (await talk.press("bob", "Send feedback", on=bob_form, **named)).error
+    stories = (await talk("mod", "/mentor stories")).text
+    assert "“I learnt to explain” (Bob, python)" in stories
+    assert "“I shipped my first package” (a mentee, python)" in stories
+    assert "Alice" not in stories
+    refused = await talk("alice", "/mentor stories")
+    assert refused.error and "for moderators only" in refused.text
+
+
+async def test_an_overlong_story_is_refused(talk: Talk, chat: FakeChat) -> None:
+    form, _ = await ended_match(talk, chat)
+    long = await talk.press("alice", "Send feedback", on=form, met="yes", changed="x" * 501)
+    assert long.error and "up to 500 characters" in long.text
+    assert "No stories yet" in (await talk("mod", "/mentor stories")).text

@@ -237,6 +237,7 @@ IN_EXPORT: dict[str, Check | str] = {
     "mentor_requests": lambda e: (
         [r["note"] for r in _mentoring(e)["requests"]]
         == ["zqrequestnote please", "", "zqopennote someday"]
+        and _mentoring(e)["requests"][0]["goal"] == "zqgoalword soon"
         and [a["topic"] for a in _mentoring(e)["asked_to_mentor"]] == ["rust"]
         and [(m["topic"], m["why"]) for m in _mentoring(e)["asks_moved_on"]]
         == [("rust", "declined")]
@@ -249,7 +250,8 @@ IN_EXPORT: dict[str, Check | str] = {
         == [("python", "mentee", False), ("go", "mentee", True)]
     ),
     "match_feedback": lambda e: (
-        [(f["met"], f["rating"]) for f in _mentoring(e)["feedback"]] == [(True, 5)]
+        [(f["met"], f["rating"], f["changed"]) for f in _mentoring(e)["feedback"]]
+        == [(True, 5, "zqchangedword indeed")]
     ),
     "member_inboxes": lambda e: _mentoring(e)["private_space"]["thread_id"] is not None,
     "audit_log": lambda e: (

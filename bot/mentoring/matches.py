@@ -13,7 +13,7 @@ from bot.kernel.options import id_option
 from bot.mentoring.model import Feedback, Match, RequestStatus
 from bot.mentoring.notices import ask_feedback
 from bot.mentoring.rules import offer_waitlist
-from bot.mentoring.views import feedback_form, name_of
+from bot.mentoring.views import MAX_CHANGED, feedback_form, name_of
 
 
 def register(catalog: Catalog) -> None:
@@ -93,7 +93,11 @@ async def save_feedback(context: Context) -> Reply:
         raise UserError("Feedback opens once the match has ended.")
     met = yes_or_no(str(context.options.get("met", "")))
     rating = rating_of(str(context.options.get("rating", "")))
-    given = Feedback(match.id, member.id, met, rating, context.now)
+    changed = str(context.options.get("changed", "")).strip()
+    if len(changed) > MAX_CHANGED:
+        raise UserError(f"“What changed for you?” takes up to {MAX_CHANGED} characters.")
+    named = yes_or_no(str(context.options.get("named") or "no"), "May moderators see your name")
+    given = Feedback(match.id, member.id, met, rating, context.now, changed, named)
     if not await context.uow.mentoring.add_feedback(given):
         raise UserError("You've given feedback on this match already. Thanks!")
     return Reply("Thanks for the feedback!", ephemeral=True)
@@ -117,13 +121,13 @@ async def match_of(context: Context, member: Member, match_id: int) -> Match:
     return match
 
 
-def yes_or_no(text: str) -> bool:
+def yes_or_no(text: str, question: str = "Did you meet?") -> bool:
     answer = text.strip().casefold()
     if answer in ("yes", "y"):
         return True
     if answer in ("no", "n"):
         return False
-    raise UserError("Please answer “Did you meet?” with yes or no.")
+    raise UserError(f"Please answer “{question}” with yes or no.")
 
 
 def rating_of(text: str) -> int | None:

@@ -74,6 +74,7 @@ class MentorRequest:
     created_at: datetime
     moved_from: int | None = None  # the mentor it last left, and why
     moved_why: Moved | None = None
+    goal: str = ""  # what they want to be able to do, if they said
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class Feedback:
     met: bool
     rating: int | None
     at: datetime
+    changed: str = ""  # what changed for them, if they said: a value story
+    named: bool = False  # whether moderators may see their name with it
 
 
 @dataclass(frozen=True)

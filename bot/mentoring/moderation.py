@@ -11,6 +11,7 @@ from bot.mentoring.model import Mentor, RequestStatus
 from bot.mentoring.views import name_of
 
 WAITLIST_SHOWN = 40
+STORIES_SHOWN = 15
 
 
 def register(catalog: Catalog) -> None:
@@ -20,6 +21,11 @@ def register(catalog: Catalog) -> None:
     catalog.command("mentor paused", "Mentors who are paused, and why", access=Access.MODERATOR)(
         paused_mentors
     )
+    catalog.command(
+        "mentor stories",
+        "What changed for members, from their feedback (named only if they agreed)",
+        access=Access.MODERATOR,
+    )(value_stories)
 
 
 async def waitlist(context: Context) -> Reply:
@@ -66,3 +72,21 @@ async def paused_mentors(context: Context) -> Reply:
     if len(paused) > WAITLIST_SHOWN:
         lines.append(f"… and {len(paused) - WAITLIST_SHOWN} more")
     return Reply("Paused mentors:\n" + "\n".join(lines), ephemeral=True)
+
+
+async def value_stories(context: Context) -> Reply:
+    """Members' own words on what mentoring changed for them: the value moderators can
+    show. Anonymous (a mentee, a mentor) unless the member agreed to be named."""
+    stories = await context.uow.mentoring.stories(STORIES_SHOWN)
+    if not stories:
+        return Reply(
+            "No stories yet: they come from “What changed for you?” in matches' feedback.",
+            ephemeral=True,
+        )
+    people = await context.uow.members.by_ids([f.member_id for f, _ in stories if f.named])
+    lines = []
+    for feedback, match in stories:
+        role = "mentor" if feedback.member_id == match.mentor_id else "mentee"
+        who = name_of(people, feedback.member_id) if feedback.named else f"a {role}"
+        lines.append(f"“{feedback.changed}” ({who}, {match.topic})")
+    return Reply("What changed for members:\n" + "\n".join(lines), ephemeral=True)

@@ -44,6 +44,7 @@ async def record_asks(
     for request, mentor_id in asks:
         mentee, mentor = people[request.mentee_id], people[mentor_id]
         note = f"\n“{request.note}”" if request.note else ""
+        note += f"\nTheir goal: {request.goal}" if request.goal else ""
         by = (
             f"{their_time(deadline, mentor)}; after that it moves on to another mentor or "
             "the waitlist."
@@ -232,6 +233,7 @@ async def open_match_space(
     people = await uow.members.by_ids([match.mentor_id, match.mentee_id])
     mentor, mentee = people[match.mentor_id], people[match.mentee_id]
     note = f"\n{mentee.display_name} wrote: “{request.note}”" if request.note else ""
+    note += f"\n{mentee.display_name}'s goal: {request.goal}" if request.goal else ""
     welcome = Reply(
         f"{mentor.display_name} is mentoring {mentee.display_name} on {match.topic} "
         f"(match #{match.id}). This space is yours: say hello and find a time to meet!{note}\n"

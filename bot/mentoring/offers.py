@@ -164,7 +164,9 @@ async def inbox(context: Context) -> Reply:
     mentees = await context.uow.members.by_ids([r.mentee_id for r in asking])
     lines = [
         f"#{r.id} {name_of(mentees, r.mentee_id)} on {r.topic}, answer by "
-        f"{their_time(r.deadline, member)}" + (f": “{r.note}”" if r.note else "")
+        f"{their_time(r.deadline, member)}"
+        + (f": “{r.note}”" if r.note else "")
+        + (f" (goal: {r.goal})" if r.goal else "")
         for r in asking[:20]
     ]
     return Reply(

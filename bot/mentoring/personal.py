@@ -21,9 +21,10 @@ KEPT = (
     ),
     Kept(
         "requests",
-        "your mentor requests: topic, note, status",
+        "your mentor requests: topic, note, goal, status",
         Erased.ANONYMISED,
-        "open and closed ones go; one that became a match stays for the match, without its note",
+        "open and closed ones go; one that became a match stays for the match, without its "
+        "note and goal",
     ),
     Kept(
         "asked_to_mentor",
@@ -49,7 +50,11 @@ KEPT = (
         "active ones end; all stay in the other side's history (and keep a pair from "
         "repeating), with a former member in your place",
     ),
-    Kept("feedback", "whether you met, and your ratings", Erased.DELETED),
+    Kept(
+        "feedback",
+        "whether you met, your ratings, what changed for you and whether moderators may name you",
+        Erased.DELETED,
+    ),
     Kept("private_space", "where copbot writes to you privately", Erased.DELETED),
     Kept(
         "round_plans",

@@ -88,7 +88,13 @@ class MentoringRepository(Protocol):
         ...
 
     async def add_request(
-        self, mentee_id: int, topic: str, note: str, channel_id: str, now: datetime
+        self,
+        mentee_id: int,
+        topic: str,
+        note: str,
+        channel_id: str,
+        now: datetime,
+        goal: str = "",
     ) -> MentorRequest: ...
 
     async def request(self, request_id: int) -> MentorRequest | None: ...
@@ -165,6 +171,10 @@ class MentoringRepository(Protocol):
 
     async def add_feedback(self, feedback: Feedback) -> bool:
         """False when this member already gave feedback on this match."""
+        ...
+
+    async def stories(self, limit: int) -> list[tuple[Feedback, Match]]:
+        """Feedback that says what changed for the member, newest first."""
         ...
 
     async def stats(self) -> tuple[int, int, float | None]:

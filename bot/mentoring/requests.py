@@ -33,6 +33,7 @@ def register(catalog: Catalog) -> None:
         "Ask for a mentor on a topic",
         TOPIC,
         Option("note", "A line about what you hope to learn", max_length=300),
+        Option("goal", "What do you want to be able to do? (shown to your mentor)", max_length=200),
         Option("mentor", "Ask this mentor first", OptionType.MEMBER),
     )(request_mentor)
     catalog.command("mentor requests", "Your open mentoring requests")(my_requests)
@@ -72,7 +73,12 @@ async def request_mentor(context: Context) -> Reply:
         raise UserError(f"You already have a request on {topic} open. `/mentor requests` shows it.")
     wanted = await wanted_mentor(context, member)
     made = await mentoring.add_request(
-        member.id, topic, context.options.get("note", ""), context.channel_id, context.now
+        member.id,
+        topic,
+        context.options.get("note", ""),
+        context.channel_id,
+        context.now,
+        goal=context.options.get("goal", "").strip(),
     )
     fits = await candidates(context.uow, made, context.now)
     if wanted is not None:

@@ -10,6 +10,7 @@ from bot.kernel.messages import Button, ButtonStyle, Form, FormField
 from bot.mentoring.matching import Fit
 from bot.mentoring.model import MentorRequest
 
+MAX_CHANGED = 500  # characters of "what changed for you?"
 INBOX_ANSWERS = 10  # requests answered from one inbox (two buttons each; 25 fit a message)
 
 
@@ -54,6 +55,19 @@ def feedback_form(match_id: int) -> Form:
         (
             FormField("met", "Did you meet? (yes or no)", required=True, max_length=3),
             FormField("rating", "How was it, 1 to 5? (optional)", max_length=1),
+            FormField(
+                "changed",
+                "What changed for you? (optional)",
+                multiline=True,
+                max_length=MAX_CHANGED,
+                placeholder="What you can do now, or see differently",
+            ),
+            FormField(
+                "named",
+                "May moderators see your name with it? (yes or no)",
+                default="no",
+                max_length=3,
+            ),
         ),
         str(match_id),
     )

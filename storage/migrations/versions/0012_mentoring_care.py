@@ -3,7 +3,8 @@ from and why (withdrawn, declined, timeout, a round, their places filled, matche
 elsewhere), so that mentor's stale button can say what happened. A proposed round keeps
 the moderators' edits (pairs dropped, pairs swapped), so previewing again keeps them.
 A mentor counts the asks they let time out in a row, and copbot marks the pause it gave
-them after three.
+them after three. A request may say its goal; feedback may say what changed for the
+member, and whether moderators may name them with it.
 
 Revision ID: 0012
 Revises: 0011
@@ -25,6 +26,10 @@ def upgrade() -> None:
     with op.batch_alter_table("mentor_requests") as table:
         table.add_column(sa.Column("moved_from", sa.Integer()))
         table.add_column(sa.Column("moved_why", sa.String(12)))
+        table.add_column(sa.Column("goal", sa.Text()))
+    with op.batch_alter_table("match_feedback") as table:
+        table.add_column(sa.Column("changed", sa.Text()))
+        table.add_column(sa.Column("named", sa.Boolean(), nullable=False, server_default="0"))
     with op.batch_alter_table("matching_rounds") as table:
         table.add_column(sa.Column("edits", sa.Text()))
     with op.batch_alter_table("mentors") as table:
@@ -33,11 +38,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("match_feedback") as table:
+        table.drop_column("named")
+        table.drop_column("changed")
     with op.batch_alter_table("mentors") as table:
         table.drop_column("paused_why")
         table.drop_column("missed")
     with op.batch_alter_table("matching_rounds") as table:
         table.drop_column("edits")
     with op.batch_alter_table("mentor_requests") as table:
+        table.drop_column("goal")
         table.drop_column("moved_why")
         table.drop_column("moved_from")
