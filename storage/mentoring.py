@@ -582,6 +582,26 @@ class SqlMentoringRepository:
         )
         return bool(changed.rowcount)
 
+    async def touch_match(self, match_id: int, now: datetime) -> None:
+        await self._db.execute(
+            update(matches)
+            .where(matches.c.community_id == self._community_id, matches.c.id == match_id)
+            .values(touched_at=now)
+        )
+
+    async def untouched(self, started_before: datetime) -> list[Match]:
+        rows = await self._db.execute(
+            select(matches)
+            .where(
+                matches.c.community_id == self._community_id,
+                matches.c.ended_at.is_(None),
+                matches.c.touched_at.is_(None),
+                matches.c.started_at <= started_before,
+            )
+            .order_by(matches.c.id)
+        )
+        return [_match(row) for row in rows.all()]
+
     async def set_space(self, match_id: int, space: MessageRef) -> None:
         await self._db.execute(
             update(matches)
@@ -765,6 +785,7 @@ def _match(row: Row[Any]) -> Match:
         ended_at=row.ended_at,
         channel_id=row.channel_id,
         thread_id=row.thread_id,
+        touched_at=row.touched_at,
     )
 
 

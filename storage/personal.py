@@ -9,6 +9,7 @@ fails on a table that holds member data and is in no record, on a table in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,7 +19,7 @@ from sqlalchemy import Select, Table, delete, exists, or_, select, update
 
 from bot.kernel.members import Member
 from bot.kernel.personal import Erasure
-from bot.mentoring.model import RequestStatus
+from bot.mentoring.model import CHECKIN, REMINDER, RequestStatus
 from bot.prompts.model import PromptStatus
 from storage.database import Db
 from storage.library import SqlLibraryRepository
@@ -34,6 +35,7 @@ from storage.schema import (
     mentor_requests,
     mentor_topics,
     mentors,
+    outbox,
     prompt_answer_messages,
     prompt_answers,
     prompts,
@@ -383,6 +385,47 @@ async def _erase_asks(scope: Scope, member: Member, erasure: Erasure) -> None:
     )
 
 
+async def _news_to_come(scope: Scope, member: Member) -> list[dict[str, object]]:
+    """Mentoring's sends waiting for a later time (reminders, check-ins) to the member or
+    naming them: those of their asks, their requests and their matches."""
+    requests = set(
+        (
+            await scope.db.execute(
+                select(mentor_requests.c.id).where(
+                    scope.mine(mentor_requests), mentor_requests.c.mentee_id == member.id
+                )
+            )
+        ).scalars()
+    )
+    in_matches = set(
+        (await scope.db.execute(select(matches.c.id).where(*_in_match(scope, member)))).scalars()
+    )
+    c = outbox.c
+    found = await scope.db.execute(
+        select(c.id, c.kind, c.args, c.due_at)
+        .where(scope.mine(outbox), c.status == "waiting", c.kind.in_((REMINDER, CHECKIN)))
+        .order_by(c.due_at, c.id)
+    )
+    news = []
+    for send_id, kind, args, due_at in found.all():
+        of = json.loads(args)
+        if (kind == CHECKIN and of["match"] in in_matches) or (
+            kind == REMINDER and (of["mentor"] == member.id or of["request"] in requests)
+        ):
+            news.append({"id": send_id, "kind": kind, "due_at": _plain(due_at)})
+    return news
+
+
+async def _export_news(scope: Scope, member: Member) -> object:
+    return [{k: v for k, v in n.items() if k != "id"} for n in await _news_to_come(scope, member)]
+
+
+async def _erase_news(scope: Scope, member: Member, erasure: Erasure) -> None:
+    ids = [n["id"] for n in await _news_to_come(scope, member)]
+    if ids:
+        await scope.db.execute(delete(outbox).where(scope.mine(outbox), outbox.c.id.in_(ids)))
+
+
 def _moved_from(scope: Scope, member: Member) -> tuple[Any, ...]:
     return (scope.mine(mentor_requests), mentor_requests.c.moved_from == member.id)
 
@@ -434,7 +477,7 @@ def _in_match(scope: Scope, member: Member) -> tuple[Any, ...]:
 async def _export_matches(scope: Scope, member: Member) -> object:
     c = matches.c
     found = await scope.rows(
-        select(c.id, c.topic, c.mentor_id, c.started_at, c.ended_at)
+        select(c.id, c.topic, c.mentor_id, c.started_at, c.ended_at, c.touched_at)
         .where(*_in_match(scope, member))
         .order_by(c.id)
     )
@@ -551,6 +594,7 @@ RECORDS: dict[str, Record] = {
     "prompts.answers": Record(
         ("prompt_answers", "prompt_answer_messages"), _export_answers, _erase_answers
     ),
+    "mentoring.news_to_come": Record(("outbox",), _export_news, _erase_news),
     "mentoring.mentor_offer": Record(("mentors", "mentor_topics"), _export_offer, _erase_offer),
     "mentoring.dont_match_with": Record(
         ("mentor_avoid", "members"), _export_avoided, _erase_avoided
@@ -576,10 +620,6 @@ NOT_PERSONAL: dict[str, str] = {
     "prompt_schedules": "when and where prompts are posted",
     "prompt_occurrences": "what copbot posted when: prompt texts as posted in the channel",
     "round_schedules": "when matching rounds run",
-    "outbox": (
-        "what copbot is about to send: a message's text until it goes (its key and the ids it "
-        "made after that, for 30 days)"
-    ),
 }
 
 PERSONAL_TABLES = tuple(sorted({t for record in RECORDS.values() for t in record.tables}))

@@ -446,6 +446,7 @@ matches = Table(
     Column("topic", String(40), nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime),
+    Column("touched_at", UtcDateTime),  # someone last answered its check-in
     Column("channel_id", String(64)),
     Column("thread_id", String(64)),
     UniqueConstraint("request_id", name="uq_matches_request_id"),  # one match per request

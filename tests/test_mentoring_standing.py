@@ -460,3 +460,89 @@ async def test_an_overlong_story_is_refused(talk: Talk, chat: FakeChat) -> None:
     long = await talk.press("alice", "Send feedback", on=form, met="yes", changed="x" * 501)
     assert long.error and "up to 500 characters" in long.text
     assert "No stories yet" in (await talk("mod", "/mentor stories")).text
+
+
+async def matched(talk: Talk, chat: FakeChat) -> None:
+    """alice and bob are match #1."""
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    await talk.press("bob", "Accept", on=ask_to(chat, "bob")[0])
+
+
+def checkins(chat: FakeChat, user: str) -> list[Reply]:
+    return [r for r in ask_to(chat, user) if r.text.startswith("How is your mentoring")]
+
+
+async def later(talk: Talk, clock: ManualClock, delta: timedelta) -> None:
+    """Time passes: the timer runs mentoring's work and the outbox's due sends."""
+    clock.advance(delta)
+    await MentorRunner(talk.core.store, clock).run_due()
+    assert talk.core.outbox is not None
+    await talk.core.outbox.run_due()
+
+
+async def test_a_match_is_asked_how_it_goes_half_way_and_going_well_keeps_it(
+    talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await matched(talk, chat)
+    await later(talk, clock, timedelta(weeks=4) - timedelta(minutes=5))
+    assert checkins(chat, "alice") == []
+    await later(talk, clock, timedelta(minutes=10))
+    [alices], [bobs] = checkins(chat, "alice"), checkins(chat, "bob")
+    assert alices.text.startswith("How is your mentoring on python with Bob going (match #1)?")
+    assert "with Alice" in bobs.text
+    assert [b.label for b in alices.buttons] == [
+        "Going well",
+        "Could use a hand",
+        "We're done: end it",
+    ]
+    well = await talk.press("alice", "Going well", on=alices)
+    assert well.text == "Glad to hear it! Match #1 keeps going."
+    await later(talk, clock, timedelta(weeks=5))
+    assert "#1 python: mentoring Alice" in (await talk("bob", "/mentor matches")).text
+
+
+async def test_a_match_nobody_touches_ends_by_itself_with_the_feedback_form(
+    talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await matched(talk, chat)
+    await later(talk, clock, timedelta(weeks=4, minutes=1))
+    await later(talk, clock, timedelta(weeks=4))
+    assert "no active match" in (await talk("bob", "/mentor matches")).text
+    invites = [
+        r for who in ("alice", "bob") for r in ask_to(chat, who) if "ended by itself" in r.text
+    ]
+    assert len(invites) == 2
+    form = await talk.press("alice", "Give feedback", on=invites[0])
+    assert form.form is not None and "changed" in [f.name for f in form.form.fields]
+    await later(talk, clock, timedelta(weeks=1))
+    assert len([r for who in ("alice", "bob") for r in checkins(chat, who)]) == 2  # once
+
+
+async def test_a_match_that_ended_gets_no_checkin_and_a_hand_tells_moderators(
+    talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await matched(talk, chat)
+    await talk("erin", "/profile set timezone:Europe/Paris languages:english")
+    await talk("erin", "/mentor request topic:python")  # dave
+    await talk.press("dave", "Accept", on=ask_to(chat, "dave")[0])
+    await talk("alice", "/mentor end match:1")
+    await talk.press("alice", "End match")
+    await later(talk, clock, timedelta(weeks=4, minutes=1))
+    assert checkins(chat, "alice") == [] and len(checkins(chat, "erin")) == 1
+    helped = await talk.press("erin", "Could use a hand", on=checkins(chat, "erin")[0])
+    assert "the moderators know" in helped.text
+    told = [r.text for r in chat.posted_to("mods")]
+    assert "Mentoring match #2 on python could use a hand: Erin said so at its check-in." in told
+    stale = await talk.press("alice", "Going well", on=checkins(chat, "erin")[0])
+    assert stale.error and "You have no match #2" in stale.text
+
+
+async def test_moderators_set_when_the_checkin_comes(
+    talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    set_to = await talk("mod", "/mentor setup check-in-weeks:2")
+    assert "asked how it is going after 2 week(s)" in set_to.text
+    await matched(talk, chat)
+    await later(talk, clock, timedelta(weeks=2, minutes=1))
+    assert len(checkins(chat, "alice")) == 1

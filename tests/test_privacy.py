@@ -238,7 +238,7 @@ IN_EXPORT: dict[str, Check | str] = {
         [r["note"] for r in _mentoring(e)["requests"]]
         == ["zqrequestnote please", "", "zqopennote someday"]
         and _mentoring(e)["requests"][0]["goal"] == "zqgoalword soon"
-        and [a["topic"] for a in _mentoring(e)["asked_to_mentor"]] == ["rust"]
+        and [a["topic"] for a in _mentoring(e)["asked_to_mentor"]] == ["rust", "rust"]
         and [(m["topic"], m["why"]) for m in _mentoring(e)["asks_moved_on"]]
         == [("rust", "declined")]
     ),
@@ -257,6 +257,10 @@ IN_EXPORT: dict[str, Check | str] = {
     "audit_log": lambda e: (
         [c["what"] for c in e["audit"]["moderator_changes"]] == ["/prompt add", "prompt.remove"]
         and "zqauditwords" in e["audit"]["moderator_changes"][0]["detail"]
+    ),
+    "outbox": lambda e: (
+        sorted({n["kind"] for n in _mentoring(e)["news_to_come"]})
+        == ["mentor.checkin", "mentor.reminder"]
     ),
     "matching_rounds": "mentoring.round_plans",  # kept for the moderators, named as not shown
     **{table: "holds nothing about members" for table in NOT_PERSONAL},

@@ -18,6 +18,10 @@ class RequestStatus(StrEnum):
 
 OPEN = (RequestStatus.ASKING, RequestStatus.WAITING)
 
+# Sends recorded now for later, so their words wait in the outbox: erased with the member.
+REMINDER = "mentor.reminder"  # the ask again, late in the mentor's time to answer
+CHECKIN = "mentor.checkin"  # "how is it going?", weeks into a match
+
 
 class Moved(StrEnum):
     """Why a request left the mentor it was with (or closed): what their stale buttons say."""
@@ -88,6 +92,7 @@ class Match:
     ended_at: datetime | None
     channel_id: str | None  # the private space, once opened
     thread_id: str | None
+    touched_at: datetime | None = None  # someone last answered its check-in
 
 
 @dataclass(frozen=True)

@@ -6,21 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.kernel.catalog import Catalog
 from bot.kernel.members import Member
-from bot.kernel.messages import Button, Reply
+from bot.kernel.messages import Button, ButtonStyle, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import UnitOfWork
 from bot.kernel.sends import Delivered, Inbox, OpenSpace, Post, Send, to_inbox
 from bot.mentoring.matching import Fit
-from bot.mentoring.model import Match, MentorRequest, Moved, RequestStatus
-from bot.mentoring.settings import spaces_channel
+from bot.mentoring.model import CHECKIN, REMINDER, Match, MentorRequest, Moved, RequestStatus
+from bot.mentoring.settings import CHECKIN_SETTING, CHECKIN_WEEKS, setting, spaces_channel
 from bot.mentoring.views import answer_buttons, their_time, why
 
 ASK = "mentor.ask"
-REMINDER = "mentor.reminder"
 MATCH = "mentor.match"
 REMIND_AT = 0.75  # of the time to answer: 12 h before a 48 h deadline
 
@@ -28,6 +27,7 @@ REMIND_AT = 0.75  # of the time to answer: 12 h before a 48 h deadline
 def register(catalog: Catalog) -> None:
     catalog.delivery(ASK, still_wanted=ask_still_open, delivered=ask_delivered)
     catalog.delivery(REMINDER, still_wanted=reminder_still_wanted)
+    catalog.delivery(CHECKIN, still_wanted=match_running)
     catalog.delivery(MATCH, still_wanted=space_still_wanted, delivered=space_opened)
 
 
@@ -259,18 +259,64 @@ async def space_opened(uow: UnitOfWork, send: Send, delivered: Delivered, now: d
     await uow.mentoring.set_space(send.args["match"], space)
 
 
-async def ask_feedback(uow: UnitOfWork, match: Match, ended_by: int, now: datetime) -> None:
-    """Ask the other side too (the one who ended it got the form in their reply)."""
-    other_id = match.mentee_id if ended_by == match.mentor_id else match.mentor_id
-    other = (await uow.members.by_ids([other_id]))[other_id]
+async def ask_feedback(uow: UnitOfWork, match: Match, ended_by: int | None, now: datetime) -> None:
+    """Ask the other side (the one who ended it got the form in their reply), or both when
+    it ended by itself (`ended_by` None)."""
+    sides = [match.mentor_id, match.mentee_id]
+    asked = [m for m in sides if m != ended_by]
+    people = await uow.members.by_ids(asked)
     request = await uow.mentoring.request(match.request_id)
+    how = (
+        "has ended"
+        if ended_by is not None
+        else "ended by itself: nobody answered its check-in. If you're still meeting, "
+        "`/mentor request` starts a new one"
+    )
     reply = Reply(
-        f"Your mentoring match #{match.id} on {match.topic} has ended. Did you meet, and how "
-        "was it?",
+        f"Your mentoring match #{match.id} on {match.topic} {how}. Did you meet, and how was it?",
         buttons=(Button("Give feedback", "mentor.feedback_open", str(match.id)),),
     )
-    inbox = _inbox(other, await spaces_channel(uow) or (request.channel_id if request else ""))
-    await uow.outbox.add(to_inbox("notice", f"feedback-{match.id}-{other_id}", reply, inbox), now)
+    channel = await spaces_channel(uow) or (request.channel_id if request else "")
+    await uow.outbox.add_all(
+        [
+            to_inbox("notice", f"feedback-{match.id}-{m}", reply, _inbox(people[m], channel))
+            for m in asked
+        ],
+        now,
+    )
+
+
+async def record_checkin(
+    uow: UnitOfWork, match: Match, request: MentorRequest, now: datetime
+) -> None:
+    """Both sides are asked how it is going, `CHECKIN_SETTING` weeks in (sent then by the
+    outbox, unless the match ended meanwhile)."""
+    weeks = timedelta(weeks=await setting(uow, CHECKIN_SETTING, CHECKIN_WEEKS))
+    people = await uow.members.by_ids([match.mentor_id, match.mentee_id])
+    channel = await spaces_channel(uow) or request.channel_id
+    value = str(match.id)
+    buttons = (
+        Button("Going well", "mentor.checkin_well", value, ButtonStyle.PRIMARY),
+        Button("Could use a hand", "mentor.checkin_help", value),
+        Button("We're done: end it", "mentor.end", value, ButtonStyle.DANGER),
+    )
+    sends = []
+    for me, other in ((match.mentor_id, match.mentee_id), (match.mentee_id, match.mentor_id)):
+        reply = Reply(
+            f"How is your mentoring on {match.topic} with {people[other].display_name} going "
+            f"(match #{match.id})? If neither of you answers, it ends by itself in "
+            f"{weeks.days // 7} week(s).",
+            buttons=buttons,
+        )
+        send = to_inbox(CHECKIN, f"checkin-{match.id}-{me}", reply, _inbox(people[me], channel))
+        sends.append(replace(send, args={"match": match.id}, due_at=match.started_at + weeks))
+    await uow.outbox.add_all(sends, now)
+
+
+async def match_running(uow: UnitOfWork, send: Send) -> bool:
+    """A check-in goes only to a match still running."""
+    match = await uow.mentoring.match(send.args["match"])
+    return match is not None and match.ended_at is None
 
 
 async def _tell(

@@ -11,7 +11,7 @@ from bot.kernel.context import Context
 from bot.kernel.members import Member
 from bot.kernel.messages import Button, ButtonStyle, Reply
 from bot.mentoring.model import Mentor, MentorRequest, Moved, RequestStatus
-from bot.mentoring.notices import open_match_space, tell_mentor_ask_left
+from bot.mentoring.notices import open_match_space, record_checkin, tell_mentor_ask_left
 from bot.mentoring.rules import offer_waitlist, pass_on, trim_asks
 from bot.mentoring.views import INBOX_ANSWERS, inbox_buttons, name_of, their_time
 
@@ -196,6 +196,7 @@ async def accept(context: Context) -> Reply:
     cancelled = await mentoring.cancel_open(request.mentee_id, context.now)
     mentee = (await context.uow.members.by_ids([request.mentee_id]))[request.mentee_id]
     await open_match_space(context.uow, match, request, context.now)
+    await record_checkin(context.uow, match, request, context.now)
     for other in cancelled:
         await tell_mentor_ask_left(context.uow, other, Moved.ELSEWHERE, context.now)
     await trim_asks(context.uow, member.id, context.now)  # the last place went: move the rest

@@ -5,6 +5,12 @@ from __future__ import annotations
 from bot.kernel.personal import Erased, Kept
 
 KEPT = (
+    # First: it finds the sends by the requests and matches the kinds below erase.
+    Kept(
+        "news_to_come",
+        "reminders and check-ins copbot will send later, to you or about you",
+        Erased.DELETED,
+    ),
     Kept(
         "mentor_offer",
         "the topics you mentor, your capacity and pauses, and how many asks in a row you "

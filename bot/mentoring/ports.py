@@ -167,6 +167,14 @@ class MentoringRepository(Protocol):
         """False when it had ended already."""
         ...
 
+    async def touch_match(self, match_id: int, now: datetime) -> None:
+        """Someone answered the match's check-in: it is alive."""
+        ...
+
+    async def untouched(self, started_before: datetime) -> list[Match]:
+        """Active matches started by then whose check-in nobody answered."""
+        ...
+
     async def set_space(self, match_id: int, space: MessageRef) -> None: ...
 
     async def add_feedback(self, feedback: Feedback) -> bool:

@@ -4,7 +4,8 @@ elsewhere), so that mentor's stale button can say what happened. A proposed roun
 the moderators' edits (pairs dropped, pairs swapped), so previewing again keeps them.
 A mentor counts the asks they let time out in a row, and copbot marks the pause it gave
 them after three. A request may say its goal; feedback may say what changed for the
-member, and whether moderators may name them with it.
+member, and whether moderators may name them with it. A match remembers when someone
+last answered its check-in: one nobody touches ends by itself.
 
 Revision ID: 0012
 Revises: 0011
@@ -32,6 +33,8 @@ def upgrade() -> None:
         table.add_column(sa.Column("named", sa.Boolean(), nullable=False, server_default="0"))
     with op.batch_alter_table("matching_rounds") as table:
         table.add_column(sa.Column("edits", sa.Text()))
+    with op.batch_alter_table("matches") as table:
+        table.add_column(sa.Column("touched_at", sa.DateTime(timezone=True)))
     with op.batch_alter_table("mentors") as table:
         table.add_column(sa.Column("missed", sa.Integer(), nullable=False, server_default="0"))
         table.add_column(sa.Column("paused_why", sa.String(12)))
@@ -44,6 +47,8 @@ def downgrade() -> None:
     with op.batch_alter_table("mentors") as table:
         table.drop_column("paused_why")
         table.drop_column("missed")
+    with op.batch_alter_table("matches") as table:
+        table.drop_column("touched_at")
     with op.batch_alter_table("matching_rounds") as table:
         table.drop_column("edits")
     with op.batch_alter_table("mentor_requests") as table:
