@@ -33,8 +33,13 @@ def register(catalog: Catalog) -> None:
         "Ask for a mentor on a topic",
         TOPIC,
         Option("note", "A line about what you hope to learn", max_length=300),
-        Option("goal", "What do you want to be able to do? (shown to your mentor)", max_length=200),
         Option("mentor", "Ask this mentor first", OptionType.MEMBER),
+        Option(
+            "goal",
+            "What do you want to be able to do? (shown to your mentor)",
+            max_length=200,
+            in_order=False,  # `topic note mentor` in order read as they did before it
+        ),
     )(request_mentor)
     catalog.command("mentor requests", "Your open mentoring requests")(my_requests)
     catalog.action("mentor.withdraw")(withdraw)
