@@ -19,7 +19,9 @@ from bot.mentoring.model import (
     MatchingRound,
     Mentor,
     MentorRequest,
+    Moved,
     RequestStatus,
+    RoundEdits,
     RoundPair,
     RoundSchedule,
 )
@@ -37,6 +39,7 @@ from storage.schema import (
     round_schedules,
 )
 
+SILENT = "silent"  # mentors.paused_why: copbot paused them after asks timed out
 _PAGE = 1000  # rows read at once where a read may be large
 _STATUSES = {s.value: s for s in RequestStatus}  # faster than RequestStatus(value) per row
 
@@ -62,7 +65,13 @@ class SqlMentoringRepository:
         paused_until: datetime | None,
         now: datetime,
     ) -> None:
-        values = {"capacity": capacity, "paused": paused, "paused_until": paused_until}
+        # Anything a mentor sets themself clears copbot's pause for silence.
+        values = {
+            "capacity": capacity,
+            "paused": paused,
+            "paused_until": paused_until,
+            "paused_why": None,
+        }
         changed = await self._db.execute(
             update(mentors)
             .where(mentors.c.community_id == self._community_id, mentors.c.member_id == member_id)
@@ -98,6 +107,27 @@ class SqlMentoringRepository:
                 ],
             )
 
+    async def count_missed(self, member_id: int, missed: bool) -> int:
+        mine = and_(mentors.c.community_id == self._community_id, mentors.c.member_id == member_id)
+        value = mentors.c.missed + 1 if missed else 0
+        await self._db.execute(update(mentors).where(mine).values(missed=value))
+        return int(await self._db.scalar(select(mentors.c.missed).where(mine)) or 0)
+
+    async def pause_silent(self, member_id: int, now: datetime) -> None:
+        await self._db.execute(
+            update(mentors)
+            .where(mentors.c.community_id == self._community_id, mentors.c.member_id == member_id)
+            .values(paused=True, paused_until=None, paused_why=SILENT, missed=0, updated_at=now)
+        )
+
+    async def remove_mentor(self, member_id: int) -> None:
+        for table in (mentor_topics, mentors):
+            await self._db.execute(
+                delete(table).where(
+                    table.c.community_id == self._community_id, table.c.member_id == member_id
+                )
+            )
+
     async def hold_mentor(self, member_id: int) -> None:
         # SQLite needs nothing: one process, whose units of work already take turns.
         if self._db.dialect == "postgresql":
@@ -130,6 +160,7 @@ class SqlMentoringRepository:
         topics: dict[int, list[str]] = {}
         active: dict[int, int] = {}
         recent: dict[int, int] = {}
+        asked: dict[int, int] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             for member_id, topic in (
@@ -154,6 +185,18 @@ class SqlMentoringRepository:
                 )
             ).all():
                 active[member_id] = count
+            for member_id, count in (
+                await self._db.execute(
+                    select(mentor_requests.c.mentor_id, func.count())
+                    .where(
+                        self._my_requests(),
+                        mentor_requests.c.mentor_id.in_(chunk),
+                        mentor_requests.c.status == RequestStatus.ASKING.value,
+                    )
+                    .group_by(mentor_requests.c.mentor_id)
+                )
+            ).all():
+                asked[member_id] = count
             if since is not None:
                 for member_id, count in (
                     await self._db.execute(
@@ -172,6 +215,9 @@ class SqlMentoringRepository:
                 paused_until=row.paused_until,
                 active=active.get(row.member_id, 0),
                 recent=recent.get(row.member_id, 0),
+                asked=asked.get(row.member_id, 0),
+                missed=row.missed,
+                paused_silent=row.paused_why == SILENT,
             )
             for row in rows
         ]
@@ -302,7 +348,13 @@ class SqlMentoringRepository:
     # Requests
 
     async def add_request(
-        self, mentee_id: int, topic: str, note: str, channel_id: str, now: datetime
+        self,
+        mentee_id: int,
+        topic: str,
+        note: str,
+        channel_id: str,
+        now: datetime,
+        goal: str = "",
     ) -> MentorRequest:
         request_id = await self._db.scalar(
             insert(mentor_requests)
@@ -311,6 +363,7 @@ class SqlMentoringRepository:
                 mentee_id=mentee_id,
                 topic=topic,
                 note=note,
+                goal=goal or None,
                 channel_id=channel_id,
                 status=RequestStatus.WAITING.value,
                 notified=False,
@@ -385,6 +438,16 @@ class SqlMentoringRepository:
             updated_at=now,
         )
 
+    async def moved(self, moves: Sequence[tuple[int, int]], why: Moved, now: datetime) -> None:
+        if not moves:
+            return
+        await self._db.execute(
+            update(mentor_requests)
+            .where(self._my_requests(), mentor_requests.c.id == bindparam("request"))
+            .values(moved_from=bindparam("mentor"), moved_why=why.value, updated_at=now),
+            [{"request": request, "mentor": mentor} for request, mentor in moves],
+        )
+
     async def mark_notified(self, request_id: int, mentor_id: int) -> None:
         await self._db.execute(
             update(mentor_requests)
@@ -419,7 +482,7 @@ class SqlMentoringRepository:
                 mentor_requests.c.id == request_id,
                 mentor_requests.c.status.in_([s.value for s in OPEN]),
             )
-            .values(status=RequestStatus.CANCELLED.value, deadline=None, updated_at=now)
+            .values(deadline=None, updated_at=now, **_closed(Moved.WITHDRAWN))
         )
         return bool(changed.rowcount)
 
@@ -429,7 +492,7 @@ class SqlMentoringRepository:
             await self._db.execute(
                 update(mentor_requests)
                 .where(mentor_requests.c.id.in_([r.id for r in cancelled]))
-                .values(status=RequestStatus.CANCELLED.value, deadline=None, updated_at=now)
+                .values(deadline=None, updated_at=now, **_closed(Moved.ELSEWHERE))
             )
         return cancelled
 
@@ -519,6 +582,26 @@ class SqlMentoringRepository:
         )
         return bool(changed.rowcount)
 
+    async def touch_match(self, match_id: int, now: datetime) -> None:
+        await self._db.execute(
+            update(matches)
+            .where(matches.c.community_id == self._community_id, matches.c.id == match_id)
+            .values(touched_at=now)
+        )
+
+    async def untouched(self, started_before: datetime) -> list[Match]:
+        rows = await self._db.execute(
+            select(matches)
+            .where(
+                matches.c.community_id == self._community_id,
+                matches.c.ended_at.is_(None),
+                matches.c.touched_at.is_(None),
+                matches.c.started_at <= started_before,
+            )
+            .order_by(matches.c.id)
+        )
+        return [_match(row) for row in rows.all()]
+
     async def set_space(self, match_id: int, space: MessageRef) -> None:
         await self._db.execute(
             update(matches)
@@ -534,10 +617,37 @@ class SqlMentoringRepository:
                 member_id=feedback.member_id,
                 met=feedback.met,
                 rating=feedback.rating,
+                changed=feedback.changed or None,
+                named=feedback.named,
                 created_at=feedback.at,
             )
         )
         return bool(added.rowcount)
+
+    async def stories(self, limit: int) -> list[tuple[Feedback, Match]]:
+        f = match_feedback.c
+        rows = await self._db.execute(
+            select(match_feedback, matches)
+            .join(matches, matches.c.id == f.match_id)
+            .where(f.community_id == self._community_id, f.changed.is_not(None))
+            .order_by(f.created_at.desc(), f.match_id.desc())
+            .limit(limit)
+        )
+        return [
+            (
+                Feedback(
+                    row.match_id,
+                    row.member_id,
+                    row.met,
+                    row.rating,
+                    row.created_at,
+                    row.changed,
+                    row.named,
+                ),
+                _match(row),
+            )
+            for row in rows.all()
+        ]
 
     async def stats(self) -> tuple[int, int, float | None]:
         made = await self._db.scalar(
@@ -555,8 +665,13 @@ class SqlMentoringRepository:
     # Rounds
 
     async def add_round(
-        self, pairs: Sequence[RoundPair], left_out: Sequence[int], now: datetime
+        self,
+        pairs: Sequence[RoundPair],
+        left_out: Sequence[int],
+        now: datetime,
+        edits: RoundEdits | None = None,
     ) -> MatchingRound:
+        edits = edits or RoundEdits()
         await self._db.execute(
             update(matching_rounds)
             .where(
@@ -572,12 +687,13 @@ class SqlMentoringRepository:
                 status="preview",
                 pairs=_pairs_json(pairs),
                 left_out=json.dumps(list(left_out)),
+                edits=_edits_json(edits),
                 created_at=now,
                 updated_at=now,
             )
             .returning(matching_rounds.c.id)
         )
-        return MatchingRound(round_id, "preview", tuple(pairs), tuple(left_out), now)
+        return MatchingRound(round_id, "preview", tuple(pairs), tuple(left_out), now, edits)
 
     async def preview(self) -> MatchingRound | None:
         rows = await self._db.execute(
@@ -592,21 +708,30 @@ class SqlMentoringRepository:
         if not rows.rows:
             return None
         row = rows.rows[0]
-        pairs = tuple(RoundPair(r, m, f) for r, m, f in json.loads(row.pairs))
+        edits = json.loads(row.edits) if row.edits else {}
         return MatchingRound(
-            row.id, row.status, pairs, tuple(json.loads(row.left_out)), row.created_at
+            row.id,
+            row.status,
+            _pairs(json.loads(row.pairs)),
+            tuple(json.loads(row.left_out)),
+            row.created_at,
+            RoundEdits(tuple(edits.get("dropped", ())), _pairs(edits.get("pinned", ()))),
         )
 
-    async def save_round(
-        self, round_id: int, status: str, pairs: Sequence[RoundPair], now: datetime
-    ) -> None:
+    async def save_round(self, matching_round: MatchingRound, now: datetime) -> None:
         await self._db.execute(
             update(matching_rounds)
             .where(
                 matching_rounds.c.community_id == self._community_id,
-                matching_rounds.c.id == round_id,
+                matching_rounds.c.id == matching_round.id,
             )
-            .values(status=status, pairs=_pairs_json(pairs), updated_at=now)
+            .values(
+                status=matching_round.status,
+                pairs=_pairs_json(matching_round.pairs),
+                left_out=json.dumps(list(matching_round.left_out)),
+                edits=_edits_json(matching_round.edits),
+                updated_at=now,
+            )
         )
 
     def _my_requests(self) -> Any:
@@ -634,7 +759,19 @@ def _request(row: Row[Any]) -> MentorRequest:
         notified=row.notified,
         left_out=row.left_out,
         created_at=row.created_at,
+        moved_from=row.moved_from,
+        moved_why=None if row.moved_why is None else Moved(row.moved_why),
+        goal=row.goal or "",
     )
+
+
+def _closed(why: Moved) -> dict[str, Any]:
+    """A request closing: the mentor it was with (if any) hears why by `moved_from`."""
+    return {
+        "status": RequestStatus.CANCELLED.value,
+        "moved_from": func.coalesce(mentor_requests.c.mentor_id, mentor_requests.c.moved_from),
+        "moved_why": why.value,
+    }
 
 
 def _match(row: Row[Any]) -> Match:
@@ -648,8 +785,23 @@ def _match(row: Row[Any]) -> Match:
         ended_at=row.ended_at,
         channel_id=row.channel_id,
         thread_id=row.thread_id,
+        touched_at=row.touched_at,
     )
 
 
 def _pairs_json(pairs: Sequence[RoundPair]) -> str:
-    return json.dumps([[p.request_id, p.mentor_id, p.fit] for p in pairs])
+    return json.dumps(_pair_rows(pairs))
+
+
+def _pair_rows(pairs: Sequence[RoundPair]) -> list[list[float]]:
+    return [[p.request_id, p.mentor_id, p.fit] for p in pairs]
+
+
+def _pairs(rows: Sequence[Sequence[Any]]) -> tuple[RoundPair, ...]:
+    return tuple(RoundPair(int(r), int(m), float(f)) for r, m, f in rows)
+
+
+def _edits_json(edits: RoundEdits) -> str | None:
+    if not edits:
+        return None
+    return json.dumps({"dropped": list(edits.dropped), "pinned": _pair_rows(edits.pinned)})

@@ -9,6 +9,7 @@ fails on a table that holds member data and is in no record, on a table in
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,7 +19,7 @@ from sqlalchemy import Select, Table, delete, exists, or_, select, update
 
 from bot.kernel.members import Member
 from bot.kernel.personal import Erasure
-from bot.mentoring.model import RequestStatus
+from bot.mentoring.model import CHECKIN, REMINDER, RequestStatus
 from bot.prompts.model import PromptStatus
 from storage.database import Db
 from storage.library import SqlLibraryRepository
@@ -34,6 +35,7 @@ from storage.schema import (
     mentor_requests,
     mentor_topics,
     mentors,
+    outbox,
     prompt_answer_messages,
     prompt_answers,
     prompts,
@@ -276,9 +278,15 @@ async def _erase_answers(scope: Scope, member: Member, erasure: Erasure) -> None
 async def _export_offer(scope: Scope, member: Member) -> object:
     c = mentors.c
     found = await scope.rows(
-        select(c.capacity, c.paused, c.paused_until, c.created_at, c.updated_at).where(
-            scope.mine(mentors), c.member_id == member.id
-        )
+        select(
+            c.capacity,
+            c.paused,
+            c.paused_until,
+            c.paused_why,
+            c.missed.label("timed_out_in_a_row"),
+            c.created_at,
+            c.updated_at,
+        ).where(scope.mine(mentors), c.member_id == member.id)
     )
     if not found:
         return None
@@ -330,7 +338,7 @@ async def _key_others_lists(scope: Scope, member: Member, erasure: Erasure) -> N
 async def _export_requests(scope: Scope, member: Member) -> object:
     c = mentor_requests.c
     return await scope.rows(
-        select(c.id, c.topic, c.note, c.status, c.created_at)
+        select(c.id, c.topic, c.note, c.goal, c.status, c.created_at)
         .where(scope.mine(mentor_requests), c.mentee_id == member.id)
         .order_by(c.id)
     )
@@ -343,7 +351,7 @@ async def _erase_requests(scope: Scope, member: Member, erasure: Erasure) -> Non
     await scope.db.execute(
         delete(mentor_requests).where(*theirs, mentor_requests.c.id.not_in(matched))
     )
-    await scope.db.execute(update(mentor_requests).where(*theirs).values(note=""))
+    await scope.db.execute(update(mentor_requests).where(*theirs).values(note="", goal=None))
 
 
 def _asked(scope: Scope, member: Member) -> tuple[Any, ...]:
@@ -377,6 +385,68 @@ async def _erase_asks(scope: Scope, member: Member, erasure: Erasure) -> None:
     )
 
 
+async def _news_to_come(scope: Scope, member: Member) -> list[dict[str, object]]:
+    """Mentoring's sends waiting for a later time (reminders, check-ins) to the member or
+    naming them: those of their asks, their requests and their matches."""
+    requests = set(
+        (
+            await scope.db.execute(
+                select(mentor_requests.c.id).where(
+                    scope.mine(mentor_requests), mentor_requests.c.mentee_id == member.id
+                )
+            )
+        ).scalars()
+    )
+    in_matches = set(
+        (await scope.db.execute(select(matches.c.id).where(*_in_match(scope, member)))).scalars()
+    )
+    c = outbox.c
+    found = await scope.db.execute(
+        select(c.id, c.kind, c.args, c.due_at)
+        .where(scope.mine(outbox), c.status == "waiting", c.kind.in_((REMINDER, CHECKIN)))
+        .order_by(c.due_at, c.id)
+    )
+    news = []
+    for send_id, kind, args, due_at in found.all():
+        of = json.loads(args)
+        if (kind == CHECKIN and of["match"] in in_matches) or (
+            kind == REMINDER and (of["mentor"] == member.id or of["request"] in requests)
+        ):
+            news.append({"id": send_id, "kind": kind, "due_at": _plain(due_at)})
+    return news
+
+
+async def _export_news(scope: Scope, member: Member) -> object:
+    return [{k: v for k, v in n.items() if k != "id"} for n in await _news_to_come(scope, member)]
+
+
+async def _erase_news(scope: Scope, member: Member, erasure: Erasure) -> None:
+    ids = [n["id"] for n in await _news_to_come(scope, member)]
+    if ids:
+        await scope.db.execute(delete(outbox).where(scope.mine(outbox), outbox.c.id.in_(ids)))
+
+
+def _moved_from(scope: Scope, member: Member) -> tuple[Any, ...]:
+    return (scope.mine(mentor_requests), mentor_requests.c.moved_from == member.id)
+
+
+async def _export_moved_on(scope: Scope, member: Member) -> object:
+    c = mentor_requests.c
+    return await scope.rows(
+        select(c.id.label("request"), c.topic, c.moved_why.label("why"))
+        .where(*_moved_from(scope, member))
+        .order_by(c.id)
+    )
+
+
+async def _erase_moved_on(scope: Scope, member: Member, erasure: Erasure) -> None:
+    await scope.db.execute(
+        update(mentor_requests)
+        .where(*_moved_from(scope, member))
+        .values(moved_from=None, moved_why=None)
+    )
+
+
 async def _export_declines(scope: Scope, member: Member) -> object:
     """Both sides, without the other's name: a mentee isn't told which mentor declined."""
     c = mentor_passes.c
@@ -407,7 +477,7 @@ def _in_match(scope: Scope, member: Member) -> tuple[Any, ...]:
 async def _export_matches(scope: Scope, member: Member) -> object:
     c = matches.c
     found = await scope.rows(
-        select(c.id, c.topic, c.mentor_id, c.started_at, c.ended_at)
+        select(c.id, c.topic, c.mentor_id, c.started_at, c.ended_at, c.touched_at)
         .where(*_in_match(scope, member))
         .order_by(c.id)
     )
@@ -433,7 +503,7 @@ async def _erase_matches(scope: Scope, member: Member, erasure: Erasure) -> None
 async def _export_feedback(scope: Scope, member: Member) -> object:
     c = match_feedback.c
     return await scope.rows(
-        select(c.match_id.label("match"), c.met, c.rating, c.created_at)
+        select(c.match_id.label("match"), c.met, c.rating, c.changed, c.named, c.created_at)
         .where(scope.mine(match_feedback), c.member_id == member.id)
         .order_by(c.match_id)
     )
@@ -524,6 +594,7 @@ RECORDS: dict[str, Record] = {
     "prompts.answers": Record(
         ("prompt_answers", "prompt_answer_messages"), _export_answers, _erase_answers
     ),
+    "mentoring.news_to_come": Record(("outbox",), _export_news, _erase_news),
     "mentoring.mentor_offer": Record(("mentors", "mentor_topics"), _export_offer, _erase_offer),
     "mentoring.dont_match_with": Record(
         ("mentor_avoid", "members"), _export_avoided, _erase_avoided
@@ -531,6 +602,7 @@ RECORDS: dict[str, Record] = {
     "mentoring.on_others_lists": Record(("mentor_avoid",), None, _key_others_lists),
     "mentoring.requests": Record(("mentor_requests", "matches"), _export_requests, _erase_requests),
     "mentoring.asked_to_mentor": Record(("mentor_requests",), _export_asks, _erase_asks),
+    "mentoring.asks_moved_on": Record(("mentor_requests",), _export_moved_on, _erase_moved_on),
     "mentoring.declines": Record(("mentor_passes",), _export_declines, _erase_declines),
     "mentoring.matches": Record(("matches",), _export_matches, _erase_matches),
     "mentoring.feedback": Record(("match_feedback",), _export_feedback, _erase_feedback),
@@ -548,10 +620,6 @@ NOT_PERSONAL: dict[str, str] = {
     "prompt_schedules": "when and where prompts are posted",
     "prompt_occurrences": "what copbot posted when: prompt texts as posted in the channel",
     "round_schedules": "when matching rounds run",
-    "outbox": (
-        "what copbot is about to send: a message's text until it goes (its key and the ids it "
-        "made after that, for 30 days)"
-    ),
 }
 
 PERSONAL_TABLES = tuple(sorted({t for record in RECORDS.values() for t in record.tables}))

@@ -326,6 +326,8 @@ mentors = Table(
     Column("capacity", Integer, nullable=False),
     Column("paused", Boolean, nullable=False),
     Column("paused_until", UtcDateTime),
+    Column("missed", Integer, nullable=False, server_default="0"),  # asks timed out in a row
+    Column("paused_why", String(12)),  # "silent": copbot paused them after three timeouts
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     ForeignKeyConstraint(*_member, name="fk_mentors_member"),
@@ -386,6 +388,7 @@ mentor_requests = Table(
     Column("mentee_id", Integer, nullable=False),
     Column("topic", String(40), nullable=False),
     Column("note", Text, nullable=False),
+    Column("goal", Text),  # "what do you want to be able to do?", if they said
     Column("channel_id", String(64), nullable=False),
     Column("status", String(12), nullable=False),  # asking, waiting, matched, cancelled
     Column("mentor_id", Integer),  # who is being asked, or who accepted
@@ -393,6 +396,10 @@ mentor_requests = Table(
     Column("deadline", UtcDateTime),
     Column("notified", Boolean, nullable=False),
     Column("left_out", Integer, nullable=False),
+    # The mentor it last moved on from, and why (bot.mentoring.model.Moved): their stale
+    # buttons say what happened.
+    Column("moved_from", Integer),
+    Column("moved_why", String(12)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("community_id", "id", name="uq_mentor_requests_community_id_id"),
@@ -439,6 +446,7 @@ matches = Table(
     Column("topic", String(40), nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
     Column("ended_at", UtcDateTime),
+    Column("touched_at", UtcDateTime),  # someone last answered its check-in
     Column("channel_id", String(64)),
     Column("thread_id", String(64)),
     UniqueConstraint("request_id", name="uq_matches_request_id"),  # one match per request
@@ -460,6 +468,8 @@ match_feedback = Table(
     Column("member_id", Integer, primary_key=True),
     Column("met", Boolean, nullable=False),
     Column("rating", Integer),
+    Column("changed", Text),  # "what changed for you?", if they said
+    Column("named", Boolean, nullable=False, server_default="0"),  # may moderators name them
     Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -471,6 +481,8 @@ matching_rounds = Table(
     Column("status", String(12), nullable=False),  # preview, published, discarded
     Column("pairs", Text, nullable=False),  # JSON: [[request, mentor, fit], ...]
     Column("left_out", Text, nullable=False),  # JSON: [request, ...]
+    # JSON: {"dropped": [request, ...], "pinned": [[request, mentor, fit], ...]}
+    Column("edits", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Index("ix_matching_rounds_status", "community_id", "status"),

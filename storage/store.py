@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import ColumnElement, delete, exists, select
 
 from bot.kernel.messages import CommunityKey
 from bot.kernel.personal import Departure
@@ -32,6 +32,7 @@ from storage.prompts import SqlPromptRepository
 from storage.schema import (
     communities,
     insert_new,
+    matches,
     mentor_requests,
     outbox,
     prompt_schedules,
@@ -107,30 +108,29 @@ class SqlStore:
         return found
 
     async def communities_with_schedules(self) -> list[CommunityKey]:
-        async with self.database.transaction() as db:
-            rows = await db.execute(
-                select(communities.c.platform, communities.c.external_id)
-                .where(
-                    exists().where(
-                        prompt_schedules.c.community_id == communities.c.id,
-                        prompt_schedules.c.paused.is_(False),
-                        prompt_schedules.c.removed_at.is_(None),
-                    )
-                )
-                .order_by(communities.c.id)
-            )
-        return [CommunityKey(platform, external) for platform, external in rows.all()]
+        return await self._communities_having(
+            prompt_schedules.c.community_id == communities.c.id,
+            prompt_schedules.c.paused.is_(False),
+            prompt_schedules.c.removed_at.is_(None),
+        )
 
     async def communities_asking_mentors(self) -> list[CommunityKey]:
+        return await self._communities_having(
+            mentor_requests.c.community_id == communities.c.id,
+            mentor_requests.c.status == RequestStatus.ASKING.value,
+        )
+
+    async def communities_with_matches(self) -> list[CommunityKey]:
+        return await self._communities_having(
+            matches.c.community_id == communities.c.id, matches.c.ended_at.is_(None)
+        )
+
+    async def _communities_having(self, *row: ColumnElement[bool]) -> list[CommunityKey]:
+        """Communities with a row meeting `row`'s conditions: where a runner has work."""
         async with self.database.transaction() as db:
             rows = await db.execute(
                 select(communities.c.platform, communities.c.external_id)
-                .where(
-                    exists().where(
-                        mentor_requests.c.community_id == communities.c.id,
-                        mentor_requests.c.status == RequestStatus.ASKING.value,
-                    )
-                )
+                .where(exists().where(*row))
                 .order_by(communities.c.id)
             )
         return [CommunityKey(platform, external) for platform, external in rows.all()]

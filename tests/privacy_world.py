@@ -1,8 +1,9 @@
 """A member with every kind of data copbot keeps, for the privacy tests on both engines.
 
 Zed (platform id `zqzed7`, a moderator) has a profile, a mentor offer, a don't-match list,
-requests with notes (one matched, with feedback; one still open), an active match, a
-decline and an ask waiting for them, library entries (one others voted for, one nobody
+requests with notes and a goal (one matched, with feedback saying what changed; one still
+open), an active match (its check-in due later), a decline and asks waiting for them (one's
+reminder due later), library entries (one others voted for, one nobody
 did, a chat message of someone else's they saved), a vote, a chat message of theirs that
 Bob saved, a pending prompt suggestion, answers under a posted prompt, and audit entries
 whose words survive only in the audit log. Bob keeps Zed on his don't-match list.
@@ -38,6 +39,8 @@ WORDS = (
     "zqsuggestion",
     "zqrequestnote",
     "zqopennote",
+    "zqgoalword",
+    "zqchangedword",
     "zqauditwords",
 )
 
@@ -57,6 +60,9 @@ async def build(talk: Talk, chat: FakeChat, clock: ManualClock) -> None:
     await _mentoring(talk, chat)
     await _library(talk)
     await _prompts(talk, chat, clock)
+    # A week on, henry's ask is Zed's newest: its reminder waits in the outbox.
+    asked = await talk("henry", "/mentor request topic:rust")
+    assert f"I asked {NAME}" in asked.text, asked.text
     # What Zed typed as a moderator lives on only in the audit log.
     queued = await talk(ZED, '/prompt add "zqauditwords for the queue"')
     await talk(ZED, f"/prompt remove {queued.text.split('#')[1].split(' ')[0]}")
@@ -83,12 +89,16 @@ async def _people(talk: Talk) -> None:
 async def _mentoring(talk: Talk, chat: FakeChat) -> None:
     await talk(ZED, "/mentor avoid member:@carol")
     await talk("bob", f"/mentor avoid member:@{ZED}")
-    asked = await talk(ZED, '/mentor request topic:python note:"zqrequestnote please"')
+    asked = await talk(
+        ZED, '/mentor request topic:python note:"zqrequestnote please" goal:"zqgoalword soon"'
+    )
     assert "Dave" in asked.text, asked.text  # Bob keeps Zed off his list
     await talk.press("dave", "Accept", on=_last(asks_to(chat, "dave")))
     await talk(ZED, "/mentor end match:1")
     form = await talk.press(ZED, "End match")
-    sent = await talk.press(ZED, "Send feedback", on=form, met="yes", rating="5")
+    sent = await talk.press(
+        ZED, "Send feedback", on=form, met="yes", rating="5", changed="zqchangedword indeed"
+    )
     assert not sent.error, sent.text
     await talk(ZED, "/mentor request topic:go")
     await talk.press("frank", "Accept", on=_last(asks_to(chat, "frank")))

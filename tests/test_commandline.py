@@ -68,6 +68,11 @@ def fields(reply: Reply) -> dict[str, str]:
             "mentor request",
             {"topic": "python", "note": "I want help", "mentor": "@bob"},
         ),
+        (  # `goal` is given by name only: the note still takes the free text
+            "/mentor request python I want help @bob goal:ship a package",
+            "mentor request",
+            {"topic": "python", "note": "I want help", "mentor": "@bob", "goal": "ship a package"},
+        ),
         (
             '/mentor request python "my first package" bob',
             "mentor request",

@@ -237,7 +237,10 @@ IN_EXPORT: dict[str, Check | str] = {
     "mentor_requests": lambda e: (
         [r["note"] for r in _mentoring(e)["requests"]]
         == ["zqrequestnote please", "", "zqopennote someday"]
-        and [a["topic"] for a in _mentoring(e)["asked_to_mentor"]] == ["rust"]
+        and _mentoring(e)["requests"][0]["goal"] == "zqgoalword soon"
+        and [a["topic"] for a in _mentoring(e)["asked_to_mentor"]] == ["rust", "rust"]
+        and [(m["topic"], m["why"]) for m in _mentoring(e)["asks_moved_on"]]
+        == [("rust", "declined")]
     ),
     "mentor_passes": lambda e: (
         [(d["role"], d["topic"]) for d in _mentoring(e)["declines"]] == [("mentor", "rust")]
@@ -247,12 +250,17 @@ IN_EXPORT: dict[str, Check | str] = {
         == [("python", "mentee", False), ("go", "mentee", True)]
     ),
     "match_feedback": lambda e: (
-        [(f["met"], f["rating"]) for f in _mentoring(e)["feedback"]] == [(True, 5)]
+        [(f["met"], f["rating"], f["changed"]) for f in _mentoring(e)["feedback"]]
+        == [(True, 5, "zqchangedword indeed")]
     ),
     "member_inboxes": lambda e: _mentoring(e)["private_space"]["thread_id"] is not None,
     "audit_log": lambda e: (
         [c["what"] for c in e["audit"]["moderator_changes"]] == ["/prompt add", "prompt.remove"]
         and "zqauditwords" in e["audit"]["moderator_changes"][0]["detail"]
+    ),
+    "outbox": lambda e: (
+        sorted({n["kind"] for n in _mentoring(e)["news_to_come"]})
+        == ["mentor.checkin", "mentor.reminder"]
     ),
     "matching_rounds": "mentoring.round_plans",  # kept for the moderators, named as not shown
     **{table: "holds nothing about members" for table in NOT_PERSONAL},

@@ -69,6 +69,9 @@ class Option:
     choices: tuple[str, ...] = ()
     autocomplete: str | None = None
     multiline: bool = False
+    # False: on command lines only by name (`goal:...`), so an option added later leaves
+    # the meaning of lines written in order before it (and their free text) as it was.
+    in_order: bool = True
 
     def __post_init__(self) -> None:
         if not _WORD.match(self.name):

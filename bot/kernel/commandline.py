@@ -7,7 +7,8 @@
 - `name:value` gives an option by name. Other values go by type or else in order: one that
   reads as a timezone, an `@member` or a `#channel` goes to the command's option of that
   kind (and is asked about when that option is given already; a later one is kept for
-  it); any other fills the next option not given yet.
+  it); any other fills the next option not given yet (options marked `in_order=False`
+  are given by name only).
 - Quotes, straight or curly (as phones and Slack's clients type them), make several words
   one value; a quote inside a word (don't) is a letter, and a value ending in a comma goes
   on (`topics:python, sql`).
@@ -69,7 +70,7 @@ class _Reader:
         self.command = command
         self.text = text
         self.given: dict[str, str] = {}
-        texts = [o for o in command.options if _is_free_text(o)]
+        texts = [o for o in command.options if _is_free_text(o) and o.in_order]
         self.last_text = texts[-1].name if texts else None
 
     def options(self, start: int) -> dict[str, str]:
@@ -97,7 +98,7 @@ class _Reader:
 
     def _slot(self, word: _Word) -> Option:
         """The option a value without a name goes to: by its kind, or the next one free."""
-        free = [o for o in self.command.options if o.name not in self.given]
+        free = [o for o in self.command.options if o.name not in self.given and o.in_order]
         kind = _kind(word.text)
         if kind is not None:
             of_kind = [o for o in self.command.options if o.type is kind]

@@ -339,6 +339,10 @@ class Store(Protocol):
         """Where matching rounds run by themselves."""
         ...
 
+    async def communities_with_matches(self) -> list[CommunityKey]:
+        """Where a mentoring match is running: the timer ends those nobody touches."""
+        ...
+
     async def communities_with_due_sends(
         self, now: datetime, lease: timedelta
     ) -> list[CommunityKey]:

@@ -12,7 +12,17 @@ the `MentorRunner` until it is, so a crash loses no ask.
 from __future__ import annotations
 
 from bot.kernel.catalog import Catalog
-from bot.mentoring import home, matches, notices, offers, personal, requests, rounds, settings
+from bot.mentoring import (
+    home,
+    matches,
+    moderation,
+    notices,
+    offers,
+    personal,
+    requests,
+    rounds,
+    settings,
+)
 from bot.mentoring.runner import mentor_runner
 
 
@@ -29,6 +39,7 @@ def register(catalog: Catalog) -> None:
     settings.register(catalog)
     rounds.register(catalog)
     home.register(catalog)
+    moderation.register(catalog)
     notices.register(catalog)
     catalog.keeps_personal_data("mentoring", *personal.KEPT)
     catalog.runner(mentor_runner)

@@ -6,7 +6,7 @@ from bot.kernel.catalog import Catalog
 from bot.kernel.context import Context
 from bot.kernel.messages import Card, CardField, Reply
 from bot.mentoring.model import OPEN, RequestStatus
-from bot.mentoring.views import answer_buttons, name_of, their_time
+from bot.mentoring.views import inbox_buttons, name_of, their_time
 
 
 def register(catalog: Catalog) -> None:
@@ -51,5 +51,5 @@ async def at_a_glance(context: Context) -> Reply | None:
             for r in asking[:8]
         ]
     )
-    buttons = answer_buttons(asking[0].id) if asking else ()
+    buttons = inbox_buttons(asking)
     return Reply(cards=(Card("Mentoring", fields=tuple(fields)),), buttons=buttons)

@@ -9,11 +9,12 @@ from bot.kernel.catalog import Catalog
 from bot.kernel.context import Context
 from bot.kernel.members import Member
 from bot.kernel.messages import Button, ButtonStyle, Reply
+from bot.kernel.moderators import tell_moderators
 from bot.kernel.options import id_option
 from bot.mentoring.model import Feedback, Match, RequestStatus
 from bot.mentoring.notices import ask_feedback
 from bot.mentoring.rules import offer_waitlist
-from bot.mentoring.views import feedback_form, name_of
+from bot.mentoring.views import MAX_CHANGED, feedback_form, name_of
 
 
 def register(catalog: Catalog) -> None:
@@ -26,6 +27,8 @@ def register(catalog: Catalog) -> None:
     catalog.action("mentor.end")(confirm_end)
     catalog.action("mentor.feedback_open")(open_feedback)
     catalog.action("mentor.feedback")(save_feedback)
+    catalog.action("mentor.checkin_well")(going_well)
+    catalog.action("mentor.checkin_help")(could_use_a_hand)
     catalog.command("mentor stats", "Matches made and met, and how they were rated")(stats)
 
 
@@ -93,10 +96,45 @@ async def save_feedback(context: Context) -> Reply:
         raise UserError("Feedback opens once the match has ended.")
     met = yes_or_no(str(context.options.get("met", "")))
     rating = rating_of(str(context.options.get("rating", "")))
-    given = Feedback(match.id, member.id, met, rating, context.now)
+    changed = str(context.options.get("changed", "")).strip()
+    if len(changed) > MAX_CHANGED:
+        raise UserError(f"“What changed for you?” takes up to {MAX_CHANGED} characters.")
+    named = yes_or_no(str(context.options.get("named") or "no"), "May moderators see your name")
+    given = Feedback(match.id, member.id, met, rating, context.now, changed, named)
     if not await context.uow.mentoring.add_feedback(given):
         raise UserError("You've given feedback on this match already. Thanks!")
     return Reply("Thanks for the feedback!", ephemeral=True)
+
+
+async def going_well(context: Context) -> Reply:
+    match = await running_match(context)
+    await context.uow.mentoring.touch_match(match.id, context.now)
+    return Reply(f"Glad to hear it! Match #{match.id} keeps going.", ephemeral=True)
+
+
+async def could_use_a_hand(context: Context) -> Reply:
+    member = await context.member()
+    match = await running_match(context)
+    await context.uow.mentoring.touch_match(match.id, context.now)
+    told = Reply(
+        f"Mentoring match #{match.id} on {match.topic} could use a hand: "
+        f"{member.display_name} said so at its check-in."
+    )
+    await tell_moderators(context.uow, f"checkin-help-{match.id}-{member.id}", told, context.now)
+    return Reply(
+        "Thanks for saying so: the moderators know and can help. The match keeps going; "
+        f"`/mentor end match:{match.id}` closes it if you're done.",
+        ephemeral=True,
+    )
+
+
+async def running_match(context: Context) -> Match:
+    """The check-in's match, if the actor is in it and it still runs."""
+    member = await context.member()
+    match = await match_of(context, member, context.action_number())
+    if match.ended_at is not None:
+        raise UserError(f"Match #{match.id} has ended already.")
+    return match
 
 
 async def stats(context: Context) -> Reply:
@@ -117,13 +155,13 @@ async def match_of(context: Context, member: Member, match_id: int) -> Match:
     return match
 
 
-def yes_or_no(text: str) -> bool:
+def yes_or_no(text: str, question: str = "Did you meet?") -> bool:
     answer = text.strip().casefold()
     if answer in ("yes", "y"):
         return True
     if answer in ("no", "n"):
         return False
-    raise UserError("Please answer “Did you meet?” with yes or no.")
+    raise UserError(f"Please answer “{question}” with yes or no.")
 
 
 def rating_of(text: str) -> int | None:

@@ -18,6 +18,22 @@ class RequestStatus(StrEnum):
 
 OPEN = (RequestStatus.ASKING, RequestStatus.WAITING)
 
+# Sends recorded now for later, so their words wait in the outbox: erased with the member.
+REMINDER = "mentor.reminder"  # the ask again, late in the mentor's time to answer
+CHECKIN = "mentor.checkin"  # "how is it going?", weeks into a match
+
+
+class Moved(StrEnum):
+    """Why a request left the mentor it was with (or closed): what their stale buttons say."""
+
+    WITHDRAWN = "withdrawn"  # the mentee withdrew it
+    DECLINED = "declined"
+    TIMEOUT = "timeout"  # the mentor's time to answer ran out
+    ROUND = "round"  # a matching round gave it to another mentor
+    FULL = "full"  # the mentor's places filled up
+    ELSEWHERE = "elsewhere"  # the mentee was matched on another request
+    STOPPED = "stopped"  # the mentor stopped mentoring
+
 
 @dataclass(frozen=True)
 class Mentor:
@@ -28,13 +44,22 @@ class Mentor:
     paused_until: datetime | None  # None with `paused`: until they resume
     active: int  # matches not ended
     recent: int  # matches started in the last 90 days
+    asked: int = 0  # requests waiting for their answer
+    missed: int = 0  # asks they let time out in a row
+    paused_silent: bool = False  # copbot paused them: they let asks time out
 
     def available(self, now: datetime) -> bool:
         return not self.paused or (self.paused_until is not None and self.paused_until <= now)
 
     @property
     def spare(self) -> int:
+        """Places not taken by a match: what a round plans with (it re-plans every ask)."""
         return max(0, self.capacity - self.active)
+
+    @property
+    def room(self) -> int:
+        """Places neither taken nor promised to an ask in flight: how many more to ask."""
+        return max(0, self.capacity - self.active - self.asked)
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,9 @@ class MentorRequest:
     notified: bool  # the asked mentor has been sent the request
     left_out: int  # rounds that left it unassigned since it was last asked
     created_at: datetime
+    moved_from: int | None = None  # the mentor it last left, and why
+    moved_why: Moved | None = None
+    goal: str = ""  # what they want to be able to do, if they said
 
 
 @dataclass(frozen=True)
@@ -64,6 +92,7 @@ class Match:
     ended_at: datetime | None
     channel_id: str | None  # the private space, once opened
     thread_id: str | None
+    touched_at: datetime | None = None  # someone last answered its check-in
 
 
 @dataclass(frozen=True)
@@ -73,6 +102,8 @@ class Feedback:
     met: bool
     rating: int | None
     at: datetime
+    changed: str = ""  # what changed for them, if they said: a value story
+    named: bool = False  # whether moderators may see their name with it
 
 
 @dataclass(frozen=True)
@@ -80,6 +111,18 @@ class RoundPair:
     request_id: int
     mentor_id: int
     fit: float
+
+
+@dataclass(frozen=True)
+class RoundEdits:
+    """What moderators changed in a preview by hand: kept when they preview again, so a
+    fresh plan (new requests, a mentor with room) doesn't undo what they decided."""
+
+    dropped: tuple[int, ...] = ()  # request ids taken out of the round
+    pinned: tuple[RoundPair, ...] = ()  # pairs a swap made
+
+    def __bool__(self) -> bool:
+        return bool(self.dropped or self.pinned)
 
 
 @dataclass(frozen=True)
@@ -92,6 +135,7 @@ class MatchingRound:
     pairs: tuple[RoundPair, ...]
     left_out: tuple[int, ...]
     created_at: datetime
+    edits: RoundEdits = RoundEdits()
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, time
 
 from bot.common.errors import UserError
@@ -10,15 +9,13 @@ from bot.common.timezones import zone
 from bot.kernel.catalog import Catalog, Option, OptionType
 from bot.kernel.context import Context
 from bot.kernel.members import Member
-from bot.kernel.messages import Reply
-from bot.mentoring.model import Mentor, MentorRequest, RequestStatus
-from bot.mentoring.notices import announce_waitlist, open_match_space, tell_mentee_moved_on
-from bot.mentoring.rules import offer_waitlist, pass_on
-from bot.mentoring.views import answer_buttons, name_of, their_time
+from bot.kernel.messages import Button, ButtonStyle, Reply
+from bot.mentoring.model import Mentor, MentorRequest, Moved, RequestStatus
+from bot.mentoring.notices import open_match_space, record_checkin, tell_mentor_ask_left
+from bot.mentoring.rules import offer_waitlist, pass_on, trim_asks
+from bot.mentoring.views import INBOX_ANSWERS, inbox_buttons, name_of, their_time
 
-log = logging.getLogger(__name__)
-
-MAX_CAPACITY = 10
+MAX_CAPACITY = INBOX_ANSWERS  # asks never pass capacity: the inbox answers each
 
 
 def register(catalog: Catalog) -> None:
@@ -50,6 +47,10 @@ def register(catalog: Catalog) -> None:
     )(pause)
     catalog.command("mentor resume", "Take mentoring requests again", role="mentor")(resume)
     catalog.command("mentor inbox", "Requests waiting for your answer", role="mentor")(inbox)
+    catalog.command("mentor stop", "Stop mentoring (asks you confirm first)", role="mentor")(
+        ask_to_stop
+    )
+    catalog.action("mentor.stop")(stop)
     catalog.action("mentor.accept")(accept)
     catalog.action("mentor.decline")(decline)
     catalog.action("mentor.decline_pause")(decline_and_pause)
@@ -74,6 +75,7 @@ async def offer(context: Context) -> Reply:
     paused = current.paused if current else False
     until = current.paused_until if current else None
     await context.uow.mentoring.save_mentor(member.id, capacity, topics, paused, until, context.now)
+    await trim_asks(context.uow, member.id, context.now)  # a lower capacity: fewer asks
     await offer_waitlist(context.uow, member.id, context.now)
     state = " You're paused: `/mentor resume` when you're ready." if paused else ""
     return Reply(
@@ -107,21 +109,69 @@ async def resume(context: Context) -> Reply:
     return Reply("Welcome back: you can be asked again.", ephemeral=True)
 
 
+async def ask_to_stop(context: Context) -> Reply:
+    """Say what stopping does before it does it: pending asks move on, matches stay."""
+    member = await context.member()
+    await mentor_of(context, member)
+    asking = await context.uow.mentoring.requests([RequestStatus.ASKING], mentor_id=member.id)
+    active = await context.uow.mentoring.matches(member.id, active=True)
+    mine = [m for m in active if m.mentor_id == member.id]
+    asks = (
+        f"the {len(asking)} request(s) waiting for your answer move on to other mentors now"
+        if asking
+        else "no request is waiting for your answer"
+    )
+    matches = (
+        f"your {len(mine)} running match(es) stay yours until you end them (`/mentor end`)"
+        if mine
+        else "you have no running match"
+    )
+    return Reply(
+        f"Stop mentoring? You'll no longer be asked; {asks}; {matches}. "
+        "`/mentor offer` makes you a mentor again any time.",
+        buttons=(Button("Stop mentoring", "mentor.stop", "", ButtonStyle.DANGER),),
+        ephemeral=True,
+    )
+
+
+async def stop(context: Context) -> Reply:
+    member = await context.member()
+    mentoring = context.uow.mentoring
+    await mentoring.hold_mentor(member.id)
+    if await mentoring.mentor(member.id) is None:
+        raise UserError("You're not mentoring now, so there's nothing to stop.")
+    asking = [
+        r
+        for r in await mentoring.requests([RequestStatus.ASKING], mentor_id=member.id)
+        if await mentoring.answer(r.id, member.id, RequestStatus.ASKING, context.now)
+    ]
+    await mentoring.remove_mentor(member.id)  # first: never a candidate for their own asks
+    for request in asking:
+        await pass_on(context.uow, request, Moved.STOPPED, context.now)
+    moved = f" {len(asking)} request(s) moved on to other mentors." if asking else ""
+    return Reply(
+        f"You've stopped mentoring: nobody will ask you.{moved} Thank you for mentoring! "
+        "`/mentor offer` brings you back.",
+        ephemeral=True,
+    )
+
+
 async def inbox(context: Context) -> Reply:
     member = await context.member()
     asking = await context.uow.mentoring.requests([RequestStatus.ASKING], mentor_id=member.id)
     if not asking:
         return Reply("No request is waiting for you.", ephemeral=True)
     mentees = await context.uow.members.by_ids([r.mentee_id for r in asking])
-    first = asking[0]
     lines = [
         f"#{r.id} {name_of(mentees, r.mentee_id)} on {r.topic}, answer by "
-        f"{their_time(r.deadline, member)}" + (f": “{r.note}”" if r.note else "")
+        f"{their_time(r.deadline, member)}"
+        + (f": “{r.note}”" if r.note else "")
+        + (f" (goal: {r.goal})" if r.goal else "")
         for r in asking[:20]
     ]
     return Reply(
-        "Waiting for your answer (the buttons answer the first):\n" + "\n".join(lines),
-        buttons=answer_buttons(first.id),
+        "Waiting for your answer:\n" + "\n".join(lines),
+        buttons=inbox_buttons(asking),
         ephemeral=True,
     )
 
@@ -141,12 +191,15 @@ async def accept(context: Context) -> Reply:
         )
     if not await mentoring.answer(request.id, member.id, RequestStatus.MATCHED, context.now):
         raise UserError("This request was answered already or has moved on.")
+    await mentoring.count_missed(member.id, missed=False)  # an answer ends a silent streak
     match = await mentoring.add_match(request, member.id, context.now)
     cancelled = await mentoring.cancel_open(request.mentee_id, context.now)
     mentee = (await context.uow.members.by_ids([request.mentee_id]))[request.mentee_id]
     await open_match_space(context.uow, match, request, context.now)
-    if cancelled:
-        log.info("accepting %s cancelled %d other request(s)", request.id, len(cancelled))
+    await record_checkin(context.uow, match, request, context.now)
+    for other in cancelled:
+        await tell_mentor_ask_left(context.uow, other, Moved.ELSEWHERE, context.now)
+    await trim_asks(context.uow, member.id, context.now)  # the last place went: move the rest
     return Reply(
         f"You're matched with {mentee.display_name} on {request.topic}! I'm opening a "
         "private space for the two of you.",
@@ -169,18 +222,21 @@ async def decline_ask(context: Context, *, pause: bool) -> Reply:
         request.id, member.id, RequestStatus.ASKING, context.now
     ):
         raise UserError("This request was answered already or has moved on.")
+    await context.uow.mentoring.count_missed(member.id, missed=False)
     if pause:
         mentor = await context.uow.mentoring.mentor(member.id)
         if mentor is not None:
             await context.uow.mentoring.save_mentor(
                 member.id, mentor.capacity, mentor.topics, True, None, context.now
             )
-    fit = await pass_on(context.uow, request, "declined", context.now)
-    await tell_mentee_moved_on(context.uow, request, fit, context.now)
-    if fit is None:
-        await announce_waitlist(context.uow, request, context.now)
+    fit = await pass_on(context.uow, request, Moved.DECLINED, context.now)
+    then = (
+        "I've asked another mentor."
+        if fit
+        else "No other mentor is available for it, so it waits on the waitlist."
+    )
     paused = " You're paused now; `/mentor resume` when you're ready." if pause else ""
-    return Reply(f"Declined; I'll find someone else.{paused}", ephemeral=True)
+    return Reply(f"Declined. {then}{paused}", ephemeral=True)
 
 
 async def mentor_of(context: Context, member: Member) -> Mentor:
@@ -195,16 +251,40 @@ async def mentor_of(context: Context, member: Member) -> Mentor:
 async def asked_of(context: Context, member: Member) -> MentorRequest:
     """The request this button is about, if it is `member`'s to answer now."""
     request = await context.uow.mentoring.request(context.action_number())
-    if (
-        request is None
-        or request.mentor_id != member.id
-        or request.status is not RequestStatus.ASKING
-    ):
-        raise UserError(
-            "This request isn't waiting for your answer: only the mentor being asked can "
-            "answer, and only until it's answered or moves on."
-        )
+    if request is None:
+        raise UserError(NOT_YOURS)
+    if request.mentor_id != member.id or request.status is not RequestStatus.ASKING:
+        raise UserError(await what_happened(context, member, request))
     return request
+
+
+NOT_YOURS = (
+    "This request isn't waiting for your answer: only the mentor being asked can answer, "
+    "and only until it's answered or moves on."
+)
+WHAT_HAPPENED = {
+    Moved.WITHDRAWN: "{mentee} withdrew this request.",
+    Moved.DECLINED: "You declined this request, so it moved on.",
+    Moved.TIMEOUT: "Your time to answer ran out, so this request moved on to another mentor.",
+    Moved.ROUND: "A matching round gave this request to another mentor.",
+    Moved.FULL: "Your places filled up, so I passed this request on to another mentor.",
+    Moved.ELSEWHERE: "{mentee} was matched on another request, so this one closed.",
+    Moved.STOPPED: "You stopped mentoring, so this request moved on.",
+}
+
+
+async def what_happened(context: Context, member: Member, request: MentorRequest) -> str:
+    """Why a request isn't `member`'s to answer, said as plainly as their part in it allows:
+    the mentor who had it hears what happened; anyone else only that it isn't theirs."""
+    if request.status is RequestStatus.MATCHED and request.mentor_id == member.id:
+        mine = await context.uow.mentoring.matches(member.id, active=False)
+        match = next((m for m in mine if m.request_id == request.id), None)
+        return f"You already accepted: match #{match.id}." if match else NOT_YOURS
+    if request.moved_from != member.id or request.moved_why is None:
+        return NOT_YOURS
+    mentee = (await context.uow.members.by_ids([request.mentee_id])).get(request.mentee_id)
+    name = mentee.display_name if mentee else "The member"
+    return WHAT_HAPPENED[request.moved_why].format(mentee=name)
 
 
 def date_in_their_zone(text: str | None, member: Member, now: datetime) -> datetime | None:

@@ -5,7 +5,18 @@ from __future__ import annotations
 from bot.kernel.personal import Erased, Kept
 
 KEPT = (
-    Kept("mentor_offer", "the topics you mentor, your capacity and pauses", Erased.DELETED),
+    # First: it finds the sends by the requests and matches the kinds below erase.
+    Kept(
+        "news_to_come",
+        "reminders and check-ins copbot will send later, to you or about you",
+        Erased.DELETED,
+    ),
+    Kept(
+        "mentor_offer",
+        "the topics you mentor, your capacity and pauses, and how many asks in a row you "
+        "let time out",
+        Erased.DELETED,
+    ),
     Kept("dont_match_with", "your confidential don't-match list", Erased.DELETED),
     Kept(
         "on_others_lists",
@@ -16,15 +27,22 @@ KEPT = (
     ),
     Kept(
         "requests",
-        "your mentor requests: topic, note, status",
+        "your mentor requests: topic, note, goal, status",
         Erased.ANONYMISED,
-        "open and closed ones go; one that became a match stays for the match, without its note",
+        "open and closed ones go; one that became a match stays for the match, without its "
+        "note and goal",
     ),
     Kept(
         "asked_to_mentor",
         "requests you are being asked to take",
         Erased.ANONYMISED,
         "they go back to the waitlist for another mentor",
+    ),
+    Kept(
+        "asks_moved_on",
+        "requests that moved on from you (withdrawn, declined, timed out, given to another "
+        "mentor), and why",
+        Erased.DELETED,
     ),
     Kept(
         "declines",
@@ -38,7 +56,11 @@ KEPT = (
         "active ones end; all stay in the other side's history (and keep a pair from "
         "repeating), with a former member in your place",
     ),
-    Kept("feedback", "whether you met, and your ratings", Erased.DELETED),
+    Kept(
+        "feedback",
+        "whether you met, your ratings, what changed for you and whether moderators may name you",
+        Erased.DELETED,
+    ),
     Kept("private_space", "where copbot writes to you privately", Erased.DELETED),
     Kept(
         "round_plans",

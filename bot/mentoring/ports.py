@@ -13,7 +13,9 @@ from bot.mentoring.model import (
     MatchingRound,
     Mentor,
     MentorRequest,
+    Moved,
     RequestStatus,
+    RoundEdits,
     RoundPair,
     RoundSchedule,
 )
@@ -33,6 +35,19 @@ class MentoringRepository(Protocol):
         paused_until: datetime | None,
         now: datetime,
     ) -> None: ...
+
+    async def count_missed(self, member_id: int, missed: bool) -> int:
+        """One more ask they let time out (`missed`), or back to none (they answered);
+        returns how many in a row now."""
+        ...
+
+    async def pause_silent(self, member_id: int, now: datetime) -> None:
+        """Pause them until they resume, marked as copbot's doing (`Mentor.paused_silent`)."""
+        ...
+
+    async def remove_mentor(self, member_id: int) -> None:
+        """They stopped mentoring: their offer and topics go (their matches stay)."""
+        ...
 
     async def hold_mentor(self, member_id: int) -> None:
         """Make other processes wait for this unit of work before they change this mentor's
@@ -73,7 +88,13 @@ class MentoringRepository(Protocol):
         ...
 
     async def add_request(
-        self, mentee_id: int, topic: str, note: str, channel_id: str, now: datetime
+        self,
+        mentee_id: int,
+        topic: str,
+        note: str,
+        channel_id: str,
+        now: datetime,
+        goal: str = "",
     ) -> MentorRequest: ...
 
     async def request(self, request_id: int) -> MentorRequest | None: ...
@@ -97,6 +118,11 @@ class MentoringRepository(Protocol):
         """Put the request on the waitlist."""
         ...
 
+    async def moved(self, moves: Sequence[tuple[int, int]], why: Moved, now: datetime) -> None:
+        """Each request (id, mentor id) left that mentor, for `why`: call before it is
+        asked of another mentor or waits, so the mentor's stale buttons can say so."""
+        ...
+
     async def mark_notified(self, request_id: int, mentor_id: int) -> None: ...
 
     async def answer(
@@ -107,11 +133,12 @@ class MentoringRepository(Protocol):
         ...
 
     async def cancel(self, request_id: int, now: datetime) -> bool:
-        """Withdraw an open request; False when it isn't open any more."""
+        """Withdraw an open request (`Moved.WITHDRAWN`); False when it isn't open any more."""
         ...
 
     async def cancel_open(self, mentee_id: int, now: datetime) -> list[MentorRequest]:
-        """Cancel the mentee's open requests; returns them as they were."""
+        """Cancel the mentee's open requests (they were matched on another, `Moved.ELSEWHERE`);
+        returns them as they were."""
         ...
 
     async def expired(self, now: datetime) -> list[MentorRequest]:
@@ -140,10 +167,22 @@ class MentoringRepository(Protocol):
         """False when it had ended already."""
         ...
 
+    async def touch_match(self, match_id: int, now: datetime) -> None:
+        """Someone answered the match's check-in: it is alive."""
+        ...
+
+    async def untouched(self, started_before: datetime) -> list[Match]:
+        """Active matches started by then whose check-in nobody answered."""
+        ...
+
     async def set_space(self, match_id: int, space: MessageRef) -> None: ...
 
     async def add_feedback(self, feedback: Feedback) -> bool:
         """False when this member already gave feedback on this match."""
+        ...
+
+    async def stories(self, limit: int) -> list[tuple[Feedback, Match]]:
+        """Feedback that says what changed for the member, newest first."""
         ...
 
     async def stats(self) -> tuple[int, int, float | None]:
@@ -151,13 +190,18 @@ class MentoringRepository(Protocol):
         ...
 
     async def add_round(
-        self, pairs: Sequence[RoundPair], left_out: Sequence[int], now: datetime
+        self,
+        pairs: Sequence[RoundPair],
+        left_out: Sequence[int],
+        now: datetime,
+        edits: RoundEdits | None = None,
     ) -> MatchingRound:
-        """A new preview; an older preview is discarded."""
+        """A new preview (with the moderators' `edits` kept); an older preview is
+        discarded."""
         ...
 
     async def preview(self) -> MatchingRound | None: ...
 
-    async def save_round(
-        self, round_id: int, status: str, pairs: Sequence[RoundPair], now: datetime
-    ) -> None: ...
+    async def save_round(self, matching_round: MatchingRound, now: datetime) -> None:
+        """Its status, pairs, left-out requests and edits."""
+        ...

@@ -10,10 +10,11 @@ from bot.kernel.context import Context
 from bot.kernel.members import Member
 from bot.kernel.messages import Button, Reply
 from bot.mentoring.matching import Fit
-from bot.mentoring.model import OPEN, MentorRequest, RequestStatus
-from bot.mentoring.notices import announce_waitlist
+from bot.mentoring.model import OPEN, MentorRequest, Moved, RequestStatus
+from bot.mentoring.notices import announce_waitlist, tell_mentor_ask_left
 from bot.mentoring.rules import ask, candidates
 from bot.mentoring.settings import ANSWER_HOURS, ANSWER_SETTING, setting
+from bot.mentoring.views import why
 
 TOPIC = Option(
     "topic",
@@ -33,6 +34,12 @@ def register(catalog: Catalog) -> None:
         TOPIC,
         Option("note", "A line about what you hope to learn", max_length=300),
         Option("mentor", "Ask this mentor first", OptionType.MEMBER),
+        Option(
+            "goal",
+            "What do you want to be able to do? (shown to your mentor)",
+            max_length=200,
+            in_order=False,  # `topic note mentor` in order read as they did before it
+        ),
     )(request_mentor)
     catalog.command("mentor requests", "Your open mentoring requests")(my_requests)
     catalog.action("mentor.withdraw")(withdraw)
@@ -71,15 +78,20 @@ async def request_mentor(context: Context) -> Reply:
         raise UserError(f"You already have a request on {topic} open. `/mentor requests` shows it.")
     wanted = await wanted_mentor(context, member)
     made = await mentoring.add_request(
-        member.id, topic, context.options.get("note", ""), context.channel_id, context.now
+        member.id,
+        topic,
+        context.options.get("note", ""),
+        context.channel_id,
+        context.now,
+        goal=context.options.get("goal", "").strip(),
     )
     fits = await candidates(context.uow, made, context.now)
     if wanted is not None:
         chosen = [f for f in fits if f.mentor.person.member_id == wanted.id]
         if not chosen:
             raise UserError(
-                f"{wanted.display_name} can't take a request on {topic} now (not offering "
-                "it, paused or full). Leave `mentor:` out and I'll find someone."
+                f"{wanted.display_name} isn't available for a request on {topic} now. "
+                "Leave `mentor:` out and I'll ask the best fitting mentor who is."
             )
         fits = chosen
     return await ask_first(context, made, fits)
@@ -113,6 +125,8 @@ async def withdraw(context: Context) -> Reply:
         raise UserError("That isn't one of your requests.")
     if not await context.uow.mentoring.cancel(found.id, context.now):
         raise UserError("That request isn't open any more.")
+    if found.status is RequestStatus.ASKING:
+        await tell_mentor_ask_left(context.uow, found, Moved.WITHDRAWN, context.now)
     return Reply(f"Withdrew your request #{found.id} on {found.topic}.", ephemeral=True)
 
 
@@ -152,6 +166,8 @@ async def avoid(context: Context) -> Reply:
     if other is None:
         raise UserError("I don't know that member yet.")
     remove = bool(context.options.get("remove"))
+    if remove and other.id not in await mentoring.avoided_by(member.id):
+        raise UserError(f"{other.display_name} isn't on your don't-match list.")
     await mentoring.avoid(member.id, other.id, keep=not remove)
     if remove:
         return Reply(f"{other.display_name} is off your don't-match list.", ephemeral=True)
@@ -166,8 +182,9 @@ async def ask_first(context: Context, request: MentorRequest, fits: list[Fit]) -
         await context.uow.mentoring.wait(request.id, context.now)
         await announce_waitlist(context.uow, request, context.now)
         return Reply(
-            f"No mentor for {request.topic} has room right now, so you're on the waitlist. "
-            "I'll ask the first fitting mentor who gets room, and the moderators know.",
+            f"No mentor for {request.topic} is available right now, so you're on the "
+            "waitlist. I'll ask the first fitting mentor who becomes available, and the "
+            "moderators know.",
             ephemeral=True,
         )
     best = fits[0]
@@ -176,10 +193,14 @@ async def ask_first(context: Context, request: MentorRequest, fits: list[Fit]) -
         best.mentor.person.member_id
     ]
     hours = await setting(context.uow, ANSWER_SETTING, ANSWER_HOURS)
+    then = (
+        "I'll ask the next best mentor"
+        if len(fits) > 1
+        else "your request waits on the waitlist for the next mentor available"
+    )
     return Reply(
-        f"I asked {mentor.display_name} ({best.reason(request.topic)}). They have {hours} h "
-        "to answer; if they can't, I'll ask the next best mentor. Request "
-        f"#{request.id}.",
+        f"I asked {mentor.display_name} ({why(best, request.topic)}). They have {hours} h "
+        f"to answer; if they can't, {then}. Request #{request.id}.",
         ephemeral=True,
     )
 
@@ -201,5 +222,8 @@ async def wanted_mentor(context: Context, member: Member) -> Member | None:
         raise UserError("You can't be your own mentor. Leave `mentor:` out and I'll find one.")
     wanted = await context.uow.members.by_user(user_id)
     if wanted is None or await context.uow.mentoring.mentor(wanted.id) is None:
-        raise UserError("That member doesn't mentor here. `/mentor topics` shows who does.")
+        raise UserError(
+            "That member doesn't mentor here. Leave `mentor:` out and I'll ask the best "
+            "fitting mentor; `/mentor topics` shows the topics on offer."
+        )
     return wanted

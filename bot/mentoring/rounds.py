@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.common.errors import UserError
@@ -14,19 +15,14 @@ from bot.kernel.messages import Reply
 from bot.kernel.options import WEEKLY, cadence, id_option
 from bot.kernel.ports import UnitOfWork
 from bot.mentoring.matching import MentorOffer, Seeker, rank
-from bot.mentoring.model import (
-    OPEN,
-    MatchingRound,
-    MentorRequest,
-    RequestStatus,
-    RoundPair,
-    RoundSchedule,
-)
-from bot.mentoring.rules import RECENT, ask_each, candidates, exclusions, offer_of, seeker
+from bot.mentoring.model import OPEN, MatchingRound, RoundEdits, RoundPair, RoundSchedule
+from bot.mentoring.publishing import publish_round
+from bot.mentoring.rules import RECENT, candidates, exclusions, offer_of, seeker
 from bot.mentoring.solver import plan_round_off_loop
 from bot.mentoring.views import name_of
 
 ROUND_SHOWN = 40  # pairs listed in a round's preview
+LEFT_OUT_SHOWN = 20  # requests named as left out
 
 
 def register(catalog: Catalog) -> None:
@@ -68,22 +64,65 @@ def register(catalog: Catalog) -> None:
 
 
 async def preview_round(context: Context) -> Reply:
+    """A fresh plan, keeping what moderators changed in the one it replaces (they'd expect a
+    drop or a swap to stay when new requests come in); discard first to start afresh."""
     # Read from a snapshot and solved before this command's unit of work starts, which
     # then only stores the proposal: a large round holds up no other command meanwhile.
     async with context.store.snapshot(context.actor.community) as snapshot:
+        earlier = await snapshot.mentoring.preview()
         seekers, offers = await round_input(snapshot, context.now)
+    seekers, offers, edits = with_edits(seekers, offers, earlier.edits if earlier else None)
     plan = await plan_round_off_loop(seekers, offers)
-    matching_round = await context.uow.mentoring.add_round(plan.pairs, plan.left_out, context.now)
-    return await show_round(context, matching_round.pairs, matching_round.left_out)
+    pairs, left_out = (*edits.pinned, *plan.pairs), (*plan.left_out, *edits.dropped)
+    await context.uow.mentoring.add_round(pairs, left_out, context.now, edits)
+    shown = await show_round(context, pairs, left_out)
+    if not edits:
+        return shown
+    kept = (
+        f"\nYour edits are kept: {len(edits.dropped)} request(s) you dropped stay out, "
+        f"{len(edits.pinned)} swapped pair(s) stay. To start afresh, `/mentor round discard` "
+        "and preview again."
+    )
+    return replace(shown, text=shown.text + kept)
+
+
+def with_edits(
+    seekers: list[Seeker], offers: list[MentorOffer], edits: RoundEdits | None
+) -> tuple[list[Seeker], list[MentorOffer], RoundEdits]:
+    """The round's input without the requests moderators dropped or paired by hand (each
+    pinned pair taking its mentor's place), and the edits that still apply: a pinned
+    request that closed, or a mentor who can no longer take it, lets the pin go."""
+    if not edits:
+        return seekers, offers, RoundEdits()
+    by_request = {s.request_id: s for s in seekers}
+    by_mentor = {o.person.member_id: o for o in offers}
+    pinned = []
+    for pair in edits.pinned:
+        looking, offer = by_request.get(pair.request_id), by_mentor.get(pair.mentor_id)
+        if looking and offer and offer.spare > 0 and rank(looking, [offer]):
+            pinned.append(pair)
+            by_mentor[pair.mentor_id] = replace(offer, spare=offer.spare - 1)
+            del by_request[pair.request_id]
+    dropped = tuple(r for r in edits.dropped if by_request.pop(r, None))
+    return list(by_request.values()), list(by_mentor.values()), RoundEdits(dropped, tuple(pinned))
 
 
 async def drop_pair(context: Context) -> Reply:
     current = await current_preview(context)
     index = pair_index(current.pairs, context.options["pair"])
-    pairs = current.pairs[:index] + current.pairs[index + 1 :]
-    await context.uow.mentoring.save_round(current.id, "preview", pairs, context.now)
-    left_out = (*current.left_out, current.pairs[index].request_id)
-    return await show_round(context, pairs, left_out)
+    dropped = current.pairs[index].request_id
+    edits = RoundEdits(
+        (*current.edits.dropped, dropped),
+        tuple(p for p in current.edits.pinned if p.request_id != dropped),
+    )
+    edited = replace(
+        current,
+        pairs=current.pairs[:index] + current.pairs[index + 1 :],
+        left_out=(*current.left_out, dropped),
+        edits=edits,
+    )
+    await context.uow.mentoring.save_round(edited, context.now)
+    return await show_round(context, edited.pairs, edited.left_out)
 
 
 async def swap_pairs(context: Context) -> Reply:
@@ -96,7 +135,11 @@ async def swap_pairs(context: Context) -> Reply:
     fits = []
     for pair, mentor_id in ((first, second.mentor_id), (second, first.mentor_id)):
         found = await context.uow.mentoring.request(pair.request_id)
-        allowed = [] if found is None else await candidates(context.uow, found, context.now)
+        allowed = (
+            []
+            if found is None
+            else await candidates(context.uow, found, context.now, counting_asks=False)
+        )
         fit = next((f for f in allowed if f.mentor.person.member_id == mentor_id), None)
         if fit is None:
             raise UserError(
@@ -106,24 +149,31 @@ async def swap_pairs(context: Context) -> Reply:
         fits.append(RoundPair(pair.request_id, mentor_id, fit.score))
     pairs = list(current.pairs)
     pairs[a], pairs[b] = fits
-    await context.uow.mentoring.save_round(current.id, "preview", pairs, context.now)
-    return await show_round(context, tuple(pairs), current.left_out)
+    swapped = {first.request_id, second.request_id}
+    pins = (*(p for p in current.edits.pinned if p.request_id not in swapped), *fits)
+    edited = replace(current, pairs=tuple(pairs), edits=replace(current.edits, pinned=pins))
+    await context.uow.mentoring.save_round(edited, context.now)
+    return await show_round(context, edited.pairs, edited.left_out)
 
 
 async def publish_preview(context: Context) -> Reply:
     current = await current_preview(context)
-    sent = await publish_round(context.uow, current.pairs, current.left_out, context.now)
-    await context.uow.mentoring.save_round(current.id, "published", current.pairs, context.now)
+    published = await publish_round(context.uow, current.pairs, current.left_out, context.now)
+    await context.uow.mentoring.save_round(replace(current, status="published"), context.now)
+    asked, kept = len(published.asked), len(published.kept)
+    already = (
+        f"; {kept} pair(s) already with their mentor keep their time to answer" if kept else ""
+    )
     return Reply(
-        f"Published: {len(sent)} mentor{'s' if len(sent) != 1 else ''} asked; "
-        f"{len(current.pairs) - len(sent)} pair(s) had changed and were skipped.",
+        f"Published: {asked} mentor{'s' if asked != 1 else ''} asked{already}; "
+        f"{published.skipped} pair(s) had changed and were skipped.",
         ephemeral=True,
     )
 
 
 async def discard_round(context: Context) -> Reply:
     current = await current_preview(context)
-    await context.uow.mentoring.save_round(current.id, "discarded", current.pairs, context.now)
+    await context.uow.mentoring.save_round(replace(current, status="discarded"), context.now)
     return Reply("The proposed round is discarded; nothing was sent.", ephemeral=True)
 
 
@@ -143,46 +193,6 @@ async def unschedule_rounds(context: Context) -> Reply:
         raise UserError("Rounds don't run by themselves here: there's nothing to stop.")
     await context.uow.mentoring.set_round_schedule(None)
     return Reply("Rounds no longer run by themselves.", ephemeral=True)
-
-
-async def publish_round(
-    uow: UnitOfWork, pairs: Sequence[RoundPair], left_out: Sequence[int], now: datetime
-) -> list[int]:
-    """Ask each pair's mentor; pairs whose request closed or whose mentor can no longer
-    take it since the preview are skipped. Returns the request ids asked.
-
-    Everything is read at once and the asks written in one statement: a round may hold
-    thousands of pairs, and this runs in the unit of work that every other command waits
-    for on SQLite."""
-    requests = {r.id: r for r in await uow.mentoring.requests(OPEN)}
-    mentors = {
-        m.member_id: m for m in await uow.mentoring.mentors(None, now - RECENT) if m.available(now)
-    }
-    wanted = [p for p in pairs if p.request_id in requests and p.mentor_id in mentors]
-    people = await uow.members.by_ids(
-        [requests[p.request_id].mentee_id for p in wanted] + [p.mentor_id for p in wanted]
-    )
-    excluded = await exclusions(uow, now)
-
-    def recheck() -> tuple[list[int], list[tuple[MentorRequest, int]]]:
-        kept, asks = [], []
-        for pair in wanted:
-            request = requests[pair.request_id]
-            if request.status is RequestStatus.ASKING and request.mentor_id == pair.mentor_id:
-                kept.append(request.id)  # already with this mentor: the clock keeps running
-                continue
-            looking = seeker(request, people[request.mentee_id], excluded, now)
-            mentor = mentors[pair.mentor_id]
-            if rank(looking, [offer_of(mentor, people[mentor.member_id], now)]):
-                asks.append((request, pair.mentor_id))
-        return kept, asks
-
-    kept, asks = await asyncio.to_thread(recheck)  # thousands of fits: the loop runs meanwhile
-    await ask_each(uow, asks, now)
-    asked = kept + [request.id for request, _ in asks]
-    await uow.mentoring.count_left_out(asked, left_out=False)
-    await uow.mentoring.count_left_out(left_out, left_out=True)
-    return asked
 
 
 async def round_input(uow: UnitOfWork, now: datetime) -> tuple[list[Seeker], list[MentorOffer]]:
@@ -209,19 +219,26 @@ async def show_round(
     if not pairs and not left_out:
         return Reply("No request is open: there's nothing to match.", ephemeral=True)
     shown = pairs[:ROUND_SHOWN]  # only these are read: a round may hold thousands
-    requests = [await context.uow.mentoring.request(p.request_id) for p in shown]
+    out = left_out[:LEFT_OUT_SHOWN]
+    found = [await context.uow.mentoring.request(r) for r in (*(p.request_id for p in shown), *out)]
+    requests = {r.id: r for r in found if r}
     people = await context.uow.members.by_ids(
-        [r.mentee_id for r in requests if r] + [p.mentor_id for p in shown]
+        [r.mentee_id for r in requests.values()] + [p.mentor_id for p in shown]
     )
-    lines = []
-    for n, (pair, request) in enumerate(zip(shown, requests, strict=True), 1):
-        mentee = name_of(people, request.mentee_id) if request else "(closed)"
-        topic = request.topic if request else "?"
-        lines.append(
-            f"{n}. {mentee} ← {name_of(people, pair.mentor_id)} on {topic} (fit {pair.fit:.0f})"
-        )
+
+    def mentee(request_id: int) -> str:
+        request = requests.get(request_id)
+        return f"{name_of(people, request.mentee_id)} on {request.topic}" if request else "(closed)"
+
+    lines = [
+        f"{n}. {mentee(p.request_id)} ← {name_of(people, p.mentor_id)} (fit {p.fit:.0f})"
+        for n, p in enumerate(shown, 1)
+    ]
     if len(pairs) > len(shown):
         lines.append(f"… and {len(pairs) - len(shown)} more")
+    if left_out:
+        more = f" and {len(left_out) - len(out)} more" if len(left_out) > len(out) else ""
+        lines.append(f"Left out: {', '.join(mentee(r) for r in out)}{more}.")
     total = sum(p.fit for p in pairs)
     listing = "\n".join(lines)
     return Reply(

@@ -10,8 +10,15 @@ from bot.common.timezones import utc_offset_hours
 from bot.kernel.members import Member
 from bot.kernel.ports import UnitOfWork
 from bot.mentoring.matching import Fit, MentorOffer, Person, Seeker, rank
-from bot.mentoring.model import Mentor, MentorRequest, RequestStatus
-from bot.mentoring.notices import record_asks
+from bot.mentoring.model import Mentor, MentorRequest, Moved, RequestStatus
+from bot.mentoring.notices import (
+    announce_waitlist,
+    record_asks,
+    tell_mentee_asked,
+    tell_mentee_moved_on,
+    tell_mentor_ask_left,
+    tell_paused_for_silence,
+)
 from bot.mentoring.settings import (
     ANSWER_HOURS,
     ANSWER_SETTING,
@@ -21,19 +28,29 @@ from bot.mentoring.settings import (
 )
 
 RECENT = timedelta(days=90)  # matches this recent count towards a mentor's load
+SILENT_AFTER = 3  # asks in a row a mentor lets time out before copbot pauses them
 
 
-async def candidates(uow: UnitOfWork, request: MentorRequest, now: datetime) -> list[Fit]:
+async def candidates(
+    uow: UnitOfWork, request: MentorRequest, now: datetime, *, counting_asks: bool = True
+) -> list[Fit]:
     """Mentors who may be asked for this request, best first; never the mentee, a paused
     or full mentor, anyone on either side's don't-match list, a mentor who passed on this
-    mentee and topic, nor a recent partner."""
+    mentee and topic, nor a recent partner. A mentor's asks in flight take places too
+    (`Mentor.room`), unless `counting_asks` is off: a round re-plans every ask."""
     mentors = [
         m for m in await uow.mentoring.mentors(request.topic, now - RECENT) if m.available(now)
     ]
     people = await uow.members.by_ids([request.mentee_id, *(m.member_id for m in mentors)])
     excluded = await exclusions(uow, now, request.id)
     wanted = seeker(request, people[request.mentee_id], excluded, now)
-    return rank(wanted, [offer_of(m, people[m.member_id], now) for m in mentors])
+    return rank(
+        wanted,
+        [
+            offer_of(m, people[m.member_id], now, m.room if counting_asks else m.spare)
+            for m in mentors
+        ],
+    )
 
 
 async def exclusions(
@@ -56,12 +73,15 @@ def person(member: Member, now: datetime) -> Person:
     return Person(member.id, offset, frozenset(member.languages))
 
 
-def offer_of(mentor: Mentor, member: Member, now: datetime) -> MentorOffer:
+def offer_of(
+    mentor: Mentor, member: Member, now: datetime, spare: int | None = None
+) -> MentorOffer:
+    """The mentor as matching sees it, with `spare` places (by default `Mentor.spare`)."""
     return MentorOffer(
         person(member, now),
         frozenset(mentor.topics),
         mentor.capacity,
-        mentor.spare,
+        mentor.spare if spare is None else spare,
         mentor.recent,
     )
 
@@ -80,32 +100,63 @@ async def ask_each(
     await record_asks(uow, asks, now, deadline)
 
 
-async def pass_on(
-    uow: UnitOfWork, request: MentorRequest, reason: str, now: datetime
-) -> Fit | None:
-    """The asked mentor declined or let the time run out: ask the next (returned), or put
-    the request on the waitlist (None)."""
+async def pass_on(uow: UnitOfWork, request: MentorRequest, why: Moved, now: datetime) -> Fit | None:
+    """The asked mentor can't take it (declined, let the time run out, filled up): ask the
+    next (returned) or put it on the waitlist (None), and tell the mentee, the moderators
+    when it waits, and the mentor unless they declined it themselves."""
     assert request.mentor_id is not None
-    await uow.mentoring.add_pass(request.mentee_id, request.mentor_id, request.topic, reason, now)
+    if why in (Moved.DECLINED, Moved.TIMEOUT):  # never this mentee and topic again
+        await uow.mentoring.add_pass(
+            request.mentee_id, request.mentor_id, request.topic, why.value, now
+        )
+    await uow.mentoring.moved([(request.id, request.mentor_id)], why, now)
     fits = await candidates(uow, request, now)
-    if fits:
-        await ask(uow, request, fits[0], now)
-        return fits[0]
-    await uow.mentoring.wait(request.id, now)
-    return None
+    fit = fits[0] if fits else None
+    if fit is not None:
+        await ask(uow, request, fit, now)
+    else:
+        await uow.mentoring.wait(request.id, now)
+        await announce_waitlist(uow, request, now)
+    await tell_mentee_moved_on(uow, request, fit, now)
+    if why not in (Moved.DECLINED, Moved.STOPPED):  # they know: they did it
+        await tell_mentor_ask_left(uow, request, why, now)
+    return fit
+
+
+async def pause_if_silent(uow: UnitOfWork, request: MentorRequest, now: datetime) -> None:
+    """The request's mentor let it time out: after `SILENT_AFTER` in a row they are paused
+    (so mentees stop waiting out their deadlines) and told how to come back."""
+    assert request.mentor_id is not None
+    if await uow.mentoring.count_missed(request.mentor_id, missed=True) >= SILENT_AFTER:
+        await uow.mentoring.pause_silent(request.mentor_id, now)
+        await tell_paused_for_silence(uow, request, now)
+
+
+async def trim_asks(uow: UnitOfWork, mentor_id: int, now: datetime) -> None:
+    """Never more asks in flight than the mentor has places (they filled up, or lowered
+    their capacity): the newest beyond move on at once, so nobody waits out a deadline
+    for an Accept that can't be given."""
+    mentor = await uow.mentoring.mentor(mentor_id)
+    if mentor is None or mentor.asked <= mentor.spare:
+        return
+    asking = await uow.mentoring.requests([RequestStatus.ASKING], mentor_id=mentor_id)
+    for request in asking[mentor.spare :]:
+        if await uow.mentoring.answer(request.id, mentor_id, RequestStatus.ASKING, now):
+            await pass_on(uow, request, Moved.FULL, now)
 
 
 async def offer_waitlist(uow: UnitOfWork, mentor_id: int, now: datetime) -> None:
     """A mentor got room (offered, resumed, a match ended): ask them, or the best fitting
     mentor, for the oldest waiting requests on their topics, as many as they have room."""
     mentor = await uow.mentoring.mentor(mentor_id)
-    if mentor is None or not mentor.available(now) or mentor.spare < 1:
+    if mentor is None or not mentor.available(now) or mentor.room < 1:
         return
     asked = 0
     for request in await uow.mentoring.requests([RequestStatus.WAITING], topics=mentor.topics):
-        if asked >= mentor.spare:
+        if asked >= mentor.room:
             return
         fits = await candidates(uow, request, now)
         if fits:
             await ask(uow, request, fits[0], now)
+            await tell_mentee_asked(uow, request, fits[0], now)
             asked += 1

@@ -12,10 +12,12 @@ from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import Clock, Store, UnitOfWork
 from bot.kernel.runners import GRACE, Services
-from bot.mentoring.model import RequestStatus
-from bot.mentoring.notices import announce_waitlist, tell_mentee_moved_on
-from bot.mentoring.rounds import publish_round, round_input
-from bot.mentoring.rules import pass_on
+from bot.mentoring.model import Moved, RequestStatus
+from bot.mentoring.notices import ask_feedback
+from bot.mentoring.publishing import publish_round
+from bot.mentoring.rounds import round_input
+from bot.mentoring.rules import offer_waitlist, pass_on, pause_if_silent
+from bot.mentoring.settings import CHECKIN_SETTING, CHECKIN_WEEKS, setting
 from bot.mentoring.solver import plan_round_off_loop
 
 log = logging.getLogger(__name__)
@@ -27,10 +29,10 @@ def mentor_runner(services: Services) -> MentorRunner:
 
 @dataclass
 class MentorRunner:
-    """The timer's mentoring work: pass on requests whose answer time is up, and run
-    scheduled rounds. Every step is a conditional update, so two processes running it at
-    once do each thing once; what it tells people is recorded with the change and goes
-    out through the outbox. One community's trouble never holds up another's."""
+    """The timer's mentoring work: pass on requests whose answer time is up, end matches
+    nobody touches, and run scheduled rounds. Every step is a conditional update, so two
+    processes running it at once do each thing once; what it tells people is recorded with
+    the change and goes out through the outbox. One community's trouble never holds up another's."""
 
     store: Store
     clock: Clock
@@ -45,6 +47,11 @@ class MentorRunner:
                 moved += await self._expire(community)
             except Exception:  # the next minute tries again; the other communities go on
                 log.exception("answer deadlines in %s/%s failed", community.platform, community.id)
+        for community in await self.store.communities_with_matches():
+            try:
+                await self._end_untouched(community)
+            except Exception:  # as above
+                log.exception("ending matches in %s/%s failed", community.platform, community.id)
         for community in await self.store.communities_with_round_schedules():
             try:
                 await self._scheduled_round(community, grace)
@@ -68,14 +75,29 @@ class MentorRunner:
                 )
                 if not answered:
                     continue  # answered meanwhile, or another process took it
-                fit = await pass_on(uow, request, "timeout", now)
-                await tell_mentee_moved_on(uow, request, fit, now)
-                if fit is None:
-                    await announce_waitlist(uow, request, now)
+                await pass_on(uow, request, Moved.TIMEOUT, now)
+                await pause_if_silent(uow, request, now)
                 await uow.commit()
             moved += 1
             self.wake()
         return moved
+
+    async def _end_untouched(self, community: CommunityKey) -> None:
+        """A match nobody answered the check-in of, a check-in period after it was asked,
+        ends by itself: both sides get the "did you meet?" form, and the mentor's place
+        goes to the waitlist."""
+        now = self.clock.now()
+        async with self.store.unit_of_work(community) as uow:
+            weeks = timedelta(weeks=await setting(uow, CHECKIN_SETTING, CHECKIN_WEEKS))
+            ended = 0
+            for match in await uow.mentoring.untouched(now - 2 * weeks):
+                if await uow.mentoring.end_match(match.id, now):
+                    await ask_feedback(uow, match, None, now)
+                    await offer_waitlist(uow, match.mentor_id, now)
+                    ended += 1
+            if ended:
+                await uow.commit()
+                self.wake()
 
     async def _scheduled_round(self, community: CommunityKey, grace: timedelta | None) -> None:
         """The community's scheduled round if it is due: planned from a snapshot, then
@@ -100,13 +122,13 @@ class MentorRunner:
         async with self.store.unit_of_work(community) as uow:
             if not await uow.mentoring.claim_round(due):
                 return  # another process ran it
-            asked = await publish_round(uow, plan.pairs, plan.left_out, now)
+            published = await publish_round(uow, plan.pairs, plan.left_out, now)
             await _tell(
                 uow,
                 due,
                 now,
-                f"asked {len(asked)} mentor(s); {len(plan.left_out)} request(s) were left out "
-                "and come first next time.",
+                f"asked {len(published.asked)} mentor(s); {len(plan.left_out)} request(s) were "
+                "left out and come first next time.",
             )
             await uow.commit()
         self.wake()

@@ -10,15 +10,17 @@ from bot.kernel.ports import UnitOfWork
 
 ANSWER_HOURS = 48
 REPEAT_DAYS = 180
+CHECKIN_WEEKS = 4
 CHANNEL = "mentoring.channel"
 ANSWER_SETTING = "mentoring.answer_hours"
 REPEAT_SETTING = "mentoring.repeat_days"
+CHECKIN_SETTING = "mentoring.checkin_weeks"
 
 
 def register(catalog: Catalog) -> None:
     catalog.command(
         "mentor setup",
-        "Mentoring settings: where private spaces open, answer time, repeat window",
+        "Mentoring settings: where spaces open, answer time, repeat window, check-in",
         Option("channel", "Where private mentoring threads open", OptionType.CHANNEL),
         Option(
             "answer-hours",
@@ -34,6 +36,13 @@ def register(catalog: Catalog) -> None:
             min_value=0,
             max_value=3650,
         ),
+        Option(
+            "check-in-weeks",
+            "Weeks into a match before copbot asks how it is going (default 4)",
+            OptionType.INTEGER,
+            min_value=1,
+            max_value=26,
+        ),
         access=Access.MODERATOR,
     )(setup)
 
@@ -47,16 +56,19 @@ async def setup(context: Context) -> Reply:
         ("channel", CHANNEL),
         ("answer-hours", ANSWER_SETTING),
         ("repeat-days", REPEAT_SETTING),
+        ("check-in-weeks", CHECKIN_SETTING),
     ):
         if option in context.options:
             await settings.put(key, context.options[option])
     channel = await settings.get(CHANNEL)
     answer = await setting(context.uow, ANSWER_SETTING, ANSWER_HOURS)
     repeat = await setting(context.uow, REPEAT_SETTING, REPEAT_DAYS)
+    weeks = await setting(context.uow, CHECKIN_SETTING, CHECKIN_WEEKS)
     where = f"<#{channel}>" if isinstance(channel, str) else "the channel of each request"
     return Reply(
         f"Mentoring: private spaces open in {where}; mentors have {answer} h to answer; "
-        f"a pair may match again after {repeat} days.",
+        f"a pair may match again after {repeat} days; a match is asked how it is going "
+        f"after {weeks} week(s), and ends by itself {weeks} week(s) later if nobody answers.",
         ephemeral=True,
     )
 

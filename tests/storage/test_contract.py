@@ -43,8 +43,8 @@ async def test_migrations_build_the_declared_schema_from_empty(database_url: str
     database = open_database(database_url)
     try:
         before, after = await migrate(database)
-        assert (before, after) == (None, "0011")
-        assert await migrate(database) == ("0011", "0011")
+        assert (before, after) == (None, "0012")
+        assert await migrate(database) == ("0012", "0012")
         assert await database.run_sync(_differences) == []
     finally:
         await database.dispose()
