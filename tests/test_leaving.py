@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 
 from bot.admin.leaving import ERASE_AFTER, PrivacyRunner
-from bot.kernel.core import PRESENT, Core
+from bot.kernel.core import Core
 from bot.kernel.messages import CommunityKey
+from bot.kernel.presence import PRESENT
 from bot.kernel.runners import Services
 from copbot.bootstrap import open_core
 from copbot.cli import main
@@ -34,7 +35,7 @@ async def test_a_community_that_removed_copbot_is_erased_after_the_grace_period(
     await a_community(talk)
     other = Talk(core, community=ELSEWHERE)
     await a_community(other)
-    await core.community_left(talk.community)
+    await core.presence.left(talk.community)
     pending = (await talk("mod", "/privacy status")).text
     assert "removed from here on 2026-01-05 09:00 UTC" in pending
     assert "will be erased on 2026-01-12 09:00 UTC unless it is added back" in pending
@@ -59,10 +60,10 @@ async def test_coming_back_cancels_the_erase(
     core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
 ) -> None:
     await a_community(talk)
-    await core.community_back(talk.community)  # seen, nothing pending
-    await core.community_left(talk.community)
+    await core.presence.back(talk.community)  # seen, nothing pending
+    await core.presence.left(talk.community)
     clock.advance(timedelta(days=2))
-    await core.community_back(talk.community)  # leaving forgot it was here: checked at once
+    await core.presence.back(talk.community)  # leaving forgot it was here: checked at once
     clock.advance(ERASE_AFTER)
     assert await runner(core, chat, clock).run_due() == 0
     assert (await talk("bob", "/profile show member:alice")).cards[0].title == "Alice"
@@ -80,13 +81,13 @@ async def test_a_process_trusts_a_community_is_there_for_a_minute(
     async with open_core(postgres_url, chat=chat, clock=clock) as core:
         talk = Talk(core)
         await a_community(talk)
-        await core.community_back(talk.community)
+        await core.presence.back(talk.community)
         async with open_core(postgres_url, chat=chat, clock=clock) as elsewhere:
-            await elsewhere.community_left(talk.community)
-        await core.community_back(talk.community)
+            await elsewhere.presence.left(talk.community)
+        await core.presence.back(talk.community)
         assert (await core.store.departure(talk.community)).pending
         clock.advance(PRESENT)
-        await core.community_back(talk.community)
+        await core.presence.back(talk.community)
         assert not (await core.store.departure(talk.community)).pending
 
 
@@ -100,7 +101,7 @@ async def test_two_processes_erase_a_community_once(
     ):
         talk = Talk(core)
         await a_community(talk)
-        await core.community_left(talk.community)
+        await core.presence.left(talk.community)
         clock.advance(ERASE_AFTER)
         done = await asyncio.gather(
             runner(core, chat, clock).run_due(), runner(elsewhere, chat, clock).run_due()

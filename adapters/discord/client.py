@@ -222,7 +222,7 @@ class CopbotClient(discord.AutoShardedClient):
     async def on_ready(self) -> None:
         """Every guild copbot is in has been listed (an unavailable one too): a guild it
         knows that isn't there removed it while copbot was down."""
-        await self.core.communities_seen(
+        await self.core.presence.seen(
             PLATFORM, {str(guild.id) for guild in self.guilds}, self._served_here
         )
 
@@ -233,14 +233,14 @@ class CopbotClient(discord.AutoShardedClient):
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """copbot was kicked or banned, or the guild deleted (not an outage: discord.py
         tells those apart)."""
-        await self.core.community_left(CommunityKey(PLATFORM, str(guild.id)))
+        await self.core.presence.left(CommunityKey(PLATFORM, str(guild.id)))
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
-        await self.core.community_back(CommunityKey(PLATFORM, str(guild.id)))
+        await self.core.presence.back(CommunityKey(PLATFORM, str(guild.id)))
 
     async def on_guild_available(self, guild: discord.Guild) -> None:
         """Every guild at each connection, and after an outage: copbot is still there."""
-        await self.core.community_back(CommunityKey(PLATFORM, str(guild.id)))
+        await self.core.presence.back(CommunityKey(PLATFORM, str(guild.id)))
 
     async def on_message(self, message: discord.Message) -> None:
         """A post in a thread counts as an answer; only its author and place are read."""

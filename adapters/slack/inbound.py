@@ -103,7 +103,7 @@ class SlackBot:
         it was uninstalled is cancelled (the core looks at most once a minute)."""
         community = _community(context)
         if (body.get("event") or {}).get("type") not in LEAVING and community.id:
-            await self.core.community_back(community)
+            await self.core.presence.back(community)
         await next()
 
     async def _actor(self, context: AsyncBoltContext) -> Actor:
@@ -275,12 +275,12 @@ class SlackBot:
         await self.core.member_posted(actor, where)
 
     async def _on_uninstalled(self, context: AsyncBoltContext) -> None:
-        await self.core.community_left(_community(context))
+        await self.core.presence.left(_community(context))
 
     async def _on_tokens_revoked(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """Only the bot's token matters: members' own tokens copbot never asks for."""
         if (event.get("tokens") or {}).get("bot"):
-            await self.core.community_left(_community(context))
+            await self.core.presence.left(_community(context))
 
 
 def _community(context: AsyncBoltContext) -> CommunityKey:

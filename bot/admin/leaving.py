@@ -1,6 +1,6 @@
 """When a community removes copbot (a Discord guild removes it, a Slack workspace
 uninstalls it), everything copbot keeps there is erased `ERASE_AFTER` later, unless copbot
-is added back before then (`Core.community_left`, `Core.community_back`); `/privacy
+is added back before then (`bot.kernel.presence`); `/privacy
 status` says where that stands. The privacy runner erases, once, whichever process gets
 there first, and scrubs the disk once a day, so an erase whose own scrub a crash stopped
 is cleaned up within a day."""

@@ -11,8 +11,7 @@ from __future__ import annotations
 import difflib
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Collection, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from bot.common.errors import UserError
@@ -48,12 +47,12 @@ from bot.kernel.ports import (
     MemberInfo,
     Store,
 )
+from bot.kernel.presence import Presence
 
 log = logging.getLogger(__name__)
 T = TypeVar("T", Reply, Reply | None, list[Reply])
 
 AUDIT_VALUE = 80  # characters of each option kept in the audit log
-PRESENT = timedelta(minutes=1)  # how long a process trusts that copbot is in a community
 AUDIT_DETAIL = 500
 BUSY = (
     "The database is slow to answer right now, so I couldn't finish that. "
@@ -88,7 +87,7 @@ class Core:
         self.clock = clock
         self.outbox = outbox
         self._met: OrderedDict[tuple[CommunityKey, str], None] = OrderedDict()
-        self._present: dict[CommunityKey, datetime] = {}
+        self.presence = Presence(store, clock)
 
     async def invoke(self, invocation: Invocation) -> Reply:
         return await self._guarded(invocation.actor, invocation.path, self._invoke(invocation))
@@ -226,54 +225,6 @@ class Core:
             log.exception("autocomplete %s.%s failed", path, option_name)
             return []
         return choices[:MAX_CHOICES]
-
-    async def community_left(self, community: CommunityKey) -> None:
-        """copbot was removed (a Discord guild removed it, a Slack workspace uninstalled it):
-        the community's data is erased once the privacy runner's grace period has passed,
-        unless copbot comes back first."""
-        self._present.pop(community, None)
-        try:
-            await self.store.community_left(community, self.clock.now())
-        except Exception:  # an event nobody waits for an answer to
-            log.exception("recording that %s removed copbot failed", community)
-
-    async def community_back(self, community: CommunityKey) -> None:
-        """The platform shows copbot in the community (a Discord guild joined or became
-        available, any Slack event from the workspace): an erase pending since it left is
-        cancelled. A process checks each community at most once every `PRESENT`, so a
-        platform's every event costs nothing; another process's news of a departure
-        reaches it within that time."""
-        now = self.clock.now()
-        checked = self._present.get(community)
-        if checked is not None and now - checked < PRESENT:
-            return
-        try:
-            if await self.store.community_back(community, now):
-                log.info("copbot is back in %s: its erase is cancelled", community)
-        except Exception:
-            log.exception("checking whether %s came back failed", community)
-            return
-        self._present[community] = now
-
-    async def communities_seen(
-        self, platform: str, present: Collection[str], watched: Callable[[str], bool]
-    ) -> None:
-        """The platform listed every community copbot is in, of those `watched` says this
-        process hears from (its shards): a community copbot keeps data for that isn't
-        listed removed copbot while no process was there to be told, and waits to be
-        erased like any other (adding copbot back still cancels it)."""
-        try:
-            gone = [
-                external
-                for external in await self.store.communities_here(platform)
-                if watched(external) and external not in present
-            ]
-        except Exception:
-            log.exception("checking which %s communities copbot is still in failed", platform)
-            return
-        for external in gone:
-            log.info("copbot was removed from %s %s while it was away", platform, external)
-            await self.community_left(CommunityKey(platform, external))
 
     async def _invoke(self, invocation: Invocation) -> Reply:
         actor = admitted(invocation.actor, invocation.channel_id)

@@ -26,7 +26,7 @@ async def test_erasing_a_community_deletes_all_of_it_and_nothing_else(
         await build(home, chat, clock)
         other = Talk(core, community=ELSEWHERE)
         await other("bob", '/library add url:"https://example.org/guide" title:"zqlovedtitle"')
-        await core.community_left(home.community)
+        await core.presence.left(home.community)
         assert await core.store.communities_left_before(clock.now()) == [home.community]
         assert not await core.store.erase_community(ELSEWHERE, clock.now(), left_before=clock.now())
         assert await core.store.erase_community(home.community, clock.now())
