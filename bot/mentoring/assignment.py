@@ -1,0 +1,394 @@
+"""A round's assignment: the greatest total of copbot's objective (fit, plus a bonus for
+requests left out before) over every eligible request-mentor pair, as one min-cost flow
+on a graph of aggregated people, not on the pairs themselves (100,000 requests and
+20,000 mentors make 300 million pairs).
+
+Why the aggregated graph's optimum is the optimum over every eligible pair:
+
+- A fit is overlap(the two timezones) + language(the two sets of languages) + the mentor's
+  own terms (`bot/mentoring/matching.py`). A path class (topic, timezone, languages) ->
+  hub (topic, languages, the mentor's timezone) -> profile (topic, the mentor's timezone
+  and languages) -> mentor costs the fit of any seeker of the class with that mentor,
+  whichever hub and profile it goes through: each arc's cost is the one part of the fit
+  its two ends determine.
+- Requests of members asking once, on whose topic no mentor is excluded for them (nor is
+  the member), are interchangeable within a class: one arc from the source per bonus
+  level carries how many of each level the class places.
+- So an assignment of the pairs is a flow of the same cost (count each class's pairs per
+  hub, profile and mentor), and an integral flow (min-cost flow has an integral optimum)
+  splits into paths that are eligible pairs of the same cost: no mentor over their room
+  (their arc to the sink), no request placed twice (the class's arcs from the source).
+- Every other request stays individual: behind its member's owner node (one request per
+  member), to a hub only where no mentor of that timezone is excluded for it, to a
+  profile only where none of its mentors is, and to the others' remaining mentors
+  directly.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.graph.python import min_cost_flow
+
+from bot.mentoring.matching import (
+    LEFT_OUT,
+    POINT,
+    MentorOffer,
+    Plan,
+    Seeker,
+    Side,
+    language_points,
+    mentor_points,
+    overlap_hours,
+    overlap_points,
+    sharing,
+    vocabulary,
+)
+from bot.mentoring.model import RoundPair
+
+SOURCE, SINK = 0, 1
+LEVELS = 4  # bonus levels: left out 0, 1, 2, 3 or more times
+
+Ints = NDArray[np.int64]
+Solver = Callable[[Ints, Ints, Ints, Ints, int], Ints]
+
+
+def plan_round(
+    seekers: Sequence[Seeker], mentors: Sequence[MentorOffer], solve: Solver | None = None
+) -> Plan:
+    """The assignment with the greatest total fit (plus a bonus for requests left out
+    before) under every mentor's spare capacity, at most one request per member (accepting
+    a match cancels the member's other requests); requests may stay unassigned. Pairs come
+    by request id; within a class the oldest request gets the best fitting mentor."""
+    started = time.perf_counter()
+    graph = _Graph(seekers, mentors)
+    built = time.perf_counter()
+    flows = (solve or solve_flow)(*graph.arrays(), graph.supply)
+    solved = time.perf_counter()
+    pairs = tuple(sorted(graph.pairs(flows), key=lambda p: p.request_id))
+    placed = {p.request_id for p in pairs}
+    left_out = tuple(s.request_id for s in seekers if s.request_id not in placed)
+    return Plan(pairs, left_out, (built - started + time.perf_counter() - solved, solved - built))
+
+
+def solve_flow(tails: Ints, heads: Ints, capacities: Ints, costs: Ints, supply: int) -> Ints:
+    """The flow on each arc of a min-cost flow of `supply` units from node 0 to node 1."""
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
+    flow.set_node_supply(SOURCE, supply)
+    flow.set_node_supply(SINK, -supply)
+    status = flow.solve()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"the assignment solver stopped with status {status}")
+    return np.asarray(flow.flows(np.arange(len(tails))), dtype=np.int64)
+
+
+@dataclass
+class _Classes:
+    """One topic's classes: the source's arcs into them (one per class and bonus level,
+    from `first_arc` on, `sizes` requests each) and their requests in that order."""
+
+    nodes: Ints  # of each arc's class
+    first_arc: int
+    sizes: Ints
+    requests: Ints  # seeker indexes, class by class, higher bonus first, oldest first
+
+
+class _Graph:
+    """The round as a flow network: source, sink, one node per mentor, then per topic
+    profiles, hubs, classes and individual requests (see the module's docstring)."""
+
+    def __init__(self, seekers: Sequence[Seeker], mentors: Sequence[MentorOffer]) -> None:
+        self.seekers, self.mentors = seekers, mentors
+        self.nodes = 2 + len(mentors)  # source, sink, mentors
+        self.parts: list[tuple[Ints, Ints, Ints, Ints]] = []
+        self.arcs = 0
+        self.supply = 0
+        self.classes: list[_Classes] = []
+        self.singles: list[tuple[int, int]] = []  # (request node, seeker index)
+        self.owners: dict[int, int] = {}  # member id: owner node
+        self.terms = mentor_points(mentors)
+        spare = np.array([m.spare for m in mentors], dtype=np.int64)
+        with_room = np.flatnonzero(spare > 0)
+        self.add(2 + with_room, np.full(len(with_room), SINK), spare[with_room], 0)
+        self.spare = spare
+        self._tables()
+        self._topics()
+        self.add(np.array([SOURCE]), np.array([SINK]), self.supply, 0)  # leaving one out
+
+    def _tables(self) -> None:
+        """Everyone's timezone and languages as small ids, and the overlap and language
+        points of every pair of ids."""
+        words = vocabulary(self.mentors)
+        people = Side.of([s.person for s in self.seekers], words)
+        offering = Side.of([m.person for m in self.mentors], words)
+        offsets = np.concatenate([people.offsets, offering.offsets])
+        known, self.offset_id = np.unique(np.nan_to_num(offsets, nan=99.0), return_inverse=True)
+        known[known == 99.0] = np.nan
+        self.overlap = overlap_points(overlap_hours(known, known))
+        self.seeker_language, self.mentor_language, self.language = _language_ids(people, offering)
+
+    def _topics(self) -> None:
+        offering: dict[str, list[int]] = defaultdict(list)
+        by_member: dict[int, list[int]] = defaultdict(list)
+        for m, mentor in enumerate(self.mentors):
+            by_member[mentor.person.member_id].append(m)
+            if mentor.spare > 0:
+                for topic in mentor.topics:
+                    offering[topic].append(m)
+        asks = Counter(s.person.member_id for s in self.seekers)
+        plain: dict[str, list[int]] = defaultdict(list)
+        single: dict[str, list[tuple[int, list[int]]]] = defaultdict(list)
+        for s, seeker in enumerate(self.seekers):
+            if seeker.topic not in offering:
+                continue
+            never = seeker.excluded | {seeker.person.member_id}
+            touched = [
+                m
+                for member in never
+                for m in by_member.get(member, ())
+                if seeker.topic in self.mentors[m].topics and self.mentors[m].spare > 0
+            ]
+            if touched or asks[seeker.person.member_id] > 1:
+                single[seeker.topic].append((s, touched))
+            else:
+                plain[seeker.topic].append(s)
+        for topic, mentors in offering.items():
+            if topic in plain or topic in single:
+                _Topic(self, np.asarray(mentors, dtype=np.int64)).build(
+                    np.asarray(plain[topic], dtype=np.int64), single[topic]
+                )
+
+    def new(self, count: int) -> Ints:
+        first = self.nodes
+        self.nodes += count
+        return np.arange(first, self.nodes, dtype=np.int64)
+
+    def owner(self, member_id: int) -> int:
+        """The node through which a member's requests pass: at most one is placed."""
+        if member_id not in self.owners:
+            self.owners[member_id] = node = int(self.new(1)[0])
+            self.add(np.array([SOURCE]), np.array([node]), 1, 0)
+            self.supply += 1
+        return self.owners[member_id]
+
+    def add(self, tails: Ints, heads: Ints, capacities: Ints | int, costs: Ints | int) -> int:
+        """Arcs from `tails` to `heads`; the index of the first."""
+        first = self.arcs
+        count = len(tails)
+        self.parts.append(
+            (
+                np.asarray(tails, dtype=np.int64),
+                np.asarray(heads, dtype=np.int64),
+                np.broadcast_to(np.asarray(capacities, dtype=np.int64), count),
+                np.broadcast_to(np.asarray(costs, dtype=np.int64), count),
+            )
+        )
+        self.arcs += count
+        return first
+
+    def arrays(self) -> tuple[Ints, Ints, Ints, Ints]:
+        tails, heads, capacities, costs = (np.concatenate(a) for a in zip(*self.parts, strict=True))
+        return tails, heads, capacities, costs
+
+    def pairs(self, flows: Ints) -> list[RoundPair]:
+        """The flow as request-mentor pairs: each placed request walks arcs that still
+        carry flow from its class (or its own node) down to a mentor."""
+        walker = _Walker(self, flows)
+        pairs = []
+        for block in self.classes:
+            placed = flows[block.first_arc : block.first_arc + len(block.sizes)]
+            start = 0
+            chosen: dict[int, list[int]] = defaultdict(list)
+            for node, size, count in zip(
+                block.nodes.tolist(), block.sizes.tolist(), placed.tolist(), strict=True
+            ):
+                chosen[node].extend(block.requests[start : start + count].tolist())
+                start += size
+            for node, requests in chosen.items():
+                ids = sorted(self.seekers[s].request_id for s in requests)
+                ends = sorted(
+                    (walker.walk(node) for _ in ids),
+                    key=lambda end: (-end[1], self.mentors[end[0]].person.member_id),
+                )
+                pairs += [self._pair(i, m, p) for i, (m, p) in zip(ids, ends, strict=True)]
+        for node, s in self.singles:
+            if walker.placed(node):
+                mentor, points = walker.walk(node)
+                pairs.append(self._pair(self.seekers[s].request_id, mentor, points))
+        return pairs
+
+    def _pair(self, request_id: int, mentor: int, points: int) -> RoundPair:
+        return RoundPair(request_id, self.mentors[mentor].person.member_id, points / POINT)
+
+
+def _language_ids(people: Side, offering: Side) -> tuple[Ints, Ints, Ints]:
+    """Seekers' and mentors' languages as ids, and the language points of each pair."""
+    seeker_keys, seeker_language = np.unique(
+        np.column_stack([people.masks, people.silent]), axis=0, return_inverse=True
+    )
+    mentor_keys, mentor_language = np.unique(
+        np.column_stack([offering.masks, offering.silent]), axis=0, return_inverse=True
+    )
+    sides = [
+        Side(people.vocabulary, np.zeros(len(keys)), keys[:, :-1], keys[:, -1].astype(bool))
+        for keys in (seeker_keys, mentor_keys)
+    ]
+    points = language_points(sharing(*sides), *sides)
+    return seeker_language.ravel(), mentor_language.ravel(), points
+
+
+class _Topic:
+    """One topic's part of the graph: its mentors' profiles, the hubs before them, its
+    classes and its individual requests."""
+
+    def __init__(self, graph: _Graph, mentors: Ints) -> None:
+        self.graph, self.mentors = graph, mentors
+        languages = graph.language.shape[1]
+        keys = (
+            graph.offset_id[len(graph.seekers) + mentors] * languages
+            + (graph.mentor_language[mentors])
+        )
+        profiles, self.profile_of = np.unique(keys, return_inverse=True)
+        self.profile_offset, self.profile_language = profiles // languages, profiles % languages
+        self.profiles = graph.new(len(profiles))
+        graph.add(
+            self.profiles[self.profile_of],
+            2 + mentors,
+            graph.spare[mentors],
+            -graph.terms[mentors],
+        )
+        self.offsets, self.profile_hub = np.unique(self.profile_offset, return_inverse=True)
+
+    def build(self, plain: Ints, single: list[tuple[int, list[int]]]) -> None:
+        graph = self.graph
+        asking = np.concatenate([plain, np.array([s for s, _ in single], dtype=np.int64)])
+        self.languages = np.unique(graph.seeker_language[asking])
+        n_languages, n_offsets, n_profiles = (
+            len(self.languages),
+            len(self.offsets),
+            len(self.profiles),
+        )
+        self.hubs = graph.new(n_languages * n_offsets).reshape(n_languages, n_offsets)
+        language = np.repeat(np.arange(n_languages), n_profiles)
+        profile = np.tile(np.arange(n_profiles), n_languages)
+        graph.add(
+            self.hubs[language, self.profile_hub[profile]],
+            self.profiles[profile],
+            len(graph.seekers),
+            -graph.language[self.languages[language], self.profile_language[profile]],
+        )
+        if len(plain):
+            self._classes(plain)
+        for s, touched in single:
+            self._single(s, touched)
+
+    def _classes(self, plain: Ints) -> None:
+        """Interchangeable requests as one node per timezone and languages, fed from the
+        source by bonus level, with one arc to each hub of their languages."""
+        graph = self.graph
+        offset = graph.offset_id[plain]
+        language = np.searchsorted(self.languages, graph.seeker_language[plain])
+        level = np.array([min(graph.seekers[s].left_out, LEVELS - 1) for s in plain])
+        keys, of_class, sizes = np.unique(
+            offset * len(self.languages) + language, return_inverse=True, return_counts=True
+        )
+        nodes = graph.new(len(keys))
+        group = of_class * LEVELS + (LEVELS - 1 - level)  # higher bonus first
+        request_ids = np.array([graph.seekers[s].request_id for s in plain])
+        order = np.lexsort((request_ids, group))
+        groups, counts = np.unique(group, return_counts=True)
+        bonus = (LEVELS - 1 - groups % LEVELS) * round(LEFT_OUT * POINT)
+        first = graph.add(np.full(len(groups), SOURCE), nodes[groups // LEVELS], counts, -bonus)
+        graph.supply += len(plain)
+        graph.classes.append(_Classes(nodes[groups // LEVELS], first, counts, plain[order]))
+        n_languages, n_offsets = len(self.languages), len(self.offsets)
+        row = np.repeat(np.arange(len(keys)), n_offsets)
+        hub = np.tile(np.arange(n_offsets), len(keys))
+        graph.add(
+            nodes[row],
+            self.hubs[(keys % n_languages)[row], hub],
+            sizes[row],
+            -graph.overlap[(keys // n_languages)[row], self.offsets[hub]],
+        )
+
+    def _single(self, s: int, touched: list[int]) -> None:
+        """A request on its own: through its member's owner node, avoiding the hubs and
+        profiles that lead to a mentor it must not get."""
+        graph = self.graph
+        seeker = graph.seekers[s]
+        node = int(graph.new(1)[0])
+        bonus = round(min(seeker.left_out, LEVELS - 1) * LEFT_OUT * POINT)
+        graph.add(np.array([graph.owner(seeker.person.member_id)]), np.array([node]), 1, -bonus)
+        graph.singles.append((node, s))
+        avoid = set(np.searchsorted(self.mentors, touched).tolist())  # positions here
+        bad_profiles = {int(self.profile_of[i]) for i in avoid}
+        bad_hubs = {int(self.profile_hub[p]) for p in bad_profiles}
+        language = int(np.searchsorted(self.languages, graph.seeker_language[s]))
+        overlap = graph.overlap[graph.offset_id[s]]
+        hubs = np.array([h for h in range(len(self.offsets)) if h not in bad_hubs], dtype=np.int64)
+        graph.add(
+            np.full(len(hubs), node), self.hubs[language, hubs], 1, -overlap[self.offsets[hubs]]
+        )
+        near = [
+            p
+            for p in np.flatnonzero(np.isin(self.profile_hub, list(bad_hubs))).tolist()
+            if p not in bad_profiles
+        ]
+        profiles = np.array(near, dtype=np.int64)
+        points = (
+            overlap[self.profile_offset[profiles]]
+            + graph.language[graph.seeker_language[s], self.profile_language[profiles]]
+        )
+        graph.add(np.full(len(profiles), node), self.profiles[profiles], 1, -points)
+        direct = np.array(
+            [
+                i
+                for i in np.flatnonzero(np.isin(self.profile_of, list(bad_profiles))).tolist()
+                if i not in avoid
+            ],
+            dtype=np.int64,
+        )
+        mentors = self.mentors[direct]
+        points = (
+            overlap[graph.offset_id[len(graph.seekers) + mentors]]
+            + graph.language[graph.seeker_language[s], graph.mentor_language[mentors]]
+            + graph.terms[mentors]
+        )
+        graph.add(np.full(len(direct), node), 2 + mentors, 1, -points)
+
+
+class _Walker:
+    """Walks units of flow down the arcs that carry them, best arc first."""
+
+    def __init__(self, graph: _Graph, flows: Ints) -> None:
+        tails, heads, _, costs = graph.arrays()
+        used = np.flatnonzero(flows > 0)
+        order = used[np.lexsort((heads[used], costs[used], tails[used]))]
+        self.heads = heads[order].tolist()
+        self.left = flows[order].tolist()
+        self.points = (-costs[order]).tolist()
+        bounds = np.searchsorted(tails[order], np.arange(graph.nodes + 1))
+        self.next, self.end = bounds[:-1].tolist(), bounds[1:].tolist()
+        self.first_mentor, self.last_mentor = 2, 2 + len(graph.mentors)
+
+    def placed(self, node: int) -> bool:
+        return any(self.left[i] for i in range(self.next[node], self.end[node]))
+
+    def walk(self, node: int) -> tuple[int, int]:
+        """(mentor index, fit points) of one unit from `node`."""
+        points = 0
+        while not self.first_mentor <= node < self.last_mentor:
+            arc = self.next[node]
+            while not self.left[arc]:
+                arc += 1
+            self.next[node] = arc
+            self.left[arc] -= 1
+            points += self.points[arc]
+            node = self.heads[arc]
+        return node - self.first_mentor, points
