@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.graph.python import min_cost_flow
 
+from bot.mentoring.flows import SINK, SOURCE, SegmentTree, Walker, solve_flow
 from bot.mentoring.matching import (
     LEFT_OUT,
     POINT,
@@ -51,11 +51,10 @@ from bot.mentoring.matching import (
 )
 from bot.mentoring.model import RoundPair
 
-SOURCE, SINK = 0, 1
 LEVELS = 4  # bonus levels: left out 0, 1, 2, 3 or more times
 
 Ints = NDArray[np.int64]
-Solver = Callable[[Ints, Ints, Ints, Ints, int], Ints]
+Solver = Callable[[Ints, Ints, Ints, Ints, int], Ints]  # `solve_flow` or one like it
 
 
 def plan_round(
@@ -74,18 +73,6 @@ def plan_round(
     placed = {p.request_id for p in pairs}
     left_out = tuple(s.request_id for s in seekers if s.request_id not in placed)
     return Plan(pairs, left_out, (built - started + time.perf_counter() - solved, solved - built))
-
-
-def solve_flow(tails: Ints, heads: Ints, capacities: Ints, costs: Ints, supply: int) -> Ints:
-    """The flow on each arc of a min-cost flow of `supply` units from node 0 to node 1."""
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
-    flow.set_node_supply(SOURCE, supply)
-    flow.set_node_supply(SINK, -supply)
-    status = flow.solve()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"the assignment solver stopped with status {status}")
-    return np.asarray(flow.flows(np.arange(len(tails))), dtype=np.int64)
 
 
 @dataclass
@@ -193,13 +180,17 @@ class _Graph:
         return first
 
     def arrays(self) -> tuple[Ints, Ints, Ints, Ints]:
-        tails, heads, capacities, costs = (np.concatenate(a) for a in zip(*self.parts, strict=True))
-        return tails, heads, capacities, costs
+        """The arcs as (tails, heads, capacities, costs), put together once."""
+        if self.parts:
+            joined = tuple(np.concatenate(a) for a in zip(*self.parts, strict=True))
+            self.joined = joined[0], joined[1], joined[2], joined[3]
+            self.parts = []
+        return self.joined
 
     def pairs(self, flows: Ints) -> list[RoundPair]:
         """The flow as request-mentor pairs: each placed request walks arcs that still
         carry flow from its class (or its own node) down to a mentor."""
-        walker = _Walker(self, flows)
+        walker = Walker(*self.arrays(), flows, self.nodes, range(2, 2 + len(self.mentors)))
         pairs = []
         for block in self.classes:
             placed = flows[block.first_arc : block.first_arc + len(block.sizes)]
@@ -229,18 +220,25 @@ class _Graph:
 
 def _language_ids(people: Side, offering: Side) -> tuple[Ints, Ints, Ints]:
     """Seekers' and mentors' languages as ids, and the language points of each pair."""
-    seeker_keys, seeker_language = np.unique(
-        np.column_stack([people.masks, people.silent]), axis=0, return_inverse=True
-    )
-    mentor_keys, mentor_language = np.unique(
-        np.column_stack([offering.masks, offering.silent]), axis=0, return_inverse=True
-    )
-    sides = [
-        Side(people.vocabulary, np.zeros(len(keys)), keys[:, :-1], keys[:, -1].astype(bool))
-        for keys in (seeker_keys, mentor_keys)
-    ]
-    points = language_points(sharing(*sides), *sides)
-    return seeker_language.ravel(), mentor_language.ravel(), points
+    sides, ids = [], []
+    for side in (people, offering):
+        rows = np.column_stack([side.masks, side.silent])
+        key, first = _row_ids(rows)
+        kinds = rows[first]
+        sides.append(Side(side.vocabulary, np.zeros(len(first)), kinds[:, :-1], kinds[:, -1] > 0))
+        ids.append(key)
+    return ids[0], ids[1], language_points(sharing(*sides), *sides)
+
+
+def _row_ids(rows: NDArray[np.uint64]) -> tuple[Ints, Ints]:
+    """An id per distinct row (ids in order of the rows' values) and the first row of
+    each: one column at a time, since a sort of whole rows holds the GIL far longer."""
+    key = np.zeros(len(rows), dtype=np.int64)
+    for column in rows.T:
+        _, ids = np.unique(column, return_inverse=True)
+        _, key = np.unique(key * (int(ids.max(initial=0)) + 1) + ids, return_inverse=True)
+    _, first = np.unique(key, return_index=True)
+    return key.ravel(), first
 
 
 class _Topic:
@@ -264,6 +262,7 @@ class _Topic:
             -graph.terms[mentors],
         )
         self.offsets, self.profile_hub = np.unique(self.profile_offset, return_inverse=True)
+        self.trees: dict[int, SegmentTree] = {}
 
     def build(self, plain: Ints, single: list[tuple[int, list[int]]]) -> None:
         graph = self.graph
@@ -346,49 +345,25 @@ class _Topic:
             + graph.language[graph.seeker_language[s], self.profile_language[profiles]]
         )
         graph.add(np.full(len(profiles), node), self.profiles[profiles], 1, -points)
-        direct = np.array(
-            [
-                i
-                for i in np.flatnonzero(np.isin(self.profile_of, list(bad_profiles))).tolist()
-                if i not in avoid
-            ],
-            dtype=np.int64,
+        for p in sorted(bad_profiles):
+            self._around(node, s, p, avoid)
+
+    def _around(self, node: int, s: int, profile: int, avoid: set[int]) -> None:
+        """Arcs from a request to every mentor of a profile but those it must not get,
+        through the profile's segment tree: a few arcs however many mentors it has."""
+        graph = self.graph
+        members = np.flatnonzero(self.profile_of == profile)
+        allowed = [i for i, m in enumerate(members.tolist()) if m not in avoid]
+        if not allowed:
+            return
+        if profile not in self.trees:  # two mentors at least: one is excluded, one isn't
+            mentors = self.mentors[members]
+            self.trees[profile] = SegmentTree(
+                graph, 2 + mentors, graph.terms[mentors], graph.spare[mentors]
+            )
+        heads, points = self.trees[profile].cover(allowed)
+        pair = (
+            graph.overlap[graph.offset_id[s], self.profile_offset[profile]]
+            + graph.language[graph.seeker_language[s], self.profile_language[profile]]
         )
-        mentors = self.mentors[direct]
-        points = (
-            overlap[graph.offset_id[len(graph.seekers) + mentors]]
-            + graph.language[graph.seeker_language[s], graph.mentor_language[mentors]]
-            + graph.terms[mentors]
-        )
-        graph.add(np.full(len(direct), node), 2 + mentors, 1, -points)
-
-
-class _Walker:
-    """Walks units of flow down the arcs that carry them, best arc first."""
-
-    def __init__(self, graph: _Graph, flows: Ints) -> None:
-        tails, heads, _, costs = graph.arrays()
-        used = np.flatnonzero(flows > 0)
-        order = used[np.lexsort((heads[used], costs[used], tails[used]))]
-        self.heads = heads[order].tolist()
-        self.left = flows[order].tolist()
-        self.points = (-costs[order]).tolist()
-        bounds = np.searchsorted(tails[order], np.arange(graph.nodes + 1))
-        self.next, self.end = bounds[:-1].tolist(), bounds[1:].tolist()
-        self.first_mentor, self.last_mentor = 2, 2 + len(graph.mentors)
-
-    def placed(self, node: int) -> bool:
-        return any(self.left[i] for i in range(self.next[node], self.end[node]))
-
-    def walk(self, node: int) -> tuple[int, int]:
-        """(mentor index, fit points) of one unit from `node`."""
-        points = 0
-        while not self.first_mentor <= node < self.last_mentor:
-            arc = self.next[node]
-            while not self.left[arc]:
-                arc += 1
-            self.next[node] = arc
-            self.left[arc] -= 1
-            points += self.points[arc]
-            node = self.heads[arc]
-        return node - self.first_mentor, points
+        graph.add(np.full(len(heads), node), heads, 1, -(pair + points))

@@ -4,6 +4,7 @@ round solved in copbot's process would stall its event loop (heartbeats, 3-secon
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import signal
 from collections.abc import Sequence
@@ -13,7 +14,8 @@ from multiprocessing import shared_memory
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.mentoring.assignment import plan_round, solve_flow
+from bot.mentoring.assignment import plan_round
+from bot.mentoring.flows import solve_flow
 from bot.mentoring.matching import MentorOffer, Plan, Seeker
 
 _worker: ProcessPoolExecutor | None = None
@@ -48,8 +50,14 @@ def stop_worker() -> None:
 async def plan_round_off_loop(seekers: Sequence[Seeker], mentors: Sequence[MentorOffer]) -> Plan:
     """`plan_round` without stalling the event loop (heartbeats, 3-second acks): scoring in
     a thread (numpy lets the loop run), the solver in a worker process, because OR-Tools
-    holds the GIL for its whole run."""
-    return await asyncio.to_thread(plan_round, seekers, mentors, _assign_in_worker)
+    holds the GIL for its whole run. The community's objects are frozen meanwhile: a full
+    garbage collection scanning them all would hold the GIL (and the loop) for a quarter
+    of a second at 100,000 requests."""
+    gc.freeze()
+    try:
+        return await asyncio.to_thread(plan_round, seekers, mentors, _assign_in_worker)
+    finally:
+        gc.unfreeze()
 
 
 def _assign_in_worker(
