@@ -233,8 +233,9 @@ def main(argv: list[str] | None = None) -> int:
     table = Table(
         title="Matching rounds (fit = copbot's objective; optimum over every eligible pair)"
     )
-    columns = ["community", "members x mentors", "graph s", "solve s", "round s", "stall ms",
-               "peak MB", "assigned", "round total", "optimum (pairs)", "check", "check s"]  # fmt: skip
+    columns = ["community", "members x mentors", "graph s", "solve s", "round s",
+               "stall ms", "peak MB", "assigned", "round total", "optimum (pairs)", "check",
+               "check s"]  # fmt: skip
     for column in columns:
         table.add_column(column, justify="right")
     missed = []

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 import scipy.sparse as sparse
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from ortools.graph.python import min_cost_flow
 from scipy.optimize import linprog
 
@@ -48,9 +48,9 @@ def bonus_points(seekers: Sequence[Seeker]) -> Ints:
 
 def _topics(
     seekers: Sequence[Seeker], offers: Sequence[MentorOffer]
-) -> Iterator[tuple[Ints, Ints, NDArray[np.float64]]]:
-    """Per topic and block of its requests: (requests, mentors with room offering it,
-    fit of each pair)."""
+) -> Iterator[tuple[Ints, Ints, Ints, Ints]]:
+    """Per topic: (its requests, the mentors with room offering it, each request's class
+    of equal timezone and languages, the fit points of each class and mentor)."""
     offering: dict[str, list[int]] = defaultdict(list)
     for m, offer in enumerate(offers):
         if offer.spare > 0:
@@ -66,11 +66,20 @@ def _topics(
             continue
         side = Side.of([offers[m].person for m in mentors], words)
         terms = mentor_points([offers[m] for m in mentors])
+        index: dict[object, int] = {}
+        people = [seekers[s].person for s in requests]
+        of_class = np.array(
+            [index.setdefault((p.utc_offset, p.languages), len(index)) for p in people],
+            dtype=np.int64,
+        )
+        first = np.unique(of_class, return_index=True)[1]
+        points = np.zeros((len(first), len(mentors)), dtype=np.int64)
         step = max(1, _BLOCK // len(mentors))
-        for start in range(0, len(requests), step):
-            block = np.array(requests[start : start + step], dtype=np.int64)
-            people = Side.of([seekers[s].person for s in block], words)
-            yield block, mentors, fit_matrix(people, side, terms)[0]
+        for start in range(0, len(first), step):
+            rows = first[start : start + step]
+            fits = fit_matrix(Side.of([people[r] for r in rows], words), side, terms)[0]
+            points[start : start + step] = np.rint(fits * 1000).astype(np.int64)
+        yield np.array(requests, dtype=np.int64), mentors, of_class, points
 
 
 def explicit_pairs(
@@ -80,18 +89,18 @@ def explicit_pairs(
     where = {o.person.member_id: m for m, o in enumerate(offers)}
     bonus = bonus_points(seekers)
     rows, cols, points = [], [], []
-    for block, mentors, fits in _topics(seekers, offers):
-        keep = np.ones(fits.shape, dtype=bool)
+    for requests, mentors, of_class, fits in _topics(seekers, offers):
+        keep = np.ones((len(requests), len(mentors)), dtype=bool)
         column = {int(m): j for j, m in enumerate(mentors)}
-        for i, s in enumerate(block.tolist()):
+        for i, s in enumerate(requests.tolist()):
             for member in seekers[s].excluded | {seekers[s].person.member_id}:
                 j = column.get(where.get(member, -1))
                 if j is not None:
                     keep[i, j] = False
         i, j = np.nonzero(keep)
-        rows.append(block[i])
+        rows.append(requests[i])
         cols.append(mentors[j])
-        points.append(np.rint(fits[i, j] * 1000).astype(np.int64) + bonus[block[i]])
+        points.append(fits[of_class[i], j] + bonus[requests[i]])
     if not rows:
         return (np.zeros(0, dtype=np.int64),) * 3
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(points)
@@ -154,16 +163,10 @@ def relaxed_bound(seekers: Sequence[Seeker], offers: Sequence[MentorOffer]) -> f
     bonus = bonus_points(seekers)
     tails, heads, capacities, costs = [], [], [], []
     first_mentor, nodes = 2, 2 + len(offers)
-    for block, mentors, fits in _topics(seekers, offers):
-        people = [
-            (seekers[s].person.utc_offset, seekers[s].person.languages) for s in block.tolist()
-        ]
-        index: dict[object, int] = {}
-        of_class = np.array([index.setdefault(p, len(index)) for p in people], dtype=np.int64)
-        first = np.unique(of_class, return_index=True)[1]
-        classes = nodes + np.arange(len(first))
-        nodes += len(first)
-        level, count = np.unique(of_class * 100_000 + bonus[block], return_counts=True)
+    for requests, mentors, of_class, fits in _topics(seekers, offers):
+        classes = nodes + np.arange(len(fits))
+        nodes += len(fits)
+        level, count = np.unique(of_class * 100_000 + bonus[requests], return_counts=True)
         tails.append(np.zeros(len(level)))
         heads.append(classes[level // 100_000])
         capacities.append(count)
@@ -172,7 +175,7 @@ def relaxed_bound(seekers: Sequence[Seeker], offers: Sequence[MentorOffer]) -> f
         tails.append(np.repeat(classes, len(mentors)))
         heads.append(np.tile(first_mentor + mentors, len(classes)))
         capacities.append(np.repeat(size, len(mentors)))
-        costs.append(-np.rint(fits[first] * 1000).astype(np.int64).ravel())
+        costs.append(-fits.ravel())
     tails.append(first_mentor + np.arange(len(offers)))
     heads.append(np.ones(len(offers)))
     capacities.append([o.spare for o in offers])
@@ -180,7 +183,13 @@ def relaxed_bound(seekers: Sequence[Seeker], offers: Sequence[MentorOffer]) -> f
     return _solve(tails, heads, capacities, costs, len(seekers))
 
 
-def _solve(tails: list, heads: list, capacities: list, costs: list, supply: int) -> float:  # type: ignore[type-arg]
+def _solve(
+    tails: list[ArrayLike],
+    heads: list[ArrayLike],
+    capacities: list[ArrayLike],
+    costs: list[ArrayLike],
+    supply: int,
+) -> float:
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(
         *(

@@ -26,6 +26,7 @@ Why the aggregated graph's optimum is the optimum over every eligible pair:
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
@@ -106,6 +107,8 @@ class _Graph:
         self.spare = spare
         self._tables()
         self._topics()
+        owners = np.array(list(self.owners.values()), dtype=np.int64)
+        self.add(np.full(len(owners), SOURCE), owners, 1, 0)
         self.add(np.array([SOURCE]), np.array([SINK]), self.supply, 0)  # leaving one out
 
     def _tables(self) -> None:
@@ -159,8 +162,7 @@ class _Graph:
     def owner(self, member_id: int) -> int:
         """The node through which a member's requests pass: at most one is placed."""
         if member_id not in self.owners:
-            self.owners[member_id] = node = int(self.new(1)[0])
-            self.add(np.array([SOURCE]), np.array([node]), 1, 0)
+            self.owners[member_id] = int(self.new(1)[0])
             self.supply += 1
         return self.owners[member_id]
 
@@ -263,6 +265,13 @@ class _Topic:
         )
         self.offsets, self.profile_hub = np.unique(self.profile_offset, return_inverse=True)
         self.trees: dict[int, SegmentTree] = {}
+        by_profile = np.argsort(self.profile_of, kind="stable")
+        bounds = np.searchsorted(self.profile_of[by_profile], np.arange(len(profiles) + 1))
+        self.members = [by_profile[a:b] for a, b in itertools.pairwise(bounds.tolist())]
+        self.at_hub: list[list[int]] = [[] for _ in self.offsets]
+        for p, hub in enumerate(self.profile_hub.tolist()):
+            self.at_hub[hub].append(p)
+        self.pending: tuple[list[int], list[int], list[int]] = ([], [], [])
 
     def build(self, plain: Ints, single: list[tuple[int, list[int]]]) -> None:
         graph = self.graph
@@ -286,6 +295,7 @@ class _Topic:
             self._classes(plain)
         for s, touched in single:
             self._single(s, touched)
+        self.flush()
 
     def _classes(self, plain: Ints) -> None:
         """Interchangeable requests as one node per timezone and languages, fed from the
@@ -323,47 +333,52 @@ class _Topic:
         seeker = graph.seekers[s]
         node = int(graph.new(1)[0])
         bonus = round(min(seeker.left_out, LEVELS - 1) * LEFT_OUT * POINT)
-        graph.add(np.array([graph.owner(seeker.person.member_id)]), np.array([node]), 1, -bonus)
+        self._arc(graph.owner(seeker.person.member_id), node, -bonus)
         graph.singles.append((node, s))
-        avoid = set(np.searchsorted(self.mentors, touched).tolist())  # positions here
-        bad_profiles = {int(self.profile_of[i]) for i in avoid}
-        bad_hubs = {int(self.profile_hub[p]) for p in bad_profiles}
-        language = int(np.searchsorted(self.languages, graph.seeker_language[s]))
+        avoid = np.searchsorted(self.mentors, touched)  # positions among the topic's mentors
+        bad_profiles = sorted(set(self.profile_of[avoid].tolist()))
+        bad_hubs = set(self.profile_hub[bad_profiles].tolist())
+        language = graph.seeker_language[s]
         overlap = graph.overlap[graph.offset_id[s]]
-        hubs = np.array([h for h in range(len(self.offsets)) if h not in bad_hubs], dtype=np.int64)
-        graph.add(
-            np.full(len(hubs), node), self.hubs[language, hubs], 1, -overlap[self.offsets[hubs]]
-        )
-        near = [
-            p
-            for p in np.flatnonzero(np.isin(self.profile_hub, list(bad_hubs))).tolist()
-            if p not in bad_profiles
-        ]
-        profiles = np.array(near, dtype=np.int64)
+        row = int(np.searchsorted(self.languages, language))
+        for hub, offset in enumerate(self.offsets.tolist()):
+            if hub not in bad_hubs:
+                self._arc(node, int(self.hubs[row, hub]), -int(overlap[offset]))
+        near = [p for h in sorted(bad_hubs) for p in self.at_hub[h] if p not in bad_profiles]
         points = (
-            overlap[self.profile_offset[profiles]]
-            + graph.language[graph.seeker_language[s], self.profile_language[profiles]]
+            overlap[self.profile_offset[near]]
+            + graph.language[language, self.profile_language[near]]
         )
-        graph.add(np.full(len(profiles), node), self.profiles[profiles], 1, -points)
-        for p in sorted(bad_profiles):
-            self._around(node, s, p, avoid)
+        for p, point in zip(near, points.tolist(), strict=True):
+            self._arc(node, int(self.profiles[p]), -point)
+        for p in bad_profiles:
+            pair = int(
+                overlap[self.profile_offset[p]] + graph.language[language, self.profile_language[p]]
+            )
+            self._around(node, pair, p, avoid)
 
-    def _around(self, node: int, s: int, profile: int, avoid: set[int]) -> None:
+    def _around(self, node: int, pair: int, profile: int, avoid: Ints) -> None:
         """Arcs from a request to every mentor of a profile but those it must not get,
         through the profile's segment tree: a few arcs however many mentors it has."""
+        members = self.members[profile]
+        if len(members) < 2:
+            return  # its one mentor is excluded
         graph = self.graph
-        members = np.flatnonzero(self.profile_of == profile)
-        allowed = [i for i, m in enumerate(members.tolist()) if m not in avoid]
-        if not allowed:
-            return
-        if profile not in self.trees:  # two mentors at least: one is excluded, one isn't
+        if profile not in self.trees:
             mentors = self.mentors[members]
             self.trees[profile] = SegmentTree(
                 graph, 2 + mentors, graph.terms[mentors], graph.spare[mentors]
             )
-        heads, points = self.trees[profile].cover(allowed)
-        pair = (
-            graph.overlap[graph.offset_id[s], self.profile_offset[profile]]
-            + graph.language[graph.seeker_language[s], self.profile_language[profile]]
-        )
-        graph.add(np.full(len(heads), node), heads, 1, -(pair + points))
+        excluded = np.searchsorted(members, avoid[self.profile_of[avoid] == profile])
+        for head, points in self.trees[profile].cover(sorted(set(excluded.tolist()))):
+            self._arc(node, head, -(pair + points))
+
+    def _arc(self, tail: int, head: int, cost: int) -> None:
+        """An arc of capacity one, kept until `flush` adds them all at once."""
+        self.pending[0].append(tail)
+        self.pending[1].append(head)
+        self.pending[2].append(cost)
+
+    def flush(self) -> None:
+        tails, heads, costs = (np.array(p, dtype=np.int64) for p in self.pending)
+        self.graph.add(tails, heads, 1, costs)

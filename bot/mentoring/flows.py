@@ -65,37 +65,30 @@ class SegmentTree:
             for part, value in zip(arcs, (node, head, capacity, cost), strict=True):
                 part.append(value)
 
-    def cover(self, allowed: list[int]) -> tuple[Ints, Ints]:
-        """(nodes, points of the fit already on the way) that reach exactly the leaves
-        `allowed` (positions, ascending)."""
-        heads: list[int] = []
-        points: list[int] = []
+    def cover(self, excluded: list[int]) -> list[tuple[int, int]]:
+        """(node, points of the fit already on the way) of the few nodes that reach every
+        leaf but the `excluded` positions (ascending, distinct)."""
+        found: list[tuple[int, int]] = []
         start = 0
-        for i, position in enumerate([*allowed, -1]):
-            if i and (position != allowed[i - 1] + 1):
-                self._segments(
-                    0, len(self.mentors), allowed[start], allowed[i - 1] + 1, heads, points
-                )
-                start = i
-        return np.array(heads, dtype=np.int64), np.array(points, dtype=np.int64)
+        for end in [*excluded, len(self.mentors)]:
+            if start < end:
+                self._segments(0, len(self.mentors), start, end, found)
+            start = end + 1
+        return found
 
-    def _segments(
-        self, lo: int, hi: int, a: int, b: int, heads: list[int], points: list[int]
-    ) -> None:
+    def _segments(self, lo: int, hi: int, a: int, b: int, found: list[tuple[int, int]]) -> None:
         """The tree's canonical nodes covering leaves a to b (exclusive)."""
         if b <= lo or hi <= a:
             return
         if a <= lo and hi <= b:
             if hi - lo == 1:
-                heads.append(self.mentors[lo])
-                points.append(self.points[lo])
+                found.append((self.mentors[lo], self.points[lo]))
             else:
-                heads.append(self.inner[(lo, hi)])
-                points.append(0)
+                found.append((self.inner[(lo, hi)], 0))
             return
         middle = (lo + hi) // 2
-        self._segments(lo, middle, a, b, heads, points)
-        self._segments(middle, hi, a, b, heads, points)
+        self._segments(lo, middle, a, b, found)
+        self._segments(middle, hi, a, b, found)
 
 
 class Walker:
