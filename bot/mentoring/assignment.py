@@ -20,8 +20,9 @@ Why the aggregated graph's optimum is the optimum over every eligible pair:
   (their arc to the sink), no request placed twice (the class's arcs from the source).
 - Every other request stays individual: behind its member's owner node (one request per
   member), to a hub only where no mentor of that timezone is excluded for it, to a
-  profile only where none of its mentors is, and to the others' remaining mentors
-  directly.
+  profile only where none of its mentors is, and to the remaining mentors of the other
+  profiles through each profile's segment tree (`bot/mentoring/flows.py`), a few arcs
+  instead of one per mentor.
 """
 
 from __future__ import annotations
@@ -118,12 +119,14 @@ class _Graph:
         people = Side.of([s.person for s in self.seekers], words)
         offering = Side.of([m.person for m in self.mentors], words)
         offsets = np.concatenate([people.offsets, offering.offsets])
-        known, self.offset_id = np.unique(np.nan_to_num(offsets, nan=99.0), return_inverse=True)
-        known[known == 99.0] = np.nan
+        unknown = 99.0  # no UTC offset is: every unknown timezone gets one id
+        known, self.offset_id = np.unique(np.nan_to_num(offsets, nan=unknown), return_inverse=True)
+        known[known == unknown] = np.nan
         self.overlap = overlap_points(overlap_hours(known, known))
         self.seeker_language, self.mentor_language, self.language = _language_ids(people, offering)
 
     def _topics(self) -> None:
+        """Each request plain (in a class) or individual, then each topic's part."""
         offering: dict[str, list[int]] = defaultdict(list)
         by_member: dict[int, list[int]] = defaultdict(list)
         for m, mentor in enumerate(self.mentors):
