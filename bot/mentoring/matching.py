@@ -1,25 +1,20 @@
-"""How well a mentor fits a request, and the optimal assignment of many requests at once.
+"""How well a mentor fits a request: one formula (`_scores`), used both to rank the
+mentors of a single request and by a round (`bot/mentoring/assignment.py`), so the reason
+a member reads is the score the round used.
 
-Fit is one formula (`_components`) used both to rank candidates for a single request and
-to plan a matching round, so the reason a member reads is the score the round used.
-A round never scores every member-mentor pair: requests are grouped by topic, and within a
-topic by timezone and languages (all a fit depends on of the member), so each group is
-scored once against the mentors of its topic; each request keeps its best `CANDIDATES`.
-The assignment is a min-cost flow (OR-Tools) over that candidate graph: the best total
-fit under the mentors' spare capacities.
+A fit is a sum of three parts, each kept in thousandths of a point (integers, so a
+round's min-cost flow is exact): working-hours overlap (the two timezones alone), a shared
+language (the two sets of languages alone) and the mentor's own terms (room left, recent
+load). A round relies on that split to aggregate identical people.
 """
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.graph.python import min_cost_flow
 
 from bot.mentoring.model import RoundPair
 
@@ -30,20 +25,7 @@ LANGUAGE = 15.0
 ROOM = 10.0
 SPREAD = 10.0
 LEFT_OUT = 5.0  # per round a request was left out of, up to three
-CANDIDATES = 20  # per request in a round
-_BLOCK = 250_000  # pair scores computed at once: bounds memory and each call's GIL hold
-_SCALE = 1000  # fits are kept to three decimals so the flow's integer costs are exact
-
-Solver = Callable[
-    [
-        NDArray[np.integer[Any]],
-        NDArray[np.integer[Any]],
-        NDArray[np.float64],
-        Sequence[int],
-        NDArray[np.integer[Any]],
-    ],
-    NDArray[np.int64],
-]
+POINT = 1000  # a fit's part is a whole number of thousandths
 
 
 @dataclass(frozen=True)
@@ -98,7 +80,7 @@ class Fit:
 class Plan:
     pairs: tuple[RoundPair, ...]
     left_out: tuple[int, ...]  # request ids
-    seconds: tuple[float, float] = (0.0, 0.0)  # candidate generation, assignment
+    seconds: tuple[float, float] = (0.0, 0.0)  # building the graph, solving it
 
 
 def rank(seeker: Seeker, mentors: Sequence[MentorOffer]) -> list[Fit]:
@@ -106,8 +88,10 @@ def rank(seeker: Seeker, mentors: Sequence[MentorOffer]) -> list[Fit]:
     eligible = _eligible(seeker, mentors)
     if not eligible:
         return []
-    side = _Side.of([m.person for m in eligible], _vocabulary(eligible))
-    scores, overlaps, shared = _scores(side.others([seeker.person]), side, _terms(eligible))
+    side = Side.of([m.person for m in eligible], vocabulary(eligible))
+    scores, overlaps, shared = fit_matrix(
+        side.others([seeker.person]), side, mentor_points(eligible)
+    )
     fits = [
         Fit(
             mentor,
@@ -123,156 +107,6 @@ def rank(seeker: Seeker, mentors: Sequence[MentorOffer]) -> list[Fit]:
     return fits
 
 
-def candidate_graph(
-    seekers: Sequence[Seeker], mentors: Sequence[MentorOffer], per_request: int = CANDIDATES
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
-    """(seeker index, mentor index, fit) of each request's best mentors, topic by topic.
-
-    A fit depends on the seeker only through their timezone and languages, so seekers
-    sharing both form a class and are scored once, against the mentors of their topic."""
-    offering: dict[str, list[int]] = defaultdict(list)
-    for m, mentor in enumerate(mentors):
-        if mentor.spare > 0:
-            for topic in mentor.topics:
-                offering[topic].append(m)
-    asking: dict[str, list[int]] = defaultdict(list)
-    for s, seeker in enumerate(seekers):
-        asking[seeker.topic].append(s)
-    everyone = _Side.of([m.person for m in mentors], _vocabulary(mentors))
-    terms = _terms(mentors)
-    member_ids = np.array([m.person.member_id for m in mentors], dtype=np.int64)
-    rows: list[NDArray[np.int64]] = []
-    cols: list[NDArray[np.int64]] = []
-    fits: list[NDArray[np.float64]] = []
-    for topic, seeker_ids in asking.items():
-        if topic not in offering:
-            continue
-        columns = np.asarray(offering[topic], dtype=np.int64)
-        side = everyone.take(columns)
-        classes = _classes(seeker_ids, seekers)
-        depth = min(
-            len(columns), per_request + 1 + max(len(seekers[s].excluded) for s in seeker_ids)
-        )
-        block = max(1, _BLOCK // len(columns))
-        for start in range(0, len(classes), block):
-            chunk = classes[start : start + block]
-            people = [seekers[group[0]].person for group in chunk]
-            scores, _, _ = _scores(side.others(people), side, terms[columns])
-            best, best_scores = _best(scores, columns, depth)
-            for group, ranked, ranked_scores in zip(chunk, best, best_scores, strict=True):
-                ranked_ids = member_ids[ranked]
-                top = set(ranked_ids[:per_request].tolist())
-                plain = []  # most seekers: nobody they exclude is among the class's best
-                for s in group:
-                    never = seekers[s].excluded | {seekers[s].person.member_id}
-                    if never.isdisjoint(top):
-                        plain.append(s)
-                        continue
-                    keep = np.flatnonzero(~np.isin(ranked_ids, list(never)))[:per_request]
-                    rows.append(np.full(len(keep), s, dtype=np.int64))
-                    cols.append(ranked[keep])
-                    fits.append(ranked_scores[keep])
-                # One block for all of them: a few large arrays, not one per seeker, keep
-                # the final concatenation short (it holds the GIL).
-                width = min(per_request, len(ranked))
-                rows.append(np.repeat(np.asarray(plain, dtype=np.int64), width))
-                cols.append(np.tile(ranked[:width], len(plain)))
-                fits.append(np.tile(ranked_scores[:width], len(plain)))
-    if not rows:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
-    return np.concatenate(rows), np.concatenate(cols), np.concatenate(fits)
-
-
-def _best(
-    scores: NDArray[np.float64], columns: NDArray[np.int64], depth: int
-) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Each row's `depth` best columns (as mentor indexes) and their scores, best first."""
-    best = np.argpartition(-scores, depth - 1, axis=1)[:, :depth]
-    best_scores = np.take_along_axis(scores, best, axis=1)
-    order = np.argsort(-best_scores, axis=1, kind="stable")
-    return columns[np.take_along_axis(best, order, axis=1)], np.take_along_axis(
-        best_scores, order, axis=1
-    )
-
-
-def plan_round(
-    seekers: Sequence[Seeker], mentors: Sequence[MentorOffer], solve: Solver | None = None
-) -> Plan:
-    """The assignment with the greatest total fit (plus a bonus for requests left out
-    before) under every mentor's spare capacity, at most one request per member (accepting
-    a match cancels the member's other requests); requests may stay unassigned."""
-    started = time.perf_counter()
-    rows, cols, fits = candidate_graph(seekers, mentors)
-    scored = time.perf_counter()
-    bonus = np.array([LEFT_OUT * min(s.left_out, 3) for s in seekers])
-    owners = np.array([s.person.member_id for s in seekers], dtype=np.int64)
-    capacities = [m.spare for m in mentors]
-    chosen = (solve or assign)(rows, cols, fits + bonus[rows], capacities, owners)
-    pairs = tuple(
-        RoundPair(seekers[rows[e]].request_id, mentors[cols[e]].person.member_id, float(fits[e]))
-        for e in chosen
-    )
-    placed = {p.request_id for p in pairs}
-    left_out = tuple(s.request_id for s in seekers if s.request_id not in placed)
-    timings = (scored - started, time.perf_counter() - scored)
-    return Plan(pairs, left_out, timings)
-
-
-def assign(
-    rows: NDArray[np.integer[Any]],
-    cols: NDArray[np.integer[Any]],
-    weights: NDArray[np.float64],
-    capacities: Sequence[int],
-    owners: NDArray[np.integer[Any]],
-) -> NDArray[np.int64]:
-    """Indexes of the chosen edges: at most one row of each owner (`owners[row]`), each
-    column at most its capacity, greatest total weight. Min-cost flow from a source
-    through owners, rows and columns to a sink, with a free bypass so that leaving a row
-    out costs nothing."""
-    rows, cols = rows.astype(np.int64), cols.astype(np.int64)
-    if not len(rows):
-        return np.zeros(0, dtype=np.int64)
-    n_rows = int(rows.max()) + 1
-    n_cols = len(capacities)
-    _, owner_of_row = np.unique(np.asarray(owners)[:n_rows], return_inverse=True)
-    n_owners = int(owner_of_row.max()) + 1
-    first_owner = n_rows + n_cols
-    source, sink = first_owner + n_owners, first_owner + n_owners + 1
-    flow = min_cost_flow.SimpleMinCostFlow()
-    flow.add_arcs_with_capacity_and_unit_cost(
-        np.full(n_owners, source),
-        first_owner + np.arange(n_owners),
-        np.ones(n_owners, dtype=np.int64),
-        np.zeros(n_owners, dtype=np.int64),
-    )
-    flow.add_arcs_with_capacity_and_unit_cost(
-        first_owner + owner_of_row,
-        np.arange(n_rows),
-        np.ones(n_rows, dtype=np.int64),
-        np.zeros(n_rows, dtype=np.int64),
-    )
-    first_pair = flow.add_arcs_with_capacity_and_unit_cost(
-        rows,
-        n_rows + cols,
-        np.ones(len(rows), dtype=np.int64),
-        -np.rint(weights * _SCALE).astype(np.int64),
-    )
-    flow.add_arcs_with_capacity_and_unit_cost(
-        n_rows + np.arange(n_cols),
-        np.full(n_cols, sink),
-        np.asarray(capacities, dtype=np.int64),
-        np.zeros(n_cols, dtype=np.int64),
-    )
-    flow.add_arc_with_capacity_and_unit_cost(source, sink, n_owners, 0)
-    flow.set_node_supply(source, n_owners)
-    flow.set_node_supply(sink, -n_owners)
-    status = flow.solve()
-    if status != flow.OPTIMAL:
-        raise RuntimeError(f"the assignment solver stopped with status {status}")
-    used = flow.flows(first_pair[0] + np.arange(len(rows)))
-    return np.flatnonzero(used > 0)
-
-
 def _eligible(seeker: Seeker, mentors: Iterable[MentorOffer]) -> list[MentorOffer]:
     return [
         m
@@ -285,7 +119,7 @@ def _eligible(seeker: Seeker, mentors: Iterable[MentorOffer]) -> list[MentorOffe
 
 
 @dataclass(frozen=True)
-class _Side:
+class Side:
     """People as arrays: UTC offsets (NaN when unknown), languages as bit masks over a
     vocabulary, and whether they named no language at all."""
 
@@ -295,7 +129,7 @@ class _Side:
     silent: NDArray[np.bool_]
 
     @classmethod
-    def of(cls, people: Sequence[Person], vocabulary: dict[str, int]) -> _Side:
+    def of(cls, people: Sequence[Person], vocabulary: dict[str, int]) -> Side:
         words = max(1, -(-len(vocabulary) // 64))
         masks = np.zeros((len(people), words), dtype=np.uint64)
         for row, person in enumerate(people):
@@ -307,53 +141,68 @@ class _Side:
         silent = np.array([not p.languages for p in people], dtype=bool)
         return cls(vocabulary, offsets, masks, silent)
 
-    def take(self, indexes: NDArray[np.int64]) -> _Side:
-        return _Side(
+    def take(self, indexes: NDArray[np.int64]) -> Side:
+        return Side(
             self.vocabulary, self.offsets[indexes], self.masks[indexes], self.silent[indexes]
         )
 
-    def others(self, people: Sequence[Person]) -> _Side:
+    def others(self, people: Sequence[Person]) -> Side:
         """Other people (seekers) in this side's vocabulary, to score against it."""
-        return _Side.of(people, self.vocabulary)
+        return Side.of(people, self.vocabulary)
 
 
-def _scores(
-    seekers: _Side, mentors: _Side, mentor_terms: NDArray[np.float64]
+def fit_matrix(
+    seekers: Side, mentors: Side, mentor_terms: NDArray[np.int64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
     """(fit, overlap hours or NaN when a timezone is unknown, shares a language) of every
     seeker-mentor pair: the one formula of a fit."""
-    apart = np.abs(seekers.offsets[:, None] - mentors.offsets[None, :]) % 24
-    overlap = np.maximum(0.0, WORKDAY_HOURS - np.minimum(apart, 24 - apart))
-    overlap_score = np.where(np.isnan(overlap), 0.5, overlap / WORKDAY_HOURS) * OVERLAP
-    shared = np.zeros(overlap.shape, dtype=bool)
+    overlap = overlap_hours(seekers.offsets, mentors.offsets)
+    shared = sharing(seekers, mentors)
+    points = overlap_points(overlap) + language_points(shared, seekers, mentors)
+    return (points + mentor_terms[None, :]) / POINT, overlap, shared
+
+
+def overlap_hours(
+    seeker_offsets: NDArray[np.float64], mentor_offsets: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Hours both working days share, for every pair of UTC offsets (NaN: unknown)."""
+    apart = np.abs(seeker_offsets[:, None] - mentor_offsets[None, :]) % 24
+    overlap: NDArray[np.float64] = np.maximum(0.0, WORKDAY_HOURS - np.minimum(apart, 24 - apart))
+    return overlap
+
+
+def overlap_points(overlap: NDArray[np.float64]) -> NDArray[np.int64]:
+    """The overlap part of a fit, in thousandths; an unknown timezone counts half."""
+    score = np.where(np.isnan(overlap), 0.5, overlap / WORKDAY_HOURS) * OVERLAP
+    return np.rint(score * POINT).astype(np.int64)
+
+
+def sharing(seekers: Side, mentors: Side) -> NDArray[np.bool_]:
+    """Whether each seeker and mentor speak a language in common."""
+    shared = np.zeros((len(seekers.offsets), len(mentors.offsets)), dtype=bool)
     for word in range(mentors.masks.shape[1]):
         shared |= (seekers.masks[:, word, None] & mentors.masks[None, :, word]) != 0
+    return shared
+
+
+def language_points(shared: NDArray[np.bool_], seekers: Side, mentors: Side) -> NDArray[np.int64]:
+    """The language part of a fit, in thousandths: half when either named no language."""
     silent = seekers.silent[:, None] | mentors.silent[None, :]
-    language_score = np.where(shared, LANGUAGE, np.where(silent, LANGUAGE / 2, 0.0))
-    fit = np.round(overlap_score + language_score + mentor_terms[None, :], 3)
-    return fit, overlap, shared
+    score: NDArray[np.float64] = np.where(shared, LANGUAGE, np.where(silent, LANGUAGE / 2, 0.0))
+    return np.rint(score * POINT).astype(np.int64)
 
 
-def _terms(mentors: Sequence[MentorOffer]) -> NDArray[np.float64]:
-    """The part of a fit that depends on the mentor alone: room left and recent load."""
-    return np.array(
-        [TOPIC + ROOM * m.spare / m.capacity + SPREAD / (1 + m.recent) for m in mentors]
-    )
+def mentor_points(mentors: Sequence[MentorOffer]) -> NDArray[np.int64]:
+    """The part of a fit that depends on the mentor alone (room left, recent load), in
+    thousandths."""
+    terms = [TOPIC + ROOM * m.spare / m.capacity + SPREAD / (1 + m.recent) for m in mentors]
+    return np.rint(np.array(terms, dtype=np.float64) * POINT).astype(np.int64)
 
 
-def _vocabulary(mentors: Sequence[MentorOffer]) -> dict[str, int]:
+def vocabulary(mentors: Sequence[MentorOffer]) -> dict[str, int]:
     """Mentors' languages: a seeker's other languages can't be shared with any of them."""
     spoken = sorted(set().union(*(m.person.languages for m in mentors)))
     return {language: bit for bit, language in enumerate(spoken)}
-
-
-def _classes(indexes: Iterable[int], seekers: Sequence[Seeker]) -> list[list[int]]:
-    """Seekers grouped by timezone offset and languages: all a fit depends on of them."""
-    groups: dict[tuple[float | None, frozenset[str]], list[int]] = defaultdict(list)
-    for i in indexes:
-        person = seekers[i].person
-        groups[(person.utc_offset, person.languages)].append(i)
-    return list(groups.values())
 
 
 def _first_shared(a: frozenset[str], b: frozenset[str]) -> str | None:

@@ -4,17 +4,19 @@ round solved in copbot's process would stall its event loop (heartbeats, 3-secon
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import shared_memory
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.mentoring.matching import MentorOffer, Plan, Seeker, assign, plan_round
+from bot.mentoring.assignment import plan_round
+from bot.mentoring.flows import solve_flow
+from bot.mentoring.matching import MentorOffer, Plan, Seeker
 
 _worker: ProcessPoolExecutor | None = None
 
@@ -48,20 +50,26 @@ def stop_worker() -> None:
 async def plan_round_off_loop(seekers: Sequence[Seeker], mentors: Sequence[MentorOffer]) -> Plan:
     """`plan_round` without stalling the event loop (heartbeats, 3-second acks): scoring in
     a thread (numpy lets the loop run), the solver in a worker process, because OR-Tools
-    holds the GIL for its whole run."""
-    return await asyncio.to_thread(plan_round, seekers, mentors, _assign_in_worker)
+    holds the GIL for its whole run. The community's objects are frozen meanwhile: a full
+    garbage collection scanning them all would hold the GIL (and the loop) for a quarter
+    of a second at 100,000 requests."""
+    gc.freeze()
+    try:
+        return await asyncio.to_thread(plan_round, seekers, mentors, _assign_in_worker)
+    finally:
+        gc.unfreeze()
 
 
 def _assign_in_worker(
-    rows: NDArray[np.integer[Any]],
-    cols: NDArray[np.integer[Any]],
-    weights: NDArray[np.float64],
-    capacities: Sequence[int],
-    owners: NDArray[np.integer[Any]],
+    tails: NDArray[np.int64],
+    heads: NDArray[np.int64],
+    capacities: NDArray[np.int64],
+    costs: NDArray[np.int64],
+    supply: int,
 ) -> NDArray[np.int64]:
     # The graph goes through shared memory: pickling tens of megabytes would hold the GIL
     # (and so the event loop) in one piece; numpy copies into the buffer without it.
-    graph = (rows.astype(np.int32), cols.astype(np.int32), weights, owners.astype(np.int64))
+    graph = (tails.astype(np.int32), heads.astype(np.int32), capacities, costs)
     size = sum(a.nbytes for a in graph)
     memory = shared_memory.SharedMemory(create=True, size=max(1, size))
     try:
@@ -73,23 +81,21 @@ def _assign_in_worker(
             layout.append((array.dtype.str, len(array), offset))
             offset += array.nbytes
         del view
-        solved = start_worker().submit(_assign_shared, memory.name, layout, list(capacities))
+        solved = start_worker().submit(_assign_shared, memory.name, layout, supply)
         return solved.result()
     finally:
         memory.close()
         memory.unlink()
 
 
-def _assign_shared(
-    name: str, layout: list[tuple[str, int, int]], capacities: list[int]
-) -> NDArray[np.int64]:
-    """`assign` in the worker, on the graph `_assign_in_worker` put in shared memory."""
+def _assign_shared(name: str, layout: list[tuple[str, int, int]], supply: int) -> NDArray[np.int64]:
+    """`solve_flow` in the worker, on the graph `_assign_in_worker` put in shared memory."""
     memory = shared_memory.SharedMemory(name=name)
     try:
-        rows, cols, weights, owners = (
+        tails, heads, capacities, costs = (
             np.ndarray((n,), np.dtype(dtype), buffer=memory.buf, offset=offset).copy()
             for dtype, n, offset in layout
         )
-        return assign(rows, cols, weights, capacities, owners)
+        return solve_flow(tails, heads, capacities, costs, supply)
     finally:
         memory.close()
