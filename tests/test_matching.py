@@ -12,6 +12,7 @@ from scipy.optimize import linprog
 
 from bot.mentoring.assignment import plan_round
 from bot.mentoring.matching import MentorOffer, Person, Plan, Seeker, rank
+from bot.mentoring.views import why
 
 
 def mentor(
@@ -49,9 +50,9 @@ def test_rank_prefers_overlap_language_and_room_and_explains_it() -> None:
     near_busy = mentor(4, offset=1.0, spare=1, recent=3)
     ranked = rank(seeker(1, 100), [far, near_no_language, near, near_busy])
     assert [f.mentor.person.member_id for f in ranked] == [3, 4, 2, 1]
-    assert ranked[0].reason("python") == "python, 7 h overlap, speaks english, has room"
-    assert ranked[1].reason("python") == "python, 7 h overlap, speaks english, one place left"
-    assert "speaks" not in ranked[2].reason("python")
+    assert why(ranked[0], "python") == "python, 7 h overlap, speaks english, has room"
+    assert why(ranked[1], "python") == "python, 7 h overlap, speaks english, one place left"
+    assert "speaks" not in why(ranked[2], "python")
 
 
 def test_rank_never_offers_self_full_other_topic_or_excluded() -> None:
@@ -69,7 +70,7 @@ def test_rank_never_offers_self_full_other_topic_or_excluded() -> None:
 def test_unknown_timezone_and_languages_count_as_neutral() -> None:
     ranked = rank(seeker(1, 100, offset=None, languages=""), [mentor(1), mentor(2, offset=None)])
     assert all(f.overlap_hours is None and f.shared_language is None for f in ranked)
-    assert ranked[0].reason("python") == "python, has room"
+    assert why(ranked[0], "python") == "python, has room"
 
 
 def test_a_round_is_optimal_not_greedy() -> None:

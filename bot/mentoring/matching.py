@@ -65,16 +65,6 @@ class Fit:
     overlap_hours: float | None
     shared_language: str | None
 
-    def reason(self, topic: str) -> str:
-        """One line for the member, e.g. "python, 3 h overlap, speaks english, has room"."""
-        parts = [topic]
-        if self.overlap_hours is not None:
-            parts.append(f"{self.overlap_hours:g} h overlap")
-        if self.shared_language:
-            parts.append(f"speaks {self.shared_language}")
-        parts.append("has room" if self.mentor.spare > 1 else "one place left")
-        return ", ".join(parts)
-
 
 @dataclass(frozen=True)
 class Plan:
