@@ -69,7 +69,9 @@ def _errors(log: Path) -> int:
 
 
 def _stats(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.exists() else {}
+    """The process's last report (a line `serving.serve` wrote whole)."""
+    whole = path.read_text().rsplit("\n", 2) if path.exists() else []
+    return json.loads(whole[-2]) if len(whole) > 1 else {}
 
 
 async def run(plan: Plan, tmp: Path) -> tuple[Plan, Run]:
@@ -167,7 +169,7 @@ async def main() -> int:
     parser.add_argument("--rate", type=float, help="sends due a second")
     parser.add_argument("--database", help="postgresql://... (default: a new SQLite file)")
     args = parser.parse_args()
-    console, load = Console(), _load()
+    console, load = Console(width=110), _load()
     with tempfile.TemporaryDirectory() as tmp:
         plan = Plan(
             run=uuid.uuid4().hex[:8],
