@@ -30,7 +30,7 @@ from rich.table import Table
 
 from bench.platform import LoggedChat
 from bot.common.cadence import Cadence
-from bot.kernel.messages import CommunityKey, MessageRef, Reply
+from bot.kernel.messages import CommunityKey
 from bot.kernel.outbox import LEASE
 from bot.kernel.ports import Clock
 from bot.prompts.runner import PromptRunner
@@ -50,17 +50,8 @@ class FanoutChat(LoggedChat):
         super().__init__(log, clock)
         self.prompts = 0
 
-    async def post(
-        self,
-        community: CommunityKey,
-        channel_id: str,
-        reply: Reply,
-        *,
-        thread_id: str | None = None,
-        key: str | None = None,
-    ) -> MessageRef:
+    def stored(self, key: str | None) -> None:
         self.prompts += bool(key and key.startswith("prompt-"))
-        return await super().post(community, channel_id, reply, thread_id=thread_id, key=key)
 
 
 async def create(database: Path, schedules: int) -> None:

@@ -49,6 +49,7 @@ class LoggedChat:
         self._read = 0  # bytes of the log already indexed
         self._posted: dict[str, list[datetime]] = defaultdict(list)
         self.requests = 0
+        self.found = 0  # lookups that found a post
 
     def store(
         self, community: CommunityKey, channel_id: str, key: str | None, thread_id: str | None
@@ -80,7 +81,10 @@ class LoggedChat:
         key: str | None = None,
     ) -> MessageRef:
         self.requests += 1
-        return self.store(community, channel_id, key, thread_id)
+        await self.answer(community, "post")
+        ref = self.store(community, channel_id, key, thread_id)
+        self.stored(key)
+        return ref
 
     async def find_post(
         self,
@@ -92,10 +96,20 @@ class LoggedChat:
         thread_id: str | None = None,
     ) -> MessageRef | None:
         self.requests += 1
+        await self.answer(community, "lookup")
         times = self.posted().get(key, [])
         if any(start <= at <= end for at in times for start, end in windows):
+            self.found += 1
             return MessageRef("bench", channel_id, key, thread_id)
         return None
+
+    async def answer(self, community: CommunityKey, call: str) -> None:
+        """Before the platform does a "post" or a "lookup": where a platform that is slow or
+        failing waits or raises."""
+
+    def stored(self, key: str | None) -> None:
+        """Right after a post was stored: where it is counted, or fails anyway (the caller
+        then sees a failure for a post that happened)."""
 
     async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
         self.requests += 1

@@ -10,15 +10,14 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from bench.platform import LoggedChat
-from bot.kernel.messages import CommunityKey, MessageRef, Reply
+from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.outbox import LEASE
-from bot.kernel.ports import ChatLimits, Clock, Window
+from bot.kernel.ports import ChatLimits, Clock
 from bot.kernel.sends import Post, Send
 from copbot.bootstrap import App, SystemClock, open_app
 
@@ -85,51 +84,22 @@ class FaultyPlatform(LoggedChat):
     def __init__(self, plan: Plan, clock: Clock) -> None:
         super().__init__(Path(plan.log), clock, LIMITS[plan.platform])
         self.plan, self.faults = plan, Counter[str]()
-        self._random = random.Random(os.getpid())
+        self._random = random.Random(os.getpid())  # not the killed process's faults again
 
-    async def _answer(self, community: CommunityKey) -> None:
+    async def answer(self, community: CommunityKey, call: str) -> None:
         await asyncio.sleep(LATENCY)
+        self.faults[f"{call}s"] += 1
         if community.id == self.plan.down() and self.clock.now() < self.plan.healed():
-            self.faults["down"] += 1
+            self.faults[f"{call}s the down community failed"] += 1
             raise Unavailable("503 Service Unavailable")
-
-    async def post(
-        self,
-        community: CommunityKey,
-        channel_id: str,
-        reply: Reply,
-        *,
-        thread_id: str | None = None,
-        key: str | None = None,
-    ) -> MessageRef:
-        await self._answer(community)
-        failing = self._random.random() < FAILING
-        if failing and self._random.random() < 0.5:
-            self.faults["post failed"] += 1
+        if self._random.random() < (FAILING / 2 if call == "post" else FAILING):
+            self.faults[f"{call}s failed"] += 1
             raise Unavailable("502 Bad Gateway")
-        ref = await super().post(community, channel_id, reply, thread_id=thread_id, key=key)
-        if failing:
-            self.faults["post stored, then failed"] += 1
-            raise Unavailable("504 Gateway Timeout")
-        return ref
 
-    async def find_post(
-        self,
-        community: CommunityKey,
-        channel_id: str,
-        key: str,
-        windows: Sequence[Window],
-        *,
-        thread_id: str | None = None,
-    ) -> MessageRef | None:
-        await self._answer(community)
-        self.faults["lookups"] += 1
-        if self._random.random() < FAILING:
-            self.faults["lookup failed"] += 1
-            raise Unavailable("500 Internal Server Error")
-        found = await super().find_post(community, channel_id, key, windows, thread_id=thread_id)
-        self.faults["found by a lookup"] += found is not None
-        return found
+    def stored(self, key: str | None) -> None:
+        if self._random.random() < FAILING / 2:
+            self.faults["posts stored, then failed"] += 1
+            raise Unavailable("504 Gateway Timeout")
 
 
 class Stall:
@@ -221,7 +191,8 @@ async def serve(plan: Plan, stats: Path) -> None:
         wanted = {key for n in range(plan.sends) for key in plan.keys(n)}
         end = plan.due(plan.sends) + LEASE + timedelta(seconds=60)
         while True:
-            report = {"plan": asdict(plan), "ready": ready.isoformat(), "faults": chat.faults}
+            faults = {**chat.faults, "lookups that found the post": chat.found}
+            report = {"plan": asdict(plan), "ready": ready.isoformat(), "faults": faults}
             _write(stats, {**report, "stall": stall.worst, "longest": stall.longest})
             if not wanted - chat.posted().keys() or clock.now() > end:
                 break
