@@ -29,19 +29,21 @@ class Run:
 
 
 def paced(plan: Plan, posts: list[Stamped], outage: Window) -> dict[str, float]:
-    """When an ideal sender would store each post (seconds after the start): in due order
-    (ties in copbot's order), no sooner than the global rate and the channel's gap allow,
-    and never while no process ran."""
+    """When an ideal sender would store each post (seconds after the start): from its
+    earliest time on (its due time; the lease's end for a send the killed process held),
+    in that order (ties in copbot's order), no sooner than the platform's global rate and
+    the channel's gap allow, and never while no process ran."""
     limits = LIMITS[plan.platform]
-    gap = 1 / limits.requests_per_second if limits.requests_per_second else 0.0
     down_from, up_at = ((at - plan.start()).total_seconds() for at in outage)
     free, free_in, ideal = float("-inf"), dict[str, float](), {}
-    for due, _, channel, key in sorted(posts):
-        at = max(due, free, free_in.get(channel, float("-inf")))
+    for earliest, _, channel, key in sorted(posts):
+        at = max(earliest, free, free_in.get(channel, float("-inf")))
         if down_from <= at < up_at:
             at = up_at
         ideal[key] = at
-        free, free_in[channel] = at + gap, at + limits.channel_interval
+        free_in[channel] = at + limits.channel_interval
+        if limits.requests_per_second:
+            free = at + 1 / limits.requests_per_second
     return ideal
 
 
@@ -54,8 +56,8 @@ class Figures:
     beyond: float  # p99 of the healthy sends' delay beyond pacing, the kill's claims left out
     raw: float  # p99 of the healthy sends' delay, all of them
     held: int
-    held_late: int  # held sends that went after kill + lease + a sender period + 5 s
-    held_worst: float
+    held_late: int  # held sends later than the lease and pacing allow, by a sender period + 5 s
+    held_worst: float  # their worst delay beyond the lease and pacing
     down_sent: int
     down_worst: float
     busiest: int  # posts stored in the busiest second
@@ -72,26 +74,29 @@ def figures(plan: Plan, run: Run) -> Figures:
     sent = [n for n in range(plan.sends) if all(k in stored for k in plan.keys(n))]
     healthy = [n for n in sent if plan.community(n) != plan.down()]
     due = {n: since(plan.due(n)) for n in range(plan.sends)}
+    held = {n for n in healthy if f"{plan.run}-{n}" in run.held}
+    # At the latest, a claim the killed process held ran out a lease after the kill.
+    lease_end = since(run.killed_at + LEASE)
+    earliest = {n: max(due[n], lease_end) if n in held else due[n] for n in healthy}
     posts = [
-        (due[n], stored[key], f"{plan.community(n)}/{plan.channel(n)}", key)
+        (earliest[n], stored[key], f"{plan.community(n)}/{plan.channel(n)}", key)
         for n in healthy
         for key in plan.keys(n)
     ]
     ideal = paced(plan, posts, (run.killed_at, run.ready))
     last = {n: plan.keys(n)[-1] for n in range(plan.sends)}
-    held = [n for n in sent if f"{plan.run}-{n}" in run.held]
-    bound = since(run.killed_at + LEASE + Outbox.every) + 5
+    beyond = {n: stored[last[n]] - ideal[last[n]] for n in healthy}
     down = [stored[last[n]] - due[n] for n in sent if plan.community(n) == plan.down()]
     return Figures(
         sent=len(sent),
         posts=len(stored),
         doubled=sum(count - 1 for count in counts.values()),
         lost=sum(len(plan.keys(n)) for n in range(plan.sends)) - len(stored),
-        beyond=p99([stored[last[n]] - ideal[last[n]] for n in healthy if n not in set(held)]),
+        beyond=p99([beyond[n] for n in healthy if n not in held]),
         raw=p99([stored[last[n]] - due[n] for n in healthy]),
         held=len(held),
-        held_late=sum(stored[last[n]] > bound for n in held),
-        held_worst=max((stored[last[n]] - due[n] for n in held), default=0.0),
+        held_late=sum(beyond[n] > Outbox.every.total_seconds() + 5 for n in held),
+        held_worst=max((beyond[n] for n in held), default=0.0),
         down_sent=len(down),
         down_worst=max(down, default=0.0),
         busiest=busiest(sorted(stored for _, stored, _, _ in posts)),

@@ -63,7 +63,9 @@ class Plan:
         return f"{self.run}-c{n % self.communities}"
 
     def channel(self, n: int) -> str:
-        return f"ch-{n // self.communities % CHANNELS}"
+        """Unique across communities, as Discord's and Slack's channel ids are (the Pacer
+        keeps each channel's gap by its id)."""
+        return f"{self.community(n)}-ch{n // self.communities % CHANNELS}"
 
     def keys(self, n: int) -> list[str]:
         """The keys its posts carry (`Outbox._post`'s `key#step`)."""
