@@ -96,6 +96,7 @@ async def run(plan: Plan, tmp: Path) -> tuple[Plan, Run]:
         ready=datetime.fromisoformat(second["ready"]),
         held=held,
         stall=max(first["stall"], second["stall"]),
+        own_stall=max(first["own"], second["own"]),
         longest=[said for _, said in first["longest"] + second["longest"]],
         faults=Counter(first["faults"]) + Counter(second["faults"]),
         errors=sum(_errors(stats.with_suffix(".log")) for stats in (first_stats, second_stats)),
@@ -128,7 +129,8 @@ def table(plan: Plan, run: Run, found: Figures, load: str) -> Table:
             "the down community's sends, healed",
             f"{found.down_sent}, worst {found.down_worst:.0f} s",
         ),
-        ("worst event-loop stall (target < 100 ms)", f"{run.stall * 1000:.0f} ms"),
+        ("worst event-loop stall", f"{run.stall * 1000:.0f} ms"),
+        ("  less the loop's wait for a CPU (target < 100 ms)", f"{run.own_stall * 1000:.0f} ms"),
         ("  the longest, in ms", "\n".join(run.longest) or "none over 30 ms"),
         ("posts in the busiest second", f"{found.busiest} ({pacing(LIMITS[plan.platform])})"),
         (
@@ -150,7 +152,7 @@ def misses(found: Figures, run: Run) -> list[str]:
         "lost": found.lost > 0,
         "p99 beyond pacing": not found.beyond < TARGET,
         "held past their lease": found.held_late > 0,
-        "stall": run.stall >= STALL_BOUND,
+        "stall": run.own_stall >= STALL_BOUND,
         "errors logged": run.errors > 0,
         "restarted process failed": run.exit_code != 0,
     }

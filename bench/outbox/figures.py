@@ -22,6 +22,7 @@ class Run:
     ready: datetime  # when the restarted process was up
     held: set[str]  # the sends the killed process had claimed
     stall: float
+    own_stall: float  # the stall less the loop's wait for a CPU: copbot's part
     longest: list[str]  # the longest stalls, when
     faults: Counter[str]
     errors: int  # ERROR lines in the processes' logs

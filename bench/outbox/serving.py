@@ -108,10 +108,10 @@ class Stall:
     """The lateness of a 10 ms ticker: how long the event loop was kept from it. The
     longest are kept with when they were, the CPU time the loop's thread and the whole
     process used meanwhile, and how long the loop's thread waited for a CPU (the machine
-    is shared): a stall is copbot's own only when its thread was running."""
+    is shared): `own` is the worst lateness less that wait, the part that was copbot's."""
 
     def __init__(self, clock: Clock) -> None:
-        self.clock, self.worst = clock, 0.0
+        self.clock, self.worst, self.own = clock, 0.0, 0.0
         self.longest = list[tuple[float, str]]()  # lateness, what it was made of and when
 
     async def watch(self) -> None:
@@ -120,9 +120,9 @@ class Stall:
             began, usage = loop.time(), _usage()
             await asyncio.sleep(TICK)
             late = loop.time() - began - TICK
-            self.worst = max(self.worst, late)
+            thread, process, queued = (b - a for a, b in zip(usage, _usage(), strict=True))
+            self.worst, self.own = max(self.worst, late), max(self.own, late - queued)
             if late > STALL_SHOWN:
-                thread, process, queued = (b - a for a, b in zip(usage, _usage(), strict=True))
                 said = (
                     f"{late * 1000:.0f} ms at {self.clock.now():%X}: loop ran {thread * 1000:.0f},"
                     f" process {process * 1000:.0f}, loop waited for a CPU {queued * 1000:.0f}"
@@ -195,7 +195,9 @@ async def serve(plan: Plan, stats: Path) -> None:
         while True:
             faults = {**chat.faults, "lookups that found the post": chat.found}
             report = {"plan": asdict(plan), "ready": ready.isoformat(), "faults": faults}
-            _write(stats, {**report, "stall": stall.worst, "longest": stall.longest})
+            _write(
+                stats, {**report, "stall": stall.worst, "own": stall.own, "longest": stall.longest}
+            )
             if not wanted - chat.posted().keys() or clock.now() > end:
                 break
             await asyncio.sleep(0.5)
