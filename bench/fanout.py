@@ -6,8 +6,9 @@ post and its thread, the record of where it went), compared with the time Discor
 global rate limit (50 requests/s) would take for the same requests. Phase 2 runs the same
 fan-out in a subprocess, kills it (a real SIGKILL) half-way, restarts it, and counts
 duplicates and losses from the append-only log of every post that reached the
-"platform". The fake platform dedupes nothing: it only answers `find_post` from what it
-holds, as a real platform's history does.
+"platform". The fake platform (`bench/platform.py`) dedupes nothing: it only answers
+`find_post` from what it holds, by the time it stamped each post, as a real platform's
+history does.
 Run: `.venv/bin/python -m bench.fanout [--schedules N]`.
 """
 
@@ -16,23 +17,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from bench.platform import LoggedChat
 from bot.common.cadence import Cadence
-from bot.kernel.messages import CommunityKey, MessageRef, Reply
+from bot.kernel.messages import CommunityKey
 from bot.kernel.outbox import LEASE
-from bot.kernel.ports import ChatLimits, MemberInfo, Window
+from bot.kernel.ports import Clock
 from bot.prompts.runner import PromptRunner
 from copbot.bootstrap import open_app, open_core
 from tests.fakes import ManualClock
@@ -43,85 +43,21 @@ PER_COMMUNITY = 10
 DISCORD_RATE = 50  # requests per second, global
 
 
-class LoggedChat:
-    """The platform: every post a line in an append-only file, whatever its key."""
+class FanoutChat(LoggedChat):
+    """The shared log's platform, counting the prompts this process posted."""
 
-    limits = ChatLimits()
+    def __init__(self, log: Path, clock: Clock) -> None:
+        super().__init__(log, clock)
+        self.prompts = 0
 
-    def __init__(self, log: Path) -> None:
-        self._log = log
-        self._fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-        self.requests = 0
-        self.prompts = 0  # prompts this process posted
-
-    async def post(
-        self,
-        community: CommunityKey,
-        channel_id: str,
-        reply: Reply,
-        *,
-        thread_id: str | None = None,
-        key: str | None = None,
-    ) -> MessageRef:
-        self.requests += 1
+    def stored(self, key: str | None) -> None:
         self.prompts += bool(key and key.startswith("prompt-"))
-        os.write(self._fd, f"{key}\t{community.id}/{channel_id}\n".encode())
-        return MessageRef("bench", channel_id, key or "x", thread_id)
-
-    async def find_post(
-        self,
-        community: CommunityKey,
-        channel_id: str,
-        key: str,
-        windows: Sequence[Window],
-        *,
-        thread_id: str | None = None,
-    ) -> MessageRef | None:
-        self.requests += 1
-        posted = {line.split("\t")[0] for line in self._log.read_text().splitlines()}
-        return MessageRef("bench", channel_id, key, thread_id) if key in posted else None
-
-    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
-        self.requests += 1
-        return MessageRef("bench", message.channel_id, message.message_id, "t")
-
-    async def open_private_space(
-        self, community: CommunityKey, channel_id: str, user_ids: Sequence[str], name: str
-    ) -> MessageRef:
-        return MessageRef("bench", channel_id, "", "space")
-
-    async def find_space(
-        self,
-        community: CommunityKey,
-        channel_id: str,
-        user_ids: Sequence[str],
-        name: str,
-        windows: Sequence[Window],
-    ) -> MessageRef | None:
-        return None
-
-    async def dm_channel(self, community: CommunityKey, user_id: str) -> str:
-        return f"dm-{user_id}"
-
-    async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
-        return None
-
-    async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
-        return True
-
-    async def pin(self, message: MessageRef) -> None:
-        return None
-
-    async def unpin(self, message: MessageRef) -> None:
-        return None
 
 
 async def create(database: Path, schedules: int) -> None:
-    async with open_core(
-        f"sqlite:///{database}",
-        chat=LoggedChat(database.with_suffix(".setup")),
-        clock=ManualClock(DUE - timedelta(days=1)),
-    ) as core:
+    clock = ManualClock(DUE - timedelta(days=1))
+    setup = FanoutChat(database.with_suffix(".setup"), clock)
+    async with open_core(f"sqlite:///{database}", chat=setup, clock=clock) as core:
         for c in range(0, schedules, PER_COMMUNITY):
             community = CommunityKey("bench", f"community-{c // PER_COMMUNITY}")
             async with core.store.unit_of_work(community) as uow:
@@ -133,8 +69,9 @@ async def create(database: Path, schedules: int) -> None:
 
 
 async def work(database: Path, log: Path, now: datetime) -> dict[str, float]:
-    chat = LoggedChat(log)
-    async with open_app(f"sqlite:///{database}", chat=chat, clock=ManualClock(now)) as app:
+    clock = ManualClock(now)
+    chat = FanoutChat(log, clock)
+    async with open_app(f"sqlite:///{database}", chat=chat, clock=clock) as app:
         runner = PromptRunner(store=app.core.store, clock=app.core.clock)
         began = time.perf_counter()
         await runner.run_due()
