@@ -19,6 +19,8 @@ from bot.kernel.messages import (
     MessageRef,
     Reply,
 )
+from bot.kernel.outbox import COMMUNITIES_AT_ONCE
+from bot.kernel.pacer import Pacer
 from bot.kernel.ports import MemberInfo
 from bot.kernel.sends import (
     Inbox,
@@ -207,3 +209,49 @@ def test_every_step_survives_its_stored_form() -> None:
     )
     assert decode_steps(encode_steps(steps)) == steps
     assert Send("k", "key", steps).steps == steps
+
+
+@dataclass
+class HeldPacer(Pacer):
+    """A platform whose pace in some channels holds every post there until released."""
+
+    held: set[str] = field(default_factory=set)
+    waiting: int = 0
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def wait(self, channel_id: str) -> None:
+        if channel_id in self.held:
+            self.waiting += 1
+            await self.release.wait()
+
+
+async def test_communities_waiting_out_their_pace_hold_up_no_other(
+    sqlite_url: str, clock: ManualClock
+) -> None:
+    """More communities than are served at once wait for a slow pace (Slack's second a
+    channel, a backlog after an outage): a send of another community still goes at once."""
+    from copbot.bootstrap import open_app
+
+    async def record(community: CommunityKey, channel: str) -> None:
+        async with app.core.store.unit_of_work(community) as uow:
+            await uow.outbox.add(notice(f"hi-{channel}", Reply("hi"), channel_id=channel), START)
+            await uow.commit()
+        app.outbox.wake()
+
+    chat = FaultyChat()
+    async with open_app(sqlite_url, chat=chat, clock=clock) as app:
+        pacer = app.outbox.pacer = HeldPacer(limits=chat.limits, held={"held"})
+        busy = [CommunityKey("test", f"busy-{n}") for n in range(COMMUNITIES_AT_ONCE + 4)]
+        for community in busy:
+            await record(community, "held")
+        for _ in range(200):
+            if pacer.waiting == len(busy):
+                break
+            await asyncio.sleep(0.01)
+        assert pacer.waiting == len(busy)  # every one at the pace, none holding a place
+        await record(HEALTHY, "open")
+        await asyncio.wait_for(chat.reached.setdefault(HEALTHY, asyncio.Event()).wait(), 5)
+        assert [s.community for s in chat.sent] == [HEALTHY]
+        pacer.release.set()
+        await app.outbox.drain()
+    assert sorted(s.community.id for s in chat.sent) == sorted(c.id for c in [*busy, HEALTHY])

@@ -100,29 +100,38 @@ class Outbox:
         self.claimer = claimer
         self._pass: asyncio.Task[None] | None = None
         self._again = False
+        self._workers: dict[CommunityKey, asyncio.Task[int]] = {}
+        self._rescan: set[CommunityKey] = set()  # a worker's community got sends meanwhile
+        self._slots = asyncio.Semaphore(COMMUNITIES_AT_ONCE)
         self._pruned: datetime | None = None
 
     def wake(self) -> None:
         """Deliver soon: a unit of work just committed sends. Starts a pass in the
-        background, or another right after the one under way."""
+        background, or another right after the one under way; a pass only starts the
+        workers of communities with sends due, it doesn't wait for them."""
         self._again = True
         if self._pass is None or self._pass.done():
             self._pass = asyncio.get_running_loop().create_task(self._passes())
 
     async def drain(self) -> None:
         """Deliver everything due now and wait for it (the console after each line, tests)."""
-        if self._pass is not None:
-            await asyncio.shield(self._pass)
-        while await self.run_due():
-            pass
+        while True:
+            if self._pass is not None:
+                await asyncio.shield(self._pass)
+            if self._workers:
+                await asyncio.wait(list(self._workers.values()))
+            elif not await self.run_due():
+                return
 
     async def stop(self) -> None:
-        """Let the pass under way finish (a claimed send is finished or handed back by its
-        lease), before the store closes."""
+        """Let the pass and the workers under way finish (a claimed send is finished or
+        handed back by its lease), before the store closes."""
         if self._pass is not None:
             await asyncio.wait([self._pass])
             if not self._pass.cancelled():
                 self._pass.exception()  # logged by the pass, or the process is ending with it
+        if self._workers:
+            await asyncio.wait(list(self._workers.values()))  # each logs its own failure
 
     async def alarms(self) -> Mapping[str, Cadence]:
         return {}  # woken when sends are recorded; `every` catches retries
@@ -132,39 +141,55 @@ class Outbox:
         handled (delivered, refused, dropped, or put off to try again).
         (`grace` is the timer's: a send is never too late, its hooks say if it still is
         wanted.)"""
-        now = self.clock.now()
-        await self._prune(now)
-        communities = await self.store.communities_with_due_sends(now, LEASE)
-        at_once = asyncio.Semaphore(COMMUNITIES_AT_ONCE)
-
-        async def one(community: CommunityKey) -> int:
-            async with at_once:
-                return await self._community(community)
-
-        return sum(await asyncio.gather(*(one(c) for c in communities)))
+        return sum(await asyncio.gather(*await self._start_due()))
 
     async def _passes(self) -> None:
         while self._again:
             self._again = False
             try:
-                await self.run_due()
+                await self._start_due()
             except Exception:  # the next wake or the timer tries again
                 log.exception("delivering the outbox failed")
 
+    async def _start_due(self) -> list[asyncio.Task[int]]:
+        """The worker of each community with sends due: started, or, where one runs
+        already, told to look again before it ends."""
+        now = self.clock.now()
+        await self._prune(now)
+        workers = []
+        for community in await self.store.communities_with_due_sends(now, LEASE):
+            worker = self._workers.get(community)
+            if worker is None:
+                worker = asyncio.get_running_loop().create_task(self._community(community))
+                self._workers[community] = worker
+            else:
+                self._rescan.add(community)
+            workers.append(worker)
+        return workers
+
     async def _community(self, community: CommunityKey) -> int:
+        """Deliver the community's due sends in order, until a claim finds nothing more
+        and nobody recorded more meanwhile; at most `COMMUNITIES_AT_ONCE` communities are
+        at the database or the platform at once, but none holds a place while it waits
+        for the platform's pace."""
         sent = 0
         try:
-            while True:
-                async with self.store.unit_of_work(community) as uow:
-                    batch = await uow.outbox.claim(self.claimer, self.clock.now(), LEASE, BATCH)
-                    await uow.commit()
-                for queued in batch:
-                    sent += await self._deliver(community, queued)
-                if len(batch) < BATCH:
-                    return sent
+            async with self._slots:
+                while True:
+                    self._rescan.discard(community)
+                    async with self.store.unit_of_work(community) as uow:
+                        now = self.clock.now()
+                        batch = await uow.outbox.claim(self.claimer, now, LEASE, BATCH)
+                        await uow.commit()
+                    for queued in batch:
+                        sent += await self._deliver(community, queued)
+                    if len(batch) < BATCH and community not in self._rescan:
+                        return sent
         except Exception:  # this community's store failed; the others go on
             log.exception("delivering in %s/%s failed", community.platform, community.id)
             return sent
+        finally:
+            self._workers.pop(community, None)
 
     async def _deliver(self, community: CommunityKey, queued: Queued) -> int:
         """One attempt at one send (delivered, refused, dropped or put off): 1."""
@@ -190,7 +215,8 @@ class Outbox:
             if hooks.delivered is not None:
                 await hooks.delivered(uow, send, delivered, now)
             await uow.commit()
-        self._again |= uow.outbox.recorded  # what the hook had sent goes in this pass's wake
+        if uow.outbox.recorded:  # what the hook had sent
+            self.wake()
         return 1
 
     async def _step(
@@ -213,7 +239,7 @@ class Outbox:
                 )
                 if found:
                     return found
-                await self.pacer.wait(step.channel_id)
+                await self._paced(step.channel_id)
                 return await self.chat.open_private_space(
                     community, step.channel_id, step.user_ids, step.name
                 )
@@ -221,12 +247,12 @@ class Outbox:
                 return await self._inbox(community, step, earlier)
             case StartThread():
                 message = _made(refs, step.on)
-                await self.pacer.wait(message.channel_id)
+                await self._paced(message.channel_id)
                 return await self.chat.start_thread(message, step.name)
             case Pin():
                 return await self._pin(step, refs)
             case Unpin():
-                await self.pacer.wait(step.ref.channel_id)
+                await self._paced(step.ref.channel_id)
                 # Unpinned by hand already, or the message is gone: done either way.
                 with contextlib.suppress(NotPinnable):
                     await self.chat.unpin(step.ref)
@@ -256,7 +282,7 @@ class Outbox:
             )
             if found is not None:
                 return found
-        await self.pacer.wait(channel)
+        await self._paced(channel)
         return await self.chat.post(community, channel, step.reply, thread_id=thread, key=step_key)
 
     async def _pin(self, step: Pin, refs: list[MessageRef | None]) -> MessageRef:
@@ -265,7 +291,7 @@ class Outbox:
         else:
             assert step.on is not None
             message = _made(refs, step.on)
-        await self.pacer.wait(message.channel_id)
+        await self._paced(message.channel_id)
         await self.chat.pin(message)
         return message
 
@@ -282,12 +308,22 @@ class Outbox:
             community, step.channel_id, users, step.name, earlier
         )
         if not space:
-            await self.pacer.wait(step.channel_id)
+            await self._paced(step.channel_id)
             space = await self.chat.open_private_space(community, step.channel_id, users, step.name)
         async with self.store.unit_of_work(community) as uow:
             await uow.members.set_inbox(step.member_id, space)
             await uow.commit()
         return space
+
+    async def _paced(self, channel_id: str) -> None:
+        """The platform's pace for the channel, waited out without holding this worker's
+        place among the communities served at once (a community paced to one post a second
+        would otherwise keep every other one waiting)."""
+        self._slots.release()
+        try:
+            await self.pacer.wait(channel_id)
+        finally:
+            await self._slots.acquire()
 
     async def _wanted(self, community: CommunityKey, send: Send, hooks: Delivery) -> bool:
         assert hooks.still_wanted is not None
