@@ -155,6 +155,8 @@ async def main() -> None:
         f"{'PASS' if ok else 'FAIL'}: targets are 0 duplicates, 0 losses and copbot "
         "under 10% of the platform minimum."
     )
+    if not ok:
+        sys.exit(1)
 
 
 if __name__ == "__main__":
