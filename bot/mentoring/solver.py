@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing
+import os
 import signal
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import shared_memory
@@ -35,8 +37,19 @@ def start_worker() -> ProcessPoolExecutor:
 
 def _leave_ctrl_c_to_copbot() -> None:
     """Ctrl-C reaches every process of the terminal's foreground group: the worker ignores
-    it (instead of printing a traceback of its own) and stops when copbot stops it."""
+    it (instead of printing a traceback of its own) and stops when copbot stops it, or
+    ends, however it ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_end_with_copbot, name="end-with-copbot", daemon=True).start()
+
+
+def _end_with_copbot() -> None:
+    """A copbot killed outright (SIGKILL, the OOM killer) can't stop its worker, which
+    would wait for work for ever: it ends as soon as its parent process has."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()
+        os._exit(0)
 
 
 def stop_worker() -> None:
