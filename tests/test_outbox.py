@@ -21,7 +21,7 @@ from bot.kernel.messages import (
 )
 from bot.kernel.outbox import COMMUNITIES_AT_ONCE
 from bot.kernel.pacer import Pacer
-from bot.kernel.ports import MemberInfo
+from bot.kernel.ports import ChatLimits, MemberInfo
 from bot.kernel.sends import (
     Inbox,
     OpenSpace,
@@ -255,3 +255,39 @@ async def test_communities_waiting_out_their_pace_hold_up_no_other(
         pacer.release.set()
         await app.outbox.drain()
     assert sorted(s.community.id for s in chat.sent) == sorted(c.id for c in [*busy, HEALTHY])
+
+
+async def test_a_claim_takes_only_what_the_pace_lets_go_soon(
+    sqlite_url: str, clock: ManualClock
+) -> None:
+    """What a process claims waits out the lease if it dies: at Slack's post a second a
+    channel, a claim takes 5 sends, not 25."""
+    from sqlalchemy import func, select
+
+    from copbot.bootstrap import open_app
+    from storage.outbox import SENDING
+    from storage.schema import outbox
+    from storage.store import SqlStore
+
+    chat = FaultyChat(limits=ChatLimits(channel_interval=1.0))
+    async with open_app(sqlite_url, chat=chat, clock=clock) as app:
+        pacer = app.outbox.pacer = HeldPacer(limits=chat.limits, held={"held"})
+        async with app.core.store.unit_of_work(HEALTHY) as uow:
+            for n in range(30):
+                await uow.outbox.add(notice(f"n{n}", Reply("hi"), channel_id="held"), START)
+            await uow.commit()
+        app.outbox.wake()
+        for _ in range(200):
+            if pacer.waiting:
+                break
+            await asyncio.sleep(0.01)
+        store = app.core.store
+        assert isinstance(store, SqlStore)
+        async with store.database.transaction() as db:
+            claimed = await db.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.status == SENDING)
+            )
+        assert claimed == 5
+        pacer.release.set()
+        await app.outbox.drain()
+    assert len(chat.sent) == 30
