@@ -345,7 +345,8 @@ class Outbox:
             if status == "refused" and hooks.refused is not None:
                 await hooks.refused(uow, queued.send, error, now)
             await uow.commit()
-        self._again |= uow.outbox.recorded
+        if uow.outbox.recorded:  # what the hook had sent
+            self.wake()
         if status == "refused":
             log.warning("send %s in %s was refused: %s", queued.send.key, community.id, error)
 
