@@ -327,8 +327,8 @@ class Outbox:
         self._slots.release()
         try:
             await self.pacer.wait(channel_id)
-        finally:
-            await self._slots.acquire()
+        finally:  # taken back even if the attempt's time runs out meanwhile
+            await asyncio.shield(self._slots.acquire())
 
     async def _wanted(self, community: CommunityKey, send: Send, hooks: Delivery) -> bool:
         assert hooks.still_wanted is not None
