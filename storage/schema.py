@@ -562,6 +562,9 @@ def declared_here(name: str | None, type_: str, parent_names: object) -> bool:
     return True
 
 
+DIALECTS = ("sqlite", "postgresql")
+
+
 def insert_new(dialect: str, table: Table, unique: list[str]) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that does nothing when a row with the same `unique` columns exists."""
     if dialect == "postgresql":
