@@ -39,10 +39,17 @@ class SqlMemberRepository:
         self._db = db
         self._community_id = community_id
         self._platform = platform
+        # The tags each member had when this unit of work read them: a save that leaves
+        # them as they were rewrites none (the version check proves nobody changed them).
+        self._tags_read: dict[int, tuple[tuple[str, ...], ...]] = {}
+
+    def _read(self, member: Member) -> Member:
+        self._tags_read[member.id] = _tags(member)
+        return member
 
     async def by_user(self, user_id: str) -> Member | None:
         found = await self._db.execute(_BY_USER, {"cid": self._community_id, "user_id": user_id})
-        return _member(found.all()) if found.rows else None
+        return self._read(_member(found.all())) if found.rows else None
 
     async def add(
         self, user_id: str, display_name: str, timezone: str | None, now: datetime
@@ -65,7 +72,7 @@ class SqlMemberRepository:
             assert found is not None
             return found
         await self._recognise(member_id, user_id)
-        return Member(member_id, user_id, display_name, now, now, timezone=timezone)
+        return self._read(Member(member_id, user_id, display_name, now, now, timezone=timezone))
 
     async def _recognise(self, member_id: int, user_id: str) -> None:
         """Someone who erased their data came back: others' confidential don't-match lists
@@ -97,7 +104,8 @@ class SqlMemberRepository:
         )
         if changed.rowcount != 1:
             raise StaleWrite()
-        await self._replace_tags(member)
+        if self._tags_read.get(member.id) != _tags(member):
+            await self._replace_tags(member)
         return replace(member, version=member.version + 1, updated_at=now)
 
     async def erase(self, member: Member, now: datetime) -> None:
@@ -127,7 +135,7 @@ class SqlMemberRepository:
             by_member: dict[int, list[Row[Any]]] = {}
             for row in rows:
                 by_member.setdefault(row.id, []).append(row)
-            found.update((member_id, _member(rs)) for member_id, rs in by_member.items())
+            found.update((key, self._read(_member(rs))) for key, rs in by_member.items())
         return found
 
     async def inbox(self, member_id: int) -> MessageRef | None:
@@ -166,6 +174,7 @@ class SqlMemberRepository:
         return [(tag, count) for tag, count in (await self._db.execute(query)).all()]
 
     async def _replace_tags(self, member: Member) -> None:
+        self._tags_read[member.id] = _tags(member)
         await self._db.execute(
             delete(member_tags).where(
                 member_tags.c.community_id == self._community_id,
@@ -192,6 +201,10 @@ def returning_key(community_id: int, user_id: str) -> str:
     recognises them if they come back but can't be turned back into the id (though anyone
     with the database and a list of the community's ids could test each one)."""
     return hashlib.sha256(f"copbot:{community_id}:{user_id}".encode()).hexdigest()
+
+
+def _tags(member: Member) -> tuple[tuple[str, ...], ...]:
+    return (member.skills, member.interests, member.languages)
 
 
 def _member(rows: Sequence[Row[Any]]) -> Member:
