@@ -32,6 +32,21 @@ _BY_USER = _WITH_TAGS.where(
 _BY_ID = _WITH_TAGS.where(members.c.community_id == bindparam("cid")).order_by(
     members.c.id, member_tags.c.kind, member_tags.c.position
 )
+_DELETE_TAGS = delete(member_tags).where(
+    member_tags.c.community_id == bindparam("cid"),
+    member_tags.c.member_id == bindparam("member_id"),
+)
+_INSERT_TAGS = insert(member_tags)
+# A profile save, built once; the version it was read at guards against a lost update.
+_SAVE = (
+    update(members)
+    .where(
+        members.c.community_id == bindparam("cid"),
+        members.c.id == bindparam("member_id"),
+        members.c.version == bindparam("read_version"),
+    )
+    .values(version=members.c.version + 1)
+)
 
 
 class SqlMemberRepository:
@@ -88,24 +103,21 @@ class SqlMemberRepository:
 
     async def save(self, member: Member, now: datetime) -> Member:
         changed = await self._db.execute(
-            update(members)
-            .where(
-                members.c.community_id == self._community_id,
-                members.c.id == member.id,
-                members.c.version == member.version,
-            )
-            .values(
-                display_name=member.display_name,
-                timezone=member.timezone,
-                bio=member.bio,
-                version=members.c.version + 1,
-                updated_at=now,
-            )
+            _SAVE,
+            {
+                "cid": self._community_id,
+                "member_id": member.id,
+                "read_version": member.version,
+                "display_name": member.display_name,
+                "timezone": member.timezone,
+                "bio": member.bio,
+                "updated_at": now,
+            },
         )
         if changed.rowcount != 1:
             raise StaleWrite()
         if self._tags_read.get(member.id) != _tags(member):
-            await self._replace_tags(member)
+            self._replace_tags(member)
         return replace(member, version=member.version + 1, updated_at=now)
 
     async def erase(self, member: Member, now: datetime) -> None:
@@ -124,7 +136,7 @@ class SqlMemberRepository:
                 erased_at=now,
             )
         )
-        await self._replace_tags(replace(member, skills=(), interests=(), languages=()))
+        self._replace_tags(replace(member, skills=(), interests=(), languages=()))
 
     async def by_ids(self, member_ids: Sequence[int]) -> dict[int, Member]:
         found: dict[int, Member] = {}
@@ -173,14 +185,9 @@ class SqlMemberRepository:
         )
         return [(tag, count) for tag, count in (await self._db.execute(query)).all()]
 
-    async def _replace_tags(self, member: Member) -> None:
+    def _replace_tags(self, member: Member) -> None:
         self._tags_read[member.id] = _tags(member)
-        await self._db.execute(
-            delete(member_tags).where(
-                member_tags.c.community_id == self._community_id,
-                member_tags.c.member_id == member.id,
-            )
-        )
+        self._db.later(_DELETE_TAGS, {"cid": self._community_id, "member_id": member.id})
         rows = [
             {
                 "community_id": self._community_id,
@@ -193,7 +200,7 @@ class SqlMemberRepository:
             for position, tag in enumerate(getattr(member, attribute))
         ]
         if rows:
-            await self._db.execute(insert(member_tags), rows)
+            self._db.later(_INSERT_TAGS, rows)
 
 
 def returning_key(community_id: int, user_id: str) -> str:

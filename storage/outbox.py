@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.kernel.messages import MessageRef
 from bot.kernel.ports import Queued, Window
@@ -53,11 +55,17 @@ def due(now: datetime, lease: timedelta) -> Any:
     )
 
 
+@cache
+def _insert(dialect: str) -> postgresql.Insert | sqlite.Insert:
+    """Built once per dialect: every unit of work makes an outbox."""
+    return insert_new(dialect, outbox, ["community_id", "key"])
+
+
 class SqlOutboxRepository:
     def __init__(self, db: Db, community_id: int) -> None:
         self._db = db
         self._community_id = community_id
-        self._insert = insert_new(db.dialect, outbox, ["community_id", "key"])
+        self._insert = _insert(db.dialect)
         self.recorded = False
 
     async def add(self, send: Send, now: datetime) -> bool:

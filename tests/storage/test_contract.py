@@ -323,6 +323,10 @@ class _Recorded:
             self.tables.append(statement.table.name)  # type: ignore[attr-defined]
         return await self._db.execute(statement, parameters)
 
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        self.tables.append(statement.table.name)  # type: ignore[attr-defined]
+        self._db.later(statement, parameters)
+
 
 async def test_a_save_rewrites_tags_only_when_they_changed(store: SqlStore) -> None:
     async with store.unit_of_work(HOME) as uow:
