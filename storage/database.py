@@ -69,6 +69,12 @@ class Db(Protocol):
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched: ...
 
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        """A write whose result nobody needs: it runs, in order, with the next statement
+        or the commit (on SQLite in the same hop to the database thread). Its error, if
+        any, comes from that statement or the commit."""
+        ...
+
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any: ...
 
     async def commit(self) -> None: ...
@@ -137,17 +143,21 @@ def _translated() -> Iterator[None]:
 
 
 class SqliteDatabase:
-    """One connection on one thread, in WAL mode, and a second one for snapshots.
+    """A writing connection, a reading one and one for snapshots, each on a thread of its
+    own, in WAL mode.
 
-    Units of work take turns on an asyncio lock (waiting without blocking the event loop)
-    rather than in SQLite's busy handler, which sleeps; a unit of work takes the lock with
-    its first statement, so one that plans first (a matching round) doesn't hold up the
-    others meanwhile. It reads in autocommit and opens its write transaction (`BEGIN
-    IMMEDIATE`, so another process waits for the busy timeout instead of failing on a
-    stale snapshot) with its first write: nothing else in this process can write in
-    between, since it holds the lock to the end, and a read-only command costs one hop.
-    Snapshots read in a transaction of their own on the second connection, which WAL lets
-    run beside the writer. More than one process belongs on PostgreSQL.
+    Until its first write a unit of work reads in autocommit on the reading connection,
+    which WAL lets run beside the writer: a read-only command never queues behind writes
+    (what it reads is committed, as on PostgreSQL's READ COMMITTED; the version checks
+    and the core's one retry after a `Conflict` cover a write that came in between).
+    Writers take turns on an asyncio lock (waiting without blocking the event loop)
+    rather than in SQLite's busy handler, which sleeps; a unit of work takes it with its
+    first write and opens its transaction then (`BEGIN IMMEDIATE`, so another process
+    waits for the busy timeout instead of failing on a stale snapshot), reading on the
+    writer from there on so that it sees its own writes. Writes whose result nobody needs
+    (`Db.later`) ride along with the next statement or the commit: one hop, not one each.
+    Snapshots read in a transaction of their own on the third connection. More than one
+    process belongs on PostgreSQL.
     """
 
     dialect = "sqlite"
@@ -155,13 +165,18 @@ class SqliteDatabase:
     def __init__(self, url: str, lock: _ProcessLock) -> None:
         self._process_lock = lock
         self._writer = _Connection(url, "copbot-sqlite")
+        self._reads = _Connection(url, "copbot-sqlite-reads", read_only=True)
         self._reader = _Connection(url, "copbot-sqlite-snapshot", read_only=True)
         self._lock = asyncio.Lock()
         self._reading = asyncio.Lock()
 
     async def call(self, work: Callable[[Connection], T]) -> T:
-        """Run `work` on the database thread: one hop."""
+        """Run `work` on the writer's thread: one hop."""
         return await self._writer.call(work)
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` on the reading connection's thread, beside the writer."""
+        return await self._reads.call(work)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
@@ -209,6 +224,7 @@ class SqliteDatabase:
     async def dispose(self) -> None:
         async with self._lock, self._reading:
             await self._writer.close()
+            await self._reads.close()
             await self._reader.close()
         self._process_lock.release()
 
@@ -316,36 +332,51 @@ class _ThreadDb:
     def __init__(self, database: SqliteDatabase, lock: asyncio.Lock) -> None:
         self._database = database
         self._lock = lock
-        self._holding = False
-        self.writing = False
+        self._started = False
+        self._holding = False  # the lock: from the first write to the end
+        self.writing = False  # its write transaction is open
         self.changed = False
+        self._later: list[tuple[Executable, Parameters]] = []
 
     @property
     def started(self) -> bool:
-        return self._holding
+        return self._started
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
-        if not self._holding:
-            await self._lock.acquire()
-            self._holding = True
+        self._started = True
         with _translated():
-            if self.writing:
-                return await self._database.call(
-                    lambda c: _fetched(c.execute(statement, parameters))
-                )
-            if _reads_only(statement):
-                return await self._database.call(lambda c: _autocommitted(c, statement, parameters))
-            self.writing = self.changed = True
-            return await self._database.call(lambda c: _first_write(c, statement, parameters))
+            if not (self.writing or self._later) and _reads_only(statement):
+                return await self._database.read(lambda c: _autocommitted(c, statement, parameters))
+            return await self._write([*self._taken(), (statement, parameters)], commit=False)
+
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        self._started = self.changed = True
+        self._later.append((statement, parameters))
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
         return (await self.execute(statement, parameters)).scalar()
 
     async def commit(self) -> None:
-        if self.writing:
+        if self.writing or self._later:
             with _translated():
-                await self._database.call(lambda c: c.commit())
+                await self._write(self._taken(), commit=True)
             self.writing = False
+
+    def _taken(self) -> list[tuple[Executable, Parameters]]:
+        taken, self._later = self._later, []
+        return taken
+
+    async def _write(
+        self, statements: list[tuple[Executable, Parameters]], *, commit: bool
+    ) -> Fetched:
+        """`statements` in one hop to the writer, the write transaction opened first if
+        this is the unit of work's first write."""
+        begin = not self.writing
+        if not self._holding:
+            await self._lock.acquire()
+            self._holding = True
+        self.writing = self.changed = True
+        return await self._database.call(lambda c: _in_order(c, begin, statements, commit))
 
     async def close(self) -> None:
         """Roll back what wasn't committed and let the next unit of work in."""
@@ -368,6 +399,9 @@ class _SnapshotDb:
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
         return await self._connection.call(lambda c: _fetched(c.execute(statement, parameters)))
 
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        raise RuntimeError("a snapshot is read-only")
+
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
         return (await self.execute(statement, parameters)).scalar()
 
@@ -383,9 +417,21 @@ def _autocommitted(
     return fetched
 
 
-def _first_write(connection: Connection, statement: Executable, parameters: Parameters) -> Fetched:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-    return _fetched(connection.execute(statement, parameters))
+def _in_order(
+    connection: Connection,
+    begin: bool,
+    statements: Sequence[tuple[Executable, Parameters]],
+    commit: bool,
+) -> Fetched:
+    """On the writer's thread: the last statement's rows."""
+    if begin:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    fetched = Fetched([], 0)
+    for statement, parameters in statements:
+        fetched = _fetched(connection.execute(statement, parameters))
+    if commit:
+        connection.commit()
+    return fetched
 
 
 def _scrub_sqlite(connection: Connection, tables: Collection[str]) -> bool:
@@ -528,11 +574,22 @@ class _AsyncDb:
         self._timeout = timeout
         self.changed = False
         self.started = False
+        self._later: list[tuple[Executable, Parameters]] = []
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        await self._run_later()
         self.started = True
         self.changed |= not _reads_only(statement)
         return _fetched(await self._bounded(self._connection.execute(statement, parameters)))
+
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        self.started = self.changed = True
+        self._later.append((statement, parameters))
+
+    async def _run_later(self) -> None:
+        while self._later:
+            statement, parameters = self._later.pop(0)
+            await self._bounded(self._connection.execute(statement, parameters))
 
     async def _bounded(self, work: Awaitable[T]) -> T:
         try:
@@ -547,4 +604,5 @@ class _AsyncDb:
         return (await self.execute(statement, parameters)).scalar()
 
     async def commit(self) -> None:
+        await self._run_later()
         await self._bounded(self._connection.commit())

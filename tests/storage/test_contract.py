@@ -10,17 +10,19 @@ from datetime import UTC, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Executable, func, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.dml import UpdateBase
 
 from bot.common.cadence import Cadence
 from bot.common.errors import StaleWrite
 from bot.kernel.messages import CommunityKey
 from bot.mentoring.model import RequestStatus
 from bot.prompts.model import Outcome
-from storage.database import open_database
+from storage.database import Db, Fetched, Parameters, open_database
+from storage.members import SqlMemberRepository
 from storage.migrate import migrate
-from storage.schema import declared_here, members, metadata
+from storage.schema import communities, declared_here, members, metadata
 from storage.store import SqlStore, open_store
 from tests.fakes import HOME, START, ManualClock
 
@@ -306,3 +308,42 @@ async def test_when_each_starter_prompt_was_last_used(store: SqlStore) -> None:
         assert await uow.prompts.bank_last_used() == {3: START + timedelta(days=7)}
     async with store.unit_of_work(ELSEWHERE) as uow:
         assert await uow.prompts.bank_last_used() == {}
+
+
+class _Recorded:
+    """A transaction's connection that notes which tables each statement touches."""
+
+    def __init__(self, db: Db) -> None:
+        self._db = db
+        self.dialect = db.dialect
+        self.tables: list[str] = []
+
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        if isinstance(statement, UpdateBase):
+            self.tables.append(statement.table.name)  # type: ignore[attr-defined]
+        return await self._db.execute(statement, parameters)
+
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        self.tables.append(statement.table.name)  # type: ignore[attr-defined]
+        self._db.later(statement, parameters)
+
+
+async def test_a_save_rewrites_tags_only_when_they_changed(store: SqlStore) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        added = await uow.members.add("alice", "Alice", None, START)
+        await uow.members.save(replace(added, skills=("sql", "go")), START)
+        await uow.commit()
+    async with store.database.transaction() as db:
+        recorded = _Recorded(db)
+        community_id = await db.scalar(select(communities.c.id))
+        repository = SqlMemberRepository(recorded, community_id, HOME.platform)  # type: ignore[arg-type]
+        found = await repository.by_user("alice")
+        assert found is not None
+        saved = await repository.save(replace(found, bio="same tags"), START)
+        assert recorded.tables == ["members"]
+        await repository.save(replace(saved, skills=("go", "sql")), START)
+        assert recorded.tables == ["members", "members", "member_tags", "member_tags"]
+        await db.commit()
+    async with store.unit_of_work(HOME) as uow:
+        found = await uow.members.by_user("alice")
+    assert found is not None and (found.bio, found.skills) == ("same tags", ("go", "sql"))
