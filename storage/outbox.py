@@ -158,7 +158,7 @@ class SqlOutboxRepository:
     async def _finish(self, send_id: int, **values: Any) -> None:
         if "finished_at" in values:  # done with: only its key and the ids it made stay
             values.update(steps="[]", args="{}")
-        await self._db.execute(_FINISH, {"cid": self._community_id, "send_id": send_id, **values})
+        self._db.later(_FINISH, {"cid": self._community_id, "send_id": send_id, **values})
 
 
 def _queued(row: Any, now: datetime, lease: timedelta) -> Queued:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -110,10 +111,6 @@ _CLAIM = {
     )
     for dialect in DIALECTS
 }
-_OCCURRENCE = _OCCURRENCES.where(
-    prompt_occurrences.c.community_id == bindparam("cid"),
-    prompt_occurrences.c.id == bindparam("occurrence_id"),
-)
 _LAST_POSTED = (
     _OCCURRENCES.where(
         prompt_occurrences.c.community_id == bindparam("cid"),
@@ -263,7 +260,7 @@ class SqlPromptRepository:
         )
 
     async def save_schedule(self, schedule: Schedule) -> None:
-        await self._db.execute(
+        self._db.later(
             _SAVE_SCHEDULE,
             {
                 **self._cid,
@@ -274,36 +271,23 @@ class SqlPromptRepository:
             },
         )
 
-    async def claim(
-        self,
-        schedule_id: int,
-        due: datetime,
-        outcome: Outcome,
-        claim: str,
-        now: datetime,
-        text: str,
-        prompt_id: int | None,
-        bank_index: int | None,
-    ) -> Occurrence | None:
+    async def claim(self, occurrence: Occurrence) -> Occurrence | None:
         occurrence_id = await self._db.scalar(
             _CLAIM[self._db.dialect],
             {
                 "community_id": self._community_id,
-                "schedule_id": schedule_id,
-                "due_at": due,
-                "outcome": outcome.value,
-                "text": text,
-                "prompt_id": prompt_id,
-                "bank_index": bank_index,
-                "claim": claim,
-                "claimed_at": now,
-                "recapped": False,
+                "schedule_id": occurrence.schedule_id,
+                "due_at": occurrence.due_at,
+                "outcome": occurrence.outcome.value,
+                "text": occurrence.text,
+                "prompt_id": occurrence.prompt_id,
+                "bank_index": occurrence.bank_index,
+                "claim": occurrence.claim,
+                "claimed_at": occurrence.claimed_at,
+                "recapped": occurrence.recapped,
             },
         )
-        if occurrence_id is None:
-            return None
-        rows = await self._db.execute(_OCCURRENCE, {**self._cid, "occurrence_id": occurrence_id})
-        return self._occurrence(rows.rows[0])
+        return None if occurrence_id is None else replace(occurrence, id=occurrence_id)
 
     async def record(
         self, occurrence_id: int, outcome: Outcome, message: MessageRef | None, now: datetime
@@ -317,7 +301,7 @@ class SqlPromptRepository:
             if message
             else {}
         )
-        await self._db.execute(
+        self._db.later(
             _RECORD,
             {**self._cid, "occurrence_id": occurrence_id, "outcome": outcome.value}
             | {"posted_at": now, **where},

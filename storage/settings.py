@@ -31,7 +31,7 @@ class SqlSettingsRepository:
         statement = dialect.insert(community_settings).values(
             community_id=self._community_id, key=key, value=json.dumps(value)
         )
-        await self._db.execute(
+        self._db.later(
             statement.on_conflict_do_update(
                 index_elements=["community_id", "key"], set_={"value": statement.excluded.value}
             )

@@ -18,7 +18,7 @@ from bot.common.cadence import Cadence
 from bot.common.errors import StaleWrite
 from bot.kernel.messages import CommunityKey
 from bot.mentoring.model import RequestStatus
-from bot.prompts.model import Outcome
+from bot.prompts.model import Occurrence, Outcome
 from storage.database import Db, Fetched, Parameters, open_database
 from storage.members import SqlMemberRepository
 from storage.migrate import migrate
@@ -302,7 +302,11 @@ async def test_when_each_starter_prompt_was_last_used(store: SqlStore) -> None:
             (14, 5, Outcome.FAILED),
         ):
             due = START + timedelta(days=days)
-            await uow.prompts.claim(schedule.id, due, outcome, "me", due, "text", None, index)
+            claimed = Occurrence(
+                0, schedule.id, due, outcome, "text", None, index, "me", due, None, False
+            )
+            assert await uow.prompts.claim(claimed) is not None
+        assert await uow.prompts.claim(claimed) is None  # that occurrence is taken
         await uow.commit()
     async with store.unit_of_work(HOME) as uow:
         assert await uow.prompts.bank_last_used() == {3: START + timedelta(days=7)}
