@@ -283,22 +283,31 @@ class _Connection:
             event.listen(self._engine, "connect", _read_only)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._connection: Connection | None = None
+        self._closed = False
 
     async def call(self, work: Callable[[Connection], T]) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._thread, self._on_thread, work)
 
     def _on_thread(self, work: Callable[[Connection], T]) -> T:
+        if self._closed:
+            raise RuntimeError("the database is closed")
         if self._connection is None:
             self._connection = self._engine.connect()
         return work(self._connection)
 
     async def close(self) -> None:
+        """On its thread, after whatever was asked of it before: a read still in flight
+        (reads hold no lock) finishes first, and none starts after."""
+        await asyncio.get_running_loop().run_in_executor(self._thread, self._close_on_thread)
+        self._thread.shutdown(wait=True)
+
+    def _close_on_thread(self) -> None:
+        self._closed = True
         if self._connection is not None:
-            await self.call(lambda c: c.close())
+            self._connection.close()
             self._connection = None
         self._engine.dispose()
-        self._thread.shutdown(wait=True)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
