@@ -14,7 +14,6 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from bot.kernel.ports import Conflict, DatabaseBusy
 from storage.check import DatabaseInUse, check_writable
+from storage.lane import Lane
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -281,13 +281,12 @@ class _Connection:
         event.listen(self._engine, "connect", _configure_sqlite)
         if read_only:
             event.listen(self._engine, "connect", _read_only)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._lane = Lane(name)
         self._connection: Connection | None = None
         self._closed = False
 
     async def call(self, work: Callable[[Connection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._on_thread, work)
+        return await self._lane.call(lambda: self._on_thread(work))
 
     def _on_thread(self, work: Callable[[Connection], T]) -> T:
         if self._closed:
@@ -299,8 +298,8 @@ class _Connection:
     async def close(self) -> None:
         """On its thread, after whatever was asked of it before: a read still in flight
         (reads hold no lock) finishes first, and none starts after."""
-        await asyncio.get_running_loop().run_in_executor(self._thread, self._close_on_thread)
-        self._thread.shutdown(wait=True)
+        await self._lane.call(self._close_on_thread)
+        await self._lane.stop()
 
     def _close_on_thread(self) -> None:
         self._closed = True
