@@ -143,21 +143,20 @@ def _translated() -> Iterator[None]:
 
 
 class SqliteDatabase:
-    """A writing connection, a reading one and one for snapshots, each on a thread of its
-    own, in WAL mode.
+    """One connection on one thread, in WAL mode, and a second one for snapshots.
 
-    Until its first write a unit of work reads in autocommit on the reading connection,
-    which WAL lets run beside the writer: a read-only command never queues behind writes
-    (what it reads is committed, as on PostgreSQL's READ COMMITTED; the version checks
-    and the core's one retry after a `Conflict` cover a write that came in between).
-    Writers take turns on an asyncio lock (waiting without blocking the event loop)
-    rather than in SQLite's busy handler, which sleeps; a unit of work takes it with its
-    first write and opens its transaction then (`BEGIN IMMEDIATE`, so another process
-    waits for the busy timeout instead of failing on a stale snapshot), reading on the
-    writer from there on so that it sees its own writes. Writes whose result nobody needs
-    (`Db.later`) ride along with the next statement or the commit: one hop, not one each.
-    Snapshots read in a transaction of their own on the third connection. More than one
-    process belongs on PostgreSQL.
+    Units of work take turns on an asyncio lock (waiting without blocking the event loop)
+    rather than in SQLite's busy handler, which sleeps; a unit of work takes the lock with
+    its first statement, so one that plans first (a matching round) doesn't hold up the
+    others meanwhile. It reads in autocommit and opens its write transaction (`BEGIN
+    IMMEDIATE`, so another process waits for the busy timeout instead of failing on a
+    stale snapshot) with its first write: nothing else in this process can write in
+    between, since it holds the lock to the end, and a read-only command costs one hop.
+    (The capabilities rely on that: a read-modify-write such as counting a prompt's
+    answers is safe from the first read.) Writes whose result nobody needs (`Db.later`)
+    ride along with the next statement or the commit: one hop, not one each. Snapshots
+    read in a transaction of their own on the second connection, which WAL lets run
+    beside the writer. More than one process belongs on PostgreSQL.
     """
 
     dialect = "sqlite"
@@ -165,7 +164,6 @@ class SqliteDatabase:
     def __init__(self, url: str, lock: _ProcessLock) -> None:
         self._process_lock = lock
         self._writer = _Connection(url, "copbot-sqlite")
-        self._reads = _Connection(url, "copbot-sqlite-reads", read_only=True)
         self._reader = _Connection(url, "copbot-sqlite-snapshot", read_only=True)
         self._lock = asyncio.Lock()
         self._reading = asyncio.Lock()
@@ -173,10 +171,6 @@ class SqliteDatabase:
     async def call(self, work: Callable[[Connection], T]) -> T:
         """Run `work` on the writer's thread: one hop."""
         return await self._writer.call(work)
-
-    async def read(self, work: Callable[[Connection], T]) -> T:
-        """Run `work` on the reading connection's thread, beside the writer."""
-        return await self._reads.call(work)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Db]:
@@ -224,7 +218,6 @@ class SqliteDatabase:
     async def dispose(self) -> None:
         async with self._lock, self._reading:
             await self._writer.close()
-            await self._reads.close()
             await self._reader.close()
         self._process_lock.release()
 
@@ -340,25 +333,26 @@ class _ThreadDb:
     def __init__(self, database: SqliteDatabase, lock: asyncio.Lock) -> None:
         self._database = database
         self._lock = lock
-        self._started = False
-        self._holding = False  # the lock: from the first write to the end
+        self._holding = False  # the lock: from the first statement to the end
         self.writing = False  # its write transaction is open
         self.changed = False
         self._later: list[tuple[Executable, Parameters]] = []
 
     @property
     def started(self) -> bool:
-        return self._started
+        return self._holding
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
-        self._started = True
+        if not self._holding:
+            await self._lock.acquire()
+            self._holding = True
         with _translated():
             if not (self.writing or self._later) and _reads_only(statement):
-                return await self._database.read(lambda c: _autocommitted(c, statement, parameters))
+                return await self._database.call(lambda c: _autocommitted(c, statement, parameters))
             return await self._write([*self._taken(), (statement, parameters)], commit=False)
 
     def later(self, statement: Executable, parameters: Parameters = None) -> None:
-        self._started = self.changed = True
+        self.changed = True
         self._later.append((statement, parameters))
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
@@ -380,7 +374,7 @@ class _ThreadDb:
         """`statements` in one hop to the writer, the write transaction opened first if
         this is the unit of work's first write."""
         begin = not self.writing
-        if not self._holding:
+        if not self._holding:  # a commit with only `later` writes
             await self._lock.acquire()
             self._holding = True
         self.writing = self.changed = True
