@@ -364,7 +364,7 @@ mentor_avoid = Table(
         ["members.community_id", "members.id"],
         name="fk_mentor_avoid_other",
     ),
-    Index("ix_mentor_avoid_other", "community_id", "other_id"),
+    Index("ix_mentor_avoid_other", "community_id", "other_id", "member_id"),
     Index("ix_mentor_avoid_key", "community_id", "other_key"),
 )
 
