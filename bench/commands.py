@@ -5,7 +5,9 @@ path that decides whether one SQLite file keeps up with a busy community. It dri
 seeded mix of `/profile show` (70%) and `/profile set` (30%) through `Core.invoke` on a
 SQLite file and prints throughput, p50/p99 latency and the event loop's worst stall, then
 does the same reads and writes straight through aiosqlite on a second file with the same
-schema and data: what any code on this machine could reach. Not part of the test suite.
+schema and data (the target's ceiling: an async bot's usual way to SQLite), and through
+plain sqlite3 on the loop's thread (SQLite's own cost, reported beside it), and a
+calibration: raw SQLite statements per second in the same run. Not part of the test suite.
 
 Run from the repository root: `.venv/bin/python -m bench.commands [--commands 20000]
 [--members 2000] [--concurrency 1]`. Exits 1 when a target is missed.
@@ -197,10 +199,8 @@ class RawProfiles:
         self.lock = asyncio.Lock()  # one write transaction at a time on the one connection
         self.now = ManualClock().now().strftime("%Y-%m-%d %H:%M:%S.%f")
 
-    async def run(self, command: Command) -> bool:
-        if command.path == "profile show":
-            user = command.options.get("member", command.user)
-            return bool(await self.db.execute_fetchall(self.READ, (self.community_id, user)))
+    def write(self, command: Command) -> tuple[tuple[Any, ...], tuple[Any, ...], list[Any]]:
+        """The UPDATE's, the DELETE's and the INSERTs' parameters for a `profile set`."""
         merged = self.profiles[command.user] | command.options
         self.profiles[command.user] = merged
         cid, mid = self.community_id, self.ids[command.user]
@@ -209,13 +209,18 @@ class RawProfiles:
             for option, kind in TAG_KINDS.items()
             for position, tag in enumerate(merged[option].split(","))
         ]
+        return (merged["timezone"], merged["bio"], self.now, cid, mid), (cid, mid), tags
+
+    async def run(self, command: Command) -> bool:
+        if command.path == "profile show":
+            user = command.options.get("member", command.user)
+            return bool(await self.db.execute_fetchall(self.READ, (self.community_id, user)))
+        updated, deleted, tags = self.write(command)
         async with self.lock:
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                await self.db.execute(
-                    self.UPDATE, (merged["timezone"], merged["bio"], self.now, cid, mid)
-                )
-                await self.db.execute(self.DELETE, (cid, mid))
+                await self.db.execute(self.UPDATE, updated)
+                await self.db.execute(self.DELETE, deleted)
                 await self.db.executemany(self.INSERT, tags)
                 await self.db.execute("COMMIT")
             except BaseException:
@@ -224,33 +229,96 @@ class RawProfiles:
         return True
 
 
+class PlainProfiles:
+    """The same statements through plain sqlite3 on the event loop's own thread: no hop
+    at all, what SQLite itself costs here (it blocks the loop, so it is a ceiling only)."""
+
+    def __init__(self, db: sqlite3.Connection, raw: RawProfiles) -> None:
+        self.db = db
+        self.raw = raw
+
+    async def run(self, command: Command) -> bool:
+        if command.path == "profile show":
+            user = command.options.get("member", command.user)
+            found = self.db.execute(self.raw.READ, (self.raw.community_id, user)).fetchall()
+            return bool(found)
+        updated, deleted, tags = self.raw.write(command)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(self.raw.UPDATE, updated)
+            self.db.execute(self.raw.DELETE, deleted)
+            self.db.executemany(self.raw.INSERT, tags)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return True
+
+
+PRAGMAS = ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON")
+IDS = (
+    "SELECT m.user_id, m.id, c.id FROM members m JOIN communities c"
+    " ON c.id = m.community_id WHERE c.platform = ? AND c.external_id = ?"
+)
+
+
 async def raw_ceiling(
     path: Path, profiles: dict[str, dict[str, str]], commands: list[Command], concurrency: int
 ) -> Run:
     async with warmed_core(path, profiles):  # the project's schema and the same members
         pass
     async with aiosqlite.connect(path, isolation_level=None) as db:
-        for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
+        for pragma in PRAGMAS:
             await db.execute(f"PRAGMA {pragma}")
-        rows = await db.execute_fetchall(
-            "SELECT m.user_id, m.id, c.id FROM members m JOIN communities c"
-            " ON c.id = m.community_id WHERE c.platform = ? AND c.external_id = ?",
-            (COMMUNITY.platform, COMMUNITY.id),
-        )
+        rows = await db.execute_fetchall(IDS, (COMMUNITY.platform, COMMUNITY.id))
         ids = {user: member_id for user, member_id, _ in rows}
         raw = RawProfiles(db, next(iter(rows))[2], ids, profiles)
         return await drive(commands, raw.run, concurrency)
 
 
-def report(console: Console, args: argparse.Namespace, core: Run, raw: Run) -> bool:
+async def plain_ceiling(
+    path: Path, profiles: dict[str, dict[str, str]], commands: list[Command]
+) -> tuple[Run, float]:
+    """The plain sqlite3 run, and the calibration: primary-key reads per second."""
+    async with warmed_core(path, profiles):
+        pass
+    db = sqlite3.connect(path, isolation_level=None)
+    try:
+        for pragma in PRAGMAS:
+            db.execute(f"PRAGMA {pragma}")
+        rows = db.execute(IDS, (COMMUNITY.platform, COMMUNITY.id)).fetchall()
+        ids = {user: member_id for user, member_id, _ in rows}
+        raw = RawProfiles(None, rows[0][2], ids, profiles)  # type: ignore[arg-type]
+        run = await drive(commands, PlainProfiles(db, raw).run, 1)
+        return run, calibration(db, list(ids.values()))
+    finally:
+        db.close()
+
+
+def calibration(db: sqlite3.Connection, member_ids: list[int], seconds: float = 1.0) -> float:
+    """Raw SQLite statements per second on this machine, now: one-row primary-key reads,
+    so figures from different machines compare as ratios."""
+    done, began = 0, time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        for member_id in member_ids[:500]:
+            db.execute("SELECT bio FROM members WHERE id = ?", (member_id,)).fetchone()
+        done += min(len(member_ids), 500)
+    return done / (time.perf_counter() - began)
+
+
+def report(
+    console: Console, args: argparse.Namespace, core: Run, raw: Run, plain: Run, calibrated: float
+) -> bool:
     table = Table(
         title=f"{args.commands:,} profile commands ({READ_SHARE:.0%} reads) over "
         f"{args.members:,} members, concurrency {args.concurrency}",
-        caption=f"SQLite {sqlite3.sqlite_version}, WAL, synchronous=NORMAL",
+        caption=f"SQLite {sqlite3.sqlite_version}, WAL, synchronous=NORMAL; calibration: "
+        f"{calibrated:,.0f} raw SQLite statements/s (one-row reads, plain sqlite3)",
     )
     for column in ("", "commands/s", "p50 ms", "p99 ms", "worst stall ms", "errors"):
         table.add_column(column, justify="left" if not column else "right")
-    for label, run in (("copbot core", core), ("raw aiosqlite", raw)):
+    runs = (("copbot core", core), ("raw aiosqlite", raw), ("plain sqlite3 (concurrency 1)", plain))
+    for label, run in runs:
         table.add_row(
             label,
             f"{run.rate:,.0f}",
@@ -260,6 +328,11 @@ def report(console: Console, args: argparse.Namespace, core: Run, raw: Run) -> b
             str(run.errors),
         )
     console.print(table)
+    console.print(
+        f"core/raw aiosqlite {core.rate / raw.rate:.2f}, core/plain sqlite3 "
+        f"{core.rate / plain.rate:.2f}, core per calibration statement "
+        f"{calibrated / core.rate:.1f} statements' time per command"
+    )
 
     ratio, p99 = core.rate / raw.rate, core.percentile(99)
     checks = Table(title="Targets (copbot core)")
@@ -295,7 +368,9 @@ async def main() -> int:
             through_core = await drive(commands, through(core), args.concurrency)
         log.info("the same commands through raw aiosqlite")
         raw = await raw_ceiling(Path(tmp) / "raw.db", profiles, commands, args.concurrency)
-    return 0 if report(Console(), args, through_core, raw) else 1
+        log.info("the same commands through plain sqlite3")
+        plain, calibrated = await plain_ceiling(Path(tmp) / "plain.db", profiles, commands)
+    return 0 if report(Console(), args, through_core, raw, plain, calibrated) else 1
 
 
 if __name__ == "__main__":

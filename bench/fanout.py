@@ -9,6 +9,9 @@ duplicates and losses from the append-only log of every post that reached the
 "platform". The fake platform (`bench/platform.py`) dedupes nothing: it only answers
 `find_post` from what it holds, by the time it stamped each post, as a real platform's
 history does.
+A calibration measured in the same run (raw SQLite statements per second) is printed beside
+the figures, and copbot's time per occurrence in those statements, so runs on different
+machines compare.
 Run: `.venv/bin/python -m bench.fanout [--schedules N]`.
 """
 
@@ -28,6 +31,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.calibration import sqlite_reads_per_second
 from bench.platform import LoggedChat
 from bot.common.cadence import Cadence
 from bot.kernel.messages import CommunityKey
@@ -118,6 +122,7 @@ async def main() -> None:
         with console.status("creating schedules"):
             await create(first, args.schedules)
             await create(second, args.schedules)
+        calibrated = sqlite_reads_per_second()
         straight = await work(first, Path(tmp) / "straight.log", DUE + timedelta(seconds=30))
         log = Path(tmp) / "killed.log"
         victim = worker(second, log, DUE + timedelta(seconds=30))
@@ -144,6 +149,11 @@ async def main() -> None:
     table.add_row("platform requests", f"{straight['requests']:,.0f}")
     table.add_row("Discord's minimum at 50 requests/s", f"{platform_minimum:,.1f} s")
     table.add_row("copbot's own time / that minimum", f"{overhead:.1%}")
+    table.add_row("calibration: raw SQLite statements/s (one-row reads)", f"{calibrated:,.0f}")
+    table.add_row(
+        "per occurrence, in calibration statements",
+        f"{per_occurrence / 1000 * calibrated:,.0f}",
+    )
     table.add_row("killed after (posted)", f"{at_kill:,}")
     table.add_row("posted by the restarted process", f"{resumed['posted']:,.0f}")
     table.add_row("posted in all, after the kill", f"{posted:,} of {args.schedules:,}")

@@ -14,7 +14,6 @@ import logging
 import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,8 +27,9 @@ from sqlalchemy import exc as database_errors
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from bot.kernel.ports import Conflict, DatabaseBusy
+from bot.kernel.ports import Conflict, DatabaseBusy, WritesNeeded
 from storage.check import DatabaseInUse, check_writable
+from storage.lane import Lane
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,6 +69,12 @@ class Db(Protocol):
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched: ...
 
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        """A write whose result nobody needs: it runs, in order, with the next statement
+        or the commit (on SQLite in the same hop to the database thread). Its error, if
+        any, comes from that statement or the commit."""
+        ...
+
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any: ...
 
     async def commit(self) -> None: ...
@@ -79,6 +85,10 @@ class Database(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Db]:
         """Rolls back on leaving unless committed."""
+        ...
+
+    def reading(self) -> AbstractAsyncContextManager[Db]:
+        """Reads of what is committed, beside the writers; `WritesNeeded` at a write."""
         ...
 
     def snapshot(self) -> AbstractAsyncContextManager[Db]:
@@ -146,8 +156,11 @@ class SqliteDatabase:
     IMMEDIATE`, so another process waits for the busy timeout instead of failing on a
     stale snapshot) with its first write: nothing else in this process can write in
     between, since it holds the lock to the end, and a read-only command costs one hop.
-    Snapshots read in a transaction of their own on the second connection, which WAL lets
-    run beside the writer. More than one process belongs on PostgreSQL.
+    (The capabilities rely on that: a read-modify-write such as counting a prompt's
+    answers is safe from the first read.) Writes whose result nobody needs (`Db.later`)
+    ride along with the next statement or the commit: one hop, not one each. Snapshots
+    read in a transaction of their own on the second connection, which WAL lets run
+    beside the writer. More than one process belongs on PostgreSQL.
     """
 
     dialect = "sqlite"
@@ -155,12 +168,13 @@ class SqliteDatabase:
     def __init__(self, url: str, lock: _ProcessLock) -> None:
         self._process_lock = lock
         self._writer = _Connection(url, "copbot-sqlite")
+        self._reads = _Connection(url, "copbot-sqlite-reads", read_only=True)
         self._reader = _Connection(url, "copbot-sqlite-snapshot", read_only=True)
         self._lock = asyncio.Lock()
         self._reading = asyncio.Lock()
 
     async def call(self, work: Callable[[Connection], T]) -> T:
-        """Run `work` on the database thread: one hop."""
+        """Run `work` on the writer's thread: one hop."""
         return await self._writer.call(work)
 
     @asynccontextmanager
@@ -170,6 +184,12 @@ class SqliteDatabase:
             yield db
         finally:
             await db.close()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Db]:
+        """On the third connection, each read in autocommit: no lock, no transaction, so
+        no writer waits for it and it waits for none."""
+        yield _ReadingDb(self._reads)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Db]:
@@ -209,6 +229,7 @@ class SqliteDatabase:
     async def dispose(self) -> None:
         async with self._lock, self._reading:
             await self._writer.close()
+            await self._reads.close()
             await self._reader.close()
         self._process_lock.release()
 
@@ -265,24 +286,32 @@ class _Connection:
         event.listen(self._engine, "connect", _configure_sqlite)
         if read_only:
             event.listen(self._engine, "connect", _read_only)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._lane = Lane(name)
         self._connection: Connection | None = None
+        self._closed = False
 
     async def call(self, work: Callable[[Connection], T]) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._thread, self._on_thread, work)
+        return await self._lane.call(lambda: self._on_thread(work))
 
     def _on_thread(self, work: Callable[[Connection], T]) -> T:
+        if self._closed:
+            raise RuntimeError("the database is closed")
         if self._connection is None:
             self._connection = self._engine.connect()
         return work(self._connection)
 
     async def close(self) -> None:
+        """On its thread, after whatever was asked of it before: a read still in flight
+        (reads hold no lock) finishes first, and none starts after."""
+        await self._lane.call(self._close_on_thread)
+        await self._lane.stop()
+
+    def _close_on_thread(self) -> None:
+        self._closed = True
         if self._connection is not None:
-            await self.call(lambda c: c.close())
+            self._connection.close()
             self._connection = None
         self._engine.dispose()
-        self._thread.shutdown(wait=True)
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -316,9 +345,10 @@ class _ThreadDb:
     def __init__(self, database: SqliteDatabase, lock: asyncio.Lock) -> None:
         self._database = database
         self._lock = lock
-        self._holding = False
-        self.writing = False
+        self._holding = False  # the lock: from the first statement to the end
+        self.writing = False  # its write transaction is open
         self.changed = False
+        self._later: list[tuple[Executable, Parameters]] = []
 
     @property
     def started(self) -> bool:
@@ -329,23 +359,38 @@ class _ThreadDb:
             await self._lock.acquire()
             self._holding = True
         with _translated():
-            if self.writing:
-                return await self._database.call(
-                    lambda c: _fetched(c.execute(statement, parameters))
-                )
-            if _reads_only(statement):
+            if not (self.writing or self._later) and _reads_only(statement):
                 return await self._database.call(lambda c: _autocommitted(c, statement, parameters))
-            self.writing = self.changed = True
-            return await self._database.call(lambda c: _first_write(c, statement, parameters))
+            return await self._write([*self._taken(), (statement, parameters)], commit=False)
+
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        self.changed = True
+        self._later.append((statement, parameters))
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
         return (await self.execute(statement, parameters)).scalar()
 
     async def commit(self) -> None:
-        if self.writing:
+        if self.writing or self._later:
             with _translated():
-                await self._database.call(lambda c: c.commit())
+                await self._write(self._taken(), commit=True)
             self.writing = False
+
+    def _taken(self) -> list[tuple[Executable, Parameters]]:
+        taken, self._later = self._later, []
+        return taken
+
+    async def _write(
+        self, statements: list[tuple[Executable, Parameters]], *, commit: bool
+    ) -> Fetched:
+        """`statements` in one hop to the writer, the write transaction opened first if
+        this is the unit of work's first write."""
+        begin = not self.writing
+        if not self._holding:  # a commit with only `later` writes
+            await self._lock.acquire()
+            self._holding = True
+        self.writing = self.changed = True
+        return await self._database.call(lambda c: _in_order(c, begin, statements, commit))
 
     async def close(self) -> None:
         """Roll back what wasn't committed and let the next unit of work in."""
@@ -355,6 +400,30 @@ class _ThreadDb:
         finally:
             if self._holding:
                 self._lock.release()
+
+
+class _ReadingDb:
+    dialect = "sqlite"
+    changed = False
+    started = False  # it holds up no writer
+
+    def __init__(self, connection: _Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        if not _reads_only(statement):
+            raise WritesNeeded()
+        with _translated():
+            return await self._connection.call(lambda c: _autocommitted(c, statement, parameters))
+
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        raise WritesNeeded()
+
+    async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def commit(self) -> None:
+        pass  # it wrote nothing
 
 
 class _SnapshotDb:
@@ -367,6 +436,9 @@ class _SnapshotDb:
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
         return await self._connection.call(lambda c: _fetched(c.execute(statement, parameters)))
+
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        raise RuntimeError("a snapshot is read-only")
 
     async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
         return (await self.execute(statement, parameters)).scalar()
@@ -383,9 +455,21 @@ def _autocommitted(
     return fetched
 
 
-def _first_write(connection: Connection, statement: Executable, parameters: Parameters) -> Fetched:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-    return _fetched(connection.execute(statement, parameters))
+def _in_order(
+    connection: Connection,
+    begin: bool,
+    statements: Sequence[tuple[Executable, Parameters]],
+    commit: bool,
+) -> Fetched:
+    """On the writer's thread: the last statement's rows."""
+    if begin:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    fetched = Fetched([], 0)
+    for statement, parameters in statements:
+        fetched = _fetched(connection.execute(statement, parameters))
+    if commit:
+        connection.commit()
+    return fetched
 
 
 def _scrub_sqlite(connection: Connection, tables: Collection[str]) -> bool:
@@ -426,6 +510,12 @@ class PostgresDatabase:
     async def transaction(self) -> AsyncIterator[Db]:
         async with self._connected(STATEMENT_TIMEOUT) as connection:
             yield _AsyncDb(connection, STATEMENT_TIMEOUT)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Db]:
+        """READ COMMITTED reads beside writers already; a write raises as on SQLite."""
+        async with self._connected(STATEMENT_TIMEOUT) as connection:
+            yield _AsyncDb(connection, STATEMENT_TIMEOUT, reading=True)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Db]:
@@ -523,16 +613,34 @@ async def _dropped(connection: AsyncConnection) -> None:
 class _AsyncDb:
     dialect = "postgresql"
 
-    def __init__(self, connection: AsyncConnection, timeout: float) -> None:
+    def __init__(
+        self, connection: AsyncConnection, timeout: float, *, reading: bool = False
+    ) -> None:
         self._connection = connection
         self._timeout = timeout
+        self._reading = reading
         self.changed = False
         self.started = False
+        self._later: list[tuple[Executable, Parameters]] = []
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        if self._reading and not _reads_only(statement):
+            raise WritesNeeded()
+        await self._run_later()
         self.started = True
         self.changed |= not _reads_only(statement)
         return _fetched(await self._bounded(self._connection.execute(statement, parameters)))
+
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        if self._reading:
+            raise WritesNeeded()
+        self.started = self.changed = True
+        self._later.append((statement, parameters))
+
+    async def _run_later(self) -> None:
+        while self._later:
+            statement, parameters = self._later.pop(0)
+            await self._bounded(self._connection.execute(statement, parameters))
 
     async def _bounded(self, work: Awaitable[T]) -> T:
         try:
@@ -547,4 +655,5 @@ class _AsyncDb:
         return (await self.execute(statement, parameters)).scalar()
 
     async def commit(self) -> None:
+        await self._run_later()
         await self._bounded(self._connection.commit())

@@ -32,6 +32,21 @@ _BY_USER = _WITH_TAGS.where(
 _BY_ID = _WITH_TAGS.where(members.c.community_id == bindparam("cid")).order_by(
     members.c.id, member_tags.c.kind, member_tags.c.position
 )
+_DELETE_TAGS = delete(member_tags).where(
+    member_tags.c.community_id == bindparam("cid"),
+    member_tags.c.member_id == bindparam("member_id"),
+)
+_INSERT_TAGS = insert(member_tags)
+# A profile save, built once; the version it was read at guards against a lost update.
+_SAVE = (
+    update(members)
+    .where(
+        members.c.community_id == bindparam("cid"),
+        members.c.id == bindparam("member_id"),
+        members.c.version == bindparam("read_version"),
+    )
+    .values(version=members.c.version + 1)
+)
 
 
 class SqlMemberRepository:
@@ -39,10 +54,17 @@ class SqlMemberRepository:
         self._db = db
         self._community_id = community_id
         self._platform = platform
+        # The tags each member had when this unit of work read them: a save that leaves
+        # them as they were rewrites none (the version check proves nobody changed them).
+        self._tags_read: dict[int, tuple[tuple[str, ...], ...]] = {}
+
+    def _read(self, member: Member) -> Member:
+        self._tags_read[member.id] = _tags(member)
+        return member
 
     async def by_user(self, user_id: str) -> Member | None:
         found = await self._db.execute(_BY_USER, {"cid": self._community_id, "user_id": user_id})
-        return _member(found.all()) if found.rows else None
+        return self._read(_member(found.all())) if found.rows else None
 
     async def add(
         self, user_id: str, display_name: str, timezone: str | None, now: datetime
@@ -65,7 +87,7 @@ class SqlMemberRepository:
             assert found is not None
             return found
         await self._recognise(member_id, user_id)
-        return Member(member_id, user_id, display_name, now, now, timezone=timezone)
+        return self._read(Member(member_id, user_id, display_name, now, now, timezone=timezone))
 
     async def _recognise(self, member_id: int, user_id: str) -> None:
         """Someone who erased their data came back: others' confidential don't-match lists
@@ -81,23 +103,21 @@ class SqlMemberRepository:
 
     async def save(self, member: Member, now: datetime) -> Member:
         changed = await self._db.execute(
-            update(members)
-            .where(
-                members.c.community_id == self._community_id,
-                members.c.id == member.id,
-                members.c.version == member.version,
-            )
-            .values(
-                display_name=member.display_name,
-                timezone=member.timezone,
-                bio=member.bio,
-                version=members.c.version + 1,
-                updated_at=now,
-            )
+            _SAVE,
+            {
+                "cid": self._community_id,
+                "member_id": member.id,
+                "read_version": member.version,
+                "display_name": member.display_name,
+                "timezone": member.timezone,
+                "bio": member.bio,
+                "updated_at": now,
+            },
         )
         if changed.rowcount != 1:
             raise StaleWrite()
-        await self._replace_tags(member)
+        if self._tags_read.get(member.id) != _tags(member):
+            self._replace_tags(member)
         return replace(member, version=member.version + 1, updated_at=now)
 
     async def erase(self, member: Member, now: datetime) -> None:
@@ -116,7 +136,7 @@ class SqlMemberRepository:
                 erased_at=now,
             )
         )
-        await self._replace_tags(replace(member, skills=(), interests=(), languages=()))
+        self._replace_tags(replace(member, skills=(), interests=(), languages=()))
 
     async def by_ids(self, member_ids: Sequence[int]) -> dict[int, Member]:
         found: dict[int, Member] = {}
@@ -127,7 +147,7 @@ class SqlMemberRepository:
             by_member: dict[int, list[Row[Any]]] = {}
             for row in rows:
                 by_member.setdefault(row.id, []).append(row)
-            found.update((member_id, _member(rs)) for member_id, rs in by_member.items())
+            found.update((key, self._read(_member(rs))) for key, rs in by_member.items())
         return found
 
     async def inbox(self, member_id: int) -> MessageRef | None:
@@ -165,13 +185,9 @@ class SqlMemberRepository:
         )
         return [(tag, count) for tag, count in (await self._db.execute(query)).all()]
 
-    async def _replace_tags(self, member: Member) -> None:
-        await self._db.execute(
-            delete(member_tags).where(
-                member_tags.c.community_id == self._community_id,
-                member_tags.c.member_id == member.id,
-            )
-        )
+    def _replace_tags(self, member: Member) -> None:
+        self._tags_read[member.id] = _tags(member)
+        self._db.later(_DELETE_TAGS, {"cid": self._community_id, "member_id": member.id})
         rows = [
             {
                 "community_id": self._community_id,
@@ -184,7 +200,7 @@ class SqlMemberRepository:
             for position, tag in enumerate(getattr(member, attribute))
         ]
         if rows:
-            await self._db.execute(insert(member_tags), rows)
+            self._db.later(_INSERT_TAGS, rows)
 
 
 def returning_key(community_id: int, user_id: str) -> str:
@@ -192,6 +208,10 @@ def returning_key(community_id: int, user_id: str) -> str:
     recognises them if they come back but can't be turned back into the id (though anyone
     with the database and a list of the community's ids could test each one)."""
     return hashlib.sha256(f"copbot:{community_id}:{user_id}".encode()).hexdigest()
+
+
+def _tags(member: Member) -> tuple[tuple[str, ...], ...]:
+    return (member.skills, member.interests, member.languages)
 
 
 def _member(rows: Sequence[Row[Any]]) -> Member:

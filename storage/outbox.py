@@ -27,7 +27,7 @@ from bot.kernel.sends import (
     encode_steps,
 )
 from storage.database import Db
-from storage.schema import insert_new, outbox
+from storage.schema import DIALECTS, insert_new, outbox
 
 WAITING, SENDING, SENT = "waiting", "sending", "sent"
 FINISHED = (SENT, "refused", "dropped")
@@ -43,6 +43,24 @@ _CLAIM = (
         windows=bindparam("b_windows"),
     )
 )
+_INSERT = {dialect: insert_new(dialect, outbox, ["community_id", "key"]) for dialect in DIALECTS}
+_DUE = (
+    select(outbox)
+    .where(
+        outbox.c.community_id == bindparam("cid"),
+        or_(
+            and_(outbox.c.status == WAITING, outbox.c.due_at <= bindparam("now")),
+            and_(outbox.c.status == SENDING, outbox.c.claimed_at <= bindparam("stale")),
+        ),
+    )
+    .order_by(outbox.c.id)
+    .limit(bindparam("limit"))
+)
+# On PostgreSQL the read skips rows another process has locked.
+_TAKE = {"sqlite": _DUE, "postgresql": _DUE.with_for_update(skip_locked=True)}
+_FINISH = update(outbox).where(
+    outbox.c.community_id == bindparam("cid"), outbox.c.id == bindparam("send_id")
+)
 
 
 def due(now: datetime, lease: timedelta) -> Any:
@@ -57,17 +75,18 @@ class SqlOutboxRepository:
     def __init__(self, db: Db, community_id: int) -> None:
         self._db = db
         self._community_id = community_id
-        self._insert = insert_new(db.dialect, outbox, ["community_id", "key"])
         self.recorded = False
 
     async def add(self, send: Send, now: datetime) -> bool:
-        added = await self._db.execute(self._insert, self._row(send, now))
+        added = await self._db.execute(_INSERT[self._db.dialect], self._row(send, now))
         self.recorded |= added.rowcount == 1
         return added.rowcount == 1
 
     async def add_all(self, sends: Sequence[Send], now: datetime) -> None:
         if sends:
-            await self._db.execute(self._insert, [self._row(send, now) for send in sends])
+            await self._db.execute(
+                _INSERT[self._db.dialect], [self._row(send, now) for send in sends]
+            )
             self.recorded = True
 
     def _row(self, send: Send, now: datetime) -> dict[str, Any]:
@@ -88,15 +107,12 @@ class SqlOutboxRepository:
     async def claim(
         self, claimer: str, now: datetime, lease: timedelta, limit: int
     ) -> list[Queued]:
-        query = (
-            select(outbox)
-            .where(outbox.c.community_id == self._community_id, due(now, lease))
-            .order_by(outbox.c.id)
-            .limit(limit)
-        )
-        if self._db.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = (await self._db.execute(query)).all()
+        rows = (
+            await self._db.execute(
+                _TAKE[self._db.dialect],
+                {"cid": self._community_id, "now": now, "stale": now - lease, "limit": limit},
+            )
+        ).all()
         if not rows:
             return []
         claimed = [_queued(row, now, lease) for row in rows]
@@ -142,11 +158,7 @@ class SqlOutboxRepository:
     async def _finish(self, send_id: int, **values: Any) -> None:
         if "finished_at" in values:  # done with: only its key and the ids it made stay
             values.update(steps="[]", args="{}")
-        await self._db.execute(
-            update(outbox)
-            .where(outbox.c.community_id == self._community_id, outbox.c.id == send_id)
-            .values(**values)
-        )
+        self._db.later(_FINISH, {"cid": self._community_id, "send_id": send_id, **values})
 
 
 def _queued(row: Any, now: datetime, lease: timedelta) -> Queued:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.common.cadence import Cadence
@@ -14,6 +15,7 @@ from bot.kernel.messages import MessageRef
 from bot.prompts.model import Occurrence, Outcome, Prompt, PromptStats, PromptStatus, Schedule
 from storage.database import Db
 from storage.schema import (
+    DIALECTS,
     communities,
     insert_new,
     members,
@@ -59,11 +61,87 @@ _OCCURRENCES = select(
 )
 
 
+# What posting each occurrence runs, built once (building a statement costs more than
+# SQLite takes to run it): parameters by name, the community always among them.
+_SCHEDULE = select(prompt_schedules).where(
+    prompt_schedules.c.community_id == bindparam("cid"),
+    prompt_schedules.c.removed_at.is_(None),
+    prompt_schedules.c.id == bindparam("schedule_id"),
+)
+_SCHEDULES = (
+    select(prompt_schedules)
+    .where(
+        prompt_schedules.c.community_id == bindparam("cid"),
+        prompt_schedules.c.removed_at.is_(None),
+    )
+    .order_by(prompt_schedules.c.id)
+)
+_SAVE_SCHEDULE = (
+    update(prompt_schedules)
+    .where(
+        prompt_schedules.c.community_id == bindparam("cid"),
+        prompt_schedules.c.id == bindparam("schedule_id"),
+    )
+    .values(
+        paused=bindparam("b_paused"),
+        skip_due=bindparam("b_skip_due"),
+        last_due=bindparam("b_last_due"),
+    )
+)
+_QUEUE = _PROMPTS.where(
+    prompts.c.community_id == bindparam("cid"),
+    prompts.c.status == PromptStatus.QUEUED.value,
+).order_by(prompts.c.position, prompts.c.id)
+_QUEUED_COUNT = select(func.count()).where(
+    prompts.c.community_id == bindparam("cid"),
+    prompts.c.status == PromptStatus.QUEUED.value,
+)
+_BANK_LAST_USED = (
+    select(prompt_occurrences.c.bank_index, func.max(prompt_occurrences.c.claimed_at))
+    .where(
+        prompt_occurrences.c.community_id == bindparam("cid"),
+        prompt_occurrences.c.bank_index.is_not(None),
+        prompt_occurrences.c.outcome.in_([Outcome.CLAIMED.value, Outcome.POSTED.value]),
+    )
+    .group_by(prompt_occurrences.c.bank_index)
+)
+_CLAIM = {
+    dialect: insert_new(dialect, prompt_occurrences, ["schedule_id", "due_at"]).returning(
+        prompt_occurrences.c.id
+    )
+    for dialect in DIALECTS
+}
+_LAST_POSTED = (
+    _OCCURRENCES.where(
+        prompt_occurrences.c.community_id == bindparam("cid"),
+        prompt_occurrences.c.schedule_id == bindparam("schedule_id"),
+        prompt_occurrences.c.outcome == Outcome.POSTED.value,
+        prompt_occurrences.c.due_at < bindparam("before"),
+    )
+    .order_by(prompt_occurrences.c.due_at.desc())
+    .limit(1)
+)
+_BY_THREAD = (
+    _OCCURRENCES.where(
+        prompt_occurrences.c.community_id == bindparam("cid"),
+        prompt_occurrences.c.channel_id == bindparam("channel_id"),
+        prompt_occurrences.c.thread_id == bindparam("thread_id"),
+    )
+    .order_by(prompt_occurrences.c.id)
+    .limit(1)
+)
+_RECORD = update(prompt_occurrences).where(
+    prompt_occurrences.c.community_id == bindparam("cid"),
+    prompt_occurrences.c.id == bindparam("occurrence_id"),
+)
+
+
 class SqlPromptRepository:
     def __init__(self, db: Db, community_id: int, platform: str) -> None:
         self._db = db
         self._community_id = community_id
         self._platform = platform
+        self._cid = {"cid": community_id}
 
     async def add(
         self, text: str, status: PromptStatus, author: int | None, now: datetime
@@ -102,23 +180,15 @@ class SqlPromptRepository:
             )
 
     async def queued_count(self) -> int:
-        return int(
-            await self._db.scalar(
-                select(func.count()).where(
-                    self._mine(), prompts.c.status == PromptStatus.QUEUED.value
-                )
-            )
-            or 0
-        )
+        return int(await self._db.scalar(_QUEUED_COUNT, self._cid) or 0)
 
     async def listed(self, status: PromptStatus) -> list[Prompt]:
-        order = (
-            (prompts.c.position, prompts.c.id)
-            if status is PromptStatus.QUEUED
-            else (prompts.c.id.desc(),)
-        )
+        if status is PromptStatus.QUEUED:
+            return [_prompt(row) for row in (await self._db.execute(_QUEUE, self._cid)).all()]
         rows = await self._db.execute(
-            _PROMPTS.where(self._mine(), prompts.c.status == status.value).order_by(*order)
+            _PROMPTS.where(self._mine(), prompts.c.status == status.value).order_by(
+                prompts.c.id.desc()
+            )
         )
         return [_prompt(row) for row in rows.all()]
 
@@ -176,16 +246,11 @@ class SqlPromptRepository:
         return found
 
     async def schedule(self, schedule_id: int) -> Schedule | None:
-        rows = await self._db.execute(
-            select(prompt_schedules).where(self._live(), prompt_schedules.c.id == schedule_id)
-        )
+        rows = await self._db.execute(_SCHEDULE, {**self._cid, "schedule_id": schedule_id})
         return _schedule(rows.rows[0]) if rows.rows else None
 
     async def schedules(self) -> list[Schedule]:
-        rows = await self._db.execute(
-            select(prompt_schedules).where(self._live()).order_by(prompt_schedules.c.id)
-        )
-        return [_schedule(row) for row in rows.all()]
+        return [_schedule(row) for row in (await self._db.execute(_SCHEDULES, self._cid)).all()]
 
     async def remove_schedule(self, schedule_id: int, now: datetime) -> None:
         await self._db.execute(
@@ -195,46 +260,34 @@ class SqlPromptRepository:
         )
 
     async def save_schedule(self, schedule: Schedule) -> None:
-        await self._db.execute(
-            update(prompt_schedules)
-            .where(
-                prompt_schedules.c.community_id == self._community_id,
-                prompt_schedules.c.id == schedule.id,
-            )
-            .values(paused=schedule.paused, skip_due=schedule.skip_due, last_due=schedule.last_due)
+        self._db.later(
+            _SAVE_SCHEDULE,
+            {
+                **self._cid,
+                "schedule_id": schedule.id,
+                "b_paused": schedule.paused,
+                "b_skip_due": schedule.skip_due,
+                "b_last_due": schedule.last_due,
+            },
         )
 
-    async def claim(
-        self,
-        schedule_id: int,
-        due: datetime,
-        outcome: Outcome,
-        claim: str,
-        now: datetime,
-        text: str,
-        prompt_id: int | None,
-        bank_index: int | None,
-    ) -> Occurrence | None:
+    async def claim(self, occurrence: Occurrence) -> Occurrence | None:
         occurrence_id = await self._db.scalar(
-            insert_new(self._db.dialect, prompt_occurrences, ["schedule_id", "due_at"])
-            .values(
-                community_id=self._community_id,
-                schedule_id=schedule_id,
-                due_at=due,
-                outcome=outcome.value,
-                text=text,
-                prompt_id=prompt_id,
-                bank_index=bank_index,
-                claim=claim,
-                claimed_at=now,
-                recapped=False,
-            )
-            .returning(prompt_occurrences.c.id)
+            _CLAIM[self._db.dialect],
+            {
+                "community_id": self._community_id,
+                "schedule_id": occurrence.schedule_id,
+                "due_at": occurrence.due_at,
+                "outcome": occurrence.outcome.value,
+                "text": occurrence.text,
+                "prompt_id": occurrence.prompt_id,
+                "bank_index": occurrence.bank_index,
+                "claim": occurrence.claim,
+                "claimed_at": occurrence.claimed_at,
+                "recapped": occurrence.recapped,
+            },
         )
-        if occurrence_id is None:
-            return None
-        (claimed,) = await self._occurrence_list(prompt_occurrences.c.id == occurrence_id)
-        return claimed
+        return None if occurrence_id is None else replace(occurrence, id=occurrence_id)
 
     async def record(
         self, occurrence_id: int, outcome: Outcome, message: MessageRef | None, now: datetime
@@ -248,24 +301,17 @@ class SqlPromptRepository:
             if message
             else {}
         )
-        await self._db.execute(
-            update(prompt_occurrences)
-            .where(
-                self._occurrences(),
-                prompt_occurrences.c.id == occurrence_id,
-            )
-            .values(outcome=outcome.value, posted_at=now, **where)
+        self._db.later(
+            _RECORD,
+            {**self._cid, "occurrence_id": occurrence_id, "outcome": outcome.value}
+            | {"posted_at": now, **where},
         )
 
     async def last_posted(self, schedule_id: int, before: datetime) -> Occurrence | None:
-        found = await self._occurrence_list(
-            prompt_occurrences.c.schedule_id == schedule_id,
-            prompt_occurrences.c.outcome == Outcome.POSTED.value,
-            prompt_occurrences.c.due_at < before,
-            newest_first=True,
-            limit=1,
+        rows = await self._db.execute(
+            _LAST_POSTED, {**self._cid, "schedule_id": schedule_id, "before": before}
         )
-        return found[0] if found else None
+        return self._occurrence(rows.rows[0]) if rows.rows else None
 
     async def mark_recapped(self, occurrence_id: int) -> None:
         await self._db.execute(
@@ -275,12 +321,10 @@ class SqlPromptRepository:
         )
 
     async def by_thread(self, channel_id: str, thread_id: str) -> Occurrence | None:
-        found = await self._occurrence_list(
-            prompt_occurrences.c.channel_id == channel_id,
-            prompt_occurrences.c.thread_id == thread_id,
-            limit=1,
+        rows = await self._db.execute(
+            _BY_THREAD, {**self._cid, "channel_id": channel_id, "thread_id": thread_id}
         )
-        return found[0] if found else None
+        return self._occurrence(rows.rows[0]) if rows.rows else None
 
     async def count_answer(self, occurrence_id: int, member_id: int, message_id: str) -> None:
         first_time = await self._db.execute(
@@ -322,16 +366,7 @@ class SqlPromptRepository:
         return int(total), int(people)
 
     async def bank_last_used(self) -> dict[int, datetime]:
-        last = func.max(prompt_occurrences.c.claimed_at)
-        rows = await self._db.execute(
-            select(prompt_occurrences.c.bank_index, last)
-            .where(
-                self._occurrences(),
-                prompt_occurrences.c.bank_index.is_not(None),
-                prompt_occurrences.c.outcome.in_([Outcome.CLAIMED.value, Outcome.POSTED.value]),
-            )
-            .group_by(prompt_occurrences.c.bank_index)
-        )
+        rows = await self._db.execute(_BANK_LAST_USED, self._cid)
         return {index: when for index, when in rows.all()}
 
     async def stats(self) -> list[PromptStats]:
@@ -393,14 +428,6 @@ class SqlPromptRepository:
             )
         )
         return (last or 0) + 1
-
-    async def _occurrence_list(
-        self, *conditions: Any, newest_first: bool = False, limit: int | None = None
-    ) -> list[Occurrence]:
-        order = prompt_occurrences.c.due_at.desc() if newest_first else prompt_occurrences.c.id
-        query = _OCCURRENCES.where(self._occurrences(), *conditions).order_by(order)
-        rows = await self._db.execute(query.limit(limit) if limit else query)
-        return [self._occurrence(row) for row in rows.all()]
 
     def _occurrence(self, row: Any) -> Occurrence:
         message = (

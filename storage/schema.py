@@ -364,7 +364,7 @@ mentor_avoid = Table(
         ["members.community_id", "members.id"],
         name="fk_mentor_avoid_other",
     ),
-    Index("ix_mentor_avoid_other", "community_id", "other_id"),
+    Index("ix_mentor_avoid_other", "community_id", "other_id", "member_id"),
     Index("ix_mentor_avoid_key", "community_id", "other_key"),
 )
 
@@ -560,6 +560,9 @@ def declared_here(name: str | None, type_: str, parent_names: object) -> bool:
         case "index":
             return name != "ix_resources_search"
     return True
+
+
+DIALECTS = ("sqlite", "postgresql")
 
 
 def insert_new(dialect: str, table: Table, unique: list[str]) -> postgresql.Insert | sqlite.Insert:

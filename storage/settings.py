@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.database import Db
 from storage.schema import community_settings
+
+_GET = select(community_settings.c.value).where(
+    community_settings.c.community_id == bindparam("cid"),
+    community_settings.c.key == bindparam("key"),
+)
 
 
 class SqlSettingsRepository:
@@ -17,12 +22,7 @@ class SqlSettingsRepository:
         self._community_id = community_id
 
     async def get(self, key: str) -> object | None:
-        value = await self._db.scalar(
-            select(community_settings.c.value).where(
-                community_settings.c.community_id == self._community_id,
-                community_settings.c.key == key,
-            )
-        )
+        value = await self._db.scalar(_GET, {"cid": self._community_id, "key": key})
         return None if value is None else json.loads(value)
 
     async def put(self, key: str, value: object) -> None:
@@ -31,7 +31,7 @@ class SqlSettingsRepository:
         statement = dialect.insert(community_settings).values(
             community_id=self._community_id, key=key, value=json.dumps(value)
         )
-        await self._db.execute(
+        self._db.later(
             statement.on_conflict_do_update(
                 index_elements=["community_id", "key"], set_={"value": statement.excluded.value}
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -51,12 +52,7 @@ class Cadence:
     def trigger(self) -> CronTrigger:
         """An alarm at every due time; every few weeks, also in the weeks between, which
         `due_times` leaves out."""
-        day: dict[str, object] = (
-            {"day": f"{_CRON_WEEK[self.week_of_month]} {WEEKDAYS[self.weekday][:3]}"}
-            if self.week_of_month is not None
-            else {"day_of_week": self.weekday}
-        )
-        return CronTrigger(hour=self.hour, minute=self.minute, timezone=zone(self.timezone), **day)
+        return _trigger(self.weekday, self.hour, self.minute, self.timezone, self.week_of_month)
 
     def due_times(self, after: datetime, until: datetime) -> Iterator[datetime]:
         """Due times (UTC) after `after` up to `until`. When clocks fall back, a wall-clock
@@ -99,3 +95,17 @@ class Cadence:
         if self.start is None:
             return True
         return day >= self.start and (day - self.start).days // 7 % self.every == 0
+
+
+@lru_cache(maxsize=4096)
+def _trigger(
+    weekday: int, hour: int, minute: int, timezone: str, week_of_month: int | None
+) -> CronTrigger:
+    """Built once per distinct time (building one costs more than asking it for the next
+    due time): thousands of schedules share a few hundred."""
+    day: dict[str, object] = (
+        {"day": f"{_CRON_WEEK[week_of_month]} {WEEKDAYS[weekday][:3]}"}
+        if week_of_month is not None
+        else {"day_of_week": weekday}
+    )
+    return CronTrigger(hour=hour, minute=minute, timezone=zone(timezone), **day)

@@ -63,19 +63,10 @@ class PromptRepository(Protocol):
         """Write `paused`, `skip_due` and `last_due`."""
         ...
 
-    async def claim(
-        self,
-        schedule_id: int,
-        due: datetime,
-        outcome: Outcome,
-        claim: str,
-        now: datetime,
-        text: str,
-        prompt_id: int | None,
-        bank_index: int | None,
-    ) -> Occurrence | None:
-        """Record the occurrence (schedule, due); None when it exists already, whoever made
-        it: the one guard against posting twice, across processes too."""
+    async def claim(self, occurrence: Occurrence) -> Occurrence | None:
+        """Record the occurrence (schedule, due) and return it with its id (the one given
+        is ignored); None when it exists already, whoever made it: the one guard against
+        posting twice, across processes too."""
         ...
 
     async def record(

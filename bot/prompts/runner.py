@@ -20,7 +20,7 @@ from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import Clock, Store, UnitOfWork
 from bot.kernel.runners import GRACE, Services
 from bot.kernel.sends import Delivered, Post, Send, StartThread
-from bot.prompts.model import Occurrence, Outcome, PromptStatus, Schedule
+from bot.prompts.model import Occurrence, Outcome, Prompt, PromptStatus, Schedule
 from bot.prompts.queue import short
 from bot.prompts.starter import STARTER_PROMPTS
 
@@ -139,9 +139,23 @@ async def claim_posting(
     outcome = (
         Outcome.SKIPPED if fresh.skip_due == due else Outcome.MISSED if missed else Outcome.CLAIMED
     )
-    text, prompt_id, bank_index = await next_prompt(uow, now, outcome is Outcome.CLAIMED)
+    text, prompt, bank_index = await next_prompt(uow, now, outcome is Outcome.CLAIMED)
     occurrence = await uow.prompts.claim(
-        fresh.id, due, outcome, claim, now, text, prompt_id, bank_index
+        Occurrence(
+            id=0,
+            schedule_id=fresh.id,
+            due_at=due,
+            outcome=outcome,
+            text=text,
+            prompt_id=prompt.id if prompt else None,
+            bank_index=bank_index,
+            claim=claim,
+            claimed_at=now,
+            message=None,
+            recapped=False,
+            author_name=prompt.author_name if prompt else None,
+            mention=fresh.mention,
+        )
     )
     if occurrence is None:
         return 0
@@ -211,16 +225,16 @@ async def channel_lost(uow: UnitOfWork, send: Send, reason: str, now: datetime) 
 
 async def next_prompt(
     uow: UnitOfWork, now: datetime, take: bool
-) -> tuple[str, int | None, int | None]:
+) -> tuple[str, Prompt | None, int | None]:
     """The queue's first prompt (marked posted), else the least recently used starter
-    prompt: none comes back before every other one was used."""
+    prompt (by its place in the bank): none comes back before every other one was used."""
     if not take:
         return "", None, None
     await uow.prompts.hold()
     queue = await uow.prompts.listed(PromptStatus.QUEUED)
     if queue:
         await uow.prompts.set_status(queue[0].id, PromptStatus.POSTED, now)
-        return queue[0].text, queue[0].id, None
+        return queue[0].text, queue[0], None
     last_used = await uow.prompts.bank_last_used()
     index = min(range(len(STARTER_PROMPTS)), key=lambda n: (last_used.get(n, NEVER), n))
     return STARTER_PROMPTS[index][1], None, index

@@ -10,17 +10,20 @@ from datetime import UTC, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Executable, func, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.dml import UpdateBase
 
 from bot.common.cadence import Cadence
 from bot.common.errors import StaleWrite
 from bot.kernel.messages import CommunityKey
+from bot.kernel.ports import WritesNeeded
 from bot.mentoring.model import RequestStatus
-from bot.prompts.model import Outcome
-from storage.database import open_database
+from bot.prompts.model import Occurrence, Outcome
+from storage.database import Db, Fetched, Parameters, open_database
+from storage.members import SqlMemberRepository
 from storage.migrate import migrate
-from storage.schema import declared_here, members, metadata
+from storage.schema import communities, declared_here, members, metadata
 from storage.store import SqlStore, open_store
 from tests.fakes import HOME, START, ManualClock
 
@@ -43,8 +46,8 @@ async def test_migrations_build_the_declared_schema_from_empty(database_url: str
     database = open_database(database_url)
     try:
         before, after = await migrate(database)
-        assert (before, after) == (None, "0012")
-        assert await migrate(database) == ("0012", "0012")
+        assert (before, after) == (None, "0013")
+        assert await migrate(database) == ("0013", "0013")
         assert await database.run_sync(_differences) == []
     finally:
         await database.dispose()
@@ -189,6 +192,24 @@ async def test_a_snapshot_reads_one_moment_and_writers_go_ahead_meanwhile(
         assert await later.members.by_user("bob") is not None
 
 
+async def test_reading_goes_ahead_beside_a_writer_and_stops_at_a_write(store: SqlStore) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        await uow.members.add("alice", "Alice", None, START)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as writing:
+        found = await writing.members.by_user("alice")
+        assert found is not None
+        await writing.members.save(replace(found, bio="unfinished"), START)
+        async with store.reading(HOME) as reading:  # not held up by the open write
+            seen = await asyncio.wait_for(reading.members.by_user("alice"), timeout=5)
+            assert seen is not None and seen.bio == ""  # only what is committed
+            with pytest.raises(WritesNeeded):
+                await reading.members.add("bob", "Bob", None, START)
+        await writing.commit()
+    async with store.unit_of_work(HOME) as uow:
+        assert await uow.members.by_user("bob") is None
+
+
 async def test_a_snapshot_refuses_to_write(store: SqlStore) -> None:
     async with store.snapshot(HOME) as snapshot:
         with pytest.raises(DBAPIError):
@@ -300,9 +321,52 @@ async def test_when_each_starter_prompt_was_last_used(store: SqlStore) -> None:
             (14, 5, Outcome.FAILED),
         ):
             due = START + timedelta(days=days)
-            await uow.prompts.claim(schedule.id, due, outcome, "me", due, "text", None, index)
+            claimed = Occurrence(
+                0, schedule.id, due, outcome, "text", None, index, "me", due, None, False
+            )
+            assert await uow.prompts.claim(claimed) is not None
+        assert await uow.prompts.claim(claimed) is None  # that occurrence is taken
         await uow.commit()
     async with store.unit_of_work(HOME) as uow:
         assert await uow.prompts.bank_last_used() == {3: START + timedelta(days=7)}
     async with store.unit_of_work(ELSEWHERE) as uow:
         assert await uow.prompts.bank_last_used() == {}
+
+
+class _Recorded:
+    """A transaction's connection that notes which tables each statement touches."""
+
+    def __init__(self, db: Db) -> None:
+        self._db = db
+        self.dialect = db.dialect
+        self.tables: list[str] = []
+
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        if isinstance(statement, UpdateBase):
+            self.tables.append(statement.table.name)  # type: ignore[attr-defined]
+        return await self._db.execute(statement, parameters)
+
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        self.tables.append(statement.table.name)  # type: ignore[attr-defined]
+        self._db.later(statement, parameters)
+
+
+async def test_a_save_rewrites_tags_only_when_they_changed(store: SqlStore) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        added = await uow.members.add("alice", "Alice", None, START)
+        await uow.members.save(replace(added, skills=("sql", "go")), START)
+        await uow.commit()
+    async with store.database.transaction() as db:
+        recorded = _Recorded(db)
+        community_id = await db.scalar(select(communities.c.id))
+        repository = SqlMemberRepository(recorded, community_id, HOME.platform)  # type: ignore[arg-type]
+        found = await repository.by_user("alice")
+        assert found is not None
+        saved = await repository.save(replace(found, bio="same tags"), START)
+        assert recorded.tables == ["members"]
+        await repository.save(replace(saved, skills=("go", "sql")), START)
+        assert recorded.tables == ["members", "members", "member_tags", "member_tags"]
+        await db.commit()
+    async with store.unit_of_work(HOME) as uow:
+        found = await uow.members.by_user("alice")
+    assert found is not None and (found.bio, found.skills) == ("same tags", ("go", "sql"))
