@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import insert, select, text
 
+from bench.calibration import sqlite_reads_per_second
 from bot.kernel.messages import Action, Actor, CommunityKey, Invocation
 from bot.library.search import query_words, words
 from bot.library.views import PAGE
@@ -379,21 +380,6 @@ class PostgresBaseline:
         await self.db.close()
 
 
-def calibration(seconds: float = 1.0) -> float:
-    """Raw SQLite statements per second on this machine, now (one-row primary-key reads
-    of a small in-memory table), so figures from different machines compare as ratios."""
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
-    db.executemany("INSERT INTO t VALUES (?, ?)", ((n, str(n)) for n in range(1000)))
-    done, began = 0, time.perf_counter()
-    while time.perf_counter() - began < seconds:
-        for n in range(1000):
-            db.execute("SELECT v FROM t WHERE id = ?", (n,)).fetchone()
-        done += 1000
-    db.close()
-    return done / (time.perf_counter() - began)
-
-
 def percentile(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
@@ -418,7 +404,7 @@ async def main() -> int:
     )
     for column in ("engine", "path", "p50", "p99", "load"):
         table.add_column(column)
-    calibrated = calibration()
+    calibrated = sqlite_reads_per_second()
     with tempfile.TemporaryDirectory() as tmp:
         passed = await run_engine("SQLite", f"sqlite:///{Path(tmp) / 'library.db'}", args, table)
     if await postgres_available():
