@@ -61,7 +61,7 @@ class Cadence:
         trigger, local, previous = self.trigger(), zone(self.timezone), after
         while True:
             # Cron times have whole seconds; APScheduler rounds a finer start back down.
-            due = trigger.get_next_fire_time(None, previous + timedelta(seconds=1))
+            due = _next_fire(trigger, previous + timedelta(seconds=1))
             if due is not None and due <= previous:
                 # Inside the hour clocks fall back, APScheduler maps the start to the first
                 # pass of that hour and answers an earlier time: step past the fold.
@@ -109,3 +109,11 @@ def _trigger(
         else {"day_of_week": weekday}
     )
     return CronTrigger(hour=hour, minute=minute, timezone=zone(timezone), **day)
+
+
+@lru_cache(maxsize=65536)
+def _next_fire(trigger: CronTrigger, after: datetime) -> datetime | None:
+    """The trigger's first time from `after` on: schedules with the same time that last
+    fell due together (thousands, when a minute's prompts go out) ask it once."""
+    fire: datetime | None = trigger.get_next_fire_time(None, after)
+    return fire
