@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select, update
 
+from bot.common.offload import off_loop
 from bot.kernel.messages import MessageRef
 from bot.kernel.ports import Queued, Window
 from bot.kernel.sends import (
@@ -84,9 +85,8 @@ class SqlOutboxRepository:
 
     async def add_all(self, sends: Sequence[Send], now: datetime) -> None:
         if sends:
-            await self._db.execute(
-                _INSERT[self._db.dialect], [self._row(send, now) for send in sends]
-            )
+            rows = await off_loop(lambda: [self._row(send, now) for send in sends], len(sends))
+            await self._db.execute(_INSERT[self._db.dialect], rows)
             self.recorded = True
 
     def _row(self, send: Send, now: datetime) -> dict[str, Any]:

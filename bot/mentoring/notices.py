@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from bot.common.offload import off_loop
 from bot.kernel.catalog import Catalog
 from bot.kernel.members import Member
 from bot.kernel.messages import Button, ButtonStyle, Reply
@@ -40,32 +41,36 @@ async def record_asks(
     people = await uow.members.by_ids([r.mentee_id for r, _ in asks] + [m for _, m in asks])
     spaces = await spaces_channel(uow)
     remind_at = now + (deadline - now) * REMIND_AT
-    sends = []
-    for request, mentor_id in asks:
-        mentee, mentor = people[request.mentee_id], people[mentor_id]
-        note = f"\n“{request.note}”" if request.note else ""
-        note += f"\nTheir goal: {request.goal}" if request.goal else ""
-        by = (
-            f"{their_time(deadline, mentor)}; after that it moves on to another mentor or "
-            "the waitlist."
-        )
-        message = Reply(
-            f"{mentee.display_name} would like you as their mentor on {request.topic}.{note}\n"
-            f"Please answer by {by}",
-            buttons=answer_buttons(request.id),
-        )
-        reminder = Reply(
-            f"A reminder: {mentee.display_name}'s request on {request.topic} waits for your "
-            f"answer until {by}",
-            buttons=answer_buttons(request.id),
-        )
-        ask = {"request": request.id, "mentor": mentor_id, "asked_at": now.isoformat()}
-        key = f"{request.id}-{mentor_id}-{int(now.timestamp())}"
-        inbox = _inbox(mentor, spaces or request.channel_id)
-        sends.append(to_inbox(ASK, f"ask-{key}", message, inbox, ask))
-        later = to_inbox(REMINDER, f"remind-{key}", reminder, inbox, ask)
-        sends.append(replace(later, due_at=remind_at))
-    await uow.outbox.add_all(sends, now)
+
+    def sends() -> list[Send]:
+        made = []
+        for request, mentor_id in asks:
+            mentee, mentor = people[request.mentee_id], people[mentor_id]
+            note = f"\n“{request.note}”" if request.note else ""
+            note += f"\nTheir goal: {request.goal}" if request.goal else ""
+            by = (
+                f"{their_time(deadline, mentor)}; after that it moves on to another mentor or "
+                "the waitlist."
+            )
+            message = Reply(
+                f"{mentee.display_name} would like you as their mentor on {request.topic}."
+                f"{note}\nPlease answer by {by}",
+                buttons=answer_buttons(request.id),
+            )
+            reminder = Reply(
+                f"A reminder: {mentee.display_name}'s request on {request.topic} waits for your "
+                f"answer until {by}",
+                buttons=answer_buttons(request.id),
+            )
+            ask = {"request": request.id, "mentor": mentor_id, "asked_at": now.isoformat()}
+            key = f"{request.id}-{mentor_id}-{int(now.timestamp())}"
+            inbox = _inbox(mentor, spaces or request.channel_id)
+            made.append(to_inbox(ASK, f"ask-{key}", message, inbox, ask))
+            later = to_inbox(REMINDER, f"remind-{key}", reminder, inbox, ask)
+            made.append(replace(later, due_at=remind_at))
+        return made
+
+    await uow.outbox.add_all(await off_loop(sends, len(asks)), now)
 
 
 async def ask_still_open(uow: UnitOfWork, send: Send) -> bool:
@@ -163,21 +168,25 @@ async def tell_round_news(
     ids = [r.mentee_id for r, _ in news] + [f.mentor.person.member_id for _, f in news]
     people = await uow.members.by_ids(ids + list(moved.values()))
     spaces = await spaces_channel(uow)
-    sends = []
-    for request, fit in news:
-        mentor = people[fit.mentor.person.member_id]
-        before = people.get(moved.get(request.id) or 0)
-        instead = f"instead of {before.display_name}, " if before else ""
-        text = (
-            f"A matching round found a mentor for your request on {request.topic}: "
-            f"{instead}I asked {mentor.display_name} ({why(fit, request.topic)})."
-        )
-        key = f"round-asked-{request.id}-{mentor.id}-{int(now.timestamp())}"
-        inbox = _inbox(people[request.mentee_id], spaces or request.channel_id)
-        sends.append(to_inbox("notice", key, Reply(text), inbox))
-        if request.id in moved and request.notified:
-            sends.append(_left(request, Moved.ROUND, people, spaces))
-    await uow.outbox.add_all(sends, now)
+
+    def sends() -> list[Send]:
+        made = []
+        for request, fit in news:
+            mentor = people[fit.mentor.person.member_id]
+            before = people.get(moved.get(request.id) or 0)
+            instead = f"instead of {before.display_name}, " if before else ""
+            text = (
+                f"A matching round found a mentor for your request on {request.topic}: "
+                f"{instead}I asked {mentor.display_name} ({why(fit, request.topic)})."
+            )
+            key = f"round-asked-{request.id}-{mentor.id}-{int(now.timestamp())}"
+            inbox = _inbox(people[request.mentee_id], spaces or request.channel_id)
+            made.append(to_inbox("notice", key, Reply(text), inbox))
+            if request.id in moved and request.notified:
+                made.append(_left(request, Moved.ROUND, people, spaces))
+        return made
+
+    await uow.outbox.add_all(await off_loop(sends, len(news)), now)
 
 
 async def tell_mentee_asked(

@@ -3,12 +3,12 @@ request moved told (the mentee who and instead of whom, the mentor it left)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.common.offload import off_loop
 from bot.kernel.ports import UnitOfWork
 from bot.mentoring.matching import Fit, rank
 from bot.mentoring.model import OPEN, Mentor, MentorRequest, Moved, RequestStatus, RoundPair
@@ -56,7 +56,7 @@ async def publish_round(
                 asks.append((request, fits[0]))
         return kept, asks
 
-    kept, asks = await asyncio.to_thread(recheck)  # thousands of fits: the loop runs meanwhile
+    kept, asks = await off_loop(recheck, len(wanted))
     taken = [(r.id, r.mentor_id) for r, _ in asks if r.status is RequestStatus.ASKING]
     await uow.mentoring.moved([(r, m) for r, m in taken if m is not None], Moved.ROUND, now)
     await ask_each(uow, [(r, f.mentor.person.member_id) for r, f in asks], now)

@@ -3,12 +3,12 @@ edited by moderators before the asks go out; or run by themselves every week."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
 from bot.common.errors import UserError
+from bot.common.offload import off_loop
 from bot.kernel.catalog import Access, Catalog
 from bot.kernel.context import Context
 from bot.kernel.messages import Reply
@@ -210,7 +210,7 @@ async def round_input(uow: UnitOfWork, now: datetime) -> tuple[list[Seeker], lis
         seekers = [seeker(r, people[r.mentee_id], excluded, now) for r in requests]
         return seekers, [offer_of(m, people[m.member_id], now) for m in mentors]
 
-    return await asyncio.to_thread(convert)  # thousands of objects: the loop runs meanwhile
+    return await off_loop(convert, len(requests) + len(mentors))
 
 
 async def show_round(
