@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Row, and_, bindparam, case, delete, func, insert, or_, select, update
 
 from bot.common.cadence import Cadence
 from bot.kernel.messages import MessageRef
@@ -236,6 +236,41 @@ class SqlMentoringRepository:
         )
         return [(topic, count) for topic, count in (await self._db.execute(query)).all()]
 
+    async def topics_on_offer(self, now: datetime, limit: int) -> list[tuple[str, int, int]]:
+        mentor = mentors.c
+        active = (
+            select(matches.c.mentor_id, func.count().label("n"))
+            .where(matches.c.community_id == self._community_id, matches.c.ended_at.is_(None))
+            .group_by(matches.c.mentor_id)
+            .subquery()
+        )
+        available = or_(
+            mentor.paused.is_(False),
+            and_(mentor.paused_until.is_not(None), mentor.paused_until <= now),
+        )
+        with_room = and_(available, mentor.capacity > func.coalesce(active.c.n, 0))
+        offering = func.count()
+        query = (
+            select(
+                mentor_topics.c.topic,
+                offering,
+                func.coalesce(func.sum(case((with_room, 1), else_=0)), 0),
+            )
+            .join(
+                mentors,
+                and_(
+                    mentor.community_id == mentor_topics.c.community_id,
+                    mentor.member_id == mentor_topics.c.member_id,
+                ),
+            )
+            .outerjoin(active, active.c.mentor_id == mentor_topics.c.member_id)
+            .where(mentor_topics.c.community_id == self._community_id)
+            .group_by(mentor_topics.c.topic)
+            .order_by(offering.desc(), mentor_topics.c.topic)
+            .limit(limit)
+        )
+        return [(t, n, free) for t, n, free in (await self._db.execute(query)).all()]
+
     # Don't-match lists
 
     async def avoid(self, member_id: int, other_id: int, keep: bool) -> None:
@@ -398,10 +433,16 @@ class SqlMentoringRepository:
             where.append(mentor_requests.c.mentor_id == mentor_id)
         if topics is not None:
             where.append(mentor_requests.c.topic.in_(list(topics)))
+        query = select(mentor_requests).where(*where)
+        if mentee_id is not None or mentor_id is not None:
+            # A few, read by the member's index and put in order here: asked for in order,
+            # SQLite walks every request by id instead.
+            rows = (await self._db.execute(query)).all()
+            return sorted((_request(row) for row in rows), key=lambda r: r.id)
+        query = query.order_by(mentor_requests.c.id)
         # In pages: a round reads every open request, and turning ten thousand rows into
         # requests at once would hold the event loop for a tenth of a second.
         found: list[MentorRequest] = []
-        query = select(mentor_requests).where(*where).order_by(mentor_requests.c.id)
         while True:
             after = found[-1].id if found else 0
             page = (

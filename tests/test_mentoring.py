@@ -237,6 +237,24 @@ async def test_a_pause_date_at_either_end_of_the_calendar_is_answered(
     assert expected in reply.text and reply.error == (expected == "has passed"), reply.text
 
 
+async def test_topics_count_mentors_and_those_with_room_now(
+    talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await community(talk)
+    await talk("carol", "/mentor offer topics:python, sql capacity:2")
+    await talk("alice", "/mentor request topic:python")
+    await press(talk, "bob", ask_to(chat, "bob")[0], "Accept")  # bob's one place is taken
+    until = (clock.now() + timedelta(days=3)).date().isoformat()
+    await talk("dave", f"/mentor pause until:{until}")
+    topics = (await talk("mod", "/mentor topics")).text
+    assert topics.splitlines()[1:] == [
+        "python: 3 mentors, 1 with room",
+        "sql: 1 mentor, 1 with room",
+    ]
+    clock.advance(timedelta(days=4))  # dave's pause is over
+    assert "python: 3 mentors, 2 with room" in (await talk("mod", "/mentor topics")).text
+
+
 async def test_a_second_request_on_the_same_topic_and_an_ended_match(
     talk: Talk, chat: FakeChat
 ) -> None:

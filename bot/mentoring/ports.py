@@ -63,6 +63,11 @@ class MentoringRepository(Protocol):
         """Topics starting with `prefix` that mentors offer, with how many, most first."""
         ...
 
+    async def topics_on_offer(self, now: datetime, limit: int) -> list[tuple[str, int, int]]:
+        """Every topic mentors offer, with how many do and how many of them have room now
+        (not paused, a place no match takes), most offered first."""
+        ...
+
     async def avoid(self, member_id: int, other_id: int, keep: bool) -> None:
         """Add (`keep`) or remove `other_id` on `member_id`'s don't-match list."""
         ...

@@ -16,6 +16,8 @@ from bot.mentoring.rules import ask, candidates
 from bot.mentoring.settings import ANSWER_HOURS, ANSWER_SETTING, setting
 from bot.mentoring.views import why
 
+TOPICS_SHOWN = 40  # a message, not a catalogue: the most offered topics
+
 TOPIC = Option(
     "topic",
     "What you want to learn",
@@ -131,23 +133,17 @@ async def withdraw(context: Context) -> Reply:
 
 
 async def topic_list(context: Context) -> Reply:
-    mentors = await context.uow.mentoring.mentors(None, context.now)
-    counts: dict[str, list[int]] = {}
-    for mentor in mentors:
-        for topic in mentor.topics:
-            entry = counts.setdefault(topic, [0, 0])
-            entry[0] += 1
-            entry[1] += int(mentor.available(context.now) and mentor.spare > 0)
-    if not counts:
+    offered = await context.uow.mentoring.topics_on_offer(context.now, TOPICS_SHOWN)
+    if not offered:
         return Reply(
             "No mentors yet. Be the first: e.g. `/mentor offer topics:python, sql capacity:2`.",
             ephemeral=True,
         )
     lines = [
         f"{topic}: {n} mentor{'s' if n != 1 else ''}, {free} with room"
-        for topic, (n, free) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        for topic, n, free in offered
     ]
-    return Reply("Topics on offer:\n" + "\n".join(lines[:40]), ephemeral=True)
+    return Reply("Topics on offer:\n" + "\n".join(lines), ephemeral=True)
 
 
 async def avoid(context: Context) -> Reply:

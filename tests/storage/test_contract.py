@@ -260,6 +260,38 @@ async def test_exclusions_of_every_open_request_come_in_one_read(store: SqlStore
     assert one == {ben.id: {ids["m2"]}}
 
 
+async def test_topics_on_offer_count_mentors_and_room_within_one_community(
+    store: SqlStore,
+) -> None:
+    """Room: not paused (or paused until a time that passed) and a place no match takes."""
+    async with store.unit_of_work(HOME) as uow:
+        ids = {}
+        for name in ("ann", "m1", "m2", "m3", "m4"):
+            ids[name] = (await uow.members.add(name, name, None, START)).id
+        mentoring = uow.mentoring
+        for mentor, topics, paused, until in (
+            ("m1", ["python", "sql"], False, None),
+            ("m2", ["python"], True, None),  # paused until they resume
+            ("m3", ["python"], True, START - timedelta(hours=1)),  # the pause is over
+            ("m4", ["go", "python"], True, START + timedelta(days=1)),
+        ):
+            await mentoring.save_mentor(ids[mentor], 1, topics, paused, until, START)
+        taken = await mentoring.add_request(ids["ann"], "sql", "", "general", START)
+        await mentoring.ask([(taken.id, ids["m1"])], START, START + timedelta(days=2))
+        assert await mentoring.answer(taken.id, ids["m1"], RequestStatus.MATCHED, START)
+        await mentoring.add_match(taken, ids["m1"], START)  # m1's one place
+        await uow.commit()
+    async with store.unit_of_work(ELSEWHERE) as uow:
+        other = await uow.members.add("carol", "Carol", None, START)
+        await uow.mentoring.save_mentor(other.id, 3, ["rust", "python"], False, None, START)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        offered = await uow.mentoring.topics_on_offer(START, 10)
+        first = await uow.mentoring.topics_on_offer(START, 1)
+    assert offered == [("python", 4, 1), ("go", 1, 0), ("sql", 1, 0)]
+    assert first == [("python", 4, 1)]
+
+
 @pytest.mark.postgres
 async def test_two_processes_saving_one_profile_keep_exactly_one_write(postgres_url: str) -> None:
     """Two stores (as two processes would have) on one PostgreSQL: the second writer
