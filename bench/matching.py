@@ -34,6 +34,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -123,13 +124,21 @@ def identical(members: int, mentors: int) -> tuple[list[Seeker], list[MentorOffe
     return seekers, offers
 
 
-async def run_off_loop(
-    seekers: Sequence[Seeker], offers: Sequence[MentorOffer]
-) -> tuple[Plan, float, float]:
+@dataclass(frozen=True)
+class Round:
+    plan: Plan
+    seconds: float
+    stall: float  # the event loop's worst lateness, seconds
+    serving_cpu: float  # seconds of this process's CPU in the round's thread
+    worker_mb: float
+
+
+async def run_off_loop(seekers: Sequence[Seeker], offers: Sequence[MentorOffer]) -> Round:
     """The round as copbot runs it (in the worker process, the pipe served by a thread),
     with the event loop's worst lateness meanwhile."""
     worst = 0.0
     done = False
+    started, cpu, loop_cpu = time.perf_counter(), _cpu_seconds(), time.thread_time()
 
     async def ticker() -> None:
         nonlocal worst
@@ -142,9 +151,11 @@ async def run_off_loop(
     plan = await plan_round_off_loop(seekers, offers)
     done = True
     await tick
+    loop_cpu = time.thread_time() - loop_cpu  # the loop and its ticker: not the round's
+    elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu - loop_cpu
     worker_mb = peak_mb(start_worker().pid)
     stop_worker()
-    return plan, worst, worker_mb
+    return Round(plan, elapsed, worst, cpu, worker_mb)
 
 
 def peak_mb(pid: int) -> float:
@@ -197,19 +208,18 @@ def measure(kind: str, size: tuple[int, int]) -> dict[str, float]:
     members, mentors = size
     start_worker()  # as copbot does when it boots
     seekers, offers = community(members, mentors, kind=kind)
-    started, cpu = time.perf_counter(), _cpu_seconds()
-    plan, stall, worker_mb = asyncio.run(run_off_loop(seekers, offers))
-    elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+    done = asyncio.run(run_off_loop(seekers, offers))
+    plan = done.plan
     serving_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the community
     return {
         "graph": plan.seconds[0],
         "solve": plan.seconds[1],
-        "round": elapsed,
-        "stall_ms": stall * 1000,
-        "serving_cpu": cpu,
+        "round": done.seconds,
+        "stall_ms": done.stall * 1000,
+        "serving_cpu": done.serving_cpu,
         "serving_mb": serving_mb,
-        "worker_mb": worker_mb,
-        "peak_mb": serving_mb + worker_mb,
+        "worker_mb": done.worker_mb,
+        "peak_mb": serving_mb + done.worker_mb,
         "assigned": len(plan.pairs),
         "total": round_total(plan, seekers, offers),
         **independent(members, seekers, offers),

@@ -8,7 +8,9 @@ A frame is a JSON header (the words and the arrays' layout) and the arrays' raw 
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
@@ -121,7 +123,7 @@ def _sets(name: str, sets: Iterable[Iterable[int]]) -> Arrays:
 def _sets_of(name: str, arrays: Arrays) -> list[frozenset[int]]:
     items = arrays[f"{name}_items"].tolist()
     ends = np.cumsum(arrays[f"{name}_sizes"]).tolist()
-    return [frozenset(items[start:end]) for start, end in zip([0, *ends], ends, strict=False)]
+    return [frozenset(items[start:end]) for start, end in itertools.pairwise([0, *ends])]
 
 
 def _people(side: str, people: Sequence[Person], words: dict[str, int]) -> Arrays:
@@ -136,7 +138,7 @@ def _people(side: str, people: Sequence[Person], words: dict[str, int]) -> Array
 
 
 def _people_of(side: str, arrays: Arrays, words: list[str]) -> list[Person]:
-    offsets = [None if o != o else o for o in arrays[f"{side}_offset"].tolist()]  # NaN
+    offsets = [None if math.isnan(o) else o for o in arrays[f"{side}_offset"].tolist()]
     languages = [frozenset(words[w] for w in ws) for ws in _sets_of(f"{side}_languages", arrays)]
     return [
         Person(*fields)
