@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from bot.mentoring.assignment import plan_round
+from bot.mentoring.assignment import assign
 from bot.mentoring.matching import MentorOffer, Person, Plan, Seeker, rank
+from bot.mentoring.solver import plan_of
 from bot.mentoring.views import why
 
 
@@ -41,6 +42,11 @@ def seeker(
 ) -> Seeker:
     person = Person(member_id, offset, frozenset(languages.split()) if languages else frozenset())
     return Seeker(request_id, person, topic, left_out, excluded)
+
+
+def plan_round(seekers: list[Seeker], mentors: list[MentorOffer]) -> Plan:
+    """The round as its worker plans it, in this process."""
+    return plan_of(assign(seekers, mentors))
 
 
 def test_rank_prefers_overlap_language_and_room_and_explains_it() -> None:

@@ -11,22 +11,29 @@ the `MentorRunner` until it is, so a crash loses no ask.
 
 from __future__ import annotations
 
-from bot.kernel.catalog import Catalog
-from bot.mentoring import (
-    home,
-    matches,
-    moderation,
-    notices,
-    offers,
-    personal,
-    requests,
-    rounds,
-    settings,
-)
-from bot.mentoring.runner import mentor_runner
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.kernel.catalog import Catalog
 
 
 def register(catalog: Catalog) -> None:
+    """The capability's commands, notices and runner. Its modules are imported here, not
+    when the package is: the round's worker process (`worker`) imports the package for
+    the round's few modules and must not pull the whole capability (and the kernel)."""
+    from bot.mentoring import (
+        home,
+        matches,
+        moderation,
+        notices,
+        offers,
+        personal,
+        requests,
+        rounds,
+        settings,
+    )
+    from bot.mentoring.runner import mentor_runner
+
     catalog.group(
         "mentor",
         "Find a mentor, or become one",

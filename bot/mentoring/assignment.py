@@ -30,7 +30,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,7 +41,6 @@ from bot.mentoring.matching import (
     LEFT_OUT,
     POINT,
     MentorOffer,
-    Plan,
     Seeker,
     Side,
     language_points,
@@ -51,17 +50,15 @@ from bot.mentoring.matching import (
     sharing,
     vocabulary,
 )
-from bot.mentoring.model import RoundPair
+from bot.mentoring.wire import Assignment
 
 LEVELS = 4  # bonus levels: left out 0, 1, 2, 3 or more times
 
 Ints = NDArray[np.int64]
-Solver = Callable[[Ints, Ints, Ints, Ints, int], Ints]  # `solve_flow` or one like it
+Pair = tuple[int, int, int]  # request id, mentor index, fit points
 
 
-def plan_round(
-    seekers: Sequence[Seeker], mentors: Sequence[MentorOffer], solve: Solver | None = None
-) -> Plan:
+def assign(seekers: Sequence[Seeker], mentors: Sequence[MentorOffer]) -> Assignment:
     """The assignment with the greatest total fit (plus a bonus for requests left out
     before) under every mentor's spare capacity, at most one request per member (accepting
     a match cancels the member's other requests); requests may stay unassigned. Pairs come
@@ -69,12 +66,20 @@ def plan_round(
     started = time.perf_counter()
     graph = _Graph(seekers, mentors)
     built = time.perf_counter()
-    flows = (solve or solve_flow)(*graph.arrays(), graph.supply)
+    flows = solve_flow(*graph.arrays(), graph.supply)
     solved = time.perf_counter()
-    pairs = tuple(sorted(graph.pairs(flows), key=lambda p: p.request_id))
-    placed = {p.request_id for p in pairs}
-    left_out = tuple(s.request_id for s in seekers if s.request_id not in placed)
-    return Plan(pairs, left_out, (built - started + time.perf_counter() - solved, solved - built))
+    requests, chosen, points = np.array(graph.pairs(flows), dtype=np.int64).reshape(-1, 3).T
+    by_request = np.argsort(requests)
+    member_ids = np.array([m.person.member_id for m in mentors], dtype=np.int64)
+    request_ids = np.array([s.request_id for s in seekers], dtype=np.int64)
+    left_out = request_ids[~np.isin(request_ids, requests)]
+    return Assignment(
+        requests[by_request],
+        member_ids[chosen[by_request]],
+        points[by_request],
+        left_out,
+        (built - started + time.perf_counter() - solved, solved - built),
+    )
 
 
 @dataclass
@@ -132,7 +137,7 @@ class _Graph:
         for m, mentor in enumerate(self.mentors):
             by_member[mentor.person.member_id].append(m)
             if mentor.spare > 0:
-                for topic in mentor.topics:
+                for topic in sorted(mentor.topics):  # not in hash order: the same plan anywhere
                     offering[topic].append(m)
         asks = Counter(s.person.member_id for s in self.seekers)
         plain: dict[str, list[int]] = defaultdict(list)
@@ -192,11 +197,11 @@ class _Graph:
             self.parts = []
         return self.joined
 
-    def pairs(self, flows: Ints) -> list[RoundPair]:
+    def pairs(self, flows: Ints) -> list[Pair]:
         """The flow as request-mentor pairs: each placed request walks arcs that still
         carry flow from its class (or its own node) down to a mentor."""
         walker = Walker(*self.arrays(), flows, self.nodes, range(2, 2 + len(self.mentors)))
-        pairs = []
+        pairs: list[Pair] = []
         for block in self.classes:
             placed = flows[block.first_arc : block.first_arc + len(block.sizes)]
             start = 0
@@ -212,15 +217,12 @@ class _Graph:
                     (walker.walk(node) for _ in ids),
                     key=lambda end: (-end[1], self.mentors[end[0]].person.member_id),
                 )
-                pairs += [self._pair(i, m, p) for i, (m, p) in zip(ids, ends, strict=True)]
+                pairs += [(i, m, p) for i, (m, p) in zip(ids, ends, strict=True)]
         for node, s in self.singles:
             if walker.placed(node):
                 mentor, points = walker.walk(node)
-                pairs.append(self._pair(self.seekers[s].request_id, mentor, points))
+                pairs.append((self.seekers[s].request_id, mentor, points))
         return pairs
-
-    def _pair(self, request_id: int, mentor: int, points: int) -> RoundPair:
-        return RoundPair(request_id, self.mentors[mentor].person.member_id, points / POINT)
 
 
 def _language_ids(people: Side, offering: Side) -> tuple[Ints, Ints, Ints]:

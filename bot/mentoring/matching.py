@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.mentoring.model import RoundPair
+if TYPE_CHECKING:  # the round's worker process imports this module, not the records'
+    from bot.mentoring.model import RoundPair
 
 WORKDAY_HOURS = 8.0  # overlap is measured between two 09:00-17:00 local working days
 TOPIC = 40.0  # every candidate offers the topic: the base of any fit

@@ -1,114 +1,87 @@
-"""The assignment solver's own process: OR-Tools holds the GIL for its whole run, so a
-round solved in copbot's process would stall its event loop (heartbeats, 3-second acks)."""
+"""A round planned in its own process (`bot/mentoring/worker.py`): scoring, building the
+graph and OR-Tools' min-cost flow are CPU-bound and mostly hold the GIL, so in copbot's
+process they would stall its event loop (heartbeats, 3-second acks). copbot only sends
+the round's input and turns the assignment that comes back into pairs."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
-import multiprocessing
+import contextlib
 import os
-import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import shared_memory
 
-import numpy as np
-from numpy.typing import NDArray
+from bot.mentoring.matching import POINT, MentorOffer, Plan, Seeker
+from bot.mentoring.model import RoundPair
+from bot.mentoring.wire import Assignment, read_frame, round_frame, write_frame
+from bot.mentoring.worker import ONE_THREAD
 
-from bot.mentoring.assignment import plan_round
-from bot.mentoring.flows import solve_flow
-from bot.mentoring.matching import MentorOffer, Plan, Seeker
-
-_worker: ProcessPoolExecutor | None = None
+_worker: subprocess.Popen[bytes] | None = None
+_turn = threading.Lock()  # one round at a time in the pipe
 
 
-def start_worker() -> ProcessPoolExecutor:
-    """The solver's process, started early by the composition root: starting a process
-    from a large one pauses it (and its event loop) while the memory map is copied."""
+def start_worker() -> subprocess.Popen[bytes]:
+    """The round's process, started early by the composition root: starting a process
+    from a large one pauses it (and its event loop) while the memory map is copied. It
+    ends when its stdin closes: at `stop_worker`, or when copbot ends however it ends."""
     global _worker
     if _worker is None:
-        _worker = ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context("spawn"), initializer=_leave_ctrl_c_to_copbot
+        _worker = subprocess.Popen(
+            [sys.executable, "-m", "bot.mentoring.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, **ONE_THREAD},
         )
-        _worker.submit(int).result()  # the process exists now, not at the first round
     return _worker
 
 
-def _leave_ctrl_c_to_copbot() -> None:
-    """Ctrl-C reaches every process of the terminal's foreground group: the worker ignores
-    it (instead of printing a traceback of its own) and stops when copbot stops it, or
-    ends, however it ends."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_end_with_copbot, name="end-with-copbot", daemon=True).start()
-
-
-def _end_with_copbot() -> None:
-    """A copbot killed outright (SIGKILL, the OOM killer) can't stop its worker, which
-    would wait for work for ever: it ends as soon as its parent process has."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        parent.join()
-        os._exit(0)
-
-
 def stop_worker() -> None:
-    """Let the solver's process go (at shutdown; the next round starts a new one)."""
+    """Let the round's process go (at shutdown; the next round starts a new one)."""
     global _worker
     if _worker is not None:
-        _worker.shutdown()
-        _worker = None
+        worker, _worker = _worker, None
+        assert worker.stdin is not None and worker.stdout is not None
+        with contextlib.suppress(BrokenPipeError):  # it has ended already: nothing to tell
+            worker.stdin.close()
+        worker.wait()
+        worker.stdout.close()
 
 
 async def plan_round_off_loop(seekers: Sequence[Seeker], mentors: Sequence[MentorOffer]) -> Plan:
-    """`plan_round` without stalling the event loop (heartbeats, 3-second acks): scoring in
-    a thread (numpy lets the loop run), the solver in a worker process, because OR-Tools
-    holds the GIL for its whole run. The community's objects are frozen meanwhile: a full
-    garbage collection scanning them all would hold the GIL (and the loop) for a quarter
-    of a second at 100,000 requests."""
-    gc.freeze()
-    try:
-        return await asyncio.to_thread(plan_round, seekers, mentors, _assign_in_worker)
-    finally:
-        gc.unfreeze()
+    """The round's assignment (`bot/mentoring/assignment.py`) planned in the worker, the
+    pipe written and read from a thread: the loop runs meanwhile."""
+    return await asyncio.to_thread(_plan_in_worker, seekers, mentors)
 
 
-def _assign_in_worker(
-    tails: NDArray[np.int64],
-    heads: NDArray[np.int64],
-    capacities: NDArray[np.int64],
-    costs: NDArray[np.int64],
-    supply: int,
-) -> NDArray[np.int64]:
-    # The graph goes through shared memory: pickling tens of megabytes would hold the GIL
-    # (and so the event loop) in one piece; numpy copies into the buffer without it.
-    graph = (tails.astype(np.int32), heads.astype(np.int32), capacities, costs)
-    size = sum(a.nbytes for a in graph)
-    memory = shared_memory.SharedMemory(create=True, size=max(1, size))
-    try:
-        layout = []
-        offset = 0
-        for array in graph:
-            view = np.ndarray(array.shape, array.dtype, buffer=memory.buf, offset=offset)
-            view[:] = array
-            layout.append((array.dtype.str, len(array), offset))
-            offset += array.nbytes
-        del view
-        solved = start_worker().submit(_assign_shared, memory.name, layout, supply)
-        return solved.result()
-    finally:
-        memory.close()
-        memory.unlink()
+def _plan_in_worker(seekers: Sequence[Seeker], mentors: Sequence[MentorOffer]) -> Plan:
+    request = round_frame(seekers, mentors)
+    with _turn:
+        worker = start_worker()
+        assert worker.stdin is not None and worker.stdout is not None
+        try:
+            write_frame(worker.stdin, request)
+            reply = read_frame(worker.stdout)
+        except BrokenPipeError:
+            reply = None
+        if reply is None:
+            stop_worker()  # the next round starts a new one
+            raise RuntimeError("the round's worker process ended during a round")
+    if "error" in reply.meta:
+        raise RuntimeError(f"the round's worker failed: {reply.meta['error']}")
+    return plan_of(Assignment.of(reply))
 
 
-def _assign_shared(name: str, layout: list[tuple[str, int, int]], supply: int) -> NDArray[np.int64]:
-    """`solve_flow` in the worker, on the graph `_assign_in_worker` put in shared memory."""
-    memory = shared_memory.SharedMemory(name=name)
-    try:
-        tails, heads, capacities, costs = (
-            np.ndarray((n,), np.dtype(dtype), buffer=memory.buf, offset=offset).copy()
-            for dtype, n, offset in layout
+def plan_of(assignment: Assignment) -> Plan:
+    """The assignment as the pairs and left-out requests copbot stores."""
+    pairs = tuple(
+        RoundPair(request, mentor, points / POINT)
+        for request, mentor, points in zip(
+            assignment.requests.tolist(),
+            assignment.mentors.tolist(),
+            assignment.points.tolist(),
+            strict=True,
         )
-        return solve_flow(tails, heads, capacities, costs, supply)
-    finally:
-        memory.close()
+    )
+    return Plan(pairs, tuple(assignment.left_out.tolist()), assignment.seconds)
