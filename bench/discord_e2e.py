@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import math
 import multiprocessing
 import random
 import statistics
@@ -51,7 +52,7 @@ from bench.busy import busy_core
 from bench.calibration import sqlite_reads_per_second
 from bench.matching import community
 from bench.rounds import rounds_back_to_back, seed_store
-from bench.traffic import RESOURCES, Step, load_library, traffic
+from bench.traffic import RESOURCES, Step, by_move, load_library, traffic
 from bot.kernel.messages import Actor, CommunityKey
 from copbot.bootstrap import SystemClock, open_core, serving_process
 from storage.store import SqlStore
@@ -82,8 +83,9 @@ async def _serve_fake(conn: Connection, members: int, validate: bool) -> None:
     await fake.wait_for(lambda: fake.commands and fake.connections)
     fake.heartbeat_gaps.clear()
     sent: list[int] = []
+    steps = traffic(commands, members, random.Random(1))
     start = time.perf_counter()
-    for i, step in enumerate(traffic(commands, members, random.Random(1))):
+    for i, step in enumerate(steps):
         delay = start + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -100,6 +102,10 @@ async def _serve_fake(conn: Connection, members: int, validate: bool) -> None:
                 fake.finished_at[s] - fake.sent_at[s] for s in sent if s in fake.finished_at
             ],
             "unanswered": sum(1 for s in sent if s not in fake.finished_at),
+            "moves": [step.path for step in steps],
+            "answer_ms": [
+                (fake.finished_at.get(s, math.inf) - fake.sent_at[s]) * 1000 for s in sent
+            ],
             "deferred": deferred,
             "heartbeat_gaps": list(fake.heartbeat_gaps),
             "violations": fake.violations[:5],
@@ -172,8 +178,8 @@ def percentile(ordered: list[float], share: float) -> float:
 
 
 def report(results: dict[str, Any], args: argparse.Namespace) -> bool:
-    answers = sorted(results["finished"])
-    if not answers:
+    answers = sorted(results["finished"] + [math.inf] * results["unanswered"])  # none: slowest
+    if not results["finished"]:
         Console().print("no interaction was answered")
         return False
     p99 = percentile(answers, 0.99) * 1000
@@ -211,6 +217,7 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> bool:
         "calibration: raw SQLite statements/s (same run)", f"{results['calibration']:,.0f}", ""
     )
     Console().print(table)
+    Console().print(by_move(results["moves"], results["answer_ms"]))
     return (
         (args.no_round or bool(results["rounds"]))
         and p99 < TARGET_P99_MS

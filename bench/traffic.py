@@ -10,10 +10,14 @@ the matching round that runs alongside; `/help` is a small share.
 
 from __future__ import annotations
 
+import math
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from rich.table import Table
 
 from bench.library import TOPICS, WORDS, load, query_mix, synthetic
 from bot.kernel.messages import CommunityKey
@@ -130,3 +134,28 @@ async def load_library(store: SqlStore, where: CommunityKey) -> float:
     began = time.perf_counter()
     await load(store, library, where)
     return time.perf_counter() - began
+
+
+def by_move(paths: Sequence[str], answered_ms: Sequence[float]) -> Table:
+    """Time to the answer for each kind of move (`Step.path`: a press by its action id), slowest p99
+    first: where the time goes, as a member sees it. An answer that never came is infinite."""
+    times: dict[str, list[float]] = defaultdict(list)
+    for path, ms in zip(paths, answered_ms, strict=True):
+        times[path].append(ms)
+    table = Table(title="time to the answer, by move (ms)")
+    for column in ("move", "count", "p50", "p99", "unanswered"):
+        table.add_column(column, justify="right")
+    for path, values in sorted(times.items(), key=lambda item: -_rank(item[1], 0.99)):
+        table.add_row(
+            path,
+            str(len(values)),
+            f"{_rank(values, 0.5):.0f}",
+            f"{_rank(values, 0.99):.0f}",
+            str(values.count(math.inf)),
+        )
+    return table
+
+
+def _rank(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(len(ordered) * share) - 1)]
