@@ -42,6 +42,7 @@ from storage.store import SqlStore
 from tests.fakes import FakeChat, ManualClock
 
 COMMUNITY = CommunityKey("bench", "library")
+CURATOR = "curator"  # the member who saved the loaded library
 TARGET_P99_MS = {"SQLite": 20.0, "PostgreSQL": 100.0}
 POSTGRES_URL = os.environ.get(
     "COPBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -158,17 +159,27 @@ def query_mix(count: int, rng: random.Random) -> list[tuple[str, str | None, int
     return [rng.choice(shapes)() for _ in range(count)]
 
 
-async def load(store: SqlStore, library: list[tuple[str, str, tuple[str, ...], str]]) -> int:
-    """Bulk insert in one transaction (the core's one-by-one path is not what is measured)."""
+async def load(
+    store: SqlStore,
+    library: list[tuple[str, str, tuple[str, ...], str]],
+    where: CommunityKey = COMMUNITY,
+) -> int:
+    """Bulk insert in one transaction (the core's one-by-one path is not what is measured),
+    saved by a member of `where` of its own (`CURATOR`), before copbot has saved anything there
+    (the ids start at 1)."""
     now = datetime(2026, 1, 5, tzinfo=UTC)
-    async with store.unit_of_work(COMMUNITY) as uow:
-        await uow.members.add("curator", "Curator", None, now)
+    async with store.unit_of_work(where) as uow:
+        await uow.members.add(CURATOR, "Curator", None, now)
         await uow.commit()
     async with store.database.transaction() as db:
         cid = await db.scalar(
-            select(communities.c.id).where(communities.c.external_id == COMMUNITY.id)
+            select(communities.c.id).where(
+                communities.c.platform == where.platform, communities.c.external_id == where.id
+            )
         )
-        saver = await db.scalar(select(members.c.id).where(members.c.community_id == cid))
+        saver = await db.scalar(
+            select(members.c.id).where(members.c.community_id == cid, members.c.user_id == CURATOR)
+        )
         sqlite = db.dialect == "sqlite"
         for start in range(0, len(library), 5000):
             chunk = list(enumerate(library[start : start + 5000], start + 1))

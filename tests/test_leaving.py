@@ -4,7 +4,7 @@ back; `/privacy status` says where that stands."""
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -70,6 +70,43 @@ async def test_coming_back_cancels_the_erase(
     status = (await talk("mod", "/privacy status")).text
     assert "added back on 2026-01-07 09:00 UTC, which cancelled the erase" in status
     assert "7 days later" in status
+
+
+async def test_events_that_arrive_while_presence_is_checked_do_not_check_again(
+    core: Core, talk: Talk, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under load the check waits for the database; the events arriving meanwhile go on
+    without queueing for it too, and a check that failed is made again by the next event."""
+    asked = 0
+    release = asyncio.Event()
+    checked = core.store.community_back
+
+    async def slow(community: CommunityKey, now: datetime) -> bool:
+        nonlocal asked
+        asked += 1
+        await release.wait()
+        return await checked(community, now)
+
+    monkeypatch.setattr(core.store, "community_back", slow)
+    first = asyncio.create_task(core.presence.back(talk.community))
+    await asyncio.sleep(0)  # the first check is waiting for the database now
+    await asyncio.wait_for(
+        asyncio.gather(*(core.presence.back(talk.community) for _ in range(20))), timeout=1
+    )
+    assert asked == 1
+    release.set()
+    await first
+
+    async def failing(community: CommunityKey, now: datetime) -> bool:
+        nonlocal asked
+        asked += 1
+        raise OSError("the database went away")
+
+    clock.advance(PRESENT)
+    monkeypatch.setattr(core.store, "community_back", failing)
+    await core.presence.back(talk.community)
+    await core.presence.back(talk.community)
+    assert asked == 3  # each failed check is asked again
 
 
 @pytest.mark.postgres  # several processes share a database only on PostgreSQL

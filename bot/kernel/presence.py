@@ -39,18 +39,21 @@ class Presence:
         available, any Slack event from the workspace): an erase pending since it left is
         cancelled. A process checks each community at most once every `PRESENT`, so a
         platform's every event costs nothing; another process's news of a departure
-        reaches it within that time."""
+        reaches it within that time. The check is claimed before it waits for the database,
+        so the events that arrive meanwhile don't each queue for it too (under load, a
+        Slack workspace's every request, holding up its ack)."""
         now = self.clock.now()
         checked = self._checked.get(community)
         if checked is not None and now - checked < PRESENT:
             return
+        self._checked[community] = now
         try:
             if await self.store.community_back(community, now):
                 log.info("copbot is back in %s: its erase is cancelled", community)
         except Exception:
             log.exception("checking whether %s came back failed", community)
-            return
-        self._checked[community] = now
+            if self._checked.get(community) == now:  # not claimed again since: the next event asks
+                del self._checked[community]
 
     async def seen(
         self, platform: str, present: Collection[str], watched: Callable[[str], bool]

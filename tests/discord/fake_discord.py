@@ -568,6 +568,15 @@ class FakeDiscord:
         payload["message"] = message
         return await self._send_interaction(guild, payload)
 
+    async def press_id(
+        self, guild: FakeGuild, user: FakeUser, channel_id: int, custom_id: str
+    ) -> int:
+        """Press a button of copbot's known by its custom id, on a message of copbot's that
+        shows it (as a member presses one on a reply of a while ago)."""
+        button = {"type": 2, "style": 1, "label": "Press", "custom_id": custom_id}
+        message = self._message(channel_id, {"components": [{"type": 1, "components": [button]}]})
+        return await self.press(guild, user, message, "Press")
+
     async def submit(
         self,
         guild: FakeGuild,
