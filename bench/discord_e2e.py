@@ -14,8 +14,8 @@ heartbeats. The library is bulk-loaded before the timed part.
 
 Meanwhile a moderator's `/mentor round preview` runs back to back, through the core, on the
 same guild and database, seeded with 10,000 open requests and 2,000 mentors (--no-round
-turns it off): the round reads every request, plans (scoring in a thread, the solver in its
-process) and stores its proposal. `--busy-core` keeps one more core busy for the run's
+turns it off): the round reads every request, plans (scoring, graph and solve in the round's
+worker process) and stores its proposal. `--busy-core` keeps one more core busy for the run's
 length (bench.busy). A calibration (raw SQLite statements/s) is measured in the same run.
 
 Run from the repository root: `.venv/bin/python -m bench.discord_e2e [--commands 2000]

@@ -18,7 +18,7 @@ of the test suite.
 The matching round: copbot's real one, a moderator's `/mentor round preview` through the
 core, back to back for the whole run, in the same workspace and database, seeded with
 10,000 open requests and 2,000 mentors (--no-round turns it off): each reads every request,
-plans (scoring in a thread, the solver in its process) and stores its proposal.
+plans (in the round's worker process) and stores its proposal.
 `--busy-core` keeps one more core busy for the run's length (bench.busy).
 
 Run from the repository root: `.venv/bin/python -m bench.slack_e2e [--commands 2000]

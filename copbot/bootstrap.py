@@ -108,8 +108,8 @@ async def erase_community(database_url: str, community: CommunityKey, *, clock: 
 def serving_process() -> Iterator[None]:
     """A process that serves members: call once, after the imports and before the loop.
 
-    Starts matching rounds' solver process while copbot is small (starting it later from a
-    large process pauses the event loop while the memory map is copied), and moves what
+    Starts matching rounds' worker process at once, so the first round doesn't wait for
+    its imports, and moves what
     start-up made out of the garbage collector's reach: it lives as long as the process,
     and walking it in every full collection (one a second during large rounds) stalled the
     loop 100-150 ms each time."""
