@@ -109,10 +109,9 @@ def serving_process() -> Iterator[None]:
     """A process that serves members: call once, after the imports and before the loop.
 
     Starts matching rounds' worker process at once, so the first round doesn't wait for
-    its imports, and moves what
-    start-up made out of the garbage collector's reach: it lives as long as the process,
-    and walking it in every full collection (one a second during large rounds) stalled the
-    loop 100-150 ms each time."""
+    its imports, and moves what start-up made out of the garbage collector's reach: it
+    lives as long as the process, and walking it in every full collection (one a second
+    during large rounds) stalled the loop 100-150 ms each time."""
     start_worker()
     gc.freeze()
     try:
