@@ -36,7 +36,7 @@ from bot.kernel.messages import Action, Actor, CommunityKey, Invocation
 from bot.library.search import query_words, words
 from bot.library.views import PAGE
 from copbot.bootstrap import open_core
-from storage.library import _search_columns
+from storage.library_search import search_columns
 from storage.schema import communities, members, resource_tags, resources
 from storage.store import SqlStore
 from tests.fakes import FakeChat, ManualClock
@@ -185,7 +185,7 @@ async def load(store: SqlStore, library: list[tuple[str, str, tuple[str, ...], s
                         "votes": i % 7,
                         "created_at": now,
                         "updated_at": now,
-                        **_search_columns(title, tags, note),
+                        **search_columns(title, tags, note),
                     }
                     for i, (url, title, tags, note) in chunk
                 ],
@@ -205,7 +205,7 @@ async def load(store: SqlStore, library: list[tuple[str, str, tuple[str, ...], s
                         "VALUES (:id, :scope, :search_title, :search_tags, :search_note)"
                     ),
                     [
-                        {"id": i, "scope": f"c{cid}", **_search_columns(title, tags, note)}
+                        {"id": i, "scope": f"c{cid}", **search_columns(title, tags, note)}
                         for i, (_, title, tags, note) in chunk
                     ],
                 )
