@@ -1,25 +1,31 @@
-"""The library, always within one community, searched the same way on both engines.
-
-Ranking is copbot's own and portable: every query word must match (as a prefix) in the
-title, tags or note; resources with every word in the title come first, then in the tags,
-then in the note; ties go to votes, then to the newest. SQLite answers the word matches
-from an FTS5 table, PostgreSQL from a weighted tsvector with a GIN index; both index the
-words `bot.library.search` produced, so both match and order alike (see `ranked_search`).
-"""
+"""The library, always within one community: records, votes, pins and the search index
+(the search SQL itself is `storage.library_search`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, func, insert, select, text, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
 
 from bot.kernel.messages import MessageRef
-from bot.library.model import Mirror, NewResource, Resource
-from bot.library.search import search_text
-from bot.library.search import words as search_words
+from bot.library.model import Found, Mirror, NewResource, Resource
 from storage.database import Db
+from storage.library_search import ranked_page, search_columns
 from storage.schema import (
     insert_new,
     members,
@@ -31,18 +37,39 @@ from storage.schema import (
 
 _saver = members.alias("saver")
 _author = members.alias("writer")
-_ROWS = select(
-    resources.c.id,
-    resources.c.url,
-    resources.c.title,
-    resources.c.note,
-    resources.c.saved_by,
-    resources.c.votes,
-    resources.c.created_at,
-    _saver.c.display_name.label("saver_name"),
-    _author.c.display_name.label("author_name"),
-).select_from(
-    resources.outerjoin(
+# A resource's tags with their places, as a JSON list of [position, tag] pairs: read in
+# the same statement as the resource (SQLite 3.40 has no ordered aggregate).
+_TAGS: dict[bool, Any] = {
+    sqlite: literal_column(
+        f"(SELECT {pairs} FROM resource_tags t WHERE t.community_id = resources.community_id"
+        " AND t.resource_id = resources.id)"
+    ).label("tags")
+    for sqlite, pairs in (
+        (True, "json_group_array(json_array(t.position, t.tag))"),
+        (False, "json_agg(json_build_array(t.position, t.tag))::text"),
+    )
+}
+
+
+def _rows(sqlite: bool, *extra: Any) -> Any:
+    """Resources with the names of who saved and who wrote them, and their tags."""
+    return select(
+        resources.c.id,
+        resources.c.url,
+        resources.c.title,
+        resources.c.note,
+        resources.c.saved_by,
+        resources.c.votes,
+        resources.c.created_at,
+        _saver.c.display_name.label("saver_name"),
+        _author.c.display_name.label("author_name"),
+        _TAGS[sqlite],
+        *extra,
+    )
+
+
+def _named(rows: Any) -> Any:
+    return rows.outerjoin(
         _saver,
         and_(
             _saver.c.community_id == resources.c.community_id, _saver.c.id == resources.c.saved_by
@@ -53,9 +80,6 @@ _ROWS = select(
             _author.c.community_id == resources.c.community_id, _author.c.id == resources.c.author
         ),
     )
-)
-_WEIGHTS = (("title", "A", 4), ("tags", "B", 2), ("note", "C", 1))
-CANDIDATES = 500  # newest matches per field that a search ranks
 
 
 class SqlLibraryRepository:
@@ -87,7 +111,7 @@ class SqlLibraryRepository:
                 author=new.author,
                 created_at=now,
                 updated_at=now,
-                **_search_columns(new.title, new.tags, new.note),
+                **search_columns(new.title, new.tags, new.note),
             )
             .returning(resources.c.id)
         )
@@ -106,7 +130,7 @@ class SqlLibraryRepository:
                 title=resource.title,
                 note=resource.note,
                 updated_at=now,
-                **_search_columns(resource.title, resource.tags, resource.note),
+                **search_columns(resource.title, resource.tags, resource.note),
             )
         )
         await self._write_tags(resource.id, resource.tags)
@@ -154,17 +178,23 @@ class SqlLibraryRepository:
         )
         return True
 
-    async def search(
-        self, words: list[str], tag: str | None, limit: int, offset: int
-    ) -> list[Resource]:
-        query, params = ranked_search(self._sqlite, self._community_id, words, tag, limit, offset)
-        ids = (await self._db.execute(text(query), params)).scalars()
-        return await self._load(list(ids))
-
-    async def search_count(self, words: list[str], tag: str | None) -> int:
-        candidates, params = search_candidates(self._sqlite, self._community_id, words, tag)
-        query = f"WITH c AS ({candidates}) SELECT count(*) FROM c"
-        return int(await self._db.scalar(text(query), params) or 0)
+    async def search(self, words: list[str], tag: str | None, limit: int, offset: int) -> Found:
+        """One statement: the page's place in the ranking and its total come from
+        `ranked_page`, the rows and their tags from the same statement."""
+        query, params = ranked_page(self._sqlite, self._community_id, words, tag, limit, offset)
+        ranked = (
+            text(query)
+            .bindparams(**params)
+            .columns(*(column(name, Integer) for name in ("id", "score", "votes", "total")))
+            .subquery("ranked")
+        )
+        page = (
+            _rows(self._sqlite, ranked.c.total)
+            .select_from(_named(ranked.join(resources, resources.c.id == ranked.c.id)))
+            .order_by(ranked.c.score.desc(), ranked.c.votes.desc(), ranked.c.id.desc())
+        )
+        rows = (await self._db.execute(page)).all()
+        return Found([_resource(row) for row in rows], rows[0].total if rows else 0)
 
     async def browse(self, tag: str | None, top: bool, limit: int, offset: int) -> list[Resource]:
         query = select(resources.c.id).where(self._browsed(tag))
@@ -249,22 +279,15 @@ class SqlLibraryRepository:
         )
 
     async def _load(self, ids: list[int]) -> list[Resource]:
-        """Full records for `ids`, in that order, with their tags (two queries in all)."""
+        """Full records for `ids`, in that order, with their tags (one statement)."""
         if not ids:
             return []
-        rows = (await self._db.execute(_ROWS.where(self._mine(), resources.c.id.in_(ids)))).all()
-        tags: dict[int, list[str]] = {}
-        tag_rows = await self._db.execute(
-            select(resource_tags.c.resource_id, resource_tags.c.tag)
-            .where(
-                resource_tags.c.community_id == self._community_id,
-                resource_tags.c.resource_id.in_(ids),
-            )
-            .order_by(resource_tags.c.resource_id, resource_tags.c.position)
+        rows = await self._db.execute(
+            _rows(self._sqlite)
+            .select_from(_named(resources))
+            .where(self._mine(), resources.c.id.in_(ids))
         )
-        for resource_id, tag in tag_rows.all():
-            tags.setdefault(resource_id, []).append(tag)
-        by_id = {row.id: _resource(row, tags.get(row.id, [])) for row in rows}
+        by_id = {row.id: _resource(row) for row in rows.all()}
         return [by_id[i] for i in ids if i in by_id]
 
     async def _write_tags(self, resource_id: int, tags: Sequence[str]) -> None:
@@ -293,7 +316,7 @@ class SqlLibraryRepository:
         if not self._sqlite:
             return
         await self._unindex([resource_id])
-        columns = _search_columns(title, tags, note)
+        columns = search_columns(title, tags, note)
         await self._db.execute(
             text(
                 "INSERT INTO resource_search (rowid, scope, title, tags, note) "
@@ -326,98 +349,8 @@ class SqlLibraryRepository:
             )
 
 
-def ranked_search(
-    sqlite: bool, community_id: int, words: list[str], tag: str | None, limit: int, offset: int
-) -> tuple[str, dict[str, Any]]:
-    """The ranked ids query (SQL with :named parameters) for one engine.
-
-    The candidates (`search_candidates`) are scored by the same LIKE tests on the indexed
-    words on both engines. Broad queries (a word in half the library) thus rank among
-    recent matches, and stay fast.
-    """
-    candidates, params = search_candidates(sqlite, community_id, words, tag)
-    params |= {"limit": limit, "offset": offset}
-    score = []
-    for field, _, points in _WEIGHTS:
-        tests = []
-        for n, word in enumerate(words):
-            params[f"{field}{n}"] = f"% {word}%" if len(word) > 1 else f"% {word} %"
-            tests.append(f"(' ' || r.search_{field} || ' ') LIKE :{field}{n}")
-        score.append(f"CASE WHEN {' AND '.join(tests)} THEN {points} ELSE 0 END")
-    # PostgreSQL's planner would hash-join the few candidates against a scan of the whole
-    # table; as an id array they are fetched by primary key.
-    scored = (
-        "c JOIN resources r ON r.id = c.id"
-        if sqlite
-        else ("resources r WHERE r.id = ANY(ARRAY(SELECT id FROM c))")
-    )
-    query = (
-        f"WITH c AS ({candidates}) SELECT r.id FROM {scored} "
-        f"ORDER BY ({' + '.join(score)}) DESC, r.votes DESC, r.id DESC "
-        "LIMIT :limit OFFSET :offset"
-    )
-    return query, params
-
-
-def search_candidates(
-    sqlite: bool, community_id: int, words: list[str], tag: str | None
-) -> tuple[str, dict[str, Any]]:
-    """The ids a search ranks (SQL with :named parameters): the newest `CANDIDATES` matches
-    of the title, of the tags, of the note and of all three, which each engine's index
-    finds without reading every match."""
-    params: dict[str, Any] = {"cid": community_id}
-    tagged, fts_tag, ts_tag = "", "", ""
-    if tag:
-        # The index narrows to the tag's words; EXISTS then insists on the exact tag.
-        params["tag"] = tag
-        tagged = (
-            " AND EXISTS (SELECT 1 FROM resource_tags t WHERE t.community_id = :cid "
-            "AND t.resource_id = {id} AND t.tag = :tag)"
-        )
-        fts_tag = ' AND tags : ("' + " ".join(search_words(tag)) + '")'
-        ts_tag = " & (" + " <-> ".join(f"{w}:B" for w in search_words(tag)) + ")"
-    candidates = []
-    for field, weight, _ in (*_WEIGHTS, ("all", "", 0)):
-        if sqlite:
-            columns = "{title tags note}" if field == "all" else field
-            params[field] = f"scope : c{community_id} AND " + _fts_terms(words, columns) + fts_tag
-            candidates.append(
-                f"SELECT * FROM (SELECT rowid AS id FROM resource_search WHERE resource_search "
-                f"MATCH :{field}{tagged.format(id='resource_search.rowid')} "
-                f"ORDER BY rowid DESC LIMIT {CANDIDATES})"
-            )
-        else:
-            params[field] = _ts_terms(words, weight) + ts_tag
-            candidates.append(
-                f"(SELECT id FROM resources WHERE community_id = :cid AND search @@ "
-                f"to_tsquery('simple', :{field}){tagged.format(id='resources.id')} "
-                f"ORDER BY id DESC LIMIT {CANDIDATES})"
-            )
-    return " UNION ".join(candidates), params
-
-
-def _search_columns(title: str, tags: Sequence[str], note: str) -> dict[str, str]:
-    return {
-        "search_title": search_text(title),
-        "search_tags": search_text(" ".join(tags)),
-        "search_note": search_text(note),
-    }
-
-
-def _fts_terms(words: list[str], columns: str) -> str:
-    """FTS5 syntax built only from plain words (`bot.library.search`), never from raw input."""
-    terms = " AND ".join(f'"{w}"*' if len(w) > 1 else f'"{w}"' for w in words)
-    return f"{columns} : ({terms})"
-
-
-def _ts_terms(words: list[str], weight: str) -> str:
-    """A tsquery built only from plain words; `weight` limits it to one field."""
-    return " & ".join(
-        f"{w}:*{weight}" if len(w) > 1 else f"{w}:{weight}" if weight else w for w in words
-    )
-
-
-def _resource(row: Any, tags: list[str]) -> Resource:
+def _resource(row: Any) -> Resource:
+    tags = [tag for _, tag in sorted(json.loads(row.tags or "[]"))]
     return Resource(
         id=row.id,
         url=row.url,

@@ -549,16 +549,20 @@ outbox = Table(
 
 
 # The full-text index is engine-specific and lives outside this metadata: an FTS5 table
-# on SQLite, a generated tsvector column with a GIN index on PostgreSQL (migration 0002).
+# on SQLite; on PostgreSQL generated tsvector columns with GIN indexes, one of all fields
+# weighted (migration 0002) and one per field (0014).
+_SEARCH_COLUMNS = ("search", "title_terms", "tags_terms", "note_terms")
+
+
 def declared_here(name: str | None, type_: str, parent_names: object) -> bool:
     """For schema comparison (Alembic's `include_name`): leave out the search index."""
     match type_:
         case "table":
             return not (name or "").startswith("resource_search")  # FTS5 and its shadows
         case "column":
-            return name != "search"
+            return name not in _SEARCH_COLUMNS
         case "index":
-            return name != "ix_resources_search"
+            return name not in {f"ix_resources_{column}" for column in _SEARCH_COLUMNS}
     return True
 
 

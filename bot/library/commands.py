@@ -97,7 +97,7 @@ async def resource_choices(context: Context, partial: str) -> list[Choice]:
         hits = [found] if found else []
     else:
         try:
-            hits = await context.uow.library.search(query_words(partial), None, 25, 0)
+            hits = (await context.uow.library.search(query_words(partial), None, 25, 0)).resources
         except UserError:
             hits = await context.uow.library.browse(None, top=False, limit=25, offset=0)
     return [Choice(f"#{r.id} {r.title}"[:100], str(r.id)) for r in hits]

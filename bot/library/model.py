@@ -23,6 +23,14 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Found:
+    """One page of a search, and how many resources the search pages through."""
+
+    resources: list[Resource]
+    total: int
+
+
+@dataclass(frozen=True)
 class NewResource:
     url: str
     title: str

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.kernel.messages import MessageRef
-from bot.library.model import Mirror, NewResource, Resource
+from bot.library.model import Found, Mirror, NewResource, Resource
 
 
 class LibraryRepository(Protocol):
@@ -32,16 +32,11 @@ class LibraryRepository(Protocol):
         """False when this member hadn't voted for it."""
         ...
 
-    async def search(
-        self, words: list[str], tag: str | None, limit: int, offset: int
-    ) -> list[Resource]:
+    async def search(self, words: list[str], tag: str | None, limit: int, offset: int) -> Found:
         """Resources with every word (as a prefix) in title, tags or note: those with all
         words in the title first, then in the tags, then in the note; ties by votes and
-        newest. The same order on every engine."""
-        ...
-
-    async def search_count(self, words: list[str], tag: str | None) -> int:
-        """How many resources `search` pages through for these words."""
+        newest. The same order on every engine. The total is how many resources the
+        search pages through (none is known past the last page: it is then 0)."""
         ...
 
     async def browse(self, tag: str | None, top: bool, limit: int, offset: int) -> list[Resource]:

@@ -28,15 +28,14 @@ async def newest(context: Context) -> Reply | None:
 
 async def search_page(context: Context, query: str, tag: str | None, offset: int) -> Reply:
     words = query_words(query)
-    library = context.uow.library
-    hits = await library.search(words, tag, PAGE + 1, offset)
+    found = await context.uow.library.search(words, tag, PAGE + 1, offset)
     where = f" tagged {tag}" if tag else ""
-    if not hits:
+    if not found.resources:
         return Reply(f"Nothing in the library matches “{query}”{where}.", ephemeral=True)
     return page_of(
         f"Results for “{query}”{where}",
-        hits,
-        await library.search_count(words, tag),
+        found.resources,
+        found.total,
         offset,
         "library.search",
         f"{tag or ''}|{' '.join(words)}",

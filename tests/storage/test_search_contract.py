@@ -67,8 +67,9 @@ async def answers(url: str) -> list[list[int]]:
         async with store.unit_of_work(HOME) as uow:
             found = []
             for q, tag in QUERIES:
-                ids = [r.id for r in await uow.library.search(query_words(q), tag, 20, 0)]
-                assert await uow.library.search_count(query_words(q), tag) == len(ids), q
+                page = await uow.library.search(query_words(q), tag, 20, 0)
+                ids = [r.id for r in page.resources]
+                assert page.total == len(ids), q
                 found.append(ids)
             assert await uow.library.count("python") == 4
             assert await uow.library.count(None) == len(FIXTURE)
