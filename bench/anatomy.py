@@ -30,13 +30,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from bench import library
-from bench.commands import COMMUNITY, profile
+from bench.commands import profile
 from bot.kernel.messages import Actor, Invocation
 from copbot.bootstrap import open_core
 from storage.store import SqlStore
 from tests.fakes import FakeChat, ManualClock
 
 RUNS = 50
+EXPECTED = {"profile set": "saved", "library search": "python"}  # so each does its work
 
 
 @dataclass
@@ -111,7 +112,7 @@ async def main() -> None:
         url = f"sqlite:///{Path(folder) / 'anatomy.db'}"
         async with open_core(url, chat=FakeChat(), clock=ManualClock()) as core:
             await library.load(cast(SqlStore, core.store), library.synthetic(args.resources, rng))
-            actor = Actor(COMMUNITY, "curator", "Curator")
+            actor = Actor(library.COMMUNITY, library.CURATOR, "Curator")  # where it was loaded
             counter = Counter()
             commands = {
                 "profile set": lambda: core.invoke(
@@ -132,7 +133,9 @@ async def main() -> None:
                 table.add_column(column, justify="right")
             for name, command in commands.items():
                 for _ in range(5):
-                    await command()  # caches warm, as in a running copbot
+                    reply = await command()  # caches warm, as in a running copbot
+                if reply.error or EXPECTED[name] not in reply.text.casefold():
+                    raise SystemExit(f"{name} didn't do its work: {reply.text[:200]}")
                 runs = [await measured(counter, command) for _ in range(RUNS)]
                 m = median(runs)
                 table.add_row(
