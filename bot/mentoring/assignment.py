@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bot.mentoring.flows import SINK, SOURCE, SegmentTree, Walker, solve_flow
+from bot.common.hours import overlap_hours
 from bot.mentoring.matching import (
     LEFT_OUT,
     POINT,
@@ -46,7 +47,6 @@ from bot.mentoring.matching import (
     Side,
     language_points,
     mentor_points,
-    overlap_hours,
     overlap_points,
     sharing,
     vocabulary,
