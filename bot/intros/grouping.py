@@ -1,0 +1,94 @@
+"""A round of intros: every participant in one group, the total weight as high as it goes.
+
+Pairs are a maximum-weight matching on a general graph (bot/intros/solve.py) over the
+candidate pairs (bot/intros/candidates.py), among the matchings that leave the fewest
+people out. An odd count makes one trio, planned in the same matching: each person gets
+a copy that may take a partner of its own, each copy a private stand-in, and one extra
+node takes the stand-in of exactly one copy. So exactly one person is matched twice,
+and the trio is that person with both partners; its weight is those two links, its two
+strongest (the third, weakest link adds nothing, and so the round stays a matching,
+solved exactly where the matching is). A trio whose third link breaks a rule (avoid
+list, repeat window) is planned again without the centre's link to that third person
+(then exact among trios without that link, not overall: a rare case), and after a few
+tries the third joins the group they fit best.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from bot.intros import solve, threes
+from bot.intros.seating import pairs_of, seat_the_rest
+from bot.intros.candidates import candidate_graph
+from bot.intros.model import Group, Participant, Round, Rules
+from bot.intros.reasons import describe
+from bot.intros.weights import REPEAT, Crowd, Ints, encode, pair_weights
+
+_TRIO_TRIES = 5
+
+
+def plan_round(participants: Sequence[Participant], rules: Rules = Rules()) -> Round:
+    """The round (every participant grouped, reasons included); slow at scale: see
+    bot/intros/worker.py for running it off the event loop."""
+    started = time.perf_counter()
+    crowd = encode(participants, rules)
+    groups = plan(crowd, rules.size)
+    described = describe(participants, crowd, groups)
+    grouped = {m for g in described for m in g.members}
+    left = tuple(p.member_id for p in participants if p.member_id not in grouped)
+    return Round(tuple(described), left, time.perf_counter() - started)
+
+
+def plan(crowd: Crowd, size: int = 2) -> list[tuple[int, ...]]:
+    """Groups as index tuples into the crowd; a trio lists its two-link member first."""
+    if size == 3:
+        return threes.plan_threes(crowd, candidate_graph(crowd))
+    u, v, weights = candidate_graph(crowd)
+    n = crowd.size
+    if n % 2 == 0:
+        partner = solve.matching(n, u, v, weights)
+        return seat_the_rest(crowd, pairs_of(partner))
+    banned = np.zeros(0, dtype=np.int64)
+    for _ in range(_TRIO_TRIES):
+        groups, trio = _with_a_trio(n, u, v, weights, banned)
+        if trio is None or _third_link_allowed(crowd, trio):
+            break
+        banned = np.append(banned, trio[0] * n + trio[2])  # the copy's link, centre to third
+    else:  # the third joins elsewhere
+        groups = [g for g in groups if len(g) == 2] + [trio[:2]]
+    return seat_the_rest(crowd, groups)
+
+
+def _with_a_trio(
+    n: int, u: Ints, v: Ints, weights: Ints, banned: Ints
+) -> tuple[list[tuple[int, ...]], tuple[int, int, int] | None]:
+    """(groups, the trio as (centre, partner, third)) from the matching on the graph with
+    copies (n + i), stand-ins (2n + i) and the one extra node (3n) described above."""
+    copy_u, copy_v = np.concatenate([u, v]), np.concatenate([v, u])
+    keep = ~np.isin(copy_u * n + copy_v, banned)
+    people = np.arange(n, dtype=np.int64)
+    tails = np.concatenate([u, n + copy_u[keep], n + people, 2 * n + people])
+    heads = np.concatenate([v, copy_v[keep], 2 * n + people, np.full(n, 3 * n)])
+    costs = np.concatenate(
+        [weights, np.concatenate([weights, weights])[keep], np.zeros(2 * n, dtype=np.int64)]
+    )
+    partner = solve.matching(3 * n + 1, tails, heads, costs)
+    real = np.where(partner[:n] < n, partner[:n], -1)
+    groups = pairs_of(real)
+    centre = [c for c in range(n) if 0 <= partner[n + c] < n]
+    if not centre:
+        return groups, None
+    c = centre[0]
+    trio = (c, int(real[c]), int(partner[n + c]))
+    if trio[1] < 0:  # the centre has no partner of its own: its copy's link is a pair
+        return [*groups, (c, trio[2])], None
+    groups = [g for g in groups if c not in g]
+    return [*groups, trio], trio
+
+
+def _third_link_allowed(crowd: Crowd, trio: tuple[int, int, int]) -> bool:
+    weight, allowed = pair_weights(crowd, np.array([trio[1]]), np.array([trio[2]]))
+    return bool(allowed[0]) and bool(weight[0] > -REPEAT // 2)
