@@ -18,8 +18,8 @@ from bot.intros.weights import Crowd, Ints, pair_weights
 
 FULL_UP_TO = 2_000
 KEEP_FULL = 20
-KEEP_DRAWN = 10
-DRAWS = 12  # candidates drawn per relation (a topic swapped, taught, learnt or shared)
+KEEP_DRAWN = 8
+DRAWS = 8  # candidates drawn per relation (a topic swapped, taught, learnt or shared)
 RANDOM = 6  # candidates drawn at random per participant
 _BLOCK = 4_000_000  # pairs scored at once
 
@@ -48,7 +48,10 @@ def _best_of_each(n: int, u: Ints, v: Ints, weights: Ints, keep: int) -> NDArray
     """Pairs among the `keep` best of either member."""
     ends = np.concatenate([u, v])
     pair = np.concatenate([np.arange(len(u))] * 2)
-    order = np.lexsort((-np.concatenate([weights, weights]), ends))
+    # One sort on (member, best weight first): a weight's rank, shifted non-negative,
+    # fits in the low 32 bits.
+    rank_of = np.argsort(np.argsort(-weights, kind="stable"), kind="stable")
+    order = np.argsort((ends << 32) | np.concatenate([rank_of, rank_of]))
     starts = np.searchsorted(ends[order], np.arange(n))
     rank = np.arange(len(order)) - starts[ends[order]]
     chosen = np.zeros(len(u), dtype=bool)
@@ -80,7 +83,8 @@ def _drawn(crowd: Crowd, rng: np.random.Generator) -> tuple[Ints, Ints]:
     seconds.append(rng.integers(0, crowd.size, len(people)))
     a, b = np.concatenate(firsts), np.concatenate(seconds)
     low, high = np.minimum(a, b), np.maximum(a, b)
-    unique = np.unique(low[low != high] * crowd.size + high[low != high])
+    keys = np.sort(low[low != high] * crowd.size + high[low != high])
+    unique = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
     return unique // crowd.size, unique % crowd.size
 
 

@@ -36,10 +36,14 @@ def plan_round(participants: Sequence[Participant], rules: Rules = Rules()) -> R
     started = time.perf_counter()
     crowd = encode(participants, rules)
     groups = plan(crowd, rules.size)
-    described = describe(participants, crowd, groups)
-    grouped = {m for g in described for m in g.members}
+    return assemble(participants, describe(participants, crowd, groups), started)
+
+
+def assemble(participants: Sequence[Participant], groups: list[Group], started: float) -> Round:
+    """The round: its groups, whoever is in none, and the time since `started`."""
+    grouped = {m for g in groups for m in g.members}
     left = tuple(p.member_id for p in participants if p.member_id not in grouped)
-    return Round(tuple(described), left, time.perf_counter() - started)
+    return Round(tuple(groups), left, time.perf_counter() - started)
 
 
 def plan(crowd: Crowd, size: int = 2) -> list[tuple[int, ...]]:
