@@ -8,9 +8,8 @@ node takes the stand-in of exactly one copy. So exactly one person is matched tw
 and the trio is that person with both partners; its weight is those two links, its two
 strongest (the third, weakest link adds nothing, and so the round stays a matching,
 solved exactly where the matching is). A trio whose third link breaks a rule (avoid
-list, repeat window) is planned again without the centre's link to that third person
-(then exact among trios without that link, not overall: a rare case), and after a few
-tries the third joins the group they fit best.
+list, repeat window) is planned again by branch and bound (`_best_with_a_trio`), exact
+within _TRIO_TRIES matchings; beyond, the third joins the group they fit best.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from bot.intros.model import Group, Participant, Round, Rules
 from bot.intros.reasons import describe
 from bot.intros.weights import REPEAT, Crowd, Ints, encode, pair_weights
 
-_TRIO_TRIES = 5
+_TRIO_TRIES = 12
 
 
 def plan_round(participants: Sequence[Participant], rules: Rules = Rules()) -> Round:
@@ -55,24 +54,59 @@ def plan(crowd: Crowd, size: int = 2) -> list[tuple[int, ...]]:
     if n % 2 == 0:
         partner = solve.matching(n, u, v, weights)
         return seat_the_rest(crowd, pairs_of(partner))
-    banned = np.zeros(0, dtype=np.int64)
+    return seat_the_rest(crowd, _best_with_a_trio(crowd, u, v, weights))
+
+
+def _best_with_a_trio(crowd: Crowd, u: Ints, v: Ints, weights: Ints) -> list[tuple[int, ...]]:
+    """The best grouping whose trio keeps every rule, by branch and bound: a trio
+    (centre c, partner b, third a) whose link a-b breaks a rule is excluded by two
+    branches that between them keep every valid grouping: without c's copy linking to a,
+    or without the pair c-b (a valid grouping using that copy link has another partner
+    for c). A branch's matching bounds every grouping in it, so a branch no better than
+    the best valid grouping found is dropped."""
+    n = crowd.size
+    best: tuple[tuple[int, int], list[tuple[int, ...]]] | None = None
+    last: list[tuple[int, ...]] = []
+    branches: list[tuple[frozenset[int], frozenset[int]]] = [(frozenset(), frozenset())]
     for _ in range(_TRIO_TRIES):
-        groups, trio = _with_a_trio(n, u, v, weights, banned)
-        if trio is None or _third_link_allowed(crowd, trio):
+        if not branches:
             break
-        banned = np.append(banned, trio[0] * n + trio[2])  # the copy's link, centre to third
-    else:  # the third joins elsewhere
-        groups = [g for g in groups if len(g) == 2] + [trio[:2]]
-    return seat_the_rest(crowd, groups)
+        copies_banned, pairs_banned = branches.pop()
+        groups, trio = _with_a_trio(n, u, v, weights, copies_banned, pairs_banned)
+        value = _value(crowd, groups)
+        if best is not None and value <= best[0]:
+            continue
+        if trio is None or _third_link_allowed(crowd, trio):
+            best = (value, groups)
+            continue
+        last = [g for g in groups if g != trio] + [trio[:2]]  # the third seated elsewhere
+        centre, partner, third = trio
+        branches.append((copies_banned | {centre * n + third}, pairs_banned))
+        branches.append((copies_banned, pairs_banned | {_key(n, centre, partner)}))
+    return best[1] if best is not None else last
+
+
+def _key(n: int, a: int, b: int) -> int:
+    return min(a, b) * n + max(a, b)
+
+
+def _value(crowd: Crowd, groups: list[tuple[int, ...]]) -> tuple[int, int]:
+    """(people seated, weight) of groups whose first member links to each other one."""
+    firsts = np.array([g[0] for g in groups for _ in g[1:]], dtype=np.int64)
+    others = np.array([m for g in groups for m in g[1:]], dtype=np.int64)
+    return sum(map(len, groups)), int(pair_weights(crowd, firsts, others)[0].sum())
 
 
 def _with_a_trio(
-    n: int, u: Ints, v: Ints, weights: Ints, banned: Ints
+    n: int, u: Ints, v: Ints, weights: Ints, copies_banned: frozenset[int],
+    pairs_banned: frozenset[int],
 ) -> tuple[list[tuple[int, ...]], tuple[int, int, int] | None]:
     """(groups, the trio as (centre, partner, third)) from the matching on the graph with
     copies (n + i), stand-ins (2n + i) and the one extra node (3n) described above."""
+    pair = ~np.isin(u * n + v, list(pairs_banned))
+    u, v, weights = u[pair], v[pair], weights[pair]
     copy_u, copy_v = np.concatenate([u, v]), np.concatenate([v, u])
-    keep = ~np.isin(copy_u * n + copy_v, banned)
+    keep = ~np.isin(copy_u * n + copy_v, list(copies_banned))
     people = np.arange(n, dtype=np.int64)
     tails = np.concatenate([u, n + copy_u[keep], n + people, 2 * n + people])
     heads = np.concatenate([v, copy_v[keep], 2 * n + people, np.full(n, 3 * n)])
