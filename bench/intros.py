@@ -152,7 +152,9 @@ def measure(n: int) -> dict[str, float]:
 
 
 def _candidates(
-    people: list[Participant], u: np.ndarray, v: np.ndarray  # type: ignore[type-arg]
+    people: list[Participant],
+    u: np.ndarray,
+    v: np.ndarray,  # type: ignore[type-arg]
 ) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[type-arg]
     """The pairs the LP starts from: the engine's candidate graph, plus the round's own
     pairs (the bound is valid from any start: see bench/intros_optimum.py)."""
@@ -191,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console(width=200)
     table = Table(title="Intros rounds (weight in thousandths; optimum on every allowed pair)")
-    for column in ["participants", "round s", "stall ms", "peak MB", "total weight",
-                   "optimum / bound", "check", "repeats", "left out", "trios", "check s"]:  # fmt: skip
+    columns = ["participants", "round s", "stall ms", "peak MB", "total weight",
+               "optimum / bound", "check", "repeats", "left out", "trios", "check s"]  # fmt: skip
+    for column in columns:
         table.add_column(column, justify="right")
     missed = []
     spawn = multiprocessing.get_context("spawn")

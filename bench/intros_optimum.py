@@ -140,7 +140,12 @@ def exact_optimum(everyone: Everyone) -> int:
         rows += start
         upper = rows < cols
         graph.add_weighted_edges_from(
-            zip(rows[upper].tolist(), cols[upper].tolist(), weights[allowed][upper].tolist())
+            zip(
+                rows[upper].tolist(),
+                cols[upper].tolist(),
+                weights[allowed][upper].tolist(),
+                strict=True,
+            )
         )
     matched = nx.max_weight_matching(graph, maxcardinality=True)
     if 2 * len(matched) != everyone.n:
@@ -148,7 +153,9 @@ def exact_optimum(everyone: Everyone) -> int:
     return sum(graph[a][b]["weight"] for a, b in matched)
 
 
-def lp_bound(everyone: Everyone, u: NDArray[np.int64], v: NDArray[np.int64], rounds: int = 3) -> float:
+def lp_bound(
+    everyone: Everyone, u: NDArray[np.int64], v: NDArray[np.int64], rounds: int = 3
+) -> float:
     """An upper bound of the maximum-weight matching on every pair (module docstring)."""
     pairs = {(int(a), int(b)) for a, b in zip(np.minimum(u, v), np.maximum(u, v), strict=True)}
     bound = np.inf

@@ -123,7 +123,9 @@ def test_avoid_lists_keep_people_apart_either_way() -> None:
 
 
 def test_people_who_met_lately_meet_again_only_when_nothing_else_is_left() -> None:
-    alice = Participant(1, teaches=frozenset({"go"}), learns=frozenset({"sql"}), met_days_ago={2: 7})
+    alice = Participant(
+        1, teaches=frozenset({"go"}), learns=frozenset({"sql"}), met_days_ago={2: 7}
+    )
     bob = Participant(2, teaches=frozenset({"sql"}), learns=frozenset({"go"}), met_days_ago={1: 7})
     carol, dave = Participant(3), Participant(4)
     plan = plan_round([alice, bob, carol, dave])

@@ -20,16 +20,19 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.intros import solve, threes
-from bot.intros.seating import pairs_of, seat_the_rest
 from bot.intros.candidates import candidate_graph
 from bot.intros.model import Group, Participant, Round, Rules
 from bot.intros.reasons import describe
+from bot.intros.seating import pairs_of, seat_the_rest
 from bot.intros.weights import REPEAT, Crowd, Ints, encode, pair_weights
 
 _TRIO_TRIES = 12
 
 
-def plan_round(participants: Sequence[Participant], rules: Rules = Rules()) -> Round:
+DEFAULT_RULES = Rules()
+
+
+def plan_round(participants: Sequence[Participant], rules: Rules = DEFAULT_RULES) -> Round:
     """The round (every participant grouped, reasons included); slow at scale: see
     bot/intros/worker.py for running it off the event loop."""
     started = time.perf_counter()
@@ -98,7 +101,11 @@ def _value(crowd: Crowd, groups: list[tuple[int, ...]]) -> tuple[int, int]:
 
 
 def _with_a_trio(
-    n: int, u: Ints, v: Ints, weights: Ints, copies_banned: frozenset[int],
+    n: int,
+    u: Ints,
+    v: Ints,
+    weights: Ints,
+    copies_banned: frozenset[int],
     pairs_banned: frozenset[int],
 ) -> tuple[list[tuple[int, ...]], tuple[int, int, int] | None]:
     """(groups, the trio as (centre, partner, third)) from the matching on the graph with

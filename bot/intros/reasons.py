@@ -25,15 +25,11 @@ def describe(
         for other in group[1:]:
             links.append(_link(participants, crowd, group[0], other, int(weights[at])))
             at += 1
-        described.append(
-            Group(tuple(participants[m].member_id for m in group), tuple(links))
-        )
+        described.append(Group(tuple(participants[m].member_id for m in group), tuple(links)))
     return described
 
 
-def _link(
-    participants: Sequence[Participant], crowd: Crowd, i: int, j: int, weight: int
-) -> Link:
+def _link(participants: Sequence[Participant], crowd: Crowd, i: int, j: int, weight: int) -> Link:
     a, b = participants[i], participants[j]
     hours = float(crowd.zone_hours[crowd.zone[i], crowd.zone[j]])
     common = sorted(a.languages & b.languages)

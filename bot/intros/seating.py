@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from bot.intros import solve
-from bot.intros.weights import Crowd, pair_weights
+from bot.intros.weights import Crowd, Ints, pair_weights
 
 
-def pairs_of(partner: np.ndarray) -> list[tuple[int, ...]]:  # type: ignore[type-arg]
+def pairs_of(partner: Ints) -> list[tuple[int, ...]]:
+    """The pairs of a matching given as each node's partner."""
     return [(a, int(b)) for a, b in enumerate(partner.tolist()) if a < b]
 
 

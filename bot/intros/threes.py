@@ -33,9 +33,9 @@ def plan_threes(crowd: Crowd, graph: tuple[Ints, Ints, Ints]) -> list[tuple[int,
     return seat_the_rest(crowd, _join(crowd, cores, np.flatnonzero(thirds), graph))
 
 
-def _join(crowd: Crowd, cores: Ints, thirds: Ints, graph: tuple[Ints, Ints, Ints]) -> list[
-    tuple[int, ...]
-]:
+def _join(
+    crowd: Crowd, cores: Ints, thirds: Ints, graph: tuple[Ints, Ints, Ints]
+) -> list[tuple[int, ...]]:
     """Third members into cores, greedily by the gain of the best link, allowed with both."""
     u, v, _ = graph
     core_of = np.full(crowd.size, -1, dtype=np.int64)

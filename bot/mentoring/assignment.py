@@ -36,8 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.mentoring.flows import SINK, SOURCE, SegmentTree, Walker, solve_flow
 from bot.common.hours import overlap_hours
+from bot.mentoring.flows import SINK, SOURCE, SegmentTree, Walker, solve_flow
 from bot.mentoring.matching import (
     LEFT_OUT,
     POINT,
