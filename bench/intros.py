@@ -210,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['left_out']:.0f}", f"{r['trios']:.0f}", f"{r['check_s']:.0f}",
         )  # fmt: skip
         missed += [f"{n:,}: {m}" for m in misses]
+        console.print(f"{n:,}: {r}", highlight=False)  # as each size ends: the check is long
     console.print(table)
     console.print(
         "targets: weight = exact optimum at 1,000, within 1% of the LP bound at 50,000; "
