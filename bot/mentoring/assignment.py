@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.common.hours import overlap_hours
 from bot.mentoring.flows import SINK, SOURCE, SegmentTree, Walker, solve_flow
 from bot.mentoring.matching import (
     LEFT_OUT,
@@ -45,7 +46,6 @@ from bot.mentoring.matching import (
     Side,
     language_points,
     mentor_points,
-    overlap_hours,
     overlap_points,
     sharing,
     vocabulary,

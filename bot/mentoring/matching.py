@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.common.hours import WORKDAY_HOURS, overlap_hours
+
 if TYPE_CHECKING:  # the round's worker process imports this module, not the records'
     from bot.mentoring.model import RoundPair
 
-WORKDAY_HOURS = 8.0  # overlap is measured between two 09:00-17:00 local working days
 TOPIC = 40.0  # every candidate offers the topic: the base of any fit
 OVERLAP = 25.0
 LANGUAGE = 15.0
@@ -152,15 +153,6 @@ def fit_matrix(
     shared = sharing(seekers, mentors)
     points = overlap_points(overlap) + language_points(shared, seekers, mentors)
     return (points + mentor_terms[None, :]) / POINT, overlap, shared
-
-
-def overlap_hours(
-    seeker_offsets: NDArray[np.float64], mentor_offsets: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    """Hours both working days share, for every pair of UTC offsets (NaN: unknown)."""
-    apart = np.abs(seeker_offsets[:, None] - mentor_offsets[None, :]) % 24
-    overlap: NDArray[np.float64] = np.maximum(0.0, WORKDAY_HOURS - np.minimum(apart, 24 - apart))
-    return overlap
 
 
 def overlap_points(overlap: NDArray[np.float64]) -> NDArray[np.int64]:

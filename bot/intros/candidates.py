@@ -1,0 +1,121 @@
+"""Which pairs a round considers: each participant's best few, by the true weight.
+
+An exact general matching on every pair is too slow at scale (rustworkx needs a minute
+for 1,000 people on all 500,000 pairs), and a person's best partners are few: so each
+participant keeps their KEEP best candidates, and the graph is the union of both sides'
+lists (symmetric, so no one loses a partner who chose them). Up to FULL_UP_TO people the
+candidates are every pair; beyond, they are drawn from where good pairs are: people who
+swap skills with them, teach what they learn, learn what they teach, share an interest,
+plus a few at random so the graph stays connected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bot.intros.weights import Crowd, Ints, pair_weights
+
+FULL_UP_TO = 2_000
+KEEP_FULL = 20
+KEEP_DRAWN = 8
+DRAWS = 8  # candidates drawn per relation (a topic swapped, taught, learnt or shared)
+RANDOM = 6  # candidates drawn at random per participant
+_BLOCK = 4_000_000  # pairs scored at once
+
+
+def candidate_graph(crowd: Crowd, seed: int = 0) -> tuple[Ints, Ints, Ints]:
+    """(u, v, weight) with u < v: the pairs a round chooses from, allowed ones only."""
+    n = crowd.size
+    if n <= FULL_UP_TO:
+        u, v = np.triu_indices(n, 1)
+        keep = KEEP_FULL
+    else:
+        u, v = _drawn(crowd, np.random.default_rng(seed))
+        keep = KEEP_DRAWN
+    u, v = u.astype(np.int64), v.astype(np.int64)
+    weights = np.empty(len(u), dtype=np.int64)
+    allowed = np.empty(len(u), dtype=bool)
+    for start in range(0, len(u), _BLOCK):
+        part = slice(start, start + _BLOCK)
+        weights[part], allowed[part] = pair_weights(crowd, u[part], v[part])
+    u, v, weights = u[allowed], v[allowed], weights[allowed]
+    best = _best_of_each(n, u, v, weights, keep)
+    return u[best], v[best], weights[best]
+
+
+def _best_of_each(n: int, u: Ints, v: Ints, weights: Ints, keep: int) -> NDArray[np.bool_]:
+    """Pairs among the `keep` best of either member."""
+    ends = np.concatenate([u, v])
+    pair = np.concatenate([np.arange(len(u))] * 2)
+    # One sort on (member, best weight first): a weight's rank, shifted non-negative,
+    # fits in the low 32 bits.
+    rank_of = np.argsort(np.argsort(-weights, kind="stable"), kind="stable")
+    order = np.argsort((ends << 32) | np.concatenate([rank_of, rank_of]))
+    starts = np.searchsorted(ends[order], np.arange(n))
+    rank = np.arange(len(order)) - starts[ends[order]]
+    chosen = np.zeros(len(u), dtype=bool)
+    chosen[pair[order[rank < keep]]] = True
+    return chosen
+
+
+def _drawn(crowd: Crowd, rng: np.random.Generator) -> tuple[Ints, Ints]:
+    """Unique candidate pairs (u < v) drawn per relation, as described above."""
+    teaches, learns = _holders(crowd.teaches), _holders(crowd.learns)
+    interests = _holders(crowd.interests)
+    topics = crowd.teaches.shape[1] * 64
+    # A swap partner of someone teaching t and learning l teaches l and learns t.
+    swap_keys = _key_pairs(learns, teaches, topics)
+    offered = _key_pairs(teaches, learns, topics)
+    queries = [
+        (swap_keys, offered),
+        (learns, teaches),
+        (teaches, learns),
+        (interests, interests),
+    ]
+    firsts, seconds = [], []
+    for (who, key), (holder, held) in queries:
+        a, b = _draw(who, key, holder, held, rng)
+        firsts.append(a)
+        seconds.append(b)
+    people = np.repeat(np.arange(crowd.size), RANDOM)
+    firsts.append(people)
+    seconds.append(rng.integers(0, crowd.size, len(people)))
+    a, b = np.concatenate(firsts), np.concatenate(seconds)
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    keys = np.sort(low[low != high] * crowd.size + high[low != high])
+    unique = keys[np.concatenate([[True], keys[1:] != keys[:-1]])] if len(keys) else keys
+    return unique // crowd.size, unique % crowd.size
+
+
+def _holders(masks: NDArray[np.uint64]) -> tuple[Ints, Ints]:
+    """(person, bit) of every bit set."""
+    bits = np.unpackbits(masks.view(np.uint8), axis=1, bitorder="little")
+    person, bit = np.nonzero(bits)
+    return person.astype(np.int64), bit.astype(np.int64)
+
+
+def _key_pairs(
+    first: tuple[Ints, Ints], second: tuple[Ints, Ints], topics: int
+) -> tuple[Ints, Ints]:
+    """(person, first bit * topics + second bit) for every pair of a person's bits (both
+    lists are sorted by person)."""
+    people = max(first[0].max(initial=-1), second[0].max(initial=-1)) + 2
+    bounds = np.searchsorted(second[0], np.arange(people))
+    start, count = bounds[first[0]], bounds[first[0] + 1] - bounds[first[0]]
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    at = np.repeat(start, count) + offset
+    return np.repeat(first[0], count), np.repeat(first[1], count) * topics + second[1][at]
+
+
+def _draw(
+    who: Ints, key: Ints, holder: Ints, held: Ints, rng: np.random.Generator
+) -> tuple[Ints, Ints]:
+    """For each (who, key), DRAWS holders of that key at random (with repeats)."""
+    order = np.argsort(held, kind="stable")
+    held, holder = held[order], holder[order]
+    start, end = np.searchsorted(held, key), np.searchsorted(held, key, side="right")
+    found = end > start
+    who, start, size = who[found], start[found], (end - start)[found]
+    picks = start[:, None] + (rng.random((len(who), DRAWS)) * size[:, None]).astype(np.int64)
+    return np.repeat(who, DRAWS), holder[picks.ravel()]

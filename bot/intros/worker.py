@@ -1,0 +1,36 @@
+"""A round off the event loop, as mentor rounds are planned: the arrays are built and the
+reasons written in threads (plain Python loops let the loop run between them), and the
+solvers run in a worker process, because rustworkx and OR-Tools hold the GIL for their
+whole run. Only numpy arrays cross to the worker: pickling them copies memory in one
+short step, where pickling every participant would hold the loop for the whole list."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from collections.abc import Sequence
+from concurrent.futures import Executor
+
+from bot.intros.grouping import assemble, plan
+from bot.intros.model import Participant, Round, Rules
+from bot.intros.reasons import describe
+from bot.intros.weights import encode
+
+
+async def plan_round_off_loop(
+    participants: Sequence[Participant], rules: Rules, *, worker: Executor
+) -> Round:
+    """`plan_round` without stalling the event loop; `worker` is a process pool. The
+    participants are frozen meanwhile: a full garbage collection scanning them all would
+    hold the loop."""
+    started = time.perf_counter()
+    loop = asyncio.get_running_loop()
+    gc.freeze()
+    try:
+        crowd = await asyncio.to_thread(encode, participants, rules)
+        groups = await loop.run_in_executor(worker, plan, crowd, rules.size)
+        described = await asyncio.to_thread(describe, participants, crowd, groups)
+    finally:
+        gc.unfreeze()
+    return assemble(participants, described, started)
