@@ -90,6 +90,7 @@ class Command:
     options: tuple[Option, ...] = ()
     access: Access = Access.MEMBER
     role: str | None = None  # whom it is for, beyond who may run it (`Catalog.role`)
+    reads: bool = False  # it usually only reads: it runs beside writers (`Store.reading`)
 
     def __post_init__(self) -> None:
         words = self.path.split(" ")
@@ -165,11 +166,12 @@ class Catalog:
         *options: Option,
         access: Access = Access.MEMBER,
         role: str | None = None,
+        reads: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator form of `add`."""
 
         def register(handler: Handler) -> Handler:
-            self.add(Command(path, description, handler, options, access, role))
+            self.add(Command(path, description, handler, options, access, role, reads))
             return handler
 
         return register

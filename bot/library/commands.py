@@ -53,6 +53,7 @@ def register(catalog: Catalog) -> None:
         "Search the library by words and tags",
         Option("query", "Words to look for", required=True, max_length=MAX_QUERY),
         TAG,
+        reads=True,
     )(search)
     catalog.action("library.search")(search_more)
     catalog.command(
