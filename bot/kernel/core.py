@@ -248,16 +248,16 @@ class Core:
         found = self.catalog.action_handler(action.action_id)
         if found is None:
             raise UserError("That button or form isn't one I know; it may be from an old version.")
-        handler, access = found
-        if access is Access.MODERATOR and not action.actor.is_moderator:
+        if found.access is Access.MODERATOR and not action.actor.is_moderator:
             raise UserError("Only moderators can do that.")
         return await self._run(
-            handler,
+            found.handler,
             action.actor,
             action.channel_id,
             options=action.form_values,
             action=action,
-            audit_as=action.action_id if access is Access.MODERATOR else None,
+            audit_as=action.action_id if found.access is Access.MODERATOR else None,
+            reads=found.reads,
         )
 
     async def _run(
