@@ -27,7 +27,7 @@ from sqlalchemy import exc as database_errors
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from bot.kernel.ports import Conflict, DatabaseBusy
+from bot.kernel.ports import Conflict, DatabaseBusy, WritesNeeded
 from storage.check import DatabaseInUse, check_writable
 from storage.lane import Lane
 
@@ -85,6 +85,10 @@ class Database(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[Db]:
         """Rolls back on leaving unless committed."""
+        ...
+
+    def reading(self) -> AbstractAsyncContextManager[Db]:
+        """Reads of what is committed, beside the writers; `WritesNeeded` at a write."""
         ...
 
     def snapshot(self) -> AbstractAsyncContextManager[Db]:
@@ -164,6 +168,7 @@ class SqliteDatabase:
     def __init__(self, url: str, lock: _ProcessLock) -> None:
         self._process_lock = lock
         self._writer = _Connection(url, "copbot-sqlite")
+        self._reads = _Connection(url, "copbot-sqlite-reads", read_only=True)
         self._reader = _Connection(url, "copbot-sqlite-snapshot", read_only=True)
         self._lock = asyncio.Lock()
         self._reading = asyncio.Lock()
@@ -179,6 +184,12 @@ class SqliteDatabase:
             yield db
         finally:
             await db.close()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Db]:
+        """On the third connection, each read in autocommit: no lock, no transaction, so
+        no writer waits for it and it waits for none."""
+        yield _ReadingDb(self._reads)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Db]:
@@ -218,6 +229,7 @@ class SqliteDatabase:
     async def dispose(self) -> None:
         async with self._lock, self._reading:
             await self._writer.close()
+            await self._reads.close()
             await self._reader.close()
         self._process_lock.release()
 
@@ -390,6 +402,30 @@ class _ThreadDb:
                 self._lock.release()
 
 
+class _ReadingDb:
+    dialect = "sqlite"
+    changed = False
+    started = False  # it holds up no writer
+
+    def __init__(self, connection: _Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        if not _reads_only(statement):
+            raise WritesNeeded()
+        with _translated():
+            return await self._connection.call(lambda c: _autocommitted(c, statement, parameters))
+
+    def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        raise WritesNeeded()
+
+    async def scalar(self, statement: Executable, parameters: Parameters = None) -> Any:
+        return (await self.execute(statement, parameters)).scalar()
+
+    async def commit(self) -> None:
+        pass  # it wrote nothing
+
+
 class _SnapshotDb:
     dialect = "sqlite"
     changed = False
@@ -474,6 +510,12 @@ class PostgresDatabase:
     async def transaction(self) -> AsyncIterator[Db]:
         async with self._connected(STATEMENT_TIMEOUT) as connection:
             yield _AsyncDb(connection, STATEMENT_TIMEOUT)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Db]:
+        """READ COMMITTED reads beside writers already; a write raises as on SQLite."""
+        async with self._connected(STATEMENT_TIMEOUT) as connection:
+            yield _AsyncDb(connection, STATEMENT_TIMEOUT, reading=True)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Db]:
@@ -571,20 +613,27 @@ async def _dropped(connection: AsyncConnection) -> None:
 class _AsyncDb:
     dialect = "postgresql"
 
-    def __init__(self, connection: AsyncConnection, timeout: float) -> None:
+    def __init__(
+        self, connection: AsyncConnection, timeout: float, *, reading: bool = False
+    ) -> None:
         self._connection = connection
         self._timeout = timeout
+        self._reading = reading
         self.changed = False
         self.started = False
         self._later: list[tuple[Executable, Parameters]] = []
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:
+        if self._reading and not _reads_only(statement):
+            raise WritesNeeded()
         await self._run_later()
         self.started = True
         self.changed |= not _reads_only(statement)
         return _fetched(await self._bounded(self._connection.execute(statement, parameters)))
 
     def later(self, statement: Executable, parameters: Parameters = None) -> None:
+        if self._reading:
+            raise WritesNeeded()
         self.started = self.changed = True
         self._later.append((statement, parameters))
 

@@ -80,6 +80,12 @@ class SqlStore:
             # Leaving the block without commit() rolls the transaction back.
 
     @asynccontextmanager
+    async def reading(self, community: CommunityKey) -> AsyncIterator[SqlUnitOfWork]:
+        community_id = await self._community_id(community)
+        async with self.database.reading() as db:
+            yield SqlUnitOfWork(db, community, community_id)
+
+    @asynccontextmanager
     async def snapshot(self, community: CommunityKey) -> AsyncIterator[SqlUnitOfWork]:
         community_id = await self._community_id(community)
         async with self.database.snapshot() as db:

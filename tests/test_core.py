@@ -118,6 +118,32 @@ async def test_moderator_commands_are_checked_in_the_core(
         assert "`/settings wipe`" in (await talk("mod", "/help settings")).text
 
 
+async def test_a_reading_command_that_needs_to_write_runs_again_and_keeps_its_write(
+    sqlite_url: str, chat: FakeChat, clock: ManualClock
+) -> None:
+    """It runs beside the writers until its first write, then once more in an ordinary
+    unit of work: the reply and the write are the second run's."""
+    catalog = build_catalog()
+    runs: list[bool] = []
+
+    @catalog.command("note keep", "Keep a note", reads=True)
+    async def keep(context: Context) -> Reply:
+        member = await context.member()
+        runs.append(member.bio == "")
+        if member.bio == "":
+            await context.uow.members.save(replace(member, bio="kept"), context.now)
+            await context.uow.commit()
+        return Reply(f"run {len(runs)}")
+
+    async with open_core(sqlite_url, chat=chat, clock=clock, catalog=catalog) as core:
+        talk = Talk(core)
+        await talk("alice", "/profile set bio:")
+        assert (await talk("alice", "/note keep")).text == "run 2"
+        assert runs == [True, True]  # the first run's write never happened
+        assert (await talk("alice", "/profile show")).cards[0].body == "kept"
+        assert (await talk("alice", "/note keep")).text == "run 3"  # only reads now: one run
+
+
 @pytest.mark.parametrize(
     ("failure", "answer"),
     [(RuntimeError("disk on fire"), FAILED), (UserError("Not like that."), "Not like that.")],

@@ -83,6 +83,13 @@ class Option:
 
 
 @dataclass(frozen=True)
+class ActionHandler:
+    handler: Handler
+    access: Access
+    reads: bool  # as `Command.reads`
+
+
+@dataclass(frozen=True)
 class Command:
     path: str
     description: str
@@ -90,6 +97,7 @@ class Command:
     options: tuple[Option, ...] = ()
     access: Access = Access.MEMBER
     role: str | None = None  # whom it is for, beyond who may run it (`Catalog.role`)
+    reads: bool = False  # it usually only reads: it runs beside writers (`Store.reading`)
 
     def __post_init__(self) -> None:
         words = self.path.split(" ")
@@ -127,7 +135,7 @@ class Catalog:
 
     def __init__(self) -> None:
         self._commands: dict[str, Command] = {}
-        self._actions: dict[str, tuple[Handler, Access]] = {}
+        self._actions: dict[str, ActionHandler] = {}
         self._sources: dict[str, AutocompleteSource] = {}
         self.message_actions: dict[str, MessageHandler] = {}
         self.reaction_handlers: list[ReactionHandler] = []
@@ -165,11 +173,12 @@ class Catalog:
         *options: Option,
         access: Access = Access.MEMBER,
         role: str | None = None,
+        reads: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Decorator form of `add`."""
 
         def register(handler: Handler) -> Handler:
-            self.add(Command(path, description, handler, options, access, role))
+            self.add(Command(path, description, handler, options, access, role, reads))
             return handler
 
         return register
@@ -197,14 +206,15 @@ class Catalog:
         return await self._roles[role](context)
 
     def action(
-        self, action_id: str, *, access: Access = Access.MEMBER
+        self, action_id: str, *, access: Access = Access.MEMBER, reads: bool = False
     ) -> Callable[[Handler], Handler]:
-        """Register the handler for buttons and forms whose `action_id` is this one."""
+        """Register the handler for buttons and forms whose `action_id` is this one;
+        `reads` as for a command."""
 
         def register(handler: Handler) -> Handler:
             if action_id in self._actions:
                 raise ValueError(f"action {action_id!r} is declared twice")
-            self._actions[action_id] = (handler, access)
+            self._actions[action_id] = ActionHandler(handler, access, reads)
             return handler
 
         return register
@@ -286,7 +296,7 @@ class Catalog:
             self._renamed.get(group, group) + space + rest
         )
 
-    def action_handler(self, action_id: str) -> tuple[Handler, Access] | None:
+    def action_handler(self, action_id: str) -> ActionHandler | None:
         found = self._actions.get(action_id)
         if found is not None:
             return found

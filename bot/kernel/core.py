@@ -12,6 +12,7 @@ import difflib
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import suppress
 from typing import Any, TypeVar
 
 from bot.common.errors import UserError
@@ -46,6 +47,7 @@ from bot.kernel.ports import (
     DatabaseBusy,
     MemberInfo,
     Store,
+    WritesNeeded,
 )
 from bot.kernel.presence import Presence
 
@@ -238,6 +240,7 @@ class Core:
             invocation.channel_id,
             options=options,
             audit_as=f"/{command.path}" if command.access is Access.MODERATOR else None,
+            reads=command.reads,
         )
 
     async def _act(self, action: Action) -> Reply:
@@ -245,16 +248,16 @@ class Core:
         found = self.catalog.action_handler(action.action_id)
         if found is None:
             raise UserError("That button or form isn't one I know; it may be from an old version.")
-        handler, access = found
-        if access is Access.MODERATOR and not action.actor.is_moderator:
+        if found.access is Access.MODERATOR and not action.actor.is_moderator:
             raise UserError("Only moderators can do that.")
         return await self._run(
-            handler,
+            found.handler,
             action.actor,
             action.channel_id,
             options=action.form_values,
             action=action,
-            audit_as=action.action_id if access is Access.MODERATOR else None,
+            audit_as=action.action_id if found.access is Access.MODERATOR else None,
+            reads=found.reads,
         )
 
     async def _run(
@@ -267,17 +270,20 @@ class Core:
         action: Action | None = None,
         message: ChatMessage | None = None,
         audit_as: str | None = None,
+        reads: bool = False,
     ) -> T:
         """`handler` in one unit of work; what a moderator changed with their rights (a
         moderators' command or button, or `Context.using_moderator_rights`) goes into the
         audit log in the same unit of work: recorded exactly when the change is. What the
         handler recorded to send goes out after commit, while the reply is on its way. A
         unit of work that lost a race for a unique key (`Conflict`) runs once more, and
-        then sees what the winner wrote."""
+        then sees what the winner wrote. A command that `reads` runs first in a reading unit
+        of work, beside the writers; at its first write it runs again in an ordinary one."""
         known_as = await self._first_contact(actor)
 
-        async def attempt() -> T:
-            async with self.store.unit_of_work(actor.community) as uow:
+        async def attempt(reading: bool = False) -> T:
+            opened = self.store.reading if reading else self.store.unit_of_work
+            async with opened(actor.community) as uow:
                 context = Context(
                     actor,
                     channel_id,
@@ -306,6 +312,9 @@ class Core:
             return reply
 
         try:
+            if reads:
+                with suppress(WritesNeeded):
+                    return await attempt(reading=True)
             return await attempt()
         except Conflict:
             return await attempt()

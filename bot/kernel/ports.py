@@ -144,6 +144,11 @@ class DatabaseBusy(Exception):
     and trying again in a moment may well work."""
 
 
+class WritesNeeded(Exception):
+    """A unit of work opened for reading (`Store.reading`) tried to write: the work runs
+    again in an ordinary one, which is serialised from its first read."""
+
+
 class Conflict(Exception):
     """Another unit of work wrote the same thing at the same moment (the same unique key):
     doing the work again sees what it wrote and answers accordingly."""
@@ -320,6 +325,12 @@ class UnitOfWork(Protocol):
 class Store(Protocol):
     def unit_of_work(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:
         """Rolls back on leaving unless `commit` was called."""
+        ...
+
+    def reading(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work for a command that usually only reads: it reads what is
+        committed, beside the writers rather than after them, and raises `WritesNeeded`
+        at its first write, before anything is written."""
         ...
 
     def snapshot(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:

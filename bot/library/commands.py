@@ -53,16 +53,18 @@ def register(catalog: Catalog) -> None:
         "Search the library by words and tags",
         Option("query", "Words to look for", required=True, max_length=MAX_QUERY),
         TAG,
+        reads=True,
     )(search)
-    catalog.action("library.search")(search_more)
+    catalog.action("library.search", reads=True)(search_more)
     catalog.command(
         "library list",
         "Browse the library, best voted or newest first",
         TAG,
         Option("sort", "top (most votes) or new", choices=("top", "new")),
+        reads=True,
     )(browse)
-    catalog.action("library.list")(browse_more)
-    catalog.command("library show", "Show one resource", ID)(show)
+    catalog.action("library.list", reads=True)(browse_more)
+    catalog.command("library show", "Show one resource", ID, reads=True)(show)
     catalog.action("library.upvote")(upvote)
     catalog.command(
         "library edit",
@@ -77,7 +79,9 @@ def register(catalog: Catalog) -> None:
     )
     catalog.action("library.remove")(remove)
     catalog.action("library.keep")(keep)
-    catalog.command("library tags", "The tags in use, with how many resources have each")(tags)
+    catalog.command(
+        "library tags", "The tags in use, with how many resources have each", reads=True
+    )(tags)
 
 
 async def tag_choices(context: Context, partial: str) -> list[Choice]:

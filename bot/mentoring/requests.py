@@ -43,11 +43,11 @@ def register(catalog: Catalog) -> None:
             in_order=False,  # `topic note mentor` in order read as they did before it
         ),
     )(request_mentor)
-    catalog.command("mentor requests", "Your open mentoring requests")(my_requests)
+    catalog.command("mentor requests", "Your open mentoring requests", reads=True)(my_requests)
     catalog.action("mentor.withdraw")(withdraw)
-    catalog.command("mentor topics", "Topics mentors here offer, with how many have room")(
-        topic_list
-    )
+    catalog.command(
+        "mentor topics", "Topics mentors here offer, with how many have room", reads=True
+    )(topic_list)
     catalog.command(
         "mentor avoid",
         "Never match me with this member (confidential); list them if left out",

@@ -58,6 +58,7 @@ def register(catalog: Catalog) -> None:
         "profile show",
         "Show your profile or another member's",
         Option("member", "Whose profile (you if left out)", OptionType.MEMBER),
+        reads=True,
     )(show_profile)
     catalog.action("profile.edit")(open_profile_form)
     catalog.home_section(own_profile)

@@ -17,6 +17,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from bot.common.cadence import Cadence
 from bot.common.errors import StaleWrite
 from bot.kernel.messages import CommunityKey
+from bot.kernel.ports import WritesNeeded
 from bot.mentoring.model import RequestStatus
 from bot.prompts.model import Occurrence, Outcome
 from storage.database import Db, Fetched, Parameters, open_database
@@ -189,6 +190,24 @@ async def test_a_snapshot_reads_one_moment_and_writers_go_ahead_meanwhile(
         assert await snapshot.members.by_user("bob") is None  # committed after it began
     async with store.snapshot(HOME) as later:
         assert await later.members.by_user("bob") is not None
+
+
+async def test_reading_goes_ahead_beside_a_writer_and_stops_at_a_write(store: SqlStore) -> None:
+    async with store.unit_of_work(HOME) as uow:
+        await uow.members.add("alice", "Alice", None, START)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as writing:
+        found = await writing.members.by_user("alice")
+        assert found is not None
+        await writing.members.save(replace(found, bio="unfinished"), START)
+        async with store.reading(HOME) as reading:  # not held up by the open write
+            seen = await asyncio.wait_for(reading.members.by_user("alice"), timeout=5)
+            assert seen is not None and seen.bio == ""  # only what is committed
+            with pytest.raises(WritesNeeded):
+                await reading.members.add("bob", "Bob", None, START)
+        await writing.commit()
+    async with store.unit_of_work(HOME) as uow:
+        assert await uow.members.by_user("bob") is None
 
 
 async def test_a_snapshot_refuses_to_write(store: SqlStore) -> None:
