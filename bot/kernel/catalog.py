@@ -84,6 +84,8 @@ class Option:
 
 @dataclass(frozen=True)
 class ActionHandler:
+    """What runs a button or form, who may press it, and whether it usually only reads."""
+
     handler: Handler
     access: Access
     reads: bool  # as `Command.reads`
