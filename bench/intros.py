@@ -32,6 +32,7 @@ from rich.table import Table
 
 from bench import intros_optimum as optimum
 from bench.matching import LANGUAGES, ZONES
+from bench.stalls import watched
 from bot.intros.model import Participant, Round, Rules
 from bot.intros.worker import plan_round_off_loop
 
@@ -97,24 +98,12 @@ def community(n: int, seed: int = 11) -> list[Participant]:
 
 
 async def run_off_loop(people: list[Participant]) -> tuple[Round, float]:
-    worst = 0.0
-    done = False
-
-    async def ticker() -> None:
-        nonlocal worst
-        while not done:
-            before = time.perf_counter()
-            await asyncio.sleep(0.005)
-            worst = max(worst, time.perf_counter() - before - 0.005)
-
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=spawn) as worker:
         worker.submit(int).result()  # started before the round, as copbot's would be
-        tick = asyncio.create_task(ticker())
-        plan = await plan_round_off_loop(people, Rules(), worker=worker)
-        done = True
-        await tick
-    return plan, worst
+        async with watched(tick_s=0.005) as stall:
+            plan = await plan_round_off_loop(people, Rules(), worker=worker)
+    return plan, stall.worst_ms / 1000
 
 
 def measure(n: int) -> dict[str, float]:

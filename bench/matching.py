@@ -44,6 +44,7 @@ from rich.table import Table
 from bench import optimum
 from bench.busy import busy_core
 from bench.calibration import sqlite_reads_per_second
+from bench.stalls import watched
 from bot.mentoring.matching import LEFT_OUT, MentorOffer, Person, Plan, Seeker, rank
 from bot.mentoring.solver import plan_round_off_loop, start_worker, stop_worker
 
@@ -136,26 +137,14 @@ class Round:
 async def run_off_loop(seekers: Sequence[Seeker], offers: Sequence[MentorOffer]) -> Round:
     """The round as copbot runs it (in the worker process, the pipe served by a thread),
     with the event loop's worst lateness meanwhile."""
-    worst = 0.0
-    done = False
     started, cpu, loop_cpu = time.perf_counter(), _cpu_seconds(), time.thread_time()
-
-    async def ticker() -> None:
-        nonlocal worst
-        while not done:
-            before = time.perf_counter()
-            await asyncio.sleep(0.005)
-            worst = max(worst, time.perf_counter() - before - 0.005)
-
-    tick = asyncio.create_task(ticker())
-    plan = await plan_round_off_loop(seekers, offers)
-    done = True
-    await tick
+    async with watched(tick_s=0.005) as stall:
+        plan = await plan_round_off_loop(seekers, offers)
     loop_cpu = time.thread_time() - loop_cpu  # the loop and its ticker: not the round's
     elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu - loop_cpu
     worker_mb = peak_mb(start_worker().pid)
     stop_worker()
-    return Round(plan, elapsed, worst, cpu, worker_mb)
+    return Round(plan, elapsed, stall.worst_ms / 1000, cpu, worker_mb)
 
 
 def peak_mb(pid: int) -> float:

@@ -18,15 +18,15 @@ class Stall:
 
 
 @contextlib.asynccontextmanager
-async def watched() -> AsyncIterator[Stall]:
-    """The worst stall of the loop while the block runs."""
+async def watched(tick_s: float = TICK_S) -> AsyncIterator[Stall]:
+    """The worst stall of the loop while the block runs, ticking every `tick_s`."""
     stall = Stall()
 
     async def tick() -> None:
         while True:
             began = time.perf_counter()
-            await asyncio.sleep(TICK_S)
-            stall.worst_ms = max(stall.worst_ms, (time.perf_counter() - began - TICK_S) * 1000)
+            await asyncio.sleep(tick_s)
+            stall.worst_ms = max(stall.worst_ms, (time.perf_counter() - began - tick_s) * 1000)
 
     ticker = asyncio.create_task(tick())
     try:
