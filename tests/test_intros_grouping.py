@@ -10,7 +10,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from bot.intros import solve
+from bot.intros import candidates, solve
 from bot.intros.grouping import plan_round
 from bot.intros.model import Participant, Round, Rules
 from bot.intros.weights import REPEAT, encode, pair_weights
@@ -204,3 +204,33 @@ def test_repeat_costs_more_than_any_pair_scores() -> None:
     crowd = encode(community(20, seed=1, met=0.0), Rules())
     i, j = (np.array(side) for side in zip(*combinations(range(20), 2), strict=True))
     assert pair_weights(crowd, i, j)[0].max() * 20 < REPEAT
+
+
+def test_drawn_candidates_find_swap_partners_in_ones_own_time_zone() -> None:
+    """Beyond the size where every pair is scored, candidates are drawn: in a crowd where
+    everyone swaps with half the others, the best partners are those in one's own time
+    zone, a few among many, and the round still pairs every one of them that way."""
+    zones = [float(h) for h in range(-11, 13)]  # 24 zones of 100 people
+    people = [
+        Participant(
+            member_id=i,
+            teaches=frozenset({"go" if i % 2 else "rust"}),
+            learns=frozenset({"rust" if i % 2 else "go"}),
+            interests=frozenset(),
+            utc_offset=zones[i // 100],
+            languages=frozenset({"en"}),
+        )
+        for i in range(2_400)
+    ]
+    assert len(people) > candidates.FULL_UP_TO
+    crowd = encode(people, Rules())
+    u, v, _ = candidates.candidate_graph(crowd)
+    same_zone = (u // 100) == (v // 100)
+    has_one = np.zeros(len(people), dtype=bool)
+    has_one[u[same_zone & ((u % 2) != (v % 2))]] = True
+    has_one[v[same_zone & ((u % 2) != (v % 2))]] = True
+    assert has_one.all()
+    plan = plan_round(people)
+    groups_ok(people, plan)
+    assert all(g.members[0] // 100 == g.members[1] // 100 for g in plan.groups)
+    assert all(link.swap for g in plan.groups for link in g.links)

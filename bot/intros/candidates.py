@@ -5,8 +5,10 @@ for 1,000 people on all 500,000 pairs), and a person's best partners are few: so
 participant keeps their KEEP best candidates, and the graph is the union of both sides'
 lists (symmetric, so no one loses a partner who chose them). Up to FULL_UP_TO people the
 candidates are every pair; beyond, they are drawn from where good pairs are: people who
-swap skills with them, teach what they learn, learn what they teach, share an interest,
-plus a few at random so the graph stays connected.
+swap skills with them, teach what they learn, learn what they teach, share an interest
+(most of them in their own time zone or the next: the overlap of working hours is a large
+part of a pair's weight, and a random holder of a popular topic is usually far away), plus
+a few at random so the graph stays connected.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from bot.intros.weights import Crowd, Ints, pair_weights
 
 FULL_UP_TO = 2_000
 KEEP_FULL = 20
-KEEP_DRAWN = 8
-DRAWS = 8  # candidates drawn per relation (a topic swapped, taught, learnt or shared)
+KEEP_DRAWN = 32
+DRAWS = 24  # candidates drawn per relation (a topic swapped, taught, learnt or shared)
+NEAR = 16  # of which in the same time zone or the next ones
 RANDOM = 6  # candidates drawn at random per participant
 _BLOCK = 4_000_000  # pairs scored at once
 
@@ -64,6 +67,7 @@ def _drawn(crowd: Crowd, rng: np.random.Generator) -> tuple[Ints, Ints]:
     teaches, learns = _holders(crowd.teaches), _holders(crowd.learns)
     interests = _holders(crowd.interests)
     topics = crowd.teaches.shape[1] * 64
+    zones = len(crowd.zone_overlap)
     # A swap partner of someone teaching t and learning l teaches l and learns t.
     swap_keys = _key_pairs(learns, teaches, topics)
     offered = _key_pairs(teaches, learns, topics)
@@ -75,7 +79,7 @@ def _drawn(crowd: Crowd, rng: np.random.Generator) -> tuple[Ints, Ints]:
     ]
     firsts, seconds = [], []
     for (who, key), (holder, held) in queries:
-        a, b = _draw(who, key, holder, held, rng)
+        a, b = _draw(who, key, holder, held, crowd.zone, zones, rng)
         firsts.append(a)
         seconds.append(b)
     people = np.repeat(np.arange(crowd.size), RANDOM)
@@ -109,13 +113,24 @@ def _key_pairs(
 
 
 def _draw(
-    who: Ints, key: Ints, holder: Ints, held: Ints, rng: np.random.Generator
+    who: Ints, key: Ints, holder: Ints, held: Ints, zone: Ints, zones: int, rng: np.random.Generator
 ) -> tuple[Ints, Ints]:
-    """For each (who, key), DRAWS holders of that key at random (with repeats)."""
-    order = np.argsort(held, kind="stable")
-    held, holder = held[order], holder[order]
-    start, end = np.searchsorted(held, key), np.searchsorted(held, key, side="right")
+    """For each (who, key), DRAWS holders of that key at random (with repeats): NEAR of them
+    among holders in `who`'s time zone or the next ones (the overlap of working hours is a
+    large part of a pair's weight), the rest among all holders."""
+    spot = held * zones + zone[holder]
+    order = np.argsort(spot, kind="stable")
+    spot, holder = spot[order], holder[order]
+    start = np.searchsorted(spot, key * zones)
+    end = np.searchsorted(spot, key * zones + zones - 1, side="right")
+    home = zone[who]
+    near_start = np.searchsorted(spot, key * zones + np.maximum(home - 1, 0))
+    near_end = np.searchsorted(spot, key * zones + np.minimum(home + 1, zones - 1), side="right")
     found = end > start
-    who, start, size = who[found], start[found], (end - start)[found]
-    picks = start[:, None] + (rng.random((len(who), DRAWS)) * size[:, None]).astype(np.int64)
+    near = near_end > near_start
+    starts = np.where(near, near_start, start)[:, None].repeat(DRAWS, axis=1)
+    sizes = np.where(near, near_end - near_start, end - start)[:, None].repeat(DRAWS, axis=1)
+    starts[:, NEAR:], sizes[:, NEAR:] = start[:, None], (end - start)[:, None]
+    who, starts, sizes = who[found], starts[found], sizes[found]
+    picks = starts + (rng.random(starts.shape) * sizes).astype(np.int64)
     return np.repeat(who, DRAWS), holder[picks.ravel()]
