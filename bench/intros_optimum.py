@@ -3,16 +3,16 @@ shares only the objective's constants (bot/intros/weights.py) and scores every p
 own way (boolean topic matrices multiplied, where the engine uses bit masks and index
 arrays), on the FULL graph of every allowed pair, never the engine's candidates.
 
+- `lp_bound`: a dual of the fractional matching LP feasible on every pair, whose sum
+  bounds the optimum. HiGHS solves the LP on some pairs (any pairs: here the engine's
+  candidates, scored anew); its dual y (y_u + y_v >= w_uv on those pairs) is then checked
+  against EVERY pair, and raised where a pair breaks it. The raised y is feasible for the
+  dual of the LP on every pair, so sum(y) bounds the optimum whatever pairs the LP started
+  from: the pruning can make the bound looser, never wrong. The pairs that broke it are
+  added and the LP solved again, until none does.
 - `exact_optimum`: networkx's maximum-weight matching among the maximum-cardinality ones
-  on every allowed pair (an implementation of the blossom algorithm apart from the
-  engine's rustworkx). For an even count of people.
-- `lp_bound`: an upper bound of the fractional matching LP on every pair. HiGHS solves
-  the LP on some pairs (any pairs: here the engine's candidates, scored anew); its dual
-  y (y_u + y_v >= w_uv on those pairs) is then checked against EVERY pair, and raised
-  where a pair breaks it (y_u += the largest shortfall of u's pairs). The raised y is
-  feasible for the dual of the LP on every pair, so sum(y) bounds the optimum whatever
-  pairs the LP started from: the pruning can make the bound looser, never wrong. The
-  pairs that broke it are added and the LP solved again, a few times.
+  (an implementation of the blossom algorithm apart from the engine's rustworkx), on
+  every allowed pair that an optimum can use by LP reduced cost. For an even count.
 """
 
 from __future__ import annotations
@@ -131,21 +131,26 @@ def _most_recent(rows: list[int], cols: list[int], days: list[int], n: int) -> s
     )
 
 
-def exact_optimum(everyone: Everyone) -> int:
-    """The maximum weight among maximum-cardinality matchings on every allowed pair."""
+def exact_optimum(everyone: Everyone, y: Floats, lower: int) -> int:
+    """The maximum weight among maximum-cardinality matchings on every allowed pair.
+
+    networkx's blossom takes hours on all 500,000 pairs of 1,000 people, so pairs that no
+    optimum can use are left out first, by LP reduced cost: with `y` feasible for the dual
+    on every pair (`lp_bound`), any matching M weighs sum(y) minus at least the reduced
+    costs y_u + y_v - w_uv of its pairs, so a pair of an optimum costs at most
+    sum(y) - optimum <= sum(y) - `lower`, for any `lower` some matching reaches. The
+    pairs kept hold every optimum, whatever `lower` was: only how many pairs are kept
+    depends on it."""
+    slack = float(y.sum()) - lower + 1e-6
     graph = nx.Graph()
     graph.add_nodes_from(range(everyone.n))
     for start, weights, allowed in everyone.blocks():
-        rows, cols = np.nonzero(allowed)
-        rows += start
-        upper = rows < cols
+        rows = np.arange(start, start + len(weights))
+        cost = y[rows, None] + y[None, :] - weights
+        keep = allowed & (cost <= slack) & (rows[:, None] < np.arange(everyone.n)[None, :])
+        r, c = np.nonzero(keep)
         graph.add_weighted_edges_from(
-            zip(
-                rows[upper].tolist(),
-                cols[upper].tolist(),
-                weights[allowed][upper].tolist(),
-                strict=True,
-            )
+            zip((r + start).tolist(), c.tolist(), weights[r, c].tolist(), strict=True)
         )
     matched = nx.max_weight_matching(graph, maxcardinality=True)
     if 2 * len(matched) != everyone.n:
@@ -154,19 +159,23 @@ def exact_optimum(everyone: Everyone) -> int:
 
 
 def lp_bound(
-    everyone: Everyone, u: NDArray[np.int64], v: NDArray[np.int64], rounds: int = 3
-) -> float:
-    """An upper bound of the maximum-weight matching on every pair (module docstring)."""
+    everyone: Everyone, u: NDArray[np.int64], v: NDArray[np.int64], rounds: int = 8
+) -> Floats:
+    """A dual y feasible on every pair, so sum(y) bounds the maximum-weight matching
+    (module docstring); the LP is solved again with the pairs that broke it until none
+    does or `rounds` are done."""
     pairs = {(int(a), int(b)) for a, b in zip(np.minimum(u, v), np.maximum(u, v), strict=True)}
-    bound = np.inf
+    best: Floats | None = None
     for _ in range(rounds):
         y = _lp_dual(everyone, sorted(pairs))
         raised, broken = _raise_to_feasible(everyone, y)
-        bound = min(bound, float(raised.sum()))
+        if best is None or raised.sum() < best.sum():
+            best = raised
         if not broken:
             break
         pairs |= broken
-    return bound
+    assert best is not None
+    return best
 
 
 def _lp_dual(everyone: Everyone, pairs: list[tuple[int, int]]) -> Floats:
@@ -185,15 +194,17 @@ def _lp_dual(everyone: Everyone, pairs: list[tuple[int, int]]) -> Floats:
 
 
 def _raise_to_feasible(everyone: Everyone, y: Floats) -> tuple[Floats, set[tuple[int, int]]]:
-    """y raised until y_u + y_v >= w_uv on every allowed pair, and the pairs that broke it
+    """y raised until y_u + y_v >= w_uv on every allowed pair (u < v raises y_u by its
+    row's largest shortfall, so each pair is mended once), and the pairs that broke it
     (each row's worst few)."""
     raised = y.copy()
     broken: set[tuple[int, int]] = set()
     for start, weights, allowed in everyone.blocks():
         rows = np.arange(start, start + len(weights))
-        short = np.where(allowed, weights - y[rows, None] - y[None, :], 0.0)
+        later = rows[:, None] < np.arange(everyone.n)[None, :]
+        short = np.where(allowed & later, weights - y[rows, None] - y[None, :], 0.0)
         raised[rows] += np.maximum(0.0, short.max(axis=1))
         worst = np.argsort(-short, axis=1)[:, :5]
         for r, cols in zip(rows.tolist(), worst.tolist(), strict=True):
-            broken |= {(min(r, c), max(r, c)) for c in cols if short[r - start, c] > 1e-6}
+            broken |= {(r, c) for c in cols if short[r - start, c] > 1e-6}
     return raised, broken

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import random
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from itertools import combinations
 
+import networkx as nx
 import numpy as np
 import pytest
 
-from bot.intros import candidates, solve
+from bot.intros import candidates, pricing, solve
 from bot.intros.grouping import plan_round
 from bot.intros.model import Participant, Round, Rules
 from bot.intros.weights import REPEAT, encode, pair_weights
@@ -234,3 +236,49 @@ def test_drawn_candidates_find_swap_partners_in_ones_own_time_zone() -> None:
     groups_ok(people, plan)
     assert all(g.members[0] // 100 == g.members[1] // 100 for g in plan.groups)
     assert all(link.swap for g in plan.groups for link in g.links)
+
+
+def networkx_optimum(people: list[Participant]) -> int:
+    """The maximum weight of a perfect matching on every allowed pair, by networkx's
+    blossom (an implementation apart from the engine's)."""
+    graph = nx.Graph()
+    for (a, b), weight in weight_table(people).items():
+        if weight is not None:
+            graph.add_edge(a, b, weight=weight)
+    matched = nx.max_weight_matching(graph, maxcardinality=True)
+    assert 2 * len(matched) == len(people)
+    return sum(graph[a][b]["weight"] for a, b in matched)
+
+
+def test_pricing_finds_the_pairs_each_ones_best_few_miss(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fifth of the crowd fit everyone better (their last intro was weak), so every
+    short list is theirs and the others' lists hold few pairs among themselves: the round
+    is still the optimum on every pair."""
+    people = [
+        replace(p, weak_last_round=p.member_id % 5 == 0)
+        for p in community(120, seed=4, avoid=0.0, met=0.0)
+    ]
+    monkeypatch.setattr(candidates, "KEEP_FULL", 3)
+    crowd = encode(people, Rules())
+    u, v, w = candidates._scored(crowd, *np.triu_indices(len(people), 1))
+    short = candidates._best_of_each(len(people), u, v, w, 3)
+    best_few = solve.matching(len(people), u[short], v[short], w[short])
+    optimum = networkx_optimum(people)
+    assert int(w[short][best_few[u[short]] == v[short]].sum()) < optimum  # the lists miss it
+    assert plan_round(people).weight == optimum
+
+
+@pytest.mark.parametrize("rounds", [1, pricing.ROUNDS])
+def test_a_priced_dual_bounds_every_pair(monkeypatch: pytest.MonkeyPatch, rounds: int) -> None:
+    """Stopped early or not, the dual covers every pair's weight (so its sum bounds any
+    matching), and every pair an optimum uses is among those `needed_for` keeps."""
+    monkeypatch.setattr(pricing, "ROUNDS", rounds)
+    monkeypatch.setattr(candidates, "KEEP_FULL", 2)
+    people = community(80, seed=9, avoid=0.05, met=0.1)
+    priced = candidates.every_pair(encode(people, Rules()))
+    assert (priced.dual[priced.u] + priced.dual[priced.v] >= priced.weights - 1e-6).all()
+    optimum = networkx_optimum(people)
+    assert priced.dual.sum() >= optimum
+    u, v, w = priced.needed_for(optimum)
+    partner = solve.exact(len(people), u, v, w)
+    assert (partner >= 0).all() and int(w[partner[u] == v].sum()) == optimum

@@ -3,12 +3,13 @@
 An exact general matching on every pair is too slow at scale (rustworkx needs a minute
 for 1,000 people on all 500,000 pairs), and a person's best partners are few: so each
 participant keeps their KEEP best candidates, and the graph is the union of both sides'
-lists (symmetric, so no one loses a partner who chose them). Up to FULL_UP_TO people the
-candidates are every pair; beyond, they are drawn from where good pairs are: people who
-swap skills with them, teach what they learn, learn what they teach, share an interest
-(most of them in their own time zone or the next: the overlap of working hours is a large
-part of a pair's weight, and a random holder of a popular topic is usually far away), plus
-a few at random so the graph stays connected.
+lists (symmetric, so no one loses a partner who chose them). Up to FULL_UP_TO people
+every pair is scored, and the lists grow by pricing until the graph provably holds the
+round's optimum (bot/intros/pricing.py). Beyond, candidates are drawn from where good
+pairs are: people who swap skills with them, teach what they learn, learn what they teach,
+share an interest (most of them in their own time zone or the next: the overlap of working
+hours is a large part of a pair's weight, and a random holder of a popular topic is
+usually far away), plus a few at random so the graph stays connected.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.intros.pricing import Priced, price
 from bot.intros.weights import Crowd, Ints, pair_weights
 
 FULL_UP_TO = 2_000
@@ -31,20 +33,27 @@ def candidate_graph(crowd: Crowd, seed: int = 0) -> tuple[Ints, Ints, Ints]:
     """(u, v, weight) with u < v: the pairs a round chooses from, allowed ones only."""
     n = crowd.size
     if n <= FULL_UP_TO:
-        u, v = np.triu_indices(n, 1)
-        keep = KEEP_FULL
-    else:
-        u, v = _drawn(crowd, np.random.default_rng(seed))
-        keep = KEEP_DRAWN
+        return every_pair(crowd).graph()
+    u, v, weights = _scored(crowd, *_drawn(crowd, np.random.default_rng(seed)))
+    best = _best_of_each(n, u, v, weights, KEEP_DRAWN)
+    return u[best], v[best], weights[best]
+
+
+def every_pair(crowd: Crowd) -> Priced:
+    """Every allowed pair, each one's KEEP_FULL best grown by pricing (bot/intros/pricing.py)."""
+    u, v, weights = _scored(crowd, *np.triu_indices(crowd.size, 1))
+    return price(crowd.size, u, v, weights, _best_of_each(crowd.size, u, v, weights, KEEP_FULL))
+
+
+def _scored(crowd: Crowd, u: Ints, v: Ints) -> tuple[Ints, Ints, Ints]:
+    """The allowed pairs among (u, v), with their weights."""
     u, v = u.astype(np.int64), v.astype(np.int64)
     weights = np.empty(len(u), dtype=np.int64)
     allowed = np.empty(len(u), dtype=bool)
     for start in range(0, len(u), _BLOCK):
         part = slice(start, start + _BLOCK)
         weights[part], allowed[part] = pair_weights(crowd, u[part], v[part])
-    u, v, weights = u[allowed], v[allowed], weights[allowed]
-    best = _best_of_each(n, u, v, weights, keep)
-    return u[best], v[best], weights[best]
+    return u[allowed], v[allowed], weights[allowed]
 
 
 def _best_of_each(n: int, u: Ints, v: Ints, weights: Ints, keep: int) -> NDArray[np.bool_]:

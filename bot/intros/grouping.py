@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.intros import solve, threes
-from bot.intros.candidates import candidate_graph
+from bot.intros.candidates import FULL_UP_TO, candidate_graph, every_pair
 from bot.intros.model import Group, Participant, Round, Rules
 from bot.intros.reasons import describe
 from bot.intros.seating import pairs_of, seat_the_rest
@@ -52,12 +52,29 @@ def plan(crowd: Crowd, size: int = 2) -> list[tuple[int, ...]]:
     """Groups as index tuples into the crowd; a trio lists its two-link member first."""
     if size == 3:
         return threes.plan_threes(crowd, candidate_graph(crowd))
-    u, v, weights = candidate_graph(crowd)
     n = crowd.size
     if n % 2 == 0:
-        partner = solve.matching(n, u, v, weights)
-        return seat_the_rest(crowd, pairs_of(partner))
+        return seat_the_rest(crowd, pairs_of(_best_pairs(crowd)))
+    u, v, weights = candidate_graph(crowd)
     return seat_the_rest(crowd, _best_with_a_trio(crowd, u, v, weights))
+
+
+def _best_pairs(crowd: Crowd) -> Ints:
+    """Each person's partner in a maximum-weight matching: on every pair where every pair
+    is scored (the candidates, then every pair no better matching can do without), on the
+    drawn candidates beyond."""
+    n = crowd.size
+    if n > FULL_UP_TO:
+        return solve.matching(n, *candidate_graph(crowd))
+    priced = every_pair(crowd)
+    u, v, weights = priced.graph()
+    partner = solve.matching(n, u, v, weights)
+    if (partner < 0).any():  # the bound is on weight alone: only a perfect matching is
+        return partner  # sure to have the most people too
+    wider = priced.needed_for(int(weights[partner[u] == v].sum()))
+    if len(wider[0]) == len(u):
+        return partner
+    return solve.matching(n, *wider)
 
 
 def _best_with_a_trio(crowd: Crowd, u: Ints, v: Ints, weights: Ints) -> list[tuple[int, ...]]:
