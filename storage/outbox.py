@@ -130,6 +130,20 @@ class SqlOutboxRepository:
         )
         return claimed
 
+    async def hand_back(self, send_ids: Sequence[int]) -> None:
+        if send_ids:
+            await self._db.execute(
+                update(outbox)
+                .where(
+                    outbox.c.community_id == self._community_id,
+                    outbox.c.id.in_(send_ids),
+                    outbox.c.status == SENDING,
+                )
+                .values(
+                    status=WAITING, claimed_by=None, claimed_at=None, attempts=outbox.c.attempts - 1
+                )
+            )
+
     async def done(self, send_id: int, delivered: Delivered, now: datetime) -> None:
         await self._finish(
             send_id, status=SENT, progress=_refs_json(delivered.refs), finished_at=now
