@@ -6,7 +6,6 @@ Slack, benchmarks and tests alike, swapping only the `Chat` and the `Clock`).
 from __future__ import annotations
 
 import gc
-import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from bot.kernel.ports import Chat, Clock
 from bot.kernel.runners import GRACE, Services
 from bot.mentoring.solver import start_worker, stop_worker
 from bot.timer import Timer
+from copbot.config import Settings
 from copbot.ops import Operations
 from storage.store import open_store
 
@@ -137,15 +137,11 @@ def serving_process() -> Iterator[None]:
         stop_worker()
 
 
-def log_to_terminal(level: str) -> None:
-    """A serving process's log, on stderr, without the libraries that narrate every step."""
-    from rich.console import Console
-    from rich.logging import RichHandler
+def log_to_terminal(settings: Settings) -> None:
+    """A serving process's log, on stderr (JSON lines with `log_format = "json"`), without
+    the libraries that narrate every step, and without the config's secrets."""
+    from copbot.logs import configure
 
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
+    configure(
+        settings.log_level, json_lines=settings.log_format == "json", secrets=settings.secrets()
     )
-    for chatty in ("alembic", "apscheduler"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)
