@@ -58,7 +58,7 @@ async def open_app(
     `ops`: the process's operator view, which it reports to (a new one if not given)."""
     store = await open_store(database_url, clock=clock)
     catalog = catalog or build_catalog()
-    ops = ops or Operations()
+    ops = ops or Operations(clock)
     observer = ops.metrics
     outbox = Outbox(
         store=store,

@@ -22,6 +22,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.kernel.observer import Outcome
+from bot.kernel.ports import Clock
 from storage.database import PoolUse
 from storage.store import Backlog
 
@@ -147,7 +148,9 @@ class Operations:
     """One process's operator view: the metrics every app reports to, the stores they
     opened and each platform's connection check."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        """`clock`: the time the outbox's due times are compared with (the system's)."""
+        self.clock = clock
         self.metrics = Metrics()
         self.stores: list[Watched] = []
         self.checks: dict[str, Check] = {}
@@ -186,16 +189,18 @@ class Operations:
     async def scrape(self, request: web.Request) -> web.Response:
         try:
             async with asyncio.timeout(CHECK_SECONDS):
-                await self.metrics.read_stores(self.stores, datetime.now(UTC))
+                now = self.clock.now() if self.clock else datetime.now(UTC)
+                await self.metrics.read_stores(self.stores, now)
         except Exception:  # the counters still answer; the gauges keep their last value
             log.warning("reading the database for /metrics failed", exc_info=True)
         body = generate_latest(self.metrics.registry)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     @asynccontextmanager
-    async def serving(self, host: str, port: int) -> AsyncIterator[int]:
+    async def serving(self, host: str, port: int) -> AsyncIterator[int | None]:
         """`/healthz` and `/metrics` on `host:port` (0: any free port, yielded), and the
-        loop-lag sampler, until the block ends."""
+        loop-lag sampler, until the block ends. A port that is taken is logged and yields
+        None: copbot serves its members without them rather than not at all."""
         app = web.Application()
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.scrape)
@@ -203,9 +208,14 @@ class Operations:
         await runner.setup()
         sampler = asyncio.get_running_loop().create_task(sample_loop_lag(self.metrics.loop_lag))
         try:
-            await web.TCPSite(runner, host, port).start()
+            try:
+                await web.TCPSite(runner, host, port).start()
+            except OSError as error:
+                log.error("can't serve /healthz and /metrics on %s:%d: %s", host, port, error)
+                yield None
+                return
             bound = runner.addresses[0][1]
-            log.info("serving /healthz and /metrics on %s:%d", host, bound)
+            log.debug("serving /healthz and /metrics on %s:%d", host, bound)
             yield bound
         finally:
             sampler.cancel()

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
@@ -38,7 +39,8 @@ def serve(settings: Settings) -> int:
 
 async def _serve(settings: Settings) -> None:
     stopping = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
+    if threading.current_thread() is threading.main_thread():  # else signals never come
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
     ops = Operations()
     servers: list[Awaitable[None]] = []
     if settings.discord.token is not None:
@@ -110,7 +112,7 @@ async def _slack(settings: Settings, ops: Operations, stopping: asyncio.Event) -
 
 
 async def until_stopped(
-    serving: Awaitable[None],
+    serving: Awaitable[object],
     stopping: asyncio.Event | None,
     stop_taking_work: Callable[[], Awaitable[None]],
     core: Core,
@@ -122,6 +124,11 @@ async def until_stopped(
     stop = asyncio.ensure_future((stopping or asyncio.Event()).wait())
     try:
         await asyncio.wait({served, stop}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:  # stopped from outside: the platform goes at once
+        served.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await served
+        raise
     finally:
         stop.cancel()
     if served.done():
