@@ -25,8 +25,9 @@ class Redacted(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
             record.msg, record.args = self._masked(record.getMessage()), None
-            if record.exc_info and not record.exc_text:
-                record.exc_text = self._masked(logging.Formatter().formatException(record.exc_info))
+            if record.exc_info:  # formatted here, masked, and only that one shown
+                exc_text = record.exc_text or logging.Formatter().formatException(record.exc_info)
+                record.exc_text, record.exc_info = self._masked(exc_text), None
         return True
 
     def _masked(self, text: str) -> str:

@@ -128,7 +128,10 @@ class Metrics:
     # Read at a scrape
 
     async def read_stores(self, stores: list[Watched], now: datetime) -> None:
-        """The outbox's backlog (one database: the first store says it) and the pools."""
+        """The pools, and the outbox's backlog (one database: the first store says it)."""
+        uses = [store.pool_use() for store in stores]
+        self.pool_in_use.set(sum(use.in_use for use in uses))
+        self.pool_size.set(sum(use.size for use in uses))
         if stores:
             backlogs = await stores[0].outbox_backlog(now)
             for platform in self._platforms:  # a platform with none left shows 0, not stale
@@ -139,9 +142,6 @@ class Metrics:
                 self.queued.labels(backlog.platform).set(backlog.unfinished)
                 age = (now - backlog.oldest_due).total_seconds() if backlog.oldest_due else 0
                 self.outbox_age.labels(backlog.platform).set(max(0.0, age))
-        uses = [store.pool_use() for store in stores]
-        self.pool_in_use.set(sum(use.in_use for use in uses))
-        self.pool_size.set(sum(use.size for use in uses))
 
 
 class Operations:
