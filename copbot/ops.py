@@ -232,7 +232,11 @@ async def _passes(check: Callable[[], Awaitable[object]]) -> bool:
         return False
 
 
-async def sample_loop_lag(into: Histogram, every: float = LAG_EVERY) -> None:
+class Observes(Protocol):
+    def observe(self, amount: float) -> None: ...
+
+
+async def sample_loop_lag(into: Observes, every: float = LAG_EVERY) -> None:
     """How late the loop wakes a task that sleeps `every` seconds: what every command
     waited on top of its own work meanwhile."""
     while True:
