@@ -117,9 +117,10 @@ async def until_stopped(
     stop_taking_work: Callable[[], Awaitable[None]],
     core: Core,
 ) -> None:
-    """`serving` until it ends or `stopping` is set; then no new work is taken, and the
-    calls under way get `SETTLE` to finish (what is left then rolls back: nothing of it
-    was committed, and the member was told nothing)."""
+    """`serving` until it ends or `stopping` is set; then no new work is taken, the calls
+    under way get `SETTLE` to finish (what is left then rolls back: nothing of it was
+    committed, and the member was told nothing), and the outbox finishes or hands back its
+    sends while the platform's connection is still open for them."""
     served = asyncio.ensure_future(serving)
     stop = asyncio.ensure_future((stopping or asyncio.Event()).wait())
     try:
@@ -141,6 +142,8 @@ async def until_stopped(
             await core.calls.settled()
     except TimeoutError:
         log.warning("%d call(s) were still running after %s", core.calls.running, SETTLE)
+    if core.outbox is not None:
+        await core.outbox.stop()
     served.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await served
