@@ -20,11 +20,14 @@ import asyncpg
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.app import build_catalog
+from bot.kernel.context import Context
 from bot.kernel.messages import Reply
 from bot.kernel.sends import Post, Send
 from copbot.bootstrap import App, open_app
 from copbot.logs import Redacted, json_formatter
 from copbot.ops import Operations, sample_loop_lag
+from copbot.serve import until_stopped
 from tests.fakes import HOME, FakeChat, ManualClock, Talk
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -199,3 +202,42 @@ def test_json_log_lines_carry_the_standard_fields_and_no_secret() -> None:
     assert first["time"].endswith("+00:00")
     assert second["level"] == "ERROR" and "RuntimeError: refused ***" in second["exc_info"]
     assert "xoxb" not in out.getvalue() and "hunter2" not in out.getvalue()
+
+
+async def test_a_stop_takes_no_new_work_and_waits_for_the_calls_under_way(
+    sqlite_url: str, chat: FakeChat, clock: ManualClock
+) -> None:
+    catalog = build_catalog()
+    begun, release, intake_closed = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    @catalog.command("ops slow", "A command that takes its time")
+    async def slow(context: Context) -> Reply:
+        begun.set()
+        await release.wait()
+        await context.uow.outbox.add(
+            Send("ops-test", "after", (Post(Reply("late"), channel_id="general"),)), context.now
+        )
+        return Reply("done")
+
+    async def stop_taking_work() -> None:
+        intake_closed.set()
+
+    async with open_app(sqlite_url, chat=chat, clock=clock, catalog=catalog) as app:
+        talk = Talk(app.core)
+        call = asyncio.create_task(talk("alice", "/ops slow"))
+        await begun.wait()
+        stopping = asyncio.Event()
+        stopper = asyncio.create_task(
+            until_stopped(asyncio.Event().wait(), stopping, stop_taking_work, app.core)
+        )
+        stopping.set()
+        await intake_closed.wait()
+        assert not stopper.done() and app.core.calls.running == 1  # it waits for the call
+        release.set()
+        await stopper
+        assert (await call).text == "done"  # finished, and committed
+        assert app.core.calls.running == 0
+        await app.outbox.drain()  # the outbox stopped: what the call recorded waits
+        assert chat.sent == []
+        backlog = await app.ops.stores[0].outbox_backlog(clock.now())
+    assert [(b.platform, b.unfinished) for b in backlog] == [(HOME.platform, 1)]
