@@ -17,7 +17,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from adapters.discord import CopbotClient, DiscordOptions
-from adapters.slack import SlackOptions, slack_running
+from adapters.slack import SlackOptions, run_slack
+from adapters.slack.run import Running
 from bot.kernel.core import Core
 from copbot.bootstrap import SystemClock, log_to_terminal, open_app, serving_core, serving_process
 from copbot.config import Settings
@@ -103,12 +104,16 @@ async def _slack(settings: Settings, ops: Operations, stopping: asyncio.Event) -
         moderators=slack.moderators,
     )
     clock, late, url = SystemClock(), settings.prompts.grace, settings.database.url
-    opened = slack_running(
-        options, lambda chat: serving_core(url, chat=chat, clock=clock, grace=late, ops=ops)
-    )
-    async with opened as running:
+
+    async def until_stopping(running: Running) -> None:
         ops.check("slack", running.intake.connected)
         await until_stopped(asyncio.Event().wait(), stopping, running.intake.stop, running.core)
+
+    await run_slack(
+        options,
+        lambda chat: serving_core(url, chat=chat, clock=clock, grace=late, ops=ops),
+        until=until_stopping,
+    )
 
 
 async def until_stopped(

@@ -59,8 +59,12 @@ _DUE = (
 )
 # On PostgreSQL the read skips rows another process has locked.
 _TAKE = {"sqlite": _DUE, "postgresql": _DUE.with_for_update(skip_locked=True)}
+# Only a send under way ends or goes back: one a stopping process cut short just after it
+# was recorded as sent stays sent.
 _FINISH = update(outbox).where(
-    outbox.c.community_id == bindparam("cid"), outbox.c.id == bindparam("send_id")
+    outbox.c.community_id == bindparam("cid"),
+    outbox.c.id == bindparam("send_id"),
+    outbox.c.status == SENDING,
 )
 
 

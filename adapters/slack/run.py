@@ -76,10 +76,15 @@ async def slack_running(options: SlackOptions, open_core: OpenCore) -> AsyncIter
                     yield Running(bot, core, None, intake)
 
 
-async def run_slack(options: SlackOptions, open_core: OpenCore) -> None:
-    """Serve until cancelled (Ctrl-C)."""
-    async with slack_running(options, open_core):
-        await asyncio.Event().wait()
+async def run_slack(
+    options: SlackOptions,
+    open_core: OpenCore,
+    *,
+    until: Callable[[Running], Awaitable[None]] | None = None,
+) -> None:
+    """Serve until `until` (handed what runs) returns, or else until cancelled (Ctrl-C)."""
+    async with slack_running(options, open_core) as running:
+        await (until(running) if until is not None else asyncio.Event().wait())
 
 
 @asynccontextmanager
