@@ -84,8 +84,7 @@ class Core:
         outbox: Outbox | None = None,
         observer: Observer = UNOBSERVED,
     ) -> None:
-        """`outbox`: woken after a unit of work that recorded sends commits; `observer`:
-        told how each call ended and how long it took."""
+        """`outbox`: woken when recorded sends commit; `observer`: hears how each call ended."""
         self.catalog = catalog
         self.store = store
         self.chat = chat
