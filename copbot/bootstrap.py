@@ -6,7 +6,6 @@ Slack, benchmarks and tests alike, swapping only the `Chat` and the `Clock`).
 from __future__ import annotations
 
 import gc
-import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from bot.kernel.ports import Chat, Clock
 from bot.kernel.runners import GRACE, Services
 from bot.mentoring.solver import start_worker, stop_worker
 from bot.timer import Timer
+from copbot.config import Settings
+from copbot.ops import Operations
 from storage.store import open_store
 
 
@@ -40,6 +41,7 @@ class App:
     core: Core
     outbox: Outbox
     timer: Timer
+    ops: Operations
 
 
 @asynccontextmanager
@@ -50,22 +52,35 @@ async def open_app(
     clock: Clock,
     catalog: Catalog | None = None,
     grace: timedelta = GRACE,
+    ops: Operations | None = None,
 ) -> AsyncIterator[App]:
-    """A migrated store and everything on it; closed again (the timer stopped) on leaving."""
+    """A migrated store and everything on it; closed again (the timer stopped) on leaving.
+    `ops`: the process's operator view, which it reports to (a new one if not given)."""
     store = await open_store(database_url, clock=clock)
     catalog = catalog or build_catalog()
+    ops = ops or Operations(clock)
+    observer = ops.metrics
     outbox = Outbox(
-        store=store, chat=chat, clock=clock, pacer=Pacer(chat.limits), deliveries=catalog.deliveries
+        store=store,
+        chat=chat,
+        clock=clock,
+        pacer=Pacer(chat.limits),
+        deliveries=catalog.deliveries,
+        observer=observer,
     )
-    services = Services(store=store, clock=clock, wake=outbox.wake)
+    services = Services(store=store, clock=clock, wake=outbox.wake, observer=observer)
     runners = [outbox, *(build(services) for build in catalog.runners)]
-    core = Core(catalog=catalog, store=store, chat=chat, clock=clock, outbox=outbox)
+    core = Core(
+        catalog=catalog, store=store, chat=chat, clock=clock, outbox=outbox, observer=observer
+    )
     timer = Timer(runners, grace=grace)
+    ops.watch(store)
     try:
-        yield App(core, outbox, timer)
+        yield App(core, outbox, timer, ops)
     finally:
         timer.shutdown()
         await outbox.stop()
+        ops.forget(store)
         await store.close()
 
 
@@ -86,9 +101,11 @@ async def serving_core(
     clock: Clock,
     catalog: Catalog | None = None,
     grace: timedelta = GRACE,
+    ops: Operations | None = None,
 ) -> AsyncIterator[Core]:
     """The core with its timer running, for a platform whose chat can post at once."""
-    async with open_app(database_url, chat=chat, clock=clock, catalog=catalog, grace=grace) as app:
+    opened = open_app(database_url, chat=chat, clock=clock, catalog=catalog, grace=grace, ops=ops)
+    async with opened as app:
         await app.timer.start()
         yield app.core
 
@@ -120,15 +137,11 @@ def serving_process() -> Iterator[None]:
         stop_worker()
 
 
-def log_to_terminal(level: str) -> None:
-    """A serving process's log, on stderr, without the libraries that narrate every step."""
-    from rich.console import Console
-    from rich.logging import RichHandler
+def log_to_terminal(settings: Settings) -> None:
+    """A serving process's log, on stderr (JSON lines with `log_format = "json"`), without
+    the libraries that narrate every step, and without the config's secrets."""
+    from copbot.logs import configure
 
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=Console(stderr=True), show_path=False)],
+    configure(
+        settings.log_level, json_lines=settings.log_format == "json", secrets=settings.secrets()
     )
-    for chatty in ("alembic", "apscheduler"):
-        logging.getLogger(chatty).setLevel(logging.WARNING)

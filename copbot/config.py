@@ -137,13 +137,27 @@ class PromptSettings(_Section):
         return timedelta(hours=self.grace_hours)
 
 
+class OpsSettings(_Section):
+    """`/healthz` and `/metrics` (copbot/ops.py), for whoever runs copbot."""
+
+    enabled: bool | None = Field(
+        default=None,
+        strict=True,
+        description="serve them; by default whenever a platform runs, not in the console",
+    )
+    host: str = "127.0.0.1"  # for a Prometheus on this machine; 0.0.0.0 for one elsewhere
+    port: int = Field(default=8090, ge=0, le=65535, strict=True, description="0: any free port")
+
+
 class Settings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     database: DatabaseSettings = DatabaseSettings()
     console: ConsoleSettings = ConsoleSettings()
     discord: DiscordSettings = DiscordSettings()
     slack: SlackSettings = SlackSettings()
     prompts: PromptSettings = PromptSettings()
+    ops: OpsSettings = OpsSettings()
 
     def platforms(self) -> list[str]:
         """Platforms with credentials configured."""
@@ -153,6 +167,17 @@ class Settings(_Section):
         if self.slack.bot_token is not None:
             found.append("slack")
         return found
+
+    def serves_ops(self) -> bool:
+        """Whether this process serves `/healthz` and `/metrics`."""
+        return self.ops.enabled if self.ops.enabled is not None else bool(self.platforms())
+
+    def secrets(self) -> list[str]:
+        """What no log line may show: tokens, the signing secret, the database's password."""
+        given = (self.discord.token, self.slack.bot_token, self.slack.app_token)
+        found = [s.get_secret_value() for s in (*given, self.slack.signing_secret) if s]
+        password = urlsplit(self.database.url).password
+        return [*found, *([password] if password else [])]
 
     def runs_console(self) -> bool:
         if self.console.enabled is None:

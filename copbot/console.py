@@ -19,6 +19,7 @@ from adapters.console.session import ConsoleCommunity, ConsoleSession
 from bot.kernel.catalog import Catalog
 from copbot.bootstrap import log_to_terminal, open_app, serving_process
 from copbot.config import Settings
+from copbot.ops import Operations
 
 T = TypeVar("T")
 
@@ -32,7 +33,7 @@ def console(settings: Settings, script: Path | None) -> int:
             return 2
         asyncio.run(run_script(lines, settings, print, echo=True))
         return 0
-    log_to_terminal(settings.log_level)
+    log_to_terminal(settings)
     with serving_process():
         _Terminal(settings).run()
     return 0
@@ -116,9 +117,14 @@ class _Terminal:
     async def _open(self, opened: AsyncExitStack) -> ConsoleSession:
         settings, out = self.settings, self.out
         chat, clock, community = ConsoleChat(out.print), ConsoleClock(), community_of(settings)
+        ops = Operations()
         app = await opened.enter_async_context(
-            open_app(settings.database.url, chat=chat, clock=clock, grace=settings.prompts.grace)
+            open_app(
+                settings.database.url, chat=chat, clock=clock, grace=settings.prompts.grace, ops=ops
+            )
         )
+        if settings.serves_ops():  # only when the config asks: `[ops] enabled = true`
+            await opened.enter_async_context(ops.serving(settings.ops.host, settings.ops.port))
         session = ConsoleSession(
             core=app.core,
             chat=chat,

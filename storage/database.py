@@ -36,6 +36,7 @@ T = TypeVar("T")
 Parameters = dict[str, Any] | Sequence[dict[str, Any]] | None
 SQLITE_BUSY_TIMEOUT_MS = 5000
 STATEMENT_TIMEOUT = 2.0  # seconds: a command answers within Discord's and Slack's 3
+POOL_SIZE, MAX_OVERFLOW = 10, 5  # PostgreSQL connections per process
 SNAPSHOT_TIMEOUT = 120.0  # a long read (a matching round's input) may take longer
 
 
@@ -54,6 +55,14 @@ class Fetched:
 
     def scalar(self) -> Any:
         return self.rows[0][0] if self.rows else None
+
+
+@dataclass(frozen=True)
+class PoolUse:
+    """How many of the database's connections are taken right now, of how many."""
+
+    in_use: int
+    size: int
 
 
 class Db(Protocol):
@@ -100,6 +109,8 @@ class Database(Protocol):
         ...
 
     async def dispose(self) -> None: ...
+
+    def pool_use(self) -> PoolUse: ...
 
     async def scrub(self, tables: Collection[str]) -> None:
         """Remove from disk, as far as the engine can, what was deleted from `tables`
@@ -225,6 +236,11 @@ class SqliteDatabase:
 
         async with self._lock:
             return await self.call(committed)
+
+    def pool_use(self) -> PoolUse:
+        """The writer and the snapshot connection, each taken while its lock is held (the
+        reading connection takes no lock: it is never waited for)."""
+        return PoolUse(int(self._lock.locked()) + int(self._reading.locked()), 2)
 
     async def dispose(self) -> None:
         async with self._lock, self._reading:
@@ -500,8 +516,8 @@ class PostgresDatabase:
     def __init__(self, url: str) -> None:
         self._engine = create_async_engine(
             url,
-            pool_size=10,
-            max_overflow=5,
+            pool_size=POOL_SIZE,
+            max_overflow=MAX_OVERFLOW,
             pool_timeout=STATEMENT_TIMEOUT,
             connect_args={"timeout": STATEMENT_TIMEOUT},
         )
@@ -563,6 +579,10 @@ class PostgresDatabase:
 
     async def dispose(self) -> None:
         await self._engine.dispose()
+
+    def pool_use(self) -> PoolUse:
+        pool = self._engine.pool
+        return PoolUse(pool.checkedout(), POOL_SIZE + MAX_OVERFLOW)  # type: ignore[attr-defined]
 
     async def scrub(self, tables: Collection[str]) -> None:
         """VACUUM the tables right away: it frees the dead row versions an erase left in the

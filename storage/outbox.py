@@ -59,8 +59,12 @@ _DUE = (
 )
 # On PostgreSQL the read skips rows another process has locked.
 _TAKE = {"sqlite": _DUE, "postgresql": _DUE.with_for_update(skip_locked=True)}
+# Only a send under way ends or goes back: one a stopping process cut short just after it
+# was recorded as sent stays sent.
 _FINISH = update(outbox).where(
-    outbox.c.community_id == bindparam("cid"), outbox.c.id == bindparam("send_id")
+    outbox.c.community_id == bindparam("cid"),
+    outbox.c.id == bindparam("send_id"),
+    outbox.c.status == SENDING,
 )
 
 
@@ -129,6 +133,20 @@ class SqlOutboxRepository:
             ],
         )
         return claimed
+
+    async def hand_back(self, send_ids: Sequence[int]) -> None:
+        if send_ids:
+            await self._db.execute(
+                update(outbox)
+                .where(
+                    outbox.c.community_id == self._community_id,
+                    outbox.c.id.in_(send_ids),
+                    outbox.c.status == SENDING,
+                )
+                .values(
+                    status=WAITING, claimed_by=None, claimed_at=None, attempts=outbox.c.attempts - 1
+                )
+            )
 
     async def done(self, send_id: int, delivered: Delivered, now: datetime) -> None:
         await self._finish(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy import ColumnElement, case, delete, exists, func, select, text
 
 from bot.kernel.messages import CommunityKey
 from bot.kernel.personal import Departure
@@ -21,12 +22,12 @@ from storage.communities import (
     record_back,
     record_left,
 )
-from storage.database import Database, Db, open_database
+from storage.database import Database, Db, PoolUse, open_database
 from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
 from storage.mentoring import SqlMentoringRepository
 from storage.migrate import migrate
-from storage.outbox import FINISHED, SqlOutboxRepository, due
+from storage.outbox import FINISHED, SENDING, WAITING, SqlOutboxRepository, due
 from storage.personal import PERSONAL_TABLES, SqlPersonalDataRepository
 from storage.prompts import SqlPromptRepository
 from storage.schema import (
@@ -39,6 +40,13 @@ from storage.schema import (
     round_schedules,
 )
 from storage.settings import SqlSettingsRepository
+
+
+@dataclass(frozen=True)
+class Backlog:
+    platform: str
+    unfinished: int  # waiting or being sent
+    oldest_due: datetime | None  # the due time of the oldest one due now, if any is
 
 
 class SqlUnitOfWork:
@@ -171,6 +179,28 @@ class SqlStore:
 
     async def close(self) -> None:
         await self.database.dispose()
+
+    # For whoever runs copbot (copbot/ops.py): over every community, no member's data.
+
+    async def reachable(self) -> None:
+        """Raises `DatabaseBusy` when the database doesn't answer a ping in time."""
+        async with self.database.reading() as db:
+            await db.scalar(text("SELECT 1"))
+
+    async def outbox_backlog(self, now: datetime) -> list[Backlog]:
+        """Per platform, the sends not finished yet and when the oldest one due fell due."""
+        due_yet = case((outbox.c.due_at <= now, outbox.c.due_at))
+        async with self.database.reading() as db:
+            rows = await db.execute(
+                select(communities.c.platform, func.count(), func.min(due_yet))
+                .join(communities, communities.c.id == outbox.c.community_id)
+                .where(outbox.c.status.in_((WAITING, SENDING)))
+                .group_by(communities.c.platform)
+            )
+        return [Backlog(platform, waiting, oldest) for platform, waiting, oldest in rows.all()]
+
+    def pool_use(self) -> PoolUse:
+        return self.database.pool_use()
 
     async def scrub(self) -> None:
         await self.database.scrub(PERSONAL_TABLES)

@@ -185,3 +185,29 @@ def test_a_password_in_the_database_url_is_not_printed(
     captured = capsys.readouterr()
     assert "postgresql://copbot:***@127.0.0.1:1/db" in captured.out
     assert "hunter2" not in captured.out + captured.err
+
+
+def test_ops_are_served_beside_a_platform_and_in_the_console_only_when_asked(
+    tmp_path: Path,
+) -> None:
+    console = load_settings(write(tmp_path, ""), environ={})
+    assert not console.serves_ops() and console.log_format == "text"
+    assert (console.ops.host, console.ops.port) == ("127.0.0.1", 8090)
+    discord = load_settings(write(tmp_path, ""), environ={"DISCORD_TOKEN": "abc"})
+    assert discord.serves_ops()
+    asked = load_settings(write(tmp_path, "[ops]\nenabled = true\nport = 0\n"), environ={})
+    assert asked.serves_ops() and asked.ops.port == 0
+    off = load_settings(write(tmp_path, "[ops]\nenabled = false\n"), environ={"DISCORD_TOKEN": "a"})
+    assert not off.serves_ops()
+    with pytest.raises(ConfigError, match="log_format"):
+        load_settings(write(tmp_path, 'log_format = "xml"\n'), environ={})
+    with pytest.raises(ConfigError, match=r"ops\.port"):
+        load_settings(write(tmp_path, '[ops]\nport = "8090"\n'), environ={})
+
+
+def test_the_secrets_no_log_line_may_show(tmp_path: Path) -> None:
+    path = write(tmp_path, '[database]\nurl = "postgresql://copbot:hunter2@db/copbot"\n')
+    settings = load_settings(
+        path, environ={"DISCORD_TOKEN": "discord-secret", "SLACK_SIGNING_SECRET": "signing"}
+    )
+    assert sorted(settings.secrets()) == ["discord-secret", "hunter2", "signing"]

@@ -7,6 +7,7 @@ and places, not content) and guild reactions are enough.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ from bot.kernel.messages import Action, Actor, CommunityKey, Invocation, Message
 
 log = logging.getLogger(__name__)
 
+# discord.py's names for the tasks that run what Discord sent: interactions (commands,
+# autocomplete), components and events.
+HANDLING = ("CommandTree-invoker", "discord-ui-view-dispatch-", "discord.py: ")
 SYNCED = "discord.commands_hash"  # the catalog last synced to Discord, kept in the store
 
 STALE = Reply(
@@ -101,6 +105,23 @@ class CopbotClient(discord.AutoShardedClient):
         self._core, self._after_login = core, after_login
         async with self:
             await self.start(token)
+
+    async def connected(self) -> bool:
+        """Whether the gateway is up: ready, and each of this process's shards connected."""
+        shards = self.shards.values()
+        return self.is_ready() and not self.is_closed() and not any(s.is_closed() for s in shards)
+
+    async def stop_taking_work(self) -> None:
+        """Close the gateway, so no more interactions arrive, and wait for the ones under way
+        to be answered: the REST session stays open for them until `close`."""
+        for shard in self.shards.values():
+            await shard.disconnect()
+        here = asyncio.current_task()
+        handling = [
+            t for t in asyncio.all_tasks() if t is not here and t.get_name().startswith(HANDLING)
+        ]
+        if handling:
+            await asyncio.wait(handling)
 
     async def setup_hook(self) -> None:
         for command in build_commands(

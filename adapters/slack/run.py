@@ -6,7 +6,7 @@ database)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -35,10 +35,20 @@ class SlackOptions:
 
 
 @dataclass(frozen=True)
+class Intake:
+    """Where Slack's events come in: whether it is up, and closing it (a stopping process
+    takes no new work, and finishes what came in already)."""
+
+    connected: Callable[[], Awaitable[bool]]
+    stop: Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class Running:
     bot: SlackBot
     core: Core
     port: int | None  # the HTTP port bound (HTTP mode)
+    intake: Intake
 
 
 OpenCore = Callable[[Chat], AbstractAsyncContextManager[Core]]
@@ -59,37 +69,57 @@ async def slack_running(options: SlackOptions, open_core: OpenCore) -> AsyncIter
                 socket_mode=options.mode == "socket",
             )
             if options.mode == "http":
-                async with _serve_http(bot, options.host, options.port) as port:
-                    yield Running(bot, core, port)
+                async with _serve_http(bot, options.host, options.port) as (port, intake):
+                    yield Running(bot, core, port, intake)
             else:
-                async with _socket_mode(bot, options.app_token or ""):
-                    yield Running(bot, core, None)
+                async with _socket_mode(bot, options.app_token or "") as intake:
+                    yield Running(bot, core, None, intake)
 
 
-async def run_slack(options: SlackOptions, open_core: OpenCore) -> None:
-    """Serve until cancelled (Ctrl-C)."""
-    async with slack_running(options, open_core):
-        await asyncio.Event().wait()
+async def run_slack(
+    options: SlackOptions,
+    open_core: OpenCore,
+    *,
+    until: Callable[[Running], Awaitable[None]] | None = None,
+) -> None:
+    """Serve until `until` (handed what runs) returns, or else until cancelled (Ctrl-C)."""
+    async with slack_running(options, open_core) as running:
+        await (until(running) if until is not None else asyncio.Event().wait())
 
 
 @asynccontextmanager
-async def _serve_http(bot: SlackBot, host: str, port: int) -> AsyncIterator[int]:
+async def _serve_http(bot: SlackBot, host: str, port: int) -> AsyncIterator[tuple[int, Intake]]:
     runner = web.AppRunner(bot.app.web_app(path=EVENTS_PATH, port=port))
     await runner.setup()
+
+    async def serving() -> bool:
+        return bool(runner.sites)
+
+    async def stop() -> None:  # no new connections; cleanup waits for the requests under way
+        for site in list(runner.sites):
+            await site.stop()
+
     try:
         await web.TCPSite(runner, host, port).start()
-        yield runner.addresses[0][1]
+        yield runner.addresses[0][1], Intake(serving, stop)
     finally:
         await runner.cleanup()
 
 
 @asynccontextmanager
-async def _socket_mode(bot: SlackBot, app_token: str) -> AsyncIterator[None]:
+async def _socket_mode(bot: SlackBot, app_token: str) -> AsyncIterator[Intake]:
     # The handler retries a refused connection for ever: a token Slack refuses stops here.
     await bot.app.client.apps_connections_open(app_token=app_token)
     handler = AsyncSocketModeHandler(bot.app, app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
+
+    async def connected() -> bool:
+        return await handler.client.is_connected()
+
+    async def stop() -> None:
+        await handler.disconnect_async()  # type: ignore[no-untyped-call]
+
     try:
-        yield
+        yield Intake(connected, stop)
     finally:
         await handler.close_async()  # type: ignore[no-untyped-call]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.kernel.context import Context
+from bot.kernel.delivery import Delivery, OnDelivered, OnRefused, StillWanted
 from bot.kernel.messages import ChatMessage, MessageRef, Reply
-from bot.kernel.outbox import Delivery, OnDelivered, OnRefused, StillWanted
 from bot.kernel.personal import Kept, PersonalData
 from bot.kernel.runners import RunnerFactory
 

@@ -37,6 +37,7 @@ from bot.kernel.messages import (
     MessageRef,
     Reply,
 )
+from bot.kernel.observer import UNKNOWN, UNOBSERVED, Calls, Kind, Observer
 from bot.kernel.options import parse_options
 from bot.kernel.outbox import Outbox
 from bot.kernel.ports import (
@@ -81,8 +82,9 @@ class Core:
         chat: Chat,
         clock: Clock,
         outbox: Outbox | None = None,
+        observer: Observer = UNOBSERVED,
     ) -> None:
-        """`outbox`: woken after a unit of work that recorded sends commits."""
+        """`outbox`: woken when recorded sends commit; `observer`: hears how each call ended."""
         self.catalog = catalog
         self.store = store
         self.chat = chat
@@ -90,18 +92,22 @@ class Core:
         self.outbox = outbox
         self._met: OrderedDict[tuple[CommunityKey, str], None] = OrderedDict()
         self.presence = Presence(store, clock)
+        self.calls = Calls(observer, failures={BUSY, SIMULTANEOUS, FAILED})
 
     async def invoke(self, invocation: Invocation) -> Reply:
-        return await self._guarded(invocation.actor, invocation.path, self._invoke(invocation))
+        read = [UNKNOWN]  # the command's path, once it is found
+        work = self._invoke(invocation, read)
+        return await self._guarded(invocation.actor, invocation.path, work, Kind.COMMAND, read)
 
     async def invoke_text(self, actor: Actor, channel_id: str, line: str) -> Reply:
         """A typed command line (the console, Slack's `/cop ...`), read against the catalog."""
+        read = [UNKNOWN]
 
         async def parse_and_invoke() -> Reply:
             path, options = split_command_line(self.catalog, line)
-            return await self._invoke(Invocation(actor, channel_id, path, options))
+            return await self._invoke(Invocation(actor, channel_id, path, options), read)
 
-        return await self._guarded(actor, line[:40], parse_and_invoke())
+        return await self._guarded(actor, line[:40], parse_and_invoke(), Kind.COMMAND, read)
 
     def incomplete(self, actor: Actor, line: str) -> tuple[Command, dict[str, str]] | None:
         """The command a typed line names and the options it gives, when this member may run
@@ -121,7 +127,9 @@ class Core:
         return (command, given) if missing else None
 
     async def act(self, action: Action) -> Reply:
-        return await self._guarded(action.actor, action.action_id, self._act(action))
+        known = action.action_id if self.catalog.action_handler(action.action_id) else UNKNOWN
+        work = self._act(action)
+        return await self._guarded(action.actor, action.action_id, work, Kind.ACTION, known)
 
     async def message_action(
         self, actor: Actor, channel_id: str, name: str, message: ChatMessage
@@ -139,7 +147,7 @@ class Core:
                 lambda context: handler(context, acted_on), who, channel_id, message=acted_on
             )
 
-        return await self._guarded(actor, name, run())
+        return await self._guarded(actor, name, run(), Kind.MESSAGE_ACTION, name)
 
     async def react(
         self, actor: Actor, channel_id: str, emoji: str, message: ChatMessage
@@ -158,7 +166,7 @@ class Core:
 
             return await self._run(first_reply, who, channel_id, message=acted_on)
 
-        return await self._guarded(actor, f"reaction {emoji}", run())
+        return await self._guarded(actor, f"reaction {emoji}", run(), Kind.REACTION, Kind.REACTION)
 
     async def member_posted(self, actor: Actor, message: MessageRef) -> None:
         """A member posted a message in a thread; nothing is said back."""
@@ -228,9 +236,10 @@ class Core:
             return []
         return choices[:MAX_CHOICES]
 
-    async def _invoke(self, invocation: Invocation) -> Reply:
+    async def _invoke(self, invocation: Invocation, read: list[str]) -> Reply:
         actor = admitted(invocation.actor, invocation.channel_id)
         command = self._find(invocation.path)
+        read[0] = command.path
         if not may_run(actor, command):
             raise UserError(f"`/{command.path}` is for moderators only.")
         options = parse_options(command, invocation.options)
@@ -338,7 +347,19 @@ class Core:
         if len(self._met) > MET:
             self._met.popitem(last=False)
 
-    async def _guarded(self, actor: Actor, what: str, work: Awaitable[T]) -> T | Reply:
+    async def _guarded(
+        self, actor: Actor, what: str, work: Awaitable[T], kind: str, path: str | list[str]
+    ) -> T | Reply:
+        """`work`'s reply, or the one its error calls for; the observer hears how it ended
+        (`path` a list: filled in by `work` once it has read the command)."""
+        call = self.calls.began(kind, path)
+        try:
+            call.reply = await self._answered(actor, what, work)
+            return call.reply
+        finally:
+            self.calls.ended(call)
+
+    async def _answered(self, actor: Actor, what: str, work: Awaitable[T]) -> T | Reply:
         try:
             return await work
         except UserError as error:

@@ -18,12 +18,13 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot.common.cadence import Cadence
+from bot.kernel.delivery import NO_HOOKS, Delivery
 from bot.kernel.messages import CommunityKey, MessageRef
+from bot.kernel.observer import UNOBSERVED, Observer
 from bot.kernel.pacer import Pacer
 from bot.kernel.ports import (
     ChannelUnavailable,
@@ -33,7 +34,6 @@ from bot.kernel.ports import (
     PinLimitReached,
     Queued,
     Store,
-    UnitOfWork,
 )
 from bot.kernel.runners import GRACE
 from bot.kernel.sends import (
@@ -59,25 +59,7 @@ FIRST_RETRY = timedelta(seconds=2)  # then doubling, up to
 LAST_RETRY = timedelta(minutes=10)
 KEEP = timedelta(days=30)  # finished sends are forgotten after this
 PROCESS = uuid.uuid4().hex[:12]  # whose claim is whose, across processes
-
-
-StillWanted = Callable[[UnitOfWork, Send], Awaitable[bool]]
-OnDelivered = Callable[[UnitOfWork, Send, Delivered, datetime], Awaitable[None]]
-OnRefused = Callable[[UnitOfWork, Send, str, datetime], Awaitable[None]]  # the reason, when
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """A capability's hooks for one kind of send (`Catalog.delivery`), each run in a unit
-    of work of its own: whether it is still wanted just before it goes out, what to record
-    once it went, and what to do when the platform refused it for good."""
-
-    still_wanted: StillWanted | None = None
-    delivered: OnDelivered | None = None
-    refused: OnRefused | None = None
-
-
-NO_HOOKS = Delivery()
+STOP_WITHIN = timedelta(seconds=4)  # at a stop, sends under way get this long to finish
 
 
 class Outbox:
@@ -95,10 +77,12 @@ class Outbox:
         pacer: Pacer,
         deliveries: Mapping[str, Delivery],
         claimer: str = PROCESS,
+        observer: Observer = UNOBSERVED,
     ) -> None:
+        """`observer`: told how each attempt at a send ended."""
         self.store, self.chat, self.clock, self.pacer = store, chat, clock, pacer
-        self.deliveries = deliveries
-        self.claimer = claimer
+        self.deliveries, self.claimer, self.observer = deliveries, claimer, observer
+        self._stopping = False
         self._pass: asyncio.Task[None] | None = None
         self._again = False
         self._workers: dict[CommunityKey, asyncio.Task[int]] = {}
@@ -115,7 +99,7 @@ class Outbox:
         background, or another right after the one under way; a pass only starts the
         workers of communities with sends due, it doesn't wait for them."""
         self._again = True
-        if self._pass is None or self._pass.done():
+        if not self._stopping and (self._pass is None or self._pass.done()):
             self._pass = asyncio.get_running_loop().create_task(self._passes())
 
     async def drain(self) -> None:
@@ -128,15 +112,21 @@ class Outbox:
             elif not await self.run_due():
                 return
 
-    async def stop(self) -> None:
-        """Let the pass and the workers under way finish (a claimed send is finished or
-        handed back by its lease), before the store closes."""
+    async def stop(self, within: timedelta = STOP_WITHIN) -> None:
+        """Before the store closes: no more sends; those under way get `within` to finish,
+        then are cut short and handed back with their window (the next attempt looks for
+        what they did); those claimed but not begun are handed back, due at once."""
+        self._stopping = True
         if self._pass is not None:
             await asyncio.wait([self._pass])
             if not self._pass.cancelled():
                 self._pass.exception()  # logged by the pass, or the process is ending with it
         if self._workers:
-            await asyncio.wait(list(self._workers.values()))  # each logs its own failure
+            _, late = await asyncio.wait(self._workers.values(), timeout=within.total_seconds())
+            for worker in late:
+                worker.cancel()
+            if late:
+                await asyncio.wait(late)  # each logs its own failure
 
     async def alarms(self) -> Mapping[str, Cadence]:
         return {}  # woken when sends are recorded; `every` catches retries
@@ -180,21 +170,44 @@ class Outbox:
         sent = 0
         try:
             async with self._slots:
-                while True:
+                while not self._stopping:
                     self._rescan.discard(community)
                     async with self.store.unit_of_work(community) as uow:
                         now = self.clock.now()
                         batch = await uow.outbox.claim(self.claimer, now, LEASE, self._batch)
                         await uow.commit()
-                    for queued in batch:
-                        sent += await self._deliver(community, queued)
+                    sent += await self._deliver_batch(community, batch)
                     if len(batch) < self._batch and community not in self._rescan:
                         return sent
+                return sent
         except Exception:  # this community's store failed; the others go on
             log.exception("delivering in %s/%s failed", community.platform, community.id)
             return sent
         finally:
             self._workers.pop(community, None)
+
+    async def _deliver_batch(self, community: CommunityKey, batch: list[Queued]) -> int:
+        """The claimed sends in order; those left when the process stops are handed back."""
+        for n, queued in enumerate(batch):
+            if self._stopping:
+                await self._hand_back(community, batch[n:])
+                return n
+            try:
+                await self._deliver(community, queued)
+            except asyncio.CancelledError:  # `stop` ran out of time: back, with this window
+                await self._hand_back(community, batch[n + 1 :], cut_short=queued)
+                raise
+        return len(batch)
+
+    async def _hand_back(
+        self, community: CommunityKey, untouched: list[Queued], *, cut_short: Queued | None = None
+    ) -> None:
+        async with self.store.unit_of_work(community) as uow:
+            now = self.clock.now()
+            await uow.outbox.hand_back([queued.id for queued in untouched])
+            if cut_short is not None:
+                await uow.outbox.retry(cut_short, cut_short.progress, now, "stopped", now)
+            await uow.commit()
 
     async def _deliver(self, community: CommunityKey, queued: Queued) -> int:
         """One attempt at one send (delivered, refused, dropped or put off): 1."""
@@ -220,6 +233,7 @@ class Outbox:
             if hooks.delivered is not None:
                 await hooks.delivered(uow, send, delivered, now)
             await uow.commit()
+        self.observer.delivered(community.platform, "sent")
         if uow.outbox.recorded:  # what the hook had sent
             self.wake()
         return 1
@@ -345,6 +359,7 @@ class Outbox:
             if status == "refused" and hooks.refused is not None:
                 await hooks.refused(uow, queued.send, error, now)
             await uow.commit()
+        self.observer.delivered(community.platform, status)
         if uow.outbox.recorded:  # what the hook had sent
             self.wake()
         if status == "refused":
@@ -358,6 +373,7 @@ class Outbox:
         async with self.store.unit_of_work(community) as uow:
             await uow.outbox.retry(queued, refs, now + later, error[:500], now)
             await uow.commit()
+        self.observer.delivered(community.platform, "failed")
 
     async def _prune(self, now: datetime) -> None:
         if self._pruned is not None and now - self._pruned < timedelta(hours=1):

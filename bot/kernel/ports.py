@@ -261,6 +261,9 @@ class OutboxRepository(Protocol):
 
     async def done(self, send_id: int, delivered: Delivered, now: datetime) -> None: ...
 
+    async def hand_back(self, send_ids: Sequence[int]) -> None:
+        """Claimed sends not begun (the process is stopping): waiting again, as before."""
+
     async def retry(
         self,
         queued: Queued,

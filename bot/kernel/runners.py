@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from bot.common.cadence import Cadence
+from bot.kernel.observer import UNOBSERVED, Observer
 from bot.kernel.ports import Clock, Store
 
 GRACE = timedelta(hours=6)  # work due longer ago than this is recorded as missed, not done
@@ -38,11 +39,13 @@ class Runner(Protocol):
 @dataclass(frozen=True)
 class Services:
     """What every runner of one process is built with. What a runner records to send goes
-    out through the outbox, which `wake` hurries once the runner's unit of work commits."""
+    out through the outbox, which `wake` hurries once the runner's unit of work commits;
+    `observer` hears of the rounds it plans."""
 
     store: Store
     clock: Clock
     wake: Callable[[], None]
+    observer: Observer = UNOBSERVED
 
 
 RunnerFactory = Callable[[Services], Runner]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from bot.common.cadence import Cadence
 from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
+from bot.kernel.observer import UNOBSERVED, Observer
 from bot.kernel.ports import Clock, Store, UnitOfWork
 from bot.kernel.runners import GRACE, Services
 from bot.mentoring.model import Moved, RequestStatus
@@ -24,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def mentor_runner(services: Services) -> MentorRunner:
-    return MentorRunner(services.store, services.clock, services.wake)
+    return MentorRunner(services.store, services.clock, services.wake, services.observer)
 
 
 @dataclass
@@ -37,6 +39,7 @@ class MentorRunner:
     store: Store
     clock: Clock
     wake: Callable[[], None] = lambda: None  # the sender, once something is recorded
+    observer: Observer = UNOBSERVED  # hears how long each scheduled round took to plan
     every = timedelta(minutes=1)  # answer deadlines are kept to the minute
 
     async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
@@ -118,7 +121,9 @@ class MentorRunner:
             return
         async with self.store.snapshot(community) as snapshot:
             seekers, offers = await round_input(snapshot, now)
+        started = time.perf_counter()
         plan = await plan_round_off_loop(seekers, offers)
+        self.observer.round_planned("mentoring", time.perf_counter() - started)
         async with self.store.unit_of_work(community) as uow:
             if not await uow.mentoring.claim_round(due):
                 return  # another process ran it

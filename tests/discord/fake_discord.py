@@ -199,6 +199,7 @@ class FakeDiscord:
         self._followups: set[int] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.post_delay = 0.0  # seconds each new message takes: a slow Discord
 
     # Running
 
@@ -859,6 +860,8 @@ class FakeDiscord:
             return _error(
                 400, 50035, "Invalid Form Body: content: Must be 2000 or fewer in length."
             )
+        if self.post_delay:
+            await asyncio.sleep(self.post_delay)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             earlier = self._nonces.get((int(channel_id), str(nonce)))

@@ -114,7 +114,7 @@ def test_copbot_run_starts_slack_when_its_tokens_are_set(
 ) -> None:
     started: list[SlackOptions] = []
 
-    async def record(options: SlackOptions, open_core: object) -> None:
+    async def record(options: SlackOptions, open_core: object, **serving: object) -> None:
         started.append(options)
 
     monkeypatch.setattr("copbot.serve.run_slack", record)
