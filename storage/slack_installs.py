@@ -71,6 +71,8 @@ class SlackInstallations(AsyncInstallationStore):
         async with self.database.transaction() as db:
             await self._upsert(db, installations, row)
             await self._upsert(db, bots, _bot_row(installation.to_bot(), self.client_id))
+            if installation.enterprise_id and installation.team_id:  # a workspace of an org
+                await self._org_team(db, installation.enterprise_id, installation.team_id)
             await db.commit()
 
     async def async_save_bot(self, bot: Bot) -> None:
@@ -170,17 +172,20 @@ class SlackInstallations(AsyncInstallationStore):
     async def org_team_seen(self, enterprise_id: str, team_id: str) -> None:
         """A request came from `team_id`, a workspace of `enterprise_id`'s install."""
         async with self.database.transaction() as db:
-            await db.execute(
-                insert_new(db.dialect, org_teams, ["team_id"]).values(
-                    team_id=team_id, enterprise_id=enterprise_id
-                )
-            )
-            await db.execute(
-                update(org_teams)
-                .where(org_teams.c.team_id == team_id, org_teams.c.enterprise_id != enterprise_id)
-                .values(enterprise_id=enterprise_id)
-            )
+            await self._org_team(db, enterprise_id, team_id)
             await db.commit()
+
+    async def _org_team(self, db: Db, enterprise_id: str, team_id: str) -> None:
+        await db.execute(
+            insert_new(db.dialect, org_teams, ["team_id"]).values(
+                team_id=team_id, enterprise_id=enterprise_id
+            )
+        )
+        await db.execute(
+            update(org_teams)
+            .where(org_teams.c.team_id == team_id, org_teams.c.enterprise_id != enterprise_id)
+            .values(enterprise_id=enterprise_id)
+        )
 
     async def org_of(self, team_id: str) -> str | None:
         """The organization whose install serves `team_id`, if one was seen."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.slack.inbound import COMMAND, shortcut_id
-from adapters.slack.run import EVENTS_PATH
+from adapters.slack.install import EVENTS_PATH
 from bot.kernel.catalog import Catalog
 
 BOT_SCOPES = (
