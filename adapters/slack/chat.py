@@ -1,9 +1,10 @@
 """The `Chat` port on Slack's Web API, and where replies to whoever acted go.
 
 Every call goes with the token of the community's workspace (`Workspaces`: the one
-configured token, or each workspace's own when installed by OAuth). slack_sdk's client retries `ratelimited` answers (its
-`AsyncRateLimitErrorRetryHandler`, waiting as long as Slack's Retry-After says) and
-dropped connections; the errors left are mapped to the port's exceptions.
+configured token, or each workspace's own when installed by OAuth). slack_sdk's client
+retries `ratelimited` answers (its `AsyncRateLimitErrorRetryHandler`, waiting as long as
+Slack's Retry-After says) and dropped connections; the errors left are mapped to the
+port's exceptions.
 """
 
 from __future__ import annotations
