@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -253,3 +254,15 @@ def _for_db(values: dict[str, Any], client_id: str, *also: str) -> dict[str, Any
 
 def _bot_row(bot: Bot, client_id: str) -> dict[str, Any]:
     return _for_db(bot.to_dict(), client_id)
+
+
+@dataclass(frozen=True)
+class SlackStores:
+    """Both stores, for bolt's OAuth flow and copbot's chat."""
+
+    installations: SlackInstallations
+    states: SlackOAuthStates
+
+
+def slack_stores(database: Database, client_id: str) -> SlackStores:
+    return SlackStores(SlackInstallations(database, client_id), SlackOAuthStates(database))

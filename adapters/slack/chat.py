@@ -9,6 +9,7 @@ port's exceptions.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -162,22 +163,27 @@ class SlackChat:
         self.client = client
         self._session = session
         self._workspaces = workspaces
+        self._connected = asyncio.Event()
+        if workspaces is not None:
+            self._connected.set()
         self._moderators = tuple(moderators)
         self._people: dict[str, People] = {}
         self._dm_channels: dict[tuple[str, str], str] = {}
 
     @property
     def workspaces(self) -> Workspaces:
-        if self._workspaces is None:  # a send before Slack is connected waits for a retry
-            raise RuntimeError("Slack isn't connected yet")
+        assert self._workspaces is not None, "Slack isn't connected yet"
         return self._workspaces
 
     @workspaces.setter
     def workspaces(self, workspaces: Workspaces) -> None:
         self._workspaces = workspaces
+        self._connected.set()
 
     async def api(self, community: CommunityKey) -> AsyncWebClient:
-        """The Web API client with the community's workspace's token."""
+        """The Web API client with the community's workspace's token. What the timer sends
+        as the core opens (catching up) waits until the installation store is there."""
+        await self._connected.wait()
         return await self.workspaces.client(community)
 
     def people(self, community: CommunityKey) -> People:

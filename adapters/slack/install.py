@@ -18,6 +18,7 @@ from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.inbound import BOLT_LOG
+from adapters.slack.requests import NOT_INSTALLED
 from adapters.slack.workspaces import ClientFor, Installations, Installed
 from bot.kernel.core import Core
 
@@ -87,7 +88,11 @@ def bolt_settings(
         cache_enabled=True,
         client=client,
     )
-    return {"oauth_settings": settings, "authorize": authorize}
+    return {
+        "oauth_settings": settings,
+        "authorize": authorize,
+        "user_facing_authorize_error_message": NOT_INSTALLED,
+    }
 
 
 def installed_workspaces(
