@@ -63,8 +63,11 @@ async def copbot(fake: FakeSlack, database_url: str, clock: ManualClock) -> Asyn
 
 
 @pytest.fixture
-async def installed(fake: FakeSlack, sqlite_url: str, clock: ManualClock) -> AsyncIterator[Running]:
-    async with copbot(fake, sqlite_url, clock) as running:
+async def installed(
+    fake: FakeSlack, database_url: str, clock: ManualClock
+) -> AsyncIterator[Running]:
+    """On each engine: the installation store is copbot's database."""
+    async with copbot(fake, database_url, clock) as running:
         yield running
 
 
@@ -182,6 +185,26 @@ async def test_an_uninstalled_workspace_is_served_no_more_and_erased_after_the_g
         shown = text_of(await run(one, BOB, f"profile show <@{ALICE}|a>"))
         assert "hasn't set up a profile" in shown
         assert "*Teaches*\npython" in text_of(await run(two, BOB, f"profile show <@{ALICE}|a>"))
+
+
+async def test_revoking_a_members_token_changes_nothing_revoking_the_bots_stops_serving(
+    installed: Running, fake: FakeSlack
+) -> None:
+    await install(fake, installed, ONE)
+    one = workspace(fake, installed, ONE)
+    await run(one, ALICE, "profile set skills:python")
+    installations = slack_installs(installed.core, CLIENT_ID).installations
+
+    revoked = {"type": "tokens_revoked", "tokens": {"oauth": [ALICE], "bot": []}}
+    assert (await one.event(revoked))[0] == 200
+    assert "Your profile is saved" in text_of(await run(one, ALICE, "profile set bio:still"))
+    assert await installations.async_find_bot(enterprise_id=None, team_id=ONE) is not None
+
+    fake.uninstall(ONE)
+    revoked = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOT"]}}
+    assert (await one.event(revoked))[0] == 200
+    await _until(lambda: _pending(installed, ONE), True)
+    assert await installations.async_find_bot(enterprise_id=None, team_id=ONE) is None
 
 
 async def test_a_token_about_to_expire_is_refreshed_before_it_is_used(
