@@ -133,14 +133,18 @@ class Installed:
         return known[1]
 
     async def _bot(self, team: str) -> Bot | None:
-        """The workspace's own install, else its organization's."""
+        """The workspace's own install (the common case: one read), else, for a workspace
+        of an Enterprise Grid organization, its install there or the organization's."""
+        found = await self.installations.async_find_bot(enterprise_id=None, team_id=team)
+        if found is not None:
+            return found
         enterprise = await self.installations.org_of(team)
+        if enterprise is None:
+            return None
         found = await self.installations.async_find_bot(enterprise_id=enterprise, team_id=team)
-        if found is None and enterprise is not None:
-            found = await self.installations.async_find_bot(
-                enterprise_id=enterprise, team_id=None, is_enterprise_install=True
-            )
-        return found
+        return found or await self.installations.async_find_bot(
+            enterprise_id=enterprise, team_id=None, is_enterprise_install=True
+        )
 
     async def seen(self, enterprise_id: str | None, team_id: str | None) -> None:
         """Remembered once per process: a workspace's sends need its organization's id."""

@@ -76,7 +76,7 @@ async def install(
 ) -> str:
     """An admin of `team` (or of the organization `enterprise`) adds copbot from a browser:
     /slack/install sends them to Slack with a state (kept in a cookie too), Slack sends them
-    back with a code. The page copbot shows at the end."""
+    back (to `fake.redirect_uri`) with a code. The page copbot shows at the end."""
     fake.signed_in = (team, enterprise)
     base = f"http://127.0.0.1:{running.port}"
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as browser:
@@ -265,3 +265,16 @@ async def _until_posted(fake: FakeSlack, running: Running, team: str) -> None:
     while not web_api_calls(fake, "chat.postMessage", team):
         assert time.monotonic() < deadline, f"nothing was posted in {team}"
         await running.core.outbox.drain()
+
+
+@pytest.mark.postgres
+async def test_an_install_started_on_one_process_finishes_on_another(
+    fake: FakeSlack, postgres_url: str, clock: ManualClock
+) -> None:
+    """Behind a load balancer: the state one process issued, the other accepts, once."""
+    async with copbot(fake, postgres_url, clock) as first, copbot(fake, postgres_url, clock):
+        # `fake.redirect_uri` is the second process's now: Slack sends the admin back there
+        assert f":{first.port}/" not in fake.redirect_uri
+        assert "Thank you!" in await install(fake, first, ONE)
+        one = workspace(fake, first, ONE)  # and the first serves the workspace at once
+        assert "Your profile is saved" in text_of(await run(one, ALICE, "profile set bio:hi"))
