@@ -6,6 +6,7 @@ expires (token rotation)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,6 +28,17 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 AUTHORIZE_URL = "https://slack.com/oauth/v2/authorize"
 STATE_SECONDS = 600  # an admin has 10 minutes between /slack/install and Slack's answer
+AUTHORIZED_TOKENS = 10_000  # auth.test answers kept, the oldest forgotten first
+
+
+class Authorized(OrderedDict[str, Any]):
+    """bolt's authorize cache (auth.test's answer by token), bounded: a rotating token is a
+    new one twice a day in every workspace, and the old ones would pile up for ever."""
+
+    def __setitem__(self, token: str, result: Any) -> None:
+        super().__setitem__(token, result)
+        if len(self) > AUTHORIZED_TOKENS:
+            self.popitem(last=False)
 
 
 class Stores(Protocol):
@@ -88,6 +100,7 @@ def bolt_settings(
         cache_enabled=True,
         client=client,
     )
+    authorize.authorize_result_cache = Authorized()
     return {
         "oauth_settings": settings,
         "authorize": authorize,

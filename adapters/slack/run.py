@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import ClientSession, web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -64,16 +64,11 @@ async def slack_running(options: SlackOptions, open_core: OpenCore) -> AsyncIter
             await client.auth_test()  # a token Slack refuses stops copbot here, not each request
             chat.workspaces = OneWorkspace(client)
         async with open_core(chat) as core:
-            settings = None
-            if install is not None:
-                stores = install.stores(core)
-                chat.workspaces = installed_workspaces(
-                    install,
-                    stores,
-                    client,
-                    lambda token: web_client(token, session, options.api_url),
-                )
-                settings = bolt_settings(install, stores, client, BOT_SCOPES)
+            settings = (
+                None
+                if install is None
+                else _installed(install, core, chat, session, options.api_url)
+            )
             bot = SlackBot(
                 core=core,
                 chat=chat,
@@ -87,6 +82,18 @@ async def slack_running(options: SlackOptions, open_core: OpenCore) -> AsyncIter
             else:
                 async with _socket_mode(bot, options.app_token or ""):
                     yield Running(bot, core, None)
+
+
+def _installed(
+    install: InstallOptions, core: Core, chat: SlackChat, session: ClientSession, api_url: str
+) -> dict[str, Any]:
+    """Installed by OAuth: the stores on the core's database give the chat each workspace's
+    token, and bolt its OAuth flow; before anything is served."""
+    stores = install.stores(core)
+    chat.workspaces = installed_workspaces(
+        install, stores, chat.client, lambda token: web_client(token, session, api_url)
+    )
+    return bolt_settings(install, stores, chat.client, BOT_SCOPES)
 
 
 async def run_slack(options: SlackOptions, open_core: OpenCore) -> None:

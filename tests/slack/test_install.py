@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 
 from adapters.slack import SlackOptions, slack_running
-from adapters.slack.install import InstallOptions
+from adapters.slack.install import AUTHORIZED_TOKENS, Authorized, InstallOptions
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.requests import NOT_INSTALLED
 from adapters.slack.run import Running
@@ -278,3 +278,12 @@ async def test_an_install_started_on_one_process_finishes_on_another(
         assert "Thank you!" in await install(fake, first, ONE)
         one = workspace(fake, first, ONE)  # and the first serves the workspace at once
         assert "Your profile is saved" in text_of(await run(one, ALICE, "profile set bio:hi"))
+
+
+def test_bolts_cache_of_authorized_tokens_forgets_the_oldest() -> None:
+    cache = Authorized()
+    for n in range(AUTHORIZED_TOKENS + 2):
+        cache[f"xoxe.xoxb-{n}"] = n
+    assert len(cache) == AUTHORIZED_TOKENS
+    assert "xoxe.xoxb-0" not in cache and "xoxe.xoxb-1" not in cache
+    assert cache[f"xoxe.xoxb-{AUTHORIZED_TOKENS + 1}"] == AUTHORIZED_TOKENS + 1
