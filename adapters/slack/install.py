@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -65,6 +66,15 @@ class InstallOptions:
         return self.public_url.rstrip("/") + REDIRECT_PATH if self.public_url else None
 
 
+class Authorize(AsyncInstallationStoreAuthorize):
+    """bolt's authorize, asked twice before it gives up: another process may refresh the
+    same token at the same moment, and Slack takes a refresh token once, so the one that
+    loses finds the other's new token in the store the second time."""
+
+    async def __call__(self, **kwargs: Any) -> AuthorizeResult | None:
+        return await super().__call__(**kwargs) or await super().__call__(**kwargs)
+
+
 def bolt_settings(
     options: InstallOptions, stores: Stores, client: AsyncWebClient, scopes: Sequence[str]
 ) -> dict[str, Any]:
@@ -90,7 +100,7 @@ def bolt_settings(
         state_expiration_seconds=STATE_SECONDS,
         logger=BOLT_LOG,
     )
-    authorize = AsyncInstallationStoreAuthorize(
+    authorize = Authorize(
         logger=BOLT_LOG,
         installation_store=installations,
         client_id=options.client_id,

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
@@ -119,18 +120,31 @@ class Installed:
             if bot is None or not bot.bot_token:
                 self._clients.pop(team, None)
                 raise NotInstalled(f"copbot isn't installed in Slack workspace {team}")
-            refreshed = await self._rotator.perform_bot_token_rotation(
-                bot=bot, minutes_before_expiration=self._minutes
-            )
-            if refreshed is not None:
-                await self.installations.async_save_bot(refreshed)
-                log.info("refreshed the bot token of Slack workspace %s", team)
-                bot = refreshed
+            bot = await self._rotated(team, bot)
         token = bot.bot_token or ""
         known = self._clients.get(team)
         if known is None or known[0] != token:
             known = self._clients[team] = (token, self._client_for(token))
         return known[1]
+
+    async def _rotated(self, team: str, bot: Bot) -> Bot:
+        """`bot`, its token refreshed first if it expires soon. Slack takes a refresh token
+        once: when another process refreshed the same token first, its new one is in the
+        store."""
+        try:
+            refreshed = await self._rotator.perform_bot_token_rotation(
+                bot=bot, minutes_before_expiration=self._minutes
+            )
+        except SlackTokenRotationError:
+            again = await self._bot(team)
+            if again is None or again.bot_token == bot.bot_token:
+                raise
+            return again
+        if refreshed is None:
+            return bot
+        await self.installations.async_save_bot(refreshed)
+        log.info("refreshed the bot token of Slack workspace %s", team)
+        return refreshed
 
     async def _bot(self, team: str) -> Bot | None:
         """The workspace's own install (the common case: one read), else, for a workspace

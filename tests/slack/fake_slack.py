@@ -15,7 +15,7 @@ import base64
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -102,6 +102,7 @@ class FakeSlack:
     lifetime: int = LIFETIME  # of the tokens issued from now on
     signed_in: tuple[str | None, str | None] = (TEAM, None)  # the admin's (team, enterprise)
     redirect_uri: str = ""  # the app's configured Redirect URL
+    on_refresh: Callable[[], Awaitable[None]] | None = None  # runs before a refresh is answered
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
@@ -206,6 +207,8 @@ class FakeSlack:
         elif issued is not None and (problem := self._unusable(issued)):
             body = {"ok": False, "error": problem}
         elif method == "oauth.v2.access":
+            if args.get("grant_type") == "refresh_token" and self.on_refresh is not None:
+                await self.on_refresh()  # another process, say, refreshing it first
             body = (
                 self._oauth_v2_access(args)
                 if self._oauth_client(request, args)

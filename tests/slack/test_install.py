@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
+from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import SlackOptions, slack_running
 from adapters.slack.install import AUTHORIZED_TOKENS, Authorized, InstallOptions
@@ -23,7 +25,7 @@ from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.requests import NOT_INSTALLED
 from adapters.slack.run import Running
 from bot.admin.leaving import ERASE_AFTER, PrivacyRunner
-from bot.kernel.messages import CommunityKey
+from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.runners import Services
 from copbot.bootstrap import serving_core, slack_installs
 from tests.fakes import ManualClock
@@ -229,6 +231,44 @@ async def test_a_token_about_to_expire_is_refreshed_before_it_is_used(
         enterprise_id=None, team_id=ONE
     )
     assert bot is not None and bot.bot_token == second
+
+
+async def test_when_another_process_refreshes_the_same_token_first_both_go_on(
+    installed: Running, fake: FakeSlack
+) -> None:
+    """Slack takes a refresh token once: the process that loses the race uses the winner's
+    new token, from the store, for what it sends and for the request it authorizes."""
+    fake.lifetime = 3600  # every token from now on expires within the refresh window
+    await install(fake, installed, ONE)
+    installations = slack_installs(installed.core, CLIENT_ID).installations
+    rotator = AsyncTokenRotator(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        client=AsyncWebClient(base_url=fake.api_url),
+    )
+
+    async def another_process_first() -> None:
+        fake.on_refresh = None
+        bot = await installations.async_find_bot(enterprise_id=None, team_id=ONE)
+        assert bot is not None
+        refreshed = await rotator.perform_bot_token_rotation(bot=bot)
+        assert refreshed is not None
+        await installations.async_save_bot(refreshed)
+
+    fake.on_refresh = another_process_first
+    sent = await installed.bot.chat.post(CommunityKey("slack", ONE), "C0GENERAL", Reply("Hi"))
+    assert sent.channel_id == "C0GENERAL"
+    [_, second] = fake.tokens_of(ONE)
+    assert web_api_calls(fake, "chat.postMessage", ONE)[-1].token == second
+
+    fake.on_refresh = another_process_first  # and once more, as a command comes in
+    fake.lifetime = LIFETIME
+    one = workspace(fake, installed, ONE)
+    assert "Your profile is saved" in text_of(await run(one, ALICE, "profile set bio:hi"))
+    [_, _, third] = fake.tokens_of(ONE)
+    assert web_api_calls(fake, "users.info", ONE)[-1].token == third
+    lost = [c for c in fake.calls if c.args.get("grant_type") == "refresh_token"]
+    assert len(lost) == 4  # two races, each with a winner and a loser
 
 
 async def test_an_org_wide_install_serves_each_workspace_as_its_own_community(
