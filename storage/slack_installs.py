@@ -68,7 +68,10 @@ class SlackInstallations(AsyncInstallationStore):
         return log
 
     async def async_save(self, installation: Installation) -> None:
+        """Without who installed it: copbot asks for no user token, and keeps nothing of a
+        member outside their community's own tables (which `/privacy erase` covers)."""
         row = _for_db(installation.to_dict(), self.client_id, "user_token_expires_at")
+        row |= {"user_id": "", "user_token": None, "user_refresh_token": None}
         async with self.database.transaction() as db:
             await self._upsert(db, installations, row)
             await self._upsert(db, bots, _bot_row(installation.to_bot(), self.client_id))
