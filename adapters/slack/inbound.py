@@ -110,7 +110,8 @@ class SlackBot:
         self, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
     ) -> None:
         """Whatever a workspace sends shows copbot is installed there: an erase pending since
-        it was uninstalled is cancelled (the core looks at most once a minute)."""
+        it was uninstalled is cancelled (the core looks at most once a minute), and the
+        organization serving it is remembered (installed by OAuth)."""
         community = _community(context)
         if (body.get("event") or {}).get("type") not in LEAVING and community.id:
             await self.chat.workspaces.seen(context.enterprise_id, context.team_id)

@@ -161,10 +161,15 @@ class Installed:
         )
 
     async def seen(self, enterprise_id: str | None, team_id: str | None) -> None:
-        """Remembered once per process: a workspace's sends need its organization's id."""
+        """Remembered once per process: a workspace's sends need its organization's id. A
+        failure holds up no request (the workspace's next one tries again)."""
         if enterprise_id is None or team_id is None or (enterprise_id, team_id) in self._seen:
             return
-        await self.installations.org_team_seen(enterprise_id, team_id)
+        try:
+            await self.installations.org_team_seen(enterprise_id, team_id)
+        except Exception:
+            log.exception("remembering that %s belongs to %s failed", team_id, enterprise_id)
+            return
         self._seen.add((enterprise_id, team_id))
 
     async def uninstalled(

@@ -24,10 +24,15 @@ from adapters.slack.install import AUTHORIZED_TOKENS, Authorized, InstallOptions
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.requests import NOT_INSTALLED
 from adapters.slack.run import Running
+from adapters.slack.workspaces import Installed
 from bot.admin.leaving import ERASE_AFTER, PrivacyRunner
 from bot.kernel.messages import CommunityKey, Reply
+from bot.kernel.ports import DatabaseBusy
 from bot.kernel.runners import Services
 from copbot.bootstrap import serving_core, slack_installs
+from storage.database import open_database
+from storage.migrate import migrate
+from storage.slack_installs import SlackInstallations
 from tests.fakes import ManualClock
 from tests.slack.conftest import ALICE, BOB, MOD, MODERATORS_GROUP
 from tests.slack.fake_slack import CLIENT_ID, CLIENT_SECRET, LIFETIME, Call, FakeSlack
@@ -327,3 +332,32 @@ def test_bolts_cache_of_authorized_tokens_forgets_the_oldest() -> None:
     assert len(cache) == AUTHORIZED_TOKENS
     assert "xoxe.xoxb-0" not in cache and "xoxe.xoxb-1" not in cache
     assert cache[f"xoxe.xoxb-{AUTHORIZED_TOKENS + 1}"] == AUTHORIZED_TOKENS + 1
+
+
+async def test_a_workspace_whose_organization_could_not_be_remembered_is_asked_again(
+    sqlite_url: str,
+) -> None:
+    """Remembering which organization serves a workspace holds up no request when the
+    database is busy: the workspace's next request remembers it."""
+    database = open_database(sqlite_url)
+    await migrate(database)
+
+    class BusyOnce(SlackInstallations):
+        busy = True
+
+        async def org_team_seen(self, enterprise_id: str, team_id: str) -> None:
+            if self.busy:
+                self.busy = False
+                raise DatabaseBusy("another process holds the database")
+            await super().org_team_seen(enterprise_id, team_id)
+
+    try:
+        store = BusyOnce(database, CLIENT_ID)
+        rotator = AsyncTokenRotator(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        workspaces = Installed(store, rotator, AsyncWebClient, rotation_minutes=120)
+        await workspaces.seen(ORG, IN_ORG)
+        assert await store.org_of(IN_ORG) is None
+        await workspaces.seen(ORG, IN_ORG)
+        assert await store.org_of(IN_ORG) == ORG
+    finally:
+        await database.dispose()
