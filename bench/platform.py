@@ -139,8 +139,8 @@ class LoggedChat:
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
         return True
 
-    async def pin(self, message: MessageRef) -> None:
+    async def pin(self, community: CommunityKey, message: MessageRef) -> None:
         return None
 
-    async def unpin(self, message: MessageRef) -> None:
+    async def unpin(self, community: CommunityKey, message: MessageRef) -> None:
         return None

@@ -23,7 +23,8 @@ from bot.mentoring.solver import start_worker, stop_worker
 from bot.timer import Timer
 from copbot.config import Settings
 from copbot.ops import Operations
-from storage.store import open_store
+from storage.slack_installs import SlackStores, slack_stores
+from storage.store import SqlStore, open_store
 
 
 class SystemClock:
@@ -119,6 +120,14 @@ async def erase_community(database_url: str, community: CommunityKey, *, clock: 
         return await store.erase_community(community, clock.now())
     finally:
         await store.close()
+
+
+def slack_installs(core: Core, client_id: str) -> SlackStores:
+    """Slack's installation and OAuth state stores (installed by OAuth), on the database
+    the core's store has open: SQLite allows one writer per process."""
+    store = core.store
+    assert isinstance(store, SqlStore)  # open_app built it
+    return slack_stores(store.database, client_id)
 
 
 @contextmanager

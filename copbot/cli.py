@@ -131,7 +131,8 @@ def _slack_verbs(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "manifest",
         "print the Slack app manifest to paste",
         "Print the manifest to paste at api.slack.com/apps (Create New App, From a "
-        "manifest): Socket Mode, or HTTP mode with --url.",
+        "manifest): Socket Mode, or HTTP mode with --url; with [slack] install = true, the "
+        "app installed by OAuth in many workspaces (its redirect URL, rotating tokens).",
         _slack_manifest,
     )
     printer.add_argument(
@@ -280,9 +281,10 @@ def _slack_manifest(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.slack.manifest import manifest
     from bot.app import build_catalog
 
-    http = args.url is not None or settings.slack.mode == "http"
-    url = args.url or ("https://copbot.example.org" if http else None)
-    found = manifest(build_catalog(), socket_mode=not http, public_url=url)
+    install = settings.slack.install
+    http = args.url is not None or settings.slack.mode == "http" or install
+    url = args.url or settings.slack.public_url or ("https://copbot.example.org" if http else None)
+    found = manifest(build_catalog(), socket_mode=not http, public_url=url, install=install)
     print(json.dumps(found, indent=2, ensure_ascii=False))  # the output is the manifest
     return 0
 

@@ -6,6 +6,7 @@ Yes/no, number and list keys take TOML's own types only (strict): `enabled = "ye
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -35,6 +36,8 @@ ENVIRONMENT = {
     "SLACK_BOT_TOKEN": ("slack", "bot_token"),
     "SLACK_APP_TOKEN": ("slack", "app_token"),
     "SLACK_SIGNING_SECRET": ("slack", "signing_secret"),
+    "SLACK_CLIENT_ID": ("slack", "client_id"),
+    "SLACK_CLIENT_SECRET": ("slack", "client_secret"),
 }
 
 
@@ -107,6 +110,14 @@ class SlackSettings(_Section):
     moderators: tuple[str, ...] = Field(
         default=(), description="user ids (U...) and user-group ids (S...), besides admins"
     )
+    # Installed by OAuth in many workspaces (HTTP mode): /slack/install, /slack/oauth_redirect.
+    install: bool = Field(default=False, strict=True)
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    public_url: str | None = Field(
+        default=None, description="where Slack reaches copbot (its OAuth redirect is under it)"
+    )
+    token_rotation_expiration_minutes: int = Field(default=120, ge=1, le=720, strict=True)
 
     @field_validator("bot_token")
     @classmethod
@@ -114,6 +125,21 @@ class SlackSettings(_Section):
         if token is not None and not token.get_secret_value().startswith("xoxb-"):
             raise ValueError("a bot token starts with xoxb-")
         return token
+
+    @field_validator("client_id")
+    @classmethod
+    def _client_id(cls, client_id: str | None) -> str | None:
+        if client_id is not None and not re.fullmatch(r"\d+\.\d+", client_id):
+            raise ValueError("a client id is two numbers with a dot, such as 1234567890.123456")
+        return client_id
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        parts = urlsplit(url or "")
+        if url is not None and (parts.scheme != "https" or not parts.hostname or parts.query):
+            raise ValueError("a public https URL, such as https://copbot.example.org")
+        return url
 
     @field_validator("app_token")
     @classmethod
@@ -164,7 +190,7 @@ class Settings(_Section):
         found = []
         if self.discord.token is not None:
             found.append("discord")
-        if self.slack.bot_token is not None:
+        if self.slack.bot_token is not None or self.slack.install:
             found.append("slack")
         return found
 
@@ -238,6 +264,9 @@ def _describe(source: Path, error: Any, given_elsewhere: dict[str, str]) -> str:
 
 def _check_combinations(source: Path, settings: Settings) -> None:
     slack = settings.slack
+    if slack.install:
+        _check_install(source, slack)
+        return
     if slack.bot_token is None:
         return
     if slack.mode == "socket" and slack.app_token is None:
@@ -250,3 +279,34 @@ def _check_combinations(source: Path, settings: Settings) -> None:
             f"{source}: slack.signing_secret: HTTP mode needs the signing secret "
             "(set $SLACK_SIGNING_SECRET)"
         )
+
+
+def _check_install(source: Path, slack: SlackSettings) -> None:
+    """Installed by OAuth: HTTP mode, the app's credentials, and no one bot token."""
+    problems = [
+        ("mode", slack.mode != "http", 'installing by OAuth needs slack.mode = "http"'),
+        (
+            "client_id",
+            slack.client_id is None,
+            "installing by OAuth needs the app's client id "
+            "(Basic Information, App Credentials; or set $SLACK_CLIENT_ID)",
+        ),
+        (
+            "client_secret",
+            slack.client_secret is None,
+            "installing by OAuth needs the app's client secret (set $SLACK_CLIENT_SECRET)",
+        ),
+        (
+            "signing_secret",
+            slack.signing_secret is None,
+            "HTTP mode needs the signing secret (set $SLACK_SIGNING_SECRET)",
+        ),
+        (
+            "bot_token",
+            slack.bot_token is not None,
+            "installed by OAuth, each workspace has its own token: leave $SLACK_BOT_TOKEN unset",
+        ),
+    ]
+    for key, wrong, why in problems:
+        if wrong:
+            raise ConfigError(f"{source}: slack.{key}: {why}")

@@ -18,9 +18,17 @@ from datetime import timedelta
 
 from adapters.discord import CopbotClient, DiscordOptions
 from adapters.slack import SlackOptions, run_slack
+from adapters.slack.install import InstallOptions
 from adapters.slack.run import Running
 from bot.kernel.core import Core
-from copbot.bootstrap import SystemClock, log_to_terminal, open_app, serving_core, serving_process
+from copbot.bootstrap import (
+    SystemClock,
+    log_to_terminal,
+    open_app,
+    serving_core,
+    serving_process,
+    slack_installs,
+)
 from copbot.config import Settings
 from copbot.ops import Operations
 
@@ -93,9 +101,9 @@ async def serve_discord(
 
 async def _slack(settings: Settings, ops: Operations, stopping: asyncio.Event) -> None:
     slack = settings.slack
-    assert slack.bot_token is not None
     options = SlackOptions(
-        bot_token=slack.bot_token.get_secret_value(),
+        bot_token=slack.bot_token.get_secret_value() if slack.bot_token else "",
+        install=slack_install(settings),
         mode=slack.mode,
         app_token=slack.app_token.get_secret_value() if slack.app_token else None,
         signing_secret=slack.signing_secret.get_secret_value() if slack.signing_secret else "",
@@ -152,3 +160,19 @@ async def until_stopped(
     served.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await served
+
+
+def slack_install(settings: Settings) -> InstallOptions | None:
+    """Installed by OAuth in many workspaces, when the config says so."""
+    slack = settings.slack
+    if not slack.install:
+        return None
+    assert slack.client_id is not None and slack.client_secret is not None  # config checked
+    client_id = slack.client_id
+    return InstallOptions(
+        client_id=client_id,
+        client_secret=slack.client_secret.get_secret_value(),
+        stores=lambda core: slack_installs(core, client_id),
+        public_url=slack.public_url,
+        rotation_minutes=slack.token_rotation_expiration_minutes,
+    )

@@ -126,7 +126,7 @@ class FakeChat:
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
         return self.users.get(user_id)
 
-    async def pin(self, message: MessageRef) -> None:
+    async def pin(self, community: CommunityKey, message: MessageRef) -> None:
         pinned = self.pins.setdefault(message.channel_id, [])
         if message.channel_id in self.unpinnable:
             raise NotPinnable(message.channel_id)
@@ -136,7 +136,7 @@ class FakeChat:
             raise PinLimitReached(message.channel_id)
         pinned.append(message.message_id)
 
-    async def unpin(self, message: MessageRef) -> None:
+    async def unpin(self, community: CommunityKey, message: MessageRef) -> None:
         pinned = self.pins.get(message.channel_id, [])
         if message.message_id not in pinned:
             raise NotPinnable(message.message_id)

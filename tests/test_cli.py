@@ -81,6 +81,23 @@ def test_a_good_url_makes_an_http_mode_manifest(capsys: pytest.CaptureFixture[st
     )
 
 
+def test_installed_by_oauth_the_manifest_has_the_redirect_url_and_rotation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[slack]\nmode = "http"\ninstall = true\nclient_id = "1.2"\nclient_secret = "s"\n'
+        'signing_secret = "s"\npublic_url = "https://cop.example.org"\n'
+    )
+    assert main(["--config", str(config), "slack", "manifest"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["oauth_config"]["redirect_urls"] == [
+        "https://cop.example.org/slack/oauth_redirect"
+    ]
+    assert found["settings"]["token_rotation_enabled"] is True
+    assert "app_uninstalled" in found["settings"]["event_subscriptions"]["bot_events"]
+
+
 @pytest.mark.parametrize("argv", [[], ["check-config"]])
 def test_the_cli_loads_what_a_verb_needs_only(argv: list[str], tmp_path: Path) -> None:
     """Importing the CLI, and checking the config and database, load none of the libraries

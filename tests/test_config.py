@@ -44,6 +44,10 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     assert "abc" not in repr(settings)
 
 
+INSTALL = "[slack]\nmode = 'http'\ninstall = true\nsigning_secret = 's'\n"
+APP = {"SLACK_CLIENT_ID": "1234.5678", "SLACK_CLIENT_SECRET": "shh"}
+
+
 @pytest.mark.parametrize(
     ("text", "environ", "message"),
     [
@@ -66,6 +70,17 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
             "slack.app_token: Socket Mode needs an app-level token",
         ),
         ("[slack]\nmode = 'http'\n", {"SLACK_BOT_TOKEN": "xoxb-1"}, "slack.signing_secret"),
+        (
+            "[slack]\ninstall = true\n",
+            {},
+            'slack.mode: installing by OAuth needs slack.mode = "http"',
+        ),
+        ("[slack]\ninstall = 'yes'\n", {}, "slack.install: Input should be a valid boolean"),
+        (INSTALL, {}, "slack.client_id: installing by OAuth needs the app's client id"),
+        (INSTALL, {"SLACK_CLIENT_ID": "1.2"}, "slack.client_secret: installing by OAuth needs"),
+        (INSTALL, {"SLACK_CLIENT_ID": "x"}, "slack.client_id (from $SLACK_CLIENT_ID): a client id"),
+        (INSTALL + "public_url = 'http://x.org'\n", {}, "slack.public_url: a public https URL"),
+        (INSTALL, {**APP, "SLACK_BOT_TOKEN": "xoxb-1"}, "slack.bot_token: installed by OAuth"),
     ],
 )
 def test_mistakes_name_the_key_and_the_problem(
@@ -74,6 +89,18 @@ def test_mistakes_name_the_key_and_the_problem(
     with pytest.raises(ConfigError) as raised:
         load_settings(write(tmp_path, text), environ=environ)
     assert message in str(raised.value)
+
+
+def test_installing_by_oauth_takes_the_apps_credentials_from_the_environment(
+    tmp_path: Path,
+) -> None:
+    text = INSTALL + "public_url = 'https://cop.example.org'\n"
+    settings = load_settings(write(tmp_path, text), environ=APP)
+    slack = settings.slack
+    assert slack.install and slack.client_id == "1234.5678"
+    assert slack.client_secret is not None and slack.client_secret.get_secret_value() == "shh"
+    assert slack.token_rotation_expiration_minutes == 120
+    assert settings.platforms() == ["slack"] and "shh" not in repr(settings)
 
 
 def test_a_missing_file_named_explicitly_is_an_error(tmp_path: Path) -> None:
@@ -94,7 +121,7 @@ def test_check_config_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_migrate_reports_what_it_did(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     database = ["--database", f"sqlite:///{tmp_path / 'copbot.db'}"]
     assert main([*database, "migrate"]) == 0
-    assert "database at revision 0014: upgraded from empty" in capsys.readouterr().out
+    assert "database at revision 0017: upgraded from empty" in capsys.readouterr().out
     assert main([*database, "migrate"]) == 0
     assert "already up to date" in capsys.readouterr().out
 

@@ -142,7 +142,7 @@ class ConsoleChat:
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
         return MemberInfo(display_name=user_id)
 
-    async def pin(self, message: MessageRef) -> None:
+    async def pin(self, community: CommunityKey, message: MessageRef) -> None:
         pinned = self.pins.setdefault(message.channel_id, [])
         if message.message_id in pinned:
             return
@@ -154,7 +154,7 @@ class ConsoleChat:
         pinned.append(message.message_id)
         self._write(f"[#{message.channel_id}] 📌 pinned message {message.message_id}")
 
-    async def unpin(self, message: MessageRef) -> None:
+    async def unpin(self, community: CommunityKey, message: MessageRef) -> None:
         pinned = self.pins.get(message.channel_id, [])
         if message.message_id not in pinned:
             raise NotPinnable(message.message_id)

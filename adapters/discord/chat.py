@@ -198,7 +198,7 @@ class DiscordChat:
             display_name=data.get("nick") or user.get("global_name") or user["username"]
         )
 
-    async def pin(self, message: MessageRef) -> None:
+    async def pin(self, community: CommunityKey, message: MessageRef) -> None:
         try:
             await self._partial(message).pin()
         except discord.HTTPException as error:
@@ -206,7 +206,7 @@ class DiscordChat:
                 raise PinLimitReached(message.channel_id) from None
             raise NotPinnable(self._refusal(None, message.channel_id, PIN, error)) from None
 
-    async def unpin(self, message: MessageRef) -> None:
+    async def unpin(self, community: CommunityKey, message: MessageRef) -> None:
         try:
             await self._partial(message).unpin()
         except discord.HTTPException as error:

@@ -1,15 +1,18 @@
 """The `Chat` port on Slack's Web API, and where replies to whoever acted go.
 
-One bot token serves one workspace. slack_sdk's client retries `ratelimited` answers (its
-`AsyncRateLimitErrorRetryHandler`, waiting as long as Slack's Retry-After says) and
-dropped connections; the errors left are mapped to the port's exceptions.
+Every call goes with the token of the community's workspace (`Workspaces`: the one
+configured token, or each workspace's own when installed by OAuth). slack_sdk's client
+retries `ratelimited` answers (its `AsyncRateLimitErrorRetryHandler`, waiting as long as
+Slack's Retry-After says) and dropped connections; the errors left are mapped to the
+port's exceptions.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -25,6 +28,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import render
 from adapters.slack.state import ModalState
+from adapters.slack.workspaces import Workspaces
 from bot.kernel.messages import Actor, Attachment, CommunityKey, MessageRef, Reply
 from bot.kernel.ports import (
     ChannelUnavailable,
@@ -49,7 +53,9 @@ GONE = {"channel_not_found", "not_in_channel", "is_archived", "restricted_action
 UNPINNABLE = GONE | {"not_pinnable", "message_not_found", "permission_denied", "no_permission"}
 
 
-def web_client(token: str, session: ClientSession, base_url: str = SLACK_API) -> AsyncWebClient:
+def web_client(
+    token: str | None, session: ClientSession, base_url: str = SLACK_API
+) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=base_url,
@@ -72,11 +78,11 @@ class Person:
 class People:
     """Who a user id is (users.info), cached for a while: every event names its user by id
     only. Moderators are workspace admins and owners, or the configured user and user-group
-    (S...) ids."""
+    (S...) ids. One workspace's people: admins are a workspace's own."""
 
     def __init__(
         self,
-        client: AsyncWebClient,
+        client: Callable[[], Awaitable[AsyncWebClient]],
         *,
         moderators: Sequence[str] = (),
         monotonic: Callable[[], float] = time.monotonic,
@@ -93,7 +99,7 @@ class People:
         if cached and self._monotonic() - cached[0] < USER_TTL:
             return cached[1]
         try:
-            user = (await self._client.users_info(user=user_id))["user"]
+            user = (await (await self._client()).users_info(user=user_id))["user"]
         except SlackApiError as error:
             log.warning("users.info %s: %s", user_id, error.response.get("error"))
             return Person(user_id, user_id)
@@ -120,7 +126,8 @@ class People:
         if cached and self._monotonic() - cached[0] < USER_TTL:
             return cached[1]
         try:
-            found = frozenset((await self._client.usergroups_users_list(usergroup=group))["users"])
+            client = await self._client()
+            found = frozenset((await client.usergroups_users_list(usergroup=group))["users"])
         except SlackApiError as error:
             log.warning("usergroups.users.list %s: %s", group, error.response.get("error"))
             found = frozenset()
@@ -143,11 +150,51 @@ class Audience:
 class SlackChat:
     limits = ChatLimits(channel_interval=1.0)  # chat.postMessage: about 1 a second a channel
 
-    def __init__(self, client: AsyncWebClient, people: People, session: ClientSession) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        session: ClientSession,
+        *,
+        workspaces: Workspaces | None = None,
+        moderators: Sequence[str] = (),
+    ) -> None:
+        """`client` is bolt's (the one token's, or none when installed by OAuth);
+        `workspaces` can be given later, once the installation store is open."""
         self.client = client
-        self.people = people
         self._session = session
-        self._dm_channels: dict[str, str] = {}
+        self._workspaces = workspaces
+        self._connected = asyncio.Event()
+        if workspaces is not None:
+            self._connected.set()
+        self._moderators = tuple(moderators)
+        self._people: dict[str, People] = {}
+        self._dm_channels: dict[tuple[str, str], str] = {}
+
+    @property
+    def workspaces(self) -> Workspaces:
+        assert self._workspaces is not None, "Slack isn't connected yet"
+        return self._workspaces
+
+    @workspaces.setter
+    def workspaces(self, workspaces: Workspaces) -> None:
+        self._workspaces = workspaces
+        self._connected.set()
+
+    async def api(self, community: CommunityKey) -> AsyncWebClient:
+        """The Web API client with the community's workspace's token. What the timer sends
+        as the core opens (catching up) waits until the installation store is there."""
+        await self._connected.wait()
+        return await self.workspaces.client(community)
+
+    def people(self, community: CommunityKey) -> People:
+        """The workspace's members, as users.info tells them (cached a while)."""
+        if community.id not in self._people:
+
+            async def client() -> AsyncWebClient:
+                return await self.api(community)
+
+            self._people[community.id] = People(client, moderators=self._moderators)
+        return self._people[community.id]
 
     async def post(
         self,
@@ -161,7 +208,7 @@ class SlackChat:
         """A keyed post carries its key in the message's metadata (`find_post` reads it)."""
         metadata = {"event_type": KEY_EVENT, "event_payload": {"key": key}} if key else None
         try:
-            sent = await self.client.chat_postMessage(
+            sent = await (await self.api(community)).chat_postMessage(
                 channel=channel_id,
                 text=render.fallback(reply),
                 blocks=render.blocks(reply),
@@ -172,7 +219,7 @@ class SlackChat:
             _raise_unavailable(error, channel_id)
             raise
         if reply.attachments:
-            await self._upload(sent["channel"], reply.attachments, thread_id)
+            await self._upload(community, sent["channel"], reply.attachments, thread_id)
         return MessageRef(PLATFORM, sent["channel"], sent["ts"], thread_id)
 
     async def find_post(
@@ -193,7 +240,7 @@ class SlackChat:
             )
             cursor: str | None = None
             while True:
-                page = await self._page(channel_id, thread_id, oldest, latest, cursor)
+                page = await self._page(community, channel_id, thread_id, oldest, latest, cursor)
                 for message in page.get("messages", []):
                     metadata = message.get("metadata") or {}
                     if metadata.get("event_type") == KEY_EVENT and (
@@ -206,15 +253,18 @@ class SlackChat:
         return None
 
     async def _page(
-        self, channel_id: str, thread_id: str | None, oldest: str, latest: str, cursor: str | None
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        thread_id: str | None,
+        oldest: str,
+        latest: str,
+        cursor: str | None,
     ) -> dict[str, Any]:
         """One page of a channel's (or a thread's) messages between two times."""
         thread = {} if thread_id is None else {"ts": thread_id}
-        read = (
-            self.client.conversations_history
-            if thread_id is None
-            else self.client.conversations_replies
-        )
+        client = await self.api(community)
+        read = client.conversations_history if thread_id is None else client.conversations_replies
         try:
             found = await read(
                 channel=channel_id,
@@ -236,7 +286,8 @@ class SlackChat:
     ) -> MessageRef:
         """A group DM of the members and copbot (Slack allows 8 people in one)."""
         try:
-            opened = await self.client.conversations_open(users=",".join(user_ids))
+            client = await self.api(community)
+            opened = await client.conversations_open(users=",".join(user_ids))
         except SlackApiError as error:
             raise ChannelUnavailable(str(error.response.get("error"))) from error
         return MessageRef(PLATFORM, opened["channel"]["id"], "")
@@ -254,8 +305,9 @@ class SlackChat:
 
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
         """copbot must be a member: it reads thread replies and pins there."""
+        client = await self.api(community)
         try:
-            found = await self.client.conversations_info(channel=channel_id)
+            found = await client.conversations_info(channel=channel_id)
         except SlackApiError:
             return False
         channel = found["channel"]
@@ -266,24 +318,26 @@ class SlackChat:
         return replace(message, thread_id=message.thread_id or message.message_id)
 
     async def dm_channel(self, community: CommunityKey, user_id: str) -> str:
-        return await self._dm(user_id)
+        return await self._dm(community, user_id)
 
-    async def _dm(self, user_id: str) -> str:
-        if user_id not in self._dm_channels:
-            opened = await self.client.conversations_open(users=user_id)
-            self._dm_channels[user_id] = opened["channel"]["id"]
-        return self._dm_channels[user_id]
+    async def _dm(self, community: CommunityKey, user_id: str) -> str:
+        key = (community.id, user_id)
+        if key not in self._dm_channels:
+            opened = await (await self.api(community)).conversations_open(users=user_id)
+            self._dm_channels[key] = opened["channel"]["id"]
+        return self._dm_channels[key]
 
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
-        person = await self.people.get(user_id)
+        person = await self.people(community).get(user_id)
         return MemberInfo(person.display_name, person.timezone)
 
-    async def pin(self, message: MessageRef) -> None:
+    async def pin(self, community: CommunityKey, message: MessageRef) -> None:
+        client = await self.api(community)
         try:
-            pinned = await self.client.pins_list(channel=message.channel_id)
+            pinned = await client.pins_list(channel=message.channel_id)
             if len(pinned.get("items", [])) >= PIN_LIMIT:
                 raise PinLimitReached(message.channel_id)
-            await self.client.pins_add(channel=message.channel_id, timestamp=message.message_id)
+            await client.pins_add(channel=message.channel_id, timestamp=message.message_id)
         except SlackApiError as error:
             code = error.response.get("error")
             if code == "already_pinned":
@@ -292,9 +346,10 @@ class SlackChat:
                 raise NotPinnable(f"{message.channel_id}: {code}") from error
             raise
 
-    async def unpin(self, message: MessageRef) -> None:
+    async def unpin(self, community: CommunityKey, message: MessageRef) -> None:
+        client = await self.api(community)
         try:
-            await self.client.pins_remove(channel=message.channel_id, timestamp=message.message_id)
+            await client.pins_remove(channel=message.channel_id, timestamp=message.message_id)
         except SlackApiError as error:
             if error.response.get("error") in UNPINNABLE | {"no_pin"}:
                 raise NotPinnable(message.channel_id) from error
@@ -306,12 +361,14 @@ class SlackChat:
             state = ModalState(
                 reply.form.action_id, to.channel_id, to.response_url, reply.form.value
             )
-            await self.open_modal(to.trigger_id, render.form_modal(reply.form, state))
+            await self.open_modal(
+                actor.community, to.trigger_id, render.form_modal(reply.form, state)
+            )
             return
         if reply.form is not None:
             reply = Reply("That form can't open from here: run the command again.", ephemeral=True)
         if reply.attachments:  # files go where only they can see them; the answer says so
-            await self.post(actor.community, await self._dm(actor.user_id), reply)
+            await self.post(actor.community, await self._dm(actor.community, actor.user_id), reply)
             where = f"{reply.text} (The file is in your direct messages with copbot.)".strip()
             reply = Reply(where, reply.cards, reply.buttons, ephemeral=reply.ephemeral)
         text, blocks = render.fallback(reply), render.blocks(reply)
@@ -325,40 +382,52 @@ class SlackChat:
             if answer.status_code != 200:
                 log.warning("response_url answered %s: %s", answer.status_code, answer.body)
         elif to.channel_id and reply.ephemeral:
-            await self.client.chat_postEphemeral(
+            await (await self.api(actor.community)).chat_postEphemeral(
                 channel=to.channel_id, user=actor.user_id, text=text, blocks=blocks
             )
         else:
-            channel = to.channel_id or await self._dm(actor.user_id)
-            await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+            channel = to.channel_id or await self._dm(actor.community, actor.user_id)
+            client = await self.api(actor.community)
+            await client.chat_postMessage(channel=channel, text=text, blocks=blocks)
 
-    async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> None:
-        await self.client.views_open(trigger_id=trigger_id, view=view)
+    async def open_modal(
+        self, community: CommunityKey, trigger_id: str, view: dict[str, Any]
+    ) -> None:
+        await (await self.api(community)).views_open(trigger_id=trigger_id, view=view)
 
-    async def publish_home(self, user_id: str, sections: Sequence[Reply]) -> None:
-        await self.client.views_publish(user_id=user_id, view=render.home(sections))
+    async def publish_home(
+        self, community: CommunityKey, user_id: str, sections: Sequence[Reply]
+    ) -> None:
+        client = await self.api(community)
+        await client.views_publish(user_id=user_id, view=render.home(sections))
 
-    async def message_text(self, channel_id: str, ts: str) -> str:
+    async def message_text(self, community: CommunityKey, channel_id: str, ts: str) -> str:
         """The text of one message (a reaction names only its channel and ts)."""
-        found = await self.client.conversations_history(
+        client = await self.api(community)
+        found = await client.conversations_history(
             channel=channel_id, latest=ts, inclusive=True, limit=1
         )
         messages: list[dict[str, Any]] = found.get("messages", [])
         if not any(m.get("ts") == ts for m in messages):  # a reply in a thread
-            found = await self.client.conversations_replies(
+            found = await client.conversations_replies(
                 channel=channel_id, ts=ts, latest=ts, inclusive=True, limit=1
             )
             messages = found.get("messages", [])
         return next((str(m.get("text", "")) for m in messages if m.get("ts") == ts), "")
 
-    async def permalink(self, channel_id: str, ts: str) -> str:
-        found = await self.client.chat_getPermalink(channel=channel_id, message_ts=ts)
+    async def permalink(self, community: CommunityKey, channel_id: str, ts: str) -> str:
+        client = await self.api(community)
+        found = await client.chat_getPermalink(channel=channel_id, message_ts=ts)
         return str(found["permalink"])
 
     async def _upload(
-        self, channel_id: str, attachments: Sequence[Attachment], thread_ts: str | None
+        self,
+        community: CommunityKey,
+        channel_id: str,
+        attachments: Sequence[Attachment],
+        thread_ts: str | None,
     ) -> None:
-        await self.client.files_upload_v2(
+        await (await self.api(community)).files_upload_v2(
             channel=channel_id,
             thread_ts=thread_ts,
             file_uploads=[

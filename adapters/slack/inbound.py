@@ -67,8 +67,16 @@ class SlackBot:
     """The bolt app and its listeners for one core."""
 
     def __init__(
-        self, *, core: Core, chat: SlackChat, signing_secret: str, socket_mode: bool
+        self,
+        *,
+        core: Core,
+        chat: SlackChat,
+        signing_secret: str,
+        socket_mode: bool,
+        installs: Mapping[str, Any] | None = None,
     ) -> None:
+        """`installs`: bolt's OAuth settings and authorize, when copbot is installed in
+        many workspaces by OAuth (`adapters.slack.install`)."""
         self.core = core
         self.chat = chat
         self._home_viewers: set[tuple[str, str]] = set()
@@ -79,9 +87,11 @@ class SlackBot:
             before_authorize=None if socket_mode else requests.signed(signing_secret),
             name="copbot",
             logger=BOLT_LOG,
+            **(installs or {}),
         )
         app = self.app
-        app.middleware(requests.for_this_workspace)
+        if installs is None:  # installed by OAuth, bolt finds each request's own workspace
+            app.middleware(requests.for_this_workspace)
         app.middleware(requests.once(requests.Recent(requests.REMEMBERED, requests.REPLAY_WINDOW)))
         app.middleware(self._still_installed)
         app.command(COMMAND)(self._on_command)
@@ -100,19 +110,23 @@ class SlackBot:
         self, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Awaitable[None]]
     ) -> None:
         """Whatever a workspace sends shows copbot is installed there: an erase pending since
-        it was uninstalled is cancelled (the core looks at most once a minute)."""
+        it was uninstalled is cancelled (the core looks at most once a minute), and the
+        organization serving it is remembered (installed by OAuth)."""
         community = _community(context)
         if (body.get("event") or {}).get("type") not in LEAVING and community.id:
+            await self.chat.workspaces.seen(context.enterprise_id, context.team_id)
             await self.core.presence.back(community)
         await next()
 
     async def _actor(self, context: AsyncBoltContext) -> Actor:
-        person = await self.chat.people.get(context.user_id or "")
+        community = _community(context)
+        people = self.chat.people(community)
+        person = await people.get(context.user_id or "")
         return Actor(
-            _community(context),
+            community,
             person.user_id,
             person.display_name,
-            is_moderator=await self.chat.people.moderates(person),
+            is_moderator=await people.moderates(person),
         )
 
     async def _answer(self, actor: Actor, reply: Reply, to: Audience) -> None:
@@ -129,7 +143,8 @@ class SlackBot:
         if incomplete is not None and to.trigger_id:
             command, given = incomplete
             state = ModalState(command.path, to.channel_id, to.response_url)
-            await self.chat.open_modal(to.trigger_id, render.command_modal(command, given, state))
+            modal = render.command_modal(command, given, state)
+            await self.chat.open_modal(actor.community, to.trigger_id, modal)
             return
         await self._answer(actor, await self.core.invoke_text(actor, to.channel_id, line), to)
 
@@ -229,13 +244,18 @@ class SlackBot:
         channel = body["channel"]["id"]
         said = body["message"]
         author = said.get("user") or said.get("bot_id", "")
-        message = await self._chat_message(channel, said["ts"], author, said.get("text", ""))
+        message = await self._chat_message(
+            actor.community, channel, said["ts"], author, said.get("text", "")
+        )
         reply = await self.core.message_action(actor, channel, name, message)
         await self._answer(actor, reply, Audience(channel, body.get("response_url")))
 
-    async def _chat_message(self, channel: str, ts: str, author: str, text: str) -> ChatMessage:
-        link = await self.chat.permalink(channel, ts)
-        name = (await self.chat.people.get(author)).display_name if author else "someone"
+    async def _chat_message(
+        self, community: CommunityKey, channel: str, ts: str, author: str, text: str
+    ) -> ChatMessage:
+        link = await self.chat.permalink(community, channel, ts)
+        people = self.chat.people(community)
+        name = (await people.get(author)).display_name if author else "someone"
         return ChatMessage(MessageRef(PLATFORM, channel, ts), link, author, name, text)
 
     async def _on_home_opened(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
@@ -246,7 +266,7 @@ class SlackBot:
         await self.publish_home(actor)
 
     async def publish_home(self, actor: Actor) -> None:
-        await self.chat.publish_home(actor.user_id, await self.core.home(actor))
+        await self.chat.publish_home(actor.community, actor.user_id, await self.core.home(actor))
 
     async def _on_reaction(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         item = event.get("item", {})
@@ -254,8 +274,9 @@ class SlackBot:
             return
         actor = await self._actor(context)
         channel, ts = item["channel"], item["ts"]
-        text = await self.chat.message_text(channel, ts)
-        message = await self._chat_message(channel, ts, event.get("item_user", ""), text)
+        text = await self.chat.message_text(actor.community, channel, ts)
+        author = event.get("item_user", "")
+        message = await self._chat_message(actor.community, channel, ts, author, text)
         name = event.get("reaction", "")
         reply = await self.core.react(actor, channel, f":{name}:", message)
         if reply is None and name in _CHARACTERS:
@@ -275,12 +296,21 @@ class SlackBot:
         await self.core.member_posted(actor, where)
 
     async def _on_uninstalled(self, context: AsyncBoltContext) -> None:
-        await self.core.presence.left(_community(context))
+        await self._left(context)
 
     async def _on_tokens_revoked(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
         """Only the bot's token matters: members' own tokens copbot never asks for."""
         if (event.get("tokens") or {}).get("bot"):
-            await self.core.presence.left(_community(context))
+            await self._left(context)
+
+    async def _left(self, context: AsyncBoltContext) -> None:
+        """Served no more at once (its tokens forgotten, its sends refused), and each
+        workspace it covered waits for the erase of a community that removed copbot."""
+        teams = await self.chat.workspaces.uninstalled(
+            context.enterprise_id, context.team_id, org_wide=bool(context.is_enterprise_install)
+        )
+        for team in teams:
+            await self.core.presence.left(CommunityKey(PLATFORM, team))
 
 
 def _community(context: AsyncBoltContext) -> CommunityKey:

@@ -1,12 +1,13 @@
 """The Slack app manifest a workspace admin pastes to create copbot's app: derived from the
-catalog (its message shortcuts) and the connection mode."""
+catalog (its message shortcuts), the connection mode, and whether it is installed by OAuth
+in many workspaces."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from adapters.slack.inbound import COMMAND, shortcut_id
-from adapters.slack.run import EVENTS_PATH
+from adapters.slack.install import EVENTS_PATH, REDIRECT_PATH
 from bot.kernel.catalog import Catalog
 
 BOT_SCOPES = (
@@ -32,12 +33,19 @@ BOT_EVENTS = (
     "message.channels",
     "message.groups",
 )
+# Installed by OAuth: a workspace that removes copbot (or revokes its token) is told of, so
+# that copbot forgets its token and starts the erase of its data.
+LEAVING_EVENTS = ("app_uninstalled", "tokens_revoked")
 
 
 def manifest(
-    catalog: Catalog, *, socket_mode: bool, public_url: str | None = None
+    catalog: Catalog, *, socket_mode: bool, public_url: str | None = None, install: bool = False
 ) -> dict[str, Any]:
-    """`public_url` (HTTP mode) is where Slack reaches copbot, e.g. https://cop.example.org."""
+    """`public_url` (HTTP mode) is where Slack reaches copbot, e.g. https://cop.example.org;
+    `install`: distributed, installed by OAuth (HTTP mode, `public_url` given), with rotating
+    tokens and organization-wide installs."""
+    if install and (socket_mode or not public_url):
+        raise ValueError("installing by OAuth is HTTP mode, at a public URL")
     endpoint = {"url": public_url.rstrip("/") + EVENTS_PATH} if public_url else {}
     shortcuts = [
         {
@@ -49,12 +57,15 @@ def manifest(
         for name in sorted(catalog.message_actions)
     ]
     settings: dict[str, Any] = {
-        "event_subscriptions": {"bot_events": list(BOT_EVENTS)},
+        "event_subscriptions": {"bot_events": [*BOT_EVENTS, *(LEAVING_EVENTS if install else ())]},
         "interactivity": {"is_enabled": True},
-        "org_deploy_enabled": False,
+        "org_deploy_enabled": install,
         "socket_mode_enabled": socket_mode,
-        "token_rotation_enabled": False,
+        "token_rotation_enabled": install,
     }
+    oauth: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    if install and public_url:
+        oauth["redirect_urls"] = [public_url.rstrip("/") + REDIRECT_PATH]
     if public_url:
         settings["event_subscriptions"]["request_url"] = endpoint["url"]
         settings["interactivity"] |= {
@@ -85,6 +96,6 @@ def manifest(
             ],
             "shortcuts": shortcuts,
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": oauth,
         "settings": settings,
     }

@@ -1,7 +1,7 @@
 """Running copbot on Slack: the Web API client, the core (opened by the composition root
 once the client can post) and the bolt app, connected by Socket Mode (the default: no
 public URL) or served over HTTP (several processes behind a load balancer, one PostgreSQL
-database)."""
+database), one workspace by its bot token or many installed by OAuth."""
 
 from __future__ import annotations
 
@@ -9,22 +9,31 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from aiohttp import ClientSession, web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
-from adapters.slack.chat import SLACK_API, People, SlackChat, web_client
+from adapters.slack.chat import SLACK_API, SlackChat, web_client
 from adapters.slack.inbound import SlackBot
+from adapters.slack.install import (
+    EVENTS_PATH,
+    InstallOptions,
+    bolt_settings,
+    installed_workspaces,
+)
+from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.workspaces import OneWorkspace
 from bot.kernel.core import Core
 from bot.kernel.ports import Chat
 
-EVENTS_PATH = "/slack/events"
+__all__ = ["EVENTS_PATH", "OpenCore", "Running", "SlackOptions", "run_slack", "slack_running"]
 
 
 @dataclass(frozen=True)
 class SlackOptions:
-    bot_token: str
+    bot_token: str = ""  # one workspace; or `install` (HTTP mode), each workspace's own
+    install: InstallOptions | None = None
     mode: Literal["socket", "http"] = "socket"
     app_token: str | None = None
     signing_secret: str = ""
@@ -57,16 +66,25 @@ OpenCore = Callable[[Chat], AbstractAsyncContextManager[Core]]
 @asynccontextmanager
 async def slack_running(options: SlackOptions, open_core: OpenCore) -> AsyncIterator[Running]:
     """Everything connected; all of it closed again on leaving."""
+    install = options.install
     async with ClientSession() as session:
-        client = web_client(options.bot_token, session, options.api_url)
-        await client.auth_test()  # a token Slack refuses stops copbot here, not each request
-        chat = SlackChat(client, People(client, moderators=options.moderators), session)
+        client = web_client(None if install else options.bot_token, session, options.api_url)
+        chat = SlackChat(client, session, moderators=options.moderators)
+        if install is None:
+            await client.auth_test()  # a token Slack refuses stops copbot here, not each request
+            chat.workspaces = OneWorkspace(client)
         async with open_core(chat) as core:
+            settings = (
+                None
+                if install is None
+                else _installed(install, core, chat, session, options.api_url)
+            )
             bot = SlackBot(
                 core=core,
                 chat=chat,
                 signing_secret=options.signing_secret,
                 socket_mode=options.mode == "socket",
+                installs=settings,
             )
             if options.mode == "http":
                 async with _serve_http(bot, options.host, options.port) as (port, intake):
@@ -74,6 +92,18 @@ async def slack_running(options: SlackOptions, open_core: OpenCore) -> AsyncIter
             else:
                 async with _socket_mode(bot, options.app_token or "") as intake:
                     yield Running(bot, core, None, intake)
+
+
+def _installed(
+    install: InstallOptions, core: Core, chat: SlackChat, session: ClientSession, api_url: str
+) -> dict[str, Any]:
+    """Installed by OAuth: the stores on the core's database give the chat each workspace's
+    token, and bolt its OAuth flow; before anything is served."""
+    stores = install.stores(core)
+    chat.workspaces = installed_workspaces(
+        install, stores, chat.client, lambda token: web_client(token, session, api_url)
+    )
+    return bolt_settings(install, stores, chat.client, BOT_SCOPES)
 
 
 async def run_slack(

@@ -269,12 +269,12 @@ class Outbox:
                 await self._paced(message.channel_id)
                 return await self.chat.start_thread(message, step.name)
             case Pin():
-                return await self._pin(step, refs)
+                return await self._pin(community, step, refs)
             case Unpin():
                 await self._paced(step.ref.channel_id)
                 # Unpinned by hand already, or the message is gone: done either way.
                 with contextlib.suppress(NotPinnable):
-                    await self.chat.unpin(step.ref)
+                    await self.chat.unpin(community, step.ref)
                 return None
 
     async def _post(
@@ -304,14 +304,16 @@ class Outbox:
         await self._paced(channel)
         return await self.chat.post(community, channel, step.reply, thread_id=thread, key=step_key)
 
-    async def _pin(self, step: Pin, refs: list[MessageRef | None]) -> MessageRef:
+    async def _pin(
+        self, community: CommunityKey, step: Pin, refs: list[MessageRef | None]
+    ) -> MessageRef:
         if step.ref is not None:
             message = step.ref
         else:
             assert step.on is not None
             message = _made(refs, step.on)
         await self._paced(message.channel_id)
-        await self.chat.pin(message)
+        await self.chat.pin(community, message)
         return message
 
     async def _inbox(

@@ -126,12 +126,12 @@ class Chat(Protocol):
 
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None: ...
 
-    async def pin(self, message: MessageRef) -> None:
+    async def pin(self, community: CommunityKey, message: MessageRef) -> None:
         """Raises `PinLimitReached` or `NotPinnable` when the platform refuses; pinning a
         pinned message again is fine."""
         ...
 
-    async def unpin(self, message: MessageRef) -> None: ...
+    async def unpin(self, community: CommunityKey, message: MessageRef) -> None: ...
 
 
 class ChannelUnavailable(Exception):

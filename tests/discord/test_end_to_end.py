@@ -383,7 +383,7 @@ async def test_pins_beyond_discords_limit_are_refused_as_such(
     ref = await bot.chat.post(community, str(general), Reply("pin me"))
     fake.pins[general] = list(range(PINS))
     with pytest.raises(PinLimitReached):
-        await bot.chat.pin(ref)
+        await bot.chat.pin(community, ref)
 
 
 async def test_a_missing_permission_is_named(

@@ -1,5 +1,7 @@
 """A loopback Slack on 127.0.0.1: the Web API (every call checked against the OpenAPI spec
-and Block Kit's limits), response URLs, file uploads and Socket Mode's websocket.
+and Block Kit's limits), response URLs, file uploads, Socket Mode's websocket, and
+installing by OAuth in many workspaces (the authorize page, `oauth.v2.access` for a code
+and for a refresh token; tokens that expire and are revoked on uninstall).
 
 It records instead of mocking: `calls`, `messages`, `responses`, `views`, `homes`, `pins`,
 `acks`; tests wait on them with `wait_for`. Anything the real Slack would refuse ends in
@@ -9,14 +11,15 @@ It records instead of mocking: `calls`, `messages`, `responses`, `views`, `homes
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import WSMsgType, web
 
@@ -24,6 +27,9 @@ from tests.slack.spec import violations
 
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
+CLIENT_ID = "1111.2222"
+CLIENT_SECRET = "fake-client-secret"
+LIFETIME = 43200  # seconds a rotating token lives, as Slack's do (12 hours)
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100
 
@@ -32,6 +38,33 @@ VIEW_BLOCKS = 100
 class Call:
     method: str
     args: dict[str, Any]
+    token: str | None = None  # the bearer token it came with
+    team: str = TEAM  # the workspace that token is for
+
+
+@dataclass
+class Issued:
+    """A bot token Slack issued by OAuth: for a workspace, or an organization's every one."""
+
+    team: str | None
+    enterprise: str | None
+    expires_at: datetime  # on the fake's clock
+    refresh_token: str
+    revoked: bool = False
+
+    @property
+    def org_wide(self) -> bool:
+        return self.team is None
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What an admin approved on the authorize page: where, and where back to."""
+
+    team: str | None
+    enterprise: str | None
+    redirect_uri: str
+    scope: str  # what the app asked for
 
 
 @dataclass
@@ -65,10 +98,19 @@ class FakeSlack:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     installed: bool = True  # uninstalled: the bot token is revoked, as Slack does then
     refused: set[str] = field(default_factory=set)  # tokens Slack never issued
+    issued: dict[str, Issued] = field(default_factory=dict)  # OAuth tokens, by token
+    lifetime: int = LIFETIME  # of the tokens issued from now on
+    signed_in: tuple[str | None, str | None] = (TEAM, None)  # the admin's (team, enterprise)
+    redirect_uri: str = ""  # the app's configured Redirect URL
+    on_refresh: Callable[[], Awaitable[None]] | None = None  # runs before a refresh is answered
 
     def __post_init__(self) -> None:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
+        self._codes: dict[str, Approval] = {}
+        self._refresh: dict[str, str] = {}  # refresh token: the token it renews
+        self._team = TEAM  # the workspace of the call being answered
+        self._issued: Issued | None = None  # and its token, when issued by OAuth
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
         self._runner: web.AppRunner | None = None
@@ -82,6 +124,7 @@ class FakeSlack:
         app.router.add_post("/respond/{key}", self._respond)
         app.router.add_post("/upload/{file}", self._upload)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/oauth/v2/authorize", self._authorize)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -145,8 +188,12 @@ class FakeSlack:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
-        self.calls.append(Call(method, args))
         authorization = request.headers.get("Authorization")
+        token = (authorization or "").removeprefix("Bearer ") or args.get("token")
+        issued = self.issued.get(token or "")
+        self._team = (issued.team or issued.enterprise or "") if issued else TEAM
+        self._issued = issued
+        self.calls.append(Call(method, args, token, self._team))
         self.violations += violations(method, request.method, args, authorization)
         if self.ratelimited.get(method, 0) > 0:
             self.ratelimited[method] -= 1
@@ -157,7 +204,17 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if authorization in {f"Bearer {token}" for token in self.refused}:
             body: dict[str, Any] = {"ok": False, "error": "invalid_auth"}
-        elif not self.installed:
+        elif issued is not None and (problem := self._unusable(issued)):
+            body = {"ok": False, "error": problem}
+        elif method == "oauth.v2.access":
+            if args.get("grant_type") == "refresh_token" and self.on_refresh is not None:
+                await self.on_refresh()  # another process, say, refreshing it first
+            body = (
+                self._oauth_v2_access(args)
+                if self._oauth_client(request, args)
+                else {"ok": False, "error": "invalid_client_id"}
+            )
+        elif issued is None and not self.installed:
             body = {"ok": False, "error": "token_revoked"}
         elif handler is None:
             self.violations.append(f"{method}: the fake doesn't know it")
@@ -168,14 +225,20 @@ class FakeSlack:
         return web.json_response(body)
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        issued = self._issued
+        if issued is not None and issued.org_wide:
+            where = {"enterprise_id": issued.enterprise, "is_enterprise_install": True}
+        else:
+            where = {"team_id": self._team, "team": f"Fake {self._team}"}
+            if issued is not None and issued.enterprise:
+                where["enterprise_id"] = issued.enterprise
         return {
             "ok": True,
             "url": "https://fake.slack.com/",
-            "team": "Fake",
             "user": "copbot",
-            "team_id": TEAM,
             "user_id": BOT_USER,
             "bot_id": "B0BOT",
+            **where,
         }
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -350,6 +413,96 @@ class FakeSlack:
             self.violations += problems
             return {"ok": False, "error": "invalid_arguments"}
         return None
+
+    # ---- installing by OAuth ----
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """Slack's authorize page, approved at once by the signed-in admin: back to the
+        app's Redirect URL with a code for that workspace (or organization)."""
+        query = request.query
+        if query.get("client_id") != CLIENT_ID:
+            self.violations.append(f"authorize: client_id {query.get('client_id')!r}")
+            return web.Response(status=400, text="invalid_client_id")
+        back = query.get("redirect_uri") or self.redirect_uri
+        code = f"code-{next(self._ids)}"
+        team, enterprise = self.signed_in
+        self._codes[code] = Approval(team, enterprise, back, query.get("scope", ""))
+        state = {"state": query["state"]} if "state" in query else {}
+        raise web.HTTPFound(f"{back}?{urlencode({'code': code, **state})}")
+
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A code for a token, once; or a refresh token for a new token (rotation)."""
+        if args.get("grant_type") == "refresh_token":
+            renewed = self._refresh.pop(args.get("refresh_token", ""), None)
+            if renewed is None:
+                return {"ok": False, "error": "invalid_refresh_token"}
+            old = self.issued[renewed]
+            token = self._issue(old.team, old.enterprise)
+            return {"ok": True, "token_type": "bot", **self._tokens(token)}
+        approval = self._codes.pop(args.get("code", ""), None)
+        if approval is None:
+            return {"ok": False, "error": "invalid_code"}
+        if args.get("redirect_uri", approval.redirect_uri) != approval.redirect_uri:
+            return {"ok": False, "error": "bad_redirect_uri"}
+        token = self._issue(approval.team, approval.enterprise)
+        return {
+            "ok": True,
+            "app_id": "A0COPBOT",
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": approval.scope,
+            "token_type": "bot",
+            "bot_user_id": BOT_USER,
+            "team": {"id": approval.team, "name": f"Fake {approval.team}"}
+            if approval.team
+            else None,
+            "enterprise": {"id": approval.enterprise, "name": "Fake org"}
+            if approval.enterprise
+            else None,
+            "is_enterprise_install": approval.team is None,
+            **self._tokens(token),
+        }
+
+    def _issue(self, team: str | None, enterprise: str | None) -> str:
+        token = f"xoxe.xoxb-{team or enterprise}-{next(self._ids)}"
+        refresh = f"xoxe-1-{next(self._ids)}"
+        expires = self.now() + timedelta(seconds=self.lifetime)
+        self.issued[token] = Issued(team, enterprise, expires, refresh)
+        self._refresh[refresh] = token
+        return token
+
+    def _tokens(self, token: str) -> dict[str, Any]:
+        issued = self.issued[token]
+        expires_in = int((issued.expires_at - self.now()).total_seconds())
+        return {
+            "access_token": token,
+            "refresh_token": issued.refresh_token,
+            "expires_in": expires_in,
+        }
+
+    def _unusable(self, issued: Issued) -> str | None:
+        if issued.revoked:
+            return "token_revoked"
+        if self.now() >= issued.expires_at:
+            return "token_expired"
+        return None
+
+    def uninstall(self, team: str) -> None:
+        """The workspace (or organization) removed the app: its tokens stop working."""
+        for issued in self.issued.values():
+            if team in (issued.team, issued.enterprise):
+                issued.revoked = True
+
+    def tokens_of(self, team: str) -> list[str]:
+        """The tokens issued for a workspace (or organization), oldest first."""
+        return [t for t, i in self.issued.items() if team in (i.team, i.enterprise)]
+
+    def _oauth_client(self, request: web.Request, args: dict[str, Any]) -> bool:
+        """The app's credentials, as HTTP Basic auth (slack_sdk's way) or in the form."""
+        basic = request.headers.get("Authorization", "").removeprefix("Basic ")
+        given = base64.b64decode(basic).decode() if basic else ""
+        return given == f"{CLIENT_ID}:{CLIENT_SECRET}" or (
+            args.get("client_id") == CLIENT_ID and args.get("client_secret") == CLIENT_SECRET
+        )
 
     # ---- response URLs, uploads ----
 

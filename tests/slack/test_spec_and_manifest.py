@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from adapters.slack.manifest import manifest
 from bot.app import build_catalog
 from bot.kernel.context import Context
@@ -46,3 +48,34 @@ def test_the_manifest_carries_the_command_the_shortcuts_and_the_mode() -> None:
         "https://cop.example.org/slack/events"
     )
     assert http["features"]["slash_commands"][0]["url"] == "https://cop.example.org/slack/events"
+
+
+def test_a_token_refresh_needs_no_code_but_an_exchange_does() -> None:
+    basic = "Basic MTExMS4yMjIyOnNlY3JldA=="
+    refresh = {"grant_type": "refresh_token", "refresh_token": "xoxe-1"}
+    assert violations("oauth.v2.access", "POST", refresh, basic) == []
+    assert violations("oauth.v2.access", "POST", {"grant_type": "authorization_code"}, basic) == [
+        "oauth.v2.access: required code is missing"
+    ]
+    assert violations("oauth.v2.access", "POST", {"code": "c", "redirect_uri": "u"}, basic) == []
+
+
+def test_the_manifest_of_an_app_installed_by_oauth() -> None:
+    catalog = build_catalog()
+    installed = manifest(
+        catalog, socket_mode=False, public_url="https://cop.example.org", install=True
+    )
+    settings = installed["settings"]
+    assert settings["token_rotation_enabled"] is True
+    assert settings["org_deploy_enabled"] is True
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        settings["event_subscriptions"]["bot_events"]
+    )
+    assert installed["oauth_config"]["redirect_urls"] == [
+        "https://cop.example.org/slack/oauth_redirect"
+    ]
+    one_token = manifest(catalog, socket_mode=False, public_url="https://cop.example.org")
+    assert one_token["settings"]["token_rotation_enabled"] is False
+    assert "redirect_urls" not in one_token["oauth_config"]
+    with pytest.raises(ValueError, match="HTTP mode"):
+        manifest(catalog, socket_mode=True, install=True)

@@ -122,22 +122,36 @@ class Interaction:
 
 
 class Workspace:
-    def __init__(self, fake: FakeSlack, transport: Transport) -> None:
+    def __init__(self, fake: FakeSlack, transport: Transport, team: str = TEAM) -> None:
         self.fake = fake
         self.transport = transport
+        self.team = team  # the workspace (Slack team) its members act in
+        self.enterprise: str | None = None  # the organization whose install serves it
 
     def _who(self, user: str) -> dict[str, Any]:
-        return {"id": user, "team_id": TEAM, "username": user.casefold(), "name": user.casefold()}
+        return {
+            "id": user,
+            "team_id": self.team,
+            "username": user.casefold(),
+            "name": user.casefold(),
+        }
 
     def _interaction(self, status: int, body: str, payload: dict[str, Any]) -> Interaction:
         url = payload.get("response_url")
         key = url.rsplit("/", 1)[1] if url else None
         return Interaction(self.fake, status, body, key, payload.get("trigger_id", ""), payload)
 
+    def _org(self, *, flag: object) -> dict[str, Any]:
+        """What Slack adds for a workspace that an organization-wide install serves."""
+        if self.enterprise is None:
+            return {}
+        return {"enterprise_id": self.enterprise, "is_enterprise_install": flag}
+
     def command_payload(self, user: str, text: str, channel: str) -> dict[str, Any]:
         return {
+            **self._org(flag="true"),
             "token": "legacy",
-            "team_id": TEAM,
+            "team_id": self.team,
             "team_domain": "fake",
             "channel_id": channel,
             "channel_name": "general",
@@ -178,7 +192,7 @@ class Workspace:
             "type": "block_actions",
             "token": "legacy",
             "api_app_id": APP,
-            "team": {"id": TEAM, "domain": "fake"},
+            "team": {"id": self.team, "domain": "fake"},
             "user": self._who(user),
             "trigger_id": f"trigger-{next(_numbers)}",
             "actions": [
@@ -224,12 +238,12 @@ class Workspace:
             "type": "view_submission",
             "token": "legacy",
             "api_app_id": APP,
-            "team": {"id": TEAM, "domain": "fake"},
+            "team": {"id": self.team, "domain": "fake"},
             "user": self._who(user),
             "trigger_id": f"trigger-{next(_numbers)}",
             "view": {
                 "id": "V1",
-                "team_id": TEAM,
+                "team_id": self.team,
                 "type": "modal",
                 "callback_id": view["callback_id"],
                 "private_metadata": view["private_metadata"],
@@ -246,7 +260,7 @@ class Workspace:
             "type": "block_suggestion",
             "token": "legacy",
             "api_app_id": APP,
-            "team": {"id": TEAM, "domain": "fake"},
+            "team": {"id": self.team, "domain": "fake"},
             "user": self._who(user),
             "action_id": "value",
             "block_id": block_id,
@@ -265,7 +279,7 @@ class Workspace:
             "token": "legacy",
             "api_app_id": APP,
             "callback_id": callback_id,
-            "team": {"id": TEAM, "domain": "fake"},
+            "team": {"id": self.team, "domain": "fake"},
             "user": self._who(user),
             "channel": {"id": channel, "name": "general"},
             "message": {"type": "message", "user": author, "ts": ts, "text": text},
@@ -277,15 +291,19 @@ class Workspace:
         return self._interaction(status, body, payload)
 
     def event_payload(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+        authorization = {"team_id": self.team, "user_id": BOT_USER, "is_bot": True}
+        if self.enterprise is not None:
+            authorization |= {"team_id": None, **self._org(flag=True)}
         return {
+            **({"enterprise_id": self.enterprise} if self.enterprise else {}),
             "token": "legacy",
-            "team_id": TEAM,
+            "team_id": self.team,
             "api_app_id": APP,
             "type": "event_callback",
             "event": event,
             "event_id": event_id or f"Ev{next(_numbers):08d}",
             "event_time": 1700000000,
-            "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+            "authorizations": [authorization],
         }
 
     async def event(
