@@ -17,6 +17,7 @@ from bot.kernel.personal import Departure, PersonalDataRepository
 from bot.kernel.sends import Delivered, Send
 
 if TYPE_CHECKING:  # each capability's own port, named here so a unit of work carries it
+    from bot.community.ports import CommunityRepository
     from bot.library.ports import LibraryRepository
     from bot.mentoring.ports import MentoringRepository
     from bot.prompts.ports import PromptRepository
@@ -301,6 +302,11 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditRepository: ...
+
+    @property
+    def directory(self) -> CommunityRepository:
+        """The community capability's: thanks, and who knows what (`community` is the key)."""
+        ...
 
     @property
     def outbox(self) -> OutboxRepository: ...
