@@ -667,10 +667,10 @@ RECORDS: dict[str, Record] = {
     "mentoring.round_plans": Record(("matching_rounds",), None, _keep),
     "audit.moderator_changes": Record(("audit_log",), _export_changes, _erase_changes),
     "audit.named_in_changes": Record(("audit_log",), None, _unname_in_changes),
-    "community.thanks_given": Record(
+    "directory.thanks_given": Record(
         ("thanks", "members"), _export_thanks_given, _erase_thanks_given
     ),
-    "community.thanks_received": Record(
+    "directory.thanks_received": Record(
         ("thanks", "members"), _export_thanks_received, _erase_thanks_received
     ),
 }

@@ -54,8 +54,7 @@ PROFILE_OPTIONS = (
     ),
 )
 LISTED_QUESTION = (
-    "Show you in the `/who` directory, so members can find you by what you know? Only "
-    "what you teach, what you did on a topic, your local time and whether you have room "
+    "Members find you there by what you know. Only what you teach, what you did on a topic, your local time and whether you have room "
     "to mentor show; you can change it with `/profile set listed:`."
 )
 
@@ -153,9 +152,10 @@ async def saved_reply(context: Context, saved: Member, facts: list[ProfileFact])
     card = await profile_card(saved, context, facts)
     if saved.listed is not None:
         return Reply("Your profile is saved.", cards=(card,), ephemeral=True)
+    question = Card("Show you in the /who directory?", LISTED_QUESTION)
     return Reply(
-        f"Your profile is saved. {LISTED_QUESTION}",
-        cards=(card,),
+        "Your profile is saved.",
+        cards=(card, question),
         buttons=(
             Button("Yes, list me", "profile.listed", "yes", ButtonStyle.PRIMARY),
             Button("No, thanks", "profile.listed", "no"),
