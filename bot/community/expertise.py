@@ -18,10 +18,10 @@ TEACHES = 3.0  # a skill on their profile
 MENTORS = 2.0  # offering mentoring on the topic
 MATCH = 2.0  # each match mentored on it, times rating / NEUTRAL_RATING when rated
 NEUTRAL_RATING = 3.0  # a 3 leaves a match's points as they are; a 5 makes them 5/3
-SAVED = 1.0  # each resource saved under the tag, up to MAX_SAVED
-MAX_SAVED = 20
-VOTE = 0.5  # each upvote others gave those, up to MAX_VOTES
-MAX_VOTES = 40
+SAVED = 0.5  # each resource saved under the tag, up to MAX_SAVED
+MAX_SAVED = 10
+VOTE = 0.25  # each upvote others gave those, up to MAX_VOTES
+MAX_VOTES = 20
 THANKED = 1.5  # each thanks for the topic
 
 

@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # each capability's own port, named here so a unit of work ca
 class Clock(Protocol):
     def now(self) -> datetime:
         """An aware UTC datetime."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -304,9 +303,7 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditRepository: ...
 
     @property
-    def directory(self) -> CommunityRepository:
-        """The community capability's: thanks, and who knows what (`community` is the key)."""
-        ...
+    def directory(self) -> CommunityRepository: ...  # the community capability's repository
 
     @property
     def outbox(self) -> OutboxRepository: ...
