@@ -77,9 +77,9 @@ async def test_only_listed_members_appear_and_listing_can_be_changed(talk: Talk)
     await talk("bob", "/profile set listed:no")
     assert names(await talk("alice", "/who knows topic:python")) == ["Carol"]
     directory = await talk("alice", "/who list")
-    assert "• python: 1 member" in directory.text
-    assert [b.label for b in directory.buttons] == ["python (1)"]
-    pressed = await talk.press("alice", "python (1)", on=directory)
+    assert "• python: 1 member teaches or mentors it" in directory.text
+    assert [b.label for b in directory.buttons] == ["python"]
+    pressed = await talk.press("alice", "python", on=directory)
     assert names(pressed) == ["Carol"]
 
 
@@ -191,7 +191,7 @@ async def test_who_knows_ranks_by_what_members_did_and_says_why(talk: Talk, chat
     found = await talk("frank", "/who knows topic:python")
     assert names(found) == ["Bob", "Dave", "Carol"]  # two thanks outweigh an offer alone
     bob, dave, carol = found.cards
-    assert bob.body == "teaches python; mentored 2 people on it, rated 4.5"
+    assert bob.body == "teaches and mentors python; mentored 2 people on it, rated 4.5"
     assert carol.body == "mentors python"
     assert dave.body == "saved 1 resource tagged python (1 upvote); thanked 2 times for python"
     fields = {f.name: f.value for f in bob.fields}
@@ -227,7 +227,7 @@ async def test_pages_of_who_knows_and_of_the_directory(talk: Talk) -> None:
     assert [b.label for b in second.buttons] == ["Previous"]
     directory = await talk("alice", "/who list")
     assert "page 1 of 1; 8 topics" in directory.text
-    assert directory.text.splitlines()[1] == "• python: 7 members"
+    assert directory.text.splitlines()[1] == "• python: 7 members teach or mentor it"
     forged = await talk.core.act(Action(talk.actor("alice"), "general", "who.knows", "x|python"))
     assert forged.error and forged.ephemeral
 
@@ -249,7 +249,7 @@ async def test_one_community_never_sees_another(core: Core, talk: Talk, chat: Fa
     found = await talk("alice", "/who knows topic:python")
     assert names(found) == ["Bob"] and found.cards[0].body == "teaches python"
     assert await thanked_count(talk, "bob") is None
-    assert "• python: 1 member" in (await talk("alice", "/who list")).text
+    assert "• python: 1 member teach" in (await talk("alice", "/who list")).text
     assert names(await elsewhere("yan", "/who knows topic:python")) == ["Zoe"]
 
 
@@ -298,8 +298,9 @@ def test_saving_alone_cannot_outrank_everyone() -> None:
 def test_why_says_what_counted_in_words() -> None:
     assert why(Signals(matches=1), "go") == "mentored 1 person on it"
     assert why(Signals(teaches=True, mentors=True, thanked=1), "go") == (
-        "teaches go; thanked once for go"
+        "teaches and mentors go; thanked once for go"
     )
+    assert why(Signals(teaches=True), "go") == "teaches go"
     assert why(Signals(saved=12, votes=30, ratings=0), "sql") == (
         "saved 12 resources tagged sql (30 upvotes)"
     )

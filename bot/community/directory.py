@@ -99,13 +99,17 @@ async def topics_page(context: Context, offset: int) -> Reply:
         if offset:
             raise UserError("That page is gone; run `/who list` again.")
         return Reply(f"The directory is empty so far. {NOT_LISTED}", ephemeral=True)
-    lines = [f"• {topic}: {n} member{'s' * (n != 1)}" for topic, n in topics]
+    lines = [
+        f"• {topic}: "
+        + ("1 member teaches or mentors it" if n == 1 else f"{n} members teach or mentor it")
+        for topic, n in topics
+    ]
     pages = f"page {offset // TOPICS_PAGE + 1} of {-(-total // TOPICS_PAGE)}"
     return Reply(
         f"Who knows what ({pages}; {total} topic{'s' * (total != 1)}). Press a topic to see "
-        "who, and why:\n" + "\n".join(lines),
+        "everyone who knows it (by what they did, too), and why:\n" + "\n".join(lines),
         buttons=(
-            *(Button(f"{topic} ({n})", "who.knows", f"0|{topic}") for topic, n in topics),
+            *(Button(topic, "who.knows", f"0|{topic}") for topic, _ in topics),
             *_pages("who.list", offset, total, TOPICS_PAGE, ""),
         ),
         ephemeral=True,

@@ -49,7 +49,9 @@ def why(signals: Signals, topic: str) -> str:
     """“teaches python; mentored 4 people on it, rated 4.8; saved 12 resources tagged python
     (30 upvotes); thanked 3 times for python”."""
     parts = []
-    if signals.teaches:
+    if signals.teaches and signals.mentors:
+        parts.append(f"teaches and mentors {topic}")
+    elif signals.teaches:
         parts.append(f"teaches {topic}")
     elif signals.mentors:
         parts.append(f"mentors {topic}")
