@@ -1,10 +1,10 @@
 """The community capability's storage: thanks, and the reads of who knows what across the
 members', mentoring's and the library's tables, always within one community.
 
-`/who knows` is one statement: the signs of knowing a topic are found by the topic's
-indexes (member_tags, mentor_topics, matches, resource_tags, thanks: each leads with
-community and topic), added up per member, and joined to the listed members only. The
-score itself is bot.community.expertise's, over the few candidates this returns.
+`/who knows` is one statement per page: the signs of knowing a topic are found by the
+topic's indexes (member_tags, mentor_topics, matches, resource_tags, thanks: each leads
+with community and topic), added up per member, joined to the listed members only and
+ranked by bot.community.expertise's score, written in SQL from the same weights.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, insert, literal_column, select, union, union_all, update
 
+from bot.community import expertise
 from bot.community.model import Knower, MentorRoom, NewThanks, Signals
 from bot.kernel.messages import MessageRef
 from storage.database import Db
@@ -89,11 +90,11 @@ class SqlCommunityRepository:
         )
         return count
 
-    async def knowers(self, topic: str) -> list[Knower]:
-        found = await self._db.execute(self._knowers(topic))
-        return [_knower(row) for row in found.all()]
+    async def knowers(self, topic: str, limit: int, offset: int) -> tuple[list[Knower], int]:
+        found = (await self._db.execute(self._knowers(topic, limit, offset))).all()
+        return [_knower(row) for row in found], (found[0].total if found else 0)
 
-    def _knowers(self, topic: str) -> Any:
+    def _knowers(self, topic: str, limit: int, offset: int) -> Any:
         cid = self._community_id
         rated = match_feedback.c.rating.is_not(None)
         signs = union_all(
@@ -152,18 +153,35 @@ class SqlCommunityRepository:
             .group_by(signs.c.m)
             .subquery("totals")
         )
+        listed = and_(
+            members.c.community_id == cid,
+            members.c.id == totals.c.m,
+            members.c.listed.is_(True),
+            members.c.erased_at.is_(None),
+        )
+        score = _score(totals).label("score")
+        # The page first, over the totals and the listed flag only; what a card shows is
+        # read for the page's few members.
+        page = (
+            select(totals, score, func.count().over().label("total"))
+            .select_from(totals.join(members, listed))
+            .order_by(score.desc(), totals.c.m)
+            .limit(limit)
+            .offset(offset)
+            .subquery("page")
+        )
         active = (
             select(func.count())
             .where(
                 matches.c.community_id == cid,
-                matches.c.mentor_id == totals.c.m,
+                matches.c.mentor_id == page.c.m,
                 matches.c.ended_at.is_(None),
             )
             .scalar_subquery()
         )
         return (
             select(
-                totals,
+                page,
                 members.c.user_id,
                 members.c.display_name,
                 members.c.timezone,
@@ -173,13 +191,13 @@ class SqlCommunityRepository:
                 active.label("active"),
             )
             .select_from(
-                totals.join(
-                    members, and_(members.c.community_id == cid, members.c.id == totals.c.m)
+                page.join(
+                    members, and_(members.c.community_id == cid, members.c.id == page.c.m)
                 ).outerjoin(
-                    mentors, and_(mentors.c.community_id == cid, mentors.c.member_id == totals.c.m)
+                    mentors, and_(mentors.c.community_id == cid, mentors.c.member_id == page.c.m)
                 )
             )
-            .where(members.c.listed.is_(True), members.c.erased_at.is_(None))
+            .order_by(page.c.score.desc(), page.c.m)
         )
 
     async def topics(self, prefix: str, limit: int) -> list[tuple[str, int]]:
@@ -236,6 +254,25 @@ class SqlCommunityRepository:
         )
         rows = found.all()
         return [(topic, n) for topic, n, _ in rows], (rows[0].total if rows else 0)
+
+
+def _score(totals: Any) -> Any:
+    """`bot.community.expertise.score` in SQL, from its own weights, so that a page is
+    ranked where the rows are (tests/storage/test_community.py checks they agree)."""
+    t = totals.c
+    mean = case((t.rated > 0, t.rating * 1.0 / t.rated), else_=expertise.NEUTRAL_RATING)
+    return (
+        expertise.TEACHES * t.teaches
+        + expertise.MENTORS * t.mentors
+        + expertise.MATCH * t.matched * mean / expertise.NEUTRAL_RATING
+        + expertise.SAVED * _at_most(t.saved, expertise.MAX_SAVED)
+        + expertise.VOTE * _at_most(t.votes, expertise.MAX_VOTES)
+        + expertise.THANKED * t.thanked
+    )
+
+
+def _at_most(value: Any, most: int) -> Any:
+    return case((value > most, most), else_=value)
 
 
 def _knower(row: Any) -> Knower:

@@ -37,7 +37,7 @@ async def thanked_count(talk: Talk, who: str) -> str | None:
 
 async def mentored(talk: Talk, chat: FakeChat, mentor: str, mentee: str, rating: int) -> None:
     """`mentor` mentors `mentee` on python, and the mentee rates it."""
-    await talk(mentee, "/mentor request topic:python")
+    await talk(mentee, f"/mentor request topic:python mentor:@{mentor}")
     accepted = await talk.press(mentor, "Accept", on=ask_to(chat, mentor)[-1])
     assert not accepted.error, accepted.text
     matches = (await talk(mentee, "/mentor matches")).text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bot.common.errors import UserError
 from bot.common.numbers import whole_number
-from bot.community.expertise import local_clock, ranked, room_to_mentor, why
+from bot.community.expertise import local_clock, room_to_mentor, why
 from bot.community.model import Knower
 from bot.kernel.catalog import Catalog, Choice, Option, OptionType
 from bot.kernel.context import Context
@@ -53,17 +53,15 @@ async def who_knows_page(context: Context) -> Reply:
 
 
 async def knowers_page(context: Context, topic: str, offset: int) -> Reply:
-    knowers = ranked(await context.uow.directory.knowers(topic))
-    if not knowers:
+    shown, total = await context.uow.directory.knowers(topic, PAGE, offset)
+    if not shown and offset:
+        raise UserError("That page is gone; run `/who knows` again.")
+    if not shown:
         return Reply(
             f"Nobody listed knows {topic} yet. {NOT_LISTED} `/mentor request topic:{topic}` "
             "asks for a mentor all the same.",
             ephemeral=True,
         )
-    shown = knowers[offset : offset + PAGE]
-    if not shown:
-        raise UserError("That page is gone; run `/who knows` again.")
-    total = len(knowers)
     pages = f"page {offset // PAGE + 1} of {-(-total // PAGE)}"
     return Reply(
         f"Who knows {topic} ({pages}; {total} member{'s' * (total != 1)}):",

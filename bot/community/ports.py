@@ -27,9 +27,10 @@ class CommunityRepository(Protocol):
 
     async def thanks_received(self, member_id: int) -> int: ...
 
-    async def knowers(self, topic: str) -> list[Knower]:
-        """Listed members with any sign of knowing `topic` (a skill, a mentor offer, matches,
-        saved resources, thanks), with their counts: one statement, over indexes by topic."""
+    async def knowers(self, topic: str, limit: int, offset: int) -> tuple[list[Knower], int]:
+        """One page of the listed members with any sign of knowing `topic` (a skill, a mentor
+        offer, matches, saved resources, thanks), best first by `expertise.score` (ties: the
+        longest here first); and how many there are (0 past the last page)."""
         ...
 
     async def topics(self, prefix: str, limit: int) -> list[tuple[str, int]]:

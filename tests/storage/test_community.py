@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.community.expertise import score
 from bot.community.model import MentorRoom, NewThanks, Signals
 from bot.kernel.core import Core
 from bot.kernel.messages import CommunityKey, MessageRef
@@ -50,8 +51,8 @@ async def test_knowers_count_every_sign_for_listed_members_only(
     await talk("carol", "/profile set skills:python listed:no")  # unlisted: never returned
     await Talk(core, community=ELSEWHERE)("bob", "/profile set skills:python listed:yes")
     async with core.store.reading(talk.community) as uow:
-        [bob] = await uow.directory.knowers("python")
-        nobody = await uow.directory.knowers("rust")
+        [bob], total = await uow.directory.knowers("python", 10, 0)
+        nobody = await uow.directory.knowers("rust", 10, 0)
     assert (bob.display_name, bob.timezone) == ("Bob", "Europe/Berlin")
     assert bob.signals == Signals(
         teaches=True,
@@ -64,7 +65,40 @@ async def test_knowers_count_every_sign_for_listed_members_only(
         thanked=1,
     )
     assert bob.room == MentorRoom(capacity=3, active=0, paused=False, paused_until=None)
-    assert nobody == []
+    assert total == 1 and nobody == ([], 0)
+
+
+async def test_pages_are_ranked_in_sql_as_the_scoring_rule_ranks(
+    engine_core: tuple[Core, FakeChat],
+) -> None:
+    """The SQL ranking is `expertise.score`, ties going to whoever is here longest."""
+    core, chat = engine_core
+    talk = Talk(core)
+    await talk("mod", "/prompt moderators #mods")
+    for n in range(7):
+        await listed(talk, f"m{n}", "timezone:UTC")
+    await talk("m0", "/profile set skills:python")  # 3
+    await talk("m1", "/mentor offer topics:python capacity:1")  # 2
+    for n in range(3):  # 3 * 0.5 + 2 votes * 0.25 = 2, as m1: m1 is older
+        saved = await talk("m2", f'/library add url:https://e.org/{n} title:"{n}" tags:python')
+        if n < 2:
+            await talk.press("m6", "Upvote", on=saved)
+    await talk("m3", "/profile set skills:python")  # 3 + 1.5 thanks, as m4's
+    await talk("x", "/thanks @m3 topic:python")
+    await talk("x", "/thanks @m4 topic:python")  # 1.5
+    await talk("y", "/thanks @m4 topic:python")  # 3: as m0, who is older
+    await talk("m5", "/mentor offer topics:python capacity:2")
+    await talk("z", "/profile set interests:python listed:no")
+    await mentored(talk, chat, "m5", "z", 5)  # 2 + 2 * 5/3
+    async with core.store.reading(talk.community) as uow:
+        first, total = await uow.directory.knowers("python", 4, 0)
+        rest, _ = await uow.directory.knowers("python", 4, 4)
+    ranked = first + rest
+    assert total == 6 and len(rest) == 2
+    assert [k.display_name for k in ranked] == ["M5", "M3", "M0", "M4", "M1", "M2"]
+    by_rule = sorted(ranked, key=lambda k: (-score(k.signals), k.member_id))
+    assert ranked == by_rule
+    assert score(ranked[0].signals) == pytest.approx(2 + 2 * 5 / 3)
 
 
 async def test_topics_and_the_directory_on_both_engines(
