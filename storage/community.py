@@ -75,6 +75,17 @@ class SqlCommunityRepository:
         )
         return last
 
+    async def between_members(self, thanks_id: int) -> bool:
+        found = await self._db.scalar(
+            select(func.count()).where(
+                thanks.c.community_id == self._community_id,
+                thanks.c.id == thanks_id,
+                thanks.c.from_id.is_not(None),
+                thanks.c.to_id.is_not(None),
+            )
+        )
+        return bool(found)
+
     async def noted(self, thanks_id: int, note: MessageRef) -> None:
         await self._db.execute(
             update(thanks)

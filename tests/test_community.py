@@ -144,6 +144,20 @@ async def test_no_thanking_oneself_and_once_a_day_per_pair(
     assert await thanked_count(talk, "bob") == "3 times"
 
 
+async def test_a_note_not_yet_posted_is_dropped_when_a_side_erases(
+    talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    chat.failing.add("general")  # the note can't go out yet
+    await talk("alice", '/thanks @bob reason:"kind words"')
+    await talk("carol", "/thanks @bob")
+    await talk("alice", "/privacy erase")
+    await talk.press("alice", "Erase my data")
+    chat.failing.clear()
+    clock.advance(timedelta(minutes=5))  # past any retry's wait
+    await talk.settle()
+    assert notes(chat) == ["🙏 Carol thanks <@bob>"]
+
+
 async def test_thank_the_author_of_a_message(core: Core, talk: Talk, chat: FakeChat) -> None:
     message = ChatMessage(
         MessageRef("test", "general", "m1"), "https://chat.test/m1", "bob", "Bob", "Try this"

@@ -21,6 +21,10 @@ class CommunityRepository(Protocol):
         """When `from_id` last thanked `to_id` (the rate limit's question)."""
         ...
 
+    async def between_members(self, thanks_id: int) -> bool:
+        """Whether neither side of the thanks erased their data since."""
+        ...
+
     async def noted(self, thanks_id: int, note: MessageRef) -> None:
         """Where copbot's public note of the thanks went."""
         ...

@@ -39,7 +39,7 @@ def register(catalog: Catalog) -> None:
         TOPIC,
     )(thank)
     catalog.message_action("Thank the author")(thank_author)
-    catalog.delivery(THANKS, delivered=noted)
+    catalog.delivery(THANKS, still_wanted=still_between_members, delivered=noted)
     catalog.profile_fact(times_thanked)
 
 
@@ -110,6 +110,11 @@ def _ago(then: datetime, now: datetime) -> str:
     if hours < 1:
         return "less than an hour"
     return f"{hours} hour{'s' * (hours != 1)}"
+
+
+async def still_between_members(uow: UnitOfWork, send: Send) -> bool:
+    """A note not yet posted when either side erased their data would name them: dropped."""
+    return await uow.directory.between_members(send.args["thanks"])
 
 
 async def noted(uow: UnitOfWork, send: Send, delivered: Delivered, now: datetime) -> None:
