@@ -22,7 +22,7 @@ class Member:
     interests: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     # Shown in the `/who` directory: None until they answer the question asked at their
-    # first profile save (`/profile set listed:`); unlisted members never appear there.
+    # first profile save (`/profile set listed:yes`); unlisted members never appear there.
     listed: bool | None = None
 
     @property

@@ -56,7 +56,7 @@ PROFILE_OPTIONS = (
 LISTED_QUESTION = (
     "Members find you there by what you know. Only what you teach, what you did on a "
     "topic, your local time and whether you have room to mentor show; you can change it "
-    "with `/profile set listed:`."
+    "with `/profile set listed:no`."
 )
 
 
