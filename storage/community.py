@@ -59,6 +59,7 @@ class SqlCommunityRepository:
                 message_channel_id=new.message.channel_id if new.message else None,
                 message_id=new.message.message_id if new.message else None,
                 created_at=now,
+                day=now.date(),
             )
             .returning(thanks.c.id)
         )

@@ -539,6 +539,7 @@ thanks = Table(
     Column("note_channel_id", String(64)),
     Column("note_id", String(64)),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("day", Date, nullable=False),  # created_at's UTC date: the pair's key below
     ForeignKeyConstraint(
         ["community_id", "from_id"], ["members.community_id", "members.id"], name="fk_thanks_from"
     ),
@@ -546,6 +547,9 @@ thanks = Table(
         ["community_id", "to_id"], ["members.community_id", "members.id"], name="fk_thanks_to"
     ),
     Index("ix_thanks_pair", "community_id", "from_id", "to_id", "created_at"),
+    # Two thanks of one pair at the same moment (two processes): the second is a Conflict,
+    # runs again and is refused by the once-a-day rule (bot/community/thanks.py).
+    Index("uq_thanks_pair_day", "community_id", "from_id", "to_id", "day", unique=True),
     Index("ix_thanks_to", "community_id", "to_id", "topic"),
     Index("ix_thanks_topic", "community_id", "topic", "to_id"),
     Index("ix_thanks_created", "community_id", "created_at"),  # the digest's week

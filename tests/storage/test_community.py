@@ -3,6 +3,7 @@ same answers on SQLite and PostgreSQL (driven through the core, which makes the 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -122,6 +123,24 @@ async def test_topics_and_the_directory_on_both_engines(
     assert beyond == ([], 0)
 
 
+async def test_two_thanks_of_one_pair_at_once_make_one(
+    engine_core: tuple[Core, FakeChat],
+) -> None:
+    """Two processes at the same moment: both read no earlier thanks, the day's unique key
+    makes the second a conflict, and run again it is refused by the once-a-day rule."""
+    core, chat = engine_core
+    talk = Talk(core)
+    await talk("alice", "/profile set skills:python")
+    await talk("bob", "/profile set skills:python")
+    replies = await asyncio.gather(*(talk("alice", "/thanks @bob") for _ in range(2)))
+    assert sorted(r.error for r in replies) == [False, True]
+    assert "once a day" in next(r.text for r in replies if r.error)
+    async with core.store.reading(talk.community) as uow:
+        bob = await uow.members.by_user("bob")
+        assert bob is not None and await uow.directory.thanks_received(bob.id) == 1
+    assert len([s for s in chat.sent if s.reply.text.startswith("🙏")]) == 1
+
+
 async def test_thanks_record_their_note_and_pair(engine_core: tuple[Core, FakeChat]) -> None:
     core, _ = engine_core
     talk = Talk(core)
@@ -134,7 +153,7 @@ async def test_thanks_record_their_note_and_pair(engine_core: tuple[Core, FakeCh
         first = await uow.directory.thank(
             NewThanks(alice.id, bob.id, "python", "thanks!", "general", message), START
         )
-        later = START + timedelta(hours=3)
+        later = START + timedelta(days=1)  # one pair thanks once a day (unique by day)
         await uow.directory.thank(NewThanks(alice.id, bob.id, None, "", "general"), later)
         await uow.directory.noted(first, MessageRef("test", "kudos", "n1"))
         await uow.commit()

@@ -1,6 +1,6 @@
 """Who knows what: thanks between members (with the message thanked for and copbot's
-public note), whether a member is listed in the `/who` directory (NULL until they answer),
-and an index of matches by topic for `/who knows`.
+public note; one pair's thanks unique per day), whether a member is listed in the `/who`
+directory (NULL until they answer), and an index of matches by topic for `/who knows`.
 
 Revision ID: 0016
 Revises: 0014 (0015, intros, comes in between once both are merged)
@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("note_channel_id", sa.String(64)),
         sa.Column("note_id", sa.String(64)),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(
             ["community_id"], ["communities.id"], name="fk_thanks_community_id_communities"
         ),
@@ -51,6 +52,9 @@ def upgrade() -> None:
         sqlite_autoincrement=True,
     )
     op.create_index("ix_thanks_pair", "thanks", ["community_id", "from_id", "to_id", "created_at"])
+    op.create_index(
+        "uq_thanks_pair_day", "thanks", ["community_id", "from_id", "to_id", "day"], unique=True
+    )
     op.create_index("ix_thanks_to", "thanks", ["community_id", "to_id", "topic"])
     op.create_index("ix_thanks_topic", "thanks", ["community_id", "topic", "to_id"])
     op.create_index("ix_thanks_created", "thanks", ["community_id", "created_at"])
