@@ -111,6 +111,7 @@ class SqlMemberRepository:
                 "display_name": member.display_name,
                 "timezone": member.timezone,
                 "bio": member.bio,
+                "listed": member.listed,
                 "updated_at": now,
             },
         )
@@ -131,6 +132,7 @@ class SqlMemberRepository:
                 display_name=ERASED_NAME,
                 timezone=None,
                 bio="",
+                listed=None,
                 version=members.c.version + 1,
                 updated_at=now,
                 erased_at=now,
@@ -232,4 +234,5 @@ def _member(rows: Sequence[Row[Any]]) -> Member:
         skills=tuple(tags["skills"]),
         interests=tuple(tags["interests"]),
         languages=tuple(tags["languages"]),
+        listed=first.listed,
     )

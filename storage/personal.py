@@ -42,6 +42,7 @@ from storage.schema import (
     resource_tags,
     resource_votes,
     resources,
+    thanks,
 )
 
 FORMER = "a former member"  # what others' records say where they named an erased member
@@ -106,6 +107,7 @@ async def _export_profile(scope: Scope, member: Member) -> object:
         "skills": list(member.skills),
         "interests": list(member.interests),
         "languages": list(member.languages),
+        "listed": member.listed,
         "created_at": member.created_at.isoformat(),
         "updated_at": member.updated_at.isoformat(),
     }
@@ -581,6 +583,61 @@ async def _unname_in_changes(scope: Scope, member: Member, erasure: Erasure) -> 
         )
 
 
+# Community
+
+
+async def _export_thanks(scope: Scope, member: Member, *, given: bool) -> object:
+    """Thanks given (whom) or received (from whom), by the other's name."""
+    c = thanks.c
+    mine, other = (c.from_id, c.to_id) if given else (c.to_id, c.from_id)
+    found = await scope.rows(
+        select(
+            c.created_at,
+            members.c.display_name.label("to" if given else "from"),
+            c.topic,
+            c.reason,
+            c.channel_id,
+            c.message_id,
+        )
+        .select_from(
+            thanks.outerjoin(
+                members, (members.c.community_id == c.community_id) & (members.c.id == other)
+            )
+        )
+        .where(scope.mine(thanks), mine == member.id)
+        .order_by(c.id)
+    )
+    name = "to" if given else "from"
+    return [{**row, name: row[name] or FORMER} for row in found]
+
+
+async def _export_thanks_given(scope: Scope, member: Member) -> object:
+    return await _export_thanks(scope, member, given=True)
+
+
+async def _export_thanks_received(scope: Scope, member: Member) -> object:
+    return await _export_thanks(scope, member, given=False)
+
+
+async def _erase_thanks_given(scope: Scope, member: Member, erasure: Erasure) -> None:
+    """The thanked keep their thanks, from a former member; the reason goes unless left."""
+    words = {} if erasure.leave_shared else {"reason": ""}
+    await scope.db.execute(
+        update(thanks)
+        .where(scope.mine(thanks), thanks.c.from_id == member.id)
+        .values(from_id=None, **words)
+    )
+
+
+async def _erase_thanks_received(scope: Scope, member: Member, erasure: Erasure) -> None:
+    """The giver's record stays, to a former member, without what it said about them."""
+    await scope.db.execute(
+        update(thanks)
+        .where(scope.mine(thanks), thanks.c.to_id == member.id)
+        .values(to_id=None, reason="", message_channel_id=None, message_id=None)
+    )
+
+
 RECORDS: dict[str, Record] = {
     "profiles.profile": Record(("members", "member_tags"), _export_profile, _erase_profile),
     "library.saved": Record(
@@ -610,6 +667,12 @@ RECORDS: dict[str, Record] = {
     "mentoring.round_plans": Record(("matching_rounds",), None, _keep),
     "audit.moderator_changes": Record(("audit_log",), _export_changes, _erase_changes),
     "audit.named_in_changes": Record(("audit_log",), None, _unname_in_changes),
+    "directory.thanks_given": Record(
+        ("thanks", "members"), _export_thanks_given, _erase_thanks_given
+    ),
+    "directory.thanks_received": Record(
+        ("thanks", "members"), _export_thanks_received, _erase_thanks_received
+    ),
 }
 
 # Every other table, and why it holds nothing about a member.

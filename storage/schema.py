@@ -94,6 +94,7 @@ members = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("erased_at", UtcDateTime),
+    Column("listed", Boolean),  # in the /who directory; NULL until they answer (0016)
     UniqueConstraint("community_id", "user_id"),
     # Lets child tables reference (community, member) so a row can't cross communities.
     UniqueConstraint("community_id", "id", name="uq_members_community_id_id"),
@@ -457,6 +458,7 @@ matches = Table(
     ),
     Index("ix_matches_mentor", "community_id", "mentor_id", "ended_at"),
     Index("ix_matches_mentee", "community_id", "mentee_id", "ended_at"),
+    Index("ix_matches_topic", "community_id", "topic", "mentor_id"),  # who knows it (0016)
     sqlite_autoincrement=True,
 )
 
@@ -515,6 +517,42 @@ audit_log = Table(
         name="fk_audit_log_member",
     ),
     Index("ix_audit_log_member", "community_id", "member_id"),
+    sqlite_autoincrement=True,
+)
+
+
+# One member thanking another (bot/community/thanks.py): kept for the profile's count,
+# `/who knows` and the weekly digest. Erasing either member keeps the row, without them.
+thanks = Table(
+    "thanks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("from_id", Integer),  # NULL once the giver erased their data
+    Column("to_id", Integer),  # NULL once the thanked member erased theirs
+    Column("topic", String(40)),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("channel_id", String(64), nullable=False),  # where they thanked
+    # The message thanked for ("Thank the author"), and copbot's public note once posted.
+    Column("message_channel_id", String(64)),
+    Column("message_id", String(64)),
+    Column("note_channel_id", String(64)),
+    Column("note_id", String(64)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("day", Date, nullable=False),  # created_at's UTC date: the pair's key below
+    ForeignKeyConstraint(
+        ["community_id", "from_id"], ["members.community_id", "members.id"], name="fk_thanks_from"
+    ),
+    ForeignKeyConstraint(
+        ["community_id", "to_id"], ["members.community_id", "members.id"], name="fk_thanks_to"
+    ),
+    Index("ix_thanks_pair", "community_id", "from_id", "to_id", "created_at"),
+    # Two thanks of one pair at the same moment (two processes): the second is a Conflict,
+    # runs again and is refused by the once-a-day rule (bot/community/thanks.py).
+    Index("uq_thanks_pair_day", "community_id", "from_id", "to_id", "day", unique=True),
+    Index("ix_thanks_to", "community_id", "to_id", "topic"),
+    Index("ix_thanks_topic", "community_id", "topic", "to_id"),
+    Index("ix_thanks_created", "community_id", "created_at"),  # the digest's week
     sqlite_autoincrement=True,
 )
 

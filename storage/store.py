@@ -22,6 +22,7 @@ from storage.communities import (
     record_back,
     record_left,
 )
+from storage.community import SqlCommunityRepository
 from storage.database import Database, Db, PoolUse, open_database
 from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self.prompts = SqlPromptRepository(db, community_id, community.platform)
         self.mentoring = SqlMentoringRepository(db, community_id, community.platform)
         self.audit = SqlAuditRepository(db, community_id)
+        self.directory = SqlCommunityRepository(db, community_id, community.platform)
         self.outbox = SqlOutboxRepository(db, community_id)
         self.personal = SqlPersonalDataRepository(db, community_id, community.platform)
         self._db = db

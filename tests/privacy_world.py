@@ -6,7 +6,8 @@ open), an active match (its check-in due later), a decline and asks waiting for 
 reminder due later), library entries (one others voted for, one nobody
 did, a chat message of someone else's they saved), a vote, a chat message of theirs that
 Bob saved, a pending prompt suggestion, answers under a posted prompt, and audit entries
-whose words survive only in the audit log. Bob keeps Zed on his don't-match list.
+whose words survive only in the audit log. Bob keeps Zed on his don't-match list. Zed
+thanked Bob, and Bob thanked Zed, each with a reason.
 
 Every distinctive word is in `WORDS`: an erase must leave none of them anywhere.
 """
@@ -42,6 +43,8 @@ WORDS = (
     "zqgoalword",
     "zqchangedword",
     "zqauditwords",
+    "zqthanksreason",
+    "zqthankedreason",
 )
 
 
@@ -84,6 +87,8 @@ async def _people(talk: Talk) -> None:
     await talk("dave", "/mentor offer topics:python capacity:2")
     await talk("frank", "/mentor offer topics:go capacity:1")
     await talk(ZED, '/mentor offer topics:"zqtopicwren, rust" capacity:2')
+    await talk(ZED, '/thanks @bob reason:"zqthanksreason for the help" topic:python')
+    await talk("bob", f"/thanks @{ZED} zqthankedreason indeed topic:rust")
 
 
 async def _mentoring(talk: Talk, chat: FakeChat) -> None:

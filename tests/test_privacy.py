@@ -262,6 +262,12 @@ IN_EXPORT: dict[str, Check | str] = {
         sorted({n["kind"] for n in _mentoring(e)["news_to_come"]})
         == ["mentor.checkin", "mentor.reminder"]
     ),
+    "thanks": lambda e: (
+        [(t["to"], t["reason"]) for t in e["directory"]["thanks_given"]]
+        == [("Bob", "zqthanksreason for the help")]
+        and [(t["from"], t["topic"], t["reason"]) for t in e["directory"]["thanks_received"]]
+        == [("Bob", "rust", "zqthankedreason indeed")]
+    ),
     "matching_rounds": "mentoring.round_plans",  # kept for the moderators, named as not shown
     **{table: "holds nothing about members" for table in NOT_PERSONAL},
 }

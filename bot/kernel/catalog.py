@@ -14,7 +14,8 @@ from enum import StrEnum
 
 from bot.kernel.context import Context
 from bot.kernel.delivery import Delivery, OnDelivered, OnRefused, StillWanted
-from bot.kernel.messages import ChatMessage, MessageRef, Reply
+from bot.kernel.members import Member
+from bot.kernel.messages import CardField, ChatMessage, MessageRef, Reply
 from bot.kernel.personal import Kept, PersonalData
 from bot.kernel.runners import RunnerFactory
 
@@ -24,6 +25,7 @@ MessageHandler = Callable[[Context, ChatMessage], Awaitable[Reply]]
 ReactionHandler = Callable[[Context, str, ChatMessage], Awaitable[Reply | None]]
 ThreadReplyHandler = Callable[[Context, MessageRef], Awaitable[None]]
 HomeSection = Callable[[Context], Awaitable[Reply | None]]
+ProfileFact = Callable[[Context, Member], Awaitable[CardField | None]]
 RoleCheck = Callable[[Context], Awaitable[bool]]
 
 _WORD = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -143,6 +145,7 @@ class Catalog:
         self.reaction_handlers: list[ReactionHandler] = []
         self.thread_reply_handlers: list[ThreadReplyHandler] = []
         self.home_sections: list[HomeSection] = []
+        self.profile_facts: list[ProfileFact] = []
         self.personal_data: list[PersonalData] = []
         self.runners: list[RunnerFactory] = []
         self.deliveries: dict[str, Delivery] = {}
@@ -249,6 +252,12 @@ class Catalog:
         order capabilities register; None shows nothing."""
         self.home_sections.append(section)
         return section
+
+    def profile_fact(self, fact: ProfileFact) -> ProfileFact:
+        """A line a capability adds to a member's profile card (such as how often they were
+        thanked), so profiles show it without knowing the capability; None adds nothing."""
+        self.profile_facts.append(fact)
+        return fact
 
     def source(self, name: str) -> Callable[[AutocompleteSource], AutocompleteSource]:
         def register(source: AutocompleteSource) -> AutocompleteSource:

@@ -21,6 +21,9 @@ class Member:
     skills: tuple[str, ...] = ()
     interests: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    # Shown in the `/who` directory: None until they answer the question asked at their
+    # first profile save (`/profile set listed:yes`); unlisted members never appear there.
+    listed: bool | None = None
 
     @property
     def has_profile(self) -> bool:

@@ -17,6 +17,7 @@ from bot.kernel.personal import Departure, PersonalDataRepository
 from bot.kernel.sends import Delivered, Send
 
 if TYPE_CHECKING:  # each capability's own port, named here so a unit of work carries it
+    from bot.community.ports import CommunityRepository
     from bot.library.ports import LibraryRepository
     from bot.mentoring.ports import MentoringRepository
     from bot.prompts.ports import PromptRepository
@@ -25,7 +26,6 @@ if TYPE_CHECKING:  # each capability's own port, named here so a unit of work ca
 class Clock(Protocol):
     def now(self) -> datetime:
         """An aware UTC datetime."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -304,6 +304,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditRepository: ...
+
+    @property
+    def directory(self) -> CommunityRepository: ...  # the community capability's repository
 
     @property
     def outbox(self) -> OutboxRepository: ...

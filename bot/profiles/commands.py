@@ -4,13 +4,14 @@ glance."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from bot.common.errors import UserError
 from bot.common.timezones import local_time
-from bot.kernel.catalog import Catalog, Option, OptionType
+from bot.kernel.catalog import Catalog, Option, OptionType, ProfileFact
 from bot.kernel.context import Context
 from bot.kernel.members import Member
-from bot.kernel.messages import Button, Card, CardField, Form, FormField, Reply
+from bot.kernel.messages import Button, ButtonStyle, Card, CardField, Form, FormField, Reply
 from bot.kernel.options import parse_fields
 
 MAX_BIO = 280
@@ -45,26 +46,39 @@ PROFILE_OPTIONS = (
         max_length=200,
     ),
     Option("bio", "A line or two about you", max_length=MAX_BIO, multiline=True),
+    Option(
+        "listed",
+        "Show you in the /who directory of who knows what?",
+        OptionType.BOOLEAN,
+        in_order=False,
+    ),
+)
+LISTED_QUESTION = (
+    "Members find you there by what you know. Only what you teach, what you did on a "
+    "topic, your local time and whether you have room to mentor show; you can change it "
+    "with `/profile set listed:no`."
 )
 
 
 def register(catalog: Catalog) -> None:
+    facts = catalog.profile_facts  # filled in as the capabilities after this one register
     catalog.command(
         "profile set", "Set what you teach, want to learn, your timezone and more", *PROFILE_OPTIONS
-    )(set_profile)
+    )(partial(set_profile, facts=facts))
     catalog.command("profile edit", "Edit your whole profile in a form")(edit_profile)
-    catalog.action("profile.save")(save_profile_form)
+    catalog.action("profile.save")(partial(save_profile_form, facts=facts))
+    catalog.action("profile.listed")(choose_listing)
     catalog.command(
         "profile show",
         "Show your profile or another member's",
         Option("member", "Whose profile (you if left out)", OptionType.MEMBER),
         reads=True,
-    )(show_profile)
+    )(partial(show_profile, facts=facts))
     catalog.action("profile.edit")(open_profile_form)
-    catalog.home_section(own_profile)
+    catalog.home_section(partial(own_profile, facts=facts))
 
 
-async def set_profile(context: Context) -> Reply:
+async def set_profile(context: Context, *, facts: list[ProfileFact]) -> Reply:
     if not context.options:
         raise UserError(
             "Tell me what to change, e.g. `/profile set skills:python timezone:Europe/Berlin`, "
@@ -72,7 +86,7 @@ async def set_profile(context: Context) -> Reply:
         )
     member = await context.member()
     saved = await context.uow.members.save(replace(member, **context.options), context.now)
-    return Reply("Your profile is saved.", cards=(profile_card(saved, context),), ephemeral=True)
+    return await saved_reply(context, saved, facts)
 
 
 async def edit_profile(context: Context) -> Reply:
@@ -119,7 +133,7 @@ async def edit_profile(context: Context) -> Reply:
     )
 
 
-async def save_profile_form(context: Context) -> Reply:
+async def save_profile_form(context: Context, *, facts: list[ProfileFact]) -> Reply:
     """A submitted profile form; the form carries the version it was opened at, so a
     second form opened before the first was saved can't silently overwrite it."""
     assert context.action is not None
@@ -131,10 +145,42 @@ async def save_profile_form(context: Context) -> Reply:
             "Open `/profile edit` again to see the latest."
         )
     saved = await context.uow.members.save(replace(member, **changes), context.now)
-    return Reply("Your profile is saved.", cards=(profile_card(saved, context),), ephemeral=True)
+    return await saved_reply(context, saved, facts)
 
 
-async def show_profile(context: Context) -> Reply:
+async def saved_reply(context: Context, saved: Member, facts: list[ProfileFact]) -> Reply:
+    """The saved profile; until the member has said whether to be listed in `/who`, asked."""
+    card = await profile_card(saved, context, facts)
+    if saved.listed is not None:
+        return Reply("Your profile is saved.", cards=(card,), ephemeral=True)
+    question = Card("Show you in the /who directory?", LISTED_QUESTION)
+    return Reply(
+        "Your profile is saved.",
+        cards=(card, question),
+        buttons=(
+            Button("Yes, list me", "profile.listed", "yes", ButtonStyle.PRIMARY),
+            Button("No, thanks", "profile.listed", "no"),
+        ),
+        ephemeral=True,
+    )
+
+
+async def choose_listing(context: Context) -> Reply:
+    assert context.action is not None
+    if context.action.value not in ("yes", "no"):
+        raise UserError("That button has expired; use `/profile set listed:yes` or `listed:no`.")
+    listed = context.action.value == "yes"
+    member = await context.member()
+    if member.listed != listed:
+        await context.uow.members.save(replace(member, listed=listed), context.now)
+    if listed:
+        return Reply(
+            "You're listed in `/who`: members can find you by what you know.", ephemeral=True
+        )
+    return Reply("You're not listed in `/who`; nobody finds you there.", ephemeral=True)
+
+
+async def show_profile(context: Context, *, facts: list[ProfileFact]) -> Reply:
     user_id = context.options.get("member")
     if user_id is None or user_id == context.actor.user_id:
         member = await context.member()
@@ -149,22 +195,22 @@ async def show_profile(context: Context) -> Reply:
         if found is None or not found.has_profile:
             raise UserError("That member hasn't set up a profile yet.")
         member = found
-    return Reply(cards=(profile_card(member, context),), ephemeral=True)
+    return Reply(cards=(await profile_card(member, context, facts),), ephemeral=True)
 
 
 async def open_profile_form(context: Context) -> Reply:
     return await edit_profile(context)
 
 
-async def own_profile(context: Context) -> Reply:
+async def own_profile(context: Context, *, facts: list[ProfileFact]) -> Reply:
     member = await context.member()
     edit = (Button("Edit profile", "profile.edit"),)
     if not member.has_profile:
         return Reply("Your profile is empty: fill it in to be matched.", buttons=edit)
-    return Reply(cards=(profile_card(member, context),), buttons=edit)
+    return Reply(cards=(await profile_card(member, context, facts),), buttons=edit)
 
 
-def profile_card(member: Member, context: Context) -> Card:
+async def profile_card(member: Member, context: Context, facts: list[ProfileFact]) -> Card:
     fields = [
         CardField("Teaches", ", ".join(member.skills) or "—"),
         CardField("Learning", ", ".join(member.interests) or "—"),
@@ -173,4 +219,11 @@ def profile_card(member: Member, context: Context) -> Card:
     if member.timezone:
         now = local_time(context.now, member.timezone)
         fields.append(CardField("Timezone", f"{member.timezone} (now {now:%a %H:%M})"))
+    if member.user_id == context.actor.user_id:  # one's own choice, not shown to others
+        listing = {True: "yes", False: "no", None: "not chosen yet"}[member.listed]
+        fields.append(CardField("Listed in /who", listing))
+    for fact in facts:
+        field = await fact(context, member)
+        if field is not None:
+            fields.append(field)
     return Card(title=member.display_name, body=member.bio, fields=tuple(fields))

@@ -7,7 +7,8 @@ from bot.kernel.personal import Erased, Kept
 KEPT = (
     Kept(
         "profile",
-        "your platform id, name, timezone, bio, skills, interests and languages",
+        "your platform id, name, timezone, bio, skills, interests and languages, and whether "
+        "you are listed in the /who directory",
         Erased.ANONYMISED,
         "the member record stays as “Former member”, with nothing of yours on it, so that "
         "what others' records point at (a match, a vote) still exists",

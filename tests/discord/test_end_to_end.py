@@ -722,3 +722,24 @@ async def until_departure(
         where = world.channel("general", world.other)
         await final(fake, await fake.slash(world.other, world.stranger, where, "help"))
     raise AssertionError(f"the departure never became pending={pending}")
+
+
+async def test_the_context_menu_thanks_the_author_in_public(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    general = world.channel("general")
+    said = fake.member_message(world.home, world.bob, general, "Try a generator there")
+    sent = await fake.context_menu(world.home, world.alice, "Thank the author", said)
+    answer = await final(fake, sent)
+    assert answer["flags"] & EPHEMERAL and "Thanks to Bob is on its way" in text(answer)
+    [note] = await fake.wait_for(
+        lambda: [m for m in fake.posted_in(general) if "🙏" in (m.get("content") or "")]
+    )
+    assert note["content"].startswith(f"🙏 Alice thanks <@{world.bob.id}>")
+    assert said["id"] in note["content"]  # the link to the message thanked for
+    again = await fake.context_menu(world.home, world.alice, "Thank the author", said)
+    refused = await final(fake, again)
+    assert refused["flags"] & EPHEMERAL and "once a day" in text(refused)
+    await run(fake, world, world.bob, "profile set", skills="python")
+    shown = await run(fake, world, world.bob, "profile show")
+    assert "Thanked: once" in text(shown)

@@ -408,3 +408,24 @@ async def _departure_when(slack: Running, community: CommunityKey, *, pending: b
     deadline = time.monotonic() + 5
     while (await slack.core.store.departure(community)).pending is not pending:
         assert time.monotonic() < deadline, f"the departure never became pending={pending}"
+
+
+async def test_the_message_shortcut_thanks_the_author_in_public(
+    workspace: Workspace, fake: FakeSlack
+) -> None:
+    ts = fake.say(GENERAL, BOB, "Try a generator there")
+    sent = await workspace.shortcut(
+        ALICE, shortcut_id("Thank the author"), GENERAL, ts, BOB, "Try a generator there"
+    )
+    assert sent.status == 200
+    assert "Thanks to Bob is on its way" in text_of(await sent.reply())
+    notes = await fake.wait_for(
+        lambda: [m for m in fake.in_channel(GENERAL) if "🙏" in text_of(m.args)]
+    )
+    said = text_of(notes[-1].args)
+    assert f"thanks <@{BOB}>" in said
+    assert f"https://fake.slack.com/archives/{GENERAL}/p{ts.replace('.', '')}" in said
+    assert "thanked once" not in said  # no counts, no leaderboard in public
+    await run(workspace, BOB, "profile set skills:python")
+    shown = text_of(await run(workspace, BOB, "profile show"))
+    assert "*Thanked*\nonce" in shown

@@ -41,6 +41,7 @@ def test_the_manifest_carries_the_command_the_shortcuts_and_the_mode() -> None:
     assert [s["callback_id"] for s in socket["features"]["shortcuts"]] == [
         "msg:ask-a-mentor",
         "msg:save-to-library",
+        "msg:thank-the-author",
     ]
     http = manifest(catalog, socket_mode=False, public_url="https://cop.example.org/")
     assert http["settings"]["socket_mode_enabled"] is False

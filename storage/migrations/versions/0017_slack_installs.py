@@ -4,7 +4,7 @@ slack_sdk changes nothing here unseen: a contract test compares them), and which
 organization serves each workspace of an organization-wide install.
 
 Revision ID: 0017
-Revises: 0014 (the lead: 0016 once the intros and community migrations are in)
+Revises: 0016
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 

@@ -1,0 +1,65 @@
+"""The community's records: thanks, and what a member did on a topic (for `/who knows`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.kernel.messages import MessageRef
+
+
+@dataclass(frozen=True)
+class NewThanks:
+    """One member thanking another, maybe for a topic, maybe for a message of theirs."""
+
+    from_id: int
+    to_id: int
+    topic: str | None
+    reason: str
+    channel_id: str  # where they thanked (the note goes there unless a kudos channel is set)
+    message: MessageRef | None = None  # the message thanked for ("Thank the author")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """What one member did on one topic, as counted across the capabilities' records."""
+
+    teaches: bool = False  # a skill on their profile
+    mentors: bool = False  # they offer mentoring on it
+    matches: int = 0  # matches on it they mentored
+    ratings: int = 0  # how many of those their mentee rated
+    rating_total: int = 0
+    saved: int = 0  # resources they saved tagged with it
+    votes: int = 0  # upvotes others gave those resources
+    thanked: int = 0  # thanks received for it
+
+    @property
+    def rating(self) -> float | None:
+        return self.rating_total / self.ratings if self.ratings else None
+
+
+@dataclass(frozen=True)
+class MentorRoom:
+    """A mentor's places: how many mentees they take, how many they have, and whether they
+    are paused (never why: that is theirs)."""
+
+    capacity: int
+    active: int
+    paused: bool
+    paused_until: datetime | None
+
+    def taking(self, now: datetime) -> bool:
+        paused = self.paused and (self.paused_until is None or self.paused_until > now)
+        return not paused and self.active < self.capacity
+
+
+@dataclass(frozen=True)
+class Knower:
+    """A listed member with something to show for a topic."""
+
+    member_id: int
+    user_id: str
+    display_name: str
+    timezone: str | None
+    signals: Signals
+    room: MentorRoom | None  # None: they don't mentor

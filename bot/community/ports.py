@@ -1,0 +1,48 @@
+"""What the community capability needs from storage: its own thanks, and reads across the
+records of members, mentoring and the library (which it never imports: storage joins them)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.community.model import Knower, NewThanks
+from bot.kernel.messages import MessageRef
+
+
+class CommunityRepository(Protocol):
+    """The unit of work's community only; erased members never appear."""
+
+    async def thank(self, thanks: NewThanks, now: datetime) -> int:
+        """Record thanks; its id."""
+        ...
+
+    async def last_thanked(self, from_id: int, to_id: int) -> datetime | None:
+        """When `from_id` last thanked `to_id` (the rate limit's question)."""
+        ...
+
+    async def between_members(self, thanks_id: int) -> bool:
+        """Whether neither side of the thanks erased their data since."""
+        ...
+
+    async def noted(self, thanks_id: int, note: MessageRef) -> None:
+        """Where copbot's public note of the thanks went."""
+        ...
+
+    async def thanks_received(self, member_id: int) -> int: ...
+
+    async def knowers(self, topic: str, limit: int, offset: int) -> tuple[list[Knower], int]:
+        """One page of the listed members with any sign of knowing `topic` (a skill, a mentor
+        offer, matches, saved resources, thanks), best first by `expertise.score` (ties: the
+        longest here first); and how many there are (0 past the last page)."""
+        ...
+
+    async def topics(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """Topics in use starting with `prefix` (skills, mentor topics, library tags, thanks),
+        with how many records use each, most used first."""
+        ...
+
+    async def directory(self, limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
+        """Topics that listed members teach or mentor, with how many do, most first; and how
+        many such topics there are."""
+        ...
