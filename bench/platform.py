@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
-from bot.kernel.ports import ChatLimits, Clock, MemberInfo, Window
+from bot.kernel.ports import ChatLimits, Clock, MemberInfo
+from bot.kernel.sends import Window
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, select
 
-from bot.kernel.ports import AuditEntry
+from bot.kernel.repositories import AuditEntry
 from storage.database import Db
 from storage.schema import audit_log, members
 

@@ -18,10 +18,11 @@ from sqlalchemy import and_, bindparam, or_, select, update
 
 from bot.common.offload import off_loop
 from bot.kernel.messages import MessageRef
-from bot.kernel.ports import Queued, Window
+from bot.kernel.repositories import Queued
 from bot.kernel.sends import (
     Delivered,
     Send,
+    Window,
     decode_ref,
     decode_steps,
     encode_ref,

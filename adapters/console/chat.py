@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.console.render import printable, render
 from bot.kernel.messages import ChatMessage, CommunityKey, MessageRef, Reply
-from bot.kernel.ports import ChatLimits, MemberInfo, NotPinnable, PinLimitReached, Window
+from bot.kernel.ports import ChatLimits, MemberInfo, NotPinnable, PinLimitReached
+from bot.kernel.sends import Window
 
 PLATFORM = "console"
 _DM = "dm-"  # a member's direct messages with copbot: the channel `dm-<name>`

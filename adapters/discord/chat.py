@@ -25,8 +25,8 @@ from bot.kernel.ports import (
     MemberInfo,
     NotPinnable,
     PinLimitReached,
-    Window,
 )
+from bot.kernel.sends import Window
 
 log = logging.getLogger(__name__)
 SLACK = timedelta(seconds=5)  # how far Discord's clock and copbot's may disagree

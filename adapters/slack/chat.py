@@ -36,8 +36,8 @@ from bot.kernel.ports import (
     MemberInfo,
     NotPinnable,
     PinLimitReached,
-    Window,
 )
+from bot.kernel.sends import Window
 
 log = logging.getLogger(__name__)
 

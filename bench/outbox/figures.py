@@ -10,7 +10,7 @@ from datetime import datetime
 from bench.outbox.serving import LIMITS, Plan
 from bench.platform import Line as Stored
 from bot.kernel.outbox import LEASE, Outbox
-from bot.kernel.ports import Window
+from bot.kernel.sends import Window
 
 Stamped = tuple[float, float, str, str]  # due, stored (seconds after the start), channel, key
 

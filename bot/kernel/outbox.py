@@ -32,9 +32,9 @@ from bot.kernel.ports import (
     Clock,
     NotPinnable,
     PinLimitReached,
-    Queued,
     Store,
 )
+from bot.kernel.repositories import Queued
 from bot.kernel.runners import GRACE
 from bot.kernel.sends import (
     Delivered,
@@ -307,11 +307,7 @@ class Outbox:
     async def _pin(
         self, community: CommunityKey, step: Pin, refs: list[MessageRef | None]
     ) -> MessageRef:
-        if step.ref is not None:
-            message = step.ref
-        else:
-            assert step.on is not None
-            message = _made(refs, step.on)
+        message = step.ref or _made(refs, step.on)
         await self._paced(message.channel_id)
         await self.chat.pin(community, message)
         return message
@@ -394,8 +390,8 @@ def _reason(refusal: Exception) -> str:
     return str(refusal) or "the channel is gone, or copbot may not post there"
 
 
-def _made(refs: list[MessageRef | None], step: int) -> MessageRef:
-    made = refs[step]
+def _made(refs: list[MessageRef | None], step: int | None) -> MessageRef:
+    made = refs[step] if step is not None else None
     if made is None:
         raise ValueError(f"step {step} made nothing to act on")
     return made

@@ -24,6 +24,8 @@ from bot.kernel.messages import (
     Reply,
 )
 
+Window = tuple[datetime, datetime]  # when an earlier attempt at a send was under way
+
 
 @dataclass(frozen=True)
 class Post:
