@@ -13,7 +13,7 @@ from bot.kernel.pacer import Pacer
 from bot.kernel.ports import ChatLimits
 from bot.kernel.runners import GRACE
 from bot.prompts.runner import PromptRunner
-from bot.prompts.starter import STARTER_PROMPTS
+from bot.common.starter import STARTER_PROMPTS
 from copbot.bootstrap import open_app
 from tests.fakes import FakeChat, ManualClock, Talk
 

@@ -22,7 +22,7 @@ from bot.kernel.runners import GRACE, Services
 from bot.kernel.sends import Delivered, Post, Send, StartThread
 from bot.prompts.model import Occurrence, Outcome, Prompt, PromptStatus, Schedule
 from bot.prompts.queue import short
-from bot.prompts.starter import STARTER_PROMPTS
+from bot.common.starter import STARTER_PROMPTS
 
 log = logging.getLogger(__name__)
 
