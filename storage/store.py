@@ -22,6 +22,7 @@ from storage.communities import (
     record_left,
 )
 from storage.database import Database, Db, open_database
+from storage.intros import SqlIntrosRepository
 from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
 from storage.mentoring import SqlMentoringRepository
@@ -32,6 +33,7 @@ from storage.prompts import SqlPromptRepository
 from storage.schema import (
     communities,
     insert_new,
+    intro_programmes,
     matches,
     mentor_requests,
     outbox,
@@ -49,6 +51,7 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(db, community_id)
         self.prompts = SqlPromptRepository(db, community_id, community.platform)
         self.mentoring = SqlMentoringRepository(db, community_id, community.platform)
+        self.intros = SqlIntrosRepository(db, community_id, community.platform)
         self.audit = SqlAuditRepository(db, community_id)
         self.outbox = SqlOutboxRepository(db, community_id)
         self.personal = SqlPersonalDataRepository(db, community_id, community.platform)
@@ -129,6 +132,11 @@ class SqlStore:
     async def communities_with_matches(self) -> list[CommunityKey]:
         return await self._communities_having(
             matches.c.community_id == communities.c.id, matches.c.ended_at.is_(None)
+        )
+
+    async def communities_with_intros(self) -> list[CommunityKey]:
+        return await self._communities_having(
+            intro_programmes.c.community_id == communities.c.id
         )
 
     async def _communities_having(self, *row: ColumnElement[bool]) -> list[CommunityKey]:

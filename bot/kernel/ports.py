@@ -17,6 +17,7 @@ from bot.kernel.personal import Departure, PersonalDataRepository
 from bot.kernel.sends import Delivered, Send
 
 if TYPE_CHECKING:  # each capability's own port, named here so a unit of work carries it
+    from bot.intros.ports import IntrosRepository
     from bot.library.ports import LibraryRepository
     from bot.mentoring.ports import MentoringRepository
     from bot.prompts.ports import PromptRepository
@@ -300,6 +301,9 @@ class UnitOfWork(Protocol):
     def mentoring(self) -> MentoringRepository: ...
 
     @property
+    def intros(self) -> IntrosRepository: ...
+
+    @property
     def audit(self) -> AuditRepository: ...
 
     @property
@@ -352,6 +356,10 @@ class Store(Protocol):
 
     async def communities_with_matches(self) -> list[CommunityKey]:
         """Where a mentoring match is running: the timer ends those nobody touches."""
+        ...
+
+    async def communities_with_intros(self) -> list[CommunityKey]:
+        """Where an intros programme runs: the timer's rounds and follow-ups."""
         ...
 
     async def communities_with_due_sends(

@@ -46,8 +46,8 @@ async def test_migrations_build_the_declared_schema_from_empty(database_url: str
     database = open_database(database_url)
     try:
         before, after = await migrate(database)
-        assert (before, after) == (None, "0014")
-        assert await migrate(database) == ("0014", "0014")
+        assert (before, after) == (None, "0015")
+        assert await migrate(database) == ("0015", "0015")
         assert await database.run_sync(_differences) == []
     finally:
         await database.dispose()
