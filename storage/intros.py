@@ -101,7 +101,8 @@ class SqlIntrosRepository:
                     programme.size,
                     programme.repeat_weeks,
                     programme.paused,
-                )
+                ),
+                last_due=programme.last_due,
             )
         )
 
@@ -416,8 +417,14 @@ class SqlIntrosRepository:
             .order_by(r.id)
         )
         return [
-            IntroRound(row.id, row.programme_id, row.due_at, RoundStatus(row.status), row.seq,
-                       row.published_at)
+            IntroRound(
+                row.id,
+                row.programme_id,
+                row.due_at,
+                RoundStatus(row.status),
+                row.seq,
+                row.published_at,
+            )
             for row in rows.all()
         ]
 
@@ -426,8 +433,9 @@ class SqlIntrosRepository:
         rows = await self._db.execute(
             select(m.member_id, m.answer)
             .join(intro_groups, and_(g.community_id == m.community_id, g.id == m.group_id))
-            .where(g.community_id == self._community_id, g.round_id == round_id,
-                   g.dropped.is_(False))
+            .where(
+                g.community_id == self._community_id, g.round_id == round_id, g.dropped.is_(False)
+            )
         )
         return {member: _ANSWERS.get(answer) if answer else None for member, answer in rows.all()}
 
@@ -511,7 +519,9 @@ class SqlIntrosRepository:
         rows = await self._db.execute(
             select(p.name, r.published_at, other.c.member_id)
             .select_from(mine)
-            .join(intro_groups, and_(g.community_id == mine.c.community_id, g.id == mine.c.group_id))
+            .join(
+                intro_groups, and_(g.community_id == mine.c.community_id, g.id == mine.c.group_id)
+            )
             .join(intro_rounds, and_(r.community_id == g.community_id, r.id == g.round_id))
             .join(intro_programmes, and_(p.community_id == r.community_id, p.id == r.programme_id))
             .join(
@@ -626,4 +636,3 @@ def _participant(row: Any) -> Participant:
         row.joined_at,
         row.left_at,
     )
-

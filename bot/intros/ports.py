@@ -42,7 +42,8 @@ class IntrosRepository(Protocol):
         ...
 
     async def save_programme(self, programme: Programme) -> None:
-        """Its settings and pause (not `last_due`, which only `claim_round` moves)."""
+        """Its settings, pause and `last_due` (moved on by a resume: what fell due while
+        paused is not run late)."""
         ...
 
     # Who takes part

@@ -329,30 +329,24 @@ class UnitOfWork(Protocol):
 class Store(Protocol):
     def unit_of_work(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:
         """Rolls back on leaving unless `commit` was called."""
-        ...
 
     def reading(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:
         """A unit of work for a command that usually only reads: it reads what is
         committed, beside the writers rather than after them, and raises `WritesNeeded`
         at its first write, before anything is written."""
-        ...
 
     def snapshot(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:
         """A consistent read-only view for long reads (a matching round's input), which
         doesn't hold up units of work that write meanwhile."""
-        ...
 
     async def communities_with_schedules(self) -> list[CommunityKey]:
         """Where the scheduler has work to look at (the one cross-community read)."""
-        ...
 
     async def communities_asking_mentors(self) -> list[CommunityKey]:
         """Where a mentor is being asked: the timer's work for answer deadlines."""
-        ...
 
     async def communities_with_round_schedules(self) -> list[CommunityKey]:
         """Where matching rounds run by themselves."""
-        ...
 
     async def communities_with_matches(self) -> list[CommunityKey]:
         """Where a mentoring match is running: the timer ends those nobody touches."""
