@@ -23,8 +23,8 @@ def register(catalog: Catalog) -> None:
         "/intro join",
         "/intro setup #intros weekly monday 09:00 Europe/Berlin",
     )
+    programmes.register(catalog)  # first: its autocomplete source serves every command
     membership.register(catalog)
-    programmes.register(catalog)
     rounds.register(catalog)
     notices.register(catalog)
     home.register(catalog)
