@@ -9,6 +9,7 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
@@ -136,8 +137,7 @@ def intros_worker() -> ProcessPoolExecutor:
     pool = ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=os.nice,
-        initargs=(19,),
+        initializer=_background,
     )
     saved = {name: os.environ.get(name) for name in ONE_THREAD}
     os.environ.update(ONE_THREAD)  # read by the child's libraries as they load
@@ -150,6 +150,13 @@ def intros_worker() -> ProcessPoolExecutor:
             else:
                 os.environ[name] = value
     return pool
+
+
+def _background() -> None:
+    """A worker process at the lowest CPU priority (on a busy machine the serving process's
+    replies come first), deaf to the terminal's Ctrl-C: copbot stops it at shutdown."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(19)
 
 
 def log_to_terminal(level: str) -> None:

@@ -20,7 +20,15 @@ async def test_help_is_one_line_per_group_each_with_a_line_to_try(talk: Talk) ->
     shown = await talk("alice", "/help")
     assert shown.ephemeral and not shown.error
     lines = group_lines(shown.text)
-    assert list(lines) == ["/profile", "/library", "/prompt", "/mentor", "/privacy", "/help"]
+    assert list(lines) == [
+        "/profile",
+        "/library",
+        "/prompt",
+        "/mentor",
+        "/intro",
+        "/privacy",
+        "/help",
+    ]
     assert all(". Try `/" in line for line in lines.values()), shown.text
     assert "(edit, set, show)" in lines["/profile"]
     assert "add" not in lines["/prompt"]  # moderators' commands for moderators

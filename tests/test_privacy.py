@@ -262,6 +262,10 @@ IN_EXPORT: dict[str, Check | str] = {
         sorted({n["kind"] for n in _mentoring(e)["news_to_come"]})
         == ["mentor.checkin", "mentor.reminder"]
     ),
+    "intro_participants": lambda e: (
+        [p["programme"] for p in e["intros"]["programmes"]] == ["intros"]
+    ),
+    "intro_group_members": lambda e: [i["with"] for i in e["intros"]["intros"]] == [["Dave"]],
     "matching_rounds": "mentoring.round_plans",  # kept for the moderators, named as not shown
     **{table: "holds nothing about members" for table in NOT_PERSONAL},
 }

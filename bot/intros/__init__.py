@@ -20,7 +20,7 @@ def register(catalog: Catalog) -> None:
     catalog.group(
         "intro",
         "Be introduced to members you haven't met, in pairs or trios",
-        "/intro join",
+        "/intro status",
         "/intro setup #intros weekly monday 09:00 Europe/Berlin",
     )
     programmes.register(catalog)  # first: its autocomplete source serves every command
