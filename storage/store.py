@@ -135,9 +135,7 @@ class SqlStore:
         )
 
     async def communities_with_intros(self) -> list[CommunityKey]:
-        return await self._communities_having(
-            intro_programmes.c.community_id == communities.c.id
-        )
+        return await self._communities_having(intro_programmes.c.community_id == communities.c.id)
 
     async def _communities_having(self, *row: ColumnElement[bool]) -> list[CommunityKey]:
         """Communities with a row meeting `row`'s conditions: where a runner has work."""

@@ -51,7 +51,8 @@ async def test_members_join_pause_and_leave_and_see_where_they_stand(talk: Talk)
     assert nothing.error and "no intros programme" in nothing.text
     await programme(talk, "alice")
     status = await talk("alice", "/intro status")
-    assert "`intros`: taking part, every round; next round Mon 05 Jan 11:00 (Europe/Berlin)" in status.text
+    expected = "`intros`: taking part, every round; next round Mon 05 Jan 11:00 (Europe/Berlin)"
+    assert expected in status.text
     again = await talk("alice", "/intro join cadence:every-other-round")
     assert "already; now every other round" in again.text
     paused = await talk("alice", "/intro pause until:2026-02-01")
@@ -227,7 +228,6 @@ async def test_three_ignored_intros_in_a_row_pause_a_member_who_is_told_how_to_c
     back = await talk("carol", "/intro join")
     assert "Welcome back" in back.text
     assert "taking part" in (await talk("carol", "/intro status")).text
-
 
 
 async def test_who_met_are_not_paired_again_within_the_repeat_window(

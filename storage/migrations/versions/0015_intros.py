@@ -121,9 +121,7 @@ def upgrade() -> None:
         ),
         sqlite_autoincrement=True,
     )
-    op.create_index(
-        "ix_intro_groups_round", "intro_groups", ["community_id", "round_id", "number"]
-    )
+    op.create_index("ix_intro_groups_round", "intro_groups", ["community_id", "round_id", "number"])
     op.create_table(
         "intro_group_members",
         sa.Column("community_id", sa.Integer, nullable=False),
