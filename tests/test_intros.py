@@ -8,9 +8,15 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.common.cadence import Cadence
+from bot.intros import planner
+from bot.intros.grouping import plan_round
+from bot.intros.model import Participant
+from bot.intros.records import Programme
 from bot.intros.runner import IntroRunner
 from bot.kernel.core import Core
 from bot.kernel.messages import Reply
+from copbot.bootstrap import serving_process
 from tests.fakes import FakeChat, ManualClock, Talk
 
 DUE = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)  # the first Monday round at 10:00 UTC
@@ -287,3 +293,32 @@ async def test_export_and_erase_cover_programmes_and_intros(talk: Talk, chat: Fa
     assert talk.json("bob")["intros"]["intros"][0]["with"] == []  # alice's place is gone
     stats = await talk("mod", "/intro stats")
     assert "Taking part: 1" in stats.text
+
+
+async def test_the_home_shows_a_members_programmes(talk: Talk) -> None:
+    assert not [r for r in await talk.core.home(talk.actor("alice")) if "Intros" in str(r)]
+    await programme(talk, "alice")
+    [section] = [
+        r
+        for r in await talk.core.home(talk.actor("alice"))
+        if r.cards and r.cards[0].title == "Intros"
+    ]
+    [field] = section.cards[0].fields
+    assert field.name == "intros" and "taking part, every round" in field.value
+
+
+def test_a_serving_process_plans_rounds_in_its_worker_process() -> None:
+    """The composition root's worker process (spawned, so it imports the engine alone)
+    plans a round as the thread would."""
+
+    people = [
+        Participant(n, teaches=frozenset({f"t{n % 3}"}), learns=frozenset({f"t{(n + 1) % 3}"}))
+        for n in range(1, 8)
+    ]
+    weekly = Programme(1, "intros", "c", True, Cadence(0, 10, 0, "UTC"), 2, 12, False, DUE)
+    with serving_process():
+        assert planner._worker is not None
+        planned = asyncio.run(planner.plan(people, weekly))
+    assert planner._worker is None
+    expected = plan_round(people, planner.rules_of(weekly))
+    assert planned.groups == expected.groups and planned.left_out == ()
