@@ -322,3 +322,15 @@ def test_a_serving_process_plans_rounds_in_its_worker_process() -> None:
     assert planner._worker is None
     expected = plan_round(people, planner.rules_of(weekly))
     assert planned.groups == expected.groups and planned.left_out == ()
+
+
+async def test_a_channel_that_refuses_private_spaces_is_told_to_the_moderators(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await talk("mod", "/prompt moderators #mods")
+    await programme(talk, "alice", "bob", "carol", "dave")
+    chat.unavailable.add("intros")
+    await talk("mod", "/intro run-now")
+    assert not chat.spaces
+    [told] = [r.text for r in chat.posted_to("mods") if "private spaces" in r.text]
+    assert told.startswith("I couldn't open intros' private spaces in <#intros>")

@@ -14,6 +14,7 @@ from bot.intros.records import Answer, IntroGroup, Programme
 from bot.kernel.catalog import Catalog
 from bot.kernel.members import Member
 from bot.kernel.messages import Button, ButtonStyle, Reply
+from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import UnitOfWork
 from bot.kernel.sends import Delivered, OpenSpace, Post, Send, notice
 
@@ -23,7 +24,9 @@ ANSWER_LABELS = {Answer.MET: "Yes", Answer.NOT_YET: "Not yet", Answer.CANT: "We 
 
 
 def register(catalog: Catalog) -> None:
-    catalog.delivery(INTRO, still_wanted=intro_still_wanted, delivered=intro_delivered)
+    catalog.delivery(
+        INTRO, still_wanted=intro_still_wanted, delivered=intro_delivered, refused=space_refused
+    )
 
 
 def names(people: Mapping[int, Member], member_ids: Sequence[int]) -> str:
@@ -94,6 +97,21 @@ async def intro_delivered(uow: UnitOfWork, send: Send, delivered: Delivered, now
     space = delivered.refs[0]
     assert space is not None
     await uow.intros.space_opened(send.args["group"], space)
+
+
+async def space_refused(uow: UnitOfWork, send: Send, reason: str, now: datetime) -> None:
+    """The platform won't open the intro's space (retrying would only be refused): the
+    moderators hear why, once per round and channel, to fix it before the next round."""
+    space = send.steps[0]
+    assert isinstance(space, OpenSpace)
+    group = await uow.intros.group(send.args["group"])
+    round_id = group.round_id if group else 0
+    reply = Reply(
+        f"I couldn't open intros' private spaces in <#{space.channel_id}>: {reason[:300]}. "
+        "Those intros weren't sent; fix it before the next round (or `/intro setup` another "
+        "channel)."
+    )
+    await tell_moderators(uow, f"intro-refused-{round_id}-{space.channel_id}", reply, now)
 
 
 def follow_up_send(group: IntroGroup) -> Send | None:

@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.common.offload import off_loop
 from bot.intros.model import Group, Participant
 from bot.intros.notices import follow_up_send, intro_send, paused_notice
 from bot.intros.planner import describe_groups, plan, round_input
 from bot.intros.records import GHOST_AFTER, IntroRound, Programme, RoundStatus, half_way
 from bot.kernel.messages import CommunityKey
 from bot.kernel.ports import Store, UnitOfWork
+from bot.kernel.sends import Send
 
 NO_NEXT_ROUND = timedelta(weeks=2)  # a round closes this long after, when none follows
 
@@ -96,9 +98,11 @@ async def publish(
     seq = await intros.last_seq(programme.id) + 1
     stored = await intros.set_groups(claimed.id, [(g.members, g.weight, False) for g in groups])
     people = await uow.members.by_ids([m for g in groups for m in g.members])
-    await uow.outbox.add_all(
-        [intro_send(programme, s, g, people) for s, g in zip(stored, groups, strict=True)], now
-    )
+
+    def sends() -> list[Send]:
+        return [intro_send(programme, s, g, people) for s, g in zip(stored, groups, strict=True)]
+
+    await uow.outbox.add_all(await off_loop(sends, len(groups)), now)
     await intros.grouped(programme.id, [m for g in groups for m in g.members], seq)
     following = programme.next_due(now + timedelta(minutes=1))
     closes_at = following or now + NO_NEXT_ROUND
