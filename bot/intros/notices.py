@@ -75,10 +75,14 @@ def intro_send(
     """One group's intro: its private space opened, the intro posted there, exactly once
     (keyed by the group)."""
     key = f"intro-{stored.id}"
-    why = "\n".join(f"• {reason(link, people)}" for link in planned.links)
+    trio = len(stored.member_ids) > 2
+    why = "\n".join(
+        f"• {names(people, link.members) + ': ' if trio else ''}{reason(link, people)}"
+        for link in planned.links
+    )
     who = names(people, stored.member_ids)
     reply = Reply(
-        f"Meet each other: {who}! copbot's `{programme.name}` intros put you together "
+        f"Meet each other: {who}! The `{programme.name}` programme put you together "
         f"because:\n{why}\nTo break the ice: {starter(key)}\n"
         "Find a time to meet this week; half-way to the next round I'll ask how it went. "
         "`/intro pause` or `/intro leave` if you need a break."

@@ -147,7 +147,7 @@ async def setup(context: Context) -> Reply:
             raise UserError(
                 "Someone set up that programme at the same moment; try again."
             ) from None
-        done = "is set up"
+        done = "Set up"
     else:
         programme = replace(
             current,
@@ -159,11 +159,11 @@ async def setup(context: Context) -> Reply:
             last_due=max(current.last_due, context.now),
         )
         await context.uow.intros.save_programme(programme)
-        done = "is changed"
+        done = "Changed"
     first = programme.next_due(context.now)
-    at = f" The first round: {programme.local(first)}." if first else ""
+    at = f" The next round: {programme.local(first)}." if first else ""
     return Reply(
-        f"Programme {programme.describe()} {done}.{at} Members opt in with `/intro join`; "
+        f"{done}: {programme.describe()}.{at} Members opt in with `/intro join`; "
         "`/intro preview` shows the next round before it goes out.",
         ephemeral=True,
     )

@@ -26,7 +26,7 @@ async def test_an_intro_opens_a_private_thread_with_the_pair_and_says_why(
         timezone="UTC",
         open=True,
     )
-    assert "is set up" in text(setup), text(setup)
+    assert text(setup).startswith("Set up: `intros`"), text(setup)
     await run(fake, world, world.alice, "profile set", skills="python", interests="go")
     await run(fake, world, world.bob, "profile set", skills="go", interests="python")
     for who in (world.alice, world.bob):

@@ -17,7 +17,7 @@ async def test_a_trio_gets_one_group_dm_with_why_and_a_question_to_start(
     setup = await run(
         workspace, MOD, "intro setup <#C0GENERAL|general> weekly monday 10:00 UTC open:yes"
     )
-    assert "is set up" in text_of(setup), text_of(setup)
+    assert "Set up: `intros`" in text_of(setup), text_of(setup)
     for user, profile in (
         (ALICE, "skills:python interests:go"),
         (BOB, "skills:go interests:python"),
