@@ -670,7 +670,22 @@ async def _export_intros(scope: Scope, member: Member) -> object:
 
 async def _erase_intros(scope: Scope, member: Member, erasure: Erasure) -> None:
     """Their place in every intro goes: the others' history then has one person fewer,
-    which at worst lets the others meet someone new sooner."""
+    which at worst lets the others meet someone new sooner. An intro or follow-up still
+    waiting to go out names them: it is dropped (for its whole group)."""
+    groups = await scope.db.execute(
+        select(intro_group_members.c.group_id).where(
+            scope.mine(intro_group_members), intro_group_members.c.member_id == member.id
+        )
+    )
+    keys = [f"{kind}-{group}" for group in groups.scalars() for kind in ("intro", "intro-check")]
+    for start in range(0, len(keys), 500):
+        await scope.db.execute(
+            delete(outbox).where(
+                scope.mine(outbox),
+                outbox.c.status == "waiting",
+                outbox.c.key.in_(keys[start : start + 500]),
+            )
+        )
     await scope.db.execute(
         delete(intro_group_members).where(
             scope.mine(intro_group_members), intro_group_members.c.member_id == member.id
@@ -706,7 +721,9 @@ RECORDS: dict[str, Record] = {
     "mentoring.private_space": Record(("member_inboxes",), _export_space, _erase_space),
     "mentoring.round_plans": Record(("matching_rounds",), None, _keep),
     "intros.programmes": Record(("intro_participants",), _export_programmes, _erase_programmes),
-    "intros.intros": Record(("intro_group_members", "members"), _export_intros, _erase_intros),
+    "intros.intros": Record(
+        ("intro_group_members", "members", "outbox"), _export_intros, _erase_intros
+    ),
     "audit.moderator_changes": Record(("audit_log",), _export_changes, _erase_changes),
     "audit.named_in_changes": Record(("audit_log",), None, _unname_in_changes),
 }

@@ -334,3 +334,35 @@ async def test_a_channel_that_refuses_private_spaces_is_told_to_the_moderators(
     assert not chat.spaces
     [told] = [r.text for r in chat.posted_to("mods") if "private spaces" in r.text]
     assert told.startswith("I couldn't open intros' private spaces in <#intros>")
+
+
+async def test_a_round_run_early_asks_half_way_to_the_round_after_it(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await programme(talk, "alice", "bob")
+    await talk("mod", "/intro run-now")  # an hour before it was due
+    timer = runner(core, clock)
+    clock._now = DUE + timedelta(hours=2)
+    assert await timer.run_due() == 0  # it was this round: not run again
+    await talk.settle()
+    assert len(chat.spaces) == 1
+    assert not [s for s in chat.sent if "did you meet" in s.reply.text]
+    clock._now = DUE + timedelta(days=4)
+    await timer.run_due()
+    await talk.settle()
+    assert len([s for s in chat.sent if "did you meet" in s.reply.text]) == 1
+
+
+async def test_an_erase_drops_an_intro_still_waiting_to_go_out(
+    talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await programme(talk, "alice", "bob")
+    chat.failing.add("p1")  # the space opens, the intro in it fails for now
+    await talk("mod", "/intro run-now")
+    assert chat.spaces and not [s for s in chat.sent if s.to.endswith("/p1")]
+    await talk("alice", "/privacy erase")
+    await talk.press("alice", "Erase my data")
+    chat.failing.clear()
+    clock.advance(timedelta(hours=1))
+    await talk.settle()
+    assert not [s for s in chat.sent if s.to.endswith("/p1")]  # nothing names alice now

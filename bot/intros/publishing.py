@@ -104,7 +104,8 @@ async def publish(
 
     await uow.outbox.add_all(await off_loop(sends, len(groups)), now)
     await intros.grouped(programme.id, [m for g in groups for m in g.members], seq)
-    following = programme.next_due(now + timedelta(minutes=1))
+    # The next round after this one (run early by `/intro run-now`, it is still this one).
+    following = next(programme.cadence.upcoming(max(now, claimed.due_at)), None)
     closes_at = following or now + NO_NEXT_ROUND
     await intros.publish(claimed.id, seq, now, now + half_way(now, following), closes_at)
     return Published(claimed.id, len(groups), sum(len(g.members) for g in groups), tuple(left_out))
