@@ -543,7 +543,7 @@ class SqlIntrosRepository:
         )
         return [(name, when, other_id) for name, when, other_id in rows.all()]
 
-    async def stats(self, programme_id: int) -> ProgrammeStats:
+    async def stats(self, programme_id: int, now: datetime) -> ProgrammeStats:
         r, g, m = intro_rounds.c, intro_groups.c, intro_group_members.c
         published = (
             r.community_id == self._community_id,
@@ -566,7 +566,12 @@ class SqlIntrosRepository:
             .group_by(m.answer)
         )
         people = await self.participants(programme_id)
-        now_paused = [x for x in people if x.left_at is None and (x.ghosted or x.paused_until)]
+        now_paused = [
+            x
+            for x in people
+            if x.left_at is None
+            and (x.ghosted or (x.paused_until is not None and x.paused_until > now))
+        ]
         return ProgrammeStats(
             rounds=int(rounds or 0),
             intros=int(intros or 0),

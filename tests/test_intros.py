@@ -366,3 +366,11 @@ async def test_an_erase_drops_an_intro_still_waiting_to_go_out(
     clock.advance(timedelta(hours=1))
     await talk.settle()
     assert not [s for s in chat.sent if s.to.endswith("/p1")]  # nothing names alice now
+
+
+async def test_stats_count_a_pause_only_until_it_ends(talk: Talk, clock: ManualClock) -> None:
+    await programme(talk, "alice", "bob")
+    await talk("alice", "/intro pause until:2026-01-10")
+    assert "Taking part: 1; paused: 1; left: 0" in (await talk("mod", "/intro stats")).text
+    clock.advance(timedelta(days=6))
+    assert "Taking part: 2; paused: 0; left: 0" in (await talk("mod", "/intro stats")).text

@@ -196,7 +196,7 @@ async def resume_programme(context: Context) -> Reply:
 
 async def stats(context: Context) -> Reply:
     programme = await pick(context.uow, context.options.get("programme"), context.channel_id)
-    found = await context.uow.intros.stats(programme.id)
+    found = await context.uow.intros.stats(programme.id, context.now)
     answers = found.answers
     said = sum(answers.get(a, 0) for a in ("met", "not_yet", "cant"))
     return Reply(

@@ -95,7 +95,7 @@ async def test_groups_are_history_and_answers_count_ignored_intros(store: SqlSto
         assert await uow.intros.count_ignored(made.id, [b], [a, c], 2) == [b]
         found = {p.member_id: p for p in await uow.intros.participants(made.id)}
         assert (found[a].ignored, found[b].ghosted, found[c].ignored) == (0, True, 0)
-        stats = await uow.intros.stats(made.id)
+        stats = await uow.intros.stats(made.id, NOW)
         assert (stats.rounds, stats.intros, stats.taking_part, stats.paused) == (1, 1, 2, 1)
         assert stats.answers == {"met": 1, "none": 2}
         await uow.commit()
