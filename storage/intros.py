@@ -10,6 +10,7 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from bot.common.cadence import Cadence
+from bot.common.offload import off_loop
 from bot.intros.ports import PlannedGroup
 from bot.intros.records import (
     Answer,
@@ -150,7 +151,7 @@ class SqlIntrosRepository:
             )
             .order_by(intro_participants.c.member_id)
         )
-        return [_participant(row) for row in rows.all()]
+        return await off_loop(lambda: [_participant(row) for row in rows.all()], len(rows.rows))
 
     async def memberships(self, member_id: int) -> list[Participant]:
         rows = await self._db.execute(
@@ -339,21 +340,28 @@ class SqlIntrosRepository:
             .where(g.community_id == self._community_id, *where)
             .order_by(g.number, g.id, m.position)
         )
-        found: dict[int, IntroGroup] = {}
-        for row in rows.all():
-            known = found.get(row.id)
-            members = (*known.member_ids, row.member_id) if known else (row.member_id,)
-            found[row.id] = IntroGroup(
-                row.id,
-                row.round_id,
-                row.number,
-                members,
-                row.weight,
-                row.dropped,
-                row.channel_id,
-                row.thread_id,
-            )
-        return list(found.values())
+
+        def convert() -> list[IntroGroup]:
+            members: dict[int, list[int]] = {}
+            first: dict[int, Any] = {}
+            for row in rows.all():
+                members.setdefault(row.id, []).append(row.member_id)
+                first.setdefault(row.id, row)
+            return [
+                IntroGroup(
+                    row.id,
+                    row.round_id,
+                    row.number,
+                    tuple(members[group_id]),
+                    row.weight,
+                    row.dropped,
+                    row.channel_id,
+                    row.thread_id,
+                )
+                for group_id, row in first.items()
+            ]
+
+        return await off_loop(convert, len(rows.rows))
 
     async def publish(
         self, round_id: int, seq: int, now: datetime, follow_up_at: datetime, closes_at: datetime
