@@ -16,7 +16,7 @@ from bot.kernel.members import Member
 from bot.kernel.messages import Button, ButtonStyle, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import UnitOfWork
-from bot.kernel.sends import Delivered, OpenSpace, Post, Send, notice
+from bot.kernel.sends import Delivered, Inbox, OpenSpace, Post, Send, to_inbox
 
 INTRO = "intro"
 ANSWER_ACTION = "intro.met"
@@ -138,8 +138,13 @@ def follow_up_send(group: IntroGroup) -> Send | None:
 
 
 def paused_notice(programme: Programme, round_id: int, member: Member) -> Send:
+    """In the member's private space with copbot (opened under the programme's channel if
+    they have none yet), not a new DM: Discord quarantines bots that open many."""
     reply = Reply(
         f"I've paused your `{programme.name}` intros: the last three went unanswered. "
         f"Whenever you'd like to meet people again, `/intro join` brings you back."
     )
-    return notice(f"intro-ghost-{round_id}-{member.id}", reply, user_id=member.user_id)
+    inbox = Inbox(
+        member.id, member.user_id, programme.channel_id, f"copbot · {member.display_name}"[:100]
+    )
+    return to_inbox("notice", f"intro-ghost-{round_id}-{member.id}", reply, inbox)
