@@ -3,7 +3,7 @@ capability in turn."""
 
 from __future__ import annotations
 
-from bot import admin, community, library, mentoring, profiles, prompts
+from bot import admin, community, intros, library, mentoring, profiles, prompts
 from bot.kernel import sources
 from bot.kernel.catalog import Catalog
 
@@ -15,6 +15,7 @@ def build_catalog() -> Catalog:
     library.register(catalog)
     prompts.register(catalog)
     mentoring.register(catalog)
+    intros.register(catalog)
     community.register(catalog)
     admin.register(catalog)
     return catalog

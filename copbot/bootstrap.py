@@ -6,12 +6,17 @@ Slack, benchmarks and tests alike, swapping only the `Chat` and the `Clock`).
 from __future__ import annotations
 
 import gc
+import multiprocessing
+import os
+import signal
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.app import build_catalog
+from bot.intros.planner import use_worker
 from bot.kernel.catalog import Catalog
 from bot.kernel.core import Core
 from bot.kernel.messages import CommunityKey
@@ -20,6 +25,7 @@ from bot.kernel.pacer import Pacer
 from bot.kernel.ports import Chat, Clock
 from bot.kernel.runners import GRACE, Services
 from bot.mentoring.solver import start_worker, stop_worker
+from bot.mentoring.worker import ONE_THREAD
 from bot.timer import Timer
 from copbot.config import Settings
 from copbot.ops import Operations
@@ -134,16 +140,49 @@ def slack_installs(core: Core, client_id: str) -> SlackStores:
 def serving_process() -> Iterator[None]:
     """A process that serves members: call once, after the imports and before the loop.
 
-    Starts matching rounds' worker process at once, so the first round doesn't wait for
-    its imports, and moves what start-up made out of the garbage collector's reach: it
-    lives as long as the process, and walking it in every full collection (one a second
-    during large rounds) stalled the loop 100-150 ms each time."""
+    Starts the worker processes of matching and intros rounds at once, so the first round
+    doesn't wait for their imports, and moves what start-up made out of the garbage
+    collector's reach: it lives as long as the process, and walking it in every full
+    collection (one a second during large rounds) stalled the loop 100-150 ms each time."""
     start_worker()
+    intros = intros_worker()
+    use_worker(intros)
     gc.freeze()
     try:
         yield
     finally:
+        use_worker(None)
+        intros.shutdown(cancel_futures=True)
         stop_worker()
+
+
+def intros_worker() -> ProcessPoolExecutor:
+    """The process intros rounds are solved in (bot/intros/worker.py), started now, as the
+    matching rounds' one is: a fresh interpreter (spawned, not forked from a process with
+    threads), one BLAS thread, the lowest CPU priority."""
+    pool = ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_background,
+    )
+    saved = {name: os.environ.get(name) for name in ONE_THREAD}
+    os.environ.update(ONE_THREAD)  # read by the child's libraries as they load
+    try:
+        pool.submit(os.getpid).result()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return pool
+
+
+def _background() -> None:
+    """A worker process at the lowest CPU priority (on a busy machine the serving process's
+    replies come first), deaf to the terminal's Ctrl-C: copbot stops it at shutdown."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(19)
 
 
 def log_to_terminal(settings: Settings) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, delete, exists, or_, select, update
+from sqlalchemy import Select, Table, and_, delete, exists, or_, select, update
 
 from bot.kernel.members import Member
 from bot.kernel.personal import Erasure
@@ -26,6 +26,11 @@ from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository, returning_key
 from storage.schema import (
     audit_log,
+    intro_group_members,
+    intro_groups,
+    intro_participants,
+    intro_programmes,
+    intro_rounds,
     match_feedback,
     matches,
     member_inboxes,
@@ -638,6 +643,113 @@ async def _erase_thanks_received(scope: Scope, member: Member, erasure: Erasure)
     )
 
 
+# Intros
+
+
+async def _export_programmes(scope: Scope, member: Member) -> object:
+    p, programme = intro_participants.c, intro_programmes.c
+    return await scope.rows(
+        select(
+            programme.name.label("programme"),
+            p.every_rounds,
+            p.paused_until,
+            p.ghosted.label("paused_by_copbot"),
+            p.ignored.label("unanswered_in_a_row"),
+            p.joined_at,
+            p.left_at,
+        )
+        .join(
+            intro_programmes,
+            and_(programme.community_id == p.community_id, programme.id == p.programme_id),
+        )
+        .where(scope.mine(intro_participants), p.member_id == member.id)
+        .order_by(p.programme_id)
+    )
+
+
+async def _erase_programmes(scope: Scope, member: Member, erasure: Erasure) -> None:
+    await scope.db.execute(
+        delete(intro_participants).where(
+            scope.mine(intro_participants), intro_participants.c.member_id == member.id
+        )
+    )
+
+
+async def _export_intros(scope: Scope, member: Member) -> object:
+    """Each intro with the others in it (by display name) and the member's answer."""
+    mine, other = intro_group_members.alias("mine"), intro_group_members.alias("other")
+    g, r, programme = intro_groups.c, intro_rounds.c, intro_programmes.c
+    found = await scope.rows(
+        select(
+            g.id.label("intro"),
+            programme.name.label("programme"),
+            r.published_at,
+            mine.c.answer,
+            mine.c.answered_at,
+        )
+        .select_from(mine)
+        .join(intro_groups, and_(g.community_id == mine.c.community_id, g.id == mine.c.group_id))
+        .join(intro_rounds, and_(r.community_id == g.community_id, r.id == g.round_id))
+        .join(
+            intro_programmes,
+            and_(programme.community_id == r.community_id, programme.id == r.programme_id),
+        )
+        .where(
+            mine.c.community_id == scope.community_id,
+            mine.c.member_id == member.id,
+            r.status == "published",
+            g.dropped.is_(False),
+        )
+        .order_by(g.id)
+    )
+    with_whom = await scope.db.execute(
+        select(other.c.group_id, members.c.display_name)
+        .select_from(mine)
+        .join(
+            other,
+            and_(
+                other.c.community_id == mine.c.community_id,
+                other.c.group_id == mine.c.group_id,
+                other.c.member_id != mine.c.member_id,
+            ),
+        )
+        .join(
+            members,
+            and_(members.c.community_id == other.c.community_id, members.c.id == other.c.member_id),
+        )
+        .where(mine.c.community_id == scope.community_id, mine.c.member_id == member.id)
+    )
+    others: dict[int, list[str]] = {}
+    for group_id, name in with_whom.all():
+        others.setdefault(group_id, []).append(name)
+    return [{**row, "with": others.get(int(str(row["intro"])), [])} for row in found]
+
+
+async def _erase_intros(scope: Scope, member: Member, erasure: Erasure) -> None:
+    """Their place in every intro goes: the others' history then has one person fewer,
+    which at worst lets the others meet someone new sooner. An intro or follow-up still
+    waiting to go out names them: it is dropped (for its whole group)."""
+    groups = await scope.db.execute(
+        select(intro_group_members.c.group_id).where(
+            scope.mine(intro_group_members), intro_group_members.c.member_id == member.id
+        )
+    )
+    keys = [f"{kind}-{group}" for group in groups.scalars() for kind in ("intro", "intro-check")]
+    for start in range(0, len(keys), 500):
+        await scope.db.execute(
+            delete(outbox).where(
+                scope.mine(outbox),
+                outbox.c.status == "waiting",
+                outbox.c.key.in_(keys[start : start + 500]),
+            )
+        )
+    await scope.db.execute(
+        delete(intro_group_members).where(
+            scope.mine(intro_group_members), intro_group_members.c.member_id == member.id
+        )
+    )
+
+
 RECORDS: dict[str, Record] = {
     "profiles.profile": Record(("members", "member_tags"), _export_profile, _erase_profile),
     "library.saved": Record(
@@ -665,6 +777,10 @@ RECORDS: dict[str, Record] = {
     "mentoring.feedback": Record(("match_feedback",), _export_feedback, _erase_feedback),
     "mentoring.private_space": Record(("member_inboxes",), _export_space, _erase_space),
     "mentoring.round_plans": Record(("matching_rounds",), None, _keep),
+    "intros.programmes": Record(("intro_participants",), _export_programmes, _erase_programmes),
+    "intros.intros": Record(
+        ("intro_group_members", "members", "outbox"), _export_intros, _erase_intros
+    ),
     "audit.moderator_changes": Record(("audit_log",), _export_changes, _erase_changes),
     "audit.named_in_changes": Record(("audit_log",), None, _unname_in_changes),
     "directory.thanks_given": Record(
@@ -683,6 +799,9 @@ NOT_PERSONAL: dict[str, str] = {
     "prompt_schedules": "when and where prompts are posted",
     "prompt_occurrences": "what copbot posted when: prompt texts as posted in the channel",
     "round_schedules": "when matching rounds run",
+    "intro_programmes": "intros programmes: their channel, cadence, group size",
+    "intro_rounds": "when each intros round ran",
+    "intro_groups": "the groups of each intros round (their members are `intros.intros`)",
 }
 
 PERSONAL_TABLES = tuple(sorted({t for record in RECORDS.values() for t in record.tables}))

@@ -502,6 +502,119 @@ round_schedules = Table(
     Column("last_due", UtcDateTime, nullable=False),  # claimed up to here
 )
 
+# Intros (learning pairs): programmes members opt into, their rounds, and who met whom.
+intro_programmes = Table(
+    "intro_programmes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("name", String(32), nullable=False),
+    Column("channel_id", String(64), nullable=False),  # where private threads open (Discord)
+    Column("whole_community", Boolean, nullable=False),  # else: joined from its channel only
+    Column("weekday", Integer, nullable=False),
+    Column("hour", Integer, nullable=False),
+    Column("minute", Integer, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("every_weeks", Integer, nullable=False),
+    Column("week_of_month", Integer),
+    Column("starts_on", Date),
+    Column("size", Integer, nullable=False),  # 2: pairs (one trio when odd); 3: trios
+    Column("repeat_weeks", Integer, nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("last_due", UtcDateTime, nullable=False),  # every due time up to here was handled
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("community_id", "id", name="uq_intro_programmes_community_id_id"),
+    UniqueConstraint("community_id", "name", name="uq_intro_programmes_name"),
+    sqlite_autoincrement=True,
+)
+
+_programme = (
+    ["community_id", "programme_id"],
+    ["intro_programmes.community_id", "intro_programmes.id"],
+)
+
+intro_participants = Table(
+    "intro_participants",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("programme_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    Column("every_rounds", Integer, nullable=False),  # 1: every round, 2: every other...
+    Column("paused_until", UtcDateTime),
+    Column("ghosted", Boolean, nullable=False),  # paused by copbot after ignored intros
+    Column("ignored", Integer, nullable=False),  # intros in a row nobody answered
+    Column("last_seq", Integer),  # the last round they were grouped in
+    Column("joined_at", UtcDateTime, nullable=False),
+    Column("left_at", UtcDateTime),
+    ForeignKeyConstraint(*_programme, ondelete="CASCADE", name="fk_intro_participants_programme"),
+    ForeignKeyConstraint(*_member, name="fk_intro_participants_member"),
+    Index("ix_intro_participants_member", "community_id", "member_id"),
+)
+
+intro_rounds = Table(
+    "intro_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, nullable=False),
+    Column("programme_id", Integer, nullable=False),
+    Column("due_at", UtcDateTime, nullable=False),
+    Column("status", String(12), nullable=False),  # draft, published, missed
+    Column("seq", Integer),  # published rounds of the programme, counted from 1
+    Column("published_at", UtcDateTime),
+    Column("follow_up_at", UtcDateTime),  # half-way: "did you meet?"
+    Column("followed_up", Boolean, nullable=False),
+    Column("closes_at", UtcDateTime),  # the next round: unanswered intros count as ignored
+    Column("closed", Boolean, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    # The exactly-once guard: one round per programme and due time, whichever process claims it.
+    UniqueConstraint("programme_id", "due_at", name="uq_intro_rounds_due"),
+    UniqueConstraint("community_id", "id", name="uq_intro_rounds_community_id_id"),
+    ForeignKeyConstraint(*_programme, ondelete="CASCADE", name="fk_intro_rounds_programme"),
+    Index("ix_intro_rounds_status", "community_id", "status"),
+    sqlite_autoincrement=True,
+)
+
+intro_groups = Table(
+    "intro_groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, nullable=False),
+    Column("round_id", Integer, nullable=False),
+    Column("number", Integer, nullable=False),  # its place in the round, from 1
+    Column("dropped", Boolean, nullable=False),  # a moderator took it out of the draft
+    Column("weight", Integer, nullable=False),
+    Column("channel_id", String(64)),  # its private space, once opened
+    Column("thread_id", String(64)),
+    UniqueConstraint("community_id", "id", name="uq_intro_groups_community_id_id"),
+    ForeignKeyConstraint(
+        ["community_id", "round_id"],
+        ["intro_rounds.community_id", "intro_rounds.id"],
+        ondelete="CASCADE",
+        name="fk_intro_groups_round",
+    ),
+    Index("ix_intro_groups_round", "community_id", "round_id", "number"),
+    sqlite_autoincrement=True,
+)
+
+intro_group_members = Table(
+    "intro_group_members",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("group_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    Column("position", Integer, nullable=False),  # a trio's first member links to both others
+    Column("answer", String(12)),  # met, not_yet, cant: "did you meet?"
+    Column("answered_at", UtcDateTime),
+    ForeignKeyConstraint(
+        ["community_id", "group_id"],
+        ["intro_groups.community_id", "intro_groups.id"],
+        ondelete="CASCADE",
+        name="fk_intro_group_members_group",
+    ),
+    ForeignKeyConstraint(*_member, name="fk_intro_group_members_member"),
+    Index("ix_intro_group_members_member", "community_id", "member_id"),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

@@ -24,6 +24,7 @@ from storage.communities import (
 )
 from storage.community import SqlCommunityRepository
 from storage.database import Database, Db, PoolUse, open_database
+from storage.intros import SqlIntrosRepository
 from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
 from storage.mentoring import SqlMentoringRepository
@@ -34,6 +35,7 @@ from storage.prompts import SqlPromptRepository
 from storage.schema import (
     communities,
     insert_new,
+    intro_programmes,
     matches,
     mentor_requests,
     outbox,
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
         self.settings = SqlSettingsRepository(db, community_id)
         self.prompts = SqlPromptRepository(db, community_id, community.platform)
         self.mentoring = SqlMentoringRepository(db, community_id, community.platform)
+        self.intros = SqlIntrosRepository(db, community_id, community.platform)
         self.audit = SqlAuditRepository(db, community_id)
         self.directory = SqlCommunityRepository(db, community_id, community.platform)
         self.outbox = SqlOutboxRepository(db, community_id)
@@ -140,6 +143,9 @@ class SqlStore:
         return await self._communities_having(
             matches.c.community_id == communities.c.id, matches.c.ended_at.is_(None)
         )
+
+    async def communities_with_intros(self) -> list[CommunityKey]:
+        return await self._communities_having(intro_programmes.c.community_id == communities.c.id)
 
     async def _communities_having(self, *row: ColumnElement[bool]) -> list[CommunityKey]:
         """Communities with a row meeting `row`'s conditions: where a runner has work."""

@@ -6,8 +6,9 @@ open), an active match (its check-in due later), a decline and asks waiting for 
 reminder due later), library entries (one others voted for, one nobody
 did, a chat message of someone else's they saved), a vote, a chat message of theirs that
 Bob saved, a pending prompt suggestion, answers under a posted prompt, and audit entries
-whose words survive only in the audit log. Bob keeps Zed on his don't-match list. Zed
-thanked Bob, and Bob thanked Zed, each with a reason.
+whose words survive only in the audit log, and an intros programme they joined, with an
+intro to Dave. Bob keeps Zed on his don't-match list. Zed thanked Bob, and Bob thanked
+Zed, each with a reason.
 
 Every distinctive word is in `WORDS`: an erase must leave none of them anywhere.
 """
@@ -71,6 +72,7 @@ async def build(talk: Talk, chat: FakeChat, clock: ManualClock) -> None:
     await talk(ZED, f"/prompt remove {queued.text.split('#')[1].split(' ')[0]}")
     removed = await talk.press(ZED, "Remove prompt")
     assert not removed.error, removed.text
+    await _intros(talk)
 
 
 async def _people(talk: Talk) -> None:
@@ -160,6 +162,15 @@ async def _prompts(talk: Talk, chat: FakeChat, clock: ManualClock) -> None:
     [posting] = chat.threads  # the prompt's message, under which its thread opened
     answer = MessageRef("test", "weekly", "answer-1", f"t{posting}")
     await talk.core.member_posted(talk.actor(ZED), answer)
+
+
+async def _intros(talk: Talk) -> None:
+    """Zed takes part in intros and was introduced to Dave (Bob avoids Zed)."""
+    await talk("mod", "/intro setup #intros weekly monday 10:00 UTC open:yes")
+    for who in (ZED, "dave"):
+        await talk(who, "/intro join")
+    ran = await talk("mod", "/intro run-now")
+    assert "1 intro(s) for 2 member(s)" in ran.text, ran.text
 
 
 def _last(replies: list[Reply]) -> Reply:

@@ -268,6 +268,10 @@ IN_EXPORT: dict[str, Check | str] = {
         and [(t["from"], t["topic"], t["reason"]) for t in e["directory"]["thanks_received"]]
         == [("Bob", "rust", "zqthankedreason indeed")]
     ),
+    "intro_participants": lambda e: (
+        [p["programme"] for p in e["intros"]["programmes"]] == ["intros"]
+    ),
+    "intro_group_members": lambda e: [i["with"] for i in e["intros"]["intros"]] == [["Dave"]],
     "matching_rounds": "mentoring.round_plans",  # kept for the moderators, named as not shown
     **{table: "holds nothing about members" for table in NOT_PERSONAL},
 }

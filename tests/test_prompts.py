@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.common.starter import STARTER_PROMPTS
 from bot.kernel.core import Core
 from bot.kernel.messages import MessageRef
 from bot.kernel.outbox import LEASE
@@ -13,7 +14,6 @@ from bot.kernel.pacer import Pacer
 from bot.kernel.ports import ChatLimits
 from bot.kernel.runners import GRACE
 from bot.prompts.runner import PromptRunner
-from bot.prompts.starter import STARTER_PROMPTS
 from copbot.bootstrap import open_app
 from tests.fakes import FakeChat, ManualClock, Talk
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -56,3 +56,15 @@ def zone(timezone: str) -> ZoneInfo:
     """`ZoneInfo` keeps only eight zones strongly cached; a round over a community that
     lives in more reloaded their files for every member."""
     return ZoneInfo(timezone)
+
+
+def day_begins(text: str, timezone: str, now: datetime) -> datetime:
+    """A future YYYY-MM-DD in `timezone`, as the UTC moment that day begins (a pause's end)."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"“{text[:20]}” isn't a date like 2026-12-31.") from None
+    local = zone(timezone)
+    if day <= now.astimezone(local).date():  # compared as dates: year 1 has no UTC before it
+        raise UserError("That date has passed; pick a future one.")
+    return datetime.combine(day, time(0), local).astimezone(now.tzinfo)

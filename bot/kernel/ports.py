@@ -23,6 +23,7 @@ from bot.kernel.sends import Window
 
 if TYPE_CHECKING:  # each capability's own port, named here so a unit of work carries it
     from bot.community.ports import CommunityRepository
+    from bot.intros.ports import IntrosRepository
     from bot.library.ports import LibraryRepository
     from bot.mentoring.ports import MentoringRepository
     from bot.prompts.ports import PromptRepository
@@ -186,6 +187,9 @@ class UnitOfWork(Protocol):
     def mentoring(self) -> MentoringRepository: ...
 
     @property
+    def intros(self) -> IntrosRepository: ...
+
+    @property
     def audit(self) -> AuditRepository: ...
 
     @property
@@ -214,33 +218,31 @@ class UnitOfWork(Protocol):
 class Store(Protocol):
     def unit_of_work(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:
         """Rolls back on leaving unless `commit` was called."""
-        ...
 
     def reading(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:
         """A unit of work for a command that usually only reads: it reads what is
         committed, beside the writers rather than after them, and raises `WritesNeeded`
         at its first write, before anything is written."""
-        ...
 
     def snapshot(self, community: CommunityKey) -> AbstractAsyncContextManager[UnitOfWork]:
         """A consistent read-only view for long reads (a matching round's input), which
         doesn't hold up units of work that write meanwhile."""
-        ...
 
     async def communities_with_schedules(self) -> list[CommunityKey]:
         """Where the scheduler has work to look at (the one cross-community read)."""
-        ...
 
     async def communities_asking_mentors(self) -> list[CommunityKey]:
         """Where a mentor is being asked: the timer's work for answer deadlines."""
-        ...
 
     async def communities_with_round_schedules(self) -> list[CommunityKey]:
         """Where matching rounds run by themselves."""
-        ...
 
     async def communities_with_matches(self) -> list[CommunityKey]:
         """Where a mentoring match is running: the timer ends those nobody touches."""
+        ...
+
+    async def communities_with_intros(self) -> list[CommunityKey]:
+        """Where an intros programme runs: the timer's rounds and follow-ups."""
         ...
 
     async def communities_with_due_sends(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime
 
 from bot.common.errors import UserError
-from bot.common.timezones import zone
+from bot.common.timezones import day_begins
 from bot.kernel.catalog import Catalog, Option, OptionType
 from bot.kernel.context import Context
 from bot.kernel.members import Member
@@ -289,13 +289,4 @@ async def what_happened(context: Context, member: Member, request: MentorRequest
 
 def date_in_their_zone(text: str | None, member: Member, now: datetime) -> datetime | None:
     """A YYYY-MM-DD in the member's timezone, as the UTC moment that day begins."""
-    if text is None:
-        return None
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"“{text[:20]}” isn't a date like 2026-12-31.") from None
-    local = zone(member.timezone or "UTC")
-    if day <= now.astimezone(local).date():  # compared as dates: year 1 has no UTC before it
-        raise UserError("That date has passed; pick a future one.")
-    return datetime.combine(day, time(0), local).astimezone(now.tzinfo)
+    return None if text is None else day_begins(text, member.timezone or "UTC", now)

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.common.cadence import Cadence
+from bot.common.starter import STARTER_PROMPTS
 from bot.kernel.catalog import Catalog
 from bot.kernel.messages import Card, CardField, CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
@@ -22,7 +23,6 @@ from bot.kernel.runners import GRACE, Services
 from bot.kernel.sends import Delivered, Post, Send, StartThread
 from bot.prompts.model import Occurrence, Outcome, Prompt, PromptStatus, Schedule
 from bot.prompts.queue import short
-from bot.prompts.starter import STARTER_PROMPTS
 
 log = logging.getLogger(__name__)
 

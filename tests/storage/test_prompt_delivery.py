@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.admin.leaving import PrivacyRunner
+from bot.intros.runner import IntroRunner
 from bot.kernel.core import Core
 from bot.kernel.messages import MessageRef
 from bot.kernel.outbox import Outbox
@@ -82,8 +83,8 @@ async def test_a_reply_delivered_to_two_processes_counts_once(postgres_url: str)
 
 async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) -> None:
     """The composition root's timer runs the outbox's sender and each capability's runner:
-    every `every` (the outbox every 5 seconds, prompts every 5 minutes, mentoring every
-    minute) and at each prompt schedule's time, in its timezone; a schedule resumed
+    every `every` (the outbox every 5 seconds, prompts every 5 minutes, mentoring and
+    intros every minute) and at each prompt schedule's time, in its timezone; a schedule resumed
     elsewhere joins at the next sync."""
     chat, clock = FakeChat(), ManualClock(MONDAY - timedelta(days=1))
     async with open_app(sqlite_url, chat=chat, clock=clock) as app:
@@ -97,6 +98,7 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
             Outbox,
             PromptRunner,
             MentorRunner,
+            IntroRunner,
             PrivacyRunner,
         ]
         await timer.start()
@@ -107,12 +109,14 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
             "every:1",
             "every:2",
             "every:3",
+            "every:4",
             "sync",
         }
         assert jobs["every:0"].trigger.interval.total_seconds() == 5
         assert jobs["every:1"].trigger.interval.total_seconds() == 300
         assert jobs["every:2"].trigger.interval.total_seconds() == 60
-        assert jobs["every:3"].trigger.interval.total_seconds() == 3600
+        assert jobs["every:3"].trigger.interval.total_seconds() == 60
+        assert jobs["every:4"].trigger.interval.total_seconds() == 3600
         trigger = jobs["alarm:1:test:home:1"].trigger
         assert str(trigger.timezone) == "Europe/Berlin"
         assert trigger.fields[4].expressions[0].first == 0  # day_of_week: Monday
@@ -130,6 +134,7 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
             "every:1",
             "every:2",
             "every:3",
+            "every:4",
             "sync",
         }
     assert not timer.scheduler.running  # stopped with the app

@@ -3,7 +3,7 @@ public note; one pair's thanks unique per day), whether a member is listed in th
 directory (NULL until they answer), and an index of matches by topic for `/who knows`.
 
 Revision ID: 0016
-Revises: 0014 (0015, intros, comes in between once both are merged)
+Revises: 0015
 Create Date: 2026-12-03
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 

@@ -1,4 +1,6 @@
-"""Built-in starter prompts: what a community gets when its own queue is empty.
+"""Built-in starter prompts: what a community gets when its own prompt queue is empty, and
+the conversation starter of each intro (both capabilities read the one bank, so it lives
+here, below them).
 
 They live in `starter.txt` beside this module, one a line. copbot records which ones a
 community used by their place in the bank, so only ever append, never reorder or remove.
