@@ -6,11 +6,13 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, update
 
 from bot.common.errors import StaleWrite
+from bot.common.offload import off_loop
 from bot.kernel.members import Member
 from bot.kernel.messages import MessageRef
 from storage.database import Db
@@ -146,11 +148,15 @@ class SqlMemberRepository:
         for start in range(0, len(wanted), 500):
             query = _BY_ID.where(members.c.id.in_(wanted[start : start + 500]))
             rows = (await self._db.execute(query, {"cid": self._community_id})).all()
-            by_member: dict[int, list[Row[Any]]] = {}
-            for row in rows:
-                by_member.setdefault(row.id, []).append(row)
-            found.update((key, self._read(_member(rs))) for key, rs in by_member.items())
+            found.update(await off_loop(partial(self._members, rows), len(rows)))
         return found
+
+    def _members(self, rows: Sequence[Row[Any]]) -> dict[int, Member]:
+        """Members from their rows (one per tag), read for a later save."""
+        by_member: dict[int, list[Row[Any]]] = {}
+        for row in rows:
+            by_member.setdefault(row.id, []).append(row)
+        return {key: self._read(_member(found)) for key, found in by_member.items()}
 
     async def inbox(self, member_id: int) -> MessageRef | None:
         rows = await self._db.execute(

@@ -16,8 +16,8 @@ from bot.kernel.ports import (
     MemberInfo,
     NotPinnable,
     PinLimitReached,
-    Window,
 )
+from bot.kernel.sends import Window
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 HOME = CommunityKey("test", "home")

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, timedelta
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Executable, func, select
+from sqlalchemy import Connection, Executable, Row, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.dml import UpdateBase
 
+import storage.members
 from bot.common.cadence import Cadence
 from bot.common.errors import StaleWrite
+from bot.common.offload import MANY
+from bot.kernel.members import Member
 from bot.kernel.messages import CommunityKey
 from bot.kernel.ports import WritesNeeded
 from bot.mentoring.model import RequestStatus
@@ -402,3 +407,34 @@ async def test_a_save_rewrites_tags_only_when_they_changed(store: SqlStore) -> N
     async with store.unit_of_work(HOME) as uow:
         found = await uow.members.by_user("alice")
     assert found is not None and (found.bio, found.skills) == ("same tags", ("go", "sql"))
+
+
+async def test_many_members_are_read_off_the_loop_and_saved_as_read(
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round's thousands of members are made from their rows in a thread, so the event
+    loop answers meanwhile; each is still known for a later save (tags written only when
+    they changed)."""
+    async with store.unit_of_work(HOME) as uow:
+        for i in range(MANY + 1):
+            added = await uow.members.add(f"u{i}", f"U{i}", None, START)
+            await uow.members.save(replace(added, skills=("go",)), START)
+        await uow.commit()
+    made_in: set[int] = set()
+    make = storage.members._member
+
+    def watched(rows: Sequence[Row[Any]]) -> Member:
+        made_in.add(threading.get_ident())
+        return make(rows)
+
+    monkeypatch.setattr(storage.members, "_member", watched)
+    async with store.unit_of_work(HOME) as uow:
+        found = await uow.members.by_ids(range(1, MANY + 2))
+        assert len(found) == MANY + 1 and all(m.skills == ("go",) for m in found.values())
+        first = found[min(found)]
+        await uow.members.save(replace(first, bio="read with the rest"), START)
+        await uow.commit()
+    assert made_in and threading.get_ident() not in made_in
+    async with store.unit_of_work(HOME) as uow:
+        again = await uow.members.by_user(first.user_id)
+    assert again is not None and (again.bio, again.skills) == ("read with the rest", ("go",))
