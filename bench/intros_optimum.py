@@ -40,6 +40,7 @@ from bot.intros.weights import (
 
 Floats = NDArray[np.float64]
 _ROWS = 400  # rows of the full weight matrix scored at once
+_PAIRS = 200_000  # pairs scored at once
 
 
 class Everyone:
@@ -51,6 +52,7 @@ class Everyone:
         self.teach, self.learn = self._matrix(people, "teaches", "learns")
         (self.interest,) = self._matrix(people, "interests")
         (self.speak,) = self._matrix(people, "languages")
+        self.silent = self.speak.sum(1) == 0
         self.offset = np.array([np.nan if p.utc_offset is None else p.utc_offset for p in people])
         self.weak = np.array([p.weak_last_round for p in people], dtype=np.int64)
         self.window = 7 * rules.repeat_weeks
@@ -85,25 +87,16 @@ class Everyone:
     def block(self, start: int, stop: int) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
         """(weight, allowed) of rows start..stop against everyone."""
         r = slice(start, stop)
-        forward = (self.teach[r] @ self.learn.T) > 0
-        backward = (self.learn[r] @ self.teach.T) > 0
-        fit = TEACH * (forward.astype(np.int64) + backward) + SWAP * (forward & backward)
-        shared = np.rint(self.interest[r] @ self.interest.T).astype(np.int64)
-        fit += INTEREST * np.minimum(shared, INTERESTS_COUNTED)
-        apart = np.abs(self.offset[r, None] - self.offset[None, :]) % 24
-        hours = np.maximum(0.0, 8.0 - np.minimum(apart, 24 - apart))
-        fit += np.rint(np.where(np.isnan(hours), 0.5, hours / 8.0) * OVERLAP).astype(np.int64)
-        speaks = (self.speak[r] @ self.speak.T) > 0
-        silent = (self.speak[r].sum(1) == 0)[:, None] | (self.speak.sum(1) == 0)[None, :]
-        fit += np.where(speaks, LANGUAGE, np.where(silent, LANGUAGE // 2, 0))
-        days = self.met[r].toarray().astype(np.int64) - 1  # -1: never met
-        repeat = (days >= 0) & (days < self.window)
-        since = np.where(days >= 0, np.minimum(days, 2 * self.window), 2 * self.window)
-        fit += np.where(repeat, 0, NOVELTY * since // max(1, 2 * self.window))
-        fit += fit * (self.weak[r, None] + self.weak[None, :]) // WEAK_SHARE
-        allowed = self.avoid[r].toarray() == 0
-        allowed[np.arange(stop - start), np.arange(start, stop)] = False
-        return fit - REPEAT * repeat, allowed
+        return self._scored(
+            forward=(self.teach[r] @ self.learn.T) > 0,
+            backward=(self.learn[r] @ self.teach.T) > 0,
+            shared=self.interest[r] @ self.interest.T,
+            speaks=(self.speak[r] @ self.speak.T) > 0,
+            met=self.met[r].toarray(),
+            avoided=self.avoid[r].toarray() != 0,
+            a=np.arange(start, stop)[:, None],
+            b=np.arange(self.n)[None, :],
+        )
 
     def blocks(self) -> Iterator[tuple[int, NDArray[np.int64], NDArray[np.bool_]]]:
         for start in range(0, self.n, _ROWS):
@@ -112,12 +105,49 @@ class Everyone:
     def weights(self, i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.int64]:
         """The weight of each pair (i[k], j[k]); an AssertionError if one is not allowed."""
         out = np.zeros(len(i), dtype=np.int64)
-        for start, weights, allowed in self.blocks():
-            here = np.flatnonzero((i >= start) & (i < start + len(weights)))
-            if not allowed[i[here] - start, j[here]].all():
+        for start in range(0, len(i), _PAIRS):
+            a, b = i[start : start + _PAIRS], j[start : start + _PAIRS]
+            weights, allowed = self._scored(
+                forward=(self.teach[a] * self.learn[b]).sum(1) > 0,
+                backward=(self.learn[a] * self.teach[b]).sum(1) > 0,
+                shared=(self.interest[a] * self.interest[b]).sum(1),
+                speaks=(self.speak[a] * self.speak[b]).sum(1) > 0,
+                met=np.asarray(self.met[a, b]).ravel(),
+                avoided=np.asarray(self.avoid[a, b]).ravel() != 0,
+                a=a,
+                b=b,
+            )
+            if not allowed.all():
                 raise AssertionError("a pair that may not be grouped")
-            out[here] = weights[i[here] - start, j[here]]
+            out[start : start + _PAIRS] = weights
         return out
+
+    def _scored(
+        self,
+        *,
+        forward: NDArray[np.bool_],
+        backward: NDArray[np.bool_],
+        shared: Floats,
+        speaks: NDArray[np.bool_],
+        met: NDArray[np.int64],
+        avoided: NDArray[np.bool_],
+        a: NDArray[np.int64],
+        b: NDArray[np.int64],
+    ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        """(weight, allowed) of the pairs (a, b), from what their matrices' rows share."""
+        fit = TEACH * (forward.astype(np.int64) + backward) + SWAP * (forward & backward)
+        fit += INTEREST * np.minimum(np.rint(shared).astype(np.int64), INTERESTS_COUNTED)
+        apart = np.abs(self.offset[a] - self.offset[b]) % 24
+        hours = np.maximum(0.0, 8.0 - np.minimum(apart, 24 - apart))
+        fit += np.rint(np.where(np.isnan(hours), 0.5, hours / 8.0) * OVERLAP).astype(np.int64)
+        silent = self.silent[a] | self.silent[b]
+        fit += np.where(speaks, LANGUAGE, np.where(silent, LANGUAGE // 2, 0))
+        days = met.astype(np.int64) - 1  # -1: never met
+        repeat = (days >= 0) & (days < self.window)
+        since = np.where(days >= 0, np.minimum(days, 2 * self.window), 2 * self.window)
+        fit += np.where(repeat, 0, NOVELTY * since // max(1, 2 * self.window))
+        fit += fit * (self.weak[a] + self.weak[b]) // WEAK_SHARE
+        return fit - REPEAT * repeat, ~avoided & (a != b)
 
 
 def _most_recent(rows: list[int], cols: list[int], days: list[int], n: int) -> sparse.csr_matrix:
