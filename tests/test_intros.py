@@ -6,6 +6,7 @@ privacy."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.common.cadence import Cadence
@@ -16,6 +17,7 @@ from bot.intros.records import Programme
 from bot.intros.runner import IntroRunner
 from bot.kernel.core import Core
 from bot.kernel.messages import Reply
+from bot.kernel.observer import Unobserved
 from copbot.bootstrap import serving_process
 from tests.fakes import FakeChat, ManualClock, Talk
 
@@ -157,7 +159,13 @@ async def test_two_racing_timers_publish_a_due_round_once(
     core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
 ) -> None:
     await programme(talk, "alice", "bob", "carol", "dave")
-    first, second = runner(core, clock), runner(core, clock)
+    planned: list[tuple[str, float]] = []
+
+    class Watching(Unobserved):
+        def round_planned(self, kind: str, seconds: float) -> None:
+            planned.append((kind, seconds))
+
+    first, second = (replace(runner(core, clock), observer=Watching()) for _ in range(2))
     clock._now = DUE - timedelta(seconds=30)
     await first.run_due()
     await talk.settle()
@@ -168,6 +176,7 @@ async def test_two_racing_timers_publish_a_due_round_once(
     assert await first.run_due() == 0  # the same due time: nothing more
     await talk.settle()
     assert len(chat.spaces) == 2
+    assert [kind for kind, _ in planned] == ["intros", "intros"]  # both planned, one published
     grouped = sorted(m for members, _ in intros(chat) for m in members)
     assert grouped == ["alice", "bob", "carol", "dave"]
 

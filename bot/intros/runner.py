@@ -4,6 +4,7 @@ half-way "did you meet?", and their close (ignored intros counted, ghosts paused
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from bot.intros.records import Programme, RoundStatus
 from bot.kernel.catalog import Catalog
 from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
+from bot.kernel.observer import UNOBSERVED, Observer
 from bot.kernel.ports import Clock, Store
 from bot.kernel.runners import GRACE, Services
 
@@ -25,7 +27,7 @@ def register(catalog: Catalog) -> None:
 
 
 def intro_runner(services: Services) -> IntroRunner:
-    return IntroRunner(services.store, services.clock, services.wake)
+    return IntroRunner(services.store, services.clock, services.wake, services.observer)
 
 
 @dataclass
@@ -38,6 +40,7 @@ class IntroRunner:
     store: Store
     clock: Clock
     wake: Callable[[], None] = lambda: None
+    observer: Observer = UNOBSERVED  # hears how long each scheduled round took to plan
     every = timedelta(minutes=1)
 
     async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
@@ -102,7 +105,9 @@ class IntroRunner:
                     await uow.commit()
                     self.wake()
             return 0
+        started = time.perf_counter()
         planned = await prepare(self.store, community, programme, due, now)
+        self.observer.round_planned("intros", time.perf_counter() - started)
         async with self.store.unit_of_work(community) as uow:
             published = await claim_and_publish(uow, programme, due, planned, now)
             if published is None:
