@@ -261,6 +261,23 @@ async def test_who_met_are_not_paired_again_within_the_repeat_window(
     assert len(intros(chat)) == 8
 
 
+async def test_a_swap_may_not_put_together_who_met_within_the_repeat_window(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await programme(talk, "alice", "bob", "carol", "dave")
+    await talk("mod", "/intro run-now")
+    first = {members for members, _ in intros(chat)}
+    assert first == {("alice", "bob"), ("carol", "dave")}  # the two skill swaps
+    await talk("mod", "/intro preview")  # pairs of people who haven't met
+    # Alice's partner is Carol or Dave; swapping her with the other rebuilds both old pairs.
+    answers = [await talk("mod", f"/intro swap member:@alice with:@{o}") for o in ("carol", "dave")]
+    assert sorted("same group" in a.text for a in answers) == [False, True]
+    [refused] = [a for a in answers if "same group" not in a.text]
+    assert refused.error and "met in the last 12 weeks" in refused.text
+    await talk("mod", "/intro run-now")
+    assert not {members for members, _ in intros(chat)[2:]} & first  # the draft as planned
+
+
 async def test_the_confidential_dont_match_list_keeps_people_apart(
     talk: Talk, chat: FakeChat
 ) -> None:

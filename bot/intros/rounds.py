@@ -3,7 +3,7 @@ drop a group, swap two members, or run it now."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.common.errors import UserError
 from bot.intros.notices import names
@@ -140,11 +140,19 @@ async def swap(context: Context) -> Reply:
     swapped = {first.id: second.id, second.id: first.id}
     edited = [tuple(swapped.get(m, m) for m in g.member_ids) for g in groups]
     avoided = {frozenset(pair) for pair in await context.uow.intros.avoided()}
+    since = context.now - timedelta(weeks=programme.repeat_weeks)
+    met = {frozenset((a, b)) for a, b, _ in await context.uow.intros.history(programme.id, since)}
     for group, was in zip(edited, groups, strict=True):
-        if group != was.member_ids and any(
-            frozenset((a, b)) in avoided for a in group for b in group if a != b
-        ):
+        pairs = {frozenset((a, b)) for a in group for b in group if a != b}
+        if group == was.member_ids:
+            continue
+        if pairs & avoided:
             raise UserError("Those two can't swap: one of the new groups may not be put together.")
+        if pairs & met:
+            raise UserError(
+                "Those two can't swap: a new group would put together members who met in the "
+                f"last {programme.repeat_weeks} weeks."
+            )
     await context.uow.intros.set_groups(
         draft.id,
         [(e, g.weight, g.dropped) for e, g in zip(edited, groups, strict=True)],
