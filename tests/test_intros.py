@@ -352,15 +352,20 @@ def test_a_serving_process_plans_rounds_in_its_worker_process() -> None:
 
 
 async def test_a_channel_that_refuses_private_spaces_is_told_to_the_moderators(
-    talk: Talk, chat: FakeChat
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
 ) -> None:
     await talk("mod", "/prompt moderators #mods")
     await programme(talk, "alice", "bob", "carol", "dave")
     chat.unavailable.add("intros")
-    await talk("mod", "/intro run-now")
+    timer = runner(core, clock)
+    for week in range(4):  # intros that never reached anyone are not ignored by them
+        clock._now = DUE + timedelta(weeks=week)
+        await timer.run_due()
+        await talk.settle()
     assert not chat.spaces
-    [told] = [r.text for r in chat.posted_to("mods") if "private spaces" in r.text]
+    [told, *_] = [r.text for r in chat.posted_to("mods") if "private spaces" in r.text]
     assert told.startswith("I couldn't open intros' private spaces in <#intros>")
+    assert "taking part" in (await talk("carol", "/intro status")).text  # not paused
 
 
 async def test_a_round_run_early_asks_half_way_to_the_round_after_it(

@@ -121,12 +121,19 @@ async def follow_up(uow: UnitOfWork, round_id: int, now: datetime) -> int:
 
 
 async def close(uow: UnitOfWork, closing: IntroRound, now: datetime) -> list[int]:
-    """The round is over: who answered nothing ignored it; three ignored in a row pauses a
-    member (`ghosted`), who is told how to come back. Returns who was paused."""
+    """The round is over: who answered nothing ignored it (unless their intro never
+    reached them); three ignored in a row pauses a member (`ghosted`), who is told how to
+    come back. Returns who was paused."""
     if not await uow.intros.claim_closing(closing.id):
         return []
     answers = await uow.intros.answers(closing.id)
-    ignored = [m for m, answer in answers.items() if answer is None]
+    unasked = {  # their space never opened (refused, or not yet): nothing to ignore
+        m
+        for g in await uow.intros.groups(closing.id)
+        if g.space_channel is None
+        for m in g.member_ids
+    }
+    ignored = [m for m, answer in answers.items() if answer is None and m not in unasked]
     answered = [m for m, answer in answers.items() if answer is not None]
     paused = await uow.intros.count_ignored(closing.programme_id, ignored, answered, GHOST_AFTER)
     programme = await uow.intros.programme(closing.programme_id)
