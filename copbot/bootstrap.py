@@ -159,7 +159,9 @@ def serving_process() -> Iterator[None]:
 def intros_worker() -> ProcessPoolExecutor:
     """The process intros rounds are solved in (bot/intros/worker.py), started now, as the
     matching rounds' one is: a fresh interpreter (spawned, not forked from a process with
-    threads), one BLAS thread, the lowest CPU priority."""
+    threads), one BLAS thread, the lowest CPU priority. Not waited for: it loads its
+    imports while copbot starts (the child is launched, with this environment, within
+    `submit`)."""
     pool = ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
@@ -167,9 +169,13 @@ def intros_worker() -> ProcessPoolExecutor:
     )
     saved = {name: os.environ.get(name) for name in ONE_THREAD}
     os.environ.update(ONE_THREAD)  # read by the child's libraries as they load
+    # Ignored from its first instruction (a terminal's Ctrl-C reaches the whole process
+    # group, the child still importing too): Python keeps an inherited SIG_IGN.
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        pool.submit(os.getpid).result()
+        pool.submit(os.getpid)
     finally:
+        signal.signal(signal.SIGINT, interrupt)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -179,9 +185,9 @@ def intros_worker() -> ProcessPoolExecutor:
 
 
 def _background() -> None:
-    """A worker process at the lowest CPU priority (on a busy machine the serving process's
-    replies come first), deaf to the terminal's Ctrl-C: copbot stops it at shutdown."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """A worker process at the lowest CPU priority: on a busy machine the serving process's
+    replies come first. (Deaf to the terminal's Ctrl-C from its start: copbot stops it at
+    shutdown.)"""
     os.nice(19)
 
 
