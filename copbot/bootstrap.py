@@ -9,6 +9,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
@@ -169,13 +170,16 @@ def intros_worker() -> ProcessPoolExecutor:
     )
     saved = {name: os.environ.get(name) for name in ONE_THREAD}
     os.environ.update(ONE_THREAD)  # read by the child's libraries as they load
-    # Ignored from its first instruction (a terminal's Ctrl-C reaches the whole process
-    # group, the child still importing too): Python keeps an inherited SIG_IGN.
-    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Ctrl-C ignored from its first instruction (a terminal's reaches the whole process
+    # group, the child still importing too): Python keeps an inherited SIG_IGN. Only the
+    # main thread may set it; started elsewhere (tests), `_background` does it later.
+    main = threading.current_thread() is threading.main_thread()
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         pool.submit(os.getpid)
     finally:
-        signal.signal(signal.SIGINT, interrupt)
+        if main:
+            signal.signal(signal.SIGINT, interrupt)
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -185,9 +189,9 @@ def intros_worker() -> ProcessPoolExecutor:
 
 
 def _background() -> None:
-    """A worker process at the lowest CPU priority: on a busy machine the serving process's
-    replies come first. (Deaf to the terminal's Ctrl-C from its start: copbot stops it at
-    shutdown.)"""
+    """A worker process at the lowest CPU priority (on a busy machine the serving process's
+    replies come first), deaf to the terminal's Ctrl-C: copbot stops it at shutdown."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(19)
 
 
