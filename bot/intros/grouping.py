@@ -21,7 +21,7 @@ import numpy as np
 
 from bot.intros import solve, threes
 from bot.intros.candidates import FULL_UP_TO, candidate_graph, every_pair
-from bot.intros.model import Group, Participant, Round, Rules
+from bot.intros.model import Participant, Round, Rules, assemble
 from bot.intros.reasons import describe
 from bot.intros.seating import pairs_of, seat_the_rest
 from bot.intros.weights import REPEAT, Crowd, Ints, encode, pair_weights
@@ -39,13 +39,6 @@ def plan_round(participants: Sequence[Participant], rules: Rules = DEFAULT_RULES
     crowd = encode(participants, rules)
     groups = plan(crowd, rules.size)
     return assemble(participants, describe(participants, crowd, groups), started)
-
-
-def assemble(participants: Sequence[Participant], groups: list[Group], started: float) -> Round:
-    """The round: its groups, whoever is in none, and the time since `started`."""
-    grouped = {m for g in groups for m in g.members}
-    left = tuple(p.member_id for p in participants if p.member_id not in grouped)
-    return Round(tuple(groups), left, time.perf_counter() - started)
 
 
 def plan(crowd: Crowd, size: int = 2) -> list[tuple[int, ...]]:

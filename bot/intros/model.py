@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 
@@ -73,3 +74,10 @@ class Round:
     @property
     def repeats(self) -> int:
         return sum(link.repeat for group in self.groups for link in group.links)
+
+
+def assemble(participants: Sequence[Participant], groups: list[Group], started: float) -> Round:
+    """The round: its groups, whoever is in none, and the time since `started`."""
+    grouped = {m for g in groups for m in g.members}
+    left = tuple(p.member_id for p in participants if p.member_id not in grouped)
+    return Round(tuple(groups), left, time.perf_counter() - started)

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from bot.common.offload import off_loop
 from bot.common.timezones import utc_offset_hours
-from bot.intros.grouping import plan_round
 from bot.intros.model import Group, Participant, Round, Rules
 from bot.intros.reasons import describe
 from bot.intros.records import Programme
@@ -39,6 +38,8 @@ def rules_of(programme: Programme) -> Rules:
 async def plan(participants: Sequence[Participant], programme: Programme) -> Round:
     rules = rules_of(programme)
     if _worker is None:
+        from bot.intros.grouping import plan_round  # the solvers: only where they run
+
         return await asyncio.to_thread(plan_round, participants, rules)
     return await plan_round_off_loop(participants, rules, worker=_worker)
 

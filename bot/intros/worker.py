@@ -12,10 +12,9 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
 
-from bot.intros.grouping import assemble, plan
-from bot.intros.model import Participant, Round, Rules
+from bot.intros.model import Participant, Round, Rules, assemble
 from bot.intros.reasons import describe
-from bot.intros.weights import encode
+from bot.intros.weights import Crowd, encode
 
 
 async def plan_round_off_loop(
@@ -29,8 +28,16 @@ async def plan_round_off_loop(
     gc.freeze()
     try:
         crowd = await asyncio.to_thread(encode, participants, rules)
-        groups = await loop.run_in_executor(worker, plan, crowd, rules.size)
+        groups = await loop.run_in_executor(worker, _planned, crowd, rules.size)
         described = await asyncio.to_thread(describe, participants, crowd, groups)
     finally:
         gc.unfreeze()
     return assemble(participants, described, started)
+
+
+def _planned(crowd: Crowd, size: int) -> list[tuple[int, ...]]:
+    """`grouping.plan`, imported in the worker: the serving process never loads the
+    solvers (rustworkx, OR-Tools: half a second of its start-up)."""
+    from bot.intros.grouping import plan
+
+    return plan(crowd, size)
