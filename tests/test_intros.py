@@ -6,6 +6,7 @@ privacy."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -336,7 +337,8 @@ async def test_the_home_shows_a_members_programmes(talk: Talk) -> None:
 
 def test_a_serving_process_plans_rounds_in_its_worker_process() -> None:
     """The composition root's worker process (spawned, so it imports the engine alone)
-    plans a round as the thread would."""
+    plans a round as the thread would, and the round leaves what start-up moved out of the
+    garbage collector's reach where it was (a round once put it all back)."""
 
     people = [
         Participant(n, teaches=frozenset({f"t{n % 3}"}), learns=frozenset({f"t{(n + 1) % 3}"}))
@@ -345,7 +347,9 @@ def test_a_serving_process_plans_rounds_in_its_worker_process() -> None:
     weekly = Programme(1, "intros", "c", True, Cadence(0, 10, 0, "UTC"), 2, 12, False, DUE)
     with serving_process():
         assert planner._worker is not None
+        frozen = gc.get_freeze_count()
         planned = asyncio.run(planner.plan(people, weekly))
+        assert frozen > 0 and gc.get_freeze_count() > frozen // 2  # a few were freed since
     assert planner._worker is None
     expected = plan_round(people, planner.rules_of(weekly))
     assert planned.groups == expected.groups and planned.left_out == ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.common.collector import round_work
 from bot.common.errors import UserError
 from bot.intros.notices import names
 from bot.intros.planner import plan, round_input
@@ -58,6 +59,7 @@ def _next_due(programme: Programme, now: datetime) -> datetime:
     return due
 
 
+@round_work
 async def preview(context: Context) -> Reply:
     """A fresh plan of the next round, stored as its draft (replacing an earlier one)."""
     # Read from a snapshot and planned before the command's unit of work starts, which
@@ -160,6 +162,7 @@ async def swap(context: Context) -> Reply:
     return await show(context.uow, programme, draft)
 
 
+@round_work
 async def run_now(context: Context) -> Reply:
     """The next round, now: it counts as that round, so the schedule goes on from the one
     after it."""
