@@ -111,6 +111,32 @@ async def test_setup_is_for_moderators_and_checks_what_it_is_given(
     assert not (await talk("alice", "/intro join")).error  # the channel picks its programme
 
 
+async def test_a_programme_is_removed_with_its_history_only_once_a_moderator_confirms(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await programme(talk, "alice", "bob")
+    await talk("mod", "/intro run-now")
+    assert (await talk("alice", "/intro programme remove")).error  # moderators only
+    asked = await talk("mod", "/intro programme remove")
+    assert "Remove `intros` with its 1 round(s), 1 intro(s)" in asked.text
+    assert "2 member(s)" in asked.text and "can't be undone" in asked.text
+    kept = await talk.press("mod", "Keep it")
+    assert "Nothing was removed" in kept.text
+    assert not (await talk("mod", "/intro stats")).error
+    pressed = await talk.press("mod", "Remove", on=asked)
+    assert pressed.text == "Removed `intros`."
+    gone = await talk("alice", "/intro status")
+    assert "You're in no intros programme" in gone.text and "Introduced to" not in gone.text
+    again = await talk.press("mod", "Remove", on=asked)  # a second press of the old button
+    assert again.error and "gone already" in again.text
+    await programme(talk, "alice", "bob")  # the same name is free; nobody met in it yet
+    preview = await talk("mod", "/intro preview")
+    assert "Alice and Bob (fit" in preview.text or "Bob and Alice (fit" in preview.text
+    assert "met in the last" not in preview.text
+    log = await talk("mod", "/audit")
+    assert "intro.remove" in log.text
+
+
 async def test_a_previewed_round_is_edited_then_sent_once_one_intro_per_group(
     talk: Talk, chat: FakeChat
 ) -> None:
@@ -136,6 +162,23 @@ async def test_a_previewed_round_is_edited_then_sent_once_one_intro_per_group(
     assert len(intros(chat)) == 3
     stats = await talk("mod", "/intro stats")
     assert "2 round(s), 3 intro(s)" in stats.text
+
+
+async def test_previewing_again_keeps_the_edits_unless_asked_afresh(talk: Talk) -> None:
+    await programme(talk, "alice", "bob", "carol", "dave")
+    await talk("mod", "/intro preview")
+    assert "(dropped)" in (await talk("mod", "/intro drop group:1")).text
+    for newcomer in ("erin", "frank"):  # joined since the preview
+        assert not (await talk(newcomer, "/intro join")).error
+    again = await talk("mod", "/intro preview")
+    assert "2 intro(s), 4 member(s)" in again.text and "(dropped)" in again.text
+    assert "Erin and Frank (fit" in again.text or "Frank and Erin (fit" in again.text
+    assert "Your edits are kept" in again.text and "afresh:yes" in again.text
+    afresh = await talk("mod", "/intro preview afresh:yes")
+    assert "3 intro(s), 6 member(s)" in afresh.text and "(dropped)" not in afresh.text
+    assert "edits are kept" not in afresh.text
+    ran = await talk("mod", "/intro run-now")
+    assert "3 intro(s) for 6 member(s)" in ran.text
 
 
 async def test_the_intro_says_why_a_skill_swap_fits(talk: Talk, chat: FakeChat) -> None:
