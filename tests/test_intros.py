@@ -381,7 +381,8 @@ async def test_the_home_shows_a_members_programmes(talk: Talk) -> None:
 def test_a_serving_process_plans_rounds_in_its_worker_process() -> None:
     """The composition root's worker process (spawned, so it imports the engine alone)
     plans a round as the thread would, and the round leaves what start-up moved out of the
-    garbage collector's reach where it was (a round once put it all back)."""
+    garbage collector's reach where it was (a round once put it all back). The worker
+    loads no more of copbot than the engine: not the application, storage or adapters."""
 
     people = [
         Participant(n, teaches=frozenset({f"t{n % 3}"}), learns=frozenset({f"t{(n + 1) % 3}"}))
@@ -393,6 +394,10 @@ def test_a_serving_process_plans_rounds_in_its_worker_process() -> None:
         frozen = gc.get_freeze_count()
         planned = asyncio.run(planner.plan(people, weekly))
         assert frozen > 0 and gc.get_freeze_count() > frozen // 2  # a few were freed since
+        loaded = planner._worker.submit(eval, "sorted(__import__('sys').modules)").result()
+    assert "bot.intros.grouping" in loaded
+    heavy = ("copbot", "storage", "adapters", "sqlalchemy", "discord", "slack_bolt", "aiohttp")
+    assert [m for m in loaded if m.split(".")[0] in heavy] == []
     assert planner._worker is None
     expected = plan_round(people, planner.rules_of(weekly))
     assert planned.groups == expected.groups and planned.left_out == ()

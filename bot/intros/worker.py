@@ -7,6 +7,8 @@ short step, where pickling every participant would hold the loop for the whole l
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
@@ -29,6 +31,14 @@ async def plan_round_off_loop(
         groups = await loop.run_in_executor(worker, _planned, crowd, rules.size)
         described = await asyncio.to_thread(describe, participants, crowd, groups)
     return assemble(participants, described, started)
+
+
+def in_background() -> None:
+    """The worker process's first step: the lowest CPU priority (on a busy machine the
+    serving process's replies come first), deaf to the terminal's Ctrl-C (copbot stops it
+    at shutdown)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(19)
 
 
 def _planned(crowd: Crowd, size: int) -> list[tuple[int, ...]]:
