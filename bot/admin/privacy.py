@@ -86,6 +86,8 @@ class Privacy:
         if found is None or member_id != str(found.id):
             raise UserError("This button isn't for you, or your data is already erased.")
         erasure = Erasure(context.now, leave_shared=choice == LEAVE)
+        for handler in self.catalog.erasing_handlers:
+            await handler(context, found)
         for part in reversed(self.catalog.personal_data):
             for kind in part.kinds:
                 await context.uow.personal.erase(part.capability, kind.name, found, erasure)

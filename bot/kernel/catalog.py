@@ -27,6 +27,7 @@ ThreadReplyHandler = Callable[[Context, MessageRef], Awaitable[None]]
 HomeSection = Callable[[Context], Awaitable[Reply | None]]
 ProfileFact = Callable[[Context, Member], Awaitable[CardField | None]]
 RoleCheck = Callable[[Context], Awaitable[bool]]
+ErasingHandler = Callable[[Context, Member], Awaitable[None]]
 
 _WORD = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 MAX_OPTIONS = 25  # Discord's limit per command; Slack has none, so Discord's binds.
@@ -147,6 +148,7 @@ class Catalog:
         self.home_sections: list[HomeSection] = []
         self.profile_facts: list[ProfileFact] = []
         self.personal_data: list[PersonalData] = []
+        self.erasing_handlers: list[ErasingHandler] = []
         self.runners: list[RunnerFactory] = []
         self.deliveries: dict[str, Delivery] = {}
         self.groups: dict[str, Group] = {}
@@ -276,6 +278,12 @@ class Catalog:
         ):
             raise ValueError(f"personal data of {capability!r} is declared twice")
         self.personal_data.append(PersonalData(capability, kinds))
+
+    def erasing(self, handler: ErasingHandler) -> ErasingHandler:
+        """Called in `/privacy erase`'s unit of work before the member's data goes, for
+        what others must hear of it (the other side of a match that ends)."""
+        self.erasing_handlers.append(handler)
+        return handler
 
     def runner(self, build: RunnerFactory) -> None:
         """The capability's background work: built once per process (copbot/bootstrap.py)
