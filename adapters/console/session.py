@@ -187,6 +187,8 @@ class ConsoleSession:
             self.chat.show(f"only {user}", channel, reply, frozenset({user}))
         else:
             self.chat.show(f"#{channel}", channel, reply, None)
+        if reply.followup is not None:
+            self._show(reply.followup, user, channel)
 
 
 def _action(actor: Actor, channel: str, shown: Shown, label: str, values: str) -> Action:
