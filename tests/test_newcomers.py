@@ -12,6 +12,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import Connection
 
+from bot.admin.privacy import NOTHING
 from bot.kernel.core import Core
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
 from bot.kernel.ports import MemberInfo
@@ -255,3 +256,22 @@ async def test_an_upgrade_welcomes_nobody_copbot_already_knew(
         assert (await talk("bob", "/help")).followup is not None
         async with core.store.unit_of_work(talk.community) as uow:
             assert (await uow.newcomers.progress(START - timedelta(days=30))).welcomed == 1
+
+
+async def test_erasing_and_looking_after_a_restart_welcome_nobody_anew(
+    sqlite_url: str, chat: FakeChat, clock: ManualClock
+) -> None:
+    """Looking at (or erasing) what copbot keeps keeps nothing new, not even a welcome."""
+    async with open_core(sqlite_url, chat=chat, clock=clock) as before:
+        talk = Talk(before)
+        await talk("alice", "/profile set skills:python")
+        asked = await talk("alice", "/privacy erase")
+    async with open_core(sqlite_url, chat=chat, clock=clock) as after:  # nobody greeted yet
+        talk = Talk(after)
+        done = await talk.press("alice", "Erase my data", on=asked)
+        assert done.text == "Done: your data is erased." and done.followup is None
+        looked = await talk("alice", "/privacy export")
+        assert looked.text == NOTHING and looked.followup is None
+        async with after.store.unit_of_work(talk.community) as uow:
+            assert await uow.members.by_user("alice") is None
+        assert (await talk("alice", "/help")).followup is not None  # talking again: a newcomer

@@ -62,9 +62,12 @@ class Arrivals:
     async def greet(self, context: Context, reply: T) -> T:
         """`reply` with what the greeters say to a member's first command or interaction (in
         this process) as its private follow-up. A reply that can't carry one (a form, a
-        refusal, or no reply at all) leaves the greeting to the next."""
+        refusal, or no reply at all), or a call that leaves no trace, leaves the greeting to
+        the next."""
         actor = context.actor
         if not self._greeters or (actor.community, actor.user_id) in self._greeted:
+            return reply
+        if context.no_trace:
             return reply
         if not isinstance(reply, Reply) or reply.form is not None or reply.error:
             return reply
