@@ -6,9 +6,9 @@ from bot.kernel.messages import Card, CardField, Reply
 from bot.newcomers.model import Steps
 
 STEPS = (
-    ("Fill in your profile", "`/profile set skills:... interests:...` (or `/profile edit`)"),
+    ("Fill in your profile", "`/profile edit`, or `/profile set` with what you teach and learn"),
     ("Answer this week's prompt", "reply in the thread of the weekly prompt's latest post"),
-    ("Find a mentor or join intros", "`/mentor request topic:...` or `/intro join`"),
+    ("Find a mentor or join intros", "`/mentor request` on a topic, or `/intro join`"),
 )
 NONE_DONE = Steps(profile=False, answered=False, connected=False)
 

@@ -49,7 +49,8 @@ async def set_welcome(context: Context) -> Reply:
     preview = welcome(words, NONE_DONE)  # as a newcomer with no step done yet sees it
     return Reply(
         f"{said}Newcomers are welcomed with {whose}, then their three first steps. "
-        "Change it with `/community welcome text:...` (or `reset:yes`). Preview:",
+        'Change them with `/community welcome text:"Welcome! Say hello in #general."` '
+        "(or `reset:yes`). Preview:",
         cards=(Card("Welcome", preview.text), *preview.cards),
         ephemeral=True,
     )

@@ -29,7 +29,7 @@ async def test_the_first_command_is_followed_by_the_welcome_in_private(
     assert not welcome.get("replace_original")
     said = text_of(welcome)
     assert said.startswith("Welcome! I'm copbot"), said
-    assert "Fill in your profile" in said and "`/cop mentor request topic:...`" in said
+    assert "Fill in your profile" in said and "`/cop mentor request` on a topic" in said
     again = await workspace.command(ALICE, "library list")
     await again.reply(1)
     shown = await run(workspace, ALICE, "start")  # answered after the second list
