@@ -1,10 +1,9 @@
 """The newcomers capability's storage: whom copbot welcomed, and each step's sign read from
 the profiles', prompts', mentoring's and intros' tables, always within one community.
 
-A step is done when its record exists (`bot.newcomers.model.Steps`). For one member each
-sign is an EXISTS on an index that leads with community and member; for the health count
-each is an IN over the community's rows, so the count is a handful of scans whatever the
-number of newcomers.
+A step is done when its record exists (`bot.newcomers.model.Steps`): each sign is an
+EXISTS on an index that leads with community and member (prompt answers' is migration
+0019's), for one member's steps as for each newcomer the health count reads.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select
 
 from bot.newcomers.model import Progress, Steps
 from storage.database import Db
@@ -54,18 +53,12 @@ class SqlNewcomersRepository:
         return added.rowcount == 1
 
     async def steps(self, member_id: int) -> Steps:
-        shown = [
-            or_(*(sign.where(sign.selected_columns[0] == member_id).exists() for sign in signs))
-            for signs in _signs(self._community_id)
-        ]
-        found = (await self._db.execute(select(*shown))).all()[0]
-        return Steps(*(bool(done) for done in found))
+        done = _done(self._community_id, literal(member_id))
+        found = (await self._db.execute(select(*done))).all()[0]
+        return Steps(*(bool(step) for step in found))
 
     async def progress(self, since: datetime) -> Progress:
-        member = newcomers.c.member_id
-        finished = and_(
-            *(or_(*(member.in_(sign) for sign in signs)) for signs in _signs(self._community_id))
-        )
+        finished = and_(*_done(self._community_id, newcomers.c.member_id))
         counted = select(func.count(), func.coalesce(func.sum(case((finished, 1), else_=0)), 0))
         found = (
             await self._db.execute(
@@ -90,23 +83,37 @@ class SqlNewcomersRepository:
         return bool(found)
 
 
-def _signs(community_id: int) -> tuple[tuple[Select[Any], ...], ...]:
-    """Each step's signs, as selects of the members who show one (their first column): a
-    profile (skills, interests or a bio); a prompt answer; a mentor request, a mentor offer
-    or a place in an intros programme."""
+def _done(community_id: int, member: Any) -> list[ColumnElement[bool]]:
+    """Whether `member` (a value, or a column of an outer query) did each step: a profile
+    (skills, interests or a bio); a prompt answer; a mentor request, a mentor offer or a
+    place in an intros programme. Each sign is an EXISTS on an index that leads with
+    community and member."""
     tags = select(member_tags.c.member_id).where(
         member_tags.c.community_id == community_id,
+        member_tags.c.member_id == member,
         member_tags.c.kind.in_(("skill", "interest")),
     )
-    bio = select(members.c.id).where(members.c.community_id == community_id, members.c.bio != "")
+    bio = select(members.c.id).where(
+        members.c.community_id == community_id, members.c.id == member, members.c.bio != ""
+    )
     answered = select(prompt_answers.c.member_id).where(
-        prompt_answers.c.community_id == community_id, prompt_answers.c.answers > 0
+        prompt_answers.c.community_id == community_id,
+        prompt_answers.c.member_id == member,
+        prompt_answers.c.answers > 0,
     )
-    requested = select(mentor_requests.c.mentee_id).where(
-        mentor_requests.c.community_id == community_id
+    requested = select(mentor_requests.c.id).where(
+        mentor_requests.c.community_id == community_id, mentor_requests.c.mentee_id == member
     )
-    offers = select(mentors.c.member_id).where(mentors.c.community_id == community_id)
+    offers = select(mentors.c.member_id).where(
+        mentors.c.community_id == community_id, mentors.c.member_id == member
+    )
     intros = select(intro_participants.c.member_id).where(
-        intro_participants.c.community_id == community_id, intro_participants.c.left_at.is_(None)
+        intro_participants.c.community_id == community_id,
+        intro_participants.c.member_id == member,
+        intro_participants.c.left_at.is_(None),
     )
-    return (tags, bio), (answered,), (requested, offers, intros)
+    return [
+        or_(tags.exists(), bio.exists()),
+        answered.exists(),
+        or_(requested.exists(), offers.exists(), intros.exists()),
+    ]

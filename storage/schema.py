@@ -292,6 +292,7 @@ prompt_answers = Table(
         ["members.community_id", "members.id"],
         name="fk_prompt_answers_member",
     ),
+    Index("ix_prompt_answers_member", "community_id", "member_id"),  # a newcomer's step (0019)
 )
 
 # The messages counted in prompt_answers: a platform may deliver one twice (an event

@@ -1,6 +1,7 @@
 """Newcomers: whom copbot welcomed, once per member and community. Members copbot knew
 before it welcomed anyone are recorded as welcomed when they arrived ("before"), so an
-upgrade welcomes nobody who has been around for a while.
+upgrade welcomes nobody who has been around for a while. Prompt answers by member, for a
+newcomer's step "answer a prompt".
 
 Revision ID: 0019
 Revises: 0017
@@ -33,6 +34,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("community_id", "member_id", name="pk_newcomers"),
     )
     op.create_index("ix_newcomers_welcomed", "newcomers", ["community_id", "welcomed_at"])
+    op.create_index("ix_prompt_answers_member", "prompt_answers", ["community_id", "member_id"])
     op.execute(
         "INSERT INTO newcomers (community_id, member_id, how, welcomed_at) "
         "SELECT community_id, id, 'before', created_at FROM members WHERE erased_at IS NULL"
@@ -40,5 +42,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_prompt_answers_member", table_name="prompt_answers")
     op.drop_index("ix_newcomers_welcomed", table_name="newcomers")
     op.drop_table("newcomers")
