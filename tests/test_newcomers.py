@@ -206,6 +206,8 @@ async def test_only_an_intros_programme_channel_is_an_arrival(
     await core.arrived(talk.actor("alice"), "intros")
     await talk.settle()
     assert len(welcomes(chat, "alice")) == 1
+    await core.arrived(talk.actor("bob"), "random")
+    assert (await talk("bob", "/help")).followup is not None  # a join that didn't count
 
 
 async def test_the_health_read_counts_newcomers_and_those_who_finished(

@@ -72,20 +72,16 @@ class Arrivals:
         if not isinstance(reply, Reply) or reply.form is not None or reply.error:
             return reply
         said = await self.hear(context, Arrival.TALKED)
-        if not said:
-            return reply
-        return replace(reply, followup=_together(said))
 
-    async def hear(self, context: Context, arrival: Arrival) -> list[Reply]:
-        """What each greeter says of this arrival; the member counts as greeted once the
-        unit of work commits."""
-        said = [r for greeter in self._greeters if (r := await greeter(context, arrival))]
-
-        async def greeted() -> None:
-            _remember(self._greeted, context.actor)
+        async def greeted() -> None:  # a join marks nobody: its channel may not have counted
+            _remember(self._greeted, actor)
 
         context.after_commit(greeted)
-        return said
+        return replace(reply, followup=_together(said)) if said else reply
+
+    async def hear(self, context: Context, arrival: Arrival) -> list[Reply]:
+        """What each greeter says of this arrival."""
+        return [r for greeter in self._greeters if (r := await greeter(context, arrival))]
 
 
 def _together(said: list[Reply]) -> Reply:
