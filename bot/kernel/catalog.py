@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.kernel.arrivals import Greeter
 from bot.kernel.context import Context
 from bot.kernel.delivery import Delivery, OnDelivered, OnRefused, StillWanted
 from bot.kernel.members import Member
@@ -146,6 +147,7 @@ class Catalog:
         self.reaction_handlers: list[ReactionHandler] = []
         self.thread_reply_handlers: list[ThreadReplyHandler] = []
         self.home_sections: list[HomeSection] = []
+        self.greeters: list[Greeter] = []
         self.profile_facts: list[ProfileFact] = []
         self.personal_data: list[PersonalData] = []
         self.erasing_handlers: list[ErasingHandler] = []
@@ -254,6 +256,13 @@ class Catalog:
         order capabilities register; None shows nothing."""
         self.home_sections.append(section)
         return section
+
+    def greeter(self, greeter: Greeter) -> Greeter:
+        """Called at a member's first command or interaction in each process, and when the
+        platform says someone joined (`arrivals.Arrival`): what it returns follows the reply
+        to that first command, privately (a newcomer's welcome)."""
+        self.greeters.append(greeter)
+        return greeter
 
     def profile_fact(self, fact: ProfileFact) -> ProfileFact:
         """A line a capability adds to a member's profile card (such as how often they were
