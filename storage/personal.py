@@ -802,6 +802,7 @@ NOT_PERSONAL: dict[str, str] = {
     "intro_programmes": "intros programmes: their channel, cadence, group size",
     "intro_rounds": "when each intros round ran",
     "intro_groups": "the groups of each intros round (their members are `intros.intros`)",
+    "search_gaps": "how many searches for a topic found nothing each week, never whose",
 }
 
 PERSONAL_TABLES = tuple(sorted({t for record in RECORDS.values() for t in record.tables}))

@@ -98,6 +98,7 @@ members = Table(
     UniqueConstraint("community_id", "user_id"),
     # Lets child tables reference (community, member) so a row can't cross communities.
     UniqueConstraint("community_id", "id", name="uq_members_community_id_id"),
+    Index("ix_members_created", "community_id", "created_at"),  # newcomers of a week (0020)
     sqlite_autoincrement=True,
 )
 
@@ -148,6 +149,7 @@ resources = Table(
         name="fk_resources_author",
     ),
     Index("ix_resources_top", "community_id", "votes", "id"),
+    Index("ix_resources_created", "community_id", "created_at"),  # the digest's week (0020)
     sqlite_autoincrement=True,
 )
 
@@ -178,6 +180,7 @@ resource_votes = Table(
         name="fk_resource_votes_member",
     ),
     Index("ix_resource_votes_member", "community_id", "member_id"),
+    Index("ix_resource_votes_created", "community_id", "created_at"),  # (0020)
 )
 
 resource_mirrors = Table(
@@ -459,6 +462,7 @@ matches = Table(
     Index("ix_matches_mentor", "community_id", "mentor_id", "ended_at"),
     Index("ix_matches_mentee", "community_id", "mentee_id", "ended_at"),
     Index("ix_matches_topic", "community_id", "topic", "mentor_id"),  # who knows it (0016)
+    Index("ix_matches_started", "community_id", "started_at"),  # the digest's week (0020)
     sqlite_autoincrement=True,
 )
 
@@ -667,6 +671,20 @@ thanks = Table(
     Index("ix_thanks_topic", "community_id", "topic", "to_id"),
     Index("ix_thanks_created", "community_id", "created_at"),  # the digest's week
     sqlite_autoincrement=True,
+)
+
+
+# Searches that found nothing (library search, `/who knows`, a mentor request nobody could
+# take), for the gap map: counts per topic and week only, never who searched or their words.
+search_gaps = Table(
+    "search_gaps",
+    metadata,
+    Column("community_id", Integer, ForeignKey("communities.id"), primary_key=True),
+    Column("topic", String(40), primary_key=True),
+    Column("week", Date, primary_key=True),  # the Monday (UTC) of the week
+    Column("kind", String(12), primary_key=True),  # bot.kernel.gaps.Missed
+    Column("misses", Integer, nullable=False),
+    Index("ix_search_gaps_week", "community_id", "week"),
 )
 
 

@@ -24,6 +24,7 @@ from storage.communities import (
 )
 from storage.community import SqlCommunityRepository
 from storage.database import Database, Db, PoolUse, open_database
+from storage.gaps import SqlGapRepository
 from storage.intros import SqlIntrosRepository
 from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
@@ -34,6 +35,7 @@ from storage.personal import PERSONAL_TABLES, SqlPersonalDataRepository
 from storage.prompts import SqlPromptRepository
 from storage.schema import (
     communities,
+    community_settings,
     insert_new,
     intro_programmes,
     matches,
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(db, community_id)
         self.directory = SqlCommunityRepository(db, community_id, community.platform)
         self.outbox = SqlOutboxRepository(db, community_id)
+        self.gaps = SqlGapRepository(db, community_id)
         self.personal = SqlPersonalDataRepository(db, community_id, community.platform)
         self._db = db
 
@@ -146,6 +149,13 @@ class SqlStore:
 
     async def communities_with_intros(self) -> list[CommunityKey]:
         return await self._communities_having(intro_programmes.c.community_id == communities.c.id)
+
+    async def communities_with_setting(self, key: str) -> list[CommunityKey]:
+        return await self._communities_having(
+            community_settings.c.community_id == communities.c.id,
+            community_settings.c.key == key,
+            community_settings.c.value != "null",
+        )
 
     async def _communities_having(self, *row: ColumnElement[bool]) -> list[CommunityKey]:
         """Communities with a row meeting `row`'s conditions: where a runner has work."""
