@@ -9,14 +9,24 @@ ranked by bot.community.expertise's score, written in SQL from the same weights.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert, literal_column, select, union, union_all, update
 
 from bot.community import expertise
-from bot.community.model import Knower, MentorRoom, NewThanks, Signals
+from bot.community.model import (
+    Gap,
+    Knower,
+    MentoringOutcomes,
+    MentorRoom,
+    NewThanks,
+    Participation,
+    Signals,
+    Week,
+)
 from bot.kernel.messages import MessageRef
+from storage import community_week
 from storage.database import Db
 from storage.schema import (
     match_feedback,
@@ -266,6 +276,24 @@ class SqlCommunityRepository:
         )
         rows = found.all()
         return [(topic, n) for topic, n, _ in rows], (rows[0].total if rows else 0)
+
+    async def participation(
+        self, since: datetime, new_since: datetime, active: int, core: int
+    ) -> Participation:
+        return await community_week.participation(
+            self._db, self._community_id, since, new_since, active, core
+        )
+
+    async def gaps(self, since: date, limit: int) -> list[Gap]:
+        return await community_week.gaps(self._db, self._community_id, since, limit)
+
+    async def mentoring_outcomes(self, since: datetime) -> MentoringOutcomes:
+        return await community_week.mentoring_outcomes(self._db, self._community_id, since)
+
+    async def week(self, since: datetime, until: datetime, shown: int) -> Week:
+        return await community_week.week(
+            self._db, self._community_id, self._platform, since, until, shown
+        )
 
 
 def _score(totals: Any) -> Any:

@@ -26,6 +26,7 @@ ReactionHandler = Callable[[Context, str, ChatMessage], Awaitable[Reply | None]]
 ThreadReplyHandler = Callable[[Context, MessageRef], Awaitable[None]]
 HomeSection = Callable[[Context], Awaitable[Reply | None]]
 ProfileFact = Callable[[Context, Member], Awaitable[CardField | None]]
+HealthFact = Callable[[Context], Awaitable[CardField | None]]
 RoleCheck = Callable[[Context], Awaitable[bool]]
 
 _WORD = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -146,6 +147,7 @@ class Catalog:
         self.thread_reply_handlers: list[ThreadReplyHandler] = []
         self.home_sections: list[HomeSection] = []
         self.profile_facts: list[ProfileFact] = []
+        self.health_facts: list[HealthFact] = []
         self.personal_data: list[PersonalData] = []
         self.runners: list[RunnerFactory] = []
         self.deliveries: dict[str, Delivery] = {}
@@ -257,6 +259,13 @@ class Catalog:
         """A line a capability adds to a member's profile card (such as how often they were
         thanked), so profiles show it without knowing the capability; None adds nothing."""
         self.profile_facts.append(fact)
+        return fact
+
+    def health_fact(self, fact: HealthFact) -> HealthFact:
+        """A figure a capability adds to `/community health` (how many newcomers finished
+        their first steps), so health shows it without knowing the capability; None adds
+        nothing."""
+        self.health_facts.append(fact)
         return fact
 
     def source(self, name: str) -> Callable[[AutocompleteSource], AutocompleteSource]:
