@@ -150,6 +150,7 @@ resources = Table(
     ),
     Index("ix_resources_top", "community_id", "votes", "id"),
     Index("ix_resources_created", "community_id", "created_at"),  # the digest's week (0020)
+    Index("ix_resources_saved_by", "community_id", "saved_by"),  # a member's expertise (0020)
     sqlite_autoincrement=True,
 )
 
@@ -671,6 +672,37 @@ thanks = Table(
     Index("ix_thanks_topic", "community_id", "topic", "to_id"),
     Index("ix_thanks_created", "community_id", "created_at"),  # the digest's week
     sqlite_autoincrement=True,
+)
+
+
+# What each member did on each topic (bot.community.model.Signals), kept as facts change so
+# that `/who knows` is an indexed read: triggers on the tables it is derived from (migration
+# 0020) mark the members a change touches in `expertise_stale`, and the unit of work derives
+# their rows afresh before it commits (storage/expertise.py).
+EXPERTISE_SIGNALS = (
+    "teaches",  # 1: a skill on their profile
+    "mentors",  # 1: they offer mentoring on it
+    "matched",  # matches on it they mentored
+    "rated",  # how many of those their mentee rated
+    "rating",  # the sum of those ratings
+    "saved",  # resources they saved tagged with it
+    "votes",  # upvotes those resources have
+    "thanked",  # thanks received for it
+)
+expertise = Table(
+    "expertise",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("topic", String(40), primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    *(Column(signal, Integer, nullable=False) for signal in EXPERTISE_SIGNALS),
+    Index("ix_expertise_member", "community_id", "member_id"),
+)
+expertise_stale = Table(
+    "expertise_stale",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
 )
 
 

@@ -13,6 +13,7 @@ from bot.kernel.messages import CommunityKey
 from bot.kernel.personal import Departure
 from bot.kernel.ports import Clock
 from bot.mentoring.model import RequestStatus
+from storage import expertise
 from storage.audit import SqlAuditRepository
 from storage.communities import (
     communities_here,
@@ -69,6 +70,7 @@ class SqlUnitOfWork:
         self.gaps = SqlGapRepository(db, community_id)
         self.personal = SqlPersonalDataRepository(db, community_id, community.platform)
         self._db = db
+        self._community_id = community_id
 
     @property
     def changed(self) -> bool:
@@ -79,6 +81,8 @@ class SqlUnitOfWork:
         return self._db.started
 
     async def commit(self) -> None:
+        if self._db.changed:  # what the writes changed of who knows what, with them
+            await expertise.refresh(self._db, self._community_id)
         await self._db.commit()
 
 

@@ -1,6 +1,15 @@
-"""The gap map and the weekly digest: searches that found nothing, counted per community,
-topic, week and kind of search (never per member), and the indexes by time that the
-digest's week and `/community health`'s 90 days read.
+"""Who knows what, precomputed; the gap map; the weekly digest.
+
+- `expertise`: what each member did on each topic (the signals of
+  bot.community.expertise), kept as facts change, so `/who knows` is an indexed read. The
+  tables it is derived from mark the members a change touches in `expertise_stale` by
+  triggers (so no writer, erasures included, can forget to), and the unit of work derives
+  those members' rows afresh before it commits (storage/expertise.py). Filled here from
+  what is there.
+- `search_gaps`: searches that found nothing, counted per community, topic, week and kind
+  of search (never per member).
+- Indexes by time that the digest's week and `/community health`'s 90 days read, and
+  resources by who saved them (a member's expertise afresh).
 
 Revision ID: 0020
 Revises: 0017
@@ -18,7 +27,102 @@ branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
 
+SIGNALS = ("teaches", "mentors", "matched", "rated", "rating", "saved", "votes", "thanked")
+# Whose expertise a row of each table counts in: (community, member) selected from the row
+# `{r}` (NEW or OLD), nothing when it names nobody.
+TOUCHES = {
+    "member_tags": "SELECT {r}.community_id, {r}.member_id",
+    "mentor_topics": "SELECT {r}.community_id, {r}.member_id",
+    "matches": "SELECT {r}.community_id, {r}.mentor_id",
+    "match_feedback": "SELECT community_id, mentor_id FROM matches WHERE id = {r}.match_id",
+    "resources": "SELECT {r}.community_id, {r}.saved_by WHERE {r}.saved_by IS NOT NULL",
+    "resource_tags": (
+        "SELECT community_id, saved_by FROM resources WHERE community_id = {r}.community_id "
+        "AND id = {r}.resource_id AND saved_by IS NOT NULL"
+    ),
+    "thanks": "SELECT {r}.community_id, {r}.to_id WHERE {r}.to_id IS NOT NULL",
+}
+STALE = "INTO expertise_stale (community_id, member_id) "
+# The signals of every member not erased, as bot.community.expertise counts them (written
+# out here as they are today; storage/expertise.py derives them from then on).
+FILL = f"""
+INSERT INTO expertise (community_id, topic, member_id, {", ".join(SIGNALS)})
+SELECT s.community_id, s.topic, s.member_id, MAX(s.teaches), MAX(s.mentors), SUM(s.matched),
+    SUM(s.rated), SUM(s.rating), SUM(s.saved), SUM(s.votes), SUM(s.thanked)
+FROM (
+    SELECT community_id, tag AS topic, member_id, 1 AS teaches, 0 AS mentors, 0 AS matched,
+        0 AS rated, 0 AS rating, 0 AS saved, 0 AS votes, 0 AS thanked
+    FROM member_tags WHERE kind = 'skill'
+    UNION ALL
+    SELECT community_id, topic, member_id, 0, 1, 0, 0, 0, 0, 0, 0 FROM mentor_topics
+    UNION ALL
+    SELECT m.community_id, m.topic, m.mentor_id, 0, 0, 1,
+        CASE WHEN f.rating IS NOT NULL THEN 1 ELSE 0 END, COALESCE(f.rating, 0), 0, 0, 0
+    FROM matches m
+    LEFT JOIN match_feedback f ON f.match_id = m.id AND f.member_id = m.mentee_id
+    UNION ALL
+    SELECT r.community_id, t.tag, r.saved_by, 0, 0, 0, 0, 0, 1, r.votes, 0
+    FROM resource_tags t
+    JOIN resources r ON r.community_id = t.community_id AND r.id = t.resource_id
+    WHERE r.saved_by IS NOT NULL
+    UNION ALL
+    SELECT community_id, topic, to_id, 0, 0, 0, 0, 0, 0, 0, 1
+    FROM thanks WHERE topic IS NOT NULL AND to_id IS NOT NULL
+) s
+JOIN members mb ON mb.community_id = s.community_id AND mb.id = s.member_id
+WHERE mb.erased_at IS NULL
+GROUP BY s.community_id, s.topic, s.member_id
+"""
+
+
+def _sqlite_triggers(table: str) -> list[str]:
+    touched = TOUCHES[table]
+    new, old = (f"INSERT OR IGNORE {STALE}{touched.format(r=r)};" for r in ("NEW", "OLD"))
+    made = f"CREATE TRIGGER expertise_{table}_{{op}} AFTER {{op}} ON {table} BEGIN {{body}} END"
+    return [
+        made.format(op="INSERT", body=new),
+        made.format(op="UPDATE", body=new + " " + old),
+        made.format(op="DELETE", body=old),
+    ]
+
+
+def _postgresql_triggers(table: str) -> list[str]:
+    touched = TOUCHES[table]
+    new, old = (
+        f"INSERT {STALE}{touched.format(r=r)} ON CONFLICT DO NOTHING;" for r in ("NEW", "OLD")
+    )
+    return [
+        f"CREATE FUNCTION expertise_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP <> 'DELETE' THEN {new} END IF; "
+        f"IF TG_OP <> 'INSERT' THEN {old} END IF; "
+        "RETURN NULL; END $$",
+        f"CREATE TRIGGER expertise_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION expertise_{table}()",
+    ]
+
+
 def upgrade() -> None:
+    op.create_table(
+        "expertise",
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("topic", sa.String(40), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        *(sa.Column(signal, sa.Integer(), nullable=False) for signal in SIGNALS),
+        sa.PrimaryKeyConstraint("community_id", "topic", "member_id", name="pk_expertise"),
+    )
+    op.create_index("ix_expertise_member", "expertise", ["community_id", "member_id"])
+    op.create_table(
+        "expertise_stale",
+        sa.Column("community_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("community_id", "member_id", name="pk_expertise_stale"),
+    )
+    op.create_index("ix_resources_saved_by", "resources", ["community_id", "saved_by"])
+    op.execute(FILL)
+    made = _postgresql_triggers if op.get_bind().dialect.name == "postgresql" else _sqlite_triggers
+    for table in TOUCHES:
+        for statement in made(table):
+            op.execute(statement)
     op.create_table(
         "search_gaps",
         sa.Column("community_id", sa.Integer(), nullable=False),
@@ -39,6 +143,17 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table in TOUCHES:
+        if postgresql:
+            op.execute(f"DROP TRIGGER expertise_{table} ON {table}")
+            op.execute(f"DROP FUNCTION expertise_{table}()")
+        else:
+            for event in ("insert", "update", "delete"):
+                op.execute(f"DROP TRIGGER expertise_{table}_{event}")
+    op.drop_index("ix_resources_saved_by", "resources")
+    op.drop_table("expertise_stale")
+    op.drop_table("expertise")
     op.drop_index("ix_matches_started", "matches")
     op.drop_index("ix_resource_votes_created", "resource_votes")
     op.drop_index("ix_resources_created", "resources")
