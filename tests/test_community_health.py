@@ -179,3 +179,17 @@ async def test_the_digest_refuses_a_channel_it_cannot_see_and_previews(
     preview = await talk("mod", "/community digest-preview")
     assert preview.ephemeral and "Thanks given: 1" in card(preview, "Activity")
     assert chat.posted_to("general")[-1].text.startswith("🙏")  # the note, not a digest
+
+
+async def test_a_channel_that_refuses_the_digest_tells_the_moderators(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
+) -> None:
+    await talk("mod", "/prompt moderators #mods")
+    await talk("mod", "/community digest digest monday 09:30 UTC")
+    chat.unavailable.add("digest")
+    clock.advance(timedelta(hours=1))
+    assert await Deliver(core, clock).run_due() == 1
+    assert chat.posted_to("digest") == []
+    [told] = chat.posted_to("mods")
+    assert told.text.startswith("I couldn't post the weekly digest in <#digest>")
+    assert await Deliver(core, clock).run_due() == 0  # not retried against a refusal

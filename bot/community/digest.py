@@ -21,6 +21,7 @@ from bot.kernel.catalog import Access, Catalog, Option, OptionType
 from bot.kernel.context import Context
 from bot.kernel.gaps import week_of
 from bot.kernel.messages import Card, CardField, CommunityKey, Reply
+from bot.kernel.moderators import tell_moderators
 from bot.kernel.options import WEEKLY, cadence
 from bot.kernel.ports import Clock, Store, UnitOfWork
 from bot.kernel.runners import GRACE, Services
@@ -55,6 +56,7 @@ def register(catalog: Catalog) -> None:
         reads=True,
     )(preview_digest)
     catalog.runner(digest_runner)
+    catalog.delivery(SEND, refused=channel_refused)
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,18 @@ def _help(week: Week, gaps: list[Gap]) -> str:
     return "\n".join(lines) or "Nobody is waiting for help: thank you all."
 
 
+async def channel_refused(uow: UnitOfWork, send: Send, reason: str, now: datetime) -> None:
+    """The channel refused the digest (gone, or copbot may not post there): not retried,
+    since platforms ban clients that keep sending refused requests; the moderators hear
+    why, and next week's is tried again."""
+    channel = send.args["channel"]
+    said = Reply(
+        f"I couldn't post the weekly digest in <#{channel}>: {reason} Fix that, or move it "
+        "with `/community digest`."
+    )
+    await tell_moderators(uow, f"digest-refused-{send.key}", said, now)
+
+
 def digest_runner(services: Services) -> DigestRunner:
     return DigestRunner(store=services.store, clock=services.clock, wake=services.wake)
 
@@ -249,6 +263,7 @@ class DigestRunner:
                 SEND,
                 f"digest-{due:%Y%m%dT%H%M}",
                 (Post(reply, channel_id=schedule.channel_id),),
+                {"channel": schedule.channel_id},
             )
             added = await uow.outbox.add(send, now)
             await uow.settings.put(SENT, due.isoformat())
