@@ -106,34 +106,22 @@ async def gaps(db: Db, cid: int, since: date, limit: int) -> list[Gap]:
     asked_for = searches + unmatched + waits
     asked = sorted(asked_for, key=lambda t: (-asked_for[t], t))
     asked = asked[:GAP_TOPICS_READ]
-    offered = Counter(
-        dict(
-            (
-                await db.execute(
-                    select(mentor_topics.c.topic, func.count())
-                    .where(mentor_topics.c.community_id == cid, mentor_topics.c.topic.in_(asked))
-                    .group_by(mentor_topics.c.topic)
-                )
-            ).all()
-        )
-    )
-    covered = Counter(
-        dict(
-            (
-                await db.execute(
-                    select(resource_tags.c.tag, func.count())
-                    .where(resource_tags.c.community_id == cid, resource_tags.c.tag.in_(asked))
-                    .group_by(resource_tags.c.tag)
-                )
-            ).all()
-        )
-    )
+    offered = await _uses(db, mentor_topics.c.community_id == cid, mentor_topics.c.topic, asked)
+    covered = await _uses(db, resource_tags.c.community_id == cid, resource_tags.c.tag, asked)
     found = [
         Gap(topic, searches[topic], unmatched[topic], waits[topic], offered[topic], covered[topic])
         for topic in asked
         if not offered[topic] or not covered[topic]
     ]
     return found[:limit]
+
+
+async def _uses(db: Db, mine: Any, topic: Any, topics: list[str]) -> Counter[str]:
+    """How many rows use each of `topics` in `topic`'s table (mentor offers, resource tags)."""
+    found = await db.execute(
+        select(topic, func.count()).where(mine, topic.in_(topics)).group_by(topic)
+    )
+    return Counter(dict(found.all()))
 
 
 async def mentoring_outcomes(db: Db, cid: int, since: datetime) -> MentoringOutcomes:
