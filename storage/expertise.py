@@ -115,19 +115,18 @@ def signals(cid: int, member_ids: Sequence[int]) -> Any:
 
 async def refresh(db: Db, cid: int) -> None:
     """The rows of every member marked stale in this unit of work, derived afresh."""
-    stale = (
-        await db.execute(
-            select(expertise_stale.c.member_id).where(expertise_stale.c.community_id == cid)
-        )
-    ).scalars()
+    marked = select(expertise_stale.c.member_id).where(expertise_stale.c.community_id == cid)
+    stale = (await db.execute(marked)).scalars()
+    if not stale:
+        return
+    # Their old rows in one statement: one pass over the table when many are stale (a
+    # bulk load), an index lookup each when a few are.
+    await db.execute(
+        delete(expertise).where(expertise.c.community_id == cid, expertise.c.member_id.in_(marked))
+    )
+    columns = ["community_id", "topic", "member_id", *EXPERTISE_SIGNALS]
     for start in range(0, len(stale), CHUNK):
         chunk = stale[start : start + CHUNK]
-        await db.execute(
-            delete(expertise).where(
-                expertise.c.community_id == cid, expertise.c.member_id.in_(chunk)
-            )
-        )
-        columns = ["community_id", "topic", "member_id", *EXPERTISE_SIGNALS]
         await db.execute(insert(expertise).from_select(columns, signals(cid, chunk)))
         await db.execute(
             delete(expertise_stale).where(
