@@ -1,9 +1,9 @@
 """The community capability's storage: thanks, and the reads of who knows what across the
 members', mentoring's and the library's tables, always within one community.
 
-`/who knows` is one statement per page: the topic's precomputed signals (`expertise`, kept
-by storage/expertise.py as facts change), joined to the listed members only and ranked by
-bot.community.expertise's score, written in SQL from the same weights.
+`/who knows` is one statement per page: the topic's listed members' precomputed signals
+(`expertise`, kept by storage/expertise.py as facts change), in the order of their score
+(bot.community.expertise's, stored with each row) off an index.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, union, union_all, update
+from sqlalchemy import and_, func, insert, select, union, union_all, update
 
-from bot.community import expertise as weights
 from bot.community.model import (
     Gap,
     Knower,
@@ -108,25 +107,19 @@ class SqlCommunityRepository:
 
     def _knowers(self, topic: str, limit: int, offset: int) -> Any:
         cid, e = self._community_id, expertise
-        listed = and_(
-            members.c.community_id == cid,
-            members.c.id == e.c.member_id,
-            members.c.listed.is_(True),
-            members.c.erased_at.is_(None),
-        )
-        score = _score(e).label("score")
-        # The page first, over the topic's precomputed signals and the listed flag only;
-        # what a card shows is read for the page's few members.
+        of_topic = (e.c.community_id == cid, e.c.topic == topic, e.c.listed.is_(True))
+        total = select(func.count()).where(*of_topic).scalar_subquery()
+        # The page in order off the topic's index (ix_expertise_ranked), and how many there
+        # are from that index alone; what a card shows is read for the page's few members.
         page = (
             select(
                 e.c.member_id.label("m"),
                 *(e.c[s] for s in EXPERTISE_SIGNALS),
-                score,
-                func.count().over().label("total"),
+                e.c.score,
+                total.label("total"),
             )
-            .select_from(e.join(members, listed))
-            .where(e.c.community_id == cid, e.c.topic == topic)
-            .order_by(score.desc(), e.c.member_id)
+            .where(*of_topic)
+            .order_by(e.c.score.desc(), e.c.member_id)
             .limit(limit)
             .offset(offset)
             .subquery("page")
@@ -233,25 +226,6 @@ class SqlCommunityRepository:
         return await community_week.week(
             self._db, self._community_id, self._platform, since, until, shown
         )
-
-
-def _score(signals: Any) -> Any:
-    """`bot.community.expertise.score` in SQL, from its own weights, so that a page is
-    ranked where the rows are (tests/storage/test_community.py checks they agree)."""
-    t = signals.c
-    mean = case((t.rated > 0, t.rating * 1.0 / t.rated), else_=weights.NEUTRAL_RATING)
-    return (
-        weights.TEACHES * t.teaches
-        + weights.MENTORS * t.mentors
-        + weights.MATCH * t.matched * mean / weights.NEUTRAL_RATING
-        + weights.SAVED * _at_most(t.saved, weights.MAX_SAVED)
-        + weights.VOTE * _at_most(t.votes, weights.MAX_VOTES)
-        + weights.THANKED * t.thanked
-    )
-
-
-def _at_most(value: Any, most: int) -> Any:
-    return case((value > most, most), else_=value)
 
 
 def _knower(row: Any) -> Knower:

@@ -47,7 +47,7 @@ def _row(member: Any, topic: Any, **given: Any) -> list[Any]:
 
 def signals(cid: int, member_ids: Sequence[int]) -> Any:
     """Every sign of knowing a topic of `member_ids` (not erased), added up per member and
-    topic: the rows of `expertise` they should have."""
+    topic, with whether they are listed: the rows of `expertise` they should have."""
     rated = match_feedback.c.rating.is_not(None)
     signs = union_all(
         select(*_row(member_tags.c.member_id, member_tags.c.tag, teaches=_ONE)).where(
@@ -104,12 +104,13 @@ def signals(cid: int, member_ids: Sequence[int]) -> Any:
             func.max(signs.c.teaches).label("teaches"),
             func.max(signs.c.mentors).label("mentors"),
             *(func.sum(signs.c[s]).label(s) for s in EXPERTISE_SIGNALS[2:]),
+            func.coalesce(members.c.listed, False).label("listed"),
         )
         .select_from(
             signs.join(members, and_(members.c.community_id == cid, members.c.id == signs.c.m))
         )
         .where(members.c.erased_at.is_(None))
-        .group_by(signs.c.m, signs.c.topic)
+        .group_by(signs.c.m, signs.c.topic, members.c.listed)
     )
 
 
@@ -124,7 +125,7 @@ async def refresh(db: Db, cid: int) -> None:
     await db.execute(
         delete(expertise).where(expertise.c.community_id == cid, expertise.c.member_id.in_(marked))
     )
-    columns = ["community_id", "topic", "member_id", *EXPERTISE_SIGNALS]
+    columns = ["community_id", "topic", "member_id", *EXPERTISE_SIGNALS, "listed"]
     for start in range(0, len(stale), CHUNK):
         chunk = stale[start : start + CHUNK]
         await db.execute(insert(expertise).from_select(columns, signals(cid, chunk)))

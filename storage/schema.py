@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -28,6 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from bot.community import expertise as weights
 
 metadata = MetaData(
     naming_convention={
@@ -689,6 +693,19 @@ EXPERTISE_SIGNALS = (
     "votes",  # upvotes those resources have
     "thanked",  # thanks received for it
 )
+# bot.community.expertise.score, from its own weights: stored with the row, so that a page
+# of `/who knows` is read in order off an index (a test checks it equals the rule's score;
+# new weights need a migration that changes the column).
+EXPERTISE_SCORE = (
+    f"{weights.TEACHES} * teaches + {weights.MENTORS} * mentors"
+    f" + {weights.MATCH} * matched * (CASE WHEN rated > 0 THEN rating * 1.0 / rated"
+    f" ELSE {weights.NEUTRAL_RATING} END) / {weights.NEUTRAL_RATING}"
+    f" + {weights.SAVED} * (CASE WHEN saved > {weights.MAX_SAVED} THEN {weights.MAX_SAVED}"
+    " ELSE saved END)"
+    f" + {weights.VOTE} * (CASE WHEN votes > {weights.MAX_VOTES} THEN {weights.MAX_VOTES}"
+    " ELSE votes END)"
+    f" + {weights.THANKED} * thanked"
+)
 expertise = Table(
     "expertise",
     metadata,
@@ -696,7 +713,17 @@ expertise = Table(
     Column("topic", String(40), primary_key=True),
     Column("member_id", Integer, primary_key=True),
     *(Column(signal, Integer, nullable=False) for signal in EXPERTISE_SIGNALS),
+    Column("listed", Boolean, nullable=False),  # the member's choice, kept with the row
+    Column("score", Float, Computed(EXPERTISE_SCORE, persisted=True)),
     Index("ix_expertise_member", "community_id", "member_id"),
+)
+Index(
+    "ix_expertise_ranked",
+    expertise.c.community_id,
+    expertise.c.topic,
+    expertise.c.listed,
+    expertise.c.score.desc(),
+    expertise.c.member_id,
 )
 expertise_stale = Table(
     "expertise_stale",

@@ -15,6 +15,8 @@ import pytest
 from alembic import command
 from sqlalchemy import select
 
+from bot.community.expertise import score
+from bot.community.model import Signals
 from bot.kernel.core import Core
 from copbot.bootstrap import open_core
 from storage.migrate import _config
@@ -33,7 +35,7 @@ from storage.schema import (
 from tests.fakes import FakeChat, ManualClock, Talk
 from tests.test_community import ELSEWHERE, listed, mentored
 
-Rows = dict[tuple[int, str, int], tuple[int, ...]]
+Rows = dict[tuple[int, str, int], tuple[int | bool, ...]]
 
 
 @pytest.fixture
@@ -50,7 +52,11 @@ async def _table(core: Core, table: Any) -> list[Any]:
 
 async def counted_afresh(core: Core) -> Rows:
     """Each sign of knowing a topic, counted from the raw rows the way the README says."""
-    live = {(m.community_id, m.id) for m in await _table(core, members) if m.erased_at is None}
+    listed = {
+        (m.community_id, m.id): bool(m.listed)
+        for m in await _table(core, members)
+        if m.erased_at is None
+    }
     found: dict[tuple[int, str, int], list[int]] = defaultdict(lambda: [0] * 8)
     for t in await _table(core, member_tags):
         if t.kind == "skill":
@@ -75,13 +81,29 @@ async def counted_afresh(core: Core) -> Rows:
     for t in await _table(core, thanks):
         if t.topic is not None and t.to_id is not None:
             found[t.community_id, t.topic, t.to_id][7] += 1
-    return {key: tuple(row) for key, row in found.items() if (key[0], key[2]) in live}
+    return {
+        key: (*row, listed[key[0], key[2]])
+        for key, row in found.items()
+        if (key[0], key[2]) in listed
+    }
 
 
 async def precomputed(core: Core) -> Rows:
-    return {
-        (r.community_id, r.topic, r.member_id): tuple(r[3:]) for r in await _table(core, expertise)
-    }
+    """The rows' signals and listed flag; their stored score checked against the rule's."""
+    rows = await _table(core, expertise)
+    for r in rows:
+        signals = Signals(
+            bool(r.teaches),
+            bool(r.mentors),
+            r.matched,
+            r.rated,
+            r.rating,
+            r.saved,
+            r.votes,
+            r.thanked,
+        )
+        assert r.score == pytest.approx(score(signals)), r
+    return {(r.community_id, r.topic, r.member_id): (*r[3:11], bool(r.listed)) for r in rows}
 
 
 async def test_the_precomputed_expertise_equals_a_count_afresh_after_every_change(
@@ -101,6 +123,9 @@ async def test_the_precomputed_expertise_equals_a_count_afresh_after_every_chang
     await talk("alice", "/profile set skills:go interests:python listed:yes")
     await elsewhere("bob", "/profile set skills:python listed:yes")
     await agree()
+    await talk("bob", "/profile set listed:no")
+    await agree()
+    await talk("bob", "/profile set listed:yes")
     await talk("bob", "/mentor offer topics:python, rust capacity:3")
     await talk("erin", "/profile set interests:python")
     await mentored(talk, chat, "bob", "alice", 5)
@@ -125,7 +150,7 @@ async def test_the_precomputed_expertise_equals_a_count_afresh_after_every_chang
     await talk.press("alice", "Erase my data")
     await agree()
     # Bob on python: two matches, the one Alice rated 5 no longer rated; her thanks stay.
-    assert (0, 0, 2, 1, 2, 0, 0, 1) in (await precomputed(core)).values()
+    assert (0, 0, 2, 1, 2, 0, 0, 1, True) in (await precomputed(core)).values()
 
 
 async def test_migrating_fills_expertise_from_what_is_there(database_url: str) -> None:

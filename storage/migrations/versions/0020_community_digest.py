@@ -28,6 +28,17 @@ depends_on: Sequence[str] | None = None
 
 
 SIGNALS = ("teaches", "mentors", "matched", "rated", "rating", "saved", "votes", "thanked")
+# bot.community.expertise.score with today's weights (storage/schema.py builds it from them).
+SCORE = (
+    "3.0 * teaches + 2.0 * mentors + 2.0 * matched * (CASE WHEN rated > 0 THEN rating * 1.0 "
+    "/ rated ELSE 3.0 END) / 3.0 + 0.5 * (CASE WHEN saved > 10 THEN 10 ELSE saved END) "
+    "+ 0.25 * (CASE WHEN votes > 20 THEN 20 ELSE votes END) + 1.5 * thanked"
+)
+# Whether a member is listed in `/who` is kept with their rows, as they change it.
+LISTED = (
+    "UPDATE expertise SET listed = COALESCE(NEW.listed, FALSE) "
+    "WHERE community_id = NEW.community_id AND member_id = NEW.id;"
+)
 # Whose expertise a row of each table counts in: (community, member) selected from the row
 # `{r}` (NEW or OLD), nothing when it names nobody.
 TOUCHES = {
@@ -35,7 +46,6 @@ TOUCHES = {
     "mentor_topics": "SELECT {r}.community_id, {r}.member_id",
     "matches": "SELECT {r}.community_id, {r}.mentor_id",
     "match_feedback": "SELECT community_id, mentor_id FROM matches WHERE id = {r}.match_id",
-    "resources": "SELECT {r}.community_id, {r}.saved_by WHERE {r}.saved_by IS NOT NULL",
     "resource_tags": (
         "SELECT community_id, saved_by FROM resources WHERE community_id = {r}.community_id "
         "AND id = {r}.resource_id AND saved_by IS NOT NULL"
@@ -43,12 +53,27 @@ TOUCHES = {
     "thanks": "SELECT {r}.community_id, {r}.to_id WHERE {r}.to_id IS NOT NULL",
 }
 STALE = "INTO expertise_stale (community_id, member_id) "
+SAVER = "SELECT {r}.community_id, {r}.saved_by WHERE {r}.saved_by IS NOT NULL"
+# An upvote changes the votes of one resource: its saver's rows of its tags change by as
+# much, at once, rather than everything they saved being counted again (a member who saved
+# thousands of resources would make every vote on them slow).
+VOTES = (
+    "UPDATE expertise SET votes = votes + NEW.votes - OLD.votes "
+    "WHERE community_id = NEW.community_id AND member_id = NEW.saved_by AND topic IN "
+    "(SELECT tag FROM resource_tags WHERE community_id = NEW.community_id "
+    "AND resource_id = NEW.id);"
+)
+TAGS = (
+    "(SELECT count(*) FROM resource_tags WHERE community_id = NEW.community_id "
+    "AND resource_id = NEW.id)"
+)
 # The signals of every member not erased, as bot.community.expertise counts them (written
 # out here as they are today; storage/expertise.py derives them from then on).
 FILL = f"""
-INSERT INTO expertise (community_id, topic, member_id, {", ".join(SIGNALS)})
+INSERT INTO expertise (community_id, topic, member_id, {", ".join(SIGNALS)}, listed)
 SELECT s.community_id, s.topic, s.member_id, MAX(s.teaches), MAX(s.mentors), SUM(s.matched),
-    SUM(s.rated), SUM(s.rating), SUM(s.saved), SUM(s.votes), SUM(s.thanked)
+    SUM(s.rated), SUM(s.rating), SUM(s.saved), SUM(s.votes), SUM(s.thanked),
+    COALESCE(mb.listed, FALSE)
 FROM (
     SELECT community_id, tag AS topic, member_id, 1 AS teaches, 0 AS mentors, 0 AS matched,
         0 AS rated, 0 AS rating, 0 AS saved, 0 AS votes, 0 AS thanked
@@ -71,18 +96,20 @@ FROM (
 ) s
 JOIN members mb ON mb.community_id = s.community_id AND mb.id = s.member_id
 WHERE mb.erased_at IS NULL
-GROUP BY s.community_id, s.topic, s.member_id
+GROUP BY s.community_id, s.topic, s.member_id, mb.listed
 """
 
 
 def _sqlite_triggers(table: str) -> list[str]:
     touched = TOUCHES[table]
     new, old = (f"INSERT OR IGNORE {STALE}{touched.format(r=r)};" for r in ("NEW", "OLD"))
-    made = f"CREATE TRIGGER expertise_{table}_{{op}} AFTER {{op}} ON {table} BEGIN {{body}} END"
+    made = (
+        f"CREATE TRIGGER expertise_{table}_{{name}} AFTER {{event}} ON {table} BEGIN {{body}} END"
+    )
     return [
-        made.format(op="INSERT", body=new),
-        made.format(op="UPDATE", body=new + " " + old),
-        made.format(op="DELETE", body=old),
+        made.format(name="insert", event="INSERT", body=new),
+        made.format(name="update", event="UPDATE", body=new + " " + old),
+        made.format(name="delete", event="DELETE", body=old),
     ]
 
 
@@ -101,6 +128,49 @@ def _postgresql_triggers(table: str) -> list[str]:
     ]
 
 
+def _sqlite_resources() -> list[str]:
+    """Saved, removed or handed over (an erasure): the savers are counted again; an upvote
+    moves the votes; other changes (a title) change nothing of expertise."""
+    new, old = (f"INSERT OR IGNORE {STALE}{SAVER.format(r=r)};" for r in ("NEW", "OLD"))
+    made = "CREATE TRIGGER expertise_resources_{name} AFTER {event} ON resources {when}BEGIN "
+    return [
+        made.format(name="insert", event="INSERT", when="") + new + " END",
+        made.format(name="delete", event="DELETE", when="") + old + " END",
+        made.format(
+            name="saver", event="UPDATE OF saved_by", when="WHEN NEW.saved_by IS NOT OLD.saved_by "
+        )
+        + f"{new} {old} END",
+        made.format(
+            name="votes",
+            event="UPDATE OF votes",
+            when="WHEN NEW.saved_by IS OLD.saved_by AND NEW.votes <> OLD.votes ",
+        )
+        + VOTES
+        + " END",
+    ]
+
+
+def _postgresql_resources() -> list[str]:
+    """As on SQLite; and an upvote that finds fewer of the saver's rows than the resource has
+    tags (another transaction was counting the saver afresh, and its rows were not there
+    for this one's update) counts the saver again instead, after that one commits."""
+    new, old = (
+        f"INSERT {STALE}{SAVER.format(r=r)} ON CONFLICT DO NOTHING;" for r in ("NEW", "OLD")
+    )
+    return [
+        "CREATE FUNCTION expertise_resources() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        "DECLARE moved integer; BEGIN "
+        f"IF TG_OP = 'INSERT' THEN {new} "
+        f"ELSIF TG_OP = 'DELETE' THEN {old} "
+        f"ELSIF NEW.saved_by IS DISTINCT FROM OLD.saved_by THEN {new} {old} "
+        f"ELSIF NEW.votes <> OLD.votes THEN {VOTES} "
+        f"GET DIAGNOSTICS moved = ROW_COUNT; IF moved < {TAGS} THEN {new} END IF; "
+        "END IF; RETURN NULL; END $$",
+        "CREATE TRIGGER expertise_resources AFTER INSERT OR UPDATE OR DELETE ON resources "
+        "FOR EACH ROW EXECUTE FUNCTION expertise_resources()",
+    ]
+
+
 def upgrade() -> None:
     op.create_table(
         "expertise",
@@ -108,9 +178,16 @@ def upgrade() -> None:
         sa.Column("topic", sa.String(40), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
         *(sa.Column(signal, sa.Integer(), nullable=False) for signal in SIGNALS),
+        sa.Column("listed", sa.Boolean(), nullable=False),
+        sa.Column("score", sa.Float(), sa.Computed(SCORE, persisted=True)),
         sa.PrimaryKeyConstraint("community_id", "topic", "member_id", name="pk_expertise"),
     )
     op.create_index("ix_expertise_member", "expertise", ["community_id", "member_id"])
+    op.create_index(
+        "ix_expertise_ranked",
+        "expertise",
+        ["community_id", "topic", "listed", sa.text("score DESC"), "member_id"],
+    )
     op.create_table(
         "expertise_stale",
         sa.Column("community_id", sa.Integer(), nullable=False),
@@ -119,10 +196,27 @@ def upgrade() -> None:
     )
     op.create_index("ix_resources_saved_by", "resources", ["community_id", "saved_by"])
     op.execute(FILL)
-    made = _postgresql_triggers if op.get_bind().dialect.name == "postgresql" else _sqlite_triggers
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    made = _postgresql_triggers if postgresql else _sqlite_triggers
     for table in TOUCHES:
         for statement in made(table):
             op.execute(statement)
+    for statement in _postgresql_resources() if postgresql else _sqlite_resources():
+        op.execute(statement)
+    if postgresql:
+        op.execute(
+            "CREATE FUNCTION expertise_listed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"{LISTED} RETURN NULL; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER expertise_listed AFTER UPDATE OF listed ON members FOR EACH ROW "
+            "WHEN (NEW.listed IS DISTINCT FROM OLD.listed) EXECUTE FUNCTION expertise_listed()"
+        )
+    else:
+        op.execute(
+            "CREATE TRIGGER expertise_listed AFTER UPDATE OF listed ON members "
+            f"WHEN NEW.listed IS NOT OLD.listed BEGIN {LISTED} END"
+        )
     op.create_table(
         "search_gaps",
         sa.Column("community_id", sa.Integer(), nullable=False),
@@ -144,10 +238,18 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     postgresql = op.get_bind().dialect.name == "postgresql"
-    for table in TOUCHES:
+    if postgresql:
+        op.execute("DROP TRIGGER expertise_listed ON members")
+        op.execute("DROP FUNCTION expertise_listed()")
+    else:
+        op.execute("DROP TRIGGER expertise_listed")
+    for table in (*TOUCHES, "resources"):
         if postgresql:
             op.execute(f"DROP TRIGGER expertise_{table} ON {table}")
             op.execute(f"DROP FUNCTION expertise_{table}()")
+        elif table == "resources":
+            for name in ("insert", "delete", "saver", "votes"):
+                op.execute(f"DROP TRIGGER expertise_resources_{name}")
         else:
             for event in ("insert", "update", "delete"):
                 op.execute(f"DROP TRIGGER expertise_{table}_{event}")
