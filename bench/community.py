@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import random
 import statistics
@@ -447,20 +448,26 @@ async def run_engine(url: str, args: argparse.Namespace, table: Table) -> bool:
         store = core.store
         assert isinstance(store, SqlStore)
         events, seeded, derived = await seed(store, args.members)
+        gc.collect()  # the seeding's garbage, which would otherwise be collected mid-figures
         reader = Actor(COMMUNITY, "u1", "Member 1")
         moderator = Actor(COMMUNITY, "u2", "Member 2", is_moderator=True)
         for warm in who_knows_mix(core, reader, 20):
             await warm()
-        async with watched() as stall:
+
+        def health() -> Awaitable[Reply]:
+            return core.invoke(Invocation(moderator, "general", "community health"))
+
+        async def build() -> Reply:
+            async with store.snapshot(COMMUNITY) as view:
+                return await digest_reply(view, NOW - PERIOD, NOW)
+
+        async with watched() as who_stall:
             who_ms = await timed(who_knows_mix(core, reader, args.asks))
-            health = lambda: core.invoke(Invocation(moderator, "general", "community health"))  # noqa: E731
+        async with watched() as health_stall:
             health_ms = await timed([health] * 5)
-
-            async def build() -> Reply:
-                async with store.snapshot(COMMUNITY) as view:
-                    return await digest_reply(view, NOW - PERIOD, NOW)
-
+        async with watched() as digest_stall:
             digest_ms = await timed([build] * 5)
+    stalls = (who_stall.worst_ms, health_stall.worst_ms, digest_stall.worst_ms)
     p99, health_worst, digest_worst = percentile(who_ms, 99), max(health_ms), max(digest_ms)
     rows = [
         ("/who knows", f"{statistics.median(who_ms):.1f}", f"{p99:.1f}", p99 < WHO_KNOWS_P99_MS),
@@ -476,7 +483,12 @@ async def run_engine(url: str, args: argparse.Namespace, table: Table) -> bool:
             f"{digest_worst:.0f}",
             digest_worst < DIGEST_S * 1000,
         ),
-        ("event loop stall", "", f"{stall.worst_ms:.1f}", stall.worst_ms < STALL_MS),
+        (
+            "event loop stall (who knows, health, digest)",
+            "",
+            " / ".join(f"{ms:.0f}" for ms in stalls),
+            max(stalls) < STALL_MS,
+        ),
     ]
     for what, p50, high, ok in rows:
         table.add_row(what, p50, high, "[green]PASS" if ok else "[red]FAIL")
