@@ -55,13 +55,15 @@ async def participation(
         select(matches.c.mentor_id, _ONE).where(
             matches.c.community_id == cid, matches.c.started_at >= since
         ),
-        select(prompt_answers.c.member_id, prompt_answers.c.answers)
-        .select_from(
-            prompt_answers.join(
-                prompt_occurrences, prompt_occurrences.c.id == prompt_answers.c.occurrence_id
-            )
-        )
-        .where(prompt_answers.c.community_id == cid, prompt_occurrences.c.posted_at >= since),
+        select(prompt_answers.c.member_id, prompt_answers.c.answers).where(
+            prompt_answers.c.community_id == cid,
+            prompt_answers.c.occurrence_id.in_(
+                select(prompt_occurrences.c.id).where(
+                    prompt_occurrences.c.community_id == cid,
+                    prompt_occurrences.c.posted_at >= since,
+                )
+            ),
+        ),
     ).subquery("actions")
     per_member = (
         select(actions.c.m, func.sum(actions.c.n).label("n"))

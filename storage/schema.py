@@ -153,7 +153,8 @@ resources = Table(
         name="fk_resources_author",
     ),
     Index("ix_resources_top", "community_id", "votes", "id"),
-    Index("ix_resources_created", "community_id", "created_at"),  # the digest's week (0020)
+    # The digest's week and a member's actions for `/community health`, by the index alone.
+    Index("ix_resources_created", "community_id", "created_at", "saved_by"),  # (0020)
     Index("ix_resources_saved_by", "community_id", "saved_by"),  # a member's expertise (0020)
     sqlite_autoincrement=True,
 )
@@ -185,7 +186,7 @@ resource_votes = Table(
         name="fk_resource_votes_member",
     ),
     Index("ix_resource_votes_member", "community_id", "member_id"),
-    Index("ix_resource_votes_created", "community_id", "created_at"),  # (0020)
+    Index("ix_resource_votes_created", "community_id", "created_at", "member_id"),  # (0020)
 )
 
 resource_mirrors = Table(
@@ -420,6 +421,7 @@ mentor_requests = Table(
     Index("ix_mentor_requests_mentee", "community_id", "mentee_id", "status"),
     Index("ix_mentor_requests_mentor", "community_id", "mentor_id", "status"),
     Index("ix_mentor_requests_deadline", "status", "deadline"),
+    Index("ix_mentor_requests_created", "community_id", "created_at", "mentee_id"),  # (0020)
     # One open request per member and topic, whoever asks at the same moment.
     Index(
         "uq_mentor_requests_open",
@@ -467,7 +469,7 @@ matches = Table(
     Index("ix_matches_mentor", "community_id", "mentor_id", "ended_at"),
     Index("ix_matches_mentee", "community_id", "mentee_id", "ended_at"),
     Index("ix_matches_topic", "community_id", "topic", "mentor_id"),  # who knows it (0016)
-    Index("ix_matches_started", "community_id", "started_at"),  # the digest's week (0020)
+    Index("ix_matches_started", "community_id", "started_at", "mentor_id"),  # (0020)
     sqlite_autoincrement=True,
 )
 
@@ -674,7 +676,7 @@ thanks = Table(
     Index("uq_thanks_pair_day", "community_id", "from_id", "to_id", "day", unique=True),
     Index("ix_thanks_to", "community_id", "to_id", "topic"),
     Index("ix_thanks_topic", "community_id", "topic", "to_id"),
-    Index("ix_thanks_created", "community_id", "created_at"),  # the digest's week
+    Index("ix_thanks_created", "community_id", "created_at", "from_id"),  # the week (0020)
     sqlite_autoincrement=True,
 )
 

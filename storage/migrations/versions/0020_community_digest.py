@@ -52,6 +52,12 @@ TOUCHES = {
     ),
     "thanks": "SELECT {r}.community_id, {r}.to_id WHERE {r}.to_id IS NOT NULL",
 }
+COVERED = (  # table, the member's column, the time's
+    ("resources", "saved_by", "created_at"),
+    ("resource_votes", "member_id", "created_at"),
+    ("matches", "mentor_id", "started_at"),
+    ("mentor_requests", "mentee_id", "created_at"),
+)
 STALE = "INTO expertise_stale (community_id, member_id) "
 SAVER = "SELECT {r}.community_id, {r}.saved_by WHERE {r}.saved_by IS NOT NULL"
 # An upvote changes the votes of one resource: its saver's rows of its tags change by as
@@ -230,10 +236,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("community_id", "topic", "week", "kind", name="pk_search_gaps"),
     )
     op.create_index("ix_search_gaps_week", "search_gaps", ["community_id", "week"])
+    # The digest's week, and each member's actions for `/community health` read from the
+    # indexes alone (the member's column in each).
     op.create_index("ix_members_created", "members", ["community_id", "created_at"])
-    op.create_index("ix_resources_created", "resources", ["community_id", "created_at"])
-    op.create_index("ix_resource_votes_created", "resource_votes", ["community_id", "created_at"])
-    op.create_index("ix_matches_started", "matches", ["community_id", "started_at"])
+    for table, member, at in COVERED:
+        op.create_index(f"ix_{table}_{at.removesuffix('_at')}", table, ["community_id", at, member])
+    op.drop_index("ix_thanks_created", "thanks")
+    op.create_index("ix_thanks_created", "thanks", ["community_id", "created_at", "from_id"])
 
 
 def downgrade() -> None:
@@ -256,8 +265,9 @@ def downgrade() -> None:
     op.drop_index("ix_resources_saved_by", "resources")
     op.drop_table("expertise_stale")
     op.drop_table("expertise")
-    op.drop_index("ix_matches_started", "matches")
-    op.drop_index("ix_resource_votes_created", "resource_votes")
-    op.drop_index("ix_resources_created", "resources")
+    op.drop_index("ix_thanks_created", "thanks")
+    op.create_index("ix_thanks_created", "thanks", ["community_id", "created_at"])
+    for table, _, at in COVERED:
+        op.drop_index(f"ix_{table}_{at.removesuffix('_at')}", table)
     op.drop_index("ix_members_created", "members")
     op.drop_table("search_gaps")
