@@ -18,7 +18,7 @@ from bot.kernel.personal import Departure
 from storage.database import Database
 from storage.library import SqlLibraryRepository
 from storage.personal import SEARCH_INDEX
-from storage.schema import communities, metadata
+from storage.schema import communities, expertise_stale, metadata
 
 EVERY_TABLE = (*metadata.tables, SEARCH_INDEX)
 _c = communities.c
@@ -100,6 +100,10 @@ async def erase_community(
         for table in reversed(metadata.sorted_tables):  # what refers to a row goes first
             if table is not communities:
                 await db.execute(delete(table).where(table.c.community_id == community_id))
+        # The deletes' triggers marked members stale again: nobody's left to derive.
+        await db.execute(
+            delete(expertise_stale).where(expertise_stale.c.community_id == community_id)
+        )
         await db.commit()
     await database.scrub(EVERY_TABLE)
     return True

@@ -1,43 +1,42 @@
 """The community capability's storage: thanks, and the reads of who knows what across the
 members', mentoring's and the library's tables, always within one community.
 
-`/who knows` is one statement per page: the signs of knowing a topic are found by the
-topic's indexes (member_tags, mentor_topics, matches, resource_tags, thanks: each leads
-with community and topic), added up per member, joined to the listed members only and
-ranked by bot.community.expertise's score, written in SQL from the same weights.
+`/who knows` is one statement per page: the topic's listed members' precomputed signals
+(`expertise`, kept by storage/expertise.py as facts change), in the order of their score
+(bot.community.expertise's, stored with each row) off an index.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, literal_column, select, union, union_all, update
+from sqlalchemy import and_, func, insert, select, union, union_all, update
 
-from bot.community import expertise
-from bot.community.model import Knower, MentorRoom, NewThanks, Signals
+from bot.community.model import (
+    Gap,
+    Knower,
+    MentoringOutcomes,
+    MentorRoom,
+    NewThanks,
+    Participation,
+    Signals,
+    Week,
+)
 from bot.kernel.messages import MessageRef
+from storage import community_week
 from storage.database import Db
 from storage.schema import (
-    match_feedback,
+    EXPERTISE_SIGNALS,
+    expertise,
     matches,
     member_tags,
     members,
     mentor_topics,
     mentors,
     resource_tags,
-    resources,
     thanks,
 )
-
-_SIGNALS = ("teaches", "mentors", "matched", "rated", "rating", "saved", "votes", "thanked")
-_NONE: Any = literal_column("0")
-_ONE: Any = literal_column("1")
-
-
-def _row(member: Any, **given: Any) -> list[Any]:
-    """One sign, as a row of every signal column (0 for those it isn't)."""
-    return [member.label("m"), *(given.get(s, _NONE).label(s) for s in _SIGNALS)]
 
 
 class SqlCommunityRepository:
@@ -107,77 +106,20 @@ class SqlCommunityRepository:
         return [_knower(row) for row in found], (found[0].total if found else 0)
 
     def _knowers(self, topic: str, limit: int, offset: int) -> Any:
-        cid = self._community_id
-        rated = match_feedback.c.rating.is_not(None)
-        signs = union_all(
-            select(*_row(member_tags.c.member_id, teaches=_ONE)).where(
-                member_tags.c.community_id == cid,
-                member_tags.c.kind == "skill",
-                member_tags.c.tag == topic,
-            ),
-            select(*_row(mentor_topics.c.member_id, mentors=_ONE)).where(
-                mentor_topics.c.community_id == cid, mentor_topics.c.topic == topic
-            ),
-            select(
-                *_row(
-                    matches.c.mentor_id,
-                    matched=_ONE,
-                    rated=case((rated, 1), else_=0),
-                    rating=func.coalesce(match_feedback.c.rating, 0),
-                )
-            )
-            .select_from(
-                matches.outerjoin(
-                    match_feedback,
-                    and_(
-                        match_feedback.c.match_id == matches.c.id,
-                        match_feedback.c.member_id == matches.c.mentee_id,
-                    ),
-                )
-            )
-            .where(matches.c.community_id == cid, matches.c.topic == topic),
-            select(*_row(resources.c.saved_by, saved=_ONE, votes=resources.c.votes))
-            .select_from(
-                resource_tags.join(
-                    resources,
-                    and_(
-                        resources.c.community_id == resource_tags.c.community_id,
-                        resources.c.id == resource_tags.c.resource_id,
-                    ),
-                )
-            )
-            .where(
-                resource_tags.c.community_id == cid,
-                resource_tags.c.tag == topic,
-                resources.c.saved_by.is_not(None),
-            ),
-            select(*_row(thanks.c.to_id, thanked=_ONE)).where(
-                thanks.c.community_id == cid, thanks.c.topic == topic, thanks.c.to_id.is_not(None)
-            ),
-        ).subquery("signs")
-        totals = (
-            select(
-                signs.c.m,
-                func.max(signs.c.teaches).label("teaches"),
-                func.max(signs.c.mentors).label("mentors"),
-                *(func.sum(signs.c[s]).label(s) for s in _SIGNALS[2:]),
-            )
-            .group_by(signs.c.m)
-            .subquery("totals")
-        )
-        listed = and_(
-            members.c.community_id == cid,
-            members.c.id == totals.c.m,
-            members.c.listed.is_(True),
-            members.c.erased_at.is_(None),
-        )
-        score = _score(totals).label("score")
-        # The page first, over the totals and the listed flag only; what a card shows is
-        # read for the page's few members.
+        cid, e = self._community_id, expertise
+        of_topic = (e.c.community_id == cid, e.c.topic == topic, e.c.listed.is_(True))
+        total = select(func.count()).where(*of_topic).scalar_subquery()
+        # The page in order off the topic's index (ix_expertise_ranked), and how many there
+        # are from that index alone; what a card shows is read for the page's few members.
         page = (
-            select(totals, score, func.count().over().label("total"))
-            .select_from(totals.join(members, listed))
-            .order_by(score.desc(), totals.c.m)
+            select(
+                e.c.member_id.label("m"),
+                *(e.c[s] for s in EXPERTISE_SIGNALS),
+                e.c.score,
+                total.label("total"),
+            )
+            .where(*of_topic)
+            .order_by(e.c.score.desc(), e.c.member_id)
             .limit(limit)
             .offset(offset)
             .subquery("page")
@@ -267,24 +209,23 @@ class SqlCommunityRepository:
         rows = found.all()
         return [(topic, n) for topic, n, _ in rows], (rows[0].total if rows else 0)
 
+    async def participation(
+        self, since: datetime, new_since: datetime, active: int, core: int
+    ) -> Participation:
+        return await community_week.participation(
+            self._db, self._community_id, since, new_since, active, core
+        )
 
-def _score(totals: Any) -> Any:
-    """`bot.community.expertise.score` in SQL, from its own weights, so that a page is
-    ranked where the rows are (tests/storage/test_community.py checks they agree)."""
-    t = totals.c
-    mean = case((t.rated > 0, t.rating * 1.0 / t.rated), else_=expertise.NEUTRAL_RATING)
-    return (
-        expertise.TEACHES * t.teaches
-        + expertise.MENTORS * t.mentors
-        + expertise.MATCH * t.matched * mean / expertise.NEUTRAL_RATING
-        + expertise.SAVED * _at_most(t.saved, expertise.MAX_SAVED)
-        + expertise.VOTE * _at_most(t.votes, expertise.MAX_VOTES)
-        + expertise.THANKED * t.thanked
-    )
+    async def gaps(self, since: date, limit: int) -> list[Gap]:
+        return await community_week.gaps(self._db, self._community_id, since, limit)
 
+    async def mentoring_outcomes(self, since: datetime) -> MentoringOutcomes:
+        return await community_week.mentoring_outcomes(self._db, self._community_id, since)
 
-def _at_most(value: Any, most: int) -> Any:
-    return case((value > most, most), else_=value)
+    async def week(self, since: datetime, until: datetime, shown: int) -> Week:
+        return await community_week.week(
+            self._db, self._community_id, self._platform, since, until, shown
+        )
 
 
 def _knower(row: Any) -> Knower:

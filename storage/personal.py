@@ -25,7 +25,10 @@ from storage.database import Db
 from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository, returning_key
 from storage.schema import (
+    EXPERTISE_SIGNALS,
     audit_log,
+    expertise,
+    expertise_stale,
     intro_group_members,
     intro_groups,
     intro_participants,
@@ -768,6 +771,25 @@ async def _erase_welcome(scope: Scope, member: Member, erasure: Erasure) -> None
     )
 
 
+async def _export_expertise(scope: Scope, member: Member) -> object:
+    """What copbot counted of them per topic for `/who knows`."""
+    e = expertise.c
+    return await scope.rows(
+        select(e.topic, *(e[s] for s in EXPERTISE_SIGNALS))
+        .where(scope.mine(expertise), e.member_id == member.id)
+        .order_by(e.topic)
+    )
+
+
+async def _erase_expertise(scope: Scope, member: Member, erasure: Erasure) -> None:
+    """Their rows go now; what other erasures change marks them stale again, and an erased
+    member is derived as nobody (storage/expertise.py)."""
+    for table in (expertise, expertise_stale):
+        await scope.db.execute(
+            delete(table).where(scope.mine(table), table.c.member_id == member.id)
+        )
+
+
 RECORDS: dict[str, Record] = {
     "profiles.profile": Record(("members", "member_tags"), _export_profile, _erase_profile),
     "library.saved": Record(
@@ -808,6 +830,9 @@ RECORDS: dict[str, Record] = {
         ("thanks", "members"), _export_thanks_received, _erase_thanks_received
     ),
     "newcomers.welcome": Record(("newcomers",), _export_welcome, _erase_welcome),
+    "directory.expertise": Record(
+        ("expertise", "expertise_stale"), _export_expertise, _erase_expertise
+    ),
 }
 
 # Every other table, and why it holds nothing about a member.
@@ -821,6 +846,7 @@ NOT_PERSONAL: dict[str, str] = {
     "intro_programmes": "intros programmes: their channel, cadence, group size",
     "intro_rounds": "when each intros round ran",
     "intro_groups": "the groups of each intros round (their members are `intros.intros`)",
+    "search_gaps": "how many searches for a topic found nothing each week, never whose",
 }
 
 PERSONAL_TABLES = tuple(sorted({t for record in RECORDS.values() for t in record.tables}))

@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Computed,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -28,6 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from bot.community import expertise as weights
 
 metadata = MetaData(
     naming_convention={
@@ -98,6 +102,7 @@ members = Table(
     UniqueConstraint("community_id", "user_id"),
     # Lets child tables reference (community, member) so a row can't cross communities.
     UniqueConstraint("community_id", "id", name="uq_members_community_id_id"),
+    Index("ix_members_created", "community_id", "created_at"),  # newcomers of a week (0020)
     sqlite_autoincrement=True,
 )
 
@@ -148,6 +153,9 @@ resources = Table(
         name="fk_resources_author",
     ),
     Index("ix_resources_top", "community_id", "votes", "id"),
+    # The digest's week and a member's actions for `/community health`, by the index alone.
+    Index("ix_resources_created", "community_id", "created_at", "saved_by"),  # (0020)
+    Index("ix_resources_saved_by", "community_id", "saved_by"),  # a member's expertise (0020)
     sqlite_autoincrement=True,
 )
 
@@ -178,6 +186,7 @@ resource_votes = Table(
         name="fk_resource_votes_member",
     ),
     Index("ix_resource_votes_member", "community_id", "member_id"),
+    Index("ix_resource_votes_created", "community_id", "created_at", "member_id"),  # (0020)
 )
 
 resource_mirrors = Table(
@@ -413,6 +422,7 @@ mentor_requests = Table(
     Index("ix_mentor_requests_mentee", "community_id", "mentee_id", "status"),
     Index("ix_mentor_requests_mentor", "community_id", "mentor_id", "status"),
     Index("ix_mentor_requests_deadline", "status", "deadline"),
+    Index("ix_mentor_requests_created", "community_id", "created_at", "mentee_id"),  # (0020)
     # One open request per member and topic, whoever asks at the same moment.
     Index(
         "uq_mentor_requests_open",
@@ -460,6 +470,7 @@ matches = Table(
     Index("ix_matches_mentor", "community_id", "mentor_id", "ended_at"),
     Index("ix_matches_mentee", "community_id", "mentee_id", "ended_at"),
     Index("ix_matches_topic", "community_id", "topic", "mentor_id"),  # who knows it (0016)
+    Index("ix_matches_started", "community_id", "started_at", "mentor_id"),  # (0020)
     sqlite_autoincrement=True,
 )
 
@@ -666,7 +677,7 @@ thanks = Table(
     Index("uq_thanks_pair_day", "community_id", "from_id", "to_id", "day", unique=True),
     Index("ix_thanks_to", "community_id", "to_id", "topic"),
     Index("ix_thanks_topic", "community_id", "topic", "to_id"),
-    Index("ix_thanks_created", "community_id", "created_at"),  # the digest's week
+    Index("ix_thanks_created", "community_id", "created_at", "from_id"),  # the week (0020)
     sqlite_autoincrement=True,
 )
 
@@ -684,6 +695,74 @@ newcomers = Table(
     ForeignKeyConstraint(*_member, name="fk_newcomers_member"),
     Index("ix_newcomers_welcomed", "community_id", "welcomed_at"),
 )
+
+# What each member did on each topic (bot.community.model.Signals), kept as facts change so
+# that `/who knows` is an indexed read: triggers on the tables it is derived from (migration
+# 0020) mark the members a change touches in `expertise_stale`, and the unit of work derives
+# their rows afresh before it commits (storage/expertise.py).
+EXPERTISE_SIGNALS = (
+    "teaches",  # 1: a skill on their profile
+    "mentors",  # 1: they offer mentoring on it
+    "matched",  # matches on it they mentored
+    "rated",  # how many of those their mentee rated
+    "rating",  # the sum of those ratings
+    "saved",  # resources they saved tagged with it
+    "votes",  # upvotes those resources have
+    "thanked",  # thanks received for it
+)
+# bot.community.expertise.score, from its own weights: stored with the row, so that a page
+# of `/who knows` is read in order off an index (a test checks it equals the rule's score;
+# new weights need a migration that changes the column).
+EXPERTISE_SCORE = (
+    f"{weights.TEACHES} * teaches + {weights.MENTORS} * mentors"
+    f" + {weights.MATCH} * matched * (CASE WHEN rated > 0 THEN rating * 1.0 / rated"
+    f" ELSE {weights.NEUTRAL_RATING} END) / {weights.NEUTRAL_RATING}"
+    f" + {weights.SAVED} * (CASE WHEN saved > {weights.MAX_SAVED} THEN {weights.MAX_SAVED}"
+    " ELSE saved END)"
+    f" + {weights.VOTE} * (CASE WHEN votes > {weights.MAX_VOTES} THEN {weights.MAX_VOTES}"
+    " ELSE votes END)"
+    f" + {weights.THANKED} * thanked"
+)
+expertise = Table(
+    "expertise",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("topic", String(40), primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    *(Column(signal, Integer, nullable=False) for signal in EXPERTISE_SIGNALS),
+    Column("listed", Boolean, nullable=False),  # the member's choice, kept with the row
+    Column("score", Float, Computed(EXPERTISE_SCORE, persisted=True)),
+    Index("ix_expertise_member", "community_id", "member_id"),
+)
+Index(
+    "ix_expertise_ranked",
+    expertise.c.community_id,
+    expertise.c.topic,
+    expertise.c.listed,
+    expertise.c.score.desc(),
+    expertise.c.member_id,
+)
+expertise_stale = Table(
+    "expertise_stale",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+)
+
+
+# Searches that found nothing (library search, `/who knows`, a mentor request nobody could
+# take), for the gap map: counts per topic and week only, never who searched or their words.
+search_gaps = Table(
+    "search_gaps",
+    metadata,
+    Column("community_id", Integer, ForeignKey("communities.id"), primary_key=True),
+    Column("topic", String(40), primary_key=True),
+    Column("week", Date, primary_key=True),  # the Monday (UTC) of the week
+    Column("kind", String(12), primary_key=True),  # bot.kernel.gaps.Missed
+    Column("misses", Integer, nullable=False),
+    Index("ix_search_gaps_week", "community_id", "week"),
+)
+
 
 # What copbot is to send on its own: recorded in the unit of work that decided it,
 # delivered after commit by the sender (bot/kernel/outbox.py). Ids are never reused.

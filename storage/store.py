@@ -13,6 +13,7 @@ from bot.kernel.messages import CommunityKey
 from bot.kernel.personal import Departure
 from bot.kernel.ports import Clock
 from bot.mentoring.model import RequestStatus
+from storage import expertise
 from storage.audit import SqlAuditRepository
 from storage.communities import (
     communities_here,
@@ -24,6 +25,7 @@ from storage.communities import (
 )
 from storage.community import SqlCommunityRepository
 from storage.database import Database, Db, PoolUse, open_database
+from storage.gaps import SqlGapRepository
 from storage.intros import SqlIntrosRepository
 from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
@@ -35,6 +37,7 @@ from storage.personal import PERSONAL_TABLES, SqlPersonalDataRepository
 from storage.prompts import SqlPromptRepository
 from storage.schema import (
     communities,
+    community_settings,
     insert_new,
     intro_programmes,
     matches,
@@ -66,8 +69,10 @@ class SqlUnitOfWork:
         self.directory = SqlCommunityRepository(db, community_id, community.platform)
         self.newcomers = SqlNewcomersRepository(db, community_id)
         self.outbox = SqlOutboxRepository(db, community_id)
+        self.gaps = SqlGapRepository(db, community_id)
         self.personal = SqlPersonalDataRepository(db, community_id, community.platform)
         self._db = db
+        self._community_id = community_id
 
     @property
     def changed(self) -> bool:
@@ -78,6 +83,8 @@ class SqlUnitOfWork:
         return self._db.started
 
     async def commit(self) -> None:
+        if self._db.changed:  # what the writes changed of who knows what, with them
+            await expertise.refresh(self._db, self._community_id)
         await self._db.commit()
 
 
@@ -148,6 +155,13 @@ class SqlStore:
 
     async def communities_with_intros(self) -> list[CommunityKey]:
         return await self._communities_having(intro_programmes.c.community_id == communities.c.id)
+
+    async def communities_with_setting(self, key: str) -> list[CommunityKey]:
+        return await self._communities_having(
+            community_settings.c.community_id == communities.c.id,
+            community_settings.c.key == key,
+            community_settings.c.value != "null",
+        )
 
     async def _communities_having(self, *row: ColumnElement[bool]) -> list[CommunityKey]:
         """Communities with a row meeting `row`'s conditions: where a runner has work."""

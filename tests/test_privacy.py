@@ -268,6 +268,19 @@ IN_EXPORT: dict[str, Check | str] = {
         and [(t["from"], t["topic"], t["reason"]) for t in e["directory"]["thanks_received"]]
         == [("Bob", "rust", "zqthankedreason indeed")]
     ),
+    "expertise": lambda e: (
+        {
+            x["topic"]: (x["teaches"], x["mentors"], x["saved"], x["thanked"])
+            for x in e["directory"]["expertise"]
+        }
+        == {
+            "rust": (0, 1, 0, 1),
+            "zqlovedtag": (0, 0, 1, 0),
+            "zqskillfern": (1, 0, 0, 0),
+            "zqtopicwren": (0, 1, 0, 0),
+        }
+    ),
+    "expertise_stale": "emptied as each unit of work commits: whose expertise to derive",
     "intro_participants": lambda e: (
         [p["programme"] for p in e["intros"]["programmes"]] == ["intros"]
     ),

@@ -4,7 +4,7 @@ port (`ports.py`), which storage implements by joining their tables."""
 
 from __future__ import annotations
 
-from bot.community import directory, personal, settings, thanks
+from bot.community import digest, directory, health, personal, settings, thanks
 from bot.kernel.catalog import Catalog
 
 
@@ -13,9 +13,15 @@ def register(catalog: Catalog) -> None:
         "who", "Who knows what: listed members by topic, and why", "/who knows topic:python"
     )
     catalog.group("thanks", "Thank a member in public for their help", "/thanks @member")
-    catalog.group("community", "The community's own settings", "/community kudos")
+    catalog.group(
+        "community",
+        "The community's settings, weekly digest and health",
+        "/community health",
+    )
     directory.register(catalog)
     thanks.register(catalog)
     settings.register(catalog)
+    health.register(catalog)
+    digest.register(catalog)
     # Under "directory": the export's "community" names the guild or workspace.
     catalog.keeps_personal_data("directory", *personal.KEPT)

@@ -10,6 +10,7 @@ from bot.community.expertise import local_clock, room_to_mentor, why
 from bot.community.model import Knower
 from bot.kernel.catalog import Catalog, Choice, Option, OptionType
 from bot.kernel.context import Context
+from bot.kernel.gaps import Missed
 from bot.kernel.messages import MAX_BUTTON_STATE, Button, Card, CardField, Reply
 
 PAGE = 5  # members a page
@@ -57,6 +58,7 @@ async def knowers_page(context: Context, topic: str, offset: int) -> Reply:
     if not shown and offset:
         raise UserError("That page is gone; run `/who knows` again.")
     if not shown:
+        await context.uow.gaps.missed(Missed.WHO, topic, context.now)
         return Reply(
             f"Nobody listed knows {topic} yet. {NOT_LISTED} `/mentor request topic:{topic}` "
             "asks for a mentor all the same.",

@@ -56,14 +56,14 @@ def why(signals: Signals, topic: str) -> str:
     elif signals.mentors:
         parts.append(f"mentors {topic}")
     if signals.matches:
-        mentored = f"mentored {_count(signals.matches, 'person', 'people')} on it"
+        mentored = f"mentored {counted(signals.matches, 'person', 'people')} on it"
         if signals.rating is not None:
             mentored += f", rated {signals.rating:.1f}"
         parts.append(mentored)
     if signals.saved:
-        saved = f"saved {_count(signals.saved, 'resource')} tagged {topic}"
+        saved = f"saved {counted(signals.saved, 'resource')} tagged {topic}"
         if signals.votes:
-            saved += f" ({_count(signals.votes, 'upvote')})"
+            saved += f" ({counted(signals.votes, 'upvote')})"
         parts.append(saved)
     if signals.thanked:
         times = "once" if signals.thanked == 1 else f"{signals.thanked} times"
@@ -87,5 +87,5 @@ def room_to_mentor(room: MentorRoom | None, now: datetime) -> str:
     return "no room to mentor right now"
 
 
-def _count(number: int, one: str, many: str | None = None) -> str:
+def counted(number: int, one: str, many: str | None = None) -> str:
     return f"{number} {one if number == 1 else (many or one + 's')}"

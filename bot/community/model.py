@@ -63,3 +63,76 @@ class Knower:
     timezone: str | None
     signals: Signals
     room: MentorRoom | None  # None: they don't mentor
+
+
+@dataclass(frozen=True)
+class Participation:
+    """How many members are at each level of participation (`bot.community.health`)."""
+
+    core: int = 0
+    active: int = 0
+    peripheral: int = 0
+    new: int = 0
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A topic members asked about lately (searches that found nothing, requests waiting
+    for a mentor) that no mentor offers or no resource is tagged with."""
+
+    topic: str
+    searches: int  # searches for it that found nothing
+    unmatched: int  # mentor requests for it that no mentor could take
+    waiting: int  # open requests waiting for a mentor on it
+    mentors: int  # mentors offering it
+    resources: int  # resources tagged with it
+
+
+@dataclass(frozen=True)
+class MentoringOutcomes:
+    """Matches begun in a period, and what their members said of them."""
+
+    matches: int
+    answered: int  # matches where someone answered "did you meet?"
+    met: int  # of those, where someone said they met
+    ratings: int
+    rating_total: int
+
+    @property
+    def rating(self) -> float | None:
+        return self.rating_total / self.ratings if self.ratings else None
+
+
+@dataclass(frozen=True)
+class Link:
+    """A resource as the digest lists it."""
+
+    title: str
+    url: str
+    votes: int
+
+
+@dataclass(frozen=True)
+class PromptTurnout:
+    """The last prompt posted, and how many answered it."""
+
+    text: str
+    posted_at: datetime
+    message: MessageRef | None
+    answers: int
+    members: int
+
+
+@dataclass(frozen=True)
+class Week:
+    """What happened in a community in one week, for the digest."""
+
+    new_resources: int
+    newest: tuple[Link, ...]
+    most_upvoted: tuple[Link, ...]  # by the upvotes they got this week
+    prompt: PromptTurnout | None
+    matches: int
+    intros: int
+    thanks: int
+    newcomers: int  # members copbot first met this week
+    waiting: int  # requests waiting for a mentor now

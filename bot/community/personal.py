@@ -20,4 +20,10 @@ KEPT = (
         "they stay in the giver's record and the community's counts, to a former member, "
         "without the reason (it was about you) or the message it was for",
     ),
+    Kept(
+        "expertise",
+        "what copbot counted of you per topic for `/who knows`: skills, mentoring offered, "
+        "matches mentored and their ratings, resources saved and their upvotes, thanks",
+        Erased.DELETED,
+    ),
 )

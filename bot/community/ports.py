@@ -3,10 +3,17 @@ records of members, mentoring and the library (which it never imports: storage j
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
-from bot.community.model import Knower, NewThanks
+from bot.community.model import (
+    Gap,
+    Knower,
+    MentoringOutcomes,
+    NewThanks,
+    Participation,
+    Week,
+)
 from bot.kernel.messages import MessageRef
 
 
@@ -45,4 +52,23 @@ class CommunityRepository(Protocol):
     async def directory(self, limit: int, offset: int) -> tuple[list[tuple[str, int]], int]:
         """Topics that listed members teach or mentor, with how many do, most first; and how
         many such topics there are."""
+        ...
+
+    async def participation(
+        self, since: datetime, new_since: datetime, active: int, core: int
+    ) -> Participation:
+        """Members not erased by level: new when first seen from `new_since` on, else core
+        with at least `core` actions since `since`, active with at least `active`, else
+        peripheral (`bot.community.health` says what an action is)."""
+        ...
+
+    async def gaps(self, since: date, limit: int) -> list[Gap]:
+        """Topics searched without result from the week of `since` on, or waiting for a
+        mentor now, that no mentor offers or no resource is tagged with: most asked first."""
+        ...
+
+    async def mentoring_outcomes(self, since: datetime) -> MentoringOutcomes: ...
+
+    async def week(self, since: datetime, until: datetime, shown: int) -> Week:
+        """What happened from `since` up to `until`; `shown` resources of each list."""
         ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bot.kernel.arrivals import Greeter
@@ -27,6 +28,7 @@ ReactionHandler = Callable[[Context, str, ChatMessage], Awaitable[Reply | None]]
 ThreadReplyHandler = Callable[[Context, MessageRef], Awaitable[None]]
 HomeSection = Callable[[Context], Awaitable[Reply | None]]
 ProfileFact = Callable[[Context, Member], Awaitable[CardField | None]]
+HealthFact = Callable[[Context, datetime], Awaitable[CardField | None]]  # since when
 RoleCheck = Callable[[Context], Awaitable[bool]]
 ErasingHandler = Callable[[Context, Member], Awaitable[None]]
 
@@ -149,6 +151,7 @@ class Catalog:
         self.home_sections: list[HomeSection] = []
         self.greeters: list[Greeter] = []
         self.profile_facts: list[ProfileFact] = []
+        self.health_facts: list[HealthFact] = []
         self.personal_data: list[PersonalData] = []
         self.erasing_handlers: list[ErasingHandler] = []
         self.runners: list[RunnerFactory] = []
@@ -268,6 +271,13 @@ class Catalog:
         """A line a capability adds to a member's profile card (such as how often they were
         thanked), so profiles show it without knowing the capability; None adds nothing."""
         self.profile_facts.append(fact)
+        return fact
+
+    def health_fact(self, fact: HealthFact) -> HealthFact:
+        """A figure a capability adds to `/community health` (how many newcomers finished
+        their first steps), so health shows it without knowing the capability; None adds
+        nothing."""
+        self.health_facts.append(fact)
         return fact
 
     def source(self, name: str) -> Callable[[AutocompleteSource], AutocompleteSource]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
+from bot.kernel.gaps import GapRepository
 from bot.kernel.messages import CommunityKey, MessageRef, Reply
 from bot.kernel.personal import Departure, PersonalDataRepository
 from bot.kernel.repositories import (
@@ -203,6 +204,9 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
 
     @property
+    def gaps(self) -> GapRepository: ...  # searches that found nothing, for the gap map
+
+    @property
     def personal(self) -> PersonalDataRepository: ...
 
     @property
@@ -247,6 +251,10 @@ class Store(Protocol):
 
     async def communities_with_intros(self) -> list[CommunityKey]:
         """Where an intros programme runs: the timer's rounds and follow-ups."""
+        ...
+
+    async def communities_with_setting(self, key: str) -> list[CommunityKey]:
+        """Where the setting `key` holds a value (a weekly digest's schedule)."""
         ...
 
     async def communities_with_due_sends(

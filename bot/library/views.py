@@ -7,6 +7,7 @@ from bot.common.errors import UserError
 from bot.common.numbers import whole_number
 from bot.kernel.catalog import Catalog
 from bot.kernel.context import Context
+from bot.kernel.gaps import Missed
 from bot.kernel.messages import MAX_BUTTON_STATE, Button, ButtonStyle, Card, CardField, Reply
 from bot.library.model import Resource
 from bot.library.search import query_words
@@ -31,6 +32,8 @@ async def search_page(context: Context, query: str, tag: str | None, offset: int
     found = await context.uow.library.search(words, tag, PAGE + 1, offset)
     where = f" tagged {tag}" if tag else ""
     if not found.resources:
+        if not offset:  # a gap in the library (a later page gone empty is not)
+            await context.uow.gaps.missed(Missed.LIBRARY, tag or " ".join(words), context.now)
         return Reply(f"Nothing in the library matches “{query}”{where}.", ephemeral=True)
     return page_of(
         f"Results for “{query}”{where}",

@@ -7,6 +7,7 @@ from bot.common.errors import UserError
 from bot.common.tags import normalise_tag
 from bot.kernel.catalog import Catalog, Choice, Option, OptionType
 from bot.kernel.context import Context
+from bot.kernel.gaps import Missed
 from bot.kernel.members import Member
 from bot.kernel.messages import Button, Reply
 from bot.mentoring.matching import Fit
@@ -175,6 +176,7 @@ async def avoid(context: Context) -> Reply:
 
 async def ask_first(context: Context, request: MentorRequest, fits: list[Fit]) -> Reply:
     if not fits:
+        await context.uow.gaps.missed(Missed.MENTOR, request.topic, context.now)
         await context.uow.mentoring.wait(request.id, context.now)
         await announce_waitlist(context.uow, request, context.now)
         return Reply(

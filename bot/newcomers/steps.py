@@ -4,10 +4,12 @@ steps until all are done."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.kernel.arrivals import Arrival
 from bot.kernel.catalog import Catalog
 from bot.kernel.context import Context
-from bot.kernel.messages import Reply
+from bot.kernel.messages import CardField, Reply
 from bot.kernel.sends import notice
 from bot.newcomers.views import STEPS, steps_card, welcome
 from bot.newcomers.welcome import welcome_text
@@ -24,6 +26,19 @@ def register(catalog: Catalog) -> None:
     catalog.command("start", "Your first steps here: which are done and how to do the rest")(start)
     catalog.greeter(greet)
     catalog.home_section(first_steps)
+    catalog.health_fact(finished_first_steps)
+
+
+async def finished_first_steps(context: Context, since: datetime) -> CardField | None:
+    """`/community health`'s line: of the members welcomed since `since`, how many have
+    done all three first steps."""
+    progress = await context.uow.newcomers.progress(since)
+    if not progress.welcomed:
+        return None
+    return CardField(
+        "Newcomers",
+        f"{progress.finished} of {progress.welcomed} welcomed finished their first steps",
+    )
 
 
 async def greet(context: Context, arrival: Arrival) -> Reply | None:

@@ -13,6 +13,7 @@ import pytest
 
 from adapters.discord import CopbotClient
 from bot.app import build_catalog
+from bot.community.digest import DigestRunner
 from bot.kernel.catalog import Access, Command, Option, OptionType
 from bot.kernel.context import Context
 from bot.kernel.core import FAILED
@@ -744,3 +745,33 @@ async def test_the_context_menu_thanks_the_author_in_public(
     await run(fake, world, world.bob, "profile set", skills="python")
     shown = await run(fake, world, world.bob, "profile show")
     assert "Thanked: once" in text(shown)
+
+
+async def test_the_weekly_digest_is_posted_as_embeds_within_discords_limits(
+    fake: FakeDiscord, world: World, bot: CopbotClient, clock: ManualClock
+) -> None:
+    prompts = world.channel("prompts")
+    await run(fake, world, world.alice, "library add", url="https://example.org/a", tags="python")
+    await run(fake, world, world.alice, "thanks", member=world.bob.id, reason="x" * 200)
+    await run(
+        fake,
+        world,
+        world.mod,
+        "community digest",
+        channel=prompts,
+        day="monday",
+        time="10:00",
+        timezone="UTC",
+    )
+    clock.advance(timedelta(hours=1, minutes=5))  # the digest falls due
+    runner = DigestRunner(store=bot.core.store, clock=clock)
+    assert await runner.run_due() + await runner.run_due() == 1
+    assert bot.core.outbox is not None
+    await bot.core.outbox.drain()
+    [digest] = fake.posted_in(prompts)
+    assert digest["content"].startswith("📰 The week in the community")
+    embeds = digest["embeds"]
+    assert [e["title"] for e in embeds] == ["Library", "Activity", "Can you help?"]
+    assert sum(len(e.get("description") or "") for e in embeds) < 6000
+    activity = {f["name"]: f["value"] for f in embeds[1]["fields"]}
+    assert activity["Thanks given"] == "1"

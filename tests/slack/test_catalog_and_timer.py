@@ -173,3 +173,27 @@ async def test_a_token_slack_refuses_stops_the_start_and_is_named(
     said = startup_problem(refused.value, settings)
     assert said is not None and "Slack refused the token (invalid_auth)" in said
     assert named in said and token not in said
+
+
+async def test_the_weekly_digest_is_posted_as_blocks_after_a_restart(
+    fake: FakeSlack, sqlite_url: str, clock: ManualClock
+) -> None:
+    async with slack_running(
+        options(fake, "http"), lambda chat: serving_core(sqlite_url, chat=chat, clock=clock)
+    ) as running:
+        workspace = Workspace(fake, Http(f"http://127.0.0.1:{running.port}/slack/events"))
+        await (await workspace.command(ALICE, "library add https://example.org/a")).reply()
+        set_up = await workspace.command(MOD, "community digest C0GENERAL monday 09:30 UTC")
+        assert "Mondays at 09:30 UTC" in text_of(await set_up.reply())
+    clock.advance(timedelta(hours=1))  # copbot was down at 09:30
+    async with slack_running(
+        options(fake, "http"), lambda chat: serving_core(sqlite_url, chat=chat, clock=clock)
+    ):
+        [digest] = await fake.wait_for(
+            lambda: [m for m in fake.in_channel("C0GENERAL") if "The week in" in text_of(m.args)]
+        )
+    blocks = digest.args["blocks"]
+    assert isinstance(blocks, list) and len(blocks) <= 50
+    assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+    said = text_of(digest.args)
+    assert "1 new resource this week" in said and "Newcomers" in said

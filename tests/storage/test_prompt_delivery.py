@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.admin.leaving import PrivacyRunner
+from bot.community.digest import DigestRunner
 from bot.intros.runner import IntroRunner
 from bot.kernel.core import Core
 from bot.kernel.messages import MessageRef
@@ -84,8 +85,8 @@ async def test_a_reply_delivered_to_two_processes_counts_once(postgres_url: str)
 async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) -> None:
     """The composition root's timer runs the outbox's sender and each capability's runner:
     every `every` (the outbox every 5 seconds, prompts every 5 minutes, mentoring and
-    intros every minute) and at each prompt schedule's time, in its timezone; a schedule resumed
-    elsewhere joins at the next sync."""
+    intros every minute, the digest every 5 minutes) and at each prompt schedule's and the
+    digest's time, in its timezone; a schedule resumed elsewhere joins at the next sync."""
     chat, clock = FakeChat(), ManualClock(MONDAY - timedelta(days=1))
     async with open_app(sqlite_url, chat=chat, clock=clock) as app:
         talk = Talk(app.core)
@@ -93,30 +94,36 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
         await talk("mod", "/prompt schedule weekly monday 09:00 Europe/Berlin")
         await talk("mod", "/prompt schedule paused friday 17:30 UTC")
         await talk("mod", "/prompt pause 2")
+        await talk("mod", "/community digest digest sunday 18:00 America/New_York")
         timer = app.timer
         assert [type(r) for r in timer.runners] == [
             Outbox,
             PromptRunner,
             MentorRunner,
             IntroRunner,
+            DigestRunner,
             PrivacyRunner,
         ]
         await timer.start()
         jobs = {job.id: job for job in timer.scheduler.get_jobs()}
         assert set(jobs) == {
             "alarm:1:test:home:1",
+            "alarm:4:digest:test:home",
             "every:0",
             "every:1",
             "every:2",
             "every:3",
             "every:4",
+            "every:5",
             "sync",
         }
         assert jobs["every:0"].trigger.interval.total_seconds() == 5
         assert jobs["every:1"].trigger.interval.total_seconds() == 300
         assert jobs["every:2"].trigger.interval.total_seconds() == 60
         assert jobs["every:3"].trigger.interval.total_seconds() == 60
-        assert jobs["every:4"].trigger.interval.total_seconds() == 3600
+        assert jobs["every:4"].trigger.interval.total_seconds() == 300
+        assert jobs["every:5"].trigger.interval.total_seconds() == 3600
+        assert str(jobs["alarm:4:digest:test:home"].trigger.timezone) == "America/New_York"
         trigger = jobs["alarm:1:test:home:1"].trigger
         assert str(trigger.timezone) == "Europe/Berlin"
         assert trigger.fields[4].expressions[0].first == 0  # day_of_week: Monday
@@ -130,11 +137,13 @@ async def test_the_timer_wakes_at_each_schedules_next_due_time(sqlite_url: str) 
         assert {job.id for job in timer.scheduler.get_jobs()} == {
             "alarm:1:test:home:1",
             "alarm:1:test:home:2",
+            "alarm:4:digest:test:home",
             "every:0",
             "every:1",
             "every:2",
             "every:3",
             "every:4",
+            "every:5",
             "sync",
         }
     assert not timer.scheduler.running  # stopped with the app
