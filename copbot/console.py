@@ -20,6 +20,7 @@ from bot.kernel.catalog import Catalog
 from copbot.bootstrap import log_to_terminal, open_app, serving_process
 from copbot.config import Settings
 from copbot.ops import Operations
+from copbot.pages import serve_pages, serving_pages, web_catalog
 
 T = TypeVar("T")
 
@@ -120,9 +121,15 @@ class _Terminal:
         ops = Operations()
         app = await opened.enter_async_context(
             open_app(
-                settings.database.url, chat=chat, clock=clock, grace=settings.prompts.grace, ops=ops
+                settings.database.url,
+                chat=chat,
+                clock=clock,
+                catalog=web_catalog(settings),
+                grace=settings.prompts.grace,
+                ops=ops,
             )
         )
+        pages = await opened.enter_async_context(serving_pages(settings))
         if settings.serves_ops():  # only when the config asks: `[ops] enabled = true`
             await opened.enter_async_context(ops.serving(settings.ops.host, settings.ops.port))
         session = ConsoleSession(
@@ -133,6 +140,7 @@ class _Terminal:
             catch_up=app.timer.catch_up,
             settle=app.outbox.drain,
         )
+        serve_pages(pages, session.key.platform, app.core)
         await session.resume_clock()
         await app.timer.start()
         out.print(
@@ -141,6 +149,8 @@ class _Terminal:
             "Try /help, act as someone else with `alice: /profile show`, press buttons with "
             "`[Label]`. Ctrl-D quits."
         )
+        if pages is not None:
+            out.print(f"Web pages: {pages.base_url} (`/web` gives you a sign-in link)")
         return session
 
     def _read(self, session: ConsoleSession) -> None:

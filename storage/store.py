@@ -43,6 +43,7 @@ from storage.schema import (
     round_schedules,
 )
 from storage.settings import SqlSettingsRepository
+from storage.web import SqlWebRepository
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
         self.intros = SqlIntrosRepository(db, community_id, community.platform)
         self.audit = SqlAuditRepository(db, community_id)
         self.directory = SqlCommunityRepository(db, community_id, community.platform)
+        self.web = SqlWebRepository(db, community_id)
         self.outbox = SqlOutboxRepository(db, community_id)
         self.personal = SqlPersonalDataRepository(db, community_id, community.platform)
         self._db = db

@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # each capability's own port, named here so a unit of work ca
     from bot.library.ports import LibraryRepository
     from bot.mentoring.ports import MentoringRepository
     from bot.prompts.ports import PromptRepository
+    from bot.web.ports import WebRepository
 
 
 class Clock(Protocol):
@@ -194,6 +195,9 @@ class UnitOfWork(Protocol):
 
     @property
     def directory(self) -> CommunityRepository: ...  # the community capability's repository
+
+    @property
+    def web(self) -> WebRepository: ...  # sign-in links and browser sessions
 
     @property
     def outbox(self) -> OutboxRepository: ...
