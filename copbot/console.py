@@ -117,7 +117,9 @@ class _Terminal:
 
     async def _open(self, opened: AsyncExitStack) -> ConsoleSession:
         settings, out = self.settings, self.out
-        chat, clock, community = ConsoleChat(out.print), ConsoleClock(), community_of(settings)
+        # Not wrapped by rich: a long line (a `/web` link) stays whole when copied.
+        chat = ConsoleChat(lambda line: out.print(line, soft_wrap=True))
+        clock, community = ConsoleClock(), community_of(settings)
         ops = Operations()
         app = await opened.enter_async_context(
             open_app(
