@@ -36,7 +36,10 @@ POLICY = (
 HEADERS = {
     "Content-Security-Policy": POLICY,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # a sign-in link's secret never leaves in a Referer
+    # A sign-in link's secret never leaves in a Referer to another site; to our own pages
+    # the browser still sends the Origin that `_same_origin` checks (with no-referrer it
+    # would send "null").
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
@@ -274,7 +277,7 @@ class WebPages:
             raise web.HTTPNotFound()
         value = request.query.get("value", "")
         reply = await core.act(Action(actor, CHANNEL, action_id, value))
-        return self._replies(request, actor, "copbot", [reply])
+        return self._replies(request, actor, _heading(reply), [reply])
 
     async def action(self, request: web.Request) -> web.StreamResponse:
         """A button that changes something (an upvote): a form POSTed with the CSRF token,
@@ -361,6 +364,14 @@ class WebPages:
             values["csrf"] = self.csrf(session)
         page = self.templates.get_template(template).render(**values)
         return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
+
+
+def _heading(reply: Reply) -> str:
+    """A page's title from what the core answered: its first card, or its first line."""
+    if len(reply.cards) == 1:
+        return reply.cards[0].title
+    first = reply.text.split("\n", 1)[0].rstrip(":")
+    return first if len(first) <= 80 else first[:79] + "…"
 
 
 def _see_other(location: str) -> web.Response:

@@ -15,9 +15,10 @@ from aiohttp.test_utils import TestServer, unused_port
 from adapters.web import WebPages
 from bot.app import build_catalog
 from bot.kernel.core import Core
+from bot.kernel.messages import CommunityKey
 from bot.web.links import WebGate
 from copbot.bootstrap import open_core
-from tests.fakes import FakeChat, ManualClock, Talk
+from tests.fakes import HOME, FakeChat, ManualClock, Talk
 
 LINK = re.compile(r"/c/[^/\s]+/[^/\s]+/signin/[A-Za-z0-9_-]+")
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
@@ -87,18 +88,20 @@ class Site:
 
 
 @asynccontextmanager
-async def site_on(url: str, *, base: str | None = None) -> AsyncIterator[Site]:
+async def site_on(
+    url: str, *, base: str | None = None, community: CommunityKey = HOME
+) -> AsyncIterator[Site]:
     """The pages on a free loopback port; `base`: the public address links name (by
-    default that port's, as a browser reaches it)."""
+    default that port's, as a browser reaches it); `community`: where the members talk."""
     port = unused_port()
     base = base or f"http://127.0.0.1:{port}"
     clock, chat = ManualClock(), FakeChat()
     async with open_core(url, chat=chat, clock=clock, catalog=build_catalog(web_url=base)) as core:
         pages = WebPages(base_url=base)
-        pages.serve("test", core, WebGate(store=core.store, clock=clock))
+        pages.serve(community.platform, core, WebGate(store=core.store, clock=clock))
         server = TestServer(pages.application(), host="127.0.0.1", port=port)
         await server.start_server()
-        site = Site(Talk(core), clock, server)
+        site = Site(Talk(core, community=community), clock, server)
         try:
             yield site
         finally:

@@ -17,7 +17,9 @@ from tests.web.site import LINK
 def test_the_console_serves_the_pages_and_web_prints_a_working_link(tmp_path: Path) -> None:
     port = unused_port()
     config = tmp_path / "config.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "copbot.db"}"\n[web]\nport = {port}\n')
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "copbot.db"}"\n[web]\nport = {port}\n'
+    )
     console = subprocess.Popen(
         [sys.executable, "-m", "copbot", "--config", str(config), "console"],
         stdin=subprocess.PIPE,

@@ -334,7 +334,7 @@ async def test_every_response_carries_a_strict_policy(site: Site) -> None:
             policy = response.headers["Content-Security-Policy"]
             assert "default-src 'none'" in policy and "script-src" not in policy
             assert response.headers["X-Content-Type-Options"] == "nosniff"
-            assert response.headers["Referrer-Policy"] == "no-referrer"
+            assert response.headers["Referrer-Policy"] == "same-origin"
     async with site.browser("alice").get(site.url("/c/test/home/")) as page:
         assert page.headers["Cache-Control"] == "no-store"
         html = await page.text()
