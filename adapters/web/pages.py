@@ -154,9 +154,8 @@ class WebPages:
     async def sign_in_page(self, request: web.Request) -> web.StreamResponse:
         """A button, not the sign-in itself: a link previewer that opens the URL doesn't
         use up the member's single-use link."""
-        return self._render(
-            request, "signin.html", title="Sign in", action=request.path, signed_in=None
-        )
+        self._served(request)
+        return self._render(request, "signin.html", title="Sign in", action=request.raw_path)
 
     async def sign_in(self, request: web.Request) -> web.StreamResponse:
         community = self._community(request)
