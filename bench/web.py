@@ -3,13 +3,15 @@
 Loads bench.library's synthetic library and 10,000 members (listed in the directory with
 one to three skills each) into one community, signs 20 members in through `/web` links as
 a browser would, and then has 20 concurrent aiohttp clients, in a process of their own,
-fetch a mix of pages over HTTP on loopback from copbot's own server (adapters/web on the
-real core): home, the library best and newest first and by tag, search and its next page,
+each reading a page for about a second (`--think`; 0 hammers the server) before the
+next, fetch a mix of pages over HTTP on loopback from copbot's own server (adapters/web on
+the real core): home, the library best and newest first and by tag, search and its next page,
 a resource, tags, the directory and `/who knows`, and the audit log. Prints p50/p99 per
 page and exits 1 when a page's p99 misses 100 ms, on SQLite or PostgreSQL (one that can't
 be reached is a miss). The handbook and the exports (the whole library as one download)
 are timed once each and printed, without a target. Run:
-`COPBOT_TEST_POSTGRES_URL=... .venv/bin/python -m bench.web [--requests N]`.
+`COPBOT_TEST_POSTGRES_URL=... .venv/bin/python -m bench.web [--requests N] [--clients N]
+[--think SECONDS] [--engine sqlite|postgresql|both]`.
 """
 
 from __future__ import annotations
@@ -111,14 +113,19 @@ async def load_members(store: SqlStore, rng: random.Random) -> None:
         await db.commit()
 
 
-def fetch_all(port: int, sessions: list[str], work: list[tuple[str, str]], out: Any) -> None:
-    """The clients' process: `CLIENTS` browsers share `work`; sends (page, ms, status)s."""
-    out.send(asyncio.run(_fetch_all(port, sessions, work)))
+def fetch_all(
+    port: int, sessions: list[str], work: list[tuple[str, str]], think: float, out: Any
+) -> None:
+    """The clients' process: a browser per session shares `work`, reading each page for
+    `think` seconds on average (0.5 to 1.5 times it) before the next, as people do;
+    sends back (page, ms, status) of each."""
+    out.send(asyncio.run(_fetch_all(port, sessions, work, think)))
 
 
 async def _fetch_all(
-    port: int, sessions: list[str], work: list[tuple[str, str]]
+    port: int, sessions: list[str], work: list[tuple[str, str]], think: float
 ) -> list[tuple[str, float, int]]:
+    rng = random.Random(3)
     queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
     for item in work:
         queue.put_nowait(item)
@@ -134,12 +141,13 @@ async def _fetch_all(
                 async with client.get(f"http://127.0.0.1:{port}{BASE}{path}") as response:
                     await response.read()
                 timings.append((name, (time.perf_counter() - began) * 1000, response.status))
+                await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
     await asyncio.gather(*(browser(session) for session in sessions))
     return timings
 
 
-async def run_engine(name: str, url: str, requests: int, table: Table) -> bool:
+async def run_engine(name: str, url: str, args: argparse.Namespace, table: Table) -> bool:
     rng = random.Random(42)
     port = unused_port()
     base = f"http://127.0.0.1:{port}"
@@ -157,11 +165,12 @@ async def run_engine(name: str, url: str, requests: int, table: Table) -> bool:
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
-            sessions = [await sign_in(core, base, f"m{n}", n == 0) for n in range(CLIENTS)]
+            sessions = [await sign_in(core, base, f"m{n}", n == 0) for n in range(args.clients)]
             downloads = await time_downloads(base, sessions[0])
             warm = page_mix(random.Random(7), 200)
-            await asyncio.to_thread(run_clients, port, sessions, warm)
-            timings = await asyncio.to_thread(run_clients, port, sessions, page_mix(rng, requests))
+            await asyncio.to_thread(run_clients, port, sessions, warm, 0.0)
+            work = page_mix(rng, args.requests)
+            timings = await asyncio.to_thread(run_clients, port, sessions, work, args.think)
         finally:
             await runner.cleanup()
     failed = [t for t in timings if t[2] != 200]
@@ -184,11 +193,11 @@ async def run_engine(name: str, url: str, requests: int, table: Table) -> bool:
     return passed
 
 
-def run_clients(port: int, sessions: list[str], work: list[tuple[str, str]]) -> Any:
+def run_clients(port: int, sessions: list[str], work: list[tuple[str, str]], think: float) -> Any:
     """The clients in a process of their own: their work doesn't slow the server's loop."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=fetch_all, args=(port, sessions, work, send))
+    process = context.Process(target=fetch_all, args=(port, sessions, work, think, send))
     process.start()
     timings = receive.recv()
     process.join()
@@ -230,18 +239,27 @@ def percentile(values: list[float], pct: int) -> float:
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=4_000)
+    parser.add_argument("--clients", type=int, default=CLIENTS, help="browsers at once")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="seconds each browser reads a page (mean)"
+    )
+    parser.add_argument("--engine", choices=("both", "sqlite", "postgresql"), default="both")
     args = parser.parse_args()
     table = Table(
-        title=f"Web pages: {RESOURCES:,} resources, {MEMBERS:,} members, {CLIENTS} clients, "
-        f"{args.requests:,} requests (ms)"
+        title=f"Web pages: {RESOURCES:,} resources, {MEMBERS:,} members, {args.clients} clients, "
+        f"{args.requests:,} requests, {args.think} s on each page (ms)"
     )
     for column in ("engine", "page", "n", "p50", "p99", "target"):
         table.add_column(column)
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'web.db'}"
-        passed = await run_engine("SQLite", url, args.requests, table)
-    if await postgres_available():
-        passed &= await run_engine("PostgreSQL", POSTGRES_URL, args.requests, table)
+    passed = True
+    if args.engine != "postgresql":
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'web.db'}"
+            passed &= await run_engine("SQLite", url, args, table)
+    if args.engine == "sqlite":
+        pass
+    elif await postgres_available():
+        passed &= await run_engine("PostgreSQL", POSTGRES_URL, args, table)
     else:
         table.add_row("PostgreSQL", f"unreachable: {POSTGRES_URL}", "", "", "", "[red]FAIL")
         passed = False

@@ -208,7 +208,14 @@ class SqlLibraryRepository:
         return await self._load(list(ids.scalars()))
 
     async def count(self, tag: str | None) -> int:
-        return int(await self._db.scalar(select(func.count()).where(self._browsed(tag))) or 0)
+        if tag is None:
+            return int(await self._db.scalar(select(func.count()).where(self._mine())) or 0)
+        # A resource's tags go with it (ON DELETE CASCADE): counting them by the tag's own
+        # index reads only that tag's entries, not every resource it is on.
+        tagged = select(func.count()).where(
+            resource_tags.c.community_id == self._community_id, resource_tags.c.tag == tag
+        )
+        return int(await self._db.scalar(tagged) or 0)
 
     async def tag_counts(self, limit: int) -> list[tuple[str, int]]:
         count = func.count()

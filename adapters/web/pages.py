@@ -7,6 +7,7 @@ sessions are looked up within the community of the URL)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -27,6 +28,7 @@ STATIC = Path(__file__).parent / "static"
 COOKIE = "copbot_session"
 SESSION_SECONDS = 7 * 24 * 3600  # as long as the session itself lasts (bot/web)
 CHANNEL = "web"  # where a browser acts, for the core: no chat channel
+HANDBOOK_SHOWN = 256 * 1024  # characters of Markdown shown as a page (about 2,000 resources)
 EXPORTS = {"markdown": "library.md", "csv": "library.csv", "json": "library.json"}
 # No script at all, nothing from elsewhere: the pages work without JavaScript.
 POLICY = (
@@ -242,9 +244,10 @@ class WebPages:
         if reply.error or not reply.attachments:
             return self._replies(request, actor, "Handbook", [reply])
         text = reply.attachments[0].content.decode()
-        return self._render(
-            request, "handbook.html", title="Handbook", actor=actor, body=markdown(text)
-        )
+        # Rendered off the loop, and only while it reads as a page: a library of thousands
+        # is a download (the Markdown export below), not an HTML page of megabytes.
+        body = await asyncio.to_thread(markdown, text) if len(text) <= HANDBOOK_SHOWN else None
+        return self._render(request, "handbook.html", title="Handbook", actor=actor, body=body)
 
     async def export(self, request: web.Request) -> web.StreamResponse:
         actor = await self._visitor(request)

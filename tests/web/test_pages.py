@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import adapters.web.pages
 from bot.kernel.messages import CommunityKey
 from tests.web.site import CSRF, Site, site_on
 
@@ -345,3 +346,14 @@ async def test_every_response_carries_a_strict_policy(site: Site) -> None:
 def test_the_stylesheet_is_our_own_file() -> None:
     css = Path(__file__).parents[2] / "adapters" / "web" / "static" / "copbot.css"
     assert "@import" not in css.read_text() and "url(" not in css.read_text()
+
+
+async def test_a_handbook_too_big_for_a_page_is_a_download(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(adapters.web.pages, "HANDBOOK_SHOWN", 10)
+    await saved(site, "alice", "https://example.org/x title:Guide tags:python")
+    await site.sign_in("bob")
+    handbook = await site.page("bob", "/c/test/home/handbook")
+    assert "too big to read as one page" in handbook and "<h2>python</h2>" not in handbook
+    assert 'href="/c/test/home/export/markdown"' in handbook
