@@ -187,8 +187,8 @@ async def run_engine(name: str, url: str, args: argparse.Namespace, table: Table
             f"{p99:.1f}",
             "[green]PASS" if p99 < TARGET_P99_MS else "[red]FAIL",
         )
-    for page, ms in downloads.items():
-        table.add_row(name, page, "1", f"{ms:.0f}", "", "(no target)")
+    for page, shown in downloads.items():
+        table.add_row(name, page, "1", shown, "", "(no target)")
     table.add_row(name, f"loaded in {loaded:.0f} s; {len(failed)} not 200", "", "", "", "")
     return passed
 
@@ -220,15 +220,17 @@ async def sign_in(core: Any, base: str, user: str, moderator: bool) -> str:
     return session
 
 
-async def time_downloads(base: str, session: str) -> dict[str, float]:
+async def time_downloads(base: str, session: str) -> dict[str, str]:
+    """Each download's time and, when it is not a 200 (an export past the database's
+    statement timeout), its status."""
     timed = {}
     async with aiohttp.ClientSession(cookies={"copbot_session": session}) as client:
         for page, path in (("handbook (all)", "/handbook"), ("export csv", "/export/csv")):
             began = time.perf_counter()
             async with client.get(f"{base}{BASE}{path}") as response:
                 await response.read()
-                assert response.status == 200, response.status
-            timed[page] = (time.perf_counter() - began) * 1000
+            ms = (time.perf_counter() - began) * 1000
+            timed[page] = f"{ms:.0f}" + ("" if response.status == 200 else f" ({response.status})")
     return timed
 
 
