@@ -33,7 +33,7 @@ from aiohttp import web
 from aiohttp.test_utils import unused_port
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from adapters.web import WebPages
 from bench.library import POSTGRES_URL, TOPICS, WORDS, load, postgres_available, synthetic
@@ -110,6 +110,9 @@ async def load_members(store: SqlStore, rng: random.Random) -> None:
         ]
         for start in range(0, len(skills), 1000):
             await db.execute(insert(member_tags), skills[start : start + 1000])
+        if db.dialect != "sqlite":  # the planner's statistics, as autovacuum would make them
+            await db.execute(text("ANALYZE members"))
+            await db.execute(text("ANALYZE member_tags"))
         await db.commit()
 
 

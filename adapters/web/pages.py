@@ -49,6 +49,10 @@ HEADERS = {
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+class SignInNeeded(Exception):
+    """The page is a member's and no valid session came with the request."""
+
+
 class WebPages:
     """The pages of every community copbot serves, as one aiohttp application."""
 
@@ -102,6 +106,8 @@ class WebPages:
         else:
             try:
                 response = await handler(request)
+            except SignInNeeded:
+                response = self._unknown(request)
             except web.HTTPException as refused:
                 if refused.status < 400:
                     raise
@@ -138,6 +144,13 @@ class WebPages:
         if not session:
             return None
         return await gate.visitor(self._community(request), session)
+
+    async def _member(self, request: web.Request) -> Actor:
+        """Who is signed in; `SignInNeeded` (the sign-in page) when nobody is."""
+        actor = await self._visitor(request)
+        if actor is None:
+            raise SignInNeeded
+        return actor
 
     def csrf(self, session: str) -> str:
         """The token every form carries: derived from the session's secret, which another
@@ -194,9 +207,7 @@ class WebPages:
     # A member's pages: each one command of the core
 
     async def home(self, request: web.Request) -> web.StreamResponse:
-        actor = await self._visitor(request)
-        if actor is None:
-            return self._unknown(request)
+        actor = await self._member(request)
         sections = await self._served(request)[0].home(actor)
         return self._replies(request, actor, "Home", sections)
 
@@ -237,9 +248,7 @@ class WebPages:
 
     async def handbook(self, request: web.Request) -> web.StreamResponse:
         """The library's Markdown export, as a page: a handbook by tag."""
-        actor = await self._visitor(request)
-        if actor is None:
-            return self._unknown(request)
+        actor = await self._member(request)
         reply = await self._invoke(request, actor, "library export", {"format": "markdown"})
         if reply.error or not reply.attachments:
             return self._replies(request, actor, "Handbook", [reply])
@@ -250,9 +259,7 @@ class WebPages:
         return self._render(request, "handbook.html", title="Handbook", actor=actor, body=body)
 
     async def export(self, request: web.Request) -> web.StreamResponse:
-        actor = await self._visitor(request)
-        if actor is None:
-            return self._unknown(request)
+        actor = await self._member(request)
         chosen = request.match_info["format"]
         if chosen not in EXPORTS:
             raise web.HTTPNotFound()
@@ -269,9 +276,7 @@ class WebPages:
 
     async def read_action(self, request: web.Request) -> web.StreamResponse:
         """A button that only reads (a next page, a resource opened): a plain link."""
-        actor = await self._visitor(request)
-        if actor is None:
-            return self._unknown(request)
+        actor = await self._member(request)
         action_id = request.match_info["action"]
         core = self._served(request)[0]
         found = core.catalog.action_handler(action_id)
@@ -284,9 +289,7 @@ class WebPages:
     async def action(self, request: web.Request) -> web.StreamResponse:
         """A button that changes something (an upvote): a form POSTed with the CSRF token,
         run by the core exactly as the same button in chat."""
-        actor = await self._visitor(request)
-        if actor is None:
-            return self._unknown(request)
+        actor = await self._member(request)
         form = await request.post()
         session = request.cookies.get(COOKIE, "")
         if not hmac.compare_digest(str(form.get("csrf", "")), self.csrf(session)):
@@ -310,16 +313,12 @@ class WebPages:
     async def _command(
         self, request: web.Request, title: str, path: str, options: dict[str, str], **shown: str
     ) -> web.StreamResponse:
-        actor = await self._visitor(request)
-        if actor is None:
-            return self._unknown(request)
+        actor = await self._member(request)
         reply = await self._invoke(request, actor, path, options)
         return self._replies(request, actor, title, [reply], **shown)
 
     async def _empty(self, request: web.Request, title: str) -> web.StreamResponse:
-        actor = await self._visitor(request)
-        if actor is None:
-            return self._unknown(request)
+        actor = await self._member(request)
         return self._replies(request, actor, title, [])
 
     def _replies(
