@@ -19,6 +19,7 @@ from aiohttp import web
 
 from adapters.web.render import card_controls, controls, environment, markdown
 from bot.kernel.core import Core
+from bot.kernel.edge import MAX_COMMUNITY_ID
 from bot.kernel.messages import Action, Actor, CommunityKey, Invocation, Reply
 from bot.kernel.visits import Gate
 
@@ -114,6 +115,11 @@ class WebPages:
                 response = self._message(
                     request, refused.reason, "There's no such page.", refused.status
                 )
+            except Exception:  # the page says so, with the same headers as any other
+                log.exception("the page %s failed", request.path[:200])
+                response = self._message(
+                    request, "Something went wrong", "Please try again in a moment.", 500
+                )
         response.headers.update(HEADERS)
         if request.path.startswith("/c/"):
             response.headers["Cache-Control"] = "no-store"  # a member's own pages
@@ -127,7 +133,12 @@ class WebPages:
     # Who is asking
 
     def _community(self, request: web.Request) -> CommunityKey:
-        return CommunityKey(request.match_info["platform"], request.match_info["community"])
+        """The URL's community, if it could be one (else no such page): never looked up
+        with an id storage can't keep."""
+        platform, community = request.match_info["platform"], request.match_info["community"]
+        if not (0 < len(community) <= MAX_COMMUNITY_ID and community.isprintable()):
+            raise web.HTTPNotFound()
+        return CommunityKey(platform, community)
 
     def _served(self, request: web.Request) -> tuple[Core, Gate]:
         found = self.served.get(request.match_info["platform"])

@@ -149,8 +149,14 @@ async def test_another_communitys_link_and_cookie_are_refused(site: Site) -> Non
     assert await site.core.store.departure(other) is not None  # the other community is fine
 
 
-async def test_an_unknown_platform_has_no_pages(site: Site) -> None:
+async def test_an_unknown_platform_or_impossible_community_has_no_pages(site: Site) -> None:
     await site.page("alice", "/c/discord/123/", status=404)
+    link = await site.link("alice")
+    await site.sign_in("alice", link)
+    session = site.browser("alice").cookie_jar.filter_cookies(site.server.make_url(link))
+    long = site.browser("long")
+    long.cookie_jar.update_cookies({"copbot_session": session["copbot_session"].value})
+    await site.page("long", f"/c/test/{'x' * 65}/library", status=404)
 
 
 # The library
