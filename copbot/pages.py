@@ -52,7 +52,7 @@ async def serving_pages(settings: Settings) -> AsyncIterator[WebPages | None]:
             )
             yield None
             return
-        log.info("web pages at %s", pages.base_url)
+        log.debug("web pages at %s", pages.base_url)
         yield pages
     finally:
         await runner.cleanup()
