@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
-from bot.web.model import Pass, PassKind
+from bot.web.model import Holder, Pass, PassKind
 from storage.database import Db
 from storage.schema import members, web_passes
 
@@ -63,9 +63,9 @@ class SqlWebRepository:
         rows = found.all()
         return _pass(rows[0]) if rows else None
 
-    async def session(self, digest: str, now: datetime) -> Pass | None:
+    async def session(self, digest: str, now: datetime) -> Holder | None:
         found = await self._db.execute(
-            select(c.member_id, c.kind, c.moderator, c.created_at, c.expires_at)
+            select(c.member_id, members.c.user_id, members.c.display_name, c.moderator)
             .join(
                 members,
                 (members.c.community_id == c.community_id) & (members.c.id == c.member_id),
@@ -79,7 +79,7 @@ class SqlWebRepository:
             )
         )
         rows = found.all()
-        return _pass(rows[0]) if rows else None
+        return Holder(*rows[0]) if rows else None
 
     async def no_longer_moderator(self, member_id: int) -> int:
         done = await self._db.execute(

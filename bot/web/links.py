@@ -109,12 +109,9 @@ class WebGate:
             return None
         async with self._store.reading(community) as uow:
             found = await uow.web.session(digest(session), self._clock.now())
-            if found is None:
-                return None
-            member = (await uow.members.by_ids([found.member_id])).get(found.member_id)
-        if member is None:
+        if found is None:
             return None
-        return Actor(community, member.user_id, member.display_name, found.moderator)
+        return Actor(community, found.user_id, found.display_name, found.moderator)
 
     async def sign_out(self, community: CommunityKey, session: str) -> None:
         if not _well_formed(session):

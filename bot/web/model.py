@@ -25,3 +25,13 @@ class Pass:
     moderator: bool
     created_at: datetime
     expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a session, as a browser's every request needs it (one read)."""
+
+    member_id: int
+    user_id: str
+    display_name: str
+    moderator: bool

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from bot.web.model import Pass, PassKind
+from bot.web.model import Holder, Pass, PassKind
 
 
 class WebRepository(Protocol):
@@ -23,8 +23,8 @@ class WebRepository(Protocol):
         browsers opening it at once, one gets it."""
         ...
 
-    async def session(self, digest: str, now: datetime) -> Pass | None:
-        """The unexpired session with this digest, of a member not erased."""
+    async def session(self, digest: str, now: datetime) -> Holder | None:
+        """Who holds the unexpired session with this digest, if not an erased member."""
         ...
 
     async def no_longer_moderator(self, member_id: int) -> int:
