@@ -175,6 +175,34 @@ class OpsSettings(_Section):
     port: int = Field(default=8090, ge=0, le=65535, strict=True, description="0: any free port")
 
 
+class WebSettings(_Section):
+    """copbot's own web pages (adapters/web/), served in the same process."""
+
+    enabled: bool = Field(default=True, strict=True, description="serve the pages")
+    host: str = "127.0.0.1"  # "0.0.0.0" behind a reverse proxy on another machine
+    port: int = Field(default=8080, ge=0, le=65535, strict=True, description="0: any free port")
+    base_url: str | None = Field(
+        default=None, description="where members' browsers reach the pages, for /web's links"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, url: str | None) -> str | None:
+        parts = urlsplit(url or "")
+        if url is not None and (
+            parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+        ):
+            raise ValueError("an http(s) URL without a query, such as https://copbot.example.org")
+        return url.rstrip("/") if url is not None else None
+
+    def public_url(self, port: int | None = None) -> str:
+        """`base_url`, or the address served (`port`: the one bound, when `port` is 0)."""
+        if self.base_url is not None:
+            return self.base_url
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{host}:{port if port is not None else self.port}"
+
+
 class Settings(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -184,6 +212,7 @@ class Settings(_Section):
     slack: SlackSettings = SlackSettings()
     prompts: PromptSettings = PromptSettings()
     ops: OpsSettings = OpsSettings()
+    web: WebSettings = WebSettings()
 
     def platforms(self) -> list[str]:
         """Platforms with credentials configured."""

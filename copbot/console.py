@@ -20,6 +20,7 @@ from bot.kernel.catalog import Catalog
 from copbot.bootstrap import log_to_terminal, open_app, serving_process
 from copbot.config import Settings
 from copbot.ops import Operations
+from copbot.pages import serve_pages, serving_pages, web_catalog
 
 T = TypeVar("T")
 
@@ -116,13 +117,21 @@ class _Terminal:
 
     async def _open(self, opened: AsyncExitStack) -> ConsoleSession:
         settings, out = self.settings, self.out
-        chat, clock, community = ConsoleChat(out.print), ConsoleClock(), community_of(settings)
+        # Not wrapped by rich: a long line (a `/web` link) stays whole when copied.
+        chat = ConsoleChat(lambda line: out.print(line, soft_wrap=True))
+        clock, community = ConsoleClock(), community_of(settings)
         ops = Operations()
         app = await opened.enter_async_context(
             open_app(
-                settings.database.url, chat=chat, clock=clock, grace=settings.prompts.grace, ops=ops
+                settings.database.url,
+                chat=chat,
+                clock=clock,
+                catalog=web_catalog(settings),
+                grace=settings.prompts.grace,
+                ops=ops,
             )
         )
+        pages = await opened.enter_async_context(serving_pages(settings))
         if settings.serves_ops():  # only when the config asks: `[ops] enabled = true`
             await opened.enter_async_context(ops.serving(settings.ops.host, settings.ops.port))
         session = ConsoleSession(
@@ -133,6 +142,7 @@ class _Terminal:
             catch_up=app.timer.catch_up,
             settle=app.outbox.drain,
         )
+        serve_pages(pages, session.key.platform, app.core)
         await session.resume_clock()
         await app.timer.start()
         out.print(
@@ -141,6 +151,8 @@ class _Terminal:
             "Try /help, act as someone else with `alice: /profile show`, press buttons with "
             "`[Label]`. Ctrl-D quits."
         )
+        if pages is not None:
+            out.print(f"Web pages: {pages.base_url} (`/web` gives you a sign-in link)")
         return session
 
     def _read(self, session: ConsoleSession) -> None:

@@ -20,6 +20,7 @@ from adapters.discord import CopbotClient, DiscordOptions
 from adapters.slack import SlackOptions, run_slack
 from adapters.slack.install import InstallOptions
 from adapters.slack.run import Running
+from adapters.web import WebPages
 from bot.kernel.core import Core
 from copbot.bootstrap import (
     SystemClock,
@@ -31,6 +32,7 @@ from copbot.bootstrap import (
 )
 from copbot.config import Settings
 from copbot.ops import Operations
+from copbot.pages import serve_pages, serving_pages, web_catalog
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +53,13 @@ async def _serve(settings: Settings) -> None:
     if threading.current_thread() is threading.main_thread():  # else signals never come
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)
     ops = Operations()
-    servers: list[Awaitable[None]] = []
-    if settings.discord.token is not None:
-        token = settings.discord.token.get_secret_value()
-        servers.append(serve_discord(settings, token, ops=ops, stopping=stopping))
-    if "slack" in settings.platforms():
-        servers.append(_slack(settings, ops, stopping))
-    async with served_ops(settings, ops):
+    async with served_ops(settings, ops), serving_pages(settings) as pages:
+        servers: list[Awaitable[None]] = []
+        if settings.discord.token is not None:
+            token = settings.discord.token.get_secret_value()
+            servers.append(serve_discord(settings, token, ops=ops, stopping=stopping, pages=pages))
+        if "slack" in settings.platforms():
+            servers.append(_slack(settings, ops, stopping, pages))
         await asyncio.gather(*servers)
     log.info("stopped")
 
@@ -78,8 +80,10 @@ async def serve_discord(
     *,
     ops: Operations | None = None,
     stopping: asyncio.Event | None = None,
+    pages: WebPages | None = None,
 ) -> None:
-    """copbot on Discord until stopped: every guild of this process's shards, one timer."""
+    """copbot on Discord until stopped: every guild of this process's shards, one timer;
+    their web pages on `pages`."""
     config = settings.discord
     client = CopbotClient(
         DiscordOptions(
@@ -90,16 +94,24 @@ async def serve_discord(
     )
     clock = SystemClock()
     opened = open_app(
-        settings.database.url, chat=client.chat, clock=clock, grace=settings.prompts.grace, ops=ops
+        settings.database.url,
+        chat=client.chat,
+        clock=clock,
+        catalog=web_catalog(settings),
+        grace=settings.prompts.grace,
+        ops=ops,
     )
     async with opened as app:
+        serve_pages(pages, "discord", app.core)
         app.ops.check("discord", client.connected)
         serving = client.serve(app.core, token, after_login=app.timer.start)
         await until_stopped(serving, stopping, client.stop_taking_work, app.core)
         await client.close()
 
 
-async def _slack(settings: Settings, ops: Operations, stopping: asyncio.Event) -> None:
+async def _slack(
+    settings: Settings, ops: Operations, stopping: asyncio.Event, pages: WebPages | None
+) -> None:
     slack = settings.slack
     options = SlackOptions(
         bot_token=slack.bot_token.get_secret_value() if slack.bot_token else "",
@@ -115,11 +127,14 @@ async def _slack(settings: Settings, ops: Operations, stopping: asyncio.Event) -
 
     async def until_stopping(running: Running) -> None:
         ops.check("slack", running.intake.connected)
+        serve_pages(pages, "slack", running.core)
         await until_stopped(asyncio.Event().wait(), stopping, running.intake.stop, running.core)
 
     await run_slack(
         options,
-        lambda chat: serving_core(url, chat=chat, clock=clock, grace=late, ops=ops),
+        lambda chat: serving_core(
+            url, chat=chat, clock=clock, catalog=web_catalog(settings), grace=late, ops=ops
+        ),
         until=until_stopping,
     )
 

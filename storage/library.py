@@ -82,6 +82,9 @@ def _named(rows: Any) -> Any:
     )
 
 
+EXPORT_SLICE = 10_000  # resources loaded per statement by `everything`
+
+
 class SqlLibraryRepository:
     def __init__(self, db: Db, community_id: int, platform: str) -> None:
         self._db = db
@@ -228,10 +231,19 @@ class SqlLibraryRepository:
         return [(tag, n) for tag, n in rows.all()]
 
     async def everything(self) -> list[Resource]:
-        ids = await self._db.execute(
-            select(resources.c.id).where(self._mine()).order_by(resources.c.id)
+        ids = list(
+            (
+                await self._db.execute(
+                    select(resources.c.id).where(self._mine()).order_by(resources.c.id)
+                )
+            ).scalars()
         )
-        return await self._load(list(ids.scalars()))
+        # In slices: PostgreSQL takes at most 32,767 parameters a statement (an export of
+        # the web pages' 100,000-resource benchmark library met it).
+        loaded: list[Resource] = []
+        for start in range(0, len(ids), EXPORT_SLICE):
+            loaded += await self._load(ids[start : start + EXPORT_SLICE])
+        return loaded
 
     async def mirrors(self, channel_id: str) -> list[Mirror]:
         return await self._mirrors(resource_mirrors.c.channel_id == channel_id)

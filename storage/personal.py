@@ -52,6 +52,7 @@ from storage.schema import (
     resource_votes,
     resources,
     thanks,
+    web_passes,
 )
 
 FORMER = "a former member"  # what others' records say where they named an erased member
@@ -790,6 +791,25 @@ async def _erase_expertise(scope: Scope, member: Member, erasure: Erasure) -> No
         )
 
 
+# Web sign-in
+
+
+async def _export_sign_ins(scope: Scope, member: Member) -> object:
+    c = web_passes.c
+    return await scope.rows(
+        select(c.kind, c.moderator, c.created_at, c.expires_at, c.used_at)
+        .where(scope.mine(web_passes), c.member_id == member.id)
+        .order_by(c.id)
+    )
+
+
+async def _erase_sign_ins(scope: Scope, member: Member, erasure: Erasure) -> None:
+    """Every link and session goes: an erased member's browser is signed out at once."""
+    await scope.db.execute(
+        delete(web_passes).where(scope.mine(web_passes), web_passes.c.member_id == member.id)
+    )
+
+
 RECORDS: dict[str, Record] = {
     "profiles.profile": Record(("members", "member_tags"), _export_profile, _erase_profile),
     "library.saved": Record(
@@ -833,6 +853,7 @@ RECORDS: dict[str, Record] = {
     "directory.expertise": Record(
         ("expertise", "expertise_stale"), _export_expertise, _erase_expertise
     ),
+    "web.sign_ins": Record(("web_passes",), _export_sign_ins, _erase_sign_ins),
 }
 
 # Every other table, and why it holds nothing about a member.

@@ -764,6 +764,31 @@ search_gaps = Table(
 )
 
 
+# Web sign-in (bot/web): `/web` links and the browser sessions opened with them, by the
+# SHA-256 of their secret (the secret itself goes only to the member). Erased with them.
+web_passes = Table(
+    "web_passes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("community_id", Integer, ForeignKey("communities.id"), nullable=False),
+    Column("member_id", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),  # link, session
+    Column("digest", String(64), nullable=False),
+    Column("moderator", Boolean, nullable=False),  # opens the moderators' pages
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),  # a link, once opened
+    ForeignKeyConstraint(
+        ["community_id", "member_id"],
+        ["members.community_id", "members.id"],
+        name="fk_web_passes_member",
+    ),
+    UniqueConstraint("digest"),
+    Index("ix_web_passes_member", "community_id", "member_id", "kind", "created_at"),
+    sqlite_autoincrement=True,
+)
+
+
 # What copbot is to send on its own: recorded in the unit of work that decided it,
 # delivered after commit by the sender (bot/kernel/outbox.py). Ids are never reused.
 outbox = Table(

@@ -47,6 +47,7 @@ from storage.schema import (
     round_schedules,
 )
 from storage.settings import SqlSettingsRepository
+from storage.web import SqlWebRepository
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditRepository(db, community_id)
         self.directory = SqlCommunityRepository(db, community_id, community.platform)
         self.newcomers = SqlNewcomersRepository(db, community_id)
+        self.web = SqlWebRepository(db, community_id)
         self.outbox = SqlOutboxRepository(db, community_id)
         self.gaps = SqlGapRepository(db, community_id)
         self.personal = SqlPersonalDataRepository(db, community_id, community.platform)

@@ -91,6 +91,7 @@ async def _people(talk: Talk) -> None:
     await talk(ZED, '/mentor offer topics:"zqtopicwren, rust" capacity:2')
     await talk(ZED, '/thanks @bob reason:"zqthanksreason for the help" topic:python')
     await talk("bob", f"/thanks @{ZED} zqthankedreason indeed topic:rust")
+    await talk(ZED, "/web")  # a sign-in link to the web pages
 
 
 async def _mentoring(talk: Talk, chat: FakeChat) -> None:

@@ -121,7 +121,7 @@ def test_check_config_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_migrate_reports_what_it_did(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     database = ["--database", f"sqlite:///{tmp_path / 'copbot.db'}"]
     assert main([*database, "migrate"]) == 0
-    assert "database at revision 0020: upgraded from empty" in capsys.readouterr().out
+    assert "database at revision 0021: upgraded from empty" in capsys.readouterr().out
     assert main([*database, "migrate"]) == 0
     assert "already up to date" in capsys.readouterr().out
 
@@ -238,3 +238,25 @@ def test_the_secrets_no_log_line_may_show(tmp_path: Path) -> None:
         path, environ={"DISCORD_TOKEN": "discord-secret", "SLACK_SIGNING_SECRET": "signing"}
     )
     assert sorted(settings.secrets()) == ["discord-secret", "hunter2", "signing"]
+
+
+def test_web_pages_default_to_this_machine(tmp_path: Path) -> None:
+    web = load_settings(write(tmp_path, ""), environ={}).web
+    assert (web.enabled, web.host, web.port, web.base_url) == (True, "127.0.0.1", 8080, None)
+    assert web.public_url() == "http://127.0.0.1:8080"
+
+
+def test_web_base_url_names_where_browsers_reach_the_pages(tmp_path: Path) -> None:
+    text = "[web]\nhost = '0.0.0.0'\nport = 9000\nbase_url = 'https://cop.example.org/'\n"
+    web = load_settings(write(tmp_path, text), environ={}).web
+    assert web.public_url() == "https://cop.example.org"
+    listening = load_settings(write(tmp_path, "[web]\nhost = '0.0.0.0'\nport = 9000\n"), environ={})
+    assert listening.web.public_url() == "http://127.0.0.1:9000"
+
+
+@pytest.mark.parametrize(
+    "bad", ["base_url = 'ftp://x.org'", "base_url = 'https://x.org/?a=1'", "port = 70000"]
+)
+def test_bad_web_settings_are_refused(tmp_path: Path, bad: str) -> None:
+    with pytest.raises(ConfigError, match="web"):
+        load_settings(write(tmp_path, f"[web]\n{bad}\n"), environ={})

@@ -29,6 +29,7 @@ async def test_help_is_one_line_per_group_each_with_a_line_to_try(talk: Talk) ->
         "/intro",
         "/who",
         "/thanks",
+        "/web",
         "/privacy",
         "/help",
     ]

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+import storage.library
 from bot.kernel.core import Core
 from bot.kernel.messages import (
     MAX_BUTTON_STATE,
@@ -405,3 +406,15 @@ async def test_the_groups_earlier_names_keep_working(talk: Talk) -> None:
     assert (await talk.core.act(old_button)).text.startswith("Upvoted #1")
     listing = (await talk("bob", "/help library")).text
     assert "`/library add`" in listing and "/resource" not in listing
+
+
+async def test_an_export_loads_the_library_in_slices_in_order(
+    talk: Talk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL takes at most 32,767 parameters a statement: `everything` loads in
+    slices (here of 2), and the slices join up in order."""
+    monkeypatch.setattr(storage.library, "EXPORT_SLICE", 2)
+    for n in range(5):
+        await talk("alice", f"/library add https://example.org/{n} title:Guide{n}")
+    await talk("alice", "/library export format:json")
+    assert [r["title"] for r in talk.json("alice")] == [f"Guide{n}" for n in range(5)]

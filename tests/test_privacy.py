@@ -286,6 +286,9 @@ IN_EXPORT: dict[str, Check | str] = {
     ),
     "intro_group_members": lambda e: [i["with"] for i in e["intros"]["intros"]] == [["Dave"]],
     "newcomers": lambda e: e["newcomers"]["welcome"]["how"] == "talked",  # at their first command
+    "web_passes": lambda e: (
+        [(p["kind"], p["moderator"]) for p in e["web"]["sign_ins"]] == [("link", True)]
+    ),
     "matching_rounds": "mentoring.round_plans",  # kept for the moderators, named as not shown
     **{table: "holds nothing about members" for table in NOT_PERSONAL},
 }

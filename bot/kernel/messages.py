@@ -114,6 +114,9 @@ class Card:
     fields: tuple[CardField, ...] = ()
     link: str | None = None
     footer: str | None = None
+    # Where the card's subject opens on its own (a resource's page): a surface that lists
+    # cards with a button each (the web pages) shows it; chat leaves it out.
+    open: Button | None = None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # each capability's own port, named here so a unit of work ca
     from bot.mentoring.ports import MentoringRepository
     from bot.newcomers.ports import NewcomersRepository
     from bot.prompts.ports import PromptRepository
+    from bot.web.ports import WebRepository
 
 
 class Clock(Protocol):
@@ -199,6 +200,9 @@ class UnitOfWork(Protocol):
 
     @property
     def newcomers(self) -> NewcomersRepository: ...
+
+    @property
+    def web(self) -> WebRepository: ...  # sign-in links and browser sessions
 
     @property
     def outbox(self) -> OutboxRepository: ...

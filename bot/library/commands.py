@@ -18,6 +18,7 @@ from bot.library.urls import MAX_URL_LENGTH, normalise_url, readable
 from bot.library.views import list_page, page_state, resource_card, search_page, upvote_button
 
 MAX_QUERY = 40
+TAG_BUTTONS = 20  # the most used tags, each a button to browse it (Discord shows 25 at most)
 ID = id_option("id", "The resource's number, e.g. 12", autocomplete="library-resources")
 TAGS = Option(
     "tags",
@@ -65,6 +66,7 @@ def register(catalog: Catalog) -> None:
     )(browse)
     catalog.action("library.list", reads=True)(browse_more)
     catalog.command("library show", "Show one resource", ID, reads=True)(show)
+    catalog.action("library.open", reads=True)(open_resource)
     catalog.action("library.upvote")(upvote)
     catalog.command(
         "library edit",
@@ -142,7 +144,14 @@ async def browse_more(context: Context) -> Reply:
 
 
 async def show(context: Context) -> Reply:
-    resource = await resource_of(context, context.options["id"])
+    return shown(await resource_of(context, context.options["id"]))
+
+
+async def open_resource(context: Context) -> Reply:
+    return shown(await resource_of(context, context.action_number()))
+
+
+def shown(resource: Resource) -> Reply:
     return Reply(
         cards=(resource_card(resource),), buttons=(upvote_button(resource),), ephemeral=True
     )
@@ -208,7 +217,14 @@ async def tags(context: Context) -> Reply:
     counts = await context.uow.library.tag_counts(50)
     if not counts:
         return Reply("The library has no tags yet.", ephemeral=True)
-    return Reply("Tags in use: " + ", ".join(f"{t} ({n})" for t, n in counts), ephemeral=True)
+    browse_tag = tuple(
+        Button(f"{tag} ({n})", "library.list", f"0|{tag}|top") for tag, n in counts[:TAG_BUTTONS]
+    )
+    return Reply(
+        "Tags in use: " + ", ".join(f"{t} ({n})" for t, n in counts),
+        buttons=browse_tag,
+        ephemeral=True,
+    )
 
 
 def first_tag(tags: tuple[str, ...] | None) -> str | None:

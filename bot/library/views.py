@@ -3,6 +3,8 @@ search, and the newest at a glance."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.common.errors import UserError
 from bot.common.numbers import whole_number
 from bot.kernel.catalog import Catalog
@@ -82,7 +84,7 @@ def page_of(
     of = f"page {offset // PAGE + 1} of {max(1, -(-total // PAGE))}"
     return Reply(
         f"{heading} ({of}; {total} resource{'s' * (total != 1)}):",
-        cards=tuple(resource_card(r) for r in hits[:PAGE]),
+        cards=tuple(replace(resource_card(r), open=open_button(r)) for r in hits[:PAGE]),
         buttons=buttons,
         ephemeral=True,
     )
@@ -106,6 +108,11 @@ def resource_card(resource: Resource, *, votes: bool = True) -> Card:
         link=resource.url,
         footer=f"saved {resource.created_at:%Y-%m-%d}",
     )
+
+
+def open_button(resource: Resource) -> Button:
+    """A card's way to its resource's own page, with votes and the Upvote button."""
+    return Button(f"Open #{resource.id}", "library.open", str(resource.id))
 
 
 def upvote_button(resource: Resource) -> Button:
