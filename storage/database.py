@@ -623,8 +623,11 @@ def _driver(connection: AsyncConnection) -> Any:
 
 async def _dropped(connection: AsyncConnection) -> None:
     """Out of the pool at once: the socket is closed first, so invalidating doesn't wait
-    for the goodbye a silent server never acknowledges."""
-    if connection.sync_connection is None:  # it never got a connection
+    for the goodbye a silent server never acknowledges. One SQLAlchemy invalidated itself
+    (a statement cancelled by its timeout) is out already: reaching for its driver then
+    raised PendingRollbackError instead of the busy answer."""
+    sync = connection.sync_connection
+    if sync is None or sync.invalidated:  # it never got a connection, or it is gone already
         return
     _driver(connection).terminate()
     await connection.invalidate()

@@ -11,10 +11,13 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.kernel.core import BUSY
+from bot.kernel.ports import DatabaseBusy
 from copbot.bootstrap import open_core
+from storage.database import STATEMENT_TIMEOUT, open_database
 from tests.fakes import FakeChat, ManualClock, Talk
 
 PLATFORM_DEADLINE = 3.0  # seconds: Discord and Slack want an answer within this
@@ -98,3 +101,22 @@ async def test_a_frozen_server_answers_busy_in_time_and_copbot_recovers(
         changed = await talk("alice", "/profile set bio:changed")
         assert not changed.error
         assert (await talk("alice", "/profile show")).cards[0].body == "changed"
+
+
+@pytest.mark.postgres
+async def test_a_statement_past_the_timeout_is_busy_and_the_next_one_runs(
+    postgres_url: str,
+) -> None:
+    """The server answers, but too slowly: the statement is given up as busy (not a
+    driver's error about the connection's state) and the next unit of work gets a fresh
+    connection."""
+    database = open_database(postgres_url)
+    try:
+        for _ in range(2):  # the second one reuses the pool the first left
+            with pytest.raises(DatabaseBusy):
+                async with database.transaction() as db:
+                    await db.execute(text(f"SELECT pg_sleep({STATEMENT_TIMEOUT + 1})"))
+        async with database.transaction() as db:
+            assert await db.scalar(text("SELECT 41 + 1")) == 42
+    finally:
+        await database.dispose()
