@@ -43,6 +43,7 @@ from storage.schema import (
     round_schedules,
 )
 from storage.settings import SqlSettingsRepository
+from storage.shared import SqlSharedLimits
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ class SqlStore:
         self.database = database
         self._clock = clock
         self._community_ids: dict[CommunityKey, int] = {}
+        # SQLite is one process's (`storage.database`): nothing to share with another.
+        self.shared = SqlSharedLimits(database, clock) if database.dialect == "postgresql" else None
 
     @asynccontextmanager
     async def unit_of_work(self, community: CommunityKey) -> AsyncIterator[SqlUnitOfWork]:

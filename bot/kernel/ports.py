@@ -20,6 +20,7 @@ from bot.kernel.repositories import (
     SettingsRepository,
 )
 from bot.kernel.sends import Window
+from bot.kernel.shared import SharedLimits
 
 if TYPE_CHECKING:  # each capability's own port, named here so a unit of work carries it
     from bot.community.ports import CommunityRepository
@@ -283,6 +284,12 @@ class Store(Protocol):
     async def scrub(self) -> None:
         """Remove from disk what erases left there, as far as the engine can (the README's
         privacy policy says how far): after an erase commits, and once a day."""
+        ...
+
+    @property
+    def shared(self) -> SharedLimits | None:
+        """What this process shares with the others on the database (Discord's global
+        limit, Slack's request ids); None where the database serves one process only."""
         ...
 
     async def close(self) -> None: ...

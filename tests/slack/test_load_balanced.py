@@ -8,7 +8,7 @@ import pytest
 from adapters.slack import slack_running
 from copbot.bootstrap import serving_core
 from tests.fakes import ManualClock
-from tests.slack.conftest import ALICE, BOB, options
+from tests.slack.conftest import ALICE, BOB, MOD, options
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.workspace import Http, Workspace, text_of
 
@@ -37,3 +37,35 @@ async def test_two_http_processes_share_one_postgresql(
         assert "Upvoted #1" in text_of(await pressed.reply())
         again = await second.press(ALICE, "Upvote", added["blocks"], ephemeral=False)
         assert "Took back your vote for #1" in text_of(await again.reply())
+
+
+@pytest.mark.postgres
+async def test_a_retry_reaching_the_other_process_is_handled_once(
+    fake: FakeSlack, postgres_url: str, clock: ManualClock
+) -> None:
+    """Slack resends an event it thinks was missed (`X-Slack-Retry-Num`), and a load
+    balancer may hand the resend to the other process; a signed command replayed there is
+    the same one too."""
+    async with (
+        slack_running(
+            options(fake, "http"), lambda chat: serving_core(postgres_url, chat=chat, clock=clock)
+        ) as one,
+        slack_running(
+            options(fake, "http"), lambda chat: serving_core(postgres_url, chat=chat, clock=clock)
+        ) as two,
+    ):
+        first = Workspace(fake, Http(f"http://127.0.0.1:{one.port}/slack/events"))
+        second = Workspace(fake, Http(f"http://127.0.0.1:{two.port}/slack/events"))
+        opened = {"type": "app_home_opened", "user": ALICE, "tab": "home"}
+        assert await first.event(opened, event_id="Ev0RETRIED") == (200, "")
+        await fake.wait_for(lambda: fake.homes.get(ALICE))
+        for retry in (1, 2):
+            assert await second.event(opened, event_id="Ev0RETRIED", retry=retry) == (200, "")
+        assert await second.event(opened, event_id="Ev0ANOTHER") == (200, "")  # a new one
+        await fake.wait_for(lambda: len(fake.homes[ALICE]) == 2)
+        payload = first.command_payload(BOB, 'prompt suggest "What did you fix?"', "C0GENERAL")
+        assert await first.transport.send("command", payload) == (200, "")
+        assert await second.transport.send("command", payload) == (200, "")
+        shown = await (await second.command(MOD, "prompt suggestions")).reply()
+        assert text_of(shown).count("What did you fix?") == 1
+        assert len(fake.homes[ALICE]) == 2  # no retry handled late either
