@@ -86,6 +86,7 @@ async def serve_discord(
             moderator_role=config.moderator_role,
             shard_count=config.shard_count,
             shard_ids=config.shard_ids,
+            rest_proxy=config.rest_proxy,
         )
     )
     clock = SystemClock()
