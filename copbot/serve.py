@@ -17,7 +17,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from adapters.discord import CopbotClient, DiscordOptions
+from adapters.discord.chat import PLATFORM as DISCORD
 from adapters.slack import SlackOptions, run_slack
+from adapters.slack.chat import PLATFORM as SLACK
 from adapters.slack.install import InstallOptions
 from adapters.slack.run import Running
 from bot.kernel.core import Core
@@ -91,7 +93,12 @@ async def serve_discord(
     )
     clock = SystemClock()
     opened = open_app(
-        settings.database.url, chat=client.chat, clock=clock, grace=settings.prompts.grace, ops=ops
+        settings.database.url,
+        chat=client.chat,
+        clock=clock,
+        grace=settings.prompts.grace,
+        ops=ops,
+        platform=DISCORD,
     )
     async with opened as app:
         app.ops.check("discord", client.connected)
@@ -120,7 +127,7 @@ async def _slack(settings: Settings, ops: Operations, stopping: asyncio.Event) -
 
     await run_slack(
         options,
-        lambda chat: serving_core(url, chat=chat, clock=clock, grace=late, ops=ops),
+        lambda chat: serving_core(url, chat=chat, clock=clock, grace=late, ops=ops, platform=SLACK),
         until=until_stopping,
     )
 

@@ -170,14 +170,17 @@ class SqlStore:
         return [CommunityKey(platform, external) for platform, external in rows.all()]
 
     async def communities_with_due_sends(
-        self, now: datetime, lease: timedelta
+        self, now: datetime, lease: timedelta, platform: str | None = None
     ) -> list[CommunityKey]:
+        query = (
+            select(communities.c.platform, communities.c.external_id)
+            .where(exists().where(outbox.c.community_id == communities.c.id, due(now, lease)))
+            .order_by(communities.c.id)
+        )
+        if platform is not None:
+            query = query.where(communities.c.platform == platform)
         async with self.database.transaction() as db:
-            rows = await db.execute(
-                select(communities.c.platform, communities.c.external_id)
-                .where(exists().where(outbox.c.community_id == communities.c.id, due(now, lease)))
-                .order_by(communities.c.id)
-            )
+            rows = await db.execute(query)
         return [CommunityKey(platform, external) for platform, external in rows.all()]
 
     async def prune_sends(self, before: datetime) -> int:

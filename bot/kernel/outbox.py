@@ -78,9 +78,13 @@ class Outbox:
         deliveries: Mapping[str, Delivery],
         claimer: str = PROCESS,
         observer: Observer = UNOBSERVED,
+        platform: str | None = None,
     ) -> None:
-        """`observer`: told how each attempt at a send ended."""
+        """`observer`: told how each attempt at a send ended. `platform`: the one whose
+        communities `chat` posts to, when processes (or one process's apps) of different
+        platforms share the database; None: every community (one chat serves them all)."""
         self.store, self.chat, self.clock, self.pacer = store, chat, clock, pacer
+        self.platform = platform
         self.deliveries, self.claimer, self.observer = deliveries, claimer, observer
         self._stopping = False
         self._pass: asyncio.Task[None] | None = None
@@ -152,7 +156,7 @@ class Outbox:
         now = self.clock.now()
         await self._prune(now)
         workers = []
-        for community in await self.store.communities_with_due_sends(now, LEASE):
+        for community in await self.store.communities_with_due_sends(now, LEASE, self.platform):
             worker = self._workers.get(community)
             if worker is None:
                 worker = asyncio.get_running_loop().create_task(self._community(community))

@@ -247,9 +247,10 @@ class Store(Protocol):
         ...
 
     async def communities_with_due_sends(
-        self, now: datetime, lease: timedelta
+        self, now: datetime, lease: timedelta, platform: str | None = None
     ) -> list[CommunityKey]:
-        """Where the outbox holds something to send now (see `OutboxRepository.claim`)."""
+        """Where the outbox holds something to send now (see `OutboxRepository.claim`), on
+        `platform` only when given."""
         ...
 
     async def prune_sends(self, before: datetime) -> int:
