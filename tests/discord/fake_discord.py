@@ -422,6 +422,13 @@ class FakeDiscord:
             return
         raise AssertionError(f"no session serves guild {guild_id}")
 
+    async def _announce(self, guild_id: int, event: str, data: dict[str, Any]) -> None:
+        """What a REST call makes Discord tell the gateway (a new thread): nobody hears of it
+        while no process serves the guild's shard (another process posted for that guild)."""
+        sessions = self.sessions.values()
+        if any(self._shard_of(guild_id, s.shard[1]) == s.shard[0] for s in sessions):
+            await self.dispatch(guild_id, event, data)
+
     async def drop_connections(self) -> None:
         """Close every gateway connection as a network failure would (resumable)."""
         for connection in list(self.connections):
@@ -954,7 +961,7 @@ class FakeDiscord:
         if int(message_id) in guild.channels:
             return _error(400, 160004, "A thread has already been created for this message")
         thread = self._new_thread(guild, int(channel_id), int(message_id), 11, body["name"])
-        await self.dispatch(guild.id, "THREAD_CREATE", {**thread, "newly_created": True})
+        await self._announce(guild.id, "THREAD_CREATE", {**thread, "newly_created": True})
         return _json(thread)
 
     async def _thread(self, body: Any, channel_id: str) -> web.Response:
@@ -965,7 +972,7 @@ class FakeDiscord:
         thread = self._new_thread(
             guild, int(channel_id), self._timed_id(), body.get("type", 12), body["name"]
         )
-        await self.dispatch(guild.id, "THREAD_CREATE", {**thread, "newly_created": True})
+        await self._announce(guild.id, "THREAD_CREATE", {**thread, "newly_created": True})
         return _json(thread)
 
     def _new_thread(
