@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.kernel.ports import DatabaseBusy
-from bot.kernel.shared import LocalRate, Once, Rate, Recent
+from bot.kernel.shared import RETRY, LocalRate, Once, Rate, Recent
 
 
 class FakeShared:
@@ -66,19 +66,79 @@ def test_the_local_rate_lets_a_burst_go_then_spaces_the_rest() -> None:
     assert [rate.turn(), rate.turn(), round(rate.turn(), 3)] == [0.0, 0.0, 0.1]
 
 
-async def test_a_shared_turn_is_waited_for_and_a_failing_one_falls_back_to_the_local_pace() -> None:
-    slept: list[float] = []
+class Time:
+    """A monotonic clock that moves only when slept on, or when the database is slow; an
+    oversleep makes one sleep end late, as a busy event loop does."""
 
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+        self.oversleep: list[float] = []
 
-    shared = FakeShared()
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds + (self.oversleep.pop(0) if self.oversleep else 0.0)
+
+
+class SlowShared(FakeShared):
+    """Each answer takes `delays`' next value, on `time`."""
+
+    def __init__(self, time: Time, delays: list[float]) -> None:
+        super().__init__()
+        self.time, self.delays, self.turns = time, delays, 0
+
+    async def turn(self, bucket: str, per_second: float, burst: int) -> float:
+        self.turns += 1
+        self.time.now += self.delays.pop(0) if self.delays else 0.0
+        return await super().turn(bucket, per_second, burst)
+
+
+def rate(shared: FakeShared | None, time: Time) -> Rate:
+    return Rate("discord x", 10.0, 1, shared, sleep=time.sleep, monotonic=time.monotonic)
+
+
+async def test_a_shared_turn_is_waited_for() -> None:
+    time = Time()
+    shared = SlowShared(time, [])
     shared.waits = [0.0, 0.25]
-    rate = Rate("discord x", 10.0, 1, shared, sleep=sleep)
-    await rate.wait()
-    await rate.wait()
-    assert slept == [0.25]
+    await rate(shared, time).wait()
+    await rate(shared, time).wait()
+    assert time.slept == [0.0, 0.25]
+
+
+async def test_a_turn_known_too_late_is_let_go_and_another_taken() -> None:
+    """The database answered after 0.3 s: when the turn comes is known to 0.3 s only."""
+    time = Time()
+    shared = SlowShared(time, [0.3])
+    shared.waits = [0.0, 0.1]
+    await rate(shared, time).wait()
+    assert shared.turns == 2 and time.slept == [0.1]
+
+
+async def test_a_request_woken_late_takes_another_turn() -> None:
+    time = Time()
+    time.oversleep = [0.5]
+    limited = rate(None, time)
+    await limited.wait()  # the first turn, at once, but the loop woke it 0.5 s late
+    assert time.slept == [0.0, 0.0] and time.now == 0.5
+
+
+async def test_while_the_database_fails_requests_wait_for_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    time = Time()
+    shared = SlowShared(time, [])
     shared.down = True
-    await rate.wait()  # the local pace's first turn: at once
-    await rate.wait()
-    assert len(slept) == 2 and 0.09 < slept[1] <= 0.1
+    shared.waits = [0.0]
+
+    async def back_after_a_pause(seconds: float) -> None:
+        await Time.sleep(time, seconds)
+        shared.down = False  # the database answers again
+
+    limited = Rate("discord x", 10.0, 1, shared, sleep=back_after_a_pause, monotonic=time.monotonic)
+    await limited.wait()
+    assert time.slept == [RETRY, 0.0]  # waited, asked again, went
+    assert "no turn for discord x" in caplog.text

@@ -20,8 +20,8 @@ import discord
 
 from bot.kernel.shared import Rate
 
-# 40 a second and 5 at once: at most 45 in any second, and the margin under 50 covers
-# requests that go out late together after the event loop was held up.
+# 40 a second and 5 at once: at most 45 in any second, and with requests up to
+# `shared.SLACK` late, 49: under Discord's 50.
 PER_SECOND, BURST = 40.0, 5
 
 

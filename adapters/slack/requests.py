@@ -15,7 +15,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.kernel.shared import Once, Recent, SharedLimits
+from bot.kernel.ports import SharedLimits
+from bot.kernel.shared import Once, Recent
 
 log = logging.getLogger(__name__)
 

@@ -80,9 +80,8 @@ class Outbox:
         observer: Observer = UNOBSERVED,
         platform: str | None = None,
     ) -> None:
-        """`observer`: told how each attempt at a send ended. `platform`: the one whose
-        communities `chat` posts to, when processes (or one process's apps) of different
-        platforms share the database; None: every community (one chat serves them all)."""
+        """`observer`: told how each attempt at a send ended. `platform`: the one `chat`
+        posts to, whose communities' sends are this sender's (None: every community's)."""
         self.store, self.chat, self.clock, self.pacer = store, chat, clock, pacer
         self.platform = platform
         self.deliveries, self.claimer, self.observer = deliveries, claimer, observer

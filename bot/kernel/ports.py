@@ -20,7 +20,6 @@ from bot.kernel.repositories import (
     SettingsRepository,
 )
 from bot.kernel.sends import Window
-from bot.kernel.shared import SharedLimits
 
 if TYPE_CHECKING:  # each capability's own port, named here so a unit of work carries it
     from bot.community.ports import CommunityRepository
@@ -50,6 +49,22 @@ class ChatLimits:
 
     requests_per_second: float | None = None
     channel_interval: float = 0.0
+
+
+class SharedLimits(Protocol):
+    """What the processes on one database keep together."""
+
+    async def first_seen(self, scope: str, key: str, within: timedelta) -> bool:
+        """Whether no process saw `key` in `scope` during the last `within`: one caller
+        gets True, however many ask at once; it is seen from then on."""
+        ...
+
+    async def turn(self, bucket: str, per_second: float, burst: int) -> float:
+        """Seconds to wait before one more request of `bucket` goes out, so that all the
+        processes' requests together keep to `per_second`, `burst` of them at once at most:
+        each call takes the next free turn (a generic cell rate algorithm on one row, by the
+        database's clock, so the processes' own clocks don't matter)."""
+        ...
 
 
 class ChannelDirectory(Protocol):

@@ -10,25 +10,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Protocol
+
+from bot.kernel.ports import DatabaseBusy, SharedLimits
 
 log = logging.getLogger(__name__)
-
-
-class SharedLimits(Protocol):
-    """What the processes on one database keep together."""
-
-    async def first_seen(self, scope: str, key: str, within: timedelta) -> bool:
-        """Whether no process saw `key` in `scope` during the last `within`: one caller
-        gets True, however many ask at once; it is seen from then on."""
-        ...
-
-    async def turn(self, bucket: str, per_second: float, burst: int) -> float:
-        """Seconds to wait before one more request of `bucket` goes out, so that all the
-        processes' requests together keep to `per_second`, `burst` of them at once at most:
-        each call takes the next free turn (a generic cell rate algorithm on one row, by the
-        database's clock, so the processes' own clocks don't matter)."""
-        ...
+SLACK = 0.1  # seconds a request may go after its turn: at most 10% more in any second
+RETRY = 1.0  # seconds before asking a database that failed again
 
 
 class Recent:
@@ -71,9 +58,13 @@ class Once:
             return True
         try:
             return await self._shared.first_seen(self._scope, key, self._within)
+        except DatabaseBusy as busy:
+            log.warning(
+                "could not check %s against the other processes (%s); handling it", key, busy
+            )
         except Exception:
             log.exception("could not check %s against the other processes; handling it", key)
-            return True
+        return True
 
 
 class LocalRate:
@@ -95,7 +86,13 @@ class Rate:
     """Turns for one bucket's requests (a bot token's): shared through the database when
     there is one for several processes, else this process's own. One question to the
     database at a time per process, so a burst of requests queues here rather than taking
-    the pool's connections from the commands."""
+    the pool's connections from the commands.
+
+    A turn is kept only when this process knows to within `SLACK` when it comes: when the
+    database took longer than that to answer, or the event loop woke the request later
+    than its turn, the turn is let go and another taken. (A request going late crowds the
+    ones after it: late by L, up to (1 + L) * per_second + burst go in one second.) While
+    the database doesn't answer, the requests wait for it rather than go unshared."""
 
     def __init__(
         self,
@@ -105,23 +102,36 @@ class Rate:
         shared: SharedLimits | None,
         *,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bucket, self.shared = bucket, shared
-        self._per_second, self._burst, self._sleep = per_second, burst, sleep
-        self._local = LocalRate(per_second, burst)
+        self._per_second, self._burst = per_second, burst
+        self._sleep, self._monotonic = sleep, monotonic
+        self._local = LocalRate(per_second, burst, monotonic=monotonic)
         self._asking = asyncio.Lock()
 
     async def wait(self) -> None:
-        """Until this request's turn. A database that doesn't answer falls back to this
-        process's own pace for the request (logged), rather than failing it."""
-        delay: float | None = None
-        if self.shared is not None:
-            async with self._asking:
-                try:
-                    delay = await self.shared.turn(self.bucket, self._per_second, self._burst)
-                except Exception:
-                    log.exception("no shared turn for %s; pacing this process alone", self.bucket)
-        if delay is None:
-            delay = self._local.turn()
-        if delay > 0:
+        """Until this request's turn."""
+        while True:
+            asked = self._monotonic()
+            delay = await self._turn()
+            answered = self._monotonic()
+            if delay is None or answered - asked > SLACK:
+                continue
             await self._sleep(delay)
+            if self._monotonic() - (answered + delay) <= SLACK:
+                return
+
+    async def _turn(self) -> float | None:
+        """The wait until the next turn; None (after a pause) when the database failed."""
+        if self.shared is None:
+            return self._local.turn()
+        async with self._asking:
+            try:
+                return await self.shared.turn(self.bucket, self._per_second, self._burst)
+            except DatabaseBusy as busy:
+                log.warning("no turn for %s (%s); trying again", self.bucket, busy)
+            except Exception:
+                log.exception("no turn for %s; trying again", self.bucket)
+            await self._sleep(RETRY)
+            return None

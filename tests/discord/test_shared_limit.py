@@ -39,7 +39,7 @@ async def test_two_processes_on_one_database_keep_to_the_tokens_limit_together(
         await asyncio.gather(post_many(one, world, "one"), post_many(two, world, "two"))
     assert len(fake.posted_in(world.channel("general"))) == 2 * POSTS
     assert fake.peak_rate[TOKEN] <= GLOBAL_LIMIT  # (and the fixture finds no violation)
-    assert fake.peak_rate[TOKEN] >= 30  # as fast as the limit lets them, not slower
+    assert fake.peak_rate[TOKEN] >= 25  # near the limit: paced by it, not by something slower
 
 
 async def test_one_process_on_sqlite_keeps_to_the_limit_by_itself(

@@ -3,6 +3,9 @@ turns at a workspace's requests and agree on everything."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
 
 from adapters.slack import slack_running
@@ -13,10 +16,11 @@ from tests.slack.fake_slack import FakeSlack
 from tests.slack.workspace import Http, Workspace, text_of
 
 
-@pytest.mark.postgres
-async def test_two_http_processes_share_one_postgresql(
+@asynccontextmanager
+async def two_processes(
     fake: FakeSlack, postgres_url: str, clock: ManualClock
-) -> None:
+) -> AsyncIterator[tuple[Workspace, Workspace]]:
+    """Two HTTP-mode copbots on one database, and the workspace as each one receives it."""
     async with (
         slack_running(
             options(fake, "http"), lambda chat: serving_core(postgres_url, chat=chat, clock=clock)
@@ -25,8 +29,17 @@ async def test_two_http_processes_share_one_postgresql(
             options(fake, "http"), lambda chat: serving_core(postgres_url, chat=chat, clock=clock)
         ) as two,
     ):
-        first = Workspace(fake, Http(f"http://127.0.0.1:{one.port}/slack/events"))
-        second = Workspace(fake, Http(f"http://127.0.0.1:{two.port}/slack/events"))
+        yield (
+            Workspace(fake, Http(f"http://127.0.0.1:{one.port}/slack/events")),
+            Workspace(fake, Http(f"http://127.0.0.1:{two.port}/slack/events")),
+        )
+
+
+@pytest.mark.postgres
+async def test_two_http_processes_share_one_postgresql(
+    fake: FakeSlack, postgres_url: str, clock: ManualClock
+) -> None:
+    async with two_processes(fake, postgres_url, clock) as (first, second):
         await (await first.command(ALICE, "profile set skills:python")).reply()
         shown = await (await second.command(BOB, f"profile show <@{ALICE}|alice>")).reply()
         assert "*Teaches*\npython" in text_of(shown)
@@ -46,16 +59,7 @@ async def test_a_retry_reaching_the_other_process_is_handled_once(
     """Slack resends an event it thinks was missed (`X-Slack-Retry-Num`), and a load
     balancer may hand the resend to the other process; a signed command replayed there is
     the same one too."""
-    async with (
-        slack_running(
-            options(fake, "http"), lambda chat: serving_core(postgres_url, chat=chat, clock=clock)
-        ) as one,
-        slack_running(
-            options(fake, "http"), lambda chat: serving_core(postgres_url, chat=chat, clock=clock)
-        ) as two,
-    ):
-        first = Workspace(fake, Http(f"http://127.0.0.1:{one.port}/slack/events"))
-        second = Workspace(fake, Http(f"http://127.0.0.1:{two.port}/slack/events"))
+    async with two_processes(fake, postgres_url, clock) as (first, second):
         opened = {"type": "app_home_opened", "user": ALICE, "tab": "home"}
         assert await first.event(opened, event_id="Ev0RETRIED") == (200, "")
         await fake.wait_for(lambda: fake.homes.get(ALICE))
