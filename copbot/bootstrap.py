@@ -9,7 +9,9 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import types
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
@@ -18,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import build_catalog
 from bot.intros.planner import use_worker
+from bot.intros.worker import in_background
 from bot.kernel.catalog import Catalog
 from bot.kernel.core import Core
 from bot.kernel.messages import CommunityKey
@@ -179,17 +182,18 @@ def intros_worker() -> ProcessPoolExecutor:
     pool = ProcessPoolExecutor(
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
-        initializer=_background,
+        initializer=in_background,
     )
     saved = {name: os.environ.get(name) for name in ONE_THREAD}
     os.environ.update(ONE_THREAD)  # read by the child's libraries as they load
     # Ctrl-C ignored from its first instruction (a terminal's reaches the whole process
     # group, the child still importing too): Python keeps an inherited SIG_IGN. Only the
-    # main thread may set it; started elsewhere (tests), `_background` does it later.
+    # main thread may set it; started elsewhere (tests), `in_background` does it later.
     main = threading.current_thread() is threading.main_thread()
     interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
-        pool.submit(os.getpid)
+        with _no_main_module():
+            pool.submit(os.getpid)
     finally:
         if main:
             signal.signal(signal.SIGINT, interrupt)
@@ -201,11 +205,17 @@ def intros_worker() -> ProcessPoolExecutor:
     return pool
 
 
-def _background() -> None:
-    """A worker process at the lowest CPU priority (on a busy machine the serving process's
-    replies come first), deaf to the terminal's Ctrl-C: copbot stops it at shutdown."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(19)
+@contextmanager
+def _no_main_module() -> Iterator[None]:
+    """A spawned child first imports the parent's `__main__` (copbot's entry point, so the
+    whole application: 125 MB for a process that needs only the grouping engine); shown an
+    empty one while it is launched, it imports only what its work needs."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def log_to_terminal(settings: Settings) -> None:

@@ -107,6 +107,15 @@ class SqlIntrosRepository:
             )
         )
 
+    async def remove_programme(self, programme_id: int) -> None:
+        # Its participants, rounds, groups and their members go with it (ON DELETE CASCADE).
+        await self._db.execute(
+            delete(intro_programmes).where(
+                intro_programmes.c.community_id == self._community_id,
+                intro_programmes.c.id == programme_id,
+            )
+        )
+
     # Who takes part
 
     async def participant(self, programme_id: int, member_id: int) -> Participant | None:

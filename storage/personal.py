@@ -40,6 +40,7 @@ from storage.schema import (
     mentor_requests,
     mentor_topics,
     mentors,
+    newcomers,
     outbox,
     prompt_answer_messages,
     prompt_answers,
@@ -750,6 +751,23 @@ async def _erase_intros(scope: Scope, member: Member, erasure: Erasure) -> None:
     )
 
 
+# Newcomers
+
+
+async def _export_welcome(scope: Scope, member: Member) -> object:
+    c = newcomers.c
+    found = await scope.rows(
+        select(c.how, c.welcomed_at).where(scope.mine(newcomers), c.member_id == member.id)
+    )
+    return found[0] if found else None
+
+
+async def _erase_welcome(scope: Scope, member: Member, erasure: Erasure) -> None:
+    await scope.db.execute(
+        delete(newcomers).where(scope.mine(newcomers), newcomers.c.member_id == member.id)
+    )
+
+
 RECORDS: dict[str, Record] = {
     "profiles.profile": Record(("members", "member_tags"), _export_profile, _erase_profile),
     "library.saved": Record(
@@ -789,6 +807,7 @@ RECORDS: dict[str, Record] = {
     "directory.thanks_received": Record(
         ("thanks", "members"), _export_thanks_received, _erase_thanks_received
     ),
+    "newcomers.welcome": Record(("newcomers",), _export_welcome, _erase_welcome),
 }
 
 # Every other table, and why it holds nothing about a member.

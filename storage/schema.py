@@ -292,6 +292,7 @@ prompt_answers = Table(
         ["members.community_id", "members.id"],
         name="fk_prompt_answers_member",
     ),
+    Index("ix_prompt_answers_member", "community_id", "member_id"),  # a newcomer's step (0019)
 )
 
 # The messages counted in prompt_answers: a platform may deliver one twice (an event
@@ -669,6 +670,20 @@ thanks = Table(
     sqlite_autoincrement=True,
 )
 
+
+# Whom copbot welcomed (bot/newcomers/): once per member and community, whichever process
+# greets first. Their steps are read from the other tables, never flagged here.
+newcomers = Table(
+    "newcomers",
+    metadata,
+    Column("community_id", Integer, primary_key=True),
+    Column("member_id", Integer, primary_key=True),
+    # talked, joined, channel, start; "before": known before copbot welcomed anyone (0019)
+    Column("how", String(12), nullable=False),
+    Column("welcomed_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(*_member, name="fk_newcomers_member"),
+    Index("ix_newcomers_welcomed", "community_id", "welcomed_at"),
+)
 
 # What copbot is to send on its own: recorded in the unit of work that decided it,
 # delivered after commit by the sender (bot/kernel/outbox.py). Ids are never reused.

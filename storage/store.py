@@ -29,6 +29,7 @@ from storage.library import SqlLibraryRepository
 from storage.members import SqlMemberRepository
 from storage.mentoring import SqlMentoringRepository
 from storage.migrate import migrate
+from storage.newcomers import SqlNewcomersRepository
 from storage.outbox import FINISHED, SENDING, WAITING, SqlOutboxRepository, due
 from storage.personal import PERSONAL_TABLES, SqlPersonalDataRepository
 from storage.prompts import SqlPromptRepository
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         self.intros = SqlIntrosRepository(db, community_id, community.platform)
         self.audit = SqlAuditRepository(db, community_id)
         self.directory = SqlCommunityRepository(db, community_id, community.platform)
+        self.newcomers = SqlNewcomersRepository(db, community_id)
         self.outbox = SqlOutboxRepository(db, community_id)
         self.personal = SqlPersonalDataRepository(db, community_id, community.platform)
         self._db = db

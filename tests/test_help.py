@@ -21,6 +21,7 @@ async def test_help_is_one_line_per_group_each_with_a_line_to_try(talk: Talk) ->
     assert shown.ephemeral and not shown.error
     lines = group_lines(shown.text)
     assert list(lines) == [
+        "/start",  # a newcomer's first steps lead
         "/profile",
         "/library",
         "/prompt",

@@ -6,6 +6,7 @@ privacy."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -110,6 +111,32 @@ async def test_setup_is_for_moderators_and_checks_what_it_is_given(
     assert not (await talk("alice", "/intro join")).error  # the channel picks its programme
 
 
+async def test_a_programme_is_removed_with_its_history_only_once_a_moderator_confirms(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await programme(talk, "alice", "bob")
+    await talk("mod", "/intro run-now")
+    assert (await talk("alice", "/intro programme remove")).error  # moderators only
+    asked = await talk("mod", "/intro programme remove")
+    assert "Remove `intros` with its 1 round(s), 1 intro(s)" in asked.text
+    assert "2 member(s)" in asked.text and "can't be undone" in asked.text
+    kept = await talk.press("mod", "Keep it")
+    assert "Nothing was removed" in kept.text
+    assert not (await talk("mod", "/intro stats")).error
+    pressed = await talk.press("mod", "Remove", on=asked)
+    assert pressed.text == "Removed `intros`."
+    gone = await talk("alice", "/intro status")
+    assert "You're in no intros programme" in gone.text and "Introduced to" not in gone.text
+    again = await talk.press("mod", "Remove", on=asked)  # a second press of the old button
+    assert again.error and "gone already" in again.text
+    await programme(talk, "alice", "bob")  # the same name is free; nobody met in it yet
+    preview = await talk("mod", "/intro preview")
+    assert "Alice and Bob (fit" in preview.text or "Bob and Alice (fit" in preview.text
+    assert "met in the last" not in preview.text
+    log = await talk("mod", "/audit")
+    assert "intro.remove" in log.text
+
+
 async def test_a_previewed_round_is_edited_then_sent_once_one_intro_per_group(
     talk: Talk, chat: FakeChat
 ) -> None:
@@ -135,6 +162,23 @@ async def test_a_previewed_round_is_edited_then_sent_once_one_intro_per_group(
     assert len(intros(chat)) == 3
     stats = await talk("mod", "/intro stats")
     assert "2 round(s), 3 intro(s)" in stats.text
+
+
+async def test_previewing_again_keeps_the_edits_unless_asked_afresh(talk: Talk) -> None:
+    await programme(talk, "alice", "bob", "carol", "dave")
+    await talk("mod", "/intro preview")
+    assert "(dropped)" in (await talk("mod", "/intro drop group:1")).text
+    for newcomer in ("erin", "frank"):  # joined since the preview
+        assert not (await talk(newcomer, "/intro join")).error
+    again = await talk("mod", "/intro preview")
+    assert "2 intro(s), 4 member(s)" in again.text and "(dropped)" in again.text
+    assert "Erin and Frank (fit" in again.text or "Frank and Erin (fit" in again.text
+    assert "Your edits are kept" in again.text and "afresh:yes" in again.text
+    afresh = await talk("mod", "/intro preview afresh:yes")
+    assert "3 intro(s), 6 member(s)" in afresh.text and "(dropped)" not in afresh.text
+    assert "edits are kept" not in afresh.text
+    ran = await talk("mod", "/intro run-now")
+    assert "3 intro(s) for 6 member(s)" in ran.text
 
 
 async def test_the_intro_says_why_a_skill_swap_fits(talk: Talk, chat: FakeChat) -> None:
@@ -336,7 +380,9 @@ async def test_the_home_shows_a_members_programmes(talk: Talk) -> None:
 
 def test_a_serving_process_plans_rounds_in_its_worker_process() -> None:
     """The composition root's worker process (spawned, so it imports the engine alone)
-    plans a round as the thread would."""
+    plans a round as the thread would, and the round leaves what start-up moved out of the
+    garbage collector's reach where it was (a round once put it all back). The worker
+    loads no more of copbot than the engine: not the application, storage or adapters."""
 
     people = [
         Participant(n, teaches=frozenset({f"t{n % 3}"}), learns=frozenset({f"t{(n + 1) % 3}"}))
@@ -345,7 +391,13 @@ def test_a_serving_process_plans_rounds_in_its_worker_process() -> None:
     weekly = Programme(1, "intros", "c", True, Cadence(0, 10, 0, "UTC"), 2, 12, False, DUE)
     with serving_process():
         assert planner._worker is not None
+        frozen = gc.get_freeze_count()
         planned = asyncio.run(planner.plan(people, weekly))
+        assert frozen > 0 and gc.get_freeze_count() > frozen // 2  # a few were freed since
+        loaded = planner._worker.submit(eval, "sorted(__import__('sys').modules)").result()
+    assert "bot.intros.grouping" in loaded
+    heavy = ("copbot", "storage", "adapters", "sqlalchemy", "discord", "slack_bolt", "aiohttp")
+    assert [m for m in loaded if m.split(".")[0] in heavy] == []
     assert planner._worker is None
     expected = plan_round(people, planner.rules_of(weekly))
     assert planned.groups == expected.groups and planned.left_out == ()

@@ -33,6 +33,11 @@ async def community(talk: Talk) -> None:
         assert not reply.error, reply.text
 
 
+def _space_of(chat: FakeChat, user: str) -> str:
+    """The thread id of `user`'s own private mentoring space."""
+    return next(f"p{n}" for n, (_, who) in enumerate(chat.spaces, 1) if who == (user,))
+
+
 def ask_to(chat: FakeChat, user: str) -> list[Reply]:
     """Requests sent into `user`'s private mentoring space."""
     spaces = {f"p{n}" for n, (_, who) in enumerate(chat.spaces, 1) if who == (user,)}
@@ -411,6 +416,30 @@ async def test_privacy_export_and_erase_cover_mentoring(talk: Talk, chat: FakeCh
     assert "python: 2 mentors" in (await talk("mod", "/mentor topics")).text
     assert "no active match" in (await talk("alice", "/mentor matches")).text  # it ended
     assert (await talk("alice", "/mentor stats")).text.startswith("1 match made")  # still made
+    [told] = [s for s in chat.sent if "erased their data" in s.reply.text]
+    assert told.to.endswith(_space_of(chat, "alice"))
+    assert told.reply.text.startswith("Your mentoring match #1 on python has ended: your mentor")
+    assert "Bob" not in told.reply.text and told.reply.buttons[0].label == "Give feedback"
+    rated = await talk.press("alice", "Give feedback", on=told.reply)
+    assert rated.form is not None  # the one left can still say how it went
+
+
+async def test_an_erasing_mentee_frees_the_mentor_for_the_waitlist(
+    talk: Talk, chat: FakeChat
+) -> None:
+    await community(talk)
+    await talk("alice", "/mentor request topic:python")
+    await press(talk, "bob", ask_to(chat, "bob")[0], "Accept")
+    await talk("erin", "/profile set timezone:Europe/Berlin languages:english")
+    await talk("erin", "/mentor request topic:python")  # dave (room) is asked
+    await press(talk, "dave", ask_to(chat, "dave")[0], "Accept")
+    await talk("frank", "/mentor request topic:python")  # carol (room 2) is asked
+    await press(talk, "carol", ask_to(chat, "carol")[0], "Decline")
+    await talk("alice", "/privacy erase")
+    await talk.press("alice", "Erase my data")
+    told = [s.reply.text for s in chat.sent if "your mentee erased" in s.reply.text]
+    assert len(told) == 1
+    assert any("Frank" in r.text for r in ask_to(chat, "bob")[1:])  # off the waitlist
 
 
 async def test_home_shows_matches_requests_and_asks(core: Core, talk: Talk, chat: FakeChat) -> None:

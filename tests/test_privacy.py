@@ -272,6 +272,7 @@ IN_EXPORT: dict[str, Check | str] = {
         [p["programme"] for p in e["intros"]["programmes"]] == ["intros"]
     ),
     "intro_group_members": lambda e: [i["with"] for i in e["intros"]["intros"]] == [["Dave"]],
+    "newcomers": lambda e: e["newcomers"]["welcome"]["how"] == "talked",  # at their first command
     "matching_rounds": "mentoring.round_plans",  # kept for the moderators, named as not shown
     **{table: "holds nothing about members" for table in NOT_PERSONAL},
 }

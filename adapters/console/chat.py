@@ -62,9 +62,17 @@ class ConsoleChat:
         return ref
 
     def show(
-        self, destination: str, channel_id: str, reply: Reply, audience: frozenset[str] | None
+        self,
+        destination: str,
+        channel_id: str,
+        reply: Reply,
+        audience: frozenset[str] | None,
+        *,
+        following: MessageRef | None = None,
     ) -> MessageRef:
-        ref = MessageRef(PLATFORM, channel_id, str(next(self._ids)))
+        """A reply on screen; one `following` another (its private follow-up) shares its
+        number, so that a script's message numbers don't depend on who was welcomed."""
+        ref = following or MessageRef(PLATFORM, channel_id, str(next(self._ids)))
         self.shown.append(Shown(ref, reply, audience))
         for line in render(reply):
             self._write(f"[{destination}] {line}")

@@ -184,9 +184,13 @@ class ConsoleSession:
 
     def _show(self, reply: Reply, user: str, channel: str) -> None:
         if reply.ephemeral:
-            self.chat.show(f"only {user}", channel, reply, frozenset({user}))
+            ref = self.chat.show(f"only {user}", channel, reply, frozenset({user}))
         else:
-            self.chat.show(f"#{channel}", channel, reply, None)
+            ref = self.chat.show(f"#{channel}", channel, reply, None)
+        if reply.followup is not None:
+            self.chat.show(
+                f"only {user}", channel, reply.followup, frozenset({user}), following=ref
+            )
 
 
 def _action(actor: Actor, channel: str, shown: Shown, label: str, values: str) -> Action:

@@ -55,8 +55,18 @@ class Responder:
         await self.respond(interaction, reply)
 
     async def respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
-        """Send `reply` as the interaction's response; a stale or unknown interaction (Discord
-        forgets them after 15 minutes) is logged and skipped."""
+        """Send `reply` as the interaction's response, then its private follow-up if it has
+        one; a stale or unknown interaction (Discord forgets them after 15 minutes) is
+        logged and skipped."""
+        await self._respond(interaction, reply)
+        if reply.followup is not None:
+            try:
+                followup = render(reply.followup).send_kwargs()
+                await interaction.followup.send(**followup, ephemeral=True)
+            except discord.HTTPException as error:
+                log.warning("could not follow up interaction %s: %s", interaction.id, error)
+
+    async def _respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
         try:
             if not interaction.response.is_done():
                 if reply.form is not None:

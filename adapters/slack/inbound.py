@@ -14,6 +14,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -102,6 +103,8 @@ class SlackBot:
         app.shortcut(_SHORTCUT)(self._on_message_shortcut)
         app.event("app_home_opened")(self._on_home_opened)
         app.event("reaction_added")(self._on_reaction)
+        app.event("team_join")(self._on_team_join)
+        app.event("member_joined_channel")(self._on_joined_channel)
         app.event("message")(self._on_message)
         app.event("app_uninstalled")(self._on_uninstalled)
         app.event("tokens_revoked")(self._on_tokens_revoked)
@@ -131,6 +134,8 @@ class SlackBot:
 
     async def _answer(self, actor: Actor, reply: Reply, to: Audience) -> None:
         await self.chat.reply_to(actor, reply, to)
+        if reply.followup is not None:  # never in place of the answer it follows
+            await self.chat.reply_to(actor, reply.followup, replace(to, replace_original=False))
         if not reply.error and (actor.community.id, actor.user_id) in self._home_viewers:
             await self.publish_home(actor)
 
@@ -294,6 +299,19 @@ class SlackBot:
         actor = await self._actor(context)
         where = MessageRef(PLATFORM, event["channel"], ts, thread)
         await self.core.member_posted(actor, where)
+
+    async def _on_team_join(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Someone joined the workspace: the core may welcome them."""
+        if (event.get("user") or {}).get("is_bot") or not context.user_id:
+            return
+        await self.core.arrived(await self._actor(context))
+
+    async def _on_joined_channel(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """Someone joined a channel (the core knows which channels matter): copbot itself
+        joining one is no newcomer."""
+        if not context.user_id or context.user_id == context.bot_user_id:
+            return
+        await self.core.arrived(await self._actor(context), event.get("channel", ""))
 
     async def _on_uninstalled(self, context: AsyncBoltContext) -> None:
         await self._left(context)

@@ -30,6 +30,8 @@ BOT_SCOPES = (
 BOT_EVENTS = (
     "app_home_opened",
     "reaction_added",
+    "team_join",  # a newcomer's welcome
+    "member_joined_channel",  # ... and on joining an intros programme's channel
     "message.channels",
     "message.groups",
 )

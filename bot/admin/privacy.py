@@ -41,6 +41,7 @@ class Privacy:
         self.catalog = catalog
 
     async def export(self, context: Context) -> Reply:
+        context.leave_no_trace()
         member = await context.uow.members.by_user(context.actor.user_id)
         if member is None:  # looking must not make a record to show
             return Reply(NOTHING, ephemeral=True)
@@ -81,11 +82,14 @@ class Privacy:
 
     async def erase(self, context: Context) -> Reply:
         assert context.action is not None
+        context.leave_no_trace()  # erased, they are not welcomed as someone new
         member_id, _, choice = context.action.value.partition(":")
         found = await context.uow.members.by_user(context.actor.user_id)
         if found is None or member_id != str(found.id):
             raise UserError("This button isn't for you, or your data is already erased.")
         erasure = Erasure(context.now, leave_shared=choice == LEAVE)
+        for handler in self.catalog.erasing_handlers:
+            await handler(context, found)
         for part in reversed(self.catalog.personal_data):
             for kind in part.kinds:
                 await context.uow.personal.erase(part.capability, kind.name, found, erasure)
@@ -94,6 +98,7 @@ class Privacy:
 
 
 async def ask_to_erase(context: Context) -> Reply:
+    context.leave_no_trace()
     member = await context.uow.members.by_user(context.actor.user_id)
     if member is None:
         return Reply(f"There's nothing to erase: {NOTHING}", ephemeral=True)
@@ -114,4 +119,5 @@ async def ask_to_erase(context: Context) -> Reply:
 
 
 async def cancel(context: Context) -> Reply:
+    context.leave_no_trace()
     return Reply("Nothing was erased.", ephemeral=True)

@@ -46,6 +46,10 @@ class IntrosRepository(Protocol):
         paused is not run late)."""
         ...
 
+    async def remove_programme(self, programme_id: int) -> None:
+        """The programme with its members, rounds, groups and answers."""
+        ...
+
     # Who takes part
 
     async def participant(self, programme_id: int, member_id: int) -> Participant | None: ...

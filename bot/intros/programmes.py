@@ -10,7 +10,7 @@ from bot.common.errors import UserError
 from bot.intros.records import REPEAT_WEEKS, SIZES, Programme
 from bot.kernel.catalog import Access, Catalog, Choice, Option, OptionType
 from bot.kernel.context import Context
-from bot.kernel.messages import Reply
+from bot.kernel.messages import Button, ButtonStyle, Reply
 from bot.kernel.options import WEEKLY, cadence
 from bot.kernel.ports import Conflict, UnitOfWork
 
@@ -71,6 +71,14 @@ def register(catalog: Catalog) -> None:
     catalog.command(
         "intro programme resume", "Restart a paused programme", PROGRAMME, access=Access.MODERATOR
     )(resume_programme)
+    catalog.command(
+        "intro programme remove",
+        "Remove a programme with its rounds and history (asks first)",
+        PROGRAMME,
+        access=Access.MODERATOR,
+    )(ask_to_remove)
+    catalog.action("intro.remove", access=Access.MODERATOR)(remove_programme)
+    catalog.action("intro.keep", access=Access.MODERATOR)(keep_programme)
     catalog.command(
         "intro stats",
         "Rounds, intros and who met, per programme",
@@ -192,6 +200,33 @@ async def resume_programme(context: Context) -> Reply:
     due = resumed.next_due(context.now)
     at = f" Next round: {resumed.local(due)}." if due else ""
     return Reply(f"`{programme.name}` runs again.{at}", ephemeral=True)
+
+
+async def ask_to_remove(context: Context) -> Reply:
+    programme = await pick(context.uow, context.options.get("programme"), context.channel_id)
+    found = await context.uow.intros.stats(programme.id, context.now)
+    return Reply(
+        f"Remove `{programme.name}` with its {found.rounds} round(s), {found.intros} intro(s) "
+        f"and the list of its {found.taking_part + found.paused} member(s)? Intros already "
+        "sent stay where they are; who met whom in it is forgotten. This can't be undone.",
+        buttons=(
+            Button("Remove", "intro.remove", str(programme.id), ButtonStyle.DANGER),
+            Button("Keep it", "intro.keep"),
+        ),
+        ephemeral=True,
+    )
+
+
+async def remove_programme(context: Context) -> Reply:
+    programme = await context.uow.intros.programme(context.action_number())
+    if programme is None:
+        raise UserError("That programme is gone already.")
+    await context.uow.intros.remove_programme(programme.id)
+    return Reply(f"Removed `{programme.name}`.", ephemeral=True)
+
+
+async def keep_programme(context: Context) -> Reply:
+    return Reply("Nothing was removed.", ephemeral=True)
 
 
 async def stats(context: Context) -> Reply:

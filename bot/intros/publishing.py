@@ -12,7 +12,15 @@ from bot.common.offload import off_loop
 from bot.intros.model import Group, Participant
 from bot.intros.notices import follow_up_send, intro_send, paused_notice
 from bot.intros.planner import describe_groups, plan, round_input
-from bot.intros.records import GHOST_AFTER, IntroRound, Programme, RoundStatus, half_way
+from bot.intros.ports import PlannedGroup
+from bot.intros.records import (
+    GHOST_AFTER,
+    IntroGroup,
+    IntroRound,
+    Programme,
+    RoundStatus,
+    half_way,
+)
 from bot.kernel.messages import CommunityKey
 from bot.kernel.ports import Store, UnitOfWork
 from bot.kernel.sends import Send
@@ -28,16 +36,38 @@ class Published:
     left_out: tuple[int, ...]  # member ids nobody could be grouped with
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A round ready to publish (or to store as its draft)."""
+
+    groups: list[Group]
+    left_out: tuple[int, ...]  # member ids nobody could be grouped with
+    dropped: tuple[IntroGroup, ...] = ()  # the draft's groups a moderator dropped
+    from_draft: bool = False  # a moderator's previewed draft, as they left it
+
+    def draft_groups(self) -> list[PlannedGroup]:
+        """As the draft stores them: the dropped groups too, so they stay out."""
+        kept = [(g.members, g.weight, False) for g in self.groups]
+        return kept + [(g.member_ids, g.weight, True) for g in self.dropped]
+
+
 async def prepare(
-    store: Store, community: CommunityKey, programme: Programme, due: datetime, now: datetime
-) -> tuple[list[Group], tuple[int, ...]]:
-    """The groups of the programme's round due at `due` and who is left out: read from a
-    snapshot and planned before the unit of work that publishes them begins (a large
-    round holds up no command meanwhile); the draft, if a moderator previewed this one."""
+    store: Store,
+    community: CommunityKey,
+    programme: Programme,
+    due: datetime,
+    now: datetime,
+    *,
+    afresh: bool = False,
+) -> Planned:
+    """The programme's round due at `due`, read from a snapshot and planned before the unit
+    of work that publishes (or stores) it begins, so a large round holds up no command
+    meanwhile: the draft as a moderator left it, if they previewed this one (`afresh`:
+    planned anew all the same), with those who joined since grouped among themselves."""
     async with store.snapshot(community) as snapshot:
         seq = await snapshot.intros.last_seq(programme.id) + 1
         participants = await round_input(snapshot, programme, seq, now)
-        draft = await snapshot.intros.draft(programme.id)
+        draft = None if afresh else await snapshot.intros.draft(programme.id)
         edited = (
             await snapshot.intros.groups(draft.id, dropped=True)
             if draft is not None and draft.due_at == due
@@ -45,17 +75,20 @@ async def prepare(
         )
     if edited is None:
         planned = await plan(participants, programme)
-        return list(planned.groups), planned.left_out
-    dropped = {m for g in edited if g.dropped for m in g.member_ids}
+        return Planned(list(planned.groups), planned.left_out)
+    dropped = tuple(g for g in edited if g.dropped)
     kept = [g.member_ids for g in edited if not g.dropped]
-    return await _with_newcomers(participants, programme, kept, dropped)
+    groups, left_out = await _with_newcomers(
+        participants, programme, kept, {m for g in dropped for m in g.member_ids}
+    )
+    return Planned(groups, left_out, dropped, from_draft=True)
 
 
 async def claim_and_publish(
     uow: UnitOfWork,
     programme: Programme,
     due: datetime,
-    planned: tuple[Sequence[Group], Sequence[int]],
+    planned: Planned,
     now: datetime,
 ) -> Published | None:
     """Publish the round due at `due` if this unit of work claims it; None when it was
@@ -63,8 +96,7 @@ async def claim_and_publish(
     claimed = await uow.intros.claim_round(programme.id, due, RoundStatus.PUBLISHED, now)
     if claimed is None:
         return None
-    groups, left_out = planned
-    return await publish(uow, programme, claimed, groups, left_out, now)
+    return await publish(uow, programme, claimed, planned.groups, planned.left_out, now)
 
 
 async def _with_newcomers(

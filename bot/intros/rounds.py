@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.common.collector import round_work
 from bot.common.errors import UserError
 from bot.intros.notices import names
-from bot.intros.planner import plan, round_input
 from bot.intros.programmes import PROGRAMME, pick
 from bot.intros.publishing import claim_and_publish, prepare
 from bot.intros.records import IntroGroup, IntroRound, Programme
@@ -26,6 +26,9 @@ def register(catalog: Catalog) -> None:
         "intro preview",
         "Plan the next round and show it, to edit before it goes out",
         PROGRAMME,
+        Option(
+            "afresh", "Plan it anew, dropping your edits to the last preview", OptionType.BOOLEAN
+        ),
         access=Access.MODERATOR,
     )(preview)
     catalog.command(
@@ -58,24 +61,33 @@ def _next_due(programme: Programme, now: datetime) -> datetime:
     return due
 
 
+@round_work
 async def preview(context: Context) -> Reply:
-    """A fresh plan of the next round, stored as its draft (replacing an earlier one)."""
-    # Read from a snapshot and planned before the command's unit of work starts, which
-    # then only stores the draft: a large round holds up no other command meanwhile.
+    """The next round, stored as its draft: planned, or the draft previewed before as the
+    moderator left it (their drops and swaps stay; who joined since is grouped among
+    themselves, who left is taken out), unless they ask for it afresh."""
     async with context.store.snapshot(context.actor.community) as snapshot:
         programme = await pick(snapshot, context.options.get("programme"), context.channel_id)
-        due = _next_due(programme, context.now)
-        seq = await snapshot.intros.last_seq(programme.id) + 1
-        participants = await round_input(snapshot, programme, seq, context.now)
-    planned = await plan(participants, programme)
-    groups = [(g.members, g.weight, False) for g in planned.groups]
-    draft = await context.uow.intros.save_draft(programme.id, due, groups, context.now)
+    due = _next_due(programme, context.now)
+    afresh = bool(context.options.get("afresh"))
+    planned = await prepare(
+        context.store, context.actor.community, programme, due, context.now, afresh=afresh
+    )
+    draft = await context.uow.intros.save_draft(
+        programme.id, due, planned.draft_groups(), context.now
+    )
     shown = await show(context.uow, programme, draft)
+    notes = []
     if planned.left_out:
         people = await context.uow.members.by_ids(planned.left_out)
-        names = ", ".join(p.display_name for p in people.values())
-        shown = Reply(f"{shown.text}\nNobody could be grouped with: {names}.", ephemeral=True)
-    return shown
+        notes.append(
+            f"Nobody could be grouped with: {', '.join(p.display_name for p in people.values())}."
+        )
+    if planned.from_draft:
+        notes.append("Your edits are kept. To plan the round anew, `/intro preview afresh:yes`.")
+    if not notes:
+        return shown
+    return Reply("\n".join((shown.text, *notes)), ephemeral=True)
 
 
 async def show(uow: UnitOfWork, programme: Programme, draft: IntroRound) -> Reply:
@@ -160,6 +172,7 @@ async def swap(context: Context) -> Reply:
     return await show(context.uow, programme, draft)
 
 
+@round_work
 async def run_now(context: Context) -> Reply:
     """The next round, now: it counts as that round, so the schedule goes on from the one
     after it."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.common.cadence import Cadence
+from bot.common.collector import round_work
 from bot.intros.publishing import claim_and_publish, close, follow_up, prepare
 from bot.intros.records import Programme, RoundStatus
 from bot.kernel.catalog import Catalog
@@ -79,6 +80,7 @@ class IntroRunner:
                 published += await self._round(community, programme, due, now, grace)
         return published
 
+    @round_work
     async def _round(
         self,
         community: CommunityKey,

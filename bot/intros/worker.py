@@ -7,11 +7,13 @@ short step, where pickling every participant would hold the loop for the whole l
 from __future__ import annotations
 
 import asyncio
-import gc
+import os
+import signal
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor
 
+from bot.common.collector import full_collections_held
 from bot.intros.model import Participant, Round, Rules, assemble
 from bot.intros.reasons import describe
 from bot.intros.weights import Crowd, encode
@@ -20,19 +22,23 @@ from bot.intros.weights import Crowd, encode
 async def plan_round_off_loop(
     participants: Sequence[Participant], rules: Rules, *, worker: Executor
 ) -> Round:
-    """`plan_round` without stalling the event loop; `worker` is a process pool. The
-    participants are frozen meanwhile: a full garbage collection scanning them all would
-    hold the loop."""
+    """`plan_round` without stalling the event loop; `worker` is a process pool. Full
+    garbage collections are held meanwhile (bot/common/collector.py)."""
     started = time.perf_counter()
     loop = asyncio.get_running_loop()
-    gc.freeze()
-    try:
+    with full_collections_held():
         crowd = await asyncio.to_thread(encode, participants, rules)
         groups = await loop.run_in_executor(worker, _planned, crowd, rules.size)
         described = await asyncio.to_thread(describe, participants, crowd, groups)
-    finally:
-        gc.unfreeze()
     return assemble(participants, described, started)
+
+
+def in_background() -> None:
+    """The worker process's first step: the lowest CPU priority (on a busy machine the
+    serving process's replies come first), deaf to the terminal's Ctrl-C (copbot stops it
+    at shutdown)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(19)
 
 
 def _planned(crowd: Crowd, size: int) -> list[tuple[int, ...]]:

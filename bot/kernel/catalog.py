@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.kernel.arrivals import Greeter
 from bot.kernel.context import Context
 from bot.kernel.delivery import Delivery, OnDelivered, OnRefused, StillWanted
 from bot.kernel.members import Member
@@ -27,6 +28,7 @@ ThreadReplyHandler = Callable[[Context, MessageRef], Awaitable[None]]
 HomeSection = Callable[[Context], Awaitable[Reply | None]]
 ProfileFact = Callable[[Context, Member], Awaitable[CardField | None]]
 RoleCheck = Callable[[Context], Awaitable[bool]]
+ErasingHandler = Callable[[Context, Member], Awaitable[None]]
 
 _WORD = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 MAX_OPTIONS = 25  # Discord's limit per command; Slack has none, so Discord's binds.
@@ -145,8 +147,10 @@ class Catalog:
         self.reaction_handlers: list[ReactionHandler] = []
         self.thread_reply_handlers: list[ThreadReplyHandler] = []
         self.home_sections: list[HomeSection] = []
+        self.greeters: list[Greeter] = []
         self.profile_facts: list[ProfileFact] = []
         self.personal_data: list[PersonalData] = []
+        self.erasing_handlers: list[ErasingHandler] = []
         self.runners: list[RunnerFactory] = []
         self.deliveries: dict[str, Delivery] = {}
         self.groups: dict[str, Group] = {}
@@ -253,6 +257,13 @@ class Catalog:
         self.home_sections.append(section)
         return section
 
+    def greeter(self, greeter: Greeter) -> Greeter:
+        """Called at a member's first command or interaction in each process, and when the
+        platform says someone joined (`arrivals.Arrival`): what it returns follows the reply
+        to that first command, privately (a newcomer's welcome)."""
+        self.greeters.append(greeter)
+        return greeter
+
     def profile_fact(self, fact: ProfileFact) -> ProfileFact:
         """A line a capability adds to a member's profile card (such as how often they were
         thanked), so profiles show it without knowing the capability; None adds nothing."""
@@ -276,6 +287,12 @@ class Catalog:
         ):
             raise ValueError(f"personal data of {capability!r} is declared twice")
         self.personal_data.append(PersonalData(capability, kinds))
+
+    def erasing(self, handler: ErasingHandler) -> ErasingHandler:
+        """Called in `/privacy erase`'s unit of work before the member's data goes, for
+        what others must hear of it (the other side of a match that ends)."""
+        self.erasing_handlers.append(handler)
+        return handler
 
     def runner(self, build: RunnerFactory) -> None:
         """The capability's background work: built once per process (copbot/bootstrap.py)

@@ -32,6 +32,7 @@ class Context:
     message: ChatMessage | None = None
     audit_as: str | None = None  # the audit log's name for this, once a moderator's right is used
     known_as: MemberInfo | None = None  # what the platform says of a member met for the first time
+    no_trace: bool = False  # `leave_no_trace`: nothing new is kept about the member
     _member: Member | None = field(default=None, repr=False)
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
 
@@ -46,6 +47,11 @@ class Context:
         """This command does what only a moderator may (such as removing someone else's
         resource): the audit log records it as `what` once it commits."""
         self.audit_as = what
+
+    def leave_no_trace(self) -> None:
+        """This call shows or erases what copbot keeps about the member, so it keeps nothing
+        new of them either: no greeter welcomes them in it (a welcome is a record)."""
+        self.no_trace = True
 
     def after_commit(self, work: Callable[[], Awaitable[None]]) -> None:
         """Local work that must wait until the command's change is committed, such as

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from typing import Any, TypeVar
 
 from bot.common.errors import UserError
+from bot.kernel.arrivals import Arrival, Arrivals
 from bot.kernel.catalog import MAX_CHOICES, Access, Catalog, Choice, Command
 from bot.kernel.commandline import split_command_line
 from bot.kernel.context import Context
@@ -32,7 +32,6 @@ from bot.kernel.messages import (
     Action,
     Actor,
     ChatMessage,
-    CommunityKey,
     Invocation,
     MessageRef,
     Reply,
@@ -46,7 +45,6 @@ from bot.kernel.ports import (
     Clock,
     Conflict,
     DatabaseBusy,
-    MemberInfo,
     Store,
     WritesNeeded,
 )
@@ -70,9 +68,6 @@ FAILED = (
 )
 
 
-MET = 100_000  # members this process remembers having met, per process
-
-
 class Core:
     def __init__(
         self,
@@ -90,7 +85,7 @@ class Core:
         self.chat = chat
         self.clock = clock
         self.outbox = outbox
-        self._met: OrderedDict[tuple[CommunityKey, str], None] = OrderedDict()
+        self.arrivals = Arrivals(store=store, chat=chat, greeters=catalog.greeters)
         self.presence = Presence(store, clock)
         self.calls = Calls(observer, failures={BUSY, SIMULTANEOUS, FAILED})
 
@@ -187,6 +182,19 @@ class Core:
             await self._run(notify, who, posted.channel_id)
         except Exception:  # nobody to tell: a thread reply gets no answer
             log.exception("counting a thread reply by %s failed", actor.user_id)
+
+    async def arrived(self, actor: Actor, channel_id: str = "") -> None:
+        """The platform says a member joined the community, or the channel `channel_id`;
+        nothing is said back (the greeters send what they have to say)."""
+        arrival = Arrival.JOINED_CHANNEL if channel_id else Arrival.JOINED
+
+        async def hear(context: Context) -> None:
+            await self.arrivals.hear(context, arrival)
+
+        try:
+            await self._run(hear, admitted(actor, channel_id), channel_id)
+        except Exception:  # nobody to tell: a join gets no answer
+            log.exception("the arrival of %s in %s failed", actor.user_id, actor.community)
 
     async def home(self, actor: Actor) -> list[Reply]:
         """Each capability's home section for this member (`Catalog.home_section`)."""
@@ -288,7 +296,7 @@ class Core:
         unit of work that lost a race for a unique key (`Conflict`) runs once more, and
         then sees what the winner wrote. A command that `reads` runs first in a reading unit
         of work, beside the writers; at its first write it runs again in an ordinary one."""
-        known_as = await self._first_contact(actor)
+        known_as = await self.arrivals.first_contact(actor)
 
         async def attempt(reading: bool = False) -> T:
             opened = self.store.reading if reading else self.store.unit_of_work
@@ -307,7 +315,7 @@ class Core:
                     audit_as=audit_as,
                     known_as=known_as,
                 )
-                reply = await handler(context)
+                reply = await self.arrivals.greet(context, await handler(context))
                 if context.audit_as and (uow.changed or uow.outbox.recorded):
                     member = await context.member()
                     detail = _detail(options, action)
@@ -315,7 +323,7 @@ class Core:
                 await uow.commit()
             await context.run_after_commit()
             if context.met:
-                self._met_now(actor)
+                self.arrivals.met_now(actor)
             if uow.outbox.recorded and self.outbox is not None:
                 self.outbox.wake()
             return reply
@@ -327,25 +335,6 @@ class Core:
             return await attempt()
         except Conflict:
             return await attempt()
-
-    async def _first_contact(self, actor: Actor) -> MemberInfo | None:
-        """What the platform says of a member this process hasn't met, asked before the
-        unit of work begins: a platform that is slow to answer then holds up only them,
-        never the database (on SQLite, every command of the process)."""
-        if (actor.community, actor.user_id) in self._met:
-            return None
-        async with self.store.unit_of_work(actor.community) as uow:
-            known = await uow.members.by_user(actor.user_id)
-        if known is not None:
-            self._met_now(actor)
-            return None
-        return await self.chat.member_info(actor.community, actor.user_id)
-
-    def _met_now(self, actor: Actor) -> None:
-        self._met[(actor.community, actor.user_id)] = None
-        self._met.move_to_end((actor.community, actor.user_id))
-        if len(self._met) > MET:
-            self._met.popitem(last=False)
 
     async def _guarded(
         self, actor: Actor, what: str, work: Awaitable[T], kind: str, path: str | list[str]

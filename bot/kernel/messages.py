@@ -149,7 +149,9 @@ class Attachment:
 class Reply:
     """What the core answers; `ephemeral` replies are seen only by the actor, and `error`
     marks a refusal (from a `UserError`) that changed nothing. `mention` is the id of a
-    role (Discord) or user group (Slack) whose members the message notifies."""
+    role (Discord) or user group (Slack) whose members the message notifies. `followup`
+    is a second message after this one, seen only by whoever acted (a newcomer's welcome
+    on their first command, whatever that command answers in public)."""
 
     text: str = ""
     cards: tuple[Card, ...] = ()
@@ -159,3 +161,4 @@ class Reply:
     ephemeral: bool = False
     error: bool = False
     mention: str | None = None
+    followup: Reply | None = None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # each capability's own port, named here so a unit of work ca
     from bot.intros.ports import IntrosRepository
     from bot.library.ports import LibraryRepository
     from bot.mentoring.ports import MentoringRepository
+    from bot.newcomers.ports import NewcomersRepository
     from bot.prompts.ports import PromptRepository
 
 
@@ -210,6 +211,9 @@ class UnitOfWork(Protocol):
 
     @property
     def directory(self) -> CommunityRepository: ...  # the community capability's repository
+
+    @property
+    def newcomers(self) -> NewcomersRepository: ...
 
     @property
     def outbox(self) -> OutboxRepository: ...

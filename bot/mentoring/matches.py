@@ -30,6 +30,17 @@ def register(catalog: Catalog) -> None:
     catalog.action("mentor.checkin_well")(going_well)
     catalog.action("mentor.checkin_help")(could_use_a_hand)
     catalog.command("mentor stats", "Matches made and met, and how they were rated")(stats)
+    catalog.erasing(end_matches_of_erased)
+
+
+async def end_matches_of_erased(context: Context, member: Member) -> None:
+    """A member erasing their data ends their active matches: the other side hears why and
+    is asked for feedback, and a mentor left with room is offered the waitlist."""
+    for match in await context.uow.mentoring.matches(member.id, active=True):
+        if await context.uow.mentoring.end_match(match.id, context.now):
+            await ask_feedback(context.uow, match, member.id, context.now, erased=True)
+            if match.mentee_id == member.id:
+                await offer_waitlist(context.uow, match.mentor_id, context.now)
 
 
 async def my_matches(context: Context) -> Reply:

@@ -268,19 +268,25 @@ async def space_opened(uow: UnitOfWork, send: Send, delivered: Delivered, now: d
     await uow.mentoring.set_space(send.args["match"], space)
 
 
-async def ask_feedback(uow: UnitOfWork, match: Match, ended_by: int | None, now: datetime) -> None:
-    """Ask the other side (the one who ended it got the form in their reply), or both when
-    it ended by itself (`ended_by` None)."""
+async def ask_feedback(
+    uow: UnitOfWork, match: Match, ended_by: int | None, now: datetime, *, erased: bool = False
+) -> None:
+    """Ask the other side (the one who ended it got the form in their reply, or erased
+    their data: `erased`), or both when it ended by itself (`ended_by` None)."""
     sides = [match.mentor_id, match.mentee_id]
     asked = [m for m in sides if m != ended_by]
     people = await uow.members.by_ids(asked)
     request = await uow.mentoring.request(match.request_id)
-    how = (
-        "has ended"
-        if ended_by is not None
-        else "ended by itself: nobody answered its check-in. If you're still meeting, "
-        "`/mentor request` starts a new one"
-    )
+    if erased:
+        side = "mentor" if ended_by == match.mentor_id else "mentee"
+        how = f"has ended: your {side} erased their data from copbot"
+    elif ended_by is not None:
+        how = "has ended"
+    else:
+        how = (
+            "ended by itself: nobody answered its check-in. If you're still meeting, "
+            "`/mentor request` starts a new one"
+        )
     reply = Reply(
         f"Your mentoring match #{match.id} on {match.topic} {how}. Did you meet, and how was it?",
         buttons=(Button("Give feedback", "mentor.feedback_open", str(match.id)),),

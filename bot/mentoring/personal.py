@@ -53,8 +53,8 @@ KEPT = (
         "matches",
         "your matches as mentor or mentee",
         Erased.ANONYMISED,
-        "active ones end; all stay in the other side's history (and keep a pair from "
-        "repeating), with a former member in your place",
+        "active ones end and the other side is told; all stay in their history (and keep a "
+        "pair from repeating), with a former member in your place",
     ),
     Kept(
         "feedback",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from bot.common.collector import round_work
 from bot.common.errors import UserError
 from bot.common.offload import off_loop
 from bot.kernel.catalog import Access, Catalog
@@ -63,6 +64,7 @@ def register(catalog: Catalog) -> None:
     )(unschedule_rounds)
 
 
+@round_work
 async def preview_round(context: Context) -> Reply:
     """A fresh plan, keeping what moderators changed in the one it replaces (they'd expect a
     drop or a swap to stay when new requests come in); discard first to start afresh."""
@@ -156,6 +158,7 @@ async def swap_pairs(context: Context) -> Reply:
     return await show_round(context, edited.pairs, edited.left_out)
 
 
+@round_work
 async def publish_preview(context: Context) -> Reply:
     current = await current_preview(context)
     published = await publish_round(context.uow, current.pairs, current.left_out, context.now)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.common.cadence import Cadence
+from bot.common.collector import round_work
 from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.observer import UNOBSERVED, Observer
@@ -102,6 +103,7 @@ class MentorRunner:
                 await uow.commit()
                 self.wake()
 
+    @round_work
     async def _scheduled_round(self, community: CommunityKey, grace: timedelta | None) -> None:
         """The community's scheduled round if it is due: planned from a snapshot, then
         published by whichever process claims it (a conditional update), once. One missed

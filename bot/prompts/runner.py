@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -89,32 +89,37 @@ class PromptRunner:
         self, community: CommunityKey, now: datetime, grace: timedelta | None
     ) -> int:
         async with self.store.unit_of_work(community) as uow:
-            due = [
-                (s, d)
-                for s in await uow.prompts.schedules()
-                if not s.paused
-                for d in s.due_times(now)
-            ]
-        queued = 0
-        for schedule, when in sorted(due, key=lambda item: item[1]):
-            late = grace is not None and now - when > grace
-            queued += await self.deliver(community, schedule, when, now=now, missed=late)
-        return queued
+            due = sorted(
+                (
+                    (s, d)
+                    for s in await uow.prompts.schedules()
+                    if not s.paused
+                    for d in s.due_times(now)
+                ),
+                key=lambda item: item[1],
+            )
+        if not due:
+            return 0
+        return await self.deliver(
+            community, [(s, d, grace is not None and now - d > grace) for s, d in due], now=now
+        )
 
     async def deliver(
         self,
         community: CommunityKey,
-        schedule: Schedule,
-        due: datetime,
+        due: Sequence[tuple[Schedule, datetime, bool]],
         *,
         now: datetime,
-        missed: bool = False,
     ) -> int:
-        """Claim one occurrence and record its posting; 1 if this call will post it."""
+        """Claim the community's due occurrences (schedule, due time, missed) and record
+        their postings, all in one unit of work (one transaction, not one per schedule);
+        how many will be posted."""
+        queued = 0
         async with self.store.unit_of_work(community) as uow:
-            queued = await claim_posting(
-                uow, schedule.id, due, now, missed=missed, claim=self.claim
-            )
+            for schedule, when, missed in due:
+                queued += await claim_posting(
+                    uow, schedule.id, when, now, missed=missed, claim=self.claim
+                )
             await uow.commit()
         if queued:
             self.wake()

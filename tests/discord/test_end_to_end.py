@@ -30,7 +30,8 @@ MESSAGE, DEFERRED, AUTOCOMPLETE, MODAL = 4, 5, 8, 9
 
 async def final(fake: FakeDiscord, sent: int) -> dict[str, Any]:
     """What the member finally sees: the callback's message, or the edit or follow-up that
-    finished a deferred response (with `deferred` set)."""
+    finished a deferred response (with `deferred` set); a follow-up after that is the
+    private welcome of a member's first command."""
 
     def finished() -> bool:
         responses = fake.responses[sent]
@@ -45,7 +46,7 @@ async def final(fake: FakeDiscord, sent: int) -> dict[str, Any]:
     first = responses[0]
     if first["type"] != DEFERRED:
         return {**first["data"], "type": first["type"], "deferred": False}
-    last = next(r for r in reversed(responses) if r["kind"] in ("edit", "followup"))
+    last = next(r for r in responses if r["kind"] in ("edit", "followup"))
     flags = first["data"].get("flags", 0) if last["kind"] == "edit" else 0
     return {**last["data"], "type": MESSAGE, "flags": flags, "deferred": True}
 

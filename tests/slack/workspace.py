@@ -311,6 +311,23 @@ class Workspace:
     ) -> tuple[int, str]:
         return await self.transport.send("event", self.event_payload(event, event_id), retry)
 
+    async def join(self, user: str) -> tuple[int, str]:
+        """`user` (added to the fake first) joins the workspace: Slack's `team_join` carries
+        their whole user object."""
+        return await self.event({"type": "team_join", "user": self.fake.users[user]})
+
+    async def join_channel(self, user: str, channel: str) -> tuple[int, str]:
+        return await self.event(
+            {
+                "type": "member_joined_channel",
+                "user": user,
+                "channel": channel,
+                "channel_type": "C",
+                "team": self.team,
+                "event_ts": f"{time.time():.6f}",
+            }
+        )
+
     async def uninstall(self) -> tuple[int, str]:
         """The workspace removes the app: Slack revokes its tokens and says so."""
         self.fake.installed = False

@@ -107,6 +107,38 @@ async def test_groups_are_history_and_answers_count_ignored_intros(store: SqlSto
         assert not await uow.intros.claim_follow_up(claimed.id)
 
 
+async def test_a_removed_programme_takes_its_members_rounds_and_history(store: SqlStore) -> None:
+    a, b = await _members(store, "alice", "bob")
+    async with store.unit_of_work(HOME) as uow:
+        made = await uow.intros.add_programme("intros", "c1", True, WEEKLY, 2, 12, NOW)
+        kept = await uow.intros.add_programme("other", "c2", True, WEEKLY, 2, 12, NOW)
+        for programme in (made, kept):
+            claimed = await uow.intros.claim_round(programme.id, DUE, RoundStatus.PUBLISHED, NOW)
+            assert claimed is not None
+            [pair] = await uow.intros.set_groups(claimed.id, [((a, b), 7, False)])
+            await uow.intros.publish(claimed.id, 1, DUE, DUE + timedelta(days=3), DUE)
+            assert await uow.intros.answer(pair.id, a, Answer.MET, NOW)
+            for member in (a, b):
+                await uow.intros.save_participant(
+                    Participant(programme.id, member, 1, None, False, 0, None, NOW)
+                )
+        await uow.commit()
+    async with store.unit_of_work(AWAY) as uow:  # another community's remove reaches nothing
+        await uow.intros.remove_programme(made.id)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        assert len(await uow.intros.history(made.id, NOW)) == 1
+        await uow.intros.remove_programme(made.id)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        assert [p.name for p in await uow.intros.programmes()] == ["other"]
+        assert await uow.intros.history(made.id, NOW) == []
+        assert await uow.intros.participants(made.id) == []
+        assert await uow.intros.participant(made.id, a) is None
+        assert len(await uow.intros.history(kept.id, NOW)) == 1
+        assert len(await uow.intros.participants(kept.id)) == 2
+
+
 @pytest.mark.postgres
 async def test_two_processes_publish_a_due_round_once(postgres_url: str) -> None:
     chat, clock = FakeChat(), ManualClock()

@@ -162,7 +162,7 @@ async def test_two_processes_never_pick_the_same_prompt(postgres_url: str) -> No
         clock._now = MONDAY
         posted = await asyncio.gather(
             *(
-                runners[n % 2].deliver(talk.community, schedule, MONDAY, now=MONDAY)
+                runners[n % 2].deliver(talk.community, [(schedule, MONDAY, False)], now=MONDAY)
                 for n, schedule in enumerate(schedules)
             )
         )
