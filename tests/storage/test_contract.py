@@ -51,8 +51,8 @@ async def test_migrations_build_the_declared_schema_from_empty(database_url: str
     database = open_database(database_url)
     try:
         before, after = await migrate(database)
-        assert (before, after) == (None, "0018")
-        assert await migrate(database) == ("0018", "0018")
+        assert (before, after) == (None, "0019")
+        assert await migrate(database) == ("0019", "0019")
         assert await database.run_sync(_differences) == []
     finally:
         await database.dispose()

@@ -2,7 +2,7 @@
 has seen, until they expire, and the next free turn of each bot token's requests.
 
 Revision ID: 0018
-Revises: 0019 (which came first; it revises 0017)
+Revises: 0017
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0019"
+down_revision: str | None = "0017"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
