@@ -68,8 +68,12 @@ async def test_a_retry_reaching_the_other_process_is_handled_once(
         assert await second.event(opened, event_id="Ev0ANOTHER") == (200, "")  # a new one
         await fake.wait_for(lambda: len(fake.homes[ALICE]) == 2)
         payload = first.command_payload(BOB, 'prompt suggest "What did you fix?"', "C0GENERAL")
+        key = payload["response_url"].rsplit("/", 1)[1]
         assert await first.transport.send("command", payload) == (200, "")
+        await fake.wait_for(lambda: fake.responses.get(key))  # handled after the ack
         assert await second.transport.send("command", payload) == (200, "")
         shown = await (await second.command(MOD, "prompt suggestions")).reply()
         assert text_of(shown).count("What did you fix?") == 1
+        answers = [r for r in fake.responses[key] if "look at your suggestion" in r["text"]]
+        assert len(answers) == 1  # (Bob's welcome follows it, once)
         assert len(fake.homes[ALICE]) == 2  # no retry handled late either
