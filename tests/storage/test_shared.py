@@ -97,7 +97,9 @@ async def test_turns_keep_every_process_within_the_rate(stores: list[SqlStore]) 
     one, two = (shared_of(s) for s in stores)
     waits = await asyncio.gather(*(s.turn("discord test", 1.0, 2) for s in (one, two, one) * 2))
     expected = [0, 0, 1, 2, 3, 4]
-    assert all(b - 0.5 < a <= b for a, b in zip(sorted(waits), expected, strict=True)), waits
+    # Off by the time the turns took (less), or a row lock waited for (more: its statement
+    # began before the one it waited on).
+    assert all(abs(a - b) < 0.5 for a, b in zip(sorted(waits), expected, strict=True)), waits
     later = await two.turn("discord test", 1.0, 2)
     assert 4 < later <= 5  # the turns taken before are still ahead
     assert await one.turn("discord another token", 1.0, 2) == 0.0
