@@ -64,9 +64,12 @@ async def open_app(
     catalog: Catalog | None = None,
     grace: timedelta = GRACE,
     ops: Operations | None = None,
+    platform: str | None = None,
 ) -> AsyncIterator[App]:
     """A migrated store and everything on it; closed again (the timer stopped) on leaving.
-    `ops`: the process's operator view, which it reports to (a new one if not given)."""
+    `ops`: the process's operator view, which it reports to (a new one if not given).
+    `platform`: the one `chat` posts to, whose communities' sends this app delivers (the
+    database may hold other platforms' too); None: every community's."""
     store = await open_store(database_url, clock=clock)
     catalog = catalog or build_catalog()
     ops = ops or Operations(clock)
@@ -78,6 +81,7 @@ async def open_app(
         pacer=Pacer(chat.limits),
         deliveries=catalog.deliveries,
         observer=observer,
+        platform=platform,
     )
     services = Services(store=store, clock=clock, wake=outbox.wake, observer=observer)
     runners = [outbox, *(build(services) for build in catalog.runners)]
@@ -113,9 +117,18 @@ async def serving_core(
     catalog: Catalog | None = None,
     grace: timedelta = GRACE,
     ops: Operations | None = None,
+    platform: str | None = None,
 ) -> AsyncIterator[Core]:
     """The core with its timer running, for a platform whose chat can post at once."""
-    opened = open_app(database_url, chat=chat, clock=clock, catalog=catalog, grace=grace, ops=ops)
+    opened = open_app(
+        database_url,
+        chat=chat,
+        clock=clock,
+        catalog=catalog,
+        grace=grace,
+        ops=ops,
+        platform=platform,
+    )
     async with opened as app:
         await app.timer.start()
         yield app.core

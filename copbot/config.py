@@ -88,6 +88,20 @@ class DiscordSettings(_Section):
     shard_ids: tuple[StrictInt, ...] | None = Field(
         default=None, min_length=1, description="the shards this process runs; None: all"
     )
+    rest_proxy: str | None = Field(
+        default=None,
+        description="a REST proxy's base URL (nirn-proxy), which keeps Discord's global limit",
+    )
+
+    @field_validator("rest_proxy")
+    @classmethod
+    def _rest_proxy(cls, url: str | None) -> str | None:
+        parts = urlsplit(url or "")
+        if url is not None and (
+            parts.scheme not in ("http", "https") or not parts.hostname or parts.query
+        ):
+            raise ValueError("the proxy's base URL, such as http://nirn-proxy:8080")
+        return url
 
     @model_validator(mode="after")
     def _shards_fit(self) -> DiscordSettings:

@@ -17,7 +17,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from adapters.discord import CopbotClient, DiscordOptions
+from adapters.discord.chat import PLATFORM as DISCORD
 from adapters.slack import SlackOptions, run_slack
+from adapters.slack.chat import PLATFORM as SLACK
 from adapters.slack.install import InstallOptions
 from adapters.slack.run import Running
 from adapters.web import WebPages
@@ -90,6 +92,7 @@ async def serve_discord(
             moderator_role=config.moderator_role,
             shard_count=config.shard_count,
             shard_ids=config.shard_ids,
+            rest_proxy=config.rest_proxy,
         )
     )
     clock = SystemClock()
@@ -100,6 +103,7 @@ async def serve_discord(
         catalog=web_catalog(settings),
         grace=settings.prompts.grace,
         ops=ops,
+        platform=DISCORD,
     )
     async with opened as app:
         serve_pages(pages, "discord", app.core)
@@ -133,7 +137,13 @@ async def _slack(
     await run_slack(
         options,
         lambda chat: serving_core(
-            url, chat=chat, clock=clock, catalog=web_catalog(settings), grace=late, ops=ops
+            url,
+            chat=chat,
+            clock=clock,
+            catalog=web_catalog(settings),
+            grace=late,
+            ops=ops,
+            platform=SLACK,
         ),
         until=until_stopping,
     )

@@ -826,10 +826,11 @@ _SEARCH_COLUMNS = ("search", "title_terms", "tags_terms", "note_terms")
 
 def declared_here(name: str | None, type_: str, parent_names: object) -> bool:
     """For schema comparison (Alembic's `include_name`): leave out the search index, and
-    Slack's installation tables (storage/slack_installs.py, compared on their own)."""
+    the tables of no community (Slack's installations, storage/slack_installs.py; what the
+    processes share, storage/shared.py), compared on their own."""
     match type_:
-        case "table":
-            return not (name or "").startswith(("resource_search", "slack_"))  # FTS5, shadows
+        case "table":  # resource_search: FTS5 and its shadow tables
+            return not (name or "").startswith(("resource_search", "slack_", "shared_"))
         case "column":
             return name not in _SEARCH_COLUMNS
         case "index":

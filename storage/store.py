@@ -47,6 +47,7 @@ from storage.schema import (
     round_schedules,
 )
 from storage.settings import SqlSettingsRepository
+from storage.shared import SqlSharedLimits
 from storage.web import SqlWebRepository
 
 
@@ -95,6 +96,8 @@ class SqlStore:
         self.database = database
         self._clock = clock
         self._community_ids: dict[CommunityKey, int] = {}
+        # SQLite is one process's (`storage.database`): nothing to share with another.
+        self.shared = SqlSharedLimits(database, clock) if database.dialect == "postgresql" else None
 
     @asynccontextmanager
     async def unit_of_work(self, community: CommunityKey) -> AsyncIterator[SqlUnitOfWork]:
@@ -185,14 +188,17 @@ class SqlStore:
         return [CommunityKey(platform, external) for platform, external in rows.all()]
 
     async def communities_with_due_sends(
-        self, now: datetime, lease: timedelta
+        self, now: datetime, lease: timedelta, platform: str | None = None
     ) -> list[CommunityKey]:
+        query = (
+            select(communities.c.platform, communities.c.external_id)
+            .where(exists().where(outbox.c.community_id == communities.c.id, due(now, lease)))
+            .order_by(communities.c.id)
+        )
+        if platform is not None:
+            query = query.where(communities.c.platform == platform)
         async with self.database.transaction() as db:
-            rows = await db.execute(
-                select(communities.c.platform, communities.c.external_id)
-                .where(exists().where(outbox.c.community_id == communities.c.id, due(now, lease)))
-                .order_by(communities.c.id)
-            )
+            rows = await db.execute(query)
         return [CommunityKey(platform, external) for platform, external in rows.all()]
 
     async def prune_sends(self, before: datetime) -> int:

@@ -81,6 +81,7 @@ APP = {"SLACK_CLIENT_ID": "1234.5678", "SLACK_CLIENT_SECRET": "shh"}
         (INSTALL, {"SLACK_CLIENT_ID": "x"}, "slack.client_id (from $SLACK_CLIENT_ID): a client id"),
         (INSTALL + "public_url = 'http://x.org'\n", {}, "slack.public_url: a public https URL"),
         (INSTALL, {**APP, "SLACK_BOT_TOKEN": "xoxb-1"}, "slack.bot_token: installed by OAuth"),
+        ("[discord]\nrest_proxy = 'nirn:8080'\n", {}, "discord.rest_proxy: the proxy's base URL"),
     ],
 )
 def test_mistakes_name_the_key_and_the_problem(

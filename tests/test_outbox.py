@@ -291,3 +291,26 @@ async def test_a_claim_takes_only_what_the_pace_lets_go_soon(
         pacer.release.set()
         await app.outbox.drain()
     assert len(chat.sent) == 30
+
+
+async def test_an_app_delivers_only_its_own_platforms_sends(
+    sqlite_url: str, clock: ManualClock
+) -> None:
+    """Processes of different platforms (or one process's Discord and Slack apps) share a
+    database: each sender takes its own platform's sends and leaves the others' waiting,
+    where another chat would refuse them (and pause a schedule for good)."""
+    from copbot.bootstrap import open_app
+
+    here, there = CommunityKey("test", "here"), CommunityKey("elsewhere", "there")
+    chat = FakeChat()
+    async with open_app(sqlite_url, chat=chat, clock=clock, platform="test") as app:
+        for community in (here, there):
+            async with app.core.store.unit_of_work(community) as uow:
+                await uow.outbox.add(notice("hi", Reply("hi"), channel_id="general"), START)
+                await uow.commit()
+        app.outbox.wake()
+        await app.outbox.drain()
+        assert [s.community for s in chat.sent] == [here]
+        assert await app.core.store.communities_with_due_sends(START, timedelta(minutes=5)) == [
+            there
+        ]

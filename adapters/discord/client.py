@@ -16,7 +16,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord import inbound
+from adapters.discord import budget, inbound
 from adapters.discord.chat import PLATFORM, DiscordChat
 from adapters.discord.commands import build_commands, commands_hash, options_given
 from adapters.discord.components import ActionButton, OpenForm
@@ -26,6 +26,7 @@ from adapters.discord.respond import Responder
 from bot.kernel.catalog import Choice
 from bot.kernel.core import FAILED, Core
 from bot.kernel.messages import Action, Actor, CommunityKey, Invocation, MessageRef, Reply
+from bot.kernel.shared import Rate
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ class DiscordOptions:
     moderator_role: str | None = None  # a role name or id; Manage Server always moderates
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
+    rest_proxy: str | None = None  # a REST proxy's base URL (nirn-proxy): it keeps the limit
 
 
 def intents() -> discord.Intents:
@@ -68,9 +70,14 @@ class CopbotClient(discord.AutoShardedClient):
         (a loopback Discord sends them all at once)."""
         self.options = options or DiscordOptions()
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # copbot has no voice
-        shards: dict[str, Any] = {"shard_count": self.options.shard_count}
+        extra: dict[str, Any] = {"shard_count": self.options.shard_count}
         if self.options.shard_ids:
-            shards["shard_ids"] = list(self.options.shard_ids)
+            extra["shard_ids"] = list(self.options.shard_ids)
+        self.rate: Rate | None = None  # the token's turns, once serving (none behind a proxy)
+        if self.options.rest_proxy:
+            budget.use_proxy(self.options.rest_proxy)
+        else:
+            extra["http_trace"] = budget.paced(lambda: self.rate)
         super().__init__(
             intents=intents(),
             # What members wrote (a prompt, a note) may say @everyone or name a role: only a
@@ -78,7 +85,7 @@ class CopbotClient(discord.AutoShardedClient):
             allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=True),
             chunk_guilds_at_startup=False,
             guild_ready_timeout=guild_ready_timeout,
-            **shards,
+            **extra,
         )
         self.chat = DiscordChat(self)
         self.tree: app_commands.CommandTree[CopbotClient] = app_commands.CommandTree(self)
@@ -101,8 +108,14 @@ class CopbotClient(discord.AutoShardedClient):
         after_login: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """Log in, sync commands if the catalog changed, run `after_login` (the timer, which
-        may post from then on), and serve until closed."""
+        may post from then on), and serve until closed. Every request with the token keeps
+        to Discord's global limit together with the other processes on the core's database
+        (or the proxy's, with `rest_proxy`)."""
         self._core, self._after_login = core, after_login
+        if not self.options.rest_proxy:
+            self.rate = Rate(
+                budget.bucket_of(token), budget.PER_SECOND, budget.BURST, core.store.shared
+            )
         async with self:
             await self.start(token)
 

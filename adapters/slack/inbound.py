@@ -93,7 +93,7 @@ class SlackBot:
         app = self.app
         if installs is None:  # installed by OAuth, bolt finds each request's own workspace
             app.middleware(requests.for_this_workspace)
-        app.middleware(requests.once(requests.Recent(requests.REMEMBERED, requests.REPLAY_WINDOW)))
+        app.middleware(requests.once(requests.handled_once(core.store.shared)))
         app.middleware(self._still_installed)
         app.command(COMMAND)(self._on_command)
         app.action(render.BUTTON_ACTION)(self._on_button)

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import logging
 import re
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
@@ -16,37 +15,20 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 
+from bot.kernel.ports import SharedLimits
+from bot.kernel.shared import Once, Recent
+
 log = logging.getLogger(__name__)
 
 # A signature is good for 5 minutes either side of its timestamp, so a replay can come up
 # to 10 minutes after the first delivery; Slack's own retries of an event end sooner.
-REPLAY_WINDOW = 600.0
-REMEMBERED = 10_000  # request ids kept at most, the oldest forgotten first
+REPLAY_WINDOW = timedelta(minutes=10)
+REMEMBERED = 10_000  # request ids this process keeps at most, the oldest forgotten first
 NOT_INSTALLED = "copbot isn't installed in this workspace."
 _STAMP = re.compile(r"\d{1,12}")  # seconds since 1970: bolt would raise on anything else
 
 Next = Callable[[], Awaitable[None]]
 Middleware = Callable[..., Awaitable[BoltResponse]]
-
-
-class Recent:
-    """Keys seen within the last `ttl` seconds, `size` of them at most."""
-
-    def __init__(self, size: int, ttl: float, *, now: Callable[[], float] = time.monotonic) -> None:
-        self._size, self._ttl, self._now = size, ttl, now
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first(self, key: str) -> bool:
-        """Whether `key` is new (it is remembered from now on)."""
-        now = self._now()
-        while self._seen and next(iter(self._seen.values())) <= now - self._ttl:
-            self._seen.popitem(last=False)
-        if key in self._seen:
-            return False
-        self._seen[key] = now
-        if len(self._seen) > self._size:
-            self._seen.popitem(last=False)
-        return True
 
 
 def signed(secret: str) -> Middleware:
@@ -96,17 +78,23 @@ def _installed_here(context: AsyncBoltContext) -> bool:
     return installed.enterprise_id is not None and context.enterprise_id == installed.enterprise_id
 
 
-def once(recent: Recent) -> Middleware:
-    """Each request handled once, without a database round trip: an event by its id (Slack
-    resends one it thinks was missed), anything a member did by its trigger id (a signed
-    request replayed within the window is the same one). This process's memory: a repeat
-    that reaches another HTTP-mode process is handled there again (an event changes nothing
-    twice even so: answers are keyed by message id, saved messages by their link). Runs
-    after the signature check, so a forged request can't hide a real one."""
+def handled_once(shared: SharedLimits | None) -> Once:
+    """Slack's request ids, remembered for the replay window: by this process, and by every
+    process on the database when it is shared (HTTP mode behind a load balancer)."""
+    recent = Recent(REMEMBERED, REPLAY_WINDOW.total_seconds())
+    return Once(recent, shared, scope="slack", within=REPLAY_WINDOW)
+
+
+def once(requests: Once) -> Middleware:
+    """Each request handled once: an event by its id (Slack resends one it thinks was
+    missed, perhaps to another process), anything a member did by its trigger id (a signed
+    request replayed within the window is the same one). A repeat reaching the same process
+    is dropped without a database round trip. Runs after the signature check, so a forged
+    request can't hide a real one."""
 
     async def check(body: dict[str, Any], resp: BoltResponse, next: Next) -> BoltResponse:
         key = _request_id(body)
-        if key is not None and not recent.first(key):
+        if key is not None and not await requests.first(key):
             log.info("dropping a repeat of %s", key)
             return BoltResponse(status=200, body="")
         await next()

@@ -78,9 +78,12 @@ class Outbox:
         deliveries: Mapping[str, Delivery],
         claimer: str = PROCESS,
         observer: Observer = UNOBSERVED,
+        platform: str | None = None,
     ) -> None:
-        """`observer`: told how each attempt at a send ended."""
+        """`observer`: told how each attempt at a send ended. `platform`: the one `chat`
+        posts to, whose communities' sends are this sender's (None: every community's)."""
         self.store, self.chat, self.clock, self.pacer = store, chat, clock, pacer
+        self.platform = platform
         self.deliveries, self.claimer, self.observer = deliveries, claimer, observer
         self._stopping = False
         self._pass: asyncio.Task[None] | None = None
@@ -152,7 +155,7 @@ class Outbox:
         now = self.clock.now()
         await self._prune(now)
         workers = []
-        for community in await self.store.communities_with_due_sends(now, LEASE):
+        for community in await self.store.communities_with_due_sends(now, LEASE, self.platform):
             worker = self._workers.get(community)
             if worker is None:
                 worker = asyncio.get_running_loop().create_task(self._community(community))

@@ -54,6 +54,22 @@ class ChatLimits:
     channel_interval: float = 0.0
 
 
+class SharedLimits(Protocol):
+    """What the processes on one database keep together."""
+
+    async def first_seen(self, scope: str, key: str, within: timedelta) -> bool:
+        """Whether no process saw `key` in `scope` during the last `within`: one caller
+        gets True, however many ask at once; it is seen from then on."""
+        ...
+
+    async def turn(self, bucket: str, per_second: float, burst: int) -> float:
+        """Seconds to wait before one more request of `bucket` goes out, so that all the
+        processes' requests together keep to `per_second`, `burst` of them at once at most:
+        each call takes the next free turn (a generic cell rate algorithm on one row, by the
+        database's clock, so the processes' own clocks don't matter)."""
+        ...
+
+
 class ChannelDirectory(Protocol):
     """What a handler may ask the platform (through `Context.channel_visible`)."""
 
@@ -262,9 +278,10 @@ class Store(Protocol):
         ...
 
     async def communities_with_due_sends(
-        self, now: datetime, lease: timedelta
+        self, now: datetime, lease: timedelta, platform: str | None = None
     ) -> list[CommunityKey]:
-        """Where the outbox holds something to send now (see `OutboxRepository.claim`)."""
+        """Where the outbox holds something to send now (see `OutboxRepository.claim`), on
+        `platform` only when given."""
         ...
 
     async def prune_sends(self, before: datetime) -> int:
@@ -299,6 +316,12 @@ class Store(Protocol):
     async def scrub(self) -> None:
         """Remove from disk what erases left there, as far as the engine can (the README's
         privacy policy says how far): after an erase commits, and once a day."""
+        ...
+
+    @property
+    def shared(self) -> SharedLimits | None:
+        """What this process shares with the others on the database (Discord's global
+        limit, Slack's request ids); None where the database serves one process only."""
         ...
 
     async def close(self) -> None: ...

@@ -5,7 +5,8 @@ bound to 127.0.0.1 only.
 Every REST request is checked against Discord's OpenAPI spec (`violations`); the fake keeps
 what a test needs to assert on (messages, threads, pins, interaction responses) and can
 answer the next request on a route with a 429, or forget a guild as if copbot were removed
-(and add it back).
+(and add it back). It counts each bot token's requests over every second (`peak_rate`): one
+more than Discord's global limit is answered with a global 429 and fails the test.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import re
 import time
 import zlib
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -158,6 +160,7 @@ class Connection:
 
 
 NONCE_WINDOW = timedelta(minutes=1)  # Discord keeps a nonce "for the past few minutes"
+GLOBAL_LIMIT = 50  # requests a bot token may make in any second (interactions' aside)
 
 
 class FakeDiscord:
@@ -200,6 +203,8 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.post_delay = 0.0  # seconds each new message takes: a slow Discord
+        self.peak_rate: dict[str, int] = {}  # token -> most requests it made in one second
+        self._lately: dict[str, deque[float]] = {}  # token -> its requests' times, last second
 
     # Running
 
@@ -416,6 +421,13 @@ class FakeDiscord:
                 session.sent.append({"op": 0, "t": event, "s": session.sequence, "d": data})
             return
         raise AssertionError(f"no session serves guild {guild_id}")
+
+    async def _announce(self, guild_id: int, event: str, data: dict[str, Any]) -> None:
+        """What a REST call makes Discord tell the gateway (a new thread): nobody hears of it
+        while no process serves the guild's shard (another process posted for that guild)."""
+        sessions = self.sessions.values()
+        if any(self._shard_of(guild_id, s.shard[1]) == s.shard[0] for s in sessions):
+            await self.dispatch(guild_id, event, data)
 
     async def drop_connections(self) -> None:
         """Close every gateway connection as a network failure would (resumable)."""
@@ -675,6 +687,13 @@ class FakeDiscord:
         bot_route = not path.startswith(("/webhooks/", "/interactions/"))  # token-less
         if bot_route and request.headers.get("Authorization") != f"Bot {TOKEN}":
             return _error(401, 0, "401: Unauthorized")
+        if bot_route and not self._within_global_limit(TOKEN):
+            self.violations.append(f"more than {GLOBAL_LIMIT} requests in a second: {path}")
+            return _json(
+                {"message": "You are being rate limited.", "retry_after": 1.0, "global": True},
+                status=429,
+                headers={"Retry-After": "1", "X-RateLimit-Global": "true", "Via": "1.1 google"},
+            )
         for (method, pattern), retry_after in list(self.limited.items()):
             if method == request.method and re.fullmatch(pattern, path):
                 del self.limited[(method, pattern)]
@@ -705,6 +724,16 @@ class FakeDiscord:
                 await self._changed_now()
                 return response
         return _error(404, 0, f"the fake has no route for {request.method} {path}")
+
+    def _within_global_limit(self, token: str) -> bool:
+        """Counted over the last second, sliding (stricter than fixed one-second windows)."""
+        now = time.monotonic()
+        lately = self._lately.setdefault(token, deque())
+        lately.append(now)
+        while lately[0] <= now - 1.0:
+            lately.popleft()
+        self.peak_rate[token] = max(self.peak_rate.get(token, 0), len(lately))
+        return len(lately) <= GLOBAL_LIMIT
 
     def _routes(self) -> list[tuple[str, str, Callable[..., Awaitable[web.StreamResponse]]]]:
         return [
@@ -932,7 +961,7 @@ class FakeDiscord:
         if int(message_id) in guild.channels:
             return _error(400, 160004, "A thread has already been created for this message")
         thread = self._new_thread(guild, int(channel_id), int(message_id), 11, body["name"])
-        await self.dispatch(guild.id, "THREAD_CREATE", {**thread, "newly_created": True})
+        await self._announce(guild.id, "THREAD_CREATE", {**thread, "newly_created": True})
         return _json(thread)
 
     async def _thread(self, body: Any, channel_id: str) -> web.Response:
@@ -943,7 +972,7 @@ class FakeDiscord:
         thread = self._new_thread(
             guild, int(channel_id), self._timed_id(), body.get("type", 12), body["name"]
         )
-        await self.dispatch(guild.id, "THREAD_CREATE", {**thread, "newly_created": True})
+        await self._announce(guild.id, "THREAD_CREATE", {**thread, "newly_created": True})
         return _json(thread)
 
     def _new_thread(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.discord.fake_discord import FakeDiscord
+from tests.discord.fake_discord import GLOBAL_LIMIT, TOKEN, FakeDiscord
 
 
 async def test_a_request_that_breaks_the_spec_is_refused_and_recorded(fake: FakeDiscord) -> None:
@@ -32,3 +32,18 @@ async def test_privileged_intents_are_refused(fake: FakeDiscord) -> None:
         await ws.send_json({"op": 2, "d": {"token": "fake-token", "intents": 1 << 15}})
         closed = await ws.receive()
         assert closed.type is aiohttp.WSMsgType.CLOSE and closed.data == 4014
+
+
+async def test_more_than_fifty_requests_a_second_with_one_token_are_refused_and_recorded(
+    fake: FakeDiscord,
+) -> None:
+    headers = {"Authorization": f"Bot {TOKEN}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        answers = []
+        for _ in range(GLOBAL_LIMIT + 1):
+            async with session.get(f"{fake.base}/users/@me") as response:
+                answers.append((response.status, (await response.json()).get("global")))
+        assert answers == [(200, None)] * GLOBAL_LIMIT + [(429, True)]
+    assert fake.peak_rate[TOKEN] == GLOBAL_LIMIT + 1
+    assert len(fake.violations) == 1 and "more than 50 requests in a second" in fake.violations[0]
+    fake.violations.clear()  # the fixture fails any test that leaves one

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.requests import NOT_INSTALLED, Recent
+from adapters.slack.requests import NOT_INSTALLED
 from adapters.slack.run import Running
 from bot.kernel.messages import CommunityKey
+from bot.kernel.shared import Recent
 from tests.slack.conftest import ALICE, MOD
 from tests.slack.fake_slack import TEAM, FakeSlack
 from tests.slack.workspace import Http, Workspace, text_of
