@@ -467,6 +467,10 @@ async def run_engine(url: str, args: argparse.Namespace, table: Table) -> bool:
         moderator = Actor(COMMUNITY, "u2", "Member 2", is_moderator=True)
         for warm in who_knows_mix(core, reader, 20):
             await warm()
+        # The moderator has talked to copbot before: a member's very first command, a
+        # reading one included, runs again in a writing unit of work once their record
+        # is made, which would time health twice.
+        await core.invoke(Invocation(moderator, "general", "help"))
 
         def health() -> Awaitable[Reply]:
             return core.invoke(Invocation(moderator, "general", "community health"))
@@ -486,7 +490,7 @@ async def run_engine(url: str, args: argparse.Namespace, table: Table) -> bool:
     rows = [
         ("/who knows", f"{statistics.median(who_ms):.1f}", f"{p99:.1f}", p99 < WHO_KNOWS_P99_MS),
         (
-            "/community health",
+            "/community health (runs: " + ", ".join(f"{t:.0f}" for t in health_ms) + ")",
             f"{statistics.median(health_ms):.0f}",
             f"{health_worst:.0f}",
             health_worst < HEALTH_S * 1000,

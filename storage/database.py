@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Parameters = dict[str, Any] | Sequence[dict[str, Any]] | None
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+SQLITE_CACHE_KIB = 32 * 1024  # per connection
 STATEMENT_TIMEOUT = 2.0  # seconds: a command answers within Discord's and Slack's 3
 POOL_SIZE, MAX_OVERFLOW = 10, 5  # PostgreSQL connections per process
 SNAPSHOT_TIMEOUT = 120.0  # a long read (a matching round's input) may take longer
@@ -339,6 +341,11 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     # Deleted content is overwritten with zeros, not left in free space: an erase holds.
     cursor.execute("PRAGMA secure_delete = ON")
+    # Pages read through a memory map and a larger page cache: a scan over a large table
+    # (the health report's 90 days of actions) no longer copies every page through a 2 MB
+    # cache.
+    cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
