@@ -24,7 +24,7 @@ from bot.kernel.messages import Card, CardField, CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.options import WEEKLY, cadence
 from bot.kernel.ports import Clock, Store, UnitOfWork
-from bot.kernel.runners import GRACE, Services
+from bot.kernel.runners import GRACE, Services, in_each
 from bot.kernel.sends import Post, Send
 
 log = logging.getLogger(__name__)
@@ -235,13 +235,12 @@ class DigestRunner:
         return wanted
 
     async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
-        now, recorded = self.clock.now(), 0
-        for community in await self.store.communities_with_setting(DIGEST):
-            try:
-                recorded += await self.community(community, now, grace)
-            except Exception:  # the next run tries again; the other communities go on
-                log.exception("the digest of %s/%s failed", community.platform, community.id)
-        return recorded
+        now = self.clock.now()
+        return await in_each(
+            await self.store.communities_with_setting(DIGEST),
+            lambda community: self.community(community, now, grace),
+            "the digest",
+        )
 
     async def community(
         self, community: CommunityKey, now: datetime, grace: timedelta | None

@@ -3,7 +3,6 @@ half-way "did you meet?", and their close (ignored intros counted, ghosts paused
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,9 +17,7 @@ from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.observer import UNOBSERVED, Observer
 from bot.kernel.ports import Clock, Store
-from bot.kernel.runners import GRACE, Services
-
-log = logging.getLogger(__name__)
+from bot.kernel.runners import GRACE, Services, in_each
 
 
 def register(catalog: Catalog) -> None:
@@ -46,13 +43,11 @@ class IntroRunner:
 
     async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
         """Returns how many rounds were published."""
-        published = 0
-        for community in await self.store.communities_with_intros():
-            try:
-                published += await self._community(community, grace)
-            except Exception:  # the next minute tries again; the other communities go on
-                log.exception("intros in %s/%s failed", community.platform, community.id)
-        return published
+        return await in_each(
+            await self.store.communities_with_intros(),
+            lambda community: self._community(community, grace),
+            "intros",
+        )
 
     async def alarms(self) -> Mapping[str, Cadence]:
         return {}  # every minute is exact enough for rounds and follow-ups

@@ -5,14 +5,18 @@ it does work nobody asked for."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
 from bot.common.cadence import Cadence
+from bot.kernel.messages import CommunityKey
 from bot.kernel.observer import UNOBSERVED, Observer
 from bot.kernel.ports import Clock, Store
+
+log = logging.getLogger(__name__)
 
 GRACE = timedelta(hours=6)  # work due longer ago than this is recorded as missed, not done
 
@@ -49,3 +53,19 @@ class Services:
 
 
 RunnerFactory = Callable[[Services], Runner]
+
+
+async def in_each(
+    communities: Iterable[CommunityKey],
+    work: Callable[[CommunityKey], Awaitable[int | None]],
+    what: str,
+) -> int:
+    """`work` in each community, and the sum of what it returns: one community's failure is
+    logged and the others go on (the runner's next run tries it again)."""
+    total = 0
+    for community in communities:
+        try:
+            total += await work(community) or 0
+        except Exception:
+            log.exception("%s in %s/%s failed", what, community.platform, community.id)
+    return total

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.observer import UNOBSERVED, Observer
 from bot.kernel.ports import Clock, Store, UnitOfWork
-from bot.kernel.runners import GRACE, Services
+from bot.kernel.runners import GRACE, Services, in_each
 from bot.mentoring.model import Moved, RequestStatus
 from bot.mentoring.notices import ask_feedback
 from bot.mentoring.publishing import publish_round
@@ -22,8 +21,6 @@ from bot.mentoring.rounds import round_input
 from bot.mentoring.rules import offer_waitlist, pass_on, pause_if_silent
 from bot.mentoring.settings import CHECKIN_SETTING, CHECKIN_WEEKS, setting
 from bot.mentoring.solver import plan_round_off_loop
-
-log = logging.getLogger(__name__)
 
 
 def mentor_runner(services: Services) -> MentorRunner:
@@ -45,22 +42,16 @@ class MentorRunner:
 
     async def run_due(self, *, grace: timedelta | None = GRACE) -> int:
         """Returns how many requests moved on."""
-        moved = 0
-        for community in await self.store.communities_asking_mentors():
-            try:
-                moved += await self._expire(community)
-            except Exception:  # the next minute tries again; the other communities go on
-                log.exception("answer deadlines in %s/%s failed", community.platform, community.id)
-        for community in await self.store.communities_with_matches():
-            try:
-                await self._end_untouched(community)
-            except Exception:  # as above
-                log.exception("ending matches in %s/%s failed", community.platform, community.id)
-        for community in await self.store.communities_with_round_schedules():
-            try:
-                await self._scheduled_round(community, grace)
-            except Exception:  # as above
-                log.exception("the round in %s/%s failed", community.platform, community.id)
+        store = self.store
+        moved = await in_each(
+            await store.communities_asking_mentors(), self._expire, "answer deadlines"
+        )
+        await in_each(await store.communities_with_matches(), self._end_untouched, "ending matches")
+        await in_each(
+            await store.communities_with_round_schedules(),
+            lambda community: self._scheduled_round(community, grace),
+            "the round",
+        )
         return moved
 
     async def alarms(self) -> Mapping[str, Cadence]:

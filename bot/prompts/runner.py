@@ -19,7 +19,7 @@ from bot.kernel.catalog import Catalog
 from bot.kernel.messages import Card, CardField, CommunityKey, Reply
 from bot.kernel.moderators import tell_moderators
 from bot.kernel.ports import Clock, Store, UnitOfWork
-from bot.kernel.runners import GRACE, Services
+from bot.kernel.runners import GRACE, Services, in_each
 from bot.kernel.sends import Delivered, Post, Send, StartThread
 from bot.prompts.model import Occurrence, Outcome, Prompt, PromptStatus, Schedule
 from bot.prompts.queue import short
@@ -77,13 +77,12 @@ class PromptRunner:
         """Claim every due occurrence (those older than `grace` are recorded as missed;
         None: none are, as when the console moves its clock); returns how many will be
         posted."""
-        now, queued = self.clock.now(), 0
-        for community in await self.store.communities_with_schedules():
-            try:
-                queued += await self._community(community, now, grace)
-            except Exception:  # the next run tries again; the other communities go on
-                log.exception("prompts in %s/%s failed", community.platform, community.id)
-        return queued
+        now = self.clock.now()
+        return await in_each(
+            await self.store.communities_with_schedules(),
+            lambda community: self._community(community, now, grace),
+            "prompts",
+        )
 
     async def _community(
         self, community: CommunityKey, now: datetime, grace: timedelta | None
