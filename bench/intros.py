@@ -24,6 +24,7 @@ import multiprocessing
 import resource
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -120,7 +121,7 @@ def measure(n: int) -> dict[str, float]:
     if seated != list(range(n)) and len(seated) + len(plan.left_out) != n:
         raise AssertionError("someone is in two groups")
     check = time.perf_counter()
-    y = optimum.lp_bound(everyone, *_candidates(people, a, b))
+    y = optimum.lp_bound(everyone, *_candidates(people, a, b), report=_progress(n))
     found = {"bound": float(y.sum())}
     if n <= EXACT_UP_TO:
         found["optimum"] = optimum.exact_optimum(everyone, y, lower=plan.weight)
@@ -136,6 +137,11 @@ def measure(n: int) -> dict[str, float]:
         "check_s": time.perf_counter() - check,
         **found,
     }
+
+
+def _progress(n: int) -> Callable[[str], None]:
+    """The check's rounds as they end (at 50,000 each takes minutes)."""
+    return lambda line: print(f"{n:,}: {line}", flush=True)
 
 
 def _candidates(

@@ -17,7 +17,8 @@ arrays), on the FULL graph of every allowed pair, never the engine's candidates.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 
 import networkx as nx
 import numpy as np
@@ -39,22 +40,28 @@ from bot.intros.weights import (
 )
 
 Floats = NDArray[np.float64]
-_ROWS = 400  # rows of the full weight matrix scored at once
+Ints = NDArray[np.int64]
+_ROWS = 100  # rows of the full weight matrix scored at once (arrays that stay in cache)
 _PAIRS = 200_000  # pairs scored at once
+SETTLED = 1e-4  # a round of the LP bound that gains less than this share of it is the last
 
 
 class Everyone:
-    """Every participant as boolean matrices, to score blocks of the full weight matrix."""
+    """Every participant as boolean matrices, to score blocks of the full weight matrix.
+
+    What two people's time zones and languages give depends only on the two (zone,
+    languages) settings, so it is scored once per pair of distinct settings (`between`),
+    and history is sparse: a block starts from "never met" and mends the pairs that met."""
 
     def __init__(self, people: Sequence[Participant], rules: Rules) -> None:
         self.n = len(people)
         self.index = {p.member_id: i for i, p in enumerate(people)}
         self.teach, self.learn = self._matrix(people, "teaches", "learns")
         (self.interest,) = self._matrix(people, "interests")
-        (self.speak,) = self._matrix(people, "languages")
-        self.silent = self.speak.sum(1) == 0
-        self.offset = np.array([np.nan if p.utc_offset is None else p.utc_offset for p in people])
-        self.weak = np.array([p.weak_last_round for p in people], dtype=np.int64)
+        (speak,) = self._matrix(people, "languages")
+        offset = np.array([np.nan if p.utc_offset is None else p.utc_offset for p in people])
+        self.setting, self.between = _settings(offset, speak)
+        self.weak = np.array([p.weak_last_round for p in people], dtype=np.int8)
         self.window = 7 * rules.repeat_weeks
         rows, cols, days, avoid_r, avoid_c = [], [], [], [], []
         for i, p in enumerate(people):
@@ -84,42 +91,46 @@ class Everyone:
             out.append(m)
         return out
 
-    def block(self, start: int, stop: int) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    def block(self, start: int, stop: int) -> tuple[NDArray[np.int32], NDArray[np.bool_]]:
         """(weight, allowed) of rows start..stop against everyone."""
         r = slice(start, stop)
-        return self._scored(
+        met, avoided = self.met[r].tocoo(), self.avoid[r].tocoo()
+        allowed = np.ones((stop - start, self.n), dtype=np.bool_)
+        allowed[avoided.row, avoided.col] = False
+        allowed[np.arange(stop - start), np.arange(start, stop)] = False
+        weights = self._scored(
             forward=(self.teach[r] @ self.learn.T) > 0,
             backward=(self.learn[r] @ self.teach.T) > 0,
             shared=self.interest[r] @ self.interest.T,
-            speaks=(self.speak[r] @ self.speak.T) > 0,
-            met=self.met[r].toarray(),
-            avoided=self.avoid[r].toarray() != 0,
-            a=np.arange(start, stop)[:, None],
-            b=np.arange(self.n)[None, :],
+            between=self.between[self.setting[r]].take(self.setting, axis=1),
+            weak=self.weak[r, None] + self.weak[None, :],
+            met_at=(met.row, met.col),
+            met_days=met.data.astype(np.int64),
         )
+        return weights, allowed
 
-    def blocks(self) -> Iterator[tuple[int, NDArray[np.int64], NDArray[np.bool_]]]:
+    def blocks(self) -> Iterator[tuple[int, NDArray[np.int32], NDArray[np.bool_]]]:
         for start in range(0, self.n, _ROWS):
             yield (start, *self.block(start, min(self.n, start + _ROWS)))
 
-    def weights(self, i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.int64]:
+    def weights(self, i: Ints, j: Ints) -> Ints:
         """The weight of each pair (i[k], j[k]); an AssertionError if one is not allowed."""
         out = np.zeros(len(i), dtype=np.int64)
         for start in range(0, len(i), _PAIRS):
             a, b = i[start : start + _PAIRS], j[start : start + _PAIRS]
-            weights, allowed = self._scored(
+            if (a == b).any() or (np.asarray(self.avoid[a, b]).ravel() != 0).any():
+                raise AssertionError("a pair that may not be grouped")
+            days = np.asarray(self.met[a, b]).ravel().astype(np.int64)
+            (met_at,) = np.nonzero(days)
+            out[start : start + _PAIRS] = self._scored(
                 forward=(self.teach[a] * self.learn[b]).sum(1) > 0,
                 backward=(self.learn[a] * self.teach[b]).sum(1) > 0,
                 shared=(self.interest[a] * self.interest[b]).sum(1),
-                speaks=(self.speak[a] * self.speak[b]).sum(1) > 0,
-                met=np.asarray(self.met[a, b]).ravel(),
-                avoided=np.asarray(self.avoid[a, b]).ravel() != 0,
-                a=a,
-                b=b,
+                between=self.between[self.setting[a], self.setting[b]],
+                weak=self.weak[a] + self.weak[b],
+                met_at=(met_at,),
+                met_days=days[met_at],
             )
-            if not allowed.all():
-                raise AssertionError("a pair that may not be grouped")
-            out[start : start + _PAIRS] = weights
         return out
 
     def _scored(
@@ -127,27 +138,52 @@ class Everyone:
         *,
         forward: NDArray[np.bool_],
         backward: NDArray[np.bool_],
-        shared: Floats,
-        speaks: NDArray[np.bool_],
-        met: NDArray[np.int64],
-        avoided: NDArray[np.bool_],
-        a: NDArray[np.int64],
-        b: NDArray[np.int64],
-    ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-        """(weight, allowed) of the pairs (a, b), from what their matrices' rows share."""
-        fit = TEACH * (forward.astype(np.int64) + backward) + SWAP * (forward & backward)
-        fit += INTEREST * np.minimum(np.rint(shared).astype(np.int64), INTERESTS_COUNTED)
-        apart = np.abs(self.offset[a] - self.offset[b]) % 24
-        hours = np.maximum(0.0, 8.0 - np.minimum(apart, 24 - apart))
-        fit += np.rint(np.where(np.isnan(hours), 0.5, hours / 8.0) * OVERLAP).astype(np.int64)
-        silent = self.silent[a] | self.silent[b]
-        fit += np.where(speaks, LANGUAGE, np.where(silent, LANGUAGE // 2, 0))
-        days = met.astype(np.int64) - 1  # -1: never met
-        repeat = (days >= 0) & (days < self.window)
-        since = np.where(days >= 0, np.minimum(days, 2 * self.window), 2 * self.window)
-        fit += np.where(repeat, 0, NOVELTY * since // max(1, 2 * self.window))
-        fit += fit * (self.weak[a] + self.weak[b]) // WEAK_SHARE
-        return fit - REPEAT * repeat, ~avoided & (a != b)
+        shared: NDArray[np.float32],
+        between: NDArray[np.int32],
+        weak: NDArray[np.int8],
+        met_at: tuple[Ints, ...],
+        met_days: Ints,
+    ) -> NDArray[np.int32]:
+        """The weight of pairs from what their rows share (any shape), scored as if they
+        had never met, then mended where they did (`met_at`, `met_days`: days + 1)."""
+        fit = forward.astype(np.int32)  # in place, in 32 bits: blocks are large
+        fit += backward
+        fit *= TEACH
+        np.add(fit, SWAP, out=fit, where=forward & backward)
+        interests = np.rint(shared).astype(np.int32)
+        np.minimum(interests, INTERESTS_COUNTED, out=interests)
+        interests *= INTEREST
+        fit += interests
+        fit += between
+        fit += NOVELTY  # never met: the whole novelty
+        days = met_days - 1
+        repeat = days < self.window
+        since = np.minimum(days, 2 * self.window)
+        fit[met_at] += np.where(repeat, 0, NOVELTY * since // max(1, 2 * self.window)) - NOVELTY
+        extra = fit * weak
+        extra //= WEAK_SHARE
+        fit += extra
+        fit[tuple(at[repeat] for at in met_at)] -= REPEAT
+        return fit
+
+
+def _settings(offset: Floats, speak: Floats) -> tuple[Ints, NDArray[np.int32]]:
+    """Each person's (zone, languages) setting, and what each pair of settings adds to a
+    pair's fit: working-hours overlap (half when either zone is unknown) and a shared
+    language (half when either named none)."""
+    keys = np.column_stack([np.nan_to_num(offset, nan=99.0), speak])
+    distinct, setting = np.unique(keys, axis=0, return_inverse=True)
+    zone, speaks = distinct[:, 0], distinct[:, 1:]
+    unknown = zone == 99.0
+    apart = np.abs(zone[:, None] - zone[None, :]) % 24
+    hours = np.maximum(0.0, 8.0 - np.minimum(apart, 24 - apart))
+    unsure = unknown[:, None] | unknown[None, :]
+    between = np.rint(np.where(unsure, 0.5, hours / 8.0) * OVERLAP).astype(np.int64)
+    silent = speaks.sum(1) == 0
+    shared = (speaks @ speaks.T) > 0
+    quiet = silent[:, None] | silent[None, :]
+    between += np.where(shared, LANGUAGE, np.where(quiet, LANGUAGE // 2, 0))
+    return setting.ravel().astype(np.int64), between.astype(np.int32)
 
 
 def _most_recent(rows: list[int], cols: list[int], days: list[int], n: int) -> sparse.csr_matrix:
@@ -189,19 +225,32 @@ def exact_optimum(everyone: Everyone, y: Floats, lower: int) -> int:
 
 
 def lp_bound(
-    everyone: Everyone, u: NDArray[np.int64], v: NDArray[np.int64], rounds: int = 8
+    everyone: Everyone,
+    u: NDArray[np.int64],
+    v: NDArray[np.int64],
+    rounds: int = 8,
+    report: Callable[[str], None] = lambda line: None,
 ) -> Floats:
     """A dual y feasible on every pair, so sum(y) bounds the maximum-weight matching
     (module docstring); the LP is solved again with the pairs that broke it until none
-    does or `rounds` are done."""
+    does, the bound gains less than `SETTLED` of itself in a round, or `rounds` are done.
+    Stopping early only leaves the bound looser: each round's is valid."""
     pairs = {(int(a), int(b)) for a, b in zip(np.minimum(u, v), np.maximum(u, v), strict=True)}
     best: Floats | None = None
-    for _ in range(rounds):
+    for k in range(rounds):
+        started = time.perf_counter()
         y = _lp_dual(everyone, sorted(pairs))
+        solved = time.perf_counter()
         raised, broken = _raise_to_feasible(everyone, y)
+        report(
+            f"LP round {k + 1}: {len(pairs):,} pairs, LP {solved - started:.0f} s, every pair"
+            f" checked {time.perf_counter() - solved:.0f} s; LP {y.sum():,.0f}, bound"
+            f" {raised.sum():,.0f}, {len(broken):,} pairs broke it"
+        )
+        gained = np.inf if best is None else best.sum() - raised.sum()
         if best is None or raised.sum() < best.sum():
             best = raised
-        if not broken:
+        if not broken or gained < SETTLED * best.sum():
             break
         pairs |= broken
     assert best is not None
@@ -231,10 +280,16 @@ def _raise_to_feasible(everyone: Everyone, y: Floats) -> tuple[Floats, set[tuple
     broken: set[tuple[int, int]] = set()
     for start, weights, allowed in everyone.blocks():
         rows = np.arange(start, start + len(weights))
-        later = rows[:, None] < np.arange(everyone.n)[None, :]
-        short = np.where(allowed & later, weights - y[rows, None] - y[None, :], 0.0)
-        raised[rows] += np.maximum(0.0, short.max(axis=1))
-        worst = np.argpartition(-short, 5, axis=1)[:, :5]  # the five worst, in any order
-        for r, cols in zip(rows.tolist(), worst.tolist(), strict=True):
-            broken |= {(r, c) for c in cols if short[r - start, c] > 1e-6}
+        short = weights - y[rows, None]
+        short -= y[None, :]
+        short *= allowed
+        short[:, :start] = 0.0  # each pair once: u < v
+        square = short[:, start : start + len(rows)]
+        square[np.tril_indices(len(rows))] = 0.0
+        most = short.max(axis=1)
+        raised[rows] += np.maximum(0.0, most)
+        (hot,) = np.nonzero(most > 1e-6)
+        worst = np.argpartition(-short[hot], 5, axis=1)[:, :5]  # the five worst, any order
+        for r, cols in zip(hot.tolist(), worst.tolist(), strict=True):
+            broken |= {(start + r, c) for c in cols if short[r, c] > 1e-6}
     return raised, broken
