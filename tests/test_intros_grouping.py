@@ -238,6 +238,40 @@ def test_drawn_candidates_find_swap_partners_in_ones_own_time_zone() -> None:
     assert all(link.swap for g in plan.groups for link in g.links)
 
 
+def test_drawn_candidates_find_the_swap_partner_who_shares_an_interest() -> None:
+    """Among 1,200 swap partners in one's own time zone, and 100 others sharing one's
+    interest, the best partner is the one who is both: random draws among so many would
+    miss most of them."""
+    zone = 1.0
+
+    def person(i: int, teaches: str, learns: str, interests: set[str]) -> Participant:
+        return Participant(
+            member_id=i,
+            teaches=frozenset({teaches}),
+            learns=frozenset({learns}),
+            interests=frozenset(interests),
+            utc_offset=zone,
+            languages=frozenset({"en"}),
+        )
+
+    swappers = [  # 2k and 2k + 1 swap go for rust, and share hobby k
+        person(i, "go" if i % 2 else "rust", "rust" if i % 2 else "go", {f"hobby {i // 2}"})
+        for i in range(2_400)
+    ]
+    others = [  # each hobby held by 100 of them, who fit no one's skills
+        person(2_400 + j, "cobol", "fortran", {f"hobby {(50 * j + t) % 1_200}" for t in range(50)})
+        for j in range(2_400)
+    ]
+    people = swappers + others
+    u, v, _ = candidates.candidate_graph(encode(people, Rules()))
+    twins = (u < 2_400) & (u // 2 == v // 2)
+    assert np.array_equal(np.sort(u[twins]), np.arange(0, 2_400, 2))
+    plan = plan_round(people)
+    groups_ok(people, plan)
+    swapping = [g.members for g in plan.groups if min(g.members) < 2_400]
+    assert len(swapping) == 1_200 and all(a // 2 == b // 2 for a, b in swapping)
+
+
 def networkx_optimum(people: list[Participant]) -> int:
     """The maximum weight of a perfect matching on every allowed pair, by networkx's
     blossom (an implementation apart from the engine's)."""
