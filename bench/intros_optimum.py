@@ -43,7 +43,7 @@ Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 _ROWS = 100  # rows of the full weight matrix scored at once (arrays that stay in cache)
 _PAIRS = 200_000  # pairs scored at once
-SETTLED = 1e-4  # a round of the LP bound that gains less than this share of it is the last
+SETTLED = 5e-4  # a round of the LP bound that gains less than this share of it is the last
 
 
 class Everyone:
