@@ -338,7 +338,7 @@ async def test_match_group_dm_and_keyed_posts_through_the_chat_port(
     found = await chat.find_post(team, GENERAL, "prompt-7", windows)
     assert found is not None and found.message_id == first.message_id
     assert await chat.find_post(team, GENERAL, "prompt-8", windows) is None
-    thread = await chat.start_thread(first, "Answers")
+    thread = await chat.start_thread(team, first, "Answers")
     await chat.post(team, GENERAL, Reply("In the thread"), thread_id=thread.thread_id)
     assert fake.messages[-1].thread_ts == first.message_id
     info = await chat.member_info(team, BOB)
