@@ -156,8 +156,8 @@ def _link(link: Link, votes: str = "") -> str:
 
 def _prompt(week: Week) -> Card:
     """The last prompt, its turnout and where its answers are: its thread's link, which the
-    platform gave when the thread was made (on a line of its own and as the card's link: a
-    footer links nothing on Discord), else its channel."""
+    platform gave when the thread was made (in the body: a footer links nothing on Discord),
+    else its channel."""
     prompt = week.prompt
     assert prompt is not None
     text = prompt.text if len(prompt.text) <= PROMPT_SHOWN else prompt.text[:PROMPT_SHOWN] + "…"
@@ -171,7 +171,6 @@ def _prompt(week: Week) -> Card:
             CardField("Answers", str(prompt.answers)),
             CardField("Members who answered", str(prompt.members)),
         ),
-        link=ref.url if ref else None,
         footer=f"Posted {prompt.posted_at:%d %b}.",
     )
 

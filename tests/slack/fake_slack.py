@@ -276,9 +276,17 @@ class FakeSlack:
         return {"ok": True, "message_ts": ts}
 
     def _chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
-        ts = args["message_ts"].replace(".", "")
-        link = f"https://fake.slack.com/archives/{args['channel']}/p{ts}"
-        return {"ok": True, "channel": args["channel"], "permalink": link}
+        """As Slack words it: a thread's reply links with its `thread_ts`."""
+        channel = args["channel"]
+        if not self._can_post(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        found = [m for m in self.in_channel(channel) if m.ts == args["message_ts"]]
+        if not found:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://fake.slack.com/archives/{channel}/p{found[0].ts.replace('.', '')}"
+        if found[0].thread_ts:
+            link += f"?thread_ts={found[0].thread_ts}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args["channel"]
