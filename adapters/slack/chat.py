@@ -73,6 +73,7 @@ class Person:
     display_name: str
     timezone: str | None = None
     is_admin: bool = False
+    is_bot: bool = False
 
 
 class People:
@@ -109,6 +110,7 @@ class People:
             profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id,
             user.get("tz"),
             bool(user.get("is_admin") or user.get("is_owner")),
+            bool(user.get("is_bot")),
         )
         self._people[user_id] = (self._monotonic(), person)
         return person

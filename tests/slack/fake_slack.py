@@ -165,7 +165,13 @@ class FakeSlack:
         return [m for m in self.messages if m.channel == channel and m.ephemeral_for is None]
 
     def add_user(
-        self, user_id: str, name: str, *, tz: str = "Europe/Berlin", admin: bool = False
+        self,
+        user_id: str,
+        name: str,
+        *,
+        tz: str = "Europe/Berlin",
+        admin: bool = False,
+        bot: bool = False,
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
@@ -174,6 +180,7 @@ class FakeSlack:
             "tz": tz,
             "is_admin": admin,
             "is_owner": False,
+            "is_bot": bot,
             "profile": {"display_name": name, "real_name": f"{name} Example"},
         }
 
