@@ -281,8 +281,14 @@ async def test_a_mentor_match_gets_a_private_thread(
     thread = world.home.channels[int(space.thread_id or 0)]
     assert thread["type"] == 12 and thread["parent_id"] == str(mentoring)
     assert fake.thread_members[int(thread["id"])] == {BOT_ID, world.alice.id, world.bob.id}
-    await bot.chat.post(community, space.channel_id, Reply("Welcome!"), thread_id=space.thread_id)
-    assert [m["content"] for m in fake.posted_in(int(thread["id"]))] == ["Welcome!"]
+    welcome = await bot.chat.post(
+        community, space.channel_id, Reply("Welcome!"), thread_id=space.thread_id
+    )
+    [posted] = fake.posted_in(int(thread["id"]))
+    assert posted["content"] == "Welcome!"
+    # Jump URLs, thread aware: a thread is a channel of its own.
+    assert space.url == f"https://discord.com/channels/{world.home.id}/{thread['id']}"
+    assert welcome.url == f"{space.url}/{posted['id']}"
     assert fake.dm_channels == {}  # no DM was opened
 
 
