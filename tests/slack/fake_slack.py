@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import WSMsgType, web
 
-from tests.slack.spec import violations
+from tests.slack.spec import answer_violations, violations
 
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
@@ -228,6 +228,7 @@ class FakeSlack:
             body = {"ok": False, "error": "unknown_method"}
         else:
             body = handler(args)
+            self.violations += answer_violations(method, body)
         await self._notify()
         return web.json_response(body)
 
