@@ -112,7 +112,9 @@ class LoggedChat:
         """Right after a post was stored: where it is counted, or fails anyway (the caller
         then sees a failure for a post that happened)."""
 
-    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
+    async def start_thread(
+        self, community: CommunityKey, message: MessageRef, name: str
+    ) -> MessageRef:
         self.requests += 1
         return MessageRef("bench", message.channel_id, message.message_id, "t")
 

@@ -226,7 +226,7 @@ async def _last_prompt(db: Db, cid: int, platform: str, until: datetime) -> Prom
     o = prompt_occurrences.c
     rows = (
         await db.execute(
-            select(o.id, o.text, o.posted_at, o.channel_id, o.message_id, o.thread_id)
+            select(o.id, o.text, o.posted_at, o.channel_id, o.message_id, o.thread_id, o.url)
             .where(o.community_id == cid, o.posted_at.is_not(None), o.posted_at <= until)
             .order_by(o.posted_at.desc(), o.id.desc())
             .limit(1)
@@ -243,7 +243,7 @@ async def _last_prompt(db: Db, cid: int, platform: str, until: datetime) -> Prom
         )
     ).all()[0]
     message = (
-        MessageRef(platform, last.channel_id, last.message_id, last.thread_id)
+        MessageRef(platform, last.channel_id, last.message_id, last.thread_id, last.url)
         if last.channel_id and last.message_id
         else None
     )

@@ -297,6 +297,7 @@ class SqlPromptRepository:
                 "channel_id": message.channel_id,
                 "message_id": message.message_id,
                 "thread_id": message.thread_id,
+                "url": message.url,
             }
             if message
             else {}
@@ -431,7 +432,7 @@ class SqlPromptRepository:
 
     def _occurrence(self, row: Any) -> Occurrence:
         message = (
-            MessageRef(self._platform, row.channel_id, row.message_id, row.thread_id)
+            MessageRef(self._platform, row.channel_id, row.message_id, row.thread_id, row.url)
             if (row.message_id)
             else None
         )

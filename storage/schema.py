@@ -270,6 +270,7 @@ prompt_occurrences = Table(
     Column("message_id", String(64)),
     Column("thread_id", String(64)),
     Column("recapped", Boolean, nullable=False),
+    Column("url", String(2000)),  # where its thread opens (MessageRef.url), as the platform said
     # The exactly-once guard: one row per schedule and due time, whichever process claims it.
     UniqueConstraint("schedule_id", "due_at", name="uq_prompt_occurrences_due"),
     ForeignKeyConstraint(

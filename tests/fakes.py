@@ -108,9 +108,12 @@ class FakeChat:
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
         return channel_id not in self.missing
 
-    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
+    async def start_thread(
+        self, community: CommunityKey, message: MessageRef, name: str
+    ) -> MessageRef:
         self.threads.setdefault(message.message_id, name)
-        return replace(message, thread_id=f"t{message.message_id}")
+        thread = f"t{message.message_id}"
+        return replace(message, thread_id=thread, url=f"https://chat.test/{community.id}/{thread}")
 
     async def open_private_space(
         self, community: CommunityKey, channel_id: str, user_ids: Sequence[str], name: str

@@ -156,6 +156,26 @@ async def test_the_digest_is_sent_once_a_week_whichever_process_runs(
     assert "Newcomers: 0" in card(second, "Activity")
 
 
+async def test_the_digest_links_the_last_prompts_thread_as_the_platform_gave_it(
+    core: Core, talk: Talk, chat: FakeChat, clock: ManualClock, sqlite_url: str
+) -> None:
+    await talk("mod", "/prompt schedule weekly friday 09:00 UTC")
+    await talk("mod", "/prompt post-now schedule:1")
+    assert core.outbox is not None
+    await core.outbox.drain()
+    [thread] = chat.threads  # the prompt's message: its thread is t<message>
+    await talk("mod", "/community digest digest monday 09:30 UTC")
+    preview = card(await talk("mod", "/community digest-preview"), "Last prompt")
+    assert f"Answers in its thread: https://chat.test/home/t{thread}" in preview
+    # A prompt posted before links were kept (migration 0022) names its channel instead.
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as db:
+        db.execute("UPDATE prompt_occurrences SET url = NULL")
+    clock.advance(timedelta(minutes=31))
+    assert await Deliver(core, clock).run_due() == 1
+    sent = card(chat.posted_to("digest")[-1], "Last prompt")
+    assert "In <#weekly>." in sent and "https://" not in sent
+
+
 async def test_a_digest_long_overdue_is_left_out_and_stopping_stops_it(
     core: Core, talk: Talk, chat: FakeChat, clock: ManualClock
 ) -> None:

@@ -256,6 +256,9 @@ async def test_an_upgrade_welcomes_nobody_copbot_already_knew(
         talk = Talk(core)
         assert (await talk("alice", "/help")).followup is None
         assert (await talk("bob", "/help")).followup is not None
+        # Not welcomed, and not counted a newcomer, but her steps are hers to look up.
+        started = await talk("alice", "/start")
+        assert started.text == "Your first steps here (3 of 3 to go):" and started.cards
         async with core.store.unit_of_work(talk.community) as uow:
             assert (await uow.newcomers.progress(START - timedelta(days=30))).welcomed == 1
 

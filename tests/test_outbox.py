@@ -30,7 +30,9 @@ from bot.kernel.sends import (
     Send,
     StartThread,
     Unpin,
+    decode_ref,
     decode_steps,
+    encode_ref,
     encode_steps,
     notice,
 )
@@ -195,7 +197,7 @@ def test_every_step_survives_its_stored_form() -> None:
         attachments=(Attachment("a.json", b"\x00{}", "application/json"),),
         mention="123",
     )
-    ref = MessageRef("test", "c", "m", "t")
+    ref = MessageRef("test", "c", "m", "t", "https://chat.test/c/t")
     steps = (
         Post(reply, channel_id="c", thread_id="t"),
         Post(Reply("dm"), user_id="u"),
@@ -209,6 +211,12 @@ def test_every_step_survives_its_stored_form() -> None:
     )
     assert decode_steps(encode_steps(steps)) == steps
     assert Send("k", "key", steps).steps == steps
+
+
+def test_a_ref_stored_before_refs_had_links_still_reads() -> None:
+    assert decode_ref(["test", "c", "m", "t"]) == MessageRef("test", "c", "m", "t")
+    ref = MessageRef("test", "c", "m", None, "https://chat.test/c/m")
+    assert decode_ref(encode_ref(ref)) == ref
 
 
 @dataclass

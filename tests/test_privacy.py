@@ -2,7 +2,8 @@
 
 The member with every kind of data is `tests.privacy_world`'s Zed. After the erase none of
 their words is in the SQLite file, its -wal or the FTS5 shadow tables (read as raw bytes),
-nor in any row of any table on PostgreSQL; others' don't-match lists still keep them apart
+nor in any row of any table on PostgreSQL, and their id is left only in tables of a kind
+declared kept or anonymised; others' don't-match lists still keep them apart
 when they come back; and their export is checked against a list of every table.
 """
 
@@ -22,10 +23,11 @@ from bot.kernel.context import Context
 from bot.kernel.messages import Action, Reply
 from bot.kernel.personal import Erased, Kept
 from copbot.bootstrap import open_core
-from storage.personal import NOT_PERSONAL
+from storage.personal import NOT_PERSONAL, RECORDS
 from storage.schema import metadata
 from tests.fakes import FakeChat, ManualClock, Talk
 from tests.privacy_world import NAME, WORDS, ZED, build, talk_of
+from tests.storage.test_personal import member_columns
 
 
 async def test_export_answers_with_everything_as_json(talk: Talk, chat: FakeChat) -> None:
@@ -140,6 +142,46 @@ async def test_an_erase_leaves_none_of_their_words_in_any_postgres_row(
         left = await _postgres_rows(postgres_url)
         assert [word for word in WORDS if word.encode() in left] == []
         await _comes_back(talk)
+
+
+# Tables that name a member only while a unit of work runs: none is left to find.
+TRANSIENT = {"expertise_stale": "emptied as each unit of work commits"}
+
+
+async def test_an_erase_leaves_their_id_only_where_a_kind_says_it_is_kept(
+    sqlite_url: str, tmp_path: Path, chat: FakeChat, clock: ManualClock
+) -> None:
+    """By id, not by words: every table that can name a member does name Zed in the world
+    (so a new one must be part of it), and after the erase only tables of a kind declared
+    kept or anonymised still do (so a new table that erase leaves alone fails)."""
+    erased = {
+        table: kind.erased
+        for part in build_catalog().personal_data
+        for kind in part.kinds
+        for table in RECORDS[f"{part.capability}.{kind.name}"].tables
+        if kind.erased is not Erased.DELETED
+    }
+    async with open_core(sqlite_url, chat=chat, clock=clock) as core:
+        talk = talk_of(core)
+        await build(talk, chat, clock)
+        async with core.store.reading(talk.community) as uow:
+            zed = await uow.members.by_user(ZED)
+        assert zed is not None
+        can_name = {n for n, table in metadata.tables.items() if member_columns(table)}
+        assert can_name - set(TRANSIENT) - _naming(tmp_path, zed.id) == set()
+        await _erase(talk)
+        assert _naming(tmp_path, zed.id) - set(erased) == set()
+
+
+def _naming(folder: Path, member_id: int) -> set[str]:
+    """The tables with a row whose member column holds `member_id`."""
+    with sqlite3.connect(f"file:{folder / 'copbot.db'}?mode=ro", uri=True) as db:
+        return {
+            name
+            for name, table in metadata.tables.items()
+            for column in member_columns(table)
+            if db.execute(f'SELECT 1 FROM "{name}" WHERE "{column}" = ?', (member_id,)).fetchone()
+        }
 
 
 def _missing(haystack: bytes) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.common.starter import STARTER_PROMPTS
 from bot.kernel.core import Core
-from bot.kernel.messages import MessageRef
+from bot.kernel.messages import CommunityKey, MessageRef
 from bot.kernel.outbox import LEASE
 from bot.kernel.pacer import Pacer
 from bot.kernel.ports import ChatLimits
@@ -129,11 +129,13 @@ class CrashingChat(FakeChat):
             raise Crash
         return await super().post(community, channel_id, reply, thread_id=thread_id, key=key)
 
-    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
+    async def start_thread(
+        self, community: CommunityKey, message: MessageRef, name: str
+    ) -> MessageRef:
         if self.at == "thread":
             self.at = ""
             raise Crash
-        return await super().start_thread(message, name)
+        return await super().start_thread(community, message, name)
 
 
 @pytest.mark.parametrize("crash_at", ["post", "thread"])

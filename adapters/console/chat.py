@@ -19,6 +19,11 @@ _REMEMBERED = 500
 PIN_LIMIT = 250  # as on Discord
 
 
+def _link(community: CommunityKey, *place: str) -> str:
+    """A printable link to a channel, thread or message: the console's own, going nowhere."""
+    return "/".join(("https://console.copbot.invalid", community.id, *place))
+
+
 @dataclass(frozen=True)
 class Shown:
     """A message on screen; `audience` is who sees it, None for everyone in the channel."""
@@ -55,7 +60,7 @@ class ConsoleChat:
     ) -> MessageRef:
         """A member's own chat message, numbered so others can act on it."""
         ref = MessageRef(PLATFORM, channel_id, str(next(self._ids)), thread)
-        link = f"https://console.copbot.invalid/{community.id}/{channel_id}/{ref.message_id}"
+        link = _link(community, channel_id, ref.message_id)
         self.said[ref.message_id] = ChatMessage(ref, link, user, user, text)
         where = f"#{channel_id}/{thread}" if thread else f"#{channel_id}"
         self._write(f"[{where}] {user} (message {ref.message_id}): {text}")
@@ -130,8 +135,11 @@ class ConsoleChat:
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
         return True  # naming a channel in the console makes it
 
-    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
-        thread = replace(message, thread_id=f"t{message.message_id}")
+    async def start_thread(
+        self, community: CommunityKey, message: MessageRef, name: str
+    ) -> MessageRef:
+        thread_id = f"t{message.message_id}"
+        thread = replace(message, thread_id=thread_id, url=_link(community, thread_id))
         if thread.thread_id not in self._threads:
             self._threads.add(thread.thread_id)
             self._write(f"[#{message.channel_id}] 🧵 thread {thread.thread_id}: {name}")

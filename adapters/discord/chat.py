@@ -42,6 +42,12 @@ PRIVATE_THREAD = ("view_channel", "send_messages_in_threads", "create_private_th
 PIN = ("view_channel", "pin_messages")
 
 
+def jump_url(community: CommunityKey, channel_id: object, message_id: str = "") -> str:
+    """Discord's link to a channel or thread (a thread is a channel), or to a message in one."""
+    message = f"/{message_id}" if message_id else ""
+    return f"https://discord.com/channels/{community.id}/{channel_id}{message}"
+
+
 class DiscordChat:
     """Bound to the client serving copbot, which logs in before the core posts anything."""
 
@@ -68,7 +74,8 @@ class DiscordChat:
             sent = await target.send(**message.send_kwargs(), **extra)
         except (discord.Forbidden, discord.NotFound) as error:
             raise ChannelUnavailable(self._refusal(community, channel_id, POST, error)) from None
-        return MessageRef(PLATFORM, channel_id, str(sent.id), thread_id)
+        url = jump_url(community, thread_id or channel_id, str(sent.id))
+        return MessageRef(PLATFORM, channel_id, str(sent.id), thread_id, url)
 
     async def find_post(
         self,
@@ -92,7 +99,8 @@ class DiscordChat:
                     and message.author.id == me.id
                     and any((embed.footer.text or "").endswith(wanted) for embed in message.embeds)
                 ):
-                    return MessageRef(PLATFORM, channel_id, str(message.id), thread_id)
+                    url = jump_url(community, thread_id or channel_id, str(message.id))
+                    return MessageRef(PLATFORM, channel_id, str(message.id), thread_id, url)
         return None
 
     async def channel_exists(self, community: CommunityKey, channel_id: str) -> bool:
@@ -109,7 +117,9 @@ class DiscordChat:
         guild_of = getattr(fetched, "guild", None)
         return guild_of is not None and str(guild_of.id) == community.id
 
-    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
+    async def start_thread(
+        self, community: CommunityKey, message: MessageRef, name: str
+    ) -> MessageRef:
         try:
             thread = await self.client.http.start_thread_with_message(
                 int(message.channel_id),
@@ -119,13 +129,15 @@ class DiscordChat:
             )
         except discord.HTTPException as error:
             if error.code == THREAD_EXISTS:  # a thread's id is its starter message's
-                return replace(message, thread_id=message.message_id)
+                thread_id = message.message_id
+                return replace(message, thread_id=thread_id, url=jump_url(community, thread_id))
             if isinstance(error, discord.Forbidden | discord.NotFound):
                 raise ChannelUnavailable(
-                    self._refusal(None, message.channel_id, THREAD, error)
+                    self._refusal(community, message.channel_id, THREAD, error)
                 ) from None
             raise
-        return replace(message, thread_id=str(thread["id"]))
+        thread_id = str(thread["id"])
+        return replace(message, thread_id=thread_id, url=jump_url(community, thread_id))
 
     async def open_private_space(
         self, community: CommunityKey, channel_id: str, user_ids: Sequence[str], name: str
@@ -145,7 +157,7 @@ class DiscordChat:
             raise ChannelUnavailable(
                 self._refusal(community, channel_id, PRIVATE_THREAD, error)
             ) from None
-        return MessageRef(PLATFORM, channel_id, "", str(thread.id))
+        return MessageRef(PLATFORM, channel_id, "", str(thread.id), jump_url(community, thread.id))
 
     async def find_space(
         self,
@@ -172,7 +184,8 @@ class DiscordChat:
             ):
                 for user_id in user_ids:
                     await self.client.http.add_user_to_thread(int(thread["id"]), int(user_id))
-                return MessageRef(PLATFORM, channel_id, "", str(thread["id"]))
+                url = jump_url(community, thread["id"])
+                return MessageRef(PLATFORM, channel_id, "", str(thread["id"]), url)
         return None
 
     async def dm_channel(self, community: CommunityKey, user_id: str) -> str:

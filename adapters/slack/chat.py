@@ -73,6 +73,7 @@ class Person:
     display_name: str
     timezone: str | None = None
     is_admin: bool = False
+    is_bot: bool = False
 
 
 class People:
@@ -109,6 +110,7 @@ class People:
             profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id,
             user.get("tz"),
             bool(user.get("is_admin") or user.get("is_owner")),
+            bool(user.get("is_bot")),
         )
         self._people[user_id] = (self._monotonic(), person)
         return person
@@ -313,9 +315,19 @@ class SlackChat:
         channel = found["channel"]
         return bool(channel.get("is_member")) and not channel.get("is_archived")
 
-    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
-        """On Slack a thread is the replies to a message: nothing to create."""
-        return replace(message, thread_id=message.thread_id or message.message_id)
+    async def start_thread(
+        self, community: CommunityKey, message: MessageRef, name: str
+    ) -> MessageRef:
+        """On Slack a thread is the replies to a message: nothing to create. Its link is the
+        message's permalink (which opens the replies); without one (Slack refused it) the
+        thread still stands, and a link to it falls back on its channel."""
+        thread_ts = message.thread_id or message.message_id
+        try:
+            url: str | None = await self.permalink(community, message.channel_id, thread_ts)
+        except SlackApiError as error:
+            log.warning("no permalink for %s: %s", thread_ts, error.response.get("error"))
+            url = None
+        return replace(message, thread_id=thread_ts, url=url)
 
     async def dm_channel(self, community: CommunityKey, user_id: str) -> str:
         return await self._dm(community, user_id)

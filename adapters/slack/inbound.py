@@ -307,9 +307,11 @@ class SlackBot:
         await self.core.arrived(await self._actor(context))
 
     async def _on_joined_channel(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
-        """Someone joined a channel (the core knows which channels matter): copbot itself
-        joining one is no newcomer."""
+        """Someone joined a channel (the core knows which channels matter): copbot itself,
+        or another app's bot, joining one is no newcomer."""
         if not context.user_id or context.user_id == context.bot_user_id:
+            return
+        if (await self.chat.people(_community(context)).get(context.user_id)).is_bot:
             return
         await self.core.arrived(await self._actor(context), event.get("channel", ""))
 

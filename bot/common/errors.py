@@ -2,7 +2,8 @@
 
 
 class UserError(Exception):
-    """Bad input or a refused action; the unit of work is rolled back, nothing changes."""
+    """Bad input or a refused action; the unit of work is rolled back, nothing changes (but
+    the gap map's anonymous count of what the call searched for: `Context.missed`)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -155,15 +155,15 @@ def _link(link: Link, votes: str = "") -> str:
 
 
 def _prompt(week: Week) -> Card:
+    """The last prompt, its turnout and where its answers are: its thread's link, which the
+    platform gave when the thread was made (in the body: a footer links nothing on Discord),
+    else its channel."""
     prompt = week.prompt
     assert prompt is not None
-    where = ""
-    if prompt.message is not None:
-        # A Discord thread is a channel (the mention links it); on Slack, its channel.
-        ref = prompt.message
-        thread = ref.thread_id if ref.platform == "discord" and ref.thread_id else None
-        where = f" Answers in <#{thread or ref.channel_id}>."
     text = prompt.text if len(prompt.text) <= PROMPT_SHOWN else prompt.text[:PROMPT_SHOWN] + "…"
+    ref = prompt.message
+    if ref is not None:
+        text += f"\nAnswers in its thread: {ref.url}" if ref.url else f"\nIn <#{ref.channel_id}>."
     return Card(
         "Last prompt",
         text,
@@ -171,7 +171,7 @@ def _prompt(week: Week) -> Card:
             CardField("Answers", str(prompt.answers)),
             CardField("Members who answered", str(prompt.members)),
         ),
-        footer=f"Posted {prompt.posted_at:%d %b}.{where}",
+        footer=f"Posted {prompt.posted_at:%d %b}.",
     )
 
 

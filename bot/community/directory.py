@@ -58,7 +58,7 @@ async def knowers_page(context: Context, topic: str, offset: int) -> Reply:
     if not shown and offset:
         raise UserError("That page is gone; run `/who knows` again.")
     if not shown:
-        await context.uow.gaps.missed(Missed.WHO, topic, context.now)
+        await context.missed(Missed.WHO, topic)
         return Reply(
             f"Nobody listed knows {topic} yet. {NOT_LISTED} `/mentor request topic:{topic}` "
             "asks for a mentor all the same.",

@@ -10,12 +10,16 @@ from typing import Any
 
 from bot.common.errors import UserError
 from bot.common.numbers import whole_number
+from bot.kernel.gaps import Missed
 from bot.kernel.members import Member
 from bot.kernel.messages import Action, Actor, ChatMessage
 from bot.kernel.ports import ChannelDirectory, Clock, MemberInfo, Store, UnitOfWork
 from bot.kernel.sends import Send
 
 log = logging.getLogger(__name__)
+
+AUDIT_VALUE = 80  # characters of each option kept in the audit log
+AUDIT_DETAIL = 500
 
 
 @dataclass
@@ -35,6 +39,7 @@ class Context:
     no_trace: bool = False  # `leave_no_trace`: nothing new is kept about the member
     _member: Member | None = field(default=None, repr=False)
     _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list, repr=False)
+    misses: list[tuple[Missed, str]] = field(default_factory=list, repr=False)
 
     def action_number(self) -> int:
         """The id a button carries; a stale or forged value is the member's error, not a crash."""
@@ -47,6 +52,15 @@ class Context:
         """This command does what only a moderator may (such as removing someone else's
         resource): the audit log records it as `what` once it commits."""
         self.audit_as = what
+
+    async def audit(self) -> None:
+        """The audit log's entry of what the moderator did (`audit_as`), with what they gave
+        the command or button, in short."""
+        given = [self.action.value] if self.action and self.action.value else []
+        given += [f"{name}={str(value)[:AUDIT_VALUE]}" for name, value in self.options.items()]
+        member = await self.member()
+        detail = ", ".join(given)[:AUDIT_DETAIL]
+        await self.uow.audit.add(member.id, self.audit_as or "", detail, self.now)
 
     def leave_no_trace(self) -> None:
         """This call shows or erases what copbot keeps about the member, so it keeps nothing
@@ -65,6 +79,28 @@ class Context:
                 await work()
             except Exception:
                 log.exception("work after %s failed", self.actor.user_id)
+
+    async def missed(self, kind: Missed, topic: str) -> None:
+        """Count for the gap map a search for `topic` that found nothing. It counts even
+        when the command then refuses (a mentor request on a topic nobody mentors is just
+        what the gap map is for): `counted_though_refused` counts it again once the refusal
+        has rolled this unit of work back. Only the count is kept: nobody's data."""
+        self.misses.append((kind, topic))
+        await self.uow.gaps.missed(kind, topic, self.now)
+
+    async def counted_though_refused(self) -> None:
+        """The call was refused, and its unit of work rolled back: what it counted for the gap
+        map (`missed`) is counted in one of its own. The member is answered with the refusal
+        whatever becomes of the count."""
+        if not self.misses:
+            return
+        try:
+            async with self.store.unit_of_work(self.actor.community) as uow:
+                for kind, topic in self.misses:
+                    await uow.gaps.missed(kind, topic, self.now)
+                await uow.commit()
+        except Exception:
+            log.exception("counting a refused search by %s failed", self.actor.user_id)
 
     async def send(self, send: Send) -> None:
         """Have copbot send this once the command commits (and never if it doesn't): the

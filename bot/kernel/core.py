@@ -2,8 +2,8 @@
 actions, reactions and autocomplete.
 
 Each call is one unit of work: it commits when the handler returns and rolls back when
-it raises. A `UserError` becomes a friendly ephemeral reply; anything else is logged and
-the member is told nothing changed.
+it raises. A `UserError` becomes a friendly ephemeral reply (what the call counted for the
+gap map still counts); anything else is logged and the member is told nothing changed.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from bot.kernel.ports import (
     Conflict,
     DatabaseBusy,
     Store,
+    UnitOfWork,
     WritesNeeded,
 )
 from bot.kernel.presence import Presence
@@ -53,8 +54,6 @@ from bot.kernel.presence import Presence
 log = logging.getLogger(__name__)
 T = TypeVar("T", Reply, Reply | None, list[Reply])
 
-AUDIT_VALUE = 80  # characters of each option kept in the audit log
-AUDIT_DETAIL = 500
 BUSY = (
     "The database is slow to answer right now, so I couldn't finish that. "
     "Please try again in a moment."
@@ -300,32 +299,33 @@ class Core:
 
         async def attempt(reading: bool = False) -> T:
             opened = self.store.reading if reading else self.store.unit_of_work
-            async with opened(actor.community) as uow:
-                context = Context(
-                    actor,
-                    channel_id,
-                    uow,
-                    self.chat,
-                    self.store,
-                    self.clock,
-                    self.clock.now(),
-                    options,
-                    action,
-                    message,
-                    audit_as=audit_as,
-                    known_as=known_as,
-                )
-                reply = await self.arrivals.greet(context, await handler(context))
-                if context.audit_as and (uow.changed or uow.outbox.recorded):
-                    member = await context.member()
-                    detail = _detail(options, action)
-                    await uow.audit.add(member.id, context.audit_as, detail, context.now)
-                await uow.commit()
-            await context.run_after_commit()
-            if context.met:
-                self.arrivals.met_now(actor)
-            if uow.outbox.recorded and self.outbox is not None:
-                self.outbox.wake()
+            made: list[Context] = []
+            try:
+                async with opened(actor.community) as uow:
+                    context = Context(
+                        actor,
+                        channel_id,
+                        uow,
+                        self.chat,
+                        self.store,
+                        self.clock,
+                        self.clock.now(),
+                        options,
+                        action,
+                        message,
+                        audit_as=audit_as,
+                        known_as=known_as,
+                    )
+                    made.append(context)
+                    reply = await self.arrivals.greet(context, await handler(context))
+                    if context.audit_as and (uow.changed or uow.outbox.recorded):
+                        await context.audit()
+                    await uow.commit()
+            except UserError:
+                for refused in made:  # rolled back: what it counted for the gap map still counts
+                    await refused.counted_though_refused()
+                raise
+            await self._committed(context, uow)
             return reply
 
         try:
@@ -335,6 +335,14 @@ class Core:
             return await attempt()
         except Conflict:
             return await attempt()
+
+    async def _committed(self, context: Context, uow: UnitOfWork) -> None:
+        """After a call's commit: its work put off till then, the member met, the sender woken."""
+        await context.run_after_commit()
+        if context.met:
+            self.arrivals.met_now(context.actor)
+        if uow.outbox.recorded and self.outbox is not None:
+            self.outbox.wake()
 
     async def _guarded(
         self, actor: Actor, what: str, work: Awaitable[T], kind: str, path: str | list[str]
@@ -375,13 +383,6 @@ class Core:
         close = difflib.get_close_matches(path, paths, n=1, cutoff=0.6)
         hint = f" Did you mean `/{close[0]}`?" if close else ""
         raise UserError(f"I don't know `/{path[:60]}`.{hint} `/help` lists what you can run.")
-
-
-def _detail(options: Mapping[str, Any], action: Action | None) -> str:
-    """What the moderator gave the command or button, in short."""
-    given = [action.value] if action and action.value else []
-    given += [f"{name}={str(value)[:AUDIT_VALUE]}" for name, value in options.items()]
-    return ", ".join(given)[:AUDIT_DETAIL]
 
 
 def may_run(actor: Actor, command: Command) -> bool:

@@ -14,7 +14,7 @@ from bot.common.tags import MAX_TAG_LENGTH
 class Missed(StrEnum):
     LIBRARY = "library"  # a library search with no result
     WHO = "who"  # `/who knows` with nobody listed
-    MENTOR = "mentor"  # a mentor request no mentor could take
+    MENTOR = "mentor"  # a mentor request no mentor could take (waitlisted, or refused)
 
 
 def gap_topic(words: str) -> str:

@@ -46,12 +46,15 @@ class Invocation:
 
 @dataclass(frozen=True)
 class MessageRef:
-    """Where a message the bot sent lives, so it can be found, edited or threaded later."""
+    """Where a message the bot sent lives, so it can be found, edited or threaded later.
+    `url` is where a member opens it (a thread's, once `Chat.start_thread` made one), as the
+    adapter knows it: the core links to it without knowing whose platform it is."""
 
     platform: str
     channel_id: str
     message_id: str
     thread_id: str | None = None
+    url: str | None = None
 
 
 @dataclass(frozen=True)

@@ -270,7 +270,7 @@ class Outbox:
             case StartThread():
                 message = _made(refs, step.on)
                 await self._paced(message.channel_id)
-                return await self.chat.start_thread(message, step.name)
+                return await self.chat.start_thread(community, message, step.name)
             case Pin():
                 return await self._pin(community, step, refs)
             case Unpin():

@@ -138,8 +138,12 @@ class Chat(Protocol):
         """Whether copbot can see this channel (to refuse a schedule for one it can't)."""
         ...
 
-    async def start_thread(self, message: MessageRef, name: str) -> MessageRef:
-        """A thread under `message` (the existing one if it has a thread already)."""
+    async def start_thread(
+        self, community: CommunityKey, message: MessageRef, name: str
+    ) -> MessageRef:
+        """A thread under `message` (the existing one if it has a thread already), with the
+        thread's link as its `url` where the platform has one (Discord's jump URL, Slack's
+        permalink of the message the replies hang under): what the core links members to."""
         ...
 
     async def dm_channel(self, community: CommunityKey, user_id: str) -> str:

@@ -131,14 +131,15 @@ def decode_steps(data: list[dict[str, Any]]) -> tuple[Step, ...]:
 def encode_ref(ref: MessageRef | None) -> list[str | None] | None:
     if ref is None:
         return None
-    return [ref.platform, ref.channel_id, ref.message_id, ref.thread_id]
+    return [ref.platform, ref.channel_id, ref.message_id, ref.thread_id, ref.url]
 
 
 def decode_ref(data: list[str | None] | None) -> MessageRef | None:
+    """Also a ref stored before refs had a `url` (four items)."""
     if data is None:
         return None
-    platform, channel_id, message_id, thread_id = data
-    return MessageRef(str(platform), str(channel_id), str(message_id), thread_id)
+    platform, channel_id, message_id, thread_id, *url = data
+    return MessageRef(str(platform), str(channel_id), str(message_id), thread_id, *url)
 
 
 def _step(step: Step) -> dict[str, Any]:

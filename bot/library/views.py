@@ -35,7 +35,7 @@ async def search_page(context: Context, query: str, tag: str | None, offset: int
     where = f" tagged {tag}" if tag else ""
     if not found.resources:
         if not offset:  # a gap in the library (a later page gone empty is not)
-            await context.uow.gaps.missed(Missed.LIBRARY, tag or " ".join(words), context.now)
+            await context.missed(Missed.LIBRARY, tag or " ".join(words))
         return Reply(f"Nothing in the library matches “{query}”{where}.", ephemeral=True)
     return page_of(
         f"Results for “{query}”{where}",

@@ -73,6 +73,7 @@ async def request_mentor(context: Context) -> Reply:
     topic = normalise_tag(context.options["topic"])
     mentoring = context.uow.mentoring
     if not await topic_known(context, topic):
+        await context.missed(Missed.MENTOR, topic)  # counted though refused
         raise UserError(
             f"Nobody here mentors or lists “{topic}” yet. `/mentor topics` shows what "
             "mentors offer; pick one of those, or add it to your profile's interests."
@@ -176,7 +177,7 @@ async def avoid(context: Context) -> Reply:
 
 async def ask_first(context: Context, request: MentorRequest, fits: list[Fit]) -> Reply:
     if not fits:
-        await context.uow.gaps.missed(Missed.MENTOR, request.topic, context.now)
+        await context.missed(Missed.MENTOR, request.topic)
         await context.uow.mentoring.wait(request.id, context.now)
         await announce_waitlist(context.uow, request, context.now)
         return Reply(

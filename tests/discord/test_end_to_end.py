@@ -281,8 +281,14 @@ async def test_a_mentor_match_gets_a_private_thread(
     thread = world.home.channels[int(space.thread_id or 0)]
     assert thread["type"] == 12 and thread["parent_id"] == str(mentoring)
     assert fake.thread_members[int(thread["id"])] == {BOT_ID, world.alice.id, world.bob.id}
-    await bot.chat.post(community, space.channel_id, Reply("Welcome!"), thread_id=space.thread_id)
-    assert [m["content"] for m in fake.posted_in(int(thread["id"]))] == ["Welcome!"]
+    welcome = await bot.chat.post(
+        community, space.channel_id, Reply("Welcome!"), thread_id=space.thread_id
+    )
+    [posted] = fake.posted_in(int(thread["id"]))
+    assert posted["content"] == "Welcome!"
+    # Jump URLs, thread aware: a thread is a channel of its own.
+    assert space.url == f"https://discord.com/channels/{world.home.id}/{thread['id']}"
+    assert welcome.url == f"{space.url}/{posted['id']}"
     assert fake.dm_channels == {}  # no DM was opened
 
 
@@ -775,3 +781,42 @@ async def test_the_weekly_digest_is_posted_as_embeds_within_discords_limits(
     assert sum(len(e.get("description") or "") for e in embeds) < 6000
     activity = {f["name"]: f["value"] for f in embeds[1]["fields"]}
     assert activity["Thanks given"] == "1"
+
+
+async def test_the_digest_links_the_last_prompts_thread(
+    fake: FakeDiscord, world: World, bot: CopbotClient, clock: ManualClock
+) -> None:
+    prompts = world.channel("prompts")
+    await run(fake, world, world.mod, "prompt add", text="What did you learn this week?")
+    await run(
+        fake,
+        world,
+        world.mod,
+        "prompt schedule",
+        channel=prompts,
+        day="friday",
+        time="10:00",
+        timezone="UTC",
+    )
+    await run(fake, world, world.mod, "prompt post-now", schedule=1)
+    [posted] = await fake.wait_for(lambda: fake.posted_in(prompts))
+    thread = await fake.wait_for(lambda: world.home.channels.get(int(posted["id"])))
+    await run(
+        fake,
+        world,
+        world.mod,
+        "community digest",
+        channel=prompts,
+        day="monday",
+        time="10:00",
+        timezone="UTC",
+    )
+    clock.advance(timedelta(hours=1, minutes=5))
+    assert await DigestRunner(store=bot.core.store, clock=clock).run_due() == 1
+    assert bot.core.outbox is not None
+    await bot.core.outbox.drain()
+    digest = fake.posted_in(prompts)[-1]
+    [last] = [e for e in digest["embeds"] if e["title"] == "Last prompt"]
+    # The thread's own jump URL (a thread is a channel), as discord.py's Thread.jump_url.
+    link = f"https://discord.com/channels/{world.home.id}/{thread['id']}"
+    assert f"Answers in its thread: {link}" in last["description"]

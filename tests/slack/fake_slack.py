@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import WSMsgType, web
 
-from tests.slack.spec import violations
+from tests.slack.spec import answer_violations, violations
 
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
@@ -165,7 +165,13 @@ class FakeSlack:
         return [m for m in self.messages if m.channel == channel and m.ephemeral_for is None]
 
     def add_user(
-        self, user_id: str, name: str, *, tz: str = "Europe/Berlin", admin: bool = False
+        self,
+        user_id: str,
+        name: str,
+        *,
+        tz: str = "Europe/Berlin",
+        admin: bool = False,
+        bot: bool = False,
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
@@ -174,6 +180,7 @@ class FakeSlack:
             "tz": tz,
             "is_admin": admin,
             "is_owner": False,
+            "is_bot": bot,
             "profile": {"display_name": name, "real_name": f"{name} Example"},
         }
 
@@ -221,6 +228,7 @@ class FakeSlack:
             body = {"ok": False, "error": "unknown_method"}
         else:
             body = handler(args)
+            self.violations += answer_violations(method, body)
         await self._notify()
         return web.json_response(body)
 
@@ -276,9 +284,17 @@ class FakeSlack:
         return {"ok": True, "message_ts": ts}
 
     def _chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
-        ts = args["message_ts"].replace(".", "")
-        link = f"https://fake.slack.com/archives/{args['channel']}/p{ts}"
-        return {"ok": True, "channel": args["channel"], "permalink": link}
+        """As Slack words it: a thread's reply links with its `thread_ts`."""
+        channel = args["channel"]
+        if not self._can_post(channel):
+            return {"ok": False, "error": "channel_not_found"}
+        found = [m for m in self.in_channel(channel) if m.ts == args["message_ts"]]
+        if not found:
+            return {"ok": False, "error": "message_not_found"}
+        link = f"https://fake.slack.com/archives/{channel}/p{found[0].ts.replace('.', '')}"
+        if found[0].thread_ts:
+            link += f"?thread_ts={found[0].thread_ts}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = args["channel"]

@@ -13,6 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from jsonschema import Draft4Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+
 SPEC = Path(__file__).parents[1] / "specs" / "slack-web-openapi-v2.json"  # SOURCES.md there
 
 NEWER_THAN_SPEC: dict[str, frozenset[str]] = {
@@ -34,11 +38,37 @@ NOT_REQUIRED_WHEN: dict[tuple[str, str], tuple[str, str]] = {
 ANY_METHOD = frozenset({"team_id"})
 
 
+# The fake's answers checked against the spec's success schema too: where the adapter reads
+# what it answers (more are left unchecked, the 2020 schemas lagging what Slack sends now).
+ANSWERS_CHECKED = frozenset({"chat.getPermalink"})
+
+
 @cache
+def _spec() -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(SPEC.read_text(encoding="utf-8"))
+    return spec
+
+
 def _paths() -> dict[str, Any]:
-    spec = json.loads(SPEC.read_text(encoding="utf-8"))
-    paths: dict[str, Any] = spec["paths"]
+    paths: dict[str, Any] = _spec()["paths"]
     return paths
+
+
+@cache
+def _answer_check(method: str) -> Draft4Validator:
+    registry = Registry().with_resource(
+        "urn:slack-web", Resource(contents=_spec(), specification=DRAFT4)
+    )
+    (verb,) = _paths()[f"/{method}"]
+    where = f"urn:slack-web#/paths/~1{method}/{verb}/responses/200/schema"
+    return Draft4Validator({"$ref": where}, registry=registry)
+
+
+def answer_violations(method: str, body: Mapping[str, Any]) -> list[str]:
+    """What is wrong with a successful answer of a method in `ANSWERS_CHECKED`."""
+    if method not in ANSWERS_CHECKED or not body.get("ok"):
+        return []
+    return [f"{method} answered: {e.message}" for e in _answer_check(method).iter_errors(body)]
 
 
 def violations(

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from adapters.slack.inbound import shortcut_id
 from adapters.slack.run import Running
+from bot.community.digest import DigestRunner
 from bot.kernel.messages import CommunityKey, Reply
 from tests.fakes import START, ManualClock
 from tests.slack.conftest import ALICE, BOB, CAROL, MOD
@@ -208,6 +210,25 @@ async def test_a_prompt_posts_with_its_thread_and_counts_answers_once(
     assert "2 answers, 2 members" in stats  # the retried event was not counted again
 
 
+async def test_the_digest_links_the_last_prompts_thread(
+    workspace: Workspace, fake: FakeSlack, clock: ManualClock, slack: Running
+) -> None:
+    await run(workspace, MOD, "prompt schedule <#C0GENERAL|general> friday 10:00 UTC")
+    await run(workspace, MOD, 'prompt add "What did you learn this week?"')
+    await run(workspace, MOD, "prompt post-now schedule:1")
+    prompt = (await fake.wait_for(lambda: fake.in_channel(GENERAL)))[0]
+    await delivered(slack)
+    # The thread is the replies to the prompt: its link is the prompt's permalink.
+    assert fake.called("chat.getPermalink")[-1] == {"channel": GENERAL, "message_ts": prompt.ts}
+    await run(workspace, MOD, "community digest <#C0GENERAL|general> monday 10:00 UTC")
+    clock.advance(timedelta(hours=1, minutes=5))
+    assert await DigestRunner(store=slack.core.store, clock=clock).run_due() == 1
+    await delivered(slack)
+    digest = fake.in_channel(GENERAL)[-1]
+    link = f"https://fake.slack.com/archives/{GENERAL}/p{prompt.ts.replace('.', '')}"
+    assert f"Answers in its thread: {link}" in text_of(digest.args)
+
+
 async def delivered(slack: Running) -> None:
     """Wait for what copbot sends on its own after a command, and what it records of it."""
     assert slack.core.outbox is not None
@@ -338,7 +359,11 @@ async def test_match_group_dm_and_keyed_posts_through_the_chat_port(
     found = await chat.find_post(team, GENERAL, "prompt-7", windows)
     assert found is not None and found.message_id == first.message_id
     assert await chat.find_post(team, GENERAL, "prompt-8", windows) is None
-    thread = await chat.start_thread(first, "Answers")
+    thread = await chat.start_thread(team, first, "Answers")
+    permalink = f"https://fake.slack.com/archives/{GENERAL}/p{first.message_id.replace('.', '')}"
+    assert thread.url == permalink
+    gone = replace(first, message_id="1.000001")  # deleted since: no link, the thread stands
+    assert await chat.start_thread(team, gone, "Answers") == replace(gone, thread_id="1.000001")
     await chat.post(team, GENERAL, Reply("In the thread"), thread_id=thread.thread_id)
     assert fake.messages[-1].thread_ts == first.message_id
     info = await chat.member_info(team, BOB)

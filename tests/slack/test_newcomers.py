@@ -12,6 +12,7 @@ from tests.slack.test_end_to_end import delivered, run
 from tests.slack.workspace import Workspace, text_of
 
 NEWCOMER = "U0NEWBIE"
+APP_BOT = "U0OTHERBOT"
 
 
 def welcomes(fake: FakeSlack, user: str) -> list[str]:
@@ -55,11 +56,13 @@ async def test_joining_a_programme_channel_welcomes_and_others_do_not(
     workspace: Workspace, fake: FakeSlack, slack: Running
 ) -> None:
     await run(workspace, MOD, "intro setup <#C0RANDOM|random> weekly monday 10:00 UTC open:yes")
+    fake.add_user(APP_BOT, "Standup bot", bot=True)  # another app's bot, added to the channel
+    await workspace.join_channel(APP_BOT, "C0RANDOM")
     await workspace.join_channel(BOB, "C0GENERAL")
     await workspace.join_channel(ALICE, "C0RANDOM")
     await fake.wait_for(lambda: welcomes(fake, ALICE))
     await delivered(slack)
-    assert welcomes(fake, BOB) == []
+    assert welcomes(fake, BOB) == welcomes(fake, APP_BOT) == []
 
 
 async def test_the_app_home_shows_the_steps_until_done(

@@ -8,7 +8,7 @@ from adapters.slack.manifest import manifest
 from bot.app import build_catalog
 from bot.kernel.context import Context
 from bot.kernel.messages import ChatMessage, Reply
-from tests.slack.spec import violations
+from tests.slack.spec import answer_violations, violations
 
 
 def test_the_spec_check_catches_what_slack_would_refuse() -> None:
@@ -25,6 +25,15 @@ def test_the_spec_check_catches_what_slack_would_refuse() -> None:
     ]
     assert violations("chat.fly", "POST", {}, "B") == ["chat.fly: not in the spec"]
     assert violations("apps.connections.open", "POST", {}, "B") == []  # listed as newer
+
+
+def test_the_fakes_permalink_answers_as_the_spec_says() -> None:
+    good = {"ok": True, "channel": "C0GENERAL", "permalink": "https://x.slack.com/archives/C0G/p1"}
+    assert answer_violations("chat.getPermalink", good) == []
+    assert answer_violations("chat.getPermalink", {"ok": True, "channel": "C0GENERAL"}) == [
+        "chat.getPermalink answered: 'permalink' is a required property"
+    ]
+    assert answer_violations("chat.getPermalink", {"ok": False, "error": "x"}) == []
 
 
 def test_the_manifest_carries_the_command_the_shortcuts_and_the_mode() -> None:

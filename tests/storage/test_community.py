@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.community.expertise import score
-from bot.community.model import MentorRoom, NewThanks, Signals
+from bot.community.model import Gap, MentorRoom, NewThanks, Signals
 from bot.kernel.core import Core
+from bot.kernel.gaps import week_of
 from bot.kernel.messages import CommunityKey, MessageRef
+from bot.mentoring.model import RequestStatus
 from copbot.bootstrap import open_core
 from storage.schema import thanks
 from tests.fakes import START, FakeChat, ManualClock, Talk
@@ -172,3 +174,27 @@ async def test_thanks_record_their_note_and_pair(engine_core: tuple[Core, FakeCh
     async with core.store.unit_of_work(ELSEWHERE) as uow:
         assert await uow.directory.last_thanked(alice.id, bob.id) is None
         assert await uow.directory.thanks_received(bob.id) == 0
+
+
+async def test_a_mentor_request_refused_for_want_of_a_mentor_counts_in_the_gap_map(
+    engine_core: tuple[Core, FakeChat],
+) -> None:
+    core, _ = engine_core
+    talk = Talk(core)
+    await talk("mod", "/profile set skills:python")
+    refused = await talk("alice", "/mentor request topic:cobol")
+    assert refused.error and refused.ephemeral
+    assert refused.text.startswith("Nobody here mentors or lists “cobol” yet.")
+    assert (await talk("bob", "/mentor request topic:COBOL note:please")).error
+    async with core.store.reading(talk.community) as uow:
+        # The refusal changed nothing else: no request, not even the members' first contact.
+        assert await uow.mentoring.requests(list(RequestStatus)) == []
+        assert await uow.members.by_user("alice") is None
+        assert await uow.members.by_user("bob") is None
+        [gap] = await uow.directory.gaps(week_of(START), 10)
+    assert gap == Gap("cobol", searches=0, unmatched=2, waiting=0, mentors=0, resources=0)
+    health = await talk("mod", "/community health")
+    shown = next(c.body for c in health.cards if c.title == "Gap map")
+    assert "• cobol: 2 mentor requests found nobody free (no mentor, no resource)" in shown
+    elsewhere = await Talk(core, community=ELSEWHERE)("mod", "/community health")
+    assert "No gaps" in next(c.body for c in elsewhere.cards if c.title == "Gap map")

@@ -23,6 +23,16 @@ def names_a_member(table: Table) -> bool:
     ) or bool(MEMBER_COLUMNS & set(table.columns.keys()))
 
 
+def member_columns(table: Table) -> list[str]:
+    """The columns of `table` that hold a member's copbot id (by foreign key or by name)."""
+    named = {c.name for c in table.columns if c.name in MEMBER_COLUMNS}
+    for key in table.foreign_key_constraints:
+        if key.referred_table.name == "members":
+            pairs = zip(key.columns, key.elements, strict=True)
+            named |= {column.name for column, to in pairs if to.column.name == "id"}
+    return sorted(named)
+
+
 def unaccounted(schema: MetaData) -> list[str]:
     """Tables in no record and not declared free of member data, or declared free of it
     while a column names a member."""
