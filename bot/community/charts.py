@@ -70,7 +70,8 @@ async def choose(context: Context) -> Reply:
     if public is not None and chart is None:
         raise UserError("Say which chart: `chart:library`, for instance, or `chart:all`.")
     if chart is not None:
-        shown = await _make_public(context, set(TITLES) if chart == "all" else {chart}, bool(public))
+        keys = set(TITLES) if chart == "all" else {chart}
+        shown = await _make_public(context, keys, bool(public))
     else:
         shown = await public_charts(context.uow)
     listed = ", ".join(f"`{key}`" for key in TITLES if key in shown) or "none"

@@ -15,7 +15,7 @@ from bot.community.charts import BUSY
 from bot.community.model import Funnel
 from bot.kernel.core import Core
 from copbot.bootstrap import open_core
-from tests.fakes import START, FakeChat, ManualClock, Talk
+from tests.fakes import FakeChat, ManualClock, Talk
 from tests.storage.test_community import ELSEWHERE
 from tests.test_community import mentored
 
