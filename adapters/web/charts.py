@@ -94,12 +94,21 @@ def _drawn(
         margin=16,
     )
     graph.x_labels = list(labels)
+    top = _highest(kind, series)
+    if 0 < top <= 10:  # counts: whole numbers on the axis, not 0.4, 0.8, ...
+        graph.y_labels = list(range(top + 1))
     for one in series:
         graph.add(one.name, list(one.values))
     graph.add_xml_filter(lambda tree: _accessible(tree, key, title, description, styles))
     svg = graph.render(is_unicode=True)
     digest = hashlib.sha256("".join(styles).encode()).digest()
     return Markup(svg), f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def _highest(kind: ChartKind, series: tuple[Series, ...]) -> int:
+    """The top of the value axis: the highest bar (of stacked series, their sum)."""
+    per_label = list(zip(*(one.values for one in series), strict=True))
+    return max((sum(v) if kind is ChartKind.STACKED else max(v) for v in per_label), default=0)
 
 
 def _accessible(tree: Any, key: str, title: str, description: str, styles: list[str]) -> Any:
