@@ -3,9 +3,11 @@ ones), `/community health-public` and its friendly refusals, one community's cho
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.community.charts import PAGE_ACTION, TITLES
 from bot.kernel.messages import Action, Reply
-from tests.fakes import Talk
+from tests.fakes import ManualClock, Talk
 from tests.test_community import ELSEWHERE
 
 
@@ -65,3 +67,17 @@ async def test_a_forged_toggle_is_refused_kindly(talk: Talk) -> None:
     assert "Members now see" in done.text and keys(await page(talk, "alice")) == ["tags"]
     audit = await talk("mod", "/audit")
     assert "community.health_public" in audit.text
+
+
+async def test_figures_are_read_again_after_ten_minutes(talk: Talk, clock: ManualClock) -> None:
+    def resources(reply: Reply) -> int:
+        library = next(chart for chart in reply.charts if chart.key == "library")
+        return library.series[0].values[-1]
+
+    assert resources(await page(talk, "mod")) == 0
+    await talk("alice", "/library add url:https://example.org/a title:A tags:python")
+    clock.advance(timedelta(minutes=9))
+    assert resources(await page(talk, "mod")) == 0  # the figures of 9 minutes ago
+    clock.advance(timedelta(minutes=2))
+    assert resources(await page(talk, "mod")) == 1
+    assert resources(await page(Talk(talk.core, community=ELSEWHERE), "mod")) == 0

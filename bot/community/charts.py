@@ -7,8 +7,9 @@ what an action is and who counts as new come from `bot.community.health`."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot.common.errors import UserError
 from bot.community.health import GAPS_SHOWN, gap_map_since
@@ -16,7 +17,15 @@ from bot.community.model import Funnel, Gap, Trends
 from bot.kernel.catalog import Access, Catalog, Option, OptionType
 from bot.kernel.context import Context
 from bot.kernel.gaps import week_of
-from bot.kernel.messages import Button, ButtonStyle, Chart, ChartKind, Reply, Series
+from bot.kernel.messages import (
+    Button,
+    ButtonStyle,
+    Chart,
+    ChartKind,
+    CommunityKey,
+    Reply,
+    Series,
+)
 from bot.kernel.ports import UnitOfWork
 
 WEEKS = 12  # about the 90 days of `/community health`
@@ -37,9 +46,43 @@ TITLES = {
 }
 
 
+FRESH_FOR = timedelta(minutes=10)  # how old the charts' figures may be (`Figures`)
+KEPT = 1024  # communities whose figures a process keeps
+
+
+@dataclass
+class Figures:
+    """The figures last read for each community, for `FRESH_FOR`: they are weeks of
+    activity, which a few minutes change little, and reading them takes the database a
+    second at a year of a large community's activity. Each process keeps its own; who
+    sees which chart is decided afresh each time."""
+
+    kept: dict[CommunityKey, tuple[datetime, Trends, list[Gap]]] = field(default_factory=dict)
+
+    async def read(self, context: Context) -> tuple[Trends, list[Gap]]:
+        community, now = context.actor.community, context.now
+        found = self.kept.get(community)
+        if found is not None and now - FRESH_FOR <= found[0] <= now:
+            return found[1], found[2]
+        first = week_of(now) - timedelta(weeks=WEEKS - 1)
+        weeks = tuple(
+            datetime.combine(first + timedelta(weeks=i), datetime.min.time(), now.tzinfo)
+            for i in range(WEEKS)
+        )
+        directory = context.uow.directory
+        trends = await directory.trends(weeks, BUSY, TAGS_SHOWN)
+        gaps = await directory.gaps(gap_map_since(now), GAPS_SHOWN)
+        self.kept.pop(community, None)
+        if len(self.kept) >= KEPT:  # the longest kept goes
+            self.kept.pop(next(iter(self.kept)))
+        self.kept[community] = (now, trends, gaps)
+        return trends, gaps
+
+
 def register(catalog: Catalog) -> None:
-    catalog.action(PAGE_ACTION, reads=True)(health_page)
-    catalog.action(TOGGLE_ACTION, access=Access.MODERATOR)(toggle)
+    figures = Figures()
+    catalog.action(PAGE_ACTION, reads=True)(partial(health_page, figures=figures))
+    catalog.action(TOGGLE_ACTION, access=Access.MODERATOR)(partial(toggle, figures=figures))
     catalog.command(
         "community health-public",
         "Which health charts members see on copbot's pages",
@@ -83,7 +126,7 @@ async def choose(context: Context) -> Reply:
     )
 
 
-async def toggle(context: Context) -> Reply:
+async def toggle(context: Context, *, figures: Figures) -> Reply:
     """The button on a chart: members see it from now on, or no longer."""
     value = context.action.value if context.action else ""
     key, _, state = value.partition(":")
@@ -91,28 +134,21 @@ async def toggle(context: Context) -> Reply:
         raise UserError("That button has expired; open the health page again.")
     await _make_public(context, {key}, state == "on")
     said = "Members now see" if state == "on" else "Members no longer see"
-    return await _page(context, f"{said} “{TITLES[key]}”.")
+    return await _page(context, figures, f"{said} “{TITLES[key]}”.")
 
 
-async def health_page(context: Context) -> Reply:
-    return await _page(context, "")
+async def health_page(context: Context, *, figures: Figures) -> Reply:
+    return await _page(context, figures, "")
 
 
-async def _page(context: Context, said: str) -> Reply:
+async def _page(context: Context, figures: Figures, said: str) -> Reply:
     moderator = context.actor.is_moderator
     public = await public_charts(context.uow)
     if not moderator and not public:
         return Reply(
             "The moderators haven't shared any health chart with members yet.", ephemeral=True
         )
-    directory, now = context.uow.directory, context.now
-    first = week_of(now) - timedelta(weeks=WEEKS - 1)
-    weeks = tuple(
-        datetime.combine(first + timedelta(weeks=i), datetime.min.time(), now.tzinfo)
-        for i in range(WEEKS)
-    )
-    trends = await directory.trends(weeks, BUSY, TAGS_SHOWN)
-    gaps = await directory.gaps(gap_map_since(now), GAPS_SHOWN)
+    trends, gaps = await figures.read(context)
     charts = [c for c in _charts(trends, gaps) if moderator or c.key in public]
     if moderator:
         charts = [_with_toggle(chart, chart.key in public) for chart in charts]
