@@ -157,8 +157,10 @@ async def _page(context: Context, figures: Figures, said: str) -> Reply:
         if moderator
         else "The charts the moderators share with members."
     )
+    minutes = FRESH_FOR.seconds // 60
+    about = f"The last {WEEKS} weeks, in figures at most {minutes} minutes old. {intro}"
     return Reply(
-        "\n".join(line for line in (said, f"The last {WEEKS} weeks. {intro}") if line),
+        "\n".join(line for line in (said, about) if line),
         charts=tuple(charts),
         ephemeral=True,
     )
