@@ -173,6 +173,9 @@ def test_a_member_sees_only_the_public_charts(served: Served, browser: Browser) 
     assert shown == ["library"]
     assert page.get_by_role("button", name="Show to members").count() == 0
     served.run(served.site.talk("mod", "/community health-public chart:library public:no"))
+    page.goto(served.site.url("/c/console/elsewhere/health"))  # another community's
+    assert "Please sign in" in page.inner_text("main")
+    assert page.locator("section.chart").count() == 0
     page.context.close()
 
 
