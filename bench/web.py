@@ -42,6 +42,7 @@ from sqlalchemy import insert, select, text
 
 from adapters.web import WebPages
 from bench.calibration import sqlite_reads_per_second
+from bench.community import vacuumed
 from bench.library import POSTGRES_URL, TOPICS, WORDS, load, postgres_available, synthetic
 from bench.web_year import load_year
 from bot.app import build_catalog
@@ -171,6 +172,8 @@ async def run_engine(name: str, url: str, args: argparse.Namespace, table: Table
         await load(store, synthetic(RESOURCES, rng), COMMUNITY)
         await load_members(store, rng)
         events = await load_year(store, COMMUNITY, core.clock.now(), TOPICS)
+        if store.database.dialect == "postgresql":
+            await vacuumed(url)  # as autovacuum leaves a database that has been up a while
         loaded = time.perf_counter() - began
         pages = WebPages(base_url=base)
         pages.serve(COMMUNITY.platform, core, WebGate(store=store, clock=core.clock))
