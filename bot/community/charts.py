@@ -120,8 +120,8 @@ async def choose(context: Context) -> Reply:
     listed = ", ".join(f"`{key}`" for key in TITLES if key in shown) or "none"
     return Reply(
         f"Members see these health charts on copbot's pages (`/web`): {listed}. "
-        "Moderators see them all. Change it with `/community health-public chart:... "
-        "public:yes` (or `public:no`).",
+        "Moderators see them all. Change it with, for instance, "
+        "`/community health-public chart:library public:yes` (or `public:no`).",
         ephemeral=True,
     )
 
