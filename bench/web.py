@@ -1,15 +1,19 @@
-"""The web pages under load: 100,000 resources, 10,000 members, 20 browsers at once.
+"""The web pages under load: 100,000 resources, 10,000 members, a year of activity, 20
+browsers at once.
 
 Loads bench.library's synthetic library and 10,000 members (listed in the directory with
-one to three skills each) into one community, signs 20 members in through `/web` links as
-a browser would, and then has 20 concurrent aiohttp clients, in a process of their own,
-each reading a page for about a second (`--think`; 0 hammers the server) before the
-next, fetch a mix of pages over HTTP on loopback from copbot's own server (adapters/web on
-the real core): home, the library best and newest first and by tag, search and its next page,
-a resource, tags, the directory and `/who knows`, and the audit log. Prints p50/p99 per
-page and exits 1 when a page's p99 misses 100 ms, on SQLite or PostgreSQL (one that can't
-be reached is a miss). The handbook and the exports (the whole library as one download)
-are timed once each and printed, without a target. Run:
+one to three skills each) into one community, with a year of their activity
+(bench.web_year: upvotes, prompt answers, thanks, mentoring, newcomers, gaps). Signs 20
+members in through `/web` links as a browser would, and then has 20 concurrent aiohttp
+clients, in a process of their own, each reading a page for about a second (`--think`;
+0 hammers the server) before the next, fetch a mix of pages over HTTP on loopback from
+copbot's own server (adapters/web on the real core): home, the library best and newest
+first and by tag, search and its next page, a resource, tags, the directory and `/who
+knows`, the audit log and the health page. Prints p50/p99 per page and exits 1 when a
+page's p99 misses 100 ms (the health page: 300 ms), on SQLite or PostgreSQL (one that
+can't be reached is a miss), with a calibration (raw SQLite reads per second) measured
+before and after. The handbook and the exports (the whole library as one download) are
+timed once each and printed, without a target. Run:
 `COPBOT_TEST_POSTGRES_URL=... .venv/bin/python -m bench.web [--requests N] [--clients N]
 [--think SECONDS] [--engine sqlite|postgresql|both]`.
 """
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import random
 import re
 import statistics
@@ -36,7 +41,10 @@ from rich.table import Table
 from sqlalchemy import insert, select, text
 
 from adapters.web import WebPages
+from bench.calibration import sqlite_reads_per_second
+from bench.community import vacuumed
 from bench.library import POSTGRES_URL, TOPICS, WORDS, load, postgres_available, synthetic
+from bench.web_year import load_year
 from bot.app import build_catalog
 from bot.kernel.messages import Actor, CommunityKey, Invocation
 from bot.web.links import WebGate
@@ -51,6 +59,7 @@ CLIENTS = 20
 MEMBERS = 10_000
 RESOURCES = 100_000
 TARGET_P99_MS = 100.0
+TARGETS_MS = {"health": 300.0}  # the charts' page; every other page: TARGET_P99_MS
 LINK = re.compile(r"/c/bench/web/signin/[A-Za-z0-9_-]+")
 
 
@@ -70,6 +79,7 @@ def page_mix(rng: random.Random, count: int) -> list[tuple[str, str]]:
         "who list": lambda: "/who",
         "who knows": lambda: f"/who/{rng.choice(TOPICS)}",
         "audit log": lambda: "/audit",
+        "health": lambda: "/health",
     }
     names = list(kinds)
     return [(name, kinds[name]()) for name in (rng.choice(names) for _ in range(count))]
@@ -161,6 +171,9 @@ async def run_engine(name: str, url: str, args: argparse.Namespace, table: Table
         began = time.perf_counter()
         await load(store, synthetic(RESOURCES, rng), COMMUNITY)
         await load_members(store, rng)
+        events = await load_year(store, COMMUNITY, core.clock.now(), TOPICS)
+        if store.database.dialect == "postgresql":
+            await vacuumed(url)  # as autovacuum leaves a database that has been up a while
         loaded = time.perf_counter() - began
         pages = WebPages(base_url=base)
         pages.serve(COMMUNITY.platform, core, WebGate(store=store, clock=core.clock))
@@ -182,19 +195,21 @@ async def run_engine(name: str, url: str, args: argparse.Namespace, table: Table
     for page in sorted({t[0] for t in timings}):
         values = [ms for kind, ms, _ in timings if kind == page]
         refused = sum(1 for kind, _, status in timings if kind == page and status != 200)
-        p99 = percentile(values, 99)
-        passed &= p99 < TARGET_P99_MS
+        p99, target = percentile(values, 99), TARGETS_MS.get(page, TARGET_P99_MS)
+        passed &= p99 < target
         table.add_row(
             name,
             page,
             f"{len(values)}" + (f" ({refused} not 200)" if refused else ""),
             f"{statistics.median(values):.1f}",
             f"{p99:.1f}",
-            "[green]PASS" if p99 < TARGET_P99_MS else "[red]FAIL",
+            f"[green]PASS < {target:.0f}" if p99 < target else f"[red]FAIL ≥ {target:.0f}",
         )
     for page, shown in downloads.items():
         table.add_row(name, page, "1", shown, "", "(no target)")
-    table.add_row(name, f"loaded in {loaded:.0f} s; {len(failed)} not 200", "", "", "", "")
+    table.add_row(
+        name, f"{events:,} events; loaded in {loaded:.0f} s; {len(failed)} not 200", "", "", "", ""
+    )
     return passed
 
 
@@ -240,6 +255,10 @@ async def time_downloads(base: str, session: str) -> dict[str, str]:
     return timed
 
 
+def _load() -> str:
+    return " ".join(f"{n:.1f}" for n in os.getloadavg())
+
+
 def percentile(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
@@ -259,7 +278,7 @@ async def main() -> int:
     )
     for column in ("engine", "page", "n", "p50", "p99", "target"):
         table.add_column(column)
-    passed = True
+    passed, calibrated = True, [sqlite_reads_per_second()]
     if args.engine != "postgresql":
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{Path(tmp) / 'web.db'}"
@@ -271,8 +290,13 @@ async def main() -> int:
     else:
         table.add_row("PostgreSQL", f"unreachable: {POSTGRES_URL}", "", "", "", "[red]FAIL")
         passed = False
+    calibrated.append(sqlite_reads_per_second())
     Console().print(table)
-    Console().print(f"Target: p99 of every page under {TARGET_P99_MS:.0f} ms.")
+    Console().print(
+        f"Targets: p99 of every page under {TARGET_P99_MS:.0f} ms, the health page under "
+        f"{TARGETS_MS['health']:.0f} ms. Calibration (raw SQLite reads per second, before / "
+        f"after): {calibrated[0]:,.0f} / {calibrated[1]:,.0f}; load {_load()}."
+    )
     return 0 if passed else 1
 
 

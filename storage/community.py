@@ -21,10 +21,11 @@ from bot.community.model import (
     NewThanks,
     Participation,
     Signals,
+    Trends,
     Week,
 )
 from bot.kernel.messages import MessageRef
-from storage import community_week
+from storage import community_trends, community_week
 from storage.database import Db
 from storage.schema import (
     EXPERTISE_SIGNALS,
@@ -221,6 +222,9 @@ class SqlCommunityRepository:
 
     async def mentoring_outcomes(self, since: datetime) -> MentoringOutcomes:
         return await community_week.mentoring_outcomes(self._db, self._community_id, since)
+
+    async def trends(self, weeks: tuple[datetime, ...], busy: tuple[int, int], tags: int) -> Trends:
+        return await community_trends.trends(self._db, self._community_id, weeks, busy, tags)
 
     async def week(self, since: datetime, until: datetime, shown: int) -> Week:
         return await community_week.week(

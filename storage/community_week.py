@@ -36,39 +36,43 @@ _ONE: Any = literal_column("1")
 GAP_TOPICS_READ = 200  # the most asked topics looked at for mentors and resources
 
 
+def actions(cid: int, since: datetime) -> Any:
+    """Every action (bot.community.health says what counts) since `since`: who (`m`), how
+    many (`n`: a prompt's answers count each) and when (`at`)."""
+    o, a = prompt_occurrences.c, prompt_answers.c
+    answered = prompt_answers.join(
+        prompt_occurrences, and_(o.community_id == a.community_id, o.id == a.occurrence_id)
+    )
+    return union_all(
+        select(
+            resources.c.saved_by.label("m"), _ONE.label("n"), resources.c.created_at.label("at")
+        ).where(resources.c.community_id == cid, resources.c.created_at >= since),
+        select(resource_votes.c.member_id, _ONE, resource_votes.c.created_at).where(
+            resource_votes.c.community_id == cid, resource_votes.c.created_at >= since
+        ),
+        select(thanks.c.from_id, _ONE, thanks.c.created_at).where(
+            thanks.c.community_id == cid, thanks.c.created_at >= since
+        ),
+        select(mentor_requests.c.mentee_id, _ONE, mentor_requests.c.created_at).where(
+            mentor_requests.c.community_id == cid, mentor_requests.c.created_at >= since
+        ),
+        select(matches.c.mentor_id, _ONE, matches.c.started_at).where(
+            matches.c.community_id == cid, matches.c.started_at >= since
+        ),
+        select(prompt_answers.c.member_id, prompt_answers.c.answers, o.posted_at)
+        .select_from(answered)
+        .where(prompt_answers.c.community_id == cid, o.posted_at >= since),
+    ).subquery("actions")
+
+
 async def participation(
     db: Db, cid: int, since: datetime, new_since: datetime, active: int, core: int
 ) -> Participation:
-    actions = union_all(
-        select(resources.c.saved_by.label("m"), _ONE.label("n")).where(
-            resources.c.community_id == cid, resources.c.created_at >= since
-        ),
-        select(resource_votes.c.member_id, _ONE).where(
-            resource_votes.c.community_id == cid, resource_votes.c.created_at >= since
-        ),
-        select(thanks.c.from_id, _ONE).where(
-            thanks.c.community_id == cid, thanks.c.created_at >= since
-        ),
-        select(mentor_requests.c.mentee_id, _ONE).where(
-            mentor_requests.c.community_id == cid, mentor_requests.c.created_at >= since
-        ),
-        select(matches.c.mentor_id, _ONE).where(
-            matches.c.community_id == cid, matches.c.started_at >= since
-        ),
-        select(prompt_answers.c.member_id, prompt_answers.c.answers).where(
-            prompt_answers.c.community_id == cid,
-            prompt_answers.c.occurrence_id.in_(
-                select(prompt_occurrences.c.id).where(
-                    prompt_occurrences.c.community_id == cid,
-                    prompt_occurrences.c.posted_at >= since,
-                )
-            ),
-        ),
-    ).subquery("actions")
+    actions_since = actions(cid, since)
     per_member = (
-        select(actions.c.m, func.sum(actions.c.n).label("n"))
-        .where(actions.c.m.is_not(None))
-        .group_by(actions.c.m)
+        select(actions_since.c.m, func.sum(actions_since.c.n).label("n"))
+        .where(actions_since.c.m.is_not(None))
+        .group_by(actions_since.c.m)
         .subquery("per_member")
     )
     done = func.coalesce(per_member.c.n, 0)

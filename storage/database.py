@@ -37,6 +37,7 @@ Parameters = dict[str, Any] | Sequence[dict[str, Any]] | None
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 SQLITE_CACHE_KIB = 32 * 1024  # per connection
+SQLITE_READERS = 3  # reading connections (`_Readers`): a slow read holds up no page's
 STATEMENT_TIMEOUT = 2.0  # seconds: a command answers within Discord's and Slack's 3
 POOL_SIZE, MAX_OVERFLOW = 10, 5  # PostgreSQL connections per process
 SNAPSHOT_TIMEOUT = 120.0  # a long read (a matching round's input) may take longer
@@ -160,7 +161,7 @@ def _translated() -> Iterator[None]:
 
 
 class SqliteDatabase:
-    """One connection on one thread, in WAL mode, and a second one for snapshots.
+    """One writing connection on one thread, in WAL mode, a few for reads, one for snapshots.
 
     Units of work take turns on an asyncio lock (waiting without blocking the event loop)
     rather than in SQLite's busy handler, which sleeps; a unit of work takes the lock with
@@ -172,7 +173,7 @@ class SqliteDatabase:
     (The capabilities rely on that: a read-modify-write such as counting a prompt's
     answers is safe from the first read.) Writes whose result nobody needs (`Db.later`)
     ride along with the next statement or the commit: one hop, not one each. Snapshots
-    read in a transaction of their own on the second connection, which WAL lets run
+    read in a transaction of their own on a connection of their own, which WAL lets run
     beside the writer. More than one process belongs on PostgreSQL.
     """
 
@@ -181,7 +182,7 @@ class SqliteDatabase:
     def __init__(self, url: str, lock: _ProcessLock) -> None:
         self._process_lock = lock
         self._writer = _Connection(url, "copbot-sqlite")
-        self._reads = _Connection(url, "copbot-sqlite-reads", read_only=True)
+        self._reads = _Readers(url, SQLITE_READERS)
         self._reader = _Connection(url, "copbot-sqlite-snapshot", read_only=True)
         self._lock = asyncio.Lock()
         self._reading = asyncio.Lock()
@@ -200,8 +201,8 @@ class SqliteDatabase:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Db]:
-        """On the third connection, each read in autocommit: no lock, no transaction, so
-        no writer waits for it and it waits for none."""
+        """On the reading connections, each read in autocommit: no lock, no transaction,
+        so no writer waits for it and it waits for none."""
         yield _ReadingDb(self._reads)
 
     @asynccontextmanager
@@ -294,6 +295,31 @@ class _ProcessLock:
         if self._fd is not None:
             os.close(self._fd)  # and with it the lock
             self._fd = None
+
+
+class _Readers:
+    """Reading connections, each on its own thread: a read goes to the one with the fewest
+    reads in flight. One connection made every read wait for every other's, so a page's
+    cheap reads queued behind a slow report's; SQLite reads in parallel under WAL, and
+    its driver lets go of the GIL while a statement runs."""
+
+    def __init__(self, url: str, count: int) -> None:
+        self._connections = [
+            _Connection(url, f"copbot-sqlite-reads-{n}", read_only=True) for n in range(count)
+        ]
+        self._in_flight = [0] * count
+
+    async def call(self, work: Callable[[Connection], T]) -> T:
+        chosen = min(range(len(self._connections)), key=self._in_flight.__getitem__)
+        self._in_flight[chosen] += 1
+        try:
+            return await self._connections[chosen].call(work)
+        finally:
+            self._in_flight[chosen] -= 1
+
+    async def close(self) -> None:
+        for connection in self._connections:
+            await connection.close()
 
 
 class _Connection:
@@ -430,7 +456,7 @@ class _ReadingDb:
     changed = False
     started = False  # it holds up no writer
 
-    def __init__(self, connection: _Connection) -> None:
+    def __init__(self, connection: _Readers) -> None:
         self._connection = connection
 
     async def execute(self, statement: Executable, parameters: Parameters = None) -> Fetched:

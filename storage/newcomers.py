@@ -53,12 +53,12 @@ class SqlNewcomersRepository:
         return added.rowcount == 1
 
     async def steps(self, member_id: int) -> Steps:
-        done = _done(self._community_id, literal(member_id))
+        done = steps_done(self._community_id, literal(member_id))
         found = (await self._db.execute(select(*done))).all()[0]
         return Steps(*(bool(step) for step in found))
 
     async def progress(self, since: datetime) -> Progress:
-        finished = and_(*_done(self._community_id, newcomers.c.member_id))
+        finished = and_(*steps_done(self._community_id, newcomers.c.member_id))
         counted = select(func.count(), func.coalesce(func.sum(case((finished, 1), else_=0)), 0))
         found = (
             await self._db.execute(
@@ -83,7 +83,7 @@ class SqlNewcomersRepository:
         return bool(found)
 
 
-def _done(community_id: int, member: Any) -> list[ColumnElement[bool]]:
+def steps_done(community_id: int, member: Any) -> list[ColumnElement[bool]]:
     """Whether `member` (a value, or a column of an outer query) did each step: a profile
     (skills, interests or a bio); a prompt answer; a mentor request, a mentor offer or a
     place in an intros programme. Each sign is an EXISTS on an index that leads with

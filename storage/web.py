@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 
 from bot.web.model import Holder, Pass, PassKind
 from storage.database import Db
@@ -80,6 +80,12 @@ class SqlWebRepository:
         )
         rows = found.all()
         return Holder(*rows[0]) if rows else None
+
+    async def opens_moderator_pages(self, member_id: int) -> bool:
+        found = await self._db.scalar(
+            select(exists().where(self._mine(), c.member_id == member_id, c.moderator.is_(True)))
+        )
+        return bool(found)
 
     async def no_longer_moderator(self, member_id: int) -> int:
         done = await self._db.execute(

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 
 from aiohttp import web
 
+from adapters.web.charts import Drawn, draw
 from adapters.web.render import card_controls, controls, environment, markdown
 from bot.kernel.core import Core
 from bot.kernel.edge import MAX_COMMUNITY_ID
@@ -89,6 +90,7 @@ class WebPages:
             ("GET", "/who", self.directory),
             ("GET", "/who/{topic}", self.who_knows),
             ("GET", "/audit", self.audit),
+            ("GET", "/health", self.health),
             ("GET", "/act/{action}", self.read_action),
             ("POST", "/act", self.action),
         ]
@@ -120,7 +122,8 @@ class WebPages:
                 response = self._message(
                     request, "Something went wrong", "Please try again in a moment.", 500
                 )
-        response.headers.update(HEADERS)
+        for name, value in HEADERS.items():  # a page with charts allows their styles
+            response.headers.setdefault(name, value)
         if request.path.startswith("/c/"):
             response.headers["Cache-Control"] = "no-store"  # a member's own pages
         return response
@@ -257,6 +260,13 @@ class WebPages:
     async def audit(self, request: web.Request) -> web.StreamResponse:
         return await self._command(request, "Audit log", "audit", {})
 
+    async def health(self, request: web.Request) -> web.StreamResponse:
+        """The health charts: all of them for moderators, what they share for members (the
+        core decides which)."""
+        actor = await self._member(request)
+        reply = await self._served(request)[0].act(Action(actor, CHANNEL, "community.health"))
+        return await self._charted(request, actor, "Community health", reply)
+
     async def handbook(self, request: web.Request) -> web.StreamResponse:
         """The library's Markdown export, as a page: a handbook by tag."""
         actor = await self._member(request)
@@ -311,6 +321,8 @@ class WebPages:
             actor, CHANNEL, str(form.get("action", ""))[:100], str(form.get("value", ""))[:100]
         )
         reply = await self._served(request)[0].act(action)
+        if reply.charts:  # a chart's button: the charts again, as they are now
+            return await self._charted(request, actor, "Community health", reply)
         return self._replies(request, actor, "Done" if not reply.error else "Not done", [reply])
 
     # Rendering
@@ -322,23 +334,47 @@ class WebPages:
         return await core.invoke(Invocation(actor, CHANNEL, path, options))
 
     async def _command(
-        self, request: web.Request, title: str, path: str, options: dict[str, str], **shown: str
+        self,
+        request: web.Request,
+        title: str,
+        path: str,
+        options: dict[str, str],
+        query: str | None = None,
     ) -> web.StreamResponse:
         actor = await self._member(request)
         reply = await self._invoke(request, actor, path, options)
-        return self._replies(request, actor, title, [reply], **shown)
+        return self._replies(request, actor, title, [reply], query=query)
 
     async def _empty(self, request: web.Request, title: str) -> web.StreamResponse:
         actor = await self._member(request)
         return self._replies(request, actor, title, [])
 
+    async def _charted(
+        self, request: web.Request, actor: Actor, title: str, reply: Reply
+    ) -> web.StreamResponse:
+        """A reply with charts: drawn off the loop (a drawing not seen before takes pygal
+        tens of milliseconds), then shown with the page's CSP allowing their styles."""
+        drawn = await asyncio.to_thread(lambda: [draw(chart) for chart in reply.charts])
+        return self._replies(request, actor, title, [reply], drawn=drawn)
+
     def _replies(
-        self, request: web.Request, actor: Actor, title: str, replies: list[Reply], **shown: str
+        self,
+        request: web.Request,
+        actor: Actor,
+        title: str,
+        replies: list[Reply],
+        *,
+        drawn: list[Drawn] | None = None,
+        query: str | None = None,
     ) -> web.StreamResponse:
         base, catalog = self._base(actor.community), self._served(request)[0].catalog
         shown_replies = [
             (reply, controls(catalog, base, reply.buttons), card_controls(catalog, base, reply))
             for reply in replies
+        ]
+        charts = [
+            (one, controls(catalog, base, (one.chart.toggle,) if one.chart.toggle else ()))
+            for one in drawn or []
         ]
         refused = any(reply.error for reply in replies)  # the core said no: nothing changed
         return self._render(
@@ -348,7 +384,9 @@ class WebPages:
             title=title,
             actor=actor,
             replies=shown_replies,
-            **shown,
+            charts=charts,
+            styles=[one.style_hash for one in drawn or []],
+            query=query,
         )
 
     def _unknown(self, request: web.Request) -> web.StreamResponse:
@@ -375,7 +413,14 @@ class WebPages:
             values["base"] = self._base(actor.community)
             values["csrf"] = self.csrf(session)
         page = self.templates.get_template(template).render(**values)
-        return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
+        response = web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
+        styles = values.get("styles")
+        if isinstance(styles, list) and styles:  # only the page's own drawings' <style>s
+            allowed = " ".join(sorted(set(styles)))
+            response.headers["Content-Security-Policy"] = POLICY.replace(
+                "style-src 'self'", f"style-src 'self' {allowed}"
+            )
+        return response
 
 
 def _heading(reply: Reply) -> str:

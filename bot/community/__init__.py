@@ -4,7 +4,7 @@ port (`ports.py`), which storage implements by joining their tables."""
 
 from __future__ import annotations
 
-from bot.community import digest, directory, health, personal, settings, thanks
+from bot.community import charts, digest, directory, health, personal, settings, thanks
 from bot.kernel.catalog import Catalog
 
 
@@ -22,6 +22,7 @@ def register(catalog: Catalog) -> None:
     thanks.register(catalog)
     settings.register(catalog)
     health.register(catalog)
+    charts.register(catalog)
     digest.register(catalog)
     # Under "directory": the export's "community" names the guild or workspace.
     catalog.keeps_personal_data("directory", *personal.KEPT)

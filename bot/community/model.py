@@ -136,3 +136,54 @@ class Week:
     thanks: int
     newcomers: int  # members copbot first met this week
     waiting: int  # requests waiting for a mentor now
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A prompt posted, and how many members answered it (and how often)."""
+
+    posted_at: datetime
+    members: int
+    answers: int
+
+
+@dataclass(frozen=True)
+class IntroRound:
+    """An intros round published: the intros it opened, and what their members said."""
+
+    published_at: datetime
+    intros: int
+    answered: int  # intros where someone answered "did you meet?"
+    met: int  # of those, where someone said they met
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Mentor requests made in a period, and how far they went."""
+
+    requests: int
+    asked: int  # a mentor was asked (or they were matched in a round)
+    matched: int
+    met: int  # their match's members said they met
+    ratings: int
+    rating_total: int
+
+    @property
+    def rating(self) -> float | None:
+        return self.rating_total / self.ratings if self.ratings else None
+
+
+@dataclass(frozen=True)
+class Trends:
+    """The community week by week (`weeks`: each week's start, oldest first), for the
+    health charts. Each weekly tuple has a value per week."""
+
+    weeks: tuple[datetime, ...]
+    acting: tuple[tuple[int, int, int], ...]  # members acting a little, more, the most
+    welcomed: tuple[int, ...]  # newcomers welcomed that week
+    first_steps: tuple[int, ...]  # of those, who have finished their first steps
+    library: tuple[int, ...]  # resources in the library at the end of the week
+    postings: tuple[Posting, ...]  # the prompts posted since the first week, oldest first
+    intros: tuple[IntroRound, ...]  # the intros rounds published since, oldest first
+    funnel: Funnel  # the mentor requests made since the first week
+    tags: tuple[tuple[str, int], ...]  # the library's most used tags, most first

@@ -12,6 +12,7 @@ from bot.community.model import (
     MentoringOutcomes,
     NewThanks,
     Participation,
+    Trends,
     Week,
 )
 from bot.kernel.messages import MessageRef
@@ -68,6 +69,14 @@ class CommunityRepository(Protocol):
         ...
 
     async def mentoring_outcomes(self, since: datetime) -> MentoringOutcomes: ...
+
+    async def trends(self, weeks: tuple[datetime, ...], busy: tuple[int, int], tags: int) -> Trends:
+        """The weeks starting at `weeks` (oldest first; the last runs to now): members acting
+        in each by how many actions that week (fewer than `busy[0]`, fewer than `busy[1]`,
+        more), newcomers welcomed and their first steps, the library's size; the prompts
+        posted, intros rounds published and mentor requests made since the first week;
+        and the library's `tags` most used tags."""
+        ...
 
     async def week(self, since: datetime, until: datetime, shown: int) -> Week:
         """What happened from `since` up to `until`; `shown` resources of each list."""

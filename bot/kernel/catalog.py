@@ -17,8 +17,9 @@ from bot.kernel.arrivals import Greeter
 from bot.kernel.context import Context
 from bot.kernel.delivery import Delivery, OnDelivered, OnRefused, StillWanted
 from bot.kernel.members import Member
-from bot.kernel.messages import CardField, ChatMessage, MessageRef, Reply
+from bot.kernel.messages import Actor, CardField, ChatMessage, MessageRef, Reply
 from bot.kernel.personal import Kept, PersonalData
+from bot.kernel.ports import Store
 from bot.kernel.runners import RunnerFactory
 
 Handler = Callable[[Context], Awaitable[Reply]]
@@ -31,6 +32,9 @@ ProfileFact = Callable[[Context, Member], Awaitable[CardField | None]]
 HealthFact = Callable[[Context, datetime], Awaitable[CardField | None]]  # since when
 RoleCheck = Callable[[Context], Awaitable[bool]]
 ErasingHandler = Callable[[Context, Member], Awaitable[None]]
+# What the platform says of an actor's role, heard before each command, button or message
+# action is run (outside its unit of work): for what outlives a role (a web session).
+RoleWatcher = Callable[[Store, Actor], Awaitable[None]]
 
 _WORD = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 MAX_OPTIONS = 25  # Discord's limit per command; Slack has none, so Discord's binds.
@@ -154,6 +158,7 @@ class Catalog:
         self.health_facts: list[HealthFact] = []
         self.personal_data: list[PersonalData] = []
         self.erasing_handlers: list[ErasingHandler] = []
+        self.role_watchers: list[RoleWatcher] = []
         self.runners: list[RunnerFactory] = []
         self.deliveries: dict[str, Delivery] = {}
         self.groups: dict[str, Group] = {}
@@ -303,6 +308,13 @@ class Catalog:
         what others must hear of it (the other side of a match that ends)."""
         self.erasing_handlers.append(handler)
         return handler
+
+    def role_seen(self, watcher: RoleWatcher) -> RoleWatcher:
+        """Called with the actor of every command, button or message action, before its
+        unit of work: a capability whose grants outlive the platform's moderator role (the
+        web's moderator sessions) ends them when the platform no longer says so."""
+        self.role_watchers.append(watcher)
+        return watcher
 
     def runner(self, build: RunnerFactory) -> None:
         """The capability's background work: built once per process (copbot/bootstrap.py)

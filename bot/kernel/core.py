@@ -295,6 +295,8 @@ class Core:
         unit of work that lost a race for a unique key (`Conflict`) runs once more, and
         then sees what the winner wrote. A command that `reads` runs first in a reading unit
         of work, beside the writers; at its first write it runs again in an ordinary one."""
+        for watcher in self.catalog.role_watchers:
+            await watcher(self.store, actor)
         known_as = await self.arrivals.first_contact(actor)
 
         async def attempt(reading: bool = False) -> T:

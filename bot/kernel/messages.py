@@ -152,6 +152,37 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Series:
+    """One named row of a chart's figures, a value for each of the chart's labels."""
+
+    name: str
+    values: tuple[int, ...]
+
+
+class ChartKind(StrEnum):
+    BARS = "bars"  # a bar per label for each series, side by side
+    STACKED = "stacked"  # the series stacked into one bar per label
+    LINE = "line"  # a line per series over the labels (weeks)
+    RANKED = "ranked"  # horizontal bars, labels (topics, tags) read down the side
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Figures the core computed, for a surface that draws them (the web pages draw an SVG
+    with this data as its table); chat shows the text and cards of the same reply instead.
+    `key` names it for links and settings; `toggle` is a moderator's button on it."""
+
+    key: str
+    title: str
+    description: str  # what it shows, in a sentence: the drawing's description
+    kind: ChartKind
+    labels: tuple[str, ...]
+    series: tuple[Series, ...]
+    note: str = ""  # a figure the drawing leaves out (a rating, a rate)
+    toggle: Button | None = None
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the core answers; `ephemeral` replies are seen only by the actor, and `error`
     marks a refusal (from a `UserError`) that changed nothing. `mention` is the id of a
@@ -168,3 +199,4 @@ class Reply:
     error: bool = False
     mention: str | None = None
     followup: Reply | None = None
+    charts: tuple[Chart, ...] = ()

@@ -27,6 +27,10 @@ class WebRepository(Protocol):
         """Who holds the unexpired session with this digest, if not an erased member."""
         ...
 
+    async def opens_moderator_pages(self, member_id: int) -> bool:
+        """Whether a link or session of the member (expired or not) opens moderators' pages."""
+        ...
+
     async def no_longer_moderator(self, member_id: int) -> int:
         """The member's passes open no moderators' page any more; how many did."""
         ...

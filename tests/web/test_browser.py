@@ -141,6 +141,44 @@ def test_another_communitys_link_is_refused(served: Served, browser: Browser) ->
     page.context.close()
 
 
+def test_a_moderator_opens_a_chart_and_its_table(served: Served, browser: Browser) -> None:
+    page = signed_in(served, browser, "mod")
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text))
+    page.get_by_role("navigation", name="Pages").get_by_role("link", name="Health").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Community health"
+    chart = page.locator("section#tags")
+    drawing = chart.get_by_role("img", name="The library's top tags")
+    assert drawing.is_visible()
+    # pygal's own <style> applies (allowed by its hash): the plot's background is white,
+    # not SVG's default black.
+    fill = chart.locator("svg .background").first.evaluate("e => getComputedStyle(e).fill")
+    assert fill == "rgb(255, 255, 255)"
+    table = chart.get_by_role("table")
+    assert not table.is_visible()
+    chart.get_by_text("The table behind").click()
+    assert table.is_visible()
+    assert table.get_by_role("row", name="python 2").is_visible()
+    assert refused == []  # nothing the CSP refused, no script
+    page.context.close()
+
+
+def test_a_member_sees_only_the_public_charts(served: Served, browser: Browser) -> None:
+    page = signed_in(served, browser, "erin")
+    page.goto(served.site.url("/c/console/local/health"))
+    assert "haven't shared any health chart" in page.inner_text("main")
+    served.run(served.site.talk("mod", "/community health-public chart:library public:yes"))
+    page.reload()
+    shown = page.locator("section.chart").evaluate_all("all => all.map(s => s.id)")
+    assert shown == ["library"]
+    assert page.get_by_role("button", name="Show to members").count() == 0
+    served.run(served.site.talk("mod", "/community health-public chart:library public:no"))
+    page.goto(served.site.url("/c/console/elsewhere/health"))  # another community's
+    assert "Please sign in" in page.inner_text("main")
+    assert page.locator("section.chart").count() == 0
+    page.context.close()
+
+
 PAGES = {
     "home": "/",
     "library": "/library",
@@ -151,6 +189,7 @@ PAGES = {
     "who": "/who",
     "who-knows": "/who/python",
     "audit": "/audit",
+    "health": "/health",
 }
 
 

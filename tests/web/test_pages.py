@@ -307,6 +307,24 @@ async def test_a_moderator_who_asks_as_a_member_loses_the_moderators_pages(site:
     await site.page("mod", "/c/test/home/audit", status=400)
 
 
+async def test_a_demoted_moderator_loses_the_moderators_pages_at_any_command(site: Site) -> None:
+    await site.sign_in("mod")
+    await site.talk("mod", "/help")  # still a moderator: nothing changes
+    await site.page("mod", "/c/test/home/audit")
+    site.talk.moderators = frozenset()  # the platform no longer says they moderate
+    await site.talk("mod", "/library list")  # any command, not only /web
+    refused = await site.page("mod", "/c/test/home/audit", status=400)
+    assert "Signed in as Mod." in refused  # the session stays, as a member's
+    # Made a moderator again, and demoted again later in the same process: heard again.
+    site.talk.moderators = frozenset({"mod"})
+    await site.talk("mod", "/help")
+    await site.sign_in("mod")
+    await site.page("mod", "/c/test/home/audit")
+    site.talk.moderators = frozenset()
+    await site.talk("mod", "/help")
+    await site.page("mod", "/c/test/home/audit", status=400)
+
+
 # Security of what is shown
 
 
