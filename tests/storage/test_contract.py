@@ -51,8 +51,8 @@ async def test_migrations_build_the_declared_schema_from_empty(database_url: str
     database = open_database(database_url)
     try:
         before, after = await migrate(database)
-        assert (before, after) == (None, "0021")
-        assert await migrate(database) == ("0021", "0021")
+        assert (before, after) == (None, "0024")
+        assert await migrate(database) == ("0024", "0024")
         assert await database.run_sync(_differences) == []
     finally:
         await database.dispose()
