@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import multiprocessing
@@ -106,6 +107,7 @@ async def _serve_fake(conn: Connection, members: int, validate: bool) -> None:
             "answer_ms": [
                 (fake.finished_at.get(s, math.inf) - fake.sent_at[s]) * 1000 for s in sent
             ],
+            "sent_s": [fake.sent_at[s] - start for s in sent],
             "deferred": deferred,
             "heartbeat_gaps": list(fake.heartbeat_gaps),
             "violations": fake.violations[:5],
@@ -234,6 +236,16 @@ def rounds_run(args: argparse.Namespace, took: list[float]) -> str:
     return f"{len(took)} x {REQUESTS:,} requests, {MENTORS:,} mentors (mean {mean:.2f} s)"
 
 
+def write_timeline(path: str, results: dict[str, Any]) -> None:
+    """Each move as a JSON line, in the order sent: when the slow ones came, and what ran
+    then (a round starting, a checkpoint), shows where a tail comes from."""
+    moves = zip(results["sent_s"], results["moves"], results["answer_ms"], strict=True)
+    with open(path, "w") as out:
+        for sent, move, ms in moves:
+            out.write(json.dumps({"sent_s": round(sent, 3), "move": move, "ms": round(ms, 1)}))
+            out.write("\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commands", type=int, default=2000, help="moves of the mix")
@@ -246,6 +258,7 @@ def main() -> int:
     parser.add_argument("--busy-core", action="store_true", help="keep one more core busy")
     parser.add_argument("--database", help="default: a fresh SQLite file")
     parser.add_argument("--validate", action="store_true", help="check requests against the spec")
+    parser.add_argument("--timeline", help="write each move (sent at, kind, ms to answer) here")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if args.switch_interval:
@@ -253,6 +266,8 @@ def main() -> int:
     with busy_core(args.busy_core), serving_process():  # as `copbot run` does
         calibration = sqlite_reads_per_second()  # under the same load as the run
         results = asyncio.run(run(args))
+    if args.timeline:
+        write_timeline(args.timeline, results)
     return 0 if report(results | {"calibration": calibration}, args) else 1
 
 

@@ -20,6 +20,7 @@ from bot.mentoring.model import (
     Mentor,
     MentorRequest,
     Moved,
+    OpenRequest,
     RequestStatus,
     RoundEdits,
     RoundPair,
@@ -41,6 +42,7 @@ from storage.schema import (
 
 SILENT = "silent"  # mentors.paused_why: copbot paused them after asks timed out
 _PAGE = 1000  # rows read at once where a read may be large
+_ROUND_PAGE = 2000  # of a round's open requests: four columns each
 _STATUSES = {s.value: s for s in RequestStatus}  # faster than RequestStatus(value) per row
 
 
@@ -452,6 +454,21 @@ class SqlMentoringRepository:
             if len(page) < _PAGE:
                 return found
 
+    async def open_requests(self) -> list[OpenRequest]:
+        r = mentor_requests.c
+        query = (
+            select(r.id, r.mentee_id, r.topic, r.left_out)
+            .where(self._my_requests(), r.status.in_([s.value for s in OPEN]))
+            .order_by(r.id)
+        )
+        found: list[OpenRequest] = []
+        while True:  # in pages, each one hop: no read holds the loop for long
+            after = found[-1].id if found else 0
+            page = (await self._db.execute(query.where(r.id > after).limit(_ROUND_PAGE))).all()
+            found.extend(OpenRequest(*row) for row in page)
+            if len(page) < _ROUND_PAGE:
+                return found
+
     async def ask(self, asks: Sequence[tuple[int, int]], now: datetime, deadline: datetime) -> None:
         if not asks:
             return
@@ -749,15 +766,26 @@ class SqlMentoringRepository:
         if not rows.rows:
             return None
         row = rows.rows[0]
-        edits = json.loads(row.edits) if row.edits else {}
         return MatchingRound(
             row.id,
             row.status,
             _pairs(json.loads(row.pairs)),
             tuple(json.loads(row.left_out)),
             row.created_at,
-            RoundEdits(tuple(edits.get("dropped", ())), _pairs(edits.get("pinned", ()))),
+            _edits(row.edits),
         )
+
+    async def preview_edits(self) -> RoundEdits | None:
+        rows = await self._db.execute(
+            select(matching_rounds.c.edits)
+            .where(
+                matching_rounds.c.community_id == self._community_id,
+                matching_rounds.c.status == "preview",
+            )
+            .order_by(matching_rounds.c.id.desc())
+            .limit(1)
+        )
+        return _edits(rows.rows[0].edits) if rows.rows else None
 
     async def save_round(self, matching_round: MatchingRound, now: datetime) -> None:
         await self._db.execute(
@@ -840,6 +868,11 @@ def _pair_rows(pairs: Sequence[RoundPair]) -> list[list[float]]:
 
 def _pairs(rows: Sequence[Sequence[Any]]) -> tuple[RoundPair, ...]:
     return tuple(RoundPair(int(r), int(m), float(f)) for r, m, f in rows)
+
+
+def _edits(stored: str | None) -> RoundEdits:
+    edits = json.loads(stored) if stored else {}
+    return RoundEdits(tuple(edits.get("dropped", ())), _pairs(edits.get("pinned", ())))
 
 
 def _edits_json(edits: RoundEdits) -> str | None:
