@@ -53,7 +53,7 @@ from bench.busy import busy_core
 from bench.calibration import sqlite_reads_per_second
 from bench.matching import community
 from bench.rounds import rounds_back_to_back, seed_store
-from bench.traffic import RESOURCES, Step, by_move, load_library, traffic
+from bench.traffic import RESOURCES, Step, by_move, load_library, settle, traffic
 from bot.kernel.messages import Actor, CommunityKey
 from copbot.bootstrap import SystemClock, open_core, serving_process
 from storage.store import SqlStore
@@ -153,11 +153,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             loaded = await load_library(cast(SqlStore, core.store), guild)
             took: list[float] = []
             rounds = None
+            store = cast(SqlStore, core.store)
             if not args.no_round:
                 seekers, offers = community(REQUESTS, MENTORS)
-                store = cast(SqlStore, core.store)
                 await seed_store(store, guild, seekers, offers, clock.now())
                 del seekers, offers  # the bench's copy: the round reads the database
+            await settle(store)
+            if not args.no_round:
                 moderator = Actor(guild, "4242", "Bench moderator", is_moderator=True)
                 rounds = asyncio.create_task(rounds_back_to_back(core, moderator, took))
             parent.send((args.commands, args.rate))

@@ -54,7 +54,7 @@ from bench.busy import busy_core
 from bench.calibration import sqlite_reads_per_second
 from bench.matching import community
 from bench.rounds import rounds_back_to_back, seed_store
-from bench.traffic import RESOURCES, ZONES, Step, by_move, load_library, traffic
+from bench.traffic import RESOURCES, ZONES, Step, by_move, load_library, settle, traffic
 from bot.kernel.messages import Actor, Button, CommunityKey, Reply
 from copbot.bootstrap import SystemClock, serving_core, serving_process
 from storage.store import SqlStore
@@ -105,11 +105,13 @@ async def _serve(
         loaded = await load_library(cast(SqlStore, running.core.store), workspace)
         took: list[float] = []
         rounds = None
+        store = cast(SqlStore, running.core.store)
         if with_round:
             seekers, offers = community(REQUESTS, MENTORS)
-            store = cast(SqlStore, running.core.store)
             await seed_store(store, workspace, seekers, offers, clock.now())
             del seekers, offers  # the bench's copy: the round reads the database
+        await settle(store)
+        if with_round:
             moderator = Actor(workspace, ADMIN, "Bench moderator", is_moderator=True)
             rounds = asyncio.create_task(rounds_back_to_back(running.core, moderator, took))
         ports.put(running.port)
