@@ -10,7 +10,8 @@ of bench.traffic's mix (searches with and without a tag and their later pages, s
 votes, profiles, mentor requests, a little `/help`) from 200 members at a steady rate, and
 times each from the INTERACTION_CREATE it sends to copbot's answer itself (the callback
 that carries it, or the follow-up after a deferral), and the gaps between copbot's
-heartbeats. The library is bulk-loaded before the timed part.
+heartbeats. The library is bulk-loaded, and each member has talked to copbot once (a
+`/help`), before the timed part.
 
 Meanwhile a moderator's `/mentor round preview` runs back to back, through the core, on the
 same guild and database, seeded with 10,000 open requests and 2,000 mentors (--no-round
@@ -82,6 +83,7 @@ async def _serve_fake(conn: Connection, members: int, validate: bool) -> None:
     conn.send(fake.port)
     commands, rate = await asyncio.to_thread(conn.recv)
     await fake.wait_for(lambda: fake.commands and fake.connections)
+    await _introduce(fake, guild, users, channel, rate)
     fake.heartbeat_gaps.clear()
     sent: list[int] = []
     steps = traffic(commands, members, random.Random(1))
@@ -116,6 +118,19 @@ async def _serve_fake(conn: Connection, members: int, validate: bool) -> None:
     )
     await asyncio.to_thread(conn.recv)  # until copbot has closed
     await fake.stop()
+
+
+async def _introduce(
+    fake: FakeDiscord, guild: FakeGuild, users: list[FakeUser], channel: int, rate: float
+) -> None:
+    """Each member's first contact, before the timed part: a `/help` each at the bench's
+    rate. A first contact (the member's record made, the newcomer's welcome: 15 statements,
+    not 5) is once a member; 200 of them in the first 10 s is not a community's day."""
+    first = []
+    for user in users:
+        first.append(await fake.slash(guild, user, channel, "help"))
+        await asyncio.sleep(1 / rate)
+    await fake.wait_for(lambda: all(s in fake.finished_at for s in first))
 
 
 async def _send(

@@ -127,6 +127,11 @@ def traffic(count: int, members: int, rng: random.Random) -> list[Step]:
     ]
 
 
+def introductions(members: int) -> list[Step]:
+    """A `/help` from each member: their first contact, made before the timed part."""
+    return [Step(user, "help") for user in range(members)]
+
+
 async def load_library(store: SqlStore, where: CommunityKey) -> float:
     """bench.library's synthetic library of `RESOURCES` resources, bulk-loaded into `where`;
     the seconds it took."""
