@@ -109,7 +109,7 @@ async def _serve_fake(conn: Connection, members: int, validate: bool) -> None:
             "answer_ms": [
                 (fake.finished_at.get(s, math.inf) - fake.sent_at[s]) * 1000 for s in sent
             ],
-            "sent_s": [fake.sent_at[s] - start for s in sent],
+            "sent_at": [fake.sent_at[s] for s in sent],  # perf_counter: one clock for both
             "deferred": deferred,
             "heartbeat_gaps": list(fake.heartbeat_gaps),
             "violations": fake.violations[:5],
@@ -256,10 +256,10 @@ def rounds_run(args: argparse.Namespace, took: list[float]) -> str:
 def write_timeline(path: str, results: dict[str, Any]) -> None:
     """Each move as a JSON line, in the order sent: when the slow ones came, and what ran
     then (a round starting, a checkpoint), shows where a tail comes from."""
-    moves = zip(results["sent_s"], results["moves"], results["answer_ms"], strict=True)
+    moves = zip(results["sent_at"], results["moves"], results["answer_ms"], strict=True)
     with open(path, "w") as out:
         for sent, move, ms in moves:
-            out.write(json.dumps({"sent_s": round(sent, 3), "move": move, "ms": round(ms, 1)}))
+            out.write(json.dumps({"sent_at": round(sent, 3), "move": move, "ms": round(ms, 1)}))
             out.write("\n")
 
 

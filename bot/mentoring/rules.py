@@ -41,13 +41,21 @@ async def candidates(
     mentors = [
         m for m in await uow.mentoring.mentors(request.topic, now - RECENT) if m.available(now)
     ]
-    people = await uow.members.by_ids([request.mentee_id, *(m.member_id for m in mentors)])
+    # Their timezones and languages alone: a request holds the writer meanwhile, and a
+    # topic's thousand mentors as whole members took it 20-30 ms more.
+    people = await uow.members.locales([request.mentee_id, *(m.member_id for m in mentors)])
     excluded = await exclusions(uow, now, request.id)
-    wanted = seeker(request, people[request.mentee_id], excluded, now)
+    wanted = seeking(
+        request, person_at(request.mentee_id, people[request.mentee_id], now), excluded
+    )
     return rank(
         wanted,
         [
-            offer_of(m, people[m.member_id], now, m.room if counting_asks else m.spare)
+            offering(
+                m,
+                person_at(m.member_id, people[m.member_id], now),
+                m.room if counting_asks else m.spare,
+            )
             for m in mentors
         ],
     )
