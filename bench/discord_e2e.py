@@ -10,7 +10,8 @@ of bench.traffic's mix (searches with and without a tag and their later pages, s
 votes, profiles, mentor requests, a little `/help`) from 200 members at a steady rate, and
 times each from the INTERACTION_CREATE it sends to copbot's answer itself (the callback
 that carries it, or the follow-up after a deferral), and the gaps between copbot's
-heartbeats. The library is bulk-loaded before the timed part.
+heartbeats. The library is bulk-loaded, and each member has talked to copbot once (a
+`/help`), before the timed part.
 
 Meanwhile a moderator's `/mentor round preview` runs back to back, through the core, on the
 same guild and database, seeded with 10,000 open requests and 2,000 mentors (--no-round
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import math
 import multiprocessing
@@ -52,7 +54,7 @@ from bench.busy import busy_core
 from bench.calibration import sqlite_reads_per_second
 from bench.matching import community
 from bench.rounds import rounds_back_to_back, seed_store
-from bench.traffic import RESOURCES, Step, by_move, load_library, traffic
+from bench.traffic import RESOURCES, Step, by_move, load_library, settle, traffic
 from bot.kernel.messages import Actor, CommunityKey
 from copbot.bootstrap import SystemClock, open_core, serving_process
 from storage.store import SqlStore
@@ -81,6 +83,7 @@ async def _serve_fake(conn: Connection, members: int, validate: bool) -> None:
     conn.send(fake.port)
     commands, rate = await asyncio.to_thread(conn.recv)
     await fake.wait_for(lambda: fake.commands and fake.connections)
+    await _introduce(fake, guild, users, channel, rate)
     fake.heartbeat_gaps.clear()
     sent: list[int] = []
     steps = traffic(commands, members, random.Random(1))
@@ -106,6 +109,7 @@ async def _serve_fake(conn: Connection, members: int, validate: bool) -> None:
             "answer_ms": [
                 (fake.finished_at.get(s, math.inf) - fake.sent_at[s]) * 1000 for s in sent
             ],
+            "sent_at": [fake.sent_at[s] for s in sent],  # perf_counter: one clock for both
             "deferred": deferred,
             "heartbeat_gaps": list(fake.heartbeat_gaps),
             "violations": fake.violations[:5],
@@ -114,6 +118,19 @@ async def _serve_fake(conn: Connection, members: int, validate: bool) -> None:
     )
     await asyncio.to_thread(conn.recv)  # until copbot has closed
     await fake.stop()
+
+
+async def _introduce(
+    fake: FakeDiscord, guild: FakeGuild, users: list[FakeUser], channel: int, rate: float
+) -> None:
+    """Each member's first contact, before the timed part: a `/help` each at the bench's
+    rate. A first contact (the member's record made, the newcomer's welcome: 15 statements,
+    not 5) is once a member; 200 of them in the first 10 s is not a community's day."""
+    first = []
+    for user in users:
+        first.append(await fake.slash(guild, user, channel, "help"))
+        await asyncio.sleep(1 / rate)
+    await fake.wait_for(lambda: all(s in fake.finished_at for s in first))
 
 
 async def _send(
@@ -151,11 +168,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             loaded = await load_library(cast(SqlStore, core.store), guild)
             took: list[float] = []
             rounds = None
+            store = cast(SqlStore, core.store)
             if not args.no_round:
                 seekers, offers = community(REQUESTS, MENTORS)
-                store = cast(SqlStore, core.store)
                 await seed_store(store, guild, seekers, offers, clock.now())
                 del seekers, offers  # the bench's copy: the round reads the database
+            await settle(store)
+            if not args.no_round:
                 moderator = Actor(guild, "4242", "Bench moderator", is_moderator=True)
                 rounds = asyncio.create_task(rounds_back_to_back(core, moderator, took))
             parent.send((args.commands, args.rate))
@@ -234,6 +253,16 @@ def rounds_run(args: argparse.Namespace, took: list[float]) -> str:
     return f"{len(took)} x {REQUESTS:,} requests, {MENTORS:,} mentors (mean {mean:.2f} s)"
 
 
+def write_timeline(path: str, results: dict[str, Any]) -> None:
+    """Each move as a JSON line, in the order sent: when the slow ones came, and what ran
+    then (a round starting, a checkpoint), shows where a tail comes from."""
+    moves = zip(results["sent_at"], results["moves"], results["answer_ms"], strict=True)
+    with open(path, "w") as out:
+        for sent, move, ms in moves:
+            out.write(json.dumps({"sent_at": round(sent, 3), "move": move, "ms": round(ms, 1)}))
+            out.write("\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commands", type=int, default=2000, help="moves of the mix")
@@ -246,6 +275,7 @@ def main() -> int:
     parser.add_argument("--busy-core", action="store_true", help="keep one more core busy")
     parser.add_argument("--database", help="default: a fresh SQLite file")
     parser.add_argument("--validate", action="store_true", help="check requests against the spec")
+    parser.add_argument("--timeline", help="write each move (sent at, kind, ms to answer) here")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     if args.switch_interval:
@@ -253,6 +283,8 @@ def main() -> int:
     with busy_core(args.busy_core), serving_process():  # as `copbot run` does
         calibration = sqlite_reads_per_second()  # under the same load as the run
         results = asyncio.run(run(args))
+    if args.timeline:
+        write_timeline(args.timeline, results)
     return 0 if report(results | {"calibration": calibration}, args) else 1
 
 

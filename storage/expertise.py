@@ -85,7 +85,10 @@ def signals(cid: int, member_ids: Sequence[int]) -> Any:
                 resource_tags,
                 and_(
                     resource_tags.c.community_id == resources.c.community_id,
-                    resource_tags.c.resource_id == resources.c.id,
+                    # `+ 0`: no lookup of resources by id, so SQLite (which has no
+                    # statistics) starts from the member's resources, not from every tag
+                    # in the community (54 ms at 100,000 resources; 0.1 ms so).
+                    resource_tags.c.resource_id == resources.c.id + 0,
                 ),
             )
         )

@@ -13,7 +13,7 @@ from sqlalchemy import Row, and_, bindparam, delete, func, insert, select, updat
 
 from bot.common.errors import StaleWrite
 from bot.common.offload import off_loop
-from bot.kernel.members import Member
+from bot.kernel.members import Locale, Member
 from bot.kernel.messages import MessageRef
 from storage.database import Db
 from storage.schema import insert_new, member_inboxes, member_tags, members, mentor_avoid
@@ -33,6 +33,19 @@ _BY_USER = _WITH_TAGS.where(
 ).order_by(member_tags.c.kind, member_tags.c.position)
 _BY_ID = _WITH_TAGS.where(members.c.community_id == bindparam("cid")).order_by(
     members.c.id, member_tags.c.kind, member_tags.c.position
+)
+_LOCALES = (
+    select(members.c.id, members.c.timezone, member_tags.c.tag)
+    .outerjoin(
+        member_tags,
+        and_(
+            member_tags.c.community_id == members.c.community_id,
+            member_tags.c.member_id == members.c.id,
+            member_tags.c.kind == "language",
+        ),
+    )
+    .where(members.c.community_id == bindparam("cid"))
+    .order_by(members.c.id, member_tags.c.position)
 )
 _DELETE_TAGS = delete(member_tags).where(
     member_tags.c.community_id == bindparam("cid"),
@@ -150,6 +163,19 @@ class SqlMemberRepository:
             rows = (await self._db.execute(query, {"cid": self._community_id})).all()
             found.update(await off_loop(partial(self._members, rows), len(rows)))
         return found
+
+    async def locales(self, member_ids: Sequence[int]) -> dict[int, Locale]:
+        found: dict[int, tuple[str | None, list[str]]] = {}
+        wanted = sorted(set(member_ids))
+        for start in range(0, len(wanted), 500):
+            query = _LOCALES.where(members.c.id.in_(wanted[start : start + 500]))
+            for member_id, timezone, language in (
+                await self._db.execute(query, {"cid": self._community_id})
+            ).all():
+                languages = found.setdefault(member_id, (timezone, []))[1]
+                if language is not None:
+                    languages.append(language)
+        return {m: Locale(timezone, tuple(spoken)) for m, (timezone, spoken) in found.items()}
 
     def _members(self, rows: Sequence[Row[Any]]) -> dict[int, Member]:
         """Members from their rows (one per tag), read for a later save."""

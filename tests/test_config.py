@@ -122,7 +122,7 @@ def test_check_config_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_migrate_reports_what_it_did(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     database = ["--database", f"sqlite:///{tmp_path / 'copbot.db'}"]
     assert main([*database, "migrate"]) == 0
-    assert "database at revision 0022: upgraded from empty" in capsys.readouterr().out
+    assert "database at revision 0023: upgraded from empty" in capsys.readouterr().out
     assert main([*database, "migrate"]) == 0
     assert "already up to date" in capsys.readouterr().out
 

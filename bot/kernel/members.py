@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
+
+
+class Locale(NamedTuple):
+    """Where and in what a member can be met: their timezone and languages, all that
+    matching asks of thousands of members at once (a whole `Member` is read for a save)."""
+
+    timezone: str | None
+    languages: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.kernel.members import Member
+from bot.kernel.members import Locale, Member
 from bot.kernel.messages import MessageRef
 from bot.kernel.sends import Delivered, Send, Window
 
@@ -28,6 +28,10 @@ class MemberRepository(Protocol):
         ...
 
     async def by_ids(self, member_ids: Sequence[int]) -> dict[int, Member]: ...
+
+    async def locales(self, member_ids: Sequence[int]) -> dict[int, Locale]:
+        """Each one's timezone and languages alone, for reading a round's thousands."""
+        ...
 
     async def tags_in_use(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         """Skills and interests starting with `prefix`, with how many members use each."""

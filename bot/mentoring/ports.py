@@ -14,6 +14,7 @@ from bot.mentoring.model import (
     Mentor,
     MentorRequest,
     Moved,
+    OpenRequest,
     RequestStatus,
     RoundEdits,
     RoundPair,
@@ -115,6 +116,10 @@ class MentoringRepository(Protocol):
         """Oldest first."""
         ...
 
+    async def open_requests(self) -> list[OpenRequest]:
+        """Every open request (asking and waitlisted), oldest first, as a round reads them."""
+        ...
+
     async def ask(self, asks: Sequence[tuple[int, int]], now: datetime, deadline: datetime) -> None:
         """Hand each request (id, mentor id) to its mentor (not yet notified)."""
         ...
@@ -206,6 +211,11 @@ class MentoringRepository(Protocol):
         ...
 
     async def preview(self) -> MatchingRound | None: ...
+
+    async def preview_edits(self) -> RoundEdits | None:
+        """The moderators' edits of the proposed round (None without one), without its
+        thousands of pairs."""
+        ...
 
     async def save_round(self, matching_round: MatchingRound, now: datetime) -> None:
         """Its status, pairs, left-out requests and edits."""

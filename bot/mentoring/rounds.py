@@ -16,9 +16,9 @@ from bot.kernel.messages import Reply
 from bot.kernel.options import WEEKLY, cadence, id_option
 from bot.kernel.ports import UnitOfWork
 from bot.mentoring.matching import MentorOffer, Seeker, rank
-from bot.mentoring.model import OPEN, MatchingRound, RoundEdits, RoundPair, RoundSchedule
+from bot.mentoring.model import MatchingRound, RoundEdits, RoundPair, RoundSchedule
 from bot.mentoring.publishing import publish_round
-from bot.mentoring.rules import RECENT, candidates, exclusions, offer_of, seeker
+from bot.mentoring.rules import RECENT, candidates, exclusions, offering, person_at, seeking
 from bot.mentoring.solver import plan_round_off_loop
 from bot.mentoring.views import name_of
 
@@ -71,9 +71,9 @@ async def preview_round(context: Context) -> Reply:
     # Read from a snapshot and solved before this command's unit of work starts, which
     # then only stores the proposal: a large round holds up no other command meanwhile.
     async with context.store.snapshot(context.actor.community) as snapshot:
-        earlier = await snapshot.mentoring.preview()
+        earlier = await snapshot.mentoring.preview_edits()
         seekers, offers = await round_input(snapshot, context.now)
-    seekers, offers, edits = with_edits(seekers, offers, earlier.edits if earlier else None)
+    seekers, offers, edits = with_edits(seekers, offers, earlier)
     plan = await plan_round_off_loop(seekers, offers)
     pairs, left_out = (*edits.pinned, *plan.pairs), (*plan.left_out, *edits.dropped)
     await context.uow.mentoring.add_round(pairs, left_out, context.now, edits)
@@ -202,16 +202,19 @@ async def round_input(uow: UnitOfWork, now: datetime) -> tuple[list[Seeker], lis
     """Every open request (asking and waitlisted) and every available mentor, as a round
     plans with them."""
     mentoring = uow.mentoring
-    requests = await mentoring.requests(OPEN)
+    requests = await mentoring.open_requests()
     mentors = [m for m in await mentoring.mentors(None, now - RECENT) if m.available(now)]
-    people = await uow.members.by_ids(
+    people = await uow.members.locales(
         [r.mentee_id for r in requests] + [m.member_id for m in mentors]
     )
     excluded = await exclusions(uow, now)
 
     def convert() -> tuple[list[Seeker], list[MentorOffer]]:
-        seekers = [seeker(r, people[r.mentee_id], excluded, now) for r in requests]
-        return seekers, [offer_of(m, people[m.member_id], now) for m in mentors]
+        seekers = [
+            seeking(r, person_at(r.mentee_id, people[r.mentee_id], now), excluded) for r in requests
+        ]
+        offers = [offering(m, person_at(m.member_id, people[m.member_id], now)) for m in mentors]
+        return seekers, offers
 
     return await off_loop(convert, len(requests) + len(mentors))
 

@@ -20,10 +20,10 @@ import storage.members
 from bot.common.cadence import Cadence
 from bot.common.errors import StaleWrite
 from bot.common.offload import MANY
-from bot.kernel.members import Member
+from bot.kernel.members import Locale, Member
 from bot.kernel.messages import CommunityKey
 from bot.kernel.ports import WritesNeeded
-from bot.mentoring.model import RequestStatus
+from bot.mentoring.model import RequestStatus, RoundEdits
 from bot.prompts.model import Occurrence, Outcome
 from storage.database import Db, Fetched, Parameters, open_database
 from storage.members import SqlMemberRepository
@@ -51,8 +51,8 @@ async def test_migrations_build_the_declared_schema_from_empty(database_url: str
     database = open_database(database_url)
     try:
         before, after = await migrate(database)
-        assert (before, after) == (None, "0022")
-        assert await migrate(database) == ("0022", "0022")
+        assert (before, after) == (None, "0023")
+        assert await migrate(database) == ("0023", "0023")
         assert await database.run_sync(_differences) == []
     finally:
         await database.dispose()
@@ -282,6 +282,39 @@ async def test_exclusions_of_every_open_request_come_in_one_read(store: SqlStore
         one = await uow.mentoring.exclusions(cut_off, ben.id)
     assert every == {ann.id: {ids["m1"], ids["m3"], ids["m4"]}, ben.id: {ids["m2"]}}
     assert one == {ben.id: {ids["m2"]}}
+
+
+async def test_a_rounds_compact_reads_equal_the_whole_records(store: SqlStore) -> None:
+    """What a round reads of thousands (open requests, members' timezone and languages)
+    is what the whole records say: only open requests, oldest first, over more than one
+    page; languages in their order; nothing of another community."""
+    async with store.unit_of_work(HOME) as uow:
+        ann = await uow.members.add("ann", "Ann", "Europe/Berlin", START)
+        ann = await uow.members.save(replace(ann, languages=("German", "English")), START)
+        ben = await uow.members.add("ben", "Ben", None, START)
+        for n in range(2100):  # past one page of storage.mentoring._ROUND_PAGE
+            await uow.mentoring.add_request(ben.id if n % 2 else ann.id, f"t{n}", "", "g", START)
+        closed = await uow.mentoring.add_request(ann.id, "closed", "", "g", START)
+        await uow.mentoring.cancel(closed.id, START)
+        await uow.commit()
+    async with store.unit_of_work(ELSEWHERE) as uow:
+        carol = await uow.members.add("carol", "Carol", "UTC", START)
+        await uow.mentoring.add_request(carol.id, "python", "", "g", START)
+        await uow.commit()
+    async with store.unit_of_work(HOME) as uow:
+        compact = await uow.mentoring.open_requests()
+        whole = await uow.mentoring.requests([RequestStatus.ASKING, RequestStatus.WAITING])
+        locales = await uow.members.locales([ann.id, ben.id, carol.id])
+        nothing_proposed = await uow.mentoring.preview_edits()
+        await uow.mentoring.add_round([], [7], START, RoundEdits(dropped=(7,)))
+        edits = await uow.mentoring.preview_edits()
+    assert [(r.id, r.mentee_id, r.topic, r.left_out) for r in whole] == compact
+    assert len(compact) == 2100 and closed.id not in {r.id for r in compact}
+    assert locales == {
+        ann.id: Locale("Europe/Berlin", ("German", "English")),
+        ben.id: Locale(None, ()),
+    }
+    assert (nothing_proposed, edits) == (None, RoundEdits(dropped=(7,)))
 
 
 async def test_topics_on_offer_count_mentors_and_room_within_one_community(

@@ -136,6 +136,9 @@ async def test_the_precomputed_expertise_equals_a_count_afresh_after_every_chang
     await talk.press("alice", "Upvote", on=first)
     await talk.press("erin", "Upvote", on=first)
     await agree()
+    # Another member saves a link Bob saved: its new tag counts for Bob, in place on SQLite.
+    await talk("erin", '/library add url:https://example.org/b title:"B" tags:"rust, sql"')
+    await agree()
     await talk.press("erin", "Upvote", on=first)  # taken back
     await talk("bob", "/library edit id:2 tags:sql, go")
     await talk("bob", "/library remove id:1")
