@@ -45,6 +45,7 @@ from bot.kernel.ports import (
     Clock,
     Conflict,
     DatabaseBusy,
+    MemberInfo,
     Store,
     UnitOfWork,
     WritesNeeded,
@@ -295,9 +296,7 @@ class Core:
         unit of work that lost a race for a unique key (`Conflict`) runs once more, and
         then sees what the winner wrote. A command that `reads` runs first in a reading unit
         of work, beside the writers; at its first write it runs again in an ordinary one."""
-        for watcher in self.catalog.role_watchers:
-            await watcher(self.store, actor)
-        known_as = await self.arrivals.first_contact(actor)
+        known_as = await self._before_work(actor)
 
         async def attempt(reading: bool = False) -> T:
             opened = self.store.reading if reading else self.store.unit_of_work
@@ -337,6 +336,13 @@ class Core:
             return await attempt()
         except Conflict:
             return await attempt()
+
+    async def _before_work(self, actor: Actor) -> MemberInfo | None:
+        """What a call learns before its unit of work: the role watchers see the actor's
+        role (`Catalog.role_seen`), and the platform is asked about a member met first."""
+        for watcher in self.catalog.role_watchers:
+            await watcher(self.store, actor)
+        return await self.arrivals.first_contact(actor)
 
     async def _committed(self, context: Context, uow: UnitOfWork) -> None:
         """After a call's commit: its work put off till then, the member met, the sender woken."""
