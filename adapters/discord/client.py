@@ -93,6 +93,7 @@ class CopbotClient(discord.AutoShardedClient):
         self.responder = Responder()
         self._core: Core | None = None
         self._after_login: Callable[[], Awaitable[None]] | None = None
+        self._started: asyncio.Task[None] | None = None  # what `after_login` does
 
     @property
     def core(self) -> Core:
@@ -107,17 +108,21 @@ class CopbotClient(discord.AutoShardedClient):
         *,
         after_login: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """Log in, sync commands if the catalog changed, run `after_login` (the timer, which
-        may post from then on), and serve until closed. Every request with the token keeps
-        to Discord's global limit together with the other processes on the core's database
-        (or the proxy's, with `rest_proxy`)."""
+        """Log in, sync commands if the catalog changed, start `after_login` (the timer, which
+        may post from then on) as the gateway connects, and serve until closed. Every request
+        with the token keeps to Discord's global limit together with the other processes on
+        the core's database (or the proxy's, with `rest_proxy`)."""
         self._core, self._after_login = core, after_login
         if not self.options.rest_proxy:
             self.rate = Rate(
                 budget.bucket_of(token), budget.PER_SECOND, budget.BURST, core.store.shared
             )
-        async with self:
-            await self.start(token)
+        try:
+            async with self:
+                await self.start(token)
+        finally:
+            if self._started is not None and not self._started.done():
+                self._started.cancel()  # a catch-up cut short is the next process's to finish
 
     async def connected(self) -> bool:
         """Whether the gateway is up: ready, and each of this process's shards connected."""
@@ -147,7 +152,17 @@ class CopbotClient(discord.AutoShardedClient):
         self.add_dynamic_items(ActionButton, OpenForm)
         await self.sync_commands()
         if self._after_login is not None:
-            await self._after_login()
+            # Beside the gateway, not before it: the timer's catch-up after an outage (ten
+            # thousand postings due) would otherwise keep every command waiting for it.
+            self._started = asyncio.get_running_loop().create_task(self._start(self._after_login))
+
+    async def _start(self, after_login: Callable[[], Awaitable[None]]) -> None:
+        """A timer that can't start stops the client, as it did when it ran before serving."""
+        try:
+            await after_login()
+        except Exception:
+            log.exception("starting after login failed; stopping")
+            await self.close()
 
     async def sync_commands(self) -> bool:
         """Send the commands to Discord only when they differ from the last sync: Discord limits
