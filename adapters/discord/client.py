@@ -94,6 +94,7 @@ class CopbotClient(discord.AutoShardedClient):
         self._core: Core | None = None
         self._after_login: Callable[[], Awaitable[None]] | None = None
         self._started: asyncio.Task[None] | None = None  # what `after_login` does
+        self._stopping: asyncio.Task[None] | None = None  # closing, when it failed
 
     @property
     def core(self) -> Core:
@@ -120,9 +121,14 @@ class CopbotClient(discord.AutoShardedClient):
         try:
             async with self:
                 await self.start(token)
+        except Exception:
+            if self._stopping is None:  # else: closed mid-connect, for the failure raised below
+                raise
         finally:
             if self._started is not None and not self._started.done():
                 self._started.cancel()  # a catch-up cut short is the next process's to finish
+        if self._stopping is not None and self._started is not None:
+            raise self._started.exception() or RuntimeError("after_login failed")
 
     async def connected(self) -> bool:
         """Whether the gateway is up: ready, and each of this process's shards connected."""
@@ -154,15 +160,15 @@ class CopbotClient(discord.AutoShardedClient):
         if self._after_login is not None:
             # Beside the gateway, not before it: the timer's catch-up after an outage (ten
             # thousand postings due) would otherwise keep every command waiting for it.
-            self._started = asyncio.get_running_loop().create_task(self._start(self._after_login))
+            self._started = asyncio.get_running_loop().create_task(self._after_login())
+            self._started.add_done_callback(self._start_failed)
 
-    async def _start(self, after_login: Callable[[], Awaitable[None]]) -> None:
+    def _start_failed(self, started: asyncio.Task[None]) -> None:
         """A timer that can't start stops the client, as it did when it ran before serving."""
-        try:
-            await after_login()
-        except Exception:
-            log.exception("starting after login failed; stopping")
-            await self.close()
+        if started.cancelled() or started.exception() is None:
+            return
+        log.error("starting after login failed; stopping", exc_info=started.exception())
+        self._stopping = asyncio.get_running_loop().create_task(self.close())
 
     async def sync_commands(self) -> bool:
         """Send the commands to Discord only when they differ from the last sync: Discord limits
