@@ -160,7 +160,7 @@ class CopbotClient(discord.AutoShardedClient):
         if self._after_login is not None:
             # Beside the gateway, not before it: the timer's catch-up after an outage (ten
             # thousand postings due) would otherwise keep every command waiting for it.
-            self._started = asyncio.get_running_loop().create_task(self._after_login())
+            self._started = asyncio.ensure_future(self._after_login())
             self._started.add_done_callback(self._start_failed)
 
     def _start_failed(self, started: asyncio.Task[None]) -> None:
