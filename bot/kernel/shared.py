@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,8 @@ log = logging.getLogger(__name__)
 SLACK = 0.1  # seconds a request may go after its turn: at most 10% more in any second
 RETRY = 1.0  # seconds before asking a database that failed again
 AHEAD = 5  # turns a process holds before they come, at most: an eighth of a second at 40/s
+LATENESS_SEEN = 20  # the latest turns whose lateness sizes the spare turns
+MOST_SPARE = 1.0  # seconds of spare turns a question takes, at most
 
 
 class Recent:
@@ -108,11 +111,14 @@ class Rate:
     (`in_background`): a member's command waits for this process's next turn, never behind
     the turns a posting backlog took.
 
-    A turn is kept only when this process knows to within `SLACK` when it comes: when the
-    database took longer than that to answer, or the event loop reached the turn later
-    than that, it is let go and another taken. (A request going late crowds the ones after
-    it: late by L, up to (1 + L) * per_second + burst go in one second.) While the
-    database doesn't answer, the requests wait for it rather than go unshared."""
+    A request goes late by what the database's answer took and by how late the event loop
+    reaches its turn, never early; late by L, it crowds the turns after it (up to
+    (1 + L) * per_second + burst in one second). So each question also takes spare turns,
+    left unused after the batch, as many as the lateness seen lately fills: late by up to
+    `SLACK` plus their length, the batch's requests crowd nobody. A turn later than that is
+    let go and another taken (and the next questions take more spare turns): a busy machine
+    slows the requests down rather than starving them. While the database doesn't answer,
+    the requests wait for it rather than go unshared."""
 
     def __init__(
         self,
@@ -131,6 +137,7 @@ class Rate:
         # Requests waiting for a turn: someone's (False) first, then the outbox's (True).
         self._waiting: dict[bool, deque[asyncio.Future[None]]] = {False: deque(), True: deque()}
         self._held = 0  # turns taken whose moment hasn't come
+        self._lateness: deque[float] = deque(maxlen=LATENESS_SEEN)  # the latest turns' lateness
         self._asker: asyncio.Task[None] | None = None
         self._coming: set[asyncio.Task[None]] = set()
 
@@ -151,22 +158,33 @@ class Rate:
 
     async def _asking(self) -> None:
         while (wanted := self._wanted()) > 0:
+            late = min(max(self._lateness, default=0.0), MOST_SPARE)
+            spare = math.ceil(late * self._per_second)
+            within = SLACK + spare / self._per_second  # how late the batch may go
             asked = self._monotonic()
-            waits = await self._turns(wanted)
+            waits = await self._turns(wanted + spare)
             answered = self._monotonic()
-            if waits is None or answered - asked > SLACK:
+            took = answered - asked
+            if waits is None:
                 continue
-            for wait in waits:
+            self._lateness.append(took)
+            if took > within:
+                continue
+            for wait in waits[:wanted]:
                 self._held += 1
-                coming = asyncio.get_running_loop().create_task(self._comes(answered + wait))
+                turn = self._comes(answered + wait, took, within)
+                coming = asyncio.get_running_loop().create_task(turn)
                 self._coming.add(coming)
                 coming.add_done_callback(self._coming.discard)
 
-    async def _comes(self, at: float) -> None:
-        """The turn at `at`, to the first request waiting, if the loop is there in time."""
+    async def _comes(self, at: float, took: float, within: float) -> None:
+        """The turn at `at` (known to `took`), to the first request waiting, if the loop is
+        there `within` of it."""
         await self._sleep(max(0.0, at - self._monotonic()))
         self._held -= 1
-        if self._monotonic() - at <= SLACK:
+        late = took + max(0.0, self._monotonic() - at)
+        self._lateness.append(late)
+        if late <= within:
             self._give()
         self._ask()
 
