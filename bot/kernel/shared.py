@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 SLACK = 0.1  # seconds a request may go after its turn: at most 10% more in any second
 RETRY = 1.0  # seconds before asking a database that failed again
 AHEAD = 5  # turns a process holds before they come, at most: an eighth of a second at 40/s
-LATENESS_SEEN = 20  # the latest turns whose lateness sizes the spare turns
-MOST_SPARE = 1.0  # seconds of spare turns a question takes, at most
+LATENESS_SEEN = 20  # the latest answers whose time sizes the spare turns (all but the worst)
+MOST_SPARE = 0.5  # seconds of spare turns a question takes, at most
 
 
 class Recent:
@@ -90,6 +90,11 @@ class LocalRate:
         return waits
 
 
+def _nearly_most(seen: deque[float]) -> float:
+    """The second worst: one stall of the event loop alone doesn't slow every question."""
+    return sorted(seen)[-2] if len(seen) > 1 else 0.0
+
+
 def in_background() -> None:
     """What the current task sends from now on is copbot's own (the outbox's): its requests
     take their turns after those of anyone waiting for an answer (a command's, an event's)."""
@@ -114,11 +119,11 @@ class Rate:
     A request goes late by what the database's answer took and by how late the event loop
     reaches its turn, never early; late by L, it crowds the turns after it (up to
     (1 + L) * per_second + burst in one second). So each question also takes spare turns,
-    left unused after the batch, as many as the lateness seen lately fills: late by up to
+    left unused after the batch, as many as the recent answers' time fills: late by up to
     `SLACK` plus their length, the batch's requests crowd nobody. A turn later than that is
-    let go and another taken (and the next questions take more spare turns): a busy machine
-    slows the requests down rather than starving them. While the database doesn't answer,
-    the requests wait for it rather than go unshared."""
+    let go and another taken: a slow database slows the requests down (the next questions
+    take more spare turns, once it isn't one answer alone) rather than starving them.
+    While the database doesn't answer, the requests wait for it rather than go unshared."""
 
     def __init__(
         self,
@@ -137,7 +142,7 @@ class Rate:
         # Requests waiting for a turn: someone's (False) first, then the outbox's (True).
         self._waiting: dict[bool, deque[asyncio.Future[None]]] = {False: deque(), True: deque()}
         self._held = 0  # turns taken whose moment hasn't come
-        self._lateness: deque[float] = deque(maxlen=LATENESS_SEEN)  # the latest turns' lateness
+        self._lateness: deque[float] = deque(maxlen=LATENESS_SEEN)  # the latest answers' time
         self._asker: asyncio.Task[None] | None = None
         self._coming: set[asyncio.Task[None]] = set()
 
@@ -158,8 +163,8 @@ class Rate:
 
     async def _asking(self) -> None:
         while (wanted := self._wanted()) > 0:
-            late = min(max(self._lateness, default=0.0), MOST_SPARE)
-            spare = math.ceil(late * self._per_second)
+            late = min(_nearly_most(self._lateness), MOST_SPARE)
+            spare = math.ceil(max(0.0, late - SLACK) * self._per_second)
             within = SLACK + spare / self._per_second  # how late the batch may go
             asked = self._monotonic()
             waits = await self._turns(wanted + spare)
@@ -182,9 +187,7 @@ class Rate:
         there `within` of it."""
         await self._sleep(max(0.0, at - self._monotonic()))
         self._held -= 1
-        late = took + max(0.0, self._monotonic() - at)
-        self._lateness.append(late)
-        if late <= within:
+        if took + max(0.0, self._monotonic() - at) <= within:
             self._give()
         self._ask()
 
