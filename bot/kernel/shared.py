@@ -119,10 +119,11 @@ class Rate:
     A request goes late by what the database's answer took and by how late the event loop
     reaches its turn, never early; late by L, it crowds the turns after it (up to
     (1 + L) * per_second + burst in one second). So each question also takes spare turns,
-    left unused after the batch, as many as the recent answers' time fills: late by up to
-    `SLACK` plus their length, the batch's requests crowd nobody. A turn later than that is
-    let go and another taken: a slow database slows the requests down (the next questions
-    take more spare turns, once it isn't one answer alone) rather than starving them.
+    left unused after the batch, as many as the recent answers' time past `SLACK` fills:
+    late by up to `SLACK` plus their length, the batch's requests crowd nobody. A turn
+    later than that is let go and another taken: a slow database slows the requests down
+    (the next questions take more spare turns, once it isn't one answer alone) rather than
+    starving them.
     While the database doesn't answer, the requests wait for it rather than go unshared."""
 
     def __init__(
