@@ -17,7 +17,11 @@ Printed: p99 per platform against the targets of bench.discord_e2e (answer under
 and bench.slack_e2e (reply under 500 ms), the peak requests in one second for the bot
 token (under Discord's 50), prompt postings doubled and lost (each channel must hold
 exactly one), and each copbot process's RSS (now and at its peak). Exits 1 when one is
-missed. At Discord's limit a posting's two requests (the post, its thread) take 1/20 s:
+missed. Also printed, to judge the figures by: the loopback Discord's own event-loop lag
+(the bench must not measure the fake), the load average, and a calibration measured in the
+same run (raw SQLite statements and PostgreSQL round trips a second).
+
+At Discord's limit a posting's two requests (the post, its thread) take 1/20 s:
 10,000 postings need over 8 minutes whatever copbot does, and the run waits for them.
 
 Run from the repository root, on a PostgreSQL database it may empty (its public schema is
@@ -34,6 +38,7 @@ import itertools
 import logging
 import math
 import multiprocessing
+import os
 import sys
 import time
 from collections import Counter
@@ -54,6 +59,7 @@ from adapters.discord import CopbotClient, DiscordOptions
 from adapters.discord.chat import PLATFORM as DISCORD
 from adapters.slack import SlackOptions, slack_running
 from adapters.slack.chat import PLATFORM as SLACK
+from bench.calibration import sqlite_reads_per_second
 from bot.common.cadence import Cadence
 from bot.kernel.messages import CommunityKey
 from copbot.bootstrap import SystemClock, open_app, serving_core
@@ -155,6 +161,8 @@ async def _fake_discord(conn: Connection, guilds: int) -> None:
     conn.send((fake.port, prompts))
     rate, seconds, drain = await asyncio.to_thread(conn.recv)
     sent: list[int] = []
+    lags: list[float] = []
+    watching = asyncio.create_task(loop_lag(lags))
     start = time.perf_counter()
     for n, guild in enumerate(itertools.islice(itertools.cycle(made), int(rate * seconds))):
         delay = start + n / rate - time.perf_counter()
@@ -174,8 +182,10 @@ async def _fake_discord(conn: Connection, guilds: int) -> None:
             break
         await asyncio.sleep(1.0)
     posts = _bot_posts(fake)
+    watching.cancel()
     conn.send(
         {
+            "fake_lag": (percentile(lags, 99), max(lags)),
             "answers": [fake.finished_at.get(s, math.inf) - fake.sent_at[s] for s in sent],
             "peak": fake.peak_rate.get(TOKEN, 0),
             "posts": [posts[c] for c in channels],
@@ -184,6 +194,28 @@ async def _fake_discord(conn: Connection, guilds: int) -> None:
     )
     await asyncio.to_thread(conn.recv)
     await fake.stop()
+
+
+async def loop_lag(lags: list[float]) -> None:
+    """How late this event loop wakes a 10 ms sleep, in seconds: the loopback Discord's own
+    share of the times it measures (a late fake adds to every answer)."""
+    while True:
+        began = time.perf_counter()
+        await asyncio.sleep(0.01)
+        lags.append(time.perf_counter() - began - 0.01)
+
+
+async def postgres_round_trips(database: str, seconds: float = 1.0) -> float:
+    """Calibration: `SELECT 1` round trips a second to the run's PostgreSQL, one at a time."""
+    connection = await asyncpg.connect(database)
+    try:
+        done, began = 0, time.perf_counter()
+        while time.perf_counter() - began < seconds:
+            await connection.fetchval("SELECT 1")
+            done += 1
+        return done / (time.perf_counter() - began)
+    finally:
+        await connection.close()
 
 
 def _bot_posts(fake: FakeDiscord) -> Counter[str]:
@@ -301,7 +333,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     parent.send("done")
     fake_discord.join(timeout=10)
     await slack.stop()
-    return results | {"slack": slack_answers, "postings": postings}
+    calibration = {  # with the run's processes gone, on the same machine at the same time
+        "sqlite": sqlite_reads_per_second(),
+        "postgres": await postgres_round_trips(args.database),
+    }
+    return results | {"slack": slack_answers, "postings": postings, "calibration": calibration}
 
 
 def heard(conn: Connection, process: Any) -> Any:
@@ -343,6 +379,16 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> bool:
     table.add_row("postings lost (not posted by the end)", str(lost), "0")
     for role, (now, peak) in results["rss"]:
         table.add_row(f"RSS of {role} (MB, now / peak)", f"{now} / {peak}", "")
+    lag_p99, lag_worst = results["fake_lag"]
+    table.add_row(
+        "the loopback Discord's loop lag p99 / worst (ms)",
+        f"{lag_p99 * 1000:.0f} / {lag_worst * 1000:.0f}",
+        "",
+    )
+    calibration = results["calibration"]
+    table.add_row("calibration: raw SQLite statements/s", f"{calibration['sqlite']:,.0f}", "")
+    table.add_row("calibration: PostgreSQL round trips/s", f"{calibration['postgres']:,.0f}", "")
+    table.add_row("load average (1 min) at the start / end", results["load"], "")
     if results["violations"]:
         table.add_row("the loopback Discord's complaints", "; ".join(results["violations"]), "none")
     Console().print(table)
@@ -364,7 +410,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="commands a second, in all")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    return 0 if report(args, asyncio.run(run(args))) else 1
+    load = os.getloadavg()[0]
+    results = asyncio.run(run(args))
+    return 0 if report(args, results | {"load": f"{load:.1f} / {os.getloadavg()[0]:.1f}"}) else 1
 
 
 if __name__ == "__main__":

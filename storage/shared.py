@@ -80,16 +80,17 @@ class SqlSharedLimits:
             await db.commit()
         return first
 
-    async def turn(self, bucket: str, per_second: float, burst: int) -> float:
-        """`next_at` moves on by one interval a call, from now when it lies in the past: the
-        call may go once the turns taken before it, less `burst` of them, are over."""
+    async def turns(self, bucket: str, per_second: float, burst: int, count: int) -> list[float]:
+        """`next_at` moves on by one interval a turn, from now when it lies in the past: the
+        k-th of the turns taken may go once the turns before it, less `burst` of them, are
+        over."""
         interval = 1 / per_second
-        insert = postgresql.insert(turns).values(bucket=bucket, next_at=_NOW + interval)
+        insert = postgresql.insert(turns).values(bucket=bucket, next_at=_NOW + count * interval)
         take = insert.on_conflict_do_update(
             index_elements=[turns.c.bucket],
-            set_={"next_at": func.greatest(turns.c.next_at, _NOW) + interval},
+            set_={"next_at": func.greatest(turns.c.next_at, _NOW) + count * interval},
         ).returning(turns.c.next_at - _NOW)
         async with self._database.transaction() as db:
             ahead = float((await db.execute(take)).scalar())
             await db.commit()
-        return max(0.0, ahead - burst * interval)
+        return [max(0.0, ahead - (count - k + burst) * interval) for k in range(1, count + 1)]

@@ -127,6 +127,7 @@ def test_command_lines(line: str, path: str, options: dict[str, str]) -> None:
         ("/mentor request python @bob @carol", "`mentor` is given already"),
         ("/profile show alice extra", "more values than it has options at `extra`"),
         ('/profile set bio:"unclosed', "quote in that command isn't closed"),
+        ('/profile set bio:"ends in a backslash\\', "quote in that command isn't closed"),
         ("/profile set bio:a bio:b", "`bio` is given twice"),
     ],
 )

@@ -198,18 +198,10 @@ class DiscordChat:
         return str(channel.id)
 
     async def member_info(self, community: CommunityKey, user_id: str) -> MemberInfo | None:
-        guild = self.client.get_guild(int(community.id))
-        member = guild.get_member(int(user_id)) if guild else None
-        if member is not None:
-            return MemberInfo(display_name=member.display_name)
-        try:
-            data = await self.client.http.get_member(int(community.id), int(user_id))
-        except discord.HTTPException:
-            return None
-        user = data["user"]
-        return MemberInfo(
-            display_name=data.get("nick") or user.get("global_name") or user["username"]
-        )
+        """Nothing beyond what the interaction said: Discord's user object has no timezone,
+        and the display name comes with every interaction. (Asking would spend one of the
+        token's turns, while the member waits, on their first command in each process.)"""
+        return None
 
     async def pin(self, community: CommunityKey, message: MessageRef) -> None:
         try:

@@ -93,6 +93,8 @@ class CopbotClient(discord.AutoShardedClient):
         self.responder = Responder()
         self._core: Core | None = None
         self._after_login: Callable[[], Awaitable[None]] | None = None
+        self._started: asyncio.Task[None] | None = None  # what `after_login` does
+        self._stopping: asyncio.Task[None] | None = None  # closing, when it failed
 
     @property
     def core(self) -> Core:
@@ -107,17 +109,26 @@ class CopbotClient(discord.AutoShardedClient):
         *,
         after_login: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
-        """Log in, sync commands if the catalog changed, run `after_login` (the timer, which
-        may post from then on), and serve until closed. Every request with the token keeps
-        to Discord's global limit together with the other processes on the core's database
-        (or the proxy's, with `rest_proxy`)."""
+        """Log in, sync commands if the catalog changed, start `after_login` (the timer, which
+        may post from then on) as the gateway connects, and serve until closed. Every request
+        with the token keeps to Discord's global limit together with the other processes on
+        the core's database (or the proxy's, with `rest_proxy`)."""
         self._core, self._after_login = core, after_login
         if not self.options.rest_proxy:
             self.rate = Rate(
                 budget.bucket_of(token), budget.PER_SECOND, budget.BURST, core.store.shared
             )
-        async with self:
-            await self.start(token)
+        try:
+            async with self:
+                await self.start(token)
+        except Exception:
+            if self._stopping is None:  # else: closed mid-connect, for the failure raised below
+                raise
+        finally:
+            if self._started is not None and not self._started.done():
+                self._started.cancel()  # a catch-up cut short is the next process's to finish
+        if self._stopping is not None and self._started is not None:
+            raise self._started.exception() or RuntimeError("after_login failed")
 
     async def connected(self) -> bool:
         """Whether the gateway is up: ready, and each of this process's shards connected."""
@@ -147,7 +158,17 @@ class CopbotClient(discord.AutoShardedClient):
         self.add_dynamic_items(ActionButton, OpenForm)
         await self.sync_commands()
         if self._after_login is not None:
-            await self._after_login()
+            # Beside the gateway, not before it: the timer's catch-up after an outage (ten
+            # thousand postings due) would otherwise keep every command waiting for it.
+            self._started = asyncio.ensure_future(self._after_login())
+            self._started.add_done_callback(self._start_failed)
+
+    def _start_failed(self, started: asyncio.Task[None]) -> None:
+        """A timer that can't start stops the client, as it did when it ran before serving."""
+        if started.cancelled() or started.exception() is None:
+            return
+        log.error("starting after login failed; stopping", exc_info=started.exception())
+        self._stopping = asyncio.get_running_loop().create_task(self.close())
 
     async def sync_commands(self) -> bool:
         """Send the commands to Discord only when they differ from the last sync: Discord limits

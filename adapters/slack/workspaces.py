@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -25,6 +26,7 @@ from bot.kernel.ports import ChannelUnavailable
 log = logging.getLogger(__name__)
 
 ClientFor = Callable[[str], AsyncWebClient]  # a Web API client for a token
+KEPT_FOR = 10.0  # seconds a workspace's installation is used before the store is read again
 
 
 class NotInstalled(ChannelUnavailable):
@@ -101,31 +103,51 @@ class Installed:
         client_for: ClientFor,
         *,
         rotation_minutes: int,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.installations = installations
         self._rotator = rotator
         self._client_for = client_for
         self._minutes = rotation_minutes
+        self._monotonic = monotonic
+        self._known: dict[str, tuple[float, Bot]] = {}  # team: when its install was read, it
         self._clients: dict[str, tuple[str, AsyncWebClient]] = {}  # team: its token's client
         self._rotating: dict[str, asyncio.Lock] = {}
         self._seen: set[tuple[str, str]] = set()
 
     async def client(self, community: CommunityKey) -> AsyncWebClient:
-        """Looked up at every call, so a token another process rotated or a workspace
-        that uninstalled copbot shows at once; a token about to expire is refreshed first
-        (one refresh at a time per workspace in this process)."""
+        """The installation is read from the store at most once every `KEPT_FOR` seconds per
+        workspace, not at every call: an uninstall or revoked token this process hears of,
+        and a token it refreshes, show at once; another process's at the next read. (A token
+        another process refreshed still works until it expires, and one about to expire is
+        read again before it is refreshed.) One refresh at a time per workspace here."""
         team = community.id
         async with self._rotating.setdefault(team, asyncio.Lock()):
-            bot = await self._bot(team)
+            bot = await self._current(team)
             if bot is None or not bot.bot_token:
+                self._known.pop(team, None)
                 self._clients.pop(team, None)
                 raise NotInstalled(f"copbot isn't installed in Slack workspace {team}")
-            bot = await self._rotated(team, bot)
+            refreshed = await self._rotated(team, bot)
+            if refreshed is not bot:
+                self._known[team] = (self._monotonic(), refreshed)
+            bot = refreshed
         token = bot.bot_token or ""
         known = self._clients.get(team)
         if known is None or known[0] != token:
             known = self._clients[team] = (token, self._client_for(token))
         return known[1]
+
+    async def _current(self, team: str) -> Bot | None:
+        known = self._known.get(team)
+        if known is not None and self._monotonic() - known[0] < KEPT_FOR:
+            expires = known[1].bot_token_expires_at  # the rotator's own test, by the same clock
+            if expires is None or expires > time.time() + self._minutes * 60:
+                return known[1]
+        bot = await self._bot(team)
+        if bot is not None:
+            self._known[team] = (self._monotonic(), bot)
+        return bot
 
     async def _rotated(self, team: str, bot: Bot) -> Bot:
         """`bot`, its token refreshed first if it expires soon. Slack takes a refresh token
@@ -182,6 +204,7 @@ class Installed:
             teams = [team_id] if team_id else []
             await self.installations.async_delete_all(enterprise_id=enterprise_id, team_id=team_id)
         for team in teams:
+            self._known.pop(team, None)
             self._clients.pop(team, None)
         log.info("copbot was uninstalled from Slack workspaces %s", ", ".join(teams) or "-")
         return teams

@@ -166,9 +166,9 @@ class _Reader:
             return _Word(match[0] if match else "", at, match.end() if match else at)
         value, i = [], at + 1
         while i < len(self.text):
-            char = self.text[i]
-            if char == "\\" and self.text[i + 1 : i + 2] in (closing + "\\"):
-                value.append(self.text[i + 1])
+            char, after = self.text[i], self.text[i + 1 : i + 2]
+            if char == "\\" and after and after in closing + "\\":  # ("" is in any string)
+                value.append(after)
                 i += 2
                 continue
             if char in closing and (i + 1 == len(self.text) or self.text[i + 1] in " \t\r\n"):

@@ -26,14 +26,7 @@ from bot.kernel.delivery import NO_HOOKS, Delivery
 from bot.kernel.messages import CommunityKey, MessageRef
 from bot.kernel.observer import UNOBSERVED, Observer
 from bot.kernel.pacer import Pacer
-from bot.kernel.ports import (
-    ChannelUnavailable,
-    Chat,
-    Clock,
-    NotPinnable,
-    PinLimitReached,
-    Store,
-)
+from bot.kernel.ports import ChannelUnavailable, Chat, Clock, NotPinnable, PinLimitReached, Store
 from bot.kernel.repositories import Queued
 from bot.kernel.runners import GRACE
 from bot.kernel.sends import (
@@ -47,6 +40,7 @@ from bot.kernel.sends import (
     Step,
     Unpin,
 )
+from bot.kernel.shared import in_background
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +165,7 @@ class Outbox:
         at the database or the platform at once, but none holds a place while it waits
         for the platform's pace."""
         sent = 0
+        in_background()  # this task's requests yield to those of members waiting for answers
         try:
             async with self._slots:
                 while not self._stopping:

@@ -62,11 +62,11 @@ class SharedLimits(Protocol):
         gets True, however many ask at once; it is seen from then on."""
         ...
 
-    async def turn(self, bucket: str, per_second: float, burst: int) -> float:
-        """Seconds to wait before one more request of `bucket` goes out, so that all the
-        processes' requests together keep to `per_second`, `burst` of them at once at most:
-        each call takes the next free turn (a generic cell rate algorithm on one row, by the
-        database's clock, so the processes' own clocks don't matter)."""
+    async def turns(self, bucket: str, per_second: float, burst: int, count: int) -> list[float]:
+        """Seconds to wait before each of `count` more requests of `bucket` goes out, so that
+        all the processes' requests together keep to `per_second`, `burst` of them at once at
+        most: each call takes the next `count` free turns (a generic cell rate algorithm on
+        one row, by the database's clock, so the processes' own clocks don't matter)."""
         ...
 
 

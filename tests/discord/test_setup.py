@@ -10,13 +10,16 @@ from urllib.parse import parse_qs, urlparse
 import discord
 import pytest
 
+from adapters.discord import CopbotClient
 from adapters.discord.client import intents
 from adapters.discord.invite import PERMISSIONS, application_id_of, invite_url
+from copbot.bootstrap import open_core
 from copbot.cli import main
 from copbot.config import ConfigError, load_settings
 from copbot.serve import serve_discord
 from tests.discord.conftest import World
 from tests.discord.fake_discord import APPLICATION_ID, TOKEN, FakeDiscord
+from tests.fakes import ManualClock
 
 
 def test_the_invite_url_asks_for_both_scopes_and_only_the_listed_permissions() -> None:
@@ -93,3 +96,37 @@ async def test_a_discord_token_discord_refuses_is_named(
     err = capsys.readouterr().err
     assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, err
     assert "Discord refused the bot token" in err
+
+
+async def test_commands_are_answered_while_the_timer_still_catches_up(
+    fake: FakeDiscord, world: World, sqlite_url: str, clock: ManualClock
+) -> None:
+    """After an outage the timer's first pass may post for minutes: the gateway connects
+    beside it, not after it. A timer that fails to start still stops the client."""
+    catching_up = asyncio.Event()
+    let_go = asyncio.Event()
+
+    async def long_catch_up() -> None:
+        catching_up.set()
+        await let_go.wait()
+
+    client = CopbotClient(guild_ready_timeout=0.05)
+    async with open_core(sqlite_url, chat=client.chat, clock=clock) as core:
+        serving = asyncio.create_task(client.serve(core, TOKEN, after_login=long_catch_up))
+        ready = asyncio.create_task(client.wait_until_ready())
+        await asyncio.wait({serving, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        assert ready.done() and catching_up.is_set() and not let_go.is_set()
+        sent = await fake.slash(world.home, world.alice, world.channel("general"), "help")
+        await fake.wait_for(lambda: sent in fake.finished_at)
+        let_go.set()
+        await client.close()
+        await serving
+
+    async def broken() -> None:
+        raise RuntimeError("the scheduler could not start")
+
+    client = CopbotClient(guild_ready_timeout=0.05)
+    async with open_core(sqlite_url, chat=client.chat, clock=clock) as core:
+        with pytest.raises(RuntimeError, match="could not start"):
+            await asyncio.wait_for(client.serve(core, TOKEN, after_login=broken), 10)
+    assert client.is_closed()

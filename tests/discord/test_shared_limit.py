@@ -51,6 +51,22 @@ async def test_one_process_on_sqlite_keeps_to_the_limit_by_itself(
     assert fake.peak_rate[TOKEN] <= GLOBAL_LIMIT
 
 
+async def test_a_members_first_command_spends_none_of_the_tokens_turns(
+    fake: FakeDiscord, world: World, bot: CopbotClient
+) -> None:
+    """Their name comes with the interaction and Discord knows no timezone: asking for the
+    member (as first contact once did) would wait for a turn behind any posting backlog."""
+    before = len(fake.requests)
+    sent = await fake.slash(world.home, world.alice, world.channel("general"), "profile show")
+    await fake.wait_for(lambda: sent in fake.finished_at)
+    made = [r.path for r in fake.requests[before:]]
+    assert made and all(path.startswith(("/interactions/", "/webhooks/")) for path in made), made
+    store = bot.core.store
+    async with store.unit_of_work(CommunityKey("discord", str(world.home.id))) as uow:
+        member = await uow.members.by_user(str(world.alice.id))
+    assert member is not None and member.display_name == world.alice.name
+
+
 @pytest.mark.postgres
 async def test_behind_a_rest_proxy_requests_go_to_it_and_take_no_shared_turn(
     fake: FakeDiscord,

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 import pytest
+from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.token_rotation.async_rotator import AsyncTokenRotator
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,7 +25,7 @@ from adapters.slack.install import AUTHORIZED_TOKENS, Authorized, InstallOptions
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.requests import NOT_INSTALLED
 from adapters.slack.run import Running
-from adapters.slack.workspaces import Installed
+from adapters.slack.workspaces import KEPT_FOR, Installed, NotInstalled
 from bot.admin.leaving import ERASE_AFTER, PrivacyRunner
 from bot.kernel.messages import CommunityKey, Reply
 from bot.kernel.ports import DatabaseBusy
@@ -359,5 +360,68 @@ async def test_a_workspace_whose_organization_could_not_be_remembered_is_asked_a
         assert await store.org_of(IN_ORG) is None
         await workspaces.seen(ORG, IN_ORG)
         assert await store.org_of(IN_ORG) == ORG
+    finally:
+        await database.dispose()
+
+
+class CountedInstallations(SlackInstallations):
+    """The real store, counting how often a workspace's installation is read."""
+
+    reads = 0
+
+    async def async_find_bot(
+        self,
+        *,
+        enterprise_id: str | None,
+        team_id: str | None,
+        is_enterprise_install: bool | None = False,
+    ) -> Bot | None:
+        self.reads += 1
+        return await super().async_find_bot(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            is_enterprise_install=is_enterprise_install,
+        )
+
+
+def bot_of(team: str, token: str) -> Bot:
+    return Bot(
+        app_id="A0COPBOT",
+        team_id=team,
+        bot_token=token,
+        bot_id="B0BOT",
+        bot_user_id="U0BOT",
+        installed_at=time.time(),
+    )
+
+
+async def test_a_workspaces_installation_is_read_once_in_a_while_and_forgotten_at_uninstall(
+    sqlite_url: str,
+) -> None:
+    """Not one database read per Slack call: a token another process refreshed still works
+    until it expires and shows at the next read; an uninstall (or revoked tokens) this
+    process hears of shows at once."""
+    database = open_database(sqlite_url)
+    await migrate(database)
+    now = [0.0]
+    try:
+        store = CountedInstallations(database, CLIENT_ID)
+        await store.async_save_bot(bot_of(ONE, "xoxb-first"))
+        rotator = AsyncTokenRotator(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
+        workspaces = Installed(
+            store, rotator, AsyncWebClient, rotation_minutes=120, monotonic=lambda: now[0]
+        )
+        one = CommunityKey("slack", ONE)
+        tokens = [(await workspaces.client(one)).token for _ in range(5)]
+        assert tokens == ["xoxb-first"] * 5 and store.reads == 1
+
+        await store.async_save_bot(bot_of(ONE, "xoxb-second"))  # another process rotated it
+        assert (await workspaces.client(one)).token == "xoxb-first"
+        now[0] += KEPT_FOR
+        assert (await workspaces.client(one)).token == "xoxb-second" and store.reads == 2
+
+        await workspaces.uninstalled(None, ONE, org_wide=False)
+        with pytest.raises(NotInstalled):
+            await workspaces.client(one)  # within KEPT_FOR of the last read
     finally:
         await database.dispose()

@@ -92,14 +92,21 @@ async def test_a_key_is_new_again_once_expired_and_expired_keys_are_swept(
 @pytest.mark.postgres
 async def test_turns_keep_every_process_within_the_rate(stores: list[SqlStore]) -> None:
     """One request a second and 2 at once (slow enough that a busy machine's delays, well
-    under a second, can't blur it): 6 turns taken at one moment from two processes wait
-    0, 0 (the burst), then 1, 2, 3, 4 seconds, whoever asked."""
+    under a second, can't blur it): 6 turns taken at one moment from two processes, some
+    several in one call, wait 0, 0 (the burst), then 1, 2, 3, 4 seconds, whoever asked."""
     one, two = (shared_of(s) for s in stores)
-    waits = await asyncio.gather(*(s.turn("discord test", 1.0, 2) for s in (one, two, one) * 2))
+    taken = await asyncio.gather(
+        one.turns("discord test", 1.0, 2, 1),
+        two.turns("discord test", 1.0, 2, 3),
+        one.turns("discord test", 1.0, 2, 2),
+    )
+    waits = sorted(w for batch in taken for w in batch)
     expected = [0, 0, 1, 2, 3, 4]
     # Off by the time the turns took (less), or a row lock waited for (more: its statement
     # began before the one it waited on).
-    assert all(abs(a - b) < 0.5 for a, b in zip(sorted(waits), expected, strict=True)), waits
-    later = await two.turn("discord test", 1.0, 2)
+    assert all(abs(a - b) < 0.5 for a, b in zip(waits, expected, strict=True)), taken
+    three = taken[1]  # one call's turns follow each other (past the burst's, which are 0)
+    assert three == sorted(three) and three[2] - three[1] == pytest.approx(1.0, abs=0.01)
+    [later] = await two.turns("discord test", 1.0, 2, 1)
     assert 4 < later <= 5  # the turns taken before are still ahead
-    assert await one.turn("discord another token", 1.0, 2) == 0.0
+    assert await one.turns("discord another token", 1.0, 2, 2) == [0.0, 0.0]
